@@ -1,0 +1,97 @@
+/**
+ * The contract between the NATS command service (src/api) and the scheduler runtime
+ * (src/controller). The command service validates requests and maps errors; the runtime
+ * implements these operations. Everything here is plain JSON.
+ */
+
+export type StepStatus = 'PENDING' | 'PREPARED' | 'STARTING' | 'COMPLETE' | 'WAITING' | 'ERROR';
+export type PlanStatusValue = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'WAITING' | 'ERROR';
+
+export interface StepView {
+  name: string; // pod instance, e.g. node-0
+  status: StepStatus;
+  message?: string;
+}
+
+export interface PhaseView {
+  name: string;
+  strategy: 'serial' | 'parallel';
+  status: PlanStatusValue;
+  steps: StepView[];
+}
+
+export interface PlanView {
+  name: string; // deploy | recovery | decommission | update | uninstall
+  status: PlanStatusValue;
+  paused: boolean;
+  phases: PhaseView[];
+  errors: string[];
+}
+
+export interface PodView {
+  name: string; // <podType>-<index>
+  podType: string;
+  index: number;
+  state: string; // pod machine state, e.g. running
+  reason: string | null;
+  taskId: string | null;
+  taskState: string | null;
+  agentId: string | null;
+  hostname: string | null;
+  volumes: { name: string; id: string | null; replicaHosts: string[] }[];
+}
+
+export interface SnapshotView {
+  id: string; // group id
+  name: string;
+  createdAt: string;
+  podType: string | null; // null = the whole service
+  volumes: { volumeId: string; volumeName: string; snapshotId: string }[];
+}
+
+export interface EndpointView {
+  name: string; // port name
+  addresses: string[]; // host:port
+}
+
+export interface OfferEvaluationView {
+  pod: string;
+  evaluatedAt: string;
+  lines: string[]; // human-readable, one per offer and stage outcome
+}
+
+export interface OperationResult {
+  accepted: boolean;
+  message: string;
+}
+
+export interface ServiceOperations {
+  readonly service: string;
+
+  planList(): Promise<PlanView[]>;
+  planStatus(plan: string): Promise<PlanView>;
+  planPause(plan: string): Promise<PlanView>;
+  planResume(plan: string): Promise<PlanView>;
+  planForceComplete(plan: string, phase?: string, step?: string): Promise<PlanView>;
+  planRestart(plan: string, phase?: string, step?: string): Promise<PlanView>;
+
+  podList(): Promise<PodView[]>;
+  podStatus(pod?: string): Promise<PodView[]>;
+  podInfo(pod: string): Promise<PodView & { spec: unknown; history: unknown[] }>;
+  podRestart(pod: string): Promise<OperationResult>;
+  podReplace(pod: string): Promise<OperationResult>;
+
+  scale(podType: string, count: number): Promise<OperationResult & { plan: PlanView | null }>;
+
+  snapshotCreate(opts: { name?: string; podType?: string }): Promise<SnapshotView>;
+  snapshotList(): Promise<SnapshotView[]>;
+  snapshotRestore(snapshot: string): Promise<OperationResult>;
+
+  uninstall(opts: { deleteVolumes: boolean; deleteSnapshots: boolean }): Promise<OperationResult>;
+
+  endpoints(): Promise<EndpointView[]>;
+  debugOffers(pod?: string): Promise<OfferEvaluationView[]>;
+
+  configShow(): Promise<{ yaml: string; spec: unknown }>;
+  configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }>;
+}

@@ -1,0 +1,244 @@
+import got, { RequestError, TimeoutError, type Response } from 'got';
+import type { z } from 'zod';
+import { childLogger, type Logger } from '../log/logger';
+import type { Recorder } from '../record/recorder';
+import { parseJson, stringifyJson } from '../util/lossless-json';
+import {
+  PortworxConnectionError,
+  PortworxError,
+  PortworxProtocolError,
+  PortworxTimeoutError,
+  portworxErrorForCode,
+  portworxErrorFromResponse,
+  GrpcCode,
+} from './errors';
+import { JsonLineDecoder } from './json-lines';
+import { streamLineSchema } from './schemas';
+
+/**
+ * Header naming the Portworx node a node-local call (attach, mount, …) is meant for.
+ * Real Portworx attaches on the node that serves the SDK request, so the client reaches a node
+ * by sending the request to that node's own SDK endpoint (`nodeEndpoint`). The pxfw simulator
+ * serves every node on one port and reads this header instead; sending both keeps one client
+ * correct against either.
+ */
+export const NODE_HEADER = 'x-pxfw-node';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface TransportOptions {
+  url: string;
+  legacyUrl: string;
+  token: string | undefined;
+  timeoutMs: number;
+  retries: number;
+  backoff: { baseMs: number; maxMs: number };
+  recorder: Recorder | undefined;
+  logger: Logger | undefined;
+  nodeEndpoint: ((node: string) => string) | undefined;
+}
+
+export interface CallSpec {
+  method: HttpMethod;
+  /** Path below the base URL, starting with '/', query string included. */
+  path: string;
+  body?: unknown;
+  /** Only idempotent calls are retried on retryable errors. */
+  idempotent: boolean;
+  /** Route to this node's endpoint and name it in the node header. */
+  node?: string;
+  /** Send to the legacy REST (port 9001) instead of the SDK gateway. */
+  legacy?: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class SdkTransport {
+  private readonly log: Logger;
+
+  constructor(readonly opts: TransportOptions) {
+    this.log = opts.logger ?? childLogger({ module: 'portworx' });
+  }
+
+  /** One SDK call: timeout per attempt, capped exponential backoff for idempotent calls. */
+  async call<T>(spec: CallSpec, schema: z.ZodType<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const body = await this.once(spec);
+        return this.decode(spec, schema, body);
+      } catch (err) {
+        const retry = spec.idempotent && err instanceof PortworxError && err.retryable && attempt < this.opts.retries;
+        if (!retry) throw err;
+        const delay = Math.min(this.opts.backoff.baseMs * 2 ** attempt, this.opts.backoff.maxMs);
+        this.log.warn({ method: spec.method, path: spec.path, attempt: attempt + 1, delay, err: err.message }, 'portworx call failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * A grpc-gateway server stream: yields the `result` of each line. An `{"error"}` line ends the
+   * stream with its typed error. Aborting `signal` ends the iteration quietly (the caller asked).
+   * The recorder gets the array of streamed line objects once the stream is over.
+   */
+  async *stream(spec: CallSpec, signal?: AbortSignal): AsyncGenerator<unknown, void, undefined> {
+    const lines: unknown[] = [];
+    let status = 0;
+    let recorded: unknown = lines;
+    const req = got.stream(this.urlFor(spec), {
+      method: spec.method,
+      headers: this.headers(spec),
+      body: spec.body === undefined ? undefined : stringifyJson(spec.body),
+      timeout: { response: this.opts.timeoutMs, socket: this.opts.timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      signal,
+    });
+    try {
+      const response = await new Promise<Response>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+      });
+      status = response.statusCode;
+      if (status < 200 || status >= 300) {
+        recorded = parseBody(await readAll(req));
+        throw portworxErrorFromResponse(status, recorded, { method: spec.method, path: spec.path });
+      }
+      const decoder = new JsonLineDecoder();
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        for (const line of decoder.push(chunk)) yield this.streamLine(spec, line, lines);
+      }
+      for (const line of decoder.end()) yield this.streamLine(spec, line, lines);
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (err instanceof PortworxError) throw err;
+      throw this.transportError(spec, err);
+    } finally {
+      req.destroy();
+      this.record(spec, status, recorded);
+    }
+  }
+
+  private streamLine(spec: CallSpec, line: unknown, lines: unknown[]): unknown {
+    lines.push(line);
+    const parsed = streamLineSchema.safeParse(line);
+    if (!parsed.success) {
+      throw new PortworxProtocolError(`stream line is not {result} or {error}: ${describeIssues(parsed.error)}`, {
+        method: spec.method,
+        path: spec.path,
+        httpStatus: 200,
+      });
+    }
+    const { error, result } = parsed.data;
+    if (error) {
+      const code = error.grpc_code ?? error.code ?? GrpcCode.UNKNOWN;
+      throw portworxErrorForCode(code, error.message || 'stream error without message', {
+        method: spec.method,
+        path: spec.path,
+        httpStatus: error.http_code ?? 200,
+      });
+    }
+    return result ?? {};
+  }
+
+  private async once(spec: CallSpec): Promise<unknown> {
+    let response: Response<string>;
+    try {
+      response = await got(this.urlFor(spec), {
+        method: spec.method,
+        headers: this.headers(spec),
+        body: spec.body === undefined ? undefined : stringifyJson(spec.body),
+        timeout: { request: this.opts.timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        responseType: 'text',
+      });
+    } catch (err) {
+      this.record(spec, 0, null);
+      throw this.transportError(spec, err);
+    }
+    const body = parseBody(response.body);
+    this.record(spec, response.statusCode, body);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw portworxErrorFromResponse(response.statusCode, body, { method: spec.method, path: spec.path });
+    }
+    return body;
+  }
+
+  private decode<T>(spec: CallSpec, schema: z.ZodType<T>, body: unknown): T {
+    if (typeof body === 'string') {
+      throw new PortworxProtocolError(`expected a JSON body, got text: ${body.slice(0, 200)}`, {
+        method: spec.method,
+        path: spec.path,
+        httpStatus: 200,
+      });
+    }
+    const parsed = schema.safeParse(body ?? {});
+    if (!parsed.success) {
+      throw new PortworxProtocolError(`unexpected response: ${describeIssues(parsed.error)}`, {
+        method: spec.method,
+        path: spec.path,
+        httpStatus: 200,
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  private transportError(spec: CallSpec, err: unknown): PortworxError {
+    const ctx = { method: spec.method, path: spec.path, cause: err };
+    if (err instanceof TimeoutError) return new PortworxTimeoutError(this.opts.timeoutMs, ctx);
+    if (err instanceof RequestError) return new PortworxConnectionError(`cannot reach Portworx: ${err.code} ${err.message}`, ctx);
+    return new PortworxConnectionError(`request to Portworx failed: ${String(err)}`, ctx);
+  }
+
+  private urlFor(spec: CallSpec): string {
+    let base = spec.legacy ? this.opts.legacyUrl : this.opts.url;
+    if (spec.node !== undefined && this.opts.nodeEndpoint) base = this.opts.nodeEndpoint(spec.node);
+    return base.replace(/\/+$/, '') + spec.path;
+  }
+
+  private headers(spec: CallSpec): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json' };
+    if (spec.body !== undefined) h['content-type'] = 'application/json';
+    // The SDK authenticates with `Authorization: bearer <JWT>` (OpenAPI securityScheme http/bearer).
+    if (this.opts.token) h.authorization = `bearer ${this.opts.token}`;
+    if (spec.node !== undefined) h[NODE_HEADER] = spec.node;
+    return h;
+  }
+
+  private record(spec: CallSpec, status: number, response: unknown): void {
+    this.log.debug({ method: spec.method, path: spec.path, status, node: spec.node }, 'portworx exchange');
+    this.opts.recorder?.portworx({
+      method: spec.method,
+      path: spec.path,
+      status,
+      request: spec.body ?? null,
+      response: response ?? null,
+    });
+  }
+}
+
+/** JSON when it parses, the text otherwise (legacy REST errors are text/plain), null when empty. */
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return null;
+  try {
+    return parseJson(text);
+  } catch {
+    // Not JSON: keep the text so the error mapping can quote it.
+    return text;
+  }
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,37 @@
+import { PxfwError } from '../errors';
+
+/** A compare-and-set write lost the race: someone else wrote the key since we read it. */
+export class StateConflictError extends PxfwError {
+  readonly code = 'STATE_CONFLICT';
+  readonly retryable = true;
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`state key '${key}' was changed by another writer`, options);
+  }
+}
+
+/** The KV bucket could not be reached or written (NATS down, JetStream unavailable). */
+export class StateUnavailableError extends PxfwError {
+  readonly code = 'STATE_UNAVAILABLE';
+  readonly retryable = true;
+}
+
+/** A stored value is not valid JSON of the expected shape. */
+export class StateCorruptError extends PxfwError {
+  readonly code = 'STATE_CORRUPT';
+  readonly retryable = false;
+}
+
+/** Another scheduler instance holds the leader lease. */
+export class LeaseHeldError extends PxfwError {
+  readonly code = 'LEASE_HELD';
+  readonly retryable = true;
+  constructor(
+    readonly holder: string,
+    readonly expiresAt: number,
+  ) {
+    super(`leader lease is held by ${holder} until ${new Date(expiresAt).toISOString()}`);
+  }
+}

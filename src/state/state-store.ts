@@ -1,0 +1,134 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { StateConflictError, StateCorruptError, StateUnavailableError } from './errors';
+
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+/** KV bucket names allow [A-Za-z0-9_-]; service names are DNS labels, so this is lossless. */
+export function bucketName(service: string): string {
+  return `pxfw-${service}`.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** KV keys allow [-/_=.A-Za-z0-9]; keep the caller's dots as hierarchy separators. */
+export function safeKey(key: string): string {
+  return key.replace(/[^-/_=.A-Za-z0-9]/g, '_');
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  const text = String((err as { message?: string })?.message ?? err);
+  return /wrong last sequence|key exists|10071/i.test(text);
+}
+
+/**
+ * One JetStream KV bucket per service. Every write is compare-and-set against the revision
+ * the writer read, so two writers (a stale leader, a restarted scheduler) cannot clobber
+ * each other silently.
+ */
+export class ServiceStateStore {
+  private constructor(
+    readonly service: string,
+    private readonly kv: KV,
+  ) {}
+
+  static async open(nc: NatsConnection, service: string): Promise<ServiceStateStore> {
+    try {
+      const kv = await new Kvm(nc).create(bucketName(service), { history: 1 });
+      return new ServiceStateStore(service, kv);
+    } catch (cause) {
+      throw new StateUnavailableError(`cannot open state bucket for ${service}`, { cause });
+    }
+  }
+
+  async get<T>(key: string): Promise<Versioned<T> | undefined> {
+    let entry;
+    try {
+      entry = await this.kv.get(safeKey(key));
+    } catch (cause) {
+      throw new StateUnavailableError(`cannot read state key '${key}'`, { cause });
+    }
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    try {
+      return { value: entry.json<T>(), revision: entry.revision };
+    } catch (cause) {
+      throw new StateCorruptError(`state key '${key}' is not valid JSON`, { cause });
+    }
+  }
+
+  /**
+   * Write `value` if the key is still at `expectedRevision` (0 = must not exist yet).
+   * Returns the new revision; throws StateConflictError when another writer got there first.
+   */
+  async put<T>(key: string, value: T, expectedRevision: number): Promise<number> {
+    const k = safeKey(key);
+    const data = JSON.stringify(value);
+    try {
+      return expectedRevision === 0 ? await this.createOrReplaceDeleted(k, data) : await this.kv.update(k, data, expectedRevision);
+    } catch (cause) {
+      if (cause instanceof StateConflictError) throw cause;
+      if (isWrongLastSequence(cause)) throw new StateConflictError(key, { cause });
+      throw new StateUnavailableError(`cannot write state key '${key}'`, { cause });
+    }
+  }
+
+  /** Read-modify-write with retries on conflict; `fn` must be pure (it may run several times). */
+  async modify<T>(key: string, fn: (current: T | undefined) => T, attempts = 10): Promise<Versioned<T>> {
+    for (let i = 0; ; i++) {
+      const cur = await this.get<T>(key);
+      const next = fn(cur?.value);
+      try {
+        const revision = await this.put(key, next, cur?.revision ?? 0);
+        return { value: next, revision };
+      } catch (err) {
+        if (!(err instanceof StateConflictError) || i + 1 >= attempts) throw err;
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.kv.purge(safeKey(key));
+    } catch (cause) {
+      throw new StateUnavailableError(`cannot delete state key '${key}'`, { cause });
+    }
+  }
+
+  /** Keys under a prefix (e.g. `pods.`); deleted keys are not listed. */
+  async keys(prefix = ''): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      const iter = await this.kv.keys(prefix ? `${safeKey(prefix)}>` : '>');
+      for await (const k of iter) out.push(k);
+    } catch (cause) {
+      throw new StateUnavailableError('cannot list state keys', { cause });
+    }
+    const live: string[] = [];
+    for (const k of out.sort()) if (await this.get(k)) live.push(k);
+    return live;
+  }
+
+  /** Remove the whole bucket (the last step of uninstall). */
+  async destroy(): Promise<void> {
+    try {
+      await this.kv.destroy();
+    } catch (cause) {
+      throw new StateUnavailableError(`cannot delete state bucket for ${this.service}`, { cause });
+    }
+  }
+
+  private async createOrReplaceDeleted(key: string, data: string): Promise<number> {
+    try {
+      return await this.kv.create(key, data);
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+      // create() refuses a key whose last entry is a delete marker only in some server
+      // versions; a live value means a real conflict.
+      const entry = await this.kv.get(key);
+      if (entry && entry.operation === 'PUT' && entry.length > 0) throw new StateConflictError(key, { cause: err });
+      if (!entry) throw new StateConflictError(key, { cause: err });
+      return await this.kv.update(key, data, entry.revision);
+    }
+  }
+}
