@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ResourcePool } from './resources';
+import type { ContainerInfo, ExecutorInfo, Offer, OfferOperation, Resource, TaskInfo, Volume } from './types';
+import { parseOrThrow } from './validate';
+
+export {
+  attributeValue,
+  faultDomainOf,
+  offerHasPorts,
+  offerRanges,
+  offerScalar,
+  rackOf,
+  topologyOf,
+  type Topology,
+} from './resources';
+
+/** The smallest executor Mesos accepts for a task group (DESIGN.md: ≥ 0.01 cpus, 32 MB). */
+export const MIN_EXECUTOR_CPUS = 0.01;
+export const MIN_EXECUTOR_MEM_MB = 32;
+export const DEFAULT_EXECUTOR_RESOURCES = { cpus: 0.1, mem: 32 } as const;
+
+/** Portworx's Docker volume driver name. */
+export const PORTWORX_DRIVER = 'pxd';
+
+const volumeSpec = z.object({
+  containerPath: z.string().min(1),
+  name: z.string().min(1),
+  driverOptions: z.record(z.string(), z.string()).optional(),
+  readOnly: z.boolean().optional(),
+});
+
+const taskSpec = z.object({
+  taskId: z.string().min(1),
+  name: z.string().min(1),
+  cpus: z.number().positive(),
+  mem: z.number().positive(),
+  disk: z.number().positive().optional(),
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  command: z.string().min(1),
+  env: z.record(z.string(), z.string()).optional(),
+  image: z.string().min(1).optional(),
+  volumes: z.array(volumeSpec),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const launchGroupSpec = z.object({
+  executorId: z.string().min(1),
+  frameworkId: z.string().min(1),
+  role: z.string().min(1),
+  tasks: z
+    .array(taskSpec)
+    .min(1)
+    .refine((tasks) => new Set(tasks.map((t) => t.taskId)).size === tasks.length, 'task ids must be unique'),
+  executor: z
+    .object({
+      cpus: z.number().min(MIN_EXECUTOR_CPUS).optional(),
+      mem: z.number().min(MIN_EXECUTOR_MEM_MB).optional(),
+      disk: z.number().positive().optional(),
+      name: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
+export type VolumeMountSpec = z.input<typeof volumeSpec>;
+export type LaunchTaskSpec = z.input<typeof taskSpec>;
+export type LaunchGroupInput = z.input<typeof launchGroupSpec> & { offer: Offer };
+
+/**
+ * An ACCEPT operation launching `tasks` as one task group on the offer's agent under a DEFAULT
+ * executor. Each task runs in a MESOS container with its Portworx volumes mounted through the
+ * Docker volume isolator. Throws MesosInsufficientResourcesError when the offer is too small.
+ */
+export function launchGroupOperation(input: LaunchGroupInput): OfferOperation {
+  const { offer, ...rest } = input;
+  const spec = parseOrThrow(launchGroupSpec, rest, 'launch group');
+  const pool = new ResourcePool(offer, spec.role);
+  const exec = { ...DEFAULT_EXECUTOR_RESOURCES, ...spec.executor };
+  const executorResources = [
+    ...pool.takeScalar('cpus', exec.cpus, `executor ${spec.executorId}`),
+    ...pool.takeScalar('mem', exec.mem, `executor ${spec.executorId}`),
+    ...(exec.disk ? pool.takeScalar('disk', exec.disk, `executor ${spec.executorId}`) : []),
+  ];
+  const executor: ExecutorInfo = {
+    type: 'DEFAULT',
+    executor_id: { value: spec.executorId },
+    framework_id: { value: spec.frameworkId },
+    // The default executor runs the tasks itself: it must not carry a command.
+    resources: executorResources,
+    ...(exec.name ? { name: exec.name } : {}),
+  };
+  const tasks = spec.tasks.map((task) => taskInfo(task, offer, pool));
+  return { type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks } } };
+}
+
+function taskInfo(task: z.output<typeof taskSpec>, offer: Offer, pool: ResourcePool): TaskInfo {
+  const what = `task ${task.taskId}`;
+  const resources: Resource[] = [
+    ...pool.takeScalar('cpus', task.cpus, what),
+    ...pool.takeScalar('mem', task.mem, what),
+    ...(task.disk ? pool.takeScalar('disk', task.disk, what) : []),
+    ...(task.ports && task.ports.length > 0 ? pool.takePorts(task.ports, what) : []),
+  ];
+  const variables = Object.entries(task.env ?? {}).map(([name, value]) => ({ name, value }));
+  const labels = Object.entries(task.labels ?? {}).map(([key, value]) => ({ key, value }));
+  return {
+    name: task.name,
+    task_id: { value: task.taskId },
+    agent_id: offer.agent_id,
+    resources,
+    command: {
+      value: task.command,
+      shell: true,
+      ...(variables.length > 0 ? { environment: { variables } } : {}),
+    },
+    container: mesosContainer(task.image, task.volumes),
+    ...(labels.length > 0 ? { labels: { labels } } : {}),
+  };
+}
+
+function mesosContainer(image: string | undefined, volumes: z.output<typeof volumeSpec>[]): ContainerInfo {
+  return {
+    type: 'MESOS',
+    ...(image ? { mesos: { image: { type: 'DOCKER', docker: { name: image } } } } : {}),
+    ...(volumes.length > 0 ? { volumes: volumes.map(portworxVolume) } : {}),
+  };
+}
+
+/** A `pxd` Docker volume mounted at `containerPath` (DESIGN.md wire facts). */
+export function portworxVolume(spec: VolumeMountSpec): Volume {
+  const parameter = Object.entries(spec.driverOptions ?? {}).map(([key, value]) => ({ key, value }));
+  return {
+    container_path: spec.containerPath,
+    mode: spec.readOnly ? 'RO' : 'RW',
+    source: {
+      type: 'DOCKER_VOLUME',
+      docker_volume: {
+        driver: PORTWORX_DRIVER,
+        name: spec.name,
+        ...(parameter.length > 0 ? { driver_options: { parameter } } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { PxfwError } from '../errors';
+
+/** Cut long HTTP bodies so an error message stays one readable line. */
+function excerpt(body: string, max = 300): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** The master answered with a status pxfw has no more specific class for. */
+export class MesosHttpError extends PxfwError {
+  readonly code = 'MESOS_HTTP';
+  readonly retryable: boolean;
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Mesos master ${url} answered HTTP ${status}: ${excerpt(body) || '(empty body)'}`, options);
+    // 5xx are the master's trouble and may pass; 4xx mean the request itself is wrong.
+    this.retryable = status >= 500;
+  }
+}
+
+/** 400: the master rejected the call as malformed or invalid. Repeating it cannot help. */
+export class MesosBadRequestError extends PxfwError {
+  readonly code = 'MESOS_BAD_REQUEST';
+  readonly retryable = false;
+  readonly status = 400;
+  constructor(
+    readonly body: string,
+    readonly callType: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Mesos rejected ${callType} call (HTTP 400): ${excerpt(body) || '(empty body)'}`, options);
+  }
+}
+
+/** 503: no leading master elected yet, or the master is recovering. */
+export class MesosUnavailableError extends PxfwError {
+  readonly code = 'MESOS_UNAVAILABLE';
+  readonly retryable = true;
+  readonly status = 503;
+  constructor(
+    readonly body: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Mesos master ${url} is unavailable (HTTP 503): ${excerpt(body) || 'no leader yet'}`, options);
+  }
+}
+
+/** Redirects did not lead to a leading master (too many, or a 307 without Location). */
+export class MesosNotLeaderError extends PxfwError {
+  readonly code = 'MESOS_NOT_LEADER';
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The master could not be reached at all (refused, reset, DNS, timeout). */
+export class MesosConnectionError extends PxfwError {
+  readonly code = 'MESOS_CONNECTION';
+  readonly retryable = true;
+  constructor(
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    const reason = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? 'unknown');
+    super(`cannot reach Mesos master ${url}: ${reason}`, options);
+  }
+}
+
+/** 401/403 from the master, after a token refresh where one was possible. */
+export class MesosAuthError extends PxfwError {
+  readonly code = 'MESOS_AUTH';
+  readonly retryable = false;
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    options?: { cause?: unknown },
+  ) {
+    const what = status === 403 ? 'forbids this principal' : 'did not accept the credentials';
+    super(`Mesos master ${what} (HTTP ${status}): ${excerpt(body) || 'check the principal and secret'}`, options);
+  }
+}
+
+/** The DC/OS IAM login endpoint did not issue a token. */
+export class DcosLoginError extends PxfwError {
+  readonly code = 'DCOS_LOGIN_FAILED';
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    // A rejected service account stays rejected; an unreachable or failing IAM may recover.
+    this.retryable = status === undefined || status >= 500;
+  }
+}
+
+/** The subscription was refused or ended (stream closed, ERROR event, failover). */
+export class MesosSubscriptionError extends PxfwError {
+  readonly code = 'MESOS_SUBSCRIPTION';
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** No event (heartbeats included) arrived within the allowed number of heartbeat intervals. */
+export class MesosHeartbeatTimeoutError extends PxfwError {
+  readonly code = 'MESOS_HEARTBEAT_TIMEOUT';
+  readonly retryable = true;
+  constructor(readonly silentMs: number) {
+    super(`no event from the Mesos master for ${silentMs} ms; reconnecting`);
+  }
+}
+
+/** The master sent something that is not the Mesos JSON it should be. */
+export class MesosProtocolError extends PxfwError {
+  readonly code = 'MESOS_PROTOCOL';
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A call needs a subscribed stream (Mesos-Stream-Id and framework_id) and there is none yet. */
+export class MesosNotSubscribedError extends PxfwError {
+  readonly code = 'MESOS_NOT_SUBSCRIBED';
+  readonly retryable = true;
+  constructor(readonly callType: string) {
+    super(`cannot send ${callType}: the scheduler is not subscribed to Mesos yet`);
+  }
+}
+
+/** An offer lacks what a launch asks for. */
+export class MesosInsufficientResourcesError extends PxfwError {
+  readonly code = 'MESOS_INSUFFICIENT_RESOURCES';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+  }
+}

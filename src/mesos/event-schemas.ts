@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { MesosProtocolError } from './errors';
+import { OPERATOR_EVENT_TYPES, type OperatorEvent } from './operator-types';
+import { SCHEDULER_EVENT_TYPES, type SchedulerEvent } from './scheduler-types';
+import { TASK_STATES } from './types';
+import { parseOrThrow } from './validate';
+
+/**
+ * Boundary checks on what the master streams: the fields pxfw acts on must be there and have
+ * the right shape. Other fields pass through untouched (loose objects), so newer masters work.
+ */
+const id = z.looseObject({ value: z.string().min(1) });
+const resource = z.looseObject({ name: z.string(), type: z.enum(['SCALAR', 'RANGES', 'SET', 'TEXT']) });
+const offer = z.looseObject({
+  id,
+  framework_id: id,
+  agent_id: id,
+  hostname: z.string(),
+  resources: z.array(resource).optional(),
+});
+const taskStatus = z.looseObject({
+  task_id: id,
+  state: z.enum(TASK_STATES),
+  agent_id: id.optional(),
+  uuid: z.string().optional(),
+  timestamp: z.number().optional(),
+});
+const task = z.looseObject({ task_id: id, framework_id: id, agent_id: id, state: z.enum(TASK_STATES), name: z.string() });
+const agentInfo = z.looseObject({ hostname: z.string(), id: id.optional() });
+const operatorAgent = z.looseObject({ agent_info: agentInfo, active: z.boolean().optional() });
+
+const schedulerEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('SUBSCRIBED'),
+    subscribed: z.looseObject({ framework_id: id, heartbeat_interval_seconds: z.number().positive().optional() }),
+  }),
+  z.looseObject({ type: z.literal('OFFERS'), offers: z.looseObject({ offers: z.array(offer).optional() }) }),
+  z.looseObject({ type: z.literal('INVERSE_OFFERS'), inverse_offers: z.looseObject({}) }),
+  z.looseObject({ type: z.literal('RESCIND'), rescind: z.looseObject({ offer_id: id }) }),
+  z.looseObject({ type: z.literal('RESCIND_INVERSE_OFFER'), rescind_inverse_offer: z.looseObject({ inverse_offer_id: id }) }),
+  z.looseObject({ type: z.literal('UPDATE'), update: z.looseObject({ status: taskStatus }) }),
+  z.looseObject({ type: z.literal('MESSAGE'), message: z.looseObject({ agent_id: id, executor_id: id, data: z.string() }) }),
+  z.looseObject({
+    type: z.literal('FAILURE'),
+    failure: z.looseObject({ agent_id: id.optional(), executor_id: id.optional(), status: z.number().optional() }),
+  }),
+  z.looseObject({ type: z.literal('ERROR'), error: z.looseObject({ message: z.string() }) }),
+  z.looseObject({ type: z.literal('HEARTBEAT') }),
+]);
+
+const operatorEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('SUBSCRIBED'),
+    subscribed: z.looseObject({ heartbeat_interval_seconds: z.number().positive().optional() }),
+  }),
+  z.looseObject({ type: z.literal('TASK_ADDED'), task_added: z.looseObject({ task }) }),
+  z.looseObject({
+    type: z.literal('TASK_UPDATED'),
+    task_updated: z.looseObject({ framework_id: id, status: taskStatus, state: z.enum(TASK_STATES) }),
+  }),
+  z.looseObject({ type: z.literal('AGENT_ADDED'), agent_added: z.looseObject({ agent: operatorAgent }) }),
+  z.looseObject({ type: z.literal('AGENT_REMOVED'), agent_removed: z.looseObject({ agent_id: id }) }),
+  z.looseObject({ type: z.literal('FRAMEWORK_ADDED'), framework_added: z.looseObject({}) }),
+  z.looseObject({ type: z.literal('FRAMEWORK_UPDATED'), framework_updated: z.looseObject({}) }),
+  z.looseObject({ type: z.literal('FRAMEWORK_REMOVED'), framework_removed: z.looseObject({}) }),
+  z.looseObject({ type: z.literal('HEARTBEAT') }),
+]);
+
+const typed = z.looseObject({ type: z.string() });
+const protocolError = (message: string): MesosProtocolError => new MesosProtocolError(message);
+
+/** A scheduler event, or undefined for an event type this client does not know (newer master). */
+export function parseSchedulerEvent(raw: unknown): SchedulerEvent | undefined {
+  const { type } = parseOrThrow(typed, raw, 'scheduler event', protocolError);
+  if (!(SCHEDULER_EVENT_TYPES as readonly string[]).includes(type)) return undefined;
+  return parseOrThrow(schedulerEventSchema, raw, 'scheduler event', protocolError) as SchedulerEvent;
+}
+
+/** An operator event, or undefined for an event type this client does not know. */
+export function parseOperatorEvent(raw: unknown): OperatorEvent | undefined {
+  const { type } = parseOrThrow(typed, raw, 'operator event', protocolError);
+  if (!(OPERATOR_EVENT_TYPES as readonly string[]).includes(type)) return undefined;
+  return parseOrThrow(operatorEventSchema, raw, 'operator event', protocolError) as OperatorEvent;
+}
+
