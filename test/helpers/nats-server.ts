@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
 import { findExecutable } from './prerequisites';
 
 /** The shared NATS server of this machine (never stopped by tests). */
@@ -81,6 +81,8 @@ export async function waitForNats(url: string, timeoutMs = 10_000): Promise<void
       await nc.close();
       return;
     } catch (err) {
+      // A server with authorization enabled refuses this anonymous probe: it is up.
+      if (err instanceof errors.AuthorizationError) return;
       if (Date.now() > deadline) throw new Error(`NATS at ${url} did not come up`, { cause: err });
       await new Promise((r) => setTimeout(r, 50));
     }

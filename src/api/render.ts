@@ -1,0 +1,135 @@
+import type { z } from 'zod';
+import { formatTable } from './table';
+import type {
+  configShowSchema,
+  configUpdateResultSchema,
+  endpointViewSchema,
+  offerEvaluationSchema,
+  planViewSchema,
+  podInfoSchema,
+  podViewSchema,
+  scaleResultSchema,
+  snapshotViewSchema,
+} from './views';
+
+/** Human renderings of command replies (the CLI prints these unless --json). */
+
+type Plan = z.output<typeof planViewSchema>;
+type Pod = z.output<typeof podViewSchema>;
+
+function stepCounts(plan: Plan): { complete: number; total: number } {
+  const steps = plan.phases.flatMap((p) => p.steps);
+  return { complete: steps.filter((s) => s.status === 'COMPLETE').length, total: steps.length };
+}
+
+/** One progress line, e.g. `deploy: 2/3 steps complete (node-2 STARTING)`. */
+export function planProgressLine(plan: Plan): string {
+  const { complete, total } = stepCounts(plan);
+  const steps = plan.phases.flatMap((p) => p.steps);
+  const active = steps.filter((s) => s.status !== 'COMPLETE' && s.status !== 'PENDING');
+  const shown = active.length > 0 ? active : steps.filter((s) => s.status === 'PENDING').slice(0, 1);
+  const detail = shown.map((s) => `${s.name} ${s.status}${s.message ? `: ${s.message}` : ''}`).join(', ');
+  const paused = plan.paused ? ' [paused]' : '';
+  const tail = plan.status === 'COMPLETE' || plan.status === 'ERROR' ? `, plan ${plan.status}` : detail ? ` (${detail})` : '';
+  return `${plan.name}: ${complete}/${total} steps complete${tail}${paused}`;
+}
+
+export function renderPlanList(plans: Plan[]): string {
+  if (plans.length === 0) return 'no plans';
+  return formatTable(
+    ['PLAN', 'STATUS', 'PAUSED', 'PHASES', 'STEPS'],
+    plans.map((p) => {
+      const { complete, total } = stepCounts(p);
+      return [p.name, p.status, p.paused ? 'yes' : 'no', p.phases.length, `${complete}/${total}`];
+    }),
+  );
+}
+
+export function renderPlan(plan: Plan): string {
+  const head = `plan ${plan.name}: ${plan.status}${plan.paused ? ' (paused)' : ''}`;
+  const rows = plan.phases.flatMap((ph) => ph.steps.map((s) => [`${ph.name} (${ph.strategy})`, ph.status, s.name, s.status, s.message]));
+  const table = rows.length > 0 ? formatTable(['PHASE', 'PHASE STATUS', 'STEP', 'STATUS', 'MESSAGE'], rows) : 'no steps';
+  const errs = plan.errors.map((e) => `error: ${e}`);
+  return [head, table, ...errs].join('\n');
+}
+
+export function renderPodList(pods: Pod[]): string {
+  if (pods.length === 0) return 'no pods';
+  return formatTable(
+    ['POD', 'TYPE', 'STATE', 'TASK STATE', 'HOST'],
+    pods.map((p) => [p.name, p.podType, p.state, p.taskState, p.hostname]),
+  );
+}
+
+export function renderPodStatus(pods: Pod[]): string {
+  if (pods.length === 0) return 'no pods';
+  return formatTable(
+    ['POD', 'STATE', 'TASK', 'TASK STATE', 'AGENT', 'HOST', 'REASON'],
+    pods.map((p) => [p.name, p.state, p.taskId, p.taskState, p.agentId, p.hostname, p.reason]),
+  );
+}
+
+export function renderPodInfo(info: z.output<typeof podInfoSchema>): string {
+  const fields = formatTable(
+    ['FIELD', 'VALUE'],
+    [
+      ['pod', info.name],
+      ['type', `${info.podType} #${info.index}`],
+      ['state', info.state],
+      ['reason', info.reason],
+      ['task', info.taskId],
+      ['task state', info.taskState],
+      ['agent', info.agentId],
+      ['host', info.hostname],
+      ['history', `${info.history.length} transitions`],
+    ],
+  );
+  const volumes =
+    info.volumes.length > 0
+      ? formatTable(
+          ['VOLUME', 'ID', 'REPLICAS ON'],
+          info.volumes.map((v) => [v.name, v.id, v.replicaHosts.join(',')]),
+        )
+      : 'no volumes';
+  return [fields, '', volumes, '', 'spec:', JSON.stringify(info.spec, null, 2)].join('\n');
+}
+
+export function renderScale(result: z.output<typeof scaleResultSchema>): string {
+  const lines = [result.message];
+  if (result.plan) lines.push(planProgressLine(result.plan));
+  return lines.join('\n');
+}
+
+export function renderSnapshot(s: z.output<typeof snapshotViewSchema>): string {
+  const scope = s.podType ? `pod type ${s.podType}` : 'the whole service';
+  const head = `snapshot ${s.name} (${s.id}) of ${scope} at ${s.createdAt}: ${s.volumes.length} volumes`;
+  if (s.volumes.length === 0) return head;
+  return [head, formatTable(['VOLUME', 'VOLUME ID', 'SNAPSHOT ID'], s.volumes.map((v) => [v.volumeName, v.volumeId, v.snapshotId]))].join('\n');
+}
+
+export function renderSnapshotList(list: z.output<typeof snapshotViewSchema>[]): string {
+  if (list.length === 0) return 'no snapshots';
+  return formatTable(
+    ['ID', 'NAME', 'CREATED', 'POD TYPE', 'VOLUMES'],
+    list.map((s) => [s.id, s.name, s.createdAt, s.podType ?? '(all)', s.volumes.length]),
+  );
+}
+
+export function renderEndpoints(list: z.output<typeof endpointViewSchema>[]): string {
+  if (list.length === 0) return 'no endpoints';
+  return formatTable(['ENDPOINT', 'ADDRESSES'], list.map((e) => [e.name, e.addresses.join(',')]));
+}
+
+export function renderOffers(list: z.output<typeof offerEvaluationSchema>[]): string {
+  if (list.length === 0) return 'no offer evaluations recorded yet';
+  return list.map((e) => [`${e.pod} (evaluated ${e.evaluatedAt})`, ...e.lines.map((l) => `  ${l}`)].join('\n')).join('\n\n');
+}
+
+export function renderConfigShow(cfg: z.output<typeof configShowSchema>): string {
+  return cfg.yaml.replace(/\n$/, '');
+}
+
+export function renderConfigUpdate(result: z.output<typeof configUpdateResultSchema>): string {
+  const changed = result.changedPods.length > 0 ? `pods to update: ${result.changedPods.join(', ')}` : 'no pods change';
+  return `${result.message}\n${changed}`;
+}
