@@ -1,0 +1,199 @@
+import { alreadyExists, internal, invalidArgument } from '../errors';
+import type { ClusterModel } from './cluster';
+import { PlacementError, placeReplicas, type PlacementCandidate } from './placement';
+import type { SimVolume, VolumeSpecModel } from './types';
+
+/** Portworx keeps at most three replicas of a volume. */
+export const MAX_HA_LEVEL = 3;
+
+export interface VolumeFilter {
+  name?: string;
+  labels?: Record<string, string>;
+  groupId?: string;
+}
+
+/** The VolumeSpecUpdate fields the simulator applies; absent means "leave as is". */
+export interface VolumeSpecUpdateModel {
+  size?: number;
+  haLevel?: number;
+  shared?: boolean;
+  sharedv4?: boolean;
+  sticky?: boolean;
+  journal?: boolean;
+  nodiscard?: boolean;
+  cos?: string;
+  ioProfile?: string;
+  groupId?: string;
+  scale?: number;
+  queueDepth?: number;
+  snapshotSchedule?: string;
+  snapshotInterval?: number;
+}
+
+export function candidates(model: ClusterModel): PlacementCandidate[] {
+  return [...model.nodes.values()].map((n) => ({
+    id: n.id,
+    topology: n.topology,
+    online: n.online,
+    freeBytes: n.pool.totalBytes - n.pool.usedBytes,
+  }));
+}
+
+function matchesLabels(have: Record<string, string>, want: Record<string, string> | undefined): boolean {
+  return Object.entries(want ?? {}).every(([k, v]) => have[k] === v);
+}
+
+/** Volumes (not snapshots) matching every given filter field. */
+export function filterVolumes(model: ClusterModel, f: VolumeFilter): SimVolume[] {
+  return [...model.volumes.values()].filter(
+    (v) =>
+      !v.parentId &&
+      (!f.name || v.name === f.name) &&
+      (!f.groupId || v.spec.groupId === f.groupId) &&
+      matchesLabels(v.labels, f.labels),
+  );
+}
+
+/** Create a volume; creating an existing name with the same spec returns the existing id. */
+export function createVolume(
+  model: ClusterModel,
+  name: string,
+  labels: Record<string, string>,
+  spec: VolumeSpecModel,
+): string {
+  if (!name) throw invalidArgument('Must supply a unique name');
+  const haLevel = spec.haLevel === 0 ? 1 : spec.haLevel;
+  const existing = filterVolumes(model, { name })[0];
+  if (existing) {
+    assertSameSpec(existing, { ...spec, haLevel });
+    return existing.id;
+  }
+  if (spec.size <= 0) throw internal('Failed to create volume: Volume size cannot be zero');
+  if (haLevel > MAX_HA_LEVEL) {
+    throw internal(`Failed to create volume: HA level ${haLevel} is not supported, the maximum is ${MAX_HA_LEVEL}`);
+  }
+  let replicaNodes: string[];
+  try {
+    replicaNodes = placeReplicas({ nodes: candidates(model), count: haLevel, sizeBytes: spec.size, pinned: spec.pinnedNodes });
+  } catch (err) {
+    if (err instanceof PlacementError) throw internal(`Failed to create volume: ${err.message}`);
+    throw err;
+  }
+  const volume: SimVolume = {
+    id: model.newVolumeId(),
+    name,
+    labels: { ...labels, ...spec.volumeLabels },
+    spec: { ...spec, haLevel },
+    ctime: new Date(),
+    replicaNodes,
+    replicaPools: replicaNodes.map((id) => model.nodes.get(id)!.pool.uuid),
+    readonly: false,
+    attachedOn: [],
+    attachPaths: [],
+    marker: '',
+  };
+  for (const id of replicaNodes) model.nodes.get(id)!.pool.usedBytes += spec.size;
+  model.volumes.set(volume.id, volume);
+  model.advance();
+  return volume.id;
+}
+
+function assertSameSpec(v: SimVolume, spec: VolumeSpecModel): void {
+  if (v.spec.size !== spec.size) {
+    throw alreadyExists(`Existing volume has a size of ${v.spec.size} which differs from requested size of ${spec.size}`);
+  }
+  if (v.spec.shared !== spec.shared) {
+    throw alreadyExists(`Existing volume has shared=${v.spec.shared} while request is asking for shared=${spec.shared}`);
+  }
+  if (v.spec.haLevel !== spec.haLevel) {
+    throw alreadyExists(
+      `Existing volume has ha_level=${v.spec.haLevel} while request is asking for ha_level=${spec.haLevel}`,
+    );
+  }
+}
+
+export function updateVolume(
+  model: ClusterModel,
+  id: string,
+  labels: Record<string, string> | undefined,
+  update: VolumeSpecUpdateModel,
+): void {
+  const v = model.requireVolume(id);
+  if (update.size !== undefined && update.size !== v.spec.size) resize(model, v, update.size);
+  if (update.haLevel !== undefined && update.haLevel !== v.spec.haLevel) changeHaLevel(model, v, update.haLevel);
+  const { size: _size, haLevel: _ha, ...plain } = update;
+  for (const [k, val] of Object.entries(plain)) {
+    if (val !== undefined) (v.spec as unknown as Record<string, unknown>)[k] = val;
+  }
+  for (const [k, val] of Object.entries(labels ?? {})) {
+    // An empty value deletes the label, as the OpenStorage API documents.
+    if (val === '') delete v.labels[k];
+    else v.labels[k] = val;
+  }
+  model.advance();
+}
+
+function resize(model: ClusterModel, v: SimVolume, size: number): void {
+  if (size < v.spec.size) {
+    throw internal(`Failed to update volume: new size ${size} is smaller than the current size ${v.spec.size}`);
+  }
+  const grow = size - v.spec.size;
+  for (const nodeId of v.replicaNodes) {
+    const pool = model.nodes.get(nodeId)!.pool;
+    if (pool.totalBytes - pool.usedBytes < grow) {
+      throw internal(
+        `Failed to update volume: pool ${pool.uuid} on node ${nodeId} has ${pool.totalBytes - pool.usedBytes} ` +
+          `bytes free, ${grow} needed to grow the volume`,
+      );
+    }
+  }
+  for (const nodeId of v.replicaNodes) model.nodes.get(nodeId)!.pool.usedBytes += grow;
+  v.spec.size = size;
+}
+
+function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number): void {
+  if (haLevel < 1 || haLevel > MAX_HA_LEVEL) {
+    throw internal(`Failed to update volume: HA level must be between 1 and ${MAX_HA_LEVEL}, got ${haLevel}`);
+  }
+  if (haLevel > v.replicaNodes.length) {
+    let added: string[];
+    try {
+      added = placeReplicas({ nodes: candidates(model), count: haLevel, sizeBytes: v.spec.size, existing: v.replicaNodes });
+    } catch (err) {
+      if (err instanceof PlacementError) throw internal(`Failed to update volume: ${err.message}`);
+      throw err;
+    }
+    for (const id of added) {
+      const node = model.nodes.get(id)!;
+      node.pool.usedBytes += v.spec.size;
+      v.replicaNodes.push(id);
+      v.replicaPools.push(node.pool.uuid);
+    }
+  } else {
+    // Drop replicas on offline nodes first, then the most recently added.
+    const order = [...v.replicaNodes].sort(
+      (a, b) => Number(!!model.nodes.get(a)?.online) - Number(!!model.nodes.get(b)?.online),
+    );
+    const drop = new Set(order.slice(0, v.replicaNodes.length - haLevel));
+    for (const id of drop) model.nodes.get(id)!.pool.usedBytes -= v.spec.size;
+    const keep = v.replicaNodes.map((id, i) => ({ id, pool: v.replicaPools[i]! })).filter((r) => !drop.has(r.id));
+    v.replicaNodes = keep.map((r) => r.id);
+    v.replicaPools = keep.map((r) => r.pool);
+  }
+  v.spec.haLevel = haLevel;
+}
+
+/** Delete a volume or snapshot; deleting an unknown id succeeds, as the SDK makes it idempotent. */
+export function deleteVolume(model: ClusterModel, id: string): void {
+  const v = model.volumes.get(id);
+  if (!v) return;
+  if (v.attachedOn.length > 0) throw internal(`Failed to delete volume ${id}: Volume is attached`);
+  if (!v.parentId) {
+    for (const nodeId of v.replicaNodes) {
+      const node = model.nodes.get(nodeId);
+      if (node) node.pool.usedBytes = Math.max(0, node.pool.usedBytes - v.spec.size);
+    }
+  }
+  model.volumes.delete(id);
+  model.advance();
+}
