@@ -1,4 +1,103 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Recorder } from '../record/recorder';
+import { MesosSimulator, simControl } from '../sim/mesos';
 
-// Placeholder until this command is built; it registers nothing yet.
-export function registerSimMesos(_sim: Command): void {}
+const DEFAULT_MESOS_URL = 'http://127.0.0.1:5050';
+
+function integer(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+interface MesosFlags {
+  port: number;
+  agents: number;
+  racks: number;
+  zones?: number;
+  region: string;
+  portworx?: string;
+  record?: string;
+  heartbeat: number;
+  speed: number;
+  offerTimeout?: number;
+  json?: boolean;
+}
+
+interface AgentFlags {
+  mesos: string;
+  json?: boolean;
+}
+
+/** `pxfw sim mesos …` (the simulator) and `pxfw sim agent kill|partition|heal AGENT` (its fault injection). */
+export function registerSimMesos(sim: Command): void {
+  sim
+    .command('mesos')
+    .description('run a simulated Mesos master and agents (v1 scheduler and operator HTTP APIs) until SIGINT/SIGTERM')
+    .addOption(new Option('--port <P>', 'TCP port on 127.0.0.1 (0 picks a free one)').argParser(integer(0, 65535)).default(5050))
+    .addOption(new Option('--agents <N>', 'number of agents').argParser(integer(0, 100_000)).default(3))
+    .addOption(new Option('--racks <N>', 'racks (agent attribute rack=rack-<n>)').argParser(integer(1, 10_000)).default(3))
+    .addOption(new Option('--zones <N>', 'fault-domain zones (default: one per rack)').argParser(integer(1, 10_000)))
+    .addOption(new Option('--region <NAME>', 'fault-domain region of every agent').default('region-1'))
+    .addOption(new Option('--portworx <URL>', 'Portworx SDK URL for the volume isolator').env('PXFW_PORTWORX_URL'))
+    .addOption(new Option('--record <FILE>', 'append every Mesos call, event and response to FILE (JSON lines)'))
+    .addOption(new Option('--heartbeat <S>', 'heartbeat interval in seconds').argParser(positive).default(15))
+    .addOption(new Option('--speed <F>', 'divide every interval by F').argParser(positive).default(1))
+    .addOption(new Option('--offer-timeout <S>', 'rescind offers unused after S seconds').argParser(positive))
+    .option('--json', 'print the listening URL as JSON')
+    .action(async (flags: MesosFlags) => {
+      const simulator = await MesosSimulator.start({
+        port: flags.port,
+        agents: flags.agents,
+        racks: flags.racks,
+        ...(flags.zones !== undefined ? { zones: flags.zones } : {}),
+        region: flags.region,
+        heartbeatSeconds: flags.heartbeat,
+        speed: flags.speed,
+        ...(flags.offerTimeout !== undefined ? { offerTimeoutSeconds: flags.offerTimeout } : {}),
+        ...(flags.portworx !== undefined ? { portworxUrl: flags.portworx } : {}),
+        ...(flags.record !== undefined ? { recorder: Recorder.toFile(flags.record) } : {}),
+      });
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify({ url: simulator.url, agents: flags.agents })}\n`
+          : `Mesos simulator listening on ${simulator.url} with ${flags.agents} agents (Ctrl-C to stop)\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await simulator.stop();
+    });
+
+  const agent = sim.command('agent').description('inject agent failures into a running `pxfw sim mesos`');
+  const actions: [string, string][] = [
+    ['kill', 'kill the agent for good: its tasks become TASK_GONE'],
+    ['partition', 'partition the agent from the master: its tasks become TASK_UNREACHABLE'],
+    ['heal', 'end a partition (or bring a killed host back as a new agent)'],
+  ];
+  for (const [action, description] of actions) {
+    agent
+      .command(`${action} <agent>`)
+      .description(`${description}; AGENT is an agent id or hostname`)
+      .addOption(new Option('--mesos <URL>', 'URL of the Mesos simulator').env('PXFW_MESOS_URL').default(DEFAULT_MESOS_URL))
+      .option('--json', 'print the agent as JSON')
+      .action(async (name: string, flags: AgentFlags) => {
+        const result = (await simControl(flags.mesos, `sim/v1/agents/${encodeURIComponent(name)}/${action}`)) as {
+          agent?: { id?: string; hostname?: string; state?: string };
+        };
+        const a = result.agent ?? {};
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(result)}\n` : `agent ${a.hostname ?? name} (${a.id ?? '?'}) is now ${a.state ?? 'unknown'}\n`,
+        );
+      });
+  }
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { PxfwError } from '../../errors';
+import { parseJson } from '../../util/lossless-json';
+import { SimAgentNotFoundError, SimInvalidTransitionError, SimTaskNotFoundError } from './errors';
+import { readBody, sendJson } from './http-util';
+import { describeIssues } from './schemas';
+
+/** What the control endpoint needs from the simulator (MesosSimulator implements it). */
+export interface SimControl {
+  killAgent(agent: string): unknown;
+  partitionAgent(agent: string): unknown;
+  healAgent(agent: string): unknown;
+  markAgentGone(agent: string): unknown;
+  failTask(taskId: string, state?: string, reason?: string, message?: string): unknown;
+  failover(): void;
+  allocate(): void;
+  agents(): unknown;
+  tasks(): unknown;
+  volumeMounts(): unknown;
+  state(): unknown;
+}
+
+const failBody = z
+  .object({
+    state: z.string().regex(/^TASK_[A-Z_]+$/, 'must be a TaskState name such as TASK_FAILED').optional(),
+    reason: z.string().regex(/^REASON_[A-Z_]+$/, 'must be a TaskStatus.Reason name such as REASON_CONTAINER_LIMITATION').optional(),
+    message: z.string().optional(),
+  })
+  .strict();
+
+const AGENT_ACTIONS = new Set(['kill', 'partition', 'heal', 'gone']);
+
+/**
+ * `/sim/v1/…`: fault injection and inspection for tests, demos and `pxfw sim agent`.
+ * JSON in and out; errors are `{"error": {"code", "message"}}` with 400/404/405/409.
+ */
+export async function handleControl(sim: SimControl, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const parts = path.split('/').filter(Boolean).slice(2).map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+  try {
+    const result = await route(sim, method, parts, req);
+    if (result === undefined) {
+      return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no control route ${method} ${path}` } });
+    }
+    sendJson(res, 200, result);
+  } catch (err) {
+    const status = statusOf(err);
+    const code = err instanceof PxfwError ? err.code : 'INTERNAL';
+    sendJson(res, status, { error: { code, message: err instanceof Error ? err.message : String(err) } });
+  }
+}
+
+async function route(sim: SimControl, method: string, parts: string[], req: IncomingMessage): Promise<unknown> {
+  const [head, id, action] = parts;
+  if (method === 'GET' && parts.length === 1) {
+    if (head === 'state') return sim.state();
+    if (head === 'agents') return { agents: sim.agents() };
+    if (head === 'tasks') return { tasks: sim.tasks() };
+    if (head === 'volume-mounts') return { volume_mounts: sim.volumeMounts() };
+  }
+  if (method !== 'POST') return undefined;
+  if (head === 'failover' && parts.length === 1) {
+    sim.failover();
+    return { ok: true };
+  }
+  if (head === 'allocate' && parts.length === 1) {
+    sim.allocate();
+    return { ok: true };
+  }
+  if (head === 'agents' && id !== undefined && action !== undefined && parts.length === 3 && AGENT_ACTIONS.has(action)) {
+    const agent =
+      action === 'kill'
+        ? sim.killAgent(id)
+        : action === 'partition'
+          ? sim.partitionAgent(id)
+          : action === 'heal'
+            ? sim.healAgent(id)
+            : sim.markAgentGone(id);
+    return { agent };
+  }
+  if (head === 'tasks' && id !== undefined && action === 'fail' && parts.length === 3) {
+    const text = await readBody(req);
+    const parsed = failBody.safeParse(text.trim() === '' ? {} : parseJson(text));
+    if (!parsed.success) throw new ControlBodyError(`invalid fail request body: ${describeIssues(parsed.error)}`);
+    return { task: sim.failTask(id, parsed.data.state, parsed.data.reason, parsed.data.message) };
+  }
+  return undefined;
+}
+
+class ControlBodyError extends PxfwError {
+  readonly code = 'SIM_CONTROL_BAD_REQUEST';
+  readonly retryable = false;
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof SimAgentNotFoundError || err instanceof SimTaskNotFoundError) return 404;
+  if (err instanceof SimInvalidTransitionError) return 409;
+  if (err instanceof ControlBodyError || err instanceof SyntaxError) return 400;
+  return 500;
+}

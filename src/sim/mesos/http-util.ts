@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fastStringify } from './fast-json';
+
+/** Largest request body accepted (a LAUNCH_GROUP of many tasks stays far below it). */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export class BodyTooLargeError extends Error {}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A plain-text error answer, the way libprocess answers BadRequest and friends. */
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = fastStringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+/** Media type of the request without parameters, lower-cased; undefined when absent. */
+export function mediaType(req: IncomingMessage): string | undefined {
+  const ct = req.headers['content-type'];
+  return ct === undefined ? undefined : ct.split(';')[0]!.trim().toLowerCase();
+}
+
+/** Does the Accept header admit JSON (absent, *\/*, application/*, application/json)? */
+export function acceptsJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept
+    .split(',')
+    .map((p) => p.split(';')[0]!.trim().toLowerCase())
+    .some((t) => t === '*/*' || t === 'application/*' || t === 'application/json');
+}
+
+export const NOT_ACCEPTABLE = "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'";
+export const UNSUPPORTED_MEDIA = "Expecting 'Content-Type' of application/json or application/x-protobuf";

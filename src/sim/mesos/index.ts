@@ -1,0 +1,13 @@
+export { MesosSimulator, type SimAgentSummary, type SimTaskSummary } from './simulator';
+export type { MesosSimOptions } from './options';
+export type { VolumeIsolator, IsolatedTask, DockerVolume, VolumeMount } from './isolator';
+export { PXD_DRIVER } from './isolator';
+export {
+  SimAgentNotFoundError,
+  SimTaskNotFoundError,
+  SimInvalidTransitionError,
+  SimOptionsError,
+  SimListenError,
+  SimControlError,
+} from './errors';
+export { simControl } from './control-client';

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { Recorder } from '../../record/recorder';
+import { SimOptionsError } from './errors';
+import type { VolumeIsolator } from './isolator';
+
+/** Options of MesosSimulator.start(); every interval is in seconds of simulated time. */
+export interface MesosSimOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  host?: string;
+  agents?: number;
+  racks?: number;
+  /** Zones in the fault domain; default one per rack (rack n lives in zone `zone-n`). */
+  zones?: number;
+  region?: string;
+  agentResources?: { cpus?: number; mem?: number; disk?: number; ports?: [number, number] };
+  /** Scheduler and operator heartbeat interval (Mesos: 15 s). */
+  heartbeatSeconds?: number;
+  /** Offer round interval (Mesos --allocation_interval: 1 s). */
+  allocationIntervalSeconds?: number;
+  /** Rescind offers not used within this long (Mesos --offer_timeout; default: never). */
+  offerTimeoutSeconds?: number;
+  /** From launch to TASK_RUNNING on the agent. */
+  taskStartSeconds?: number;
+  /** From KILL to TASK_KILLED on the agent. */
+  taskKillSeconds?: number;
+  /** First retry of an unacknowledged status update (Mesos agent: 10 s, doubling to 10 min). */
+  statusRetrySeconds?: number;
+  statusRetryMaxSeconds?: number;
+  /** Divides every interval above (tests and demos run faster than real time). */
+  speed?: number;
+  isolator?: VolumeIsolator;
+  recorder?: Recorder;
+  /** Stored for the sandbox / lead wiring of a Portworx-backed isolator. */
+  portworxUrl?: string;
+}
+
+const schema = z.object({
+  port: z.number().int().min(0).max(65535).default(0),
+  host: z.string().min(1).default('127.0.0.1'),
+  agents: z.number().int().min(0).max(100_000).default(3),
+  racks: z.number().int().min(1).max(10_000).default(3),
+  zones: z.number().int().min(1).max(10_000).optional(),
+  region: z.string().min(1).default('region-1'),
+  agentResources: z
+    .object({
+      cpus: z.number().positive().default(8),
+      mem: z.number().positive().default(32768),
+      disk: z.number().positive().default(102400),
+      ports: z.tuple([z.number().int().min(1), z.number().int().max(65535)]).default([31000, 32000]),
+    })
+    .default({ cpus: 8, mem: 32768, disk: 102400, ports: [31000, 32000] }),
+  heartbeatSeconds: z.number().positive().default(15),
+  allocationIntervalSeconds: z.number().positive().default(1),
+  offerTimeoutSeconds: z.number().positive().optional(),
+  taskStartSeconds: z.number().nonnegative().default(0.5),
+  taskKillSeconds: z.number().nonnegative().default(0.2),
+  statusRetrySeconds: z.number().positive().default(10),
+  statusRetryMaxSeconds: z.number().positive().default(600),
+  speed: z.number().positive().max(10_000).default(1),
+  isolator: z.custom<VolumeIsolator>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
+  recorder: z.custom<Recorder>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
+  portworxUrl: z.string().url().optional(),
+});
+
+export type ResolvedSimOptions = z.output<typeof schema>;
+
+export function resolveOptions(opts: MesosSimOptions): ResolvedSimOptions {
+  const result = schema.safeParse(opts);
+  if (result.success) return result.data;
+  const detail = result.error.issues
+    .map((i) => `${['options', ...i.path.map(String)].join('.')}: ${i.message}`)
+    .join('; ');
+  throw new SimOptionsError(`invalid Mesos simulator options: ${detail}`);
+}

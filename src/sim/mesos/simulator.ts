@@ -1,0 +1,250 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AgentManager } from './agents';
+import { Allocator } from './allocator';
+import { handleControl, type SimControl } from './control-api';
+import { SimListenError, SimTaskNotFoundError } from './errors';
+import { BodyTooLargeError, sendText } from './http-util';
+import type { VolumeMount } from './isolator';
+import { Launcher } from './launch';
+import { Master } from './master';
+import { OperatorApi } from './operator-api';
+import { resolveOptions, type MesosSimOptions } from './options';
+import { SchedulerApi } from './scheduler-api';
+import type { Res } from './resources';
+import type { SimAgent, SimTask } from './state';
+import { TaskManager } from './tasks';
+
+export interface SimAgentSummary {
+  id: string;
+  hostname: string;
+  rack: string;
+  zone: string;
+  region: string;
+  state: SimAgent['state'];
+  tasks: number;
+  total: Res;
+  used: Res;
+  offered: Res;
+}
+
+export interface SimTaskSummary {
+  taskId: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  hostname: string;
+  executorId?: string;
+  /** The task's true state on its agent. */
+  state: string;
+  /** What the master reports (TASK_UNREACHABLE while the agent is partitioned). */
+  masterState: string;
+  pendingUpdates: number;
+  volumes: { driver: string; name: string; containerPath: string }[];
+}
+
+/**
+ * A Mesos master (plus agents) simulator on one HTTP port, speaking the v1 scheduler API
+ * (`/api/v1/scheduler`) and operator API (`/api/v1`) in JSON, with fault injection under
+ * `/sim/v1/…` and as methods here.
+ */
+export class MesosSimulator implements SimControl {
+  private readonly allocator: Allocator;
+  private readonly taskManager: TaskManager;
+  private readonly agentManager: AgentManager;
+  private readonly schedulerApi: SchedulerApi;
+  private readonly operatorApi: OperatorApi;
+
+  private constructor(
+    private readonly m: Master,
+    private readonly server: Server,
+  ) {
+    this.allocator = new Allocator(m);
+    this.taskManager = new TaskManager(m, m.opts.isolator);
+    this.agentManager = new AgentManager(m, this.taskManager);
+    const launcher = new Launcher(m, this.taskManager, this.allocator);
+    this.schedulerApi = new SchedulerApi(m, this.taskManager, this.allocator, launcher);
+    this.operatorApi = new OperatorApi(m, this.taskManager, this.agentManager);
+  }
+
+  static async start(opts: MesosSimOptions = {}): Promise<MesosSimulator> {
+    const resolved = resolveOptions(opts);
+    const master = new Master(resolved);
+    const server = createServer({ keepAlive: true });
+    // Longer than any client's idle keep-alive, so a reused connection is never reset under it.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    const sim = new MesosSimulator(master, server);
+    server.on('request', (req, res) => void sim.route(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(new SimListenError(`cannot listen on ${resolved.host}:${resolved.port}: ${err.message}`, { cause: err })),
+      );
+      server.listen(resolved.port, resolved.host, () => resolve());
+    });
+    master.port = (server.address() as AddressInfo).port;
+    sim.agentManager.createInitial(resolved.agents);
+    sim.allocator.start();
+    master.log.info({ url: sim.url, agents: resolved.agents }, 'Mesos simulator listening');
+    return sim;
+  }
+
+  get url(): string {
+    return `http://${this.m.opts.host}:${this.m.port}`;
+  }
+
+  get portworxUrl(): string | undefined {
+    return this.m.opts.portworxUrl;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    try {
+      if (path === '/api/v1/scheduler') return await this.schedulerApi.handle(req, res);
+      if (path === '/api/v1') return await this.operatorApi.handle(req, res);
+      if (path.startsWith('/sim/v1/')) return await handleControl(this, req, res, path);
+      if (path === '/master/health' || path === '/health') return sendText(res, 200, '');
+      sendText(res, 404, `No such endpoint: ${path}`);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
+      this.m.log.error({ err, path }, 'request failed');
+      sendText(res, 500, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.m.stopped) return;
+    this.m.stopped = true;
+    this.allocator.stop();
+    for (const s of this.m.operatorStreams) s.close();
+    for (const fw of this.m.frameworks.values()) {
+      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+      fw.stream?.close();
+    }
+    for (const o of this.m.offers.values()) if (o.timer) clearTimeout(o.timer);
+    for (const a of this.m.agents.values()) {
+      for (const t of a.tasks) {
+        if (t.retryTimer) clearTimeout(t.retryTimer);
+        if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
+      }
+    }
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- fault injection ---------------------------------------------------------------------
+
+  killAgent(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.agentManager.kill(this.agentManager.find(agent)));
+  }
+
+  partitionAgent(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.agentManager.partition(this.agentManager.find(agent)));
+  }
+
+  /** Heal a partition; a killed or gone host comes back as a new agent (new id). */
+  healAgent(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.agentManager.heal(this.agentManager.find(agent)));
+  }
+
+  /** What the operator's MARK_AGENT_GONE does. */
+  markAgentGone(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.agentManager.markGone(this.agentManager.find(agent)));
+  }
+
+  /** The task ends on its agent with `state` (default TASK_FAILED); the rest of its group is killed. */
+  failTask(taskId: string, state?: string, reason?: string, message?: string): SimTaskSummary {
+    const task = this.m.tasksById.get(taskId);
+    if (!task) throw new SimTaskNotFoundError(taskId);
+    this.taskManager.fail(task, state, reason, message);
+    return this.summarizeTask(task);
+  }
+
+  /** Master failover: a new master id; every stream drops and frameworks must re-subscribe. */
+  failover(): void {
+    this.m.ids.newMaster();
+    for (const s of [...this.m.operatorStreams]) s.close();
+    for (const fw of this.m.frameworks.values()) {
+      const stream = fw.stream;
+      if (!fw.connected) continue;
+      this.m.disconnect(fw);
+      stream?.close();
+    }
+  }
+
+  /** Run one allocation round now instead of waiting for the interval. */
+  allocate(): void {
+    this.allocator.round();
+  }
+
+  // ---- inspection --------------------------------------------------------------------------
+
+  agents(): SimAgentSummary[] {
+    return [...this.m.agents.values()].map((a) => this.summarizeAgent(a));
+  }
+
+  tasks(): SimTaskSummary[] {
+    const out: SimTaskSummary[] = [];
+    for (const fw of this.m.frameworks.values()) for (const t of fw.tasks.values()) out.push(this.summarizeTask(t));
+    return out;
+  }
+
+  /** Every docker volume mount of every task (active ones and recently ended ones). */
+  volumeMounts(): VolumeMount[] {
+    return this.taskManager.mountLog.map((v) => ({ ...v, options: { ...v.options } }));
+  }
+
+  frameworks(): { id: string; name: string; connected: boolean; suppressed: boolean; tasks: number; offers: number }[] {
+    return [...this.m.frameworks.values()].map((f) => ({
+      id: f.id,
+      name: f.name,
+      connected: f.connected,
+      suppressed: f.suppressed,
+      tasks: f.tasks.size,
+      offers: f.offers.size,
+    }));
+  }
+
+  state(): { url: string; masterId: string; agents: SimAgentSummary[]; frameworks: ReturnType<MesosSimulator['frameworks']>; tasks: SimTaskSummary[]; volumeMounts: VolumeMount[] } {
+    return {
+      url: this.url,
+      masterId: this.m.ids.masterId,
+      agents: this.agents(),
+      frameworks: this.frameworks(),
+      tasks: this.tasks(),
+      volumeMounts: this.volumeMounts(),
+    };
+  }
+
+  private summarizeAgent(a: SimAgent): SimAgentSummary {
+    return {
+      id: a.id,
+      hostname: a.hostname,
+      rack: a.rack,
+      zone: a.zone,
+      region: a.region,
+      state: a.state,
+      tasks: a.tasks.size,
+      total: a.total,
+      used: a.used,
+      offered: a.offered,
+    };
+  }
+
+  private summarizeTask(t: SimTask): SimTaskSummary {
+    return {
+      taskId: t.id,
+      name: t.name,
+      frameworkId: t.frameworkId,
+      agentId: t.agentId,
+      hostname: this.m.agents.get(t.agentId)?.hostname ?? '',
+      ...(t.executorId !== undefined ? { executorId: t.executorId } : {}),
+      state: t.state,
+      masterState: this.taskManager.masterView(t),
+      pendingUpdates: t.pending.length,
+      volumes: t.volumes.map((v) => ({ driver: v.driver, name: v.name, containerPath: v.containerPath })),
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import type { EventStream } from './event-stream';
+import type { DockerVolume, VolumeMount } from './isolator';
+import type { Res } from './resources';
+
+export type Json = Record<string, unknown>;
+
+export const TERMINAL_STATES = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);
+
+export function isTerminal(state: string): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** registered: connected; unreachable: partitioned; removed: agent died (killed); gone: MARK_AGENT_GONE. */
+export type AgentState = 'registered' | 'unreachable' | 'removed' | 'gone';
+
+export interface SimExecutor {
+  frameworkId: string;
+  executorId: string;
+  info: Json;
+  resources: Res;
+  tasks: Set<SimTask>;
+}
+
+export interface SimAgent {
+  id: string;
+  hostname: string;
+  index: number;
+  rack: string;
+  zone: string;
+  region: string;
+  state: AgentState;
+  total: Res;
+  used: Res;
+  offered: Res;
+  offers: Set<string>;
+  tasks: Set<SimTask>;
+  /** Keyed by `${frameworkId}/${executorId}`. */
+  executors: Map<string, SimExecutor>;
+  registeredAt: number;
+  reregisteredAt?: number;
+  unreachableAt?: number;
+}
+
+export interface PendingUpdate {
+  status: Json;
+  state: string;
+  uuid: string;
+}
+
+export interface SimTask {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  executorId?: string;
+  /** Tasks launched in one LAUNCH_GROUP share a group; the default executor kills the group together. */
+  group?: SimTask[];
+  name: string;
+  info: Json;
+  resources: Res;
+  resourcesWire: unknown[];
+  /** The task's true state on its agent. */
+  state: string;
+  /** Status updates the master has seen for the task (Task.statuses), latest last. */
+  statuses: Json[];
+  statusUpdateState?: string;
+  statusUpdateUuid?: string;
+  volumes: (DockerVolume & { containerPath: string; mode: string })[];
+  mounts: VolumeMount[];
+  prepared: boolean;
+  /** Volumes released (isolator.release called if they were prepared). */
+  released: boolean;
+  /** Resources and executor share returned to the agent. */
+  freed: boolean;
+  killRequested: boolean;
+  /** Agent-side reliable delivery queue (the agent's status update manager). */
+  pending: PendingUpdate[];
+  retryTimer?: NodeJS.Timeout;
+  retryDelayMs: number;
+  lifecycleTimer?: NodeJS.Timeout;
+}
+
+export interface Filter {
+  until: number;
+  resources: Res;
+}
+
+export interface SimFramework {
+  id: string;
+  info: Json;
+  name: string;
+  partitionAware: boolean;
+  multiRole: boolean;
+  regionAware: boolean;
+  taskKillingState: boolean;
+  role: string;
+  stream?: EventStream;
+  streamId?: string;
+  connected: boolean;
+  suppressed: boolean;
+  filters: Map<string, Filter>;
+  offers: Set<string>;
+  tasks: Map<string, SimTask>;
+  registeredAt: number;
+  reregisteredAt?: number;
+  failoverTimer?: NodeJS.Timeout;
+}
+
+export interface SimOffer {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  resources: Res;
+  role: string;
+  timer?: NodeJS.Timeout;
+}
+
+/** A finished task as kept for GET_TASKS completed_tasks. */
+export interface CompletedTask {
+  task: SimTask;
+  finalState: string;
+}

@@ -1,0 +1,343 @@
+import { statusUuid } from './ids';
+import { PXD_DRIVER, dockerVolumesOf, type VolumeIsolator, type VolumeMount } from './isolator';
+import type { Master } from './master';
+import { addRes, subtractRes, type Res } from './resources';
+import { SimInvalidTransitionError } from './errors';
+import { isTerminal, type Json, type SimAgent, type SimFramework, type SimTask } from './state';
+import { bareStatus, taskStatus, taskWire } from './wire';
+
+const STATUSES_KEPT = 16;
+const MOUNT_LOG_LIMIT = 20_000;
+
+export interface LaunchSpec {
+  info: Json & { name: string; task_id: { value: string } };
+  resources: Res;
+  resourcesWire: unknown[];
+  executor?: { id: string; info: Json; resources: Res } | undefined;
+}
+
+type Source = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
+
+/**
+ * Tasks on the simulated agents: the executor's lifecycle (STARTING → isolator → RUNNING), the
+ * agent's status update manager (one reliable, ordered stream per task, resent with backoff until
+ * acknowledged), kills, injected failures and master-generated (unreliable, uuid-less) updates.
+ */
+export class TaskManager {
+  readonly mountLog: VolumeMount[] = [];
+
+  constructor(
+    private readonly m: Master,
+    private readonly isolator: VolumeIsolator | undefined,
+  ) {
+    m.onFrameworkConnected = (fw) => this.flush(fw);
+    m.onFrameworkRemoved = (fw) => this.abandon(fw);
+  }
+
+  /** The state the master reports for a task: its agent's truth unless the agent is unreachable. */
+  masterView(t: SimTask): string {
+    const agent = this.m.agents.get(t.agentId);
+    return agent?.state === 'unreachable' ? 'TASK_UNREACHABLE' : t.state;
+  }
+
+  launch(fw: SimFramework, agent: SimAgent, spec: LaunchSpec, group?: SimTask[]): SimTask {
+    const task: SimTask = {
+      id: spec.info.task_id.value,
+      frameworkId: fw.id,
+      agentId: agent.id,
+      executorId: spec.executor?.id,
+      group,
+      name: spec.info.name,
+      info: spec.info,
+      resources: spec.resources,
+      resourcesWire: spec.resourcesWire,
+      state: 'TASK_STAGING',
+      statuses: [],
+      volumes: dockerVolumesOf(spec.info.container),
+      mounts: [],
+      prepared: false,
+      released: false,
+      freed: false,
+      killRequested: false,
+      pending: [],
+      retryDelayMs: this.m.ms(this.m.opts.statusRetrySeconds),
+    };
+    group?.push(task);
+    if (spec.executor) this.attachExecutor(fw, agent, task, spec.executor);
+    agent.used = addRes(agent.used, task.resources);
+    agent.tasks.add(task);
+    fw.tasks.set(task.id, task);
+    this.m.tasksById.set(task.id, task);
+    this.recordMounts(task, agent);
+    this.m.publishOperator(() => ({ type: 'TASK_ADDED', task_added: { task: taskWire(task, 'TASK_STAGING') } }));
+    const half = this.m.ms(this.m.opts.taskStartSeconds) / 2;
+    task.lifecycleTimer = setTimeout(() => this.starting(task, half), half);
+    task.lifecycleTimer.unref();
+    return task;
+  }
+
+  private attachExecutor(fw: SimFramework, agent: SimAgent, task: SimTask, ex: NonNullable<LaunchSpec['executor']>): void {
+    const key = `${fw.id}/${ex.id}`;
+    let executor = agent.executors.get(key);
+    if (!executor) {
+      executor = { frameworkId: fw.id, executorId: ex.id, info: ex.info, resources: ex.resources, tasks: new Set() };
+      agent.executors.set(key, executor);
+      agent.used = addRes(agent.used, ex.resources);
+    }
+    executor.tasks.add(task);
+  }
+
+  private recordMounts(task: SimTask, agent: SimAgent): void {
+    for (const v of task.volumes) {
+      const mount: VolumeMount = {
+        ...v,
+        taskId: task.id,
+        frameworkId: task.frameworkId,
+        agentId: agent.id,
+        hostname: agent.hostname,
+        active: true,
+      };
+      task.mounts.push(mount);
+      this.mountLog.push(mount);
+    }
+    if (this.mountLog.length > MOUNT_LOG_LIMIT) {
+      const keep = this.mountLog.filter((x) => x.active);
+      this.mountLog.splice(0, this.mountLog.length, ...keep);
+    }
+  }
+
+  private starting(task: SimTask, half: number): void {
+    if (task.killRequested || isTerminal(task.state)) return;
+    this.agentUpdate(task, 'TASK_STARTING');
+    task.lifecycleTimer = setTimeout(() => void this.prepareAndRun(task), half);
+    task.lifecycleTimer.unref();
+  }
+
+  /** The docker/volume isolator runs before the container starts; its failure fails the launch. */
+  private async prepareAndRun(task: SimTask): Promise<void> {
+    task.lifecycleTimer = undefined;
+    if (task.killRequested || isTerminal(task.state)) return;
+    const pxd = task.volumes.filter((v) => v.driver === PXD_DRIVER);
+    if (this.isolator && pxd.length > 0) {
+      const agent = this.m.agents.get(task.agentId);
+      const subject = { taskId: task.id, agentId: task.agentId, hostname: agent?.hostname ?? '', volumes: pxd.map(({ driver, name, options }) => ({ driver, name, options })) };
+      try {
+        await this.isolator.prepare(subject);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.m.log.warn({ taskId: task.id, err }, 'volume isolator refused the task');
+        if (isTerminal(task.state)) return;
+        this.agentUpdate(task, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${message}` });
+        this.killGroup(task);
+        return;
+      }
+      task.prepared = true;
+      // The task may have been killed or its agent lost while the isolator worked.
+      if (isTerminal(task.state) || task.released || !this.m.agents.get(task.agentId) || task.killRequested) {
+        this.releaseVolumes(task);
+        return;
+      }
+    }
+    this.agentUpdate(task, 'TASK_RUNNING');
+  }
+
+  /** An update generated on the agent (executor): reliable, with a uuid, queued until acknowledged. */
+  agentUpdate(task: SimTask, state: string, extra: { reason?: string; message?: string; source?: Source } = {}): void {
+    if (isTerminal(task.state)) return;
+    task.state = state;
+    const uuid = statusUuid();
+    const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid });
+    task.pending.push({ status, state, uuid });
+    if (isTerminal(state)) this.endOnAgent(task);
+    if (this.m.agents.get(task.agentId)?.state === 'registered') this.masterSaw(task, status);
+    if (task.pending.length === 1) this.pump(task);
+  }
+
+  /** The master learned a task's status: keep it in Task.statuses and tell operator subscribers. */
+  masterSaw(task: SimTask, status: Json): void {
+    const { uuid: _uuid, ...withoutUuid } = status;
+    void _uuid;
+    task.statuses.push(withoutUuid);
+    if (task.statuses.length > STATUSES_KEPT) task.statuses.shift();
+    this.m.publishOperator(() => ({
+      type: 'TASK_UPDATED',
+      task_updated: { framework_id: { value: task.frameworkId }, status, state: this.masterView(task) },
+    }));
+  }
+
+  /** Forward the head of the task's queue (if the agent and framework are reachable) and arm a retry. */
+  pump(task: SimTask): void {
+    if (task.retryTimer) clearTimeout(task.retryTimer);
+    task.retryTimer = undefined;
+    const head = task.pending[0];
+    const agent = this.m.agents.get(task.agentId);
+    if (!head || !agent || agent.state === 'removed' || agent.state === 'gone') return;
+    const fw = this.m.frameworks.get(task.frameworkId);
+    if (agent.state === 'registered' && fw) {
+      task.statusUpdateState = head.state;
+      task.statusUpdateUuid = head.uuid;
+      this.m.sendUpdate(fw, head.status);
+    }
+    task.retryTimer = setTimeout(() => {
+      task.retryDelayMs = Math.min(task.retryDelayMs * 2, this.m.ms(this.m.opts.statusRetryMaxSeconds));
+      this.pump(task);
+    }, task.retryDelayMs);
+    task.retryTimer.unref();
+  }
+
+  acknowledge(fw: SimFramework, agentId: string, taskId: string, uuid: string): void {
+    const task = fw.tasks.get(taskId);
+    const head = task?.pending[0];
+    const agent = this.m.agents.get(agentId);
+    const same = head !== undefined && Buffer.from(head.uuid, 'base64').equals(Buffer.from(uuid, 'base64'));
+    if (!task || task.agentId !== agentId || !same || agent?.state !== 'registered') {
+      this.m.log.debug({ frameworkId: fw.id, taskId, agentId }, 'ignoring acknowledgement that matches no pending update');
+      return;
+    }
+    task.pending.shift();
+    task.retryDelayMs = this.m.ms(this.m.opts.statusRetrySeconds);
+    if (task.pending.length === 0 && isTerminal(task.state)) this.remove(task, task.state);
+    else this.pump(task);
+  }
+
+  /** KILL: the default executor kills the task and the rest of its task group. */
+  kill(fw: SimFramework, taskId: string, agentId: string | undefined): void {
+    const task = fw.tasks.get(taskId);
+    if (!task || this.m.agents.get(task.agentId)?.state !== 'registered') {
+      this.reconcile(fw, [{ taskId, agentId: task?.agentId ?? agentId }]);
+      return;
+    }
+    if (!isTerminal(task.state)) this.killGroup(task, true);
+  }
+
+  private killGroup(task: SimTask, includeSelf = false): void {
+    const fw = this.m.frameworks.get(task.frameworkId);
+    for (const t of task.group ?? [task]) {
+      if ((t === task && !includeSelf) || t.killRequested || isTerminal(t.state)) continue;
+      t.killRequested = true;
+      if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
+      if (fw?.taskKillingState && t.state === 'TASK_RUNNING') this.agentUpdate(t, 'TASK_KILLING');
+      t.lifecycleTimer = setTimeout(() => this.agentUpdate(t, 'TASK_KILLED'), this.m.ms(this.m.opts.taskKillSeconds));
+      t.lifecycleTimer.unref();
+    }
+  }
+
+  /** Fault injection: the task ends on its agent with `state` (default TASK_FAILED). */
+  fail(task: SimTask, state = 'TASK_FAILED', reason?: string, message?: string): void {
+    if (isTerminal(task.state)) {
+      throw new SimInvalidTransitionError(`task '${task.id}' is already ${task.state}`);
+    }
+    if (!isTerminal(state)) {
+      throw new SimInvalidTransitionError(`state ${state} is not a terminal task state`);
+    }
+    if (this.m.agents.get(task.agentId)?.state !== 'registered' && this.m.agents.get(task.agentId)?.state !== 'unreachable') {
+      throw new SimInvalidTransitionError(`task '${task.id}' has no running agent`);
+    }
+    if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
+    this.agentUpdate(task, state, { reason, message: message ?? 'Injected by the Mesos simulator' });
+    if (state !== 'TASK_FINISHED') this.killGroup(task);
+  }
+
+  /** A task reached a terminal state on its agent: free its resources, executor and volumes. */
+  private endOnAgent(task: SimTask): void {
+    if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
+    task.lifecycleTimer = undefined;
+    const agent = this.m.agents.get(task.agentId);
+    if (agent && !task.freed) {
+      task.freed = true;
+      agent.used = subtractRes(agent.used, task.resources);
+      if (task.executorId !== undefined) {
+        const key = `${task.frameworkId}/${task.executorId}`;
+        const ex = agent.executors.get(key);
+        ex?.tasks.delete(task);
+        if (ex && ex.tasks.size === 0) {
+          agent.executors.delete(key);
+          agent.used = subtractRes(agent.used, ex.resources);
+        }
+      }
+    }
+    this.releaseVolumes(task);
+  }
+
+  private releaseVolumes(task: SimTask): void {
+    if (task.released) return;
+    task.released = true;
+    for (const mount of task.mounts) mount.active = false;
+    if (!this.isolator || !task.prepared) return;
+    const agent = this.m.agents.get(task.agentId);
+    const pxd = task.volumes.filter((v) => v.driver === PXD_DRIVER).map(({ driver, name, options }) => ({ driver, name, options }));
+    this.isolator
+      .release({ taskId: task.id, agentId: task.agentId, hostname: agent?.hostname ?? '', volumes: pxd })
+      .catch((err: unknown) => this.m.log.error({ taskId: task.id, err }, 'volume isolator failed to release volumes'));
+  }
+
+  /** Forget a task (acknowledged terminal update, or a master-decided end). */
+  remove(task: SimTask, finalState: string): void {
+    if (task.retryTimer) clearTimeout(task.retryTimer);
+    task.retryTimer = undefined;
+    if (!task.freed || !task.released) this.endOnAgent(task);
+    task.pending = [];
+    this.m.frameworks.get(task.frameworkId)?.tasks.delete(task.id);
+    if (this.m.tasksById.get(task.id) === task) this.m.tasksById.delete(task.id);
+    this.m.agents.get(task.agentId)?.tasks.delete(task);
+    task.state = finalState;
+    this.m.rememberCompleted(task, finalState);
+  }
+
+  /** A master-generated update (no uuid, delivered at most once), e.g. TASK_UNREACHABLE or TASK_GONE. */
+  masterUpdate(task: SimTask, state: string, reason: string, message: string, unreachableAt?: number): void {
+    const fw = this.m.frameworks.get(task.frameworkId);
+    const status = taskStatus({ task, state, source: 'SOURCE_MASTER', reason, message, unreachableAt });
+    this.masterSaw(task, status);
+    if (fw) this.m.sendUpdate(fw, status);
+  }
+
+  /** Explicit (non-empty list) or implicit (empty list) reconciliation, per docs/reconciliation.md. */
+  reconcile(fw: SimFramework, list: { taskId: string; agentId?: string | undefined }[]): void {
+    if (list.length === 0) {
+      for (const t of fw.tasks.values()) this.m.sendUpdate(fw, this.reconcileStatus(t));
+      return;
+    }
+    for (const { taskId, agentId } of list) {
+      const t = fw.tasks.get(taskId);
+      const status = t ? this.reconcileStatus(t) : this.unknownTaskStatus(fw, taskId, agentId);
+      if (status) this.m.sendUpdate(fw, status);
+    }
+  }
+
+  private reconcileStatus(t: SimTask): Json {
+    const agent = this.m.agents.get(t.agentId);
+    const state = this.masterView(t);
+    const unreachableAt = state === 'TASK_UNREACHABLE' ? agent?.unreachableAt : undefined;
+    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', unreachableAt });
+  }
+
+  private unknownTaskStatus(fw: SimFramework, taskId: string, agentId: string | undefined): Json {
+    const agent = agentId !== undefined ? this.m.agents.get(agentId) : undefined;
+    const pa = fw.partitionAware;
+    const r = 'REASON_RECONCILIATION';
+    if (agent?.state === 'unreachable') {
+      return bareStatus(taskId, agentId, pa ? 'TASK_UNREACHABLE' : 'TASK_LOST', r, 'Reconciliation: Task is unreachable', agent.unreachableAt);
+    }
+    if (agent?.state === 'gone') return bareStatus(taskId, agentId, pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST', r, 'Reconciliation: Task is gone');
+    if (agent?.state === 'registered') return bareStatus(taskId, agentId, pa ? 'TASK_GONE' : 'TASK_LOST', r, 'Reconciliation: Task is unknown to the agent');
+    return bareStatus(taskId, agentId, pa ? 'TASK_UNKNOWN' : 'TASK_LOST', r, 'Reconciliation: Task is unknown');
+  }
+
+  /** A framework (re)subscribed: the agents resend their unacknowledged updates at once. */
+  private flush(fw: SimFramework): void {
+    for (const t of fw.tasks.values()) {
+      if (t.pending.length === 0) continue;
+      t.retryDelayMs = this.m.ms(this.m.opts.statusRetrySeconds);
+      this.pump(t);
+    }
+  }
+
+  /** A framework was removed: its executors are shut down, without updates to anyone. */
+  private abandon(fw: SimFramework): void {
+    for (const t of [...fw.tasks.values()]) {
+      t.killRequested = true;
+      this.remove(t, isTerminal(t.state) ? t.state : 'TASK_KILLED');
+    }
+  }
+}
