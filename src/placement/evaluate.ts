@@ -1,0 +1,163 @@
+import { childLogger } from '../log/logger';
+import { podInstanceName } from '../spec/names';
+import { compileConstraints, constraintsHold, constraintsStage } from './constraints.stage';
+import { rackOf } from './fields';
+import type { PlacementMemory } from './memory';
+import { PlacementIndex, buildPlacementIndex } from './placement-index';
+import { resourcesFit, resourcesStage } from './resources.stage';
+import type { Stage, StageContext } from './stage';
+import { storageHealthStage, storageUsable } from './storage-health.stage';
+import type { ClusterView, Offer, OfferEvaluation, PlacementResult, PodRequest } from './types';
+import { validateClusterView, validatePodRequest } from './validate';
+import { judgeLocality, prepareLocality, volumeLocalityStage, type LocalityJudgement } from './volume-locality.stage';
+
+const log = childLogger({ module: 'placement' });
+
+/** The stages in evaluation order; a full evaluation runs all of them so every reason is shown. */
+export const STAGES: readonly Stage[] = [resourcesStage, constraintsStage, storageHealthStage, volumeLocalityStage];
+
+export interface EvaluateOptions {
+  /**
+   * full (default): every offer carries all stage outcomes with reasons.
+   * summary: every offer carries pass and score, only the chosen offer its outcomes; the stages
+   * run allocation-free, which is what lets a 2,000-offer round keep up. A memory still gets full
+   * reasons for the offers it keeps.
+   */
+  detail?: 'full' | 'summary';
+  /** Keep this evaluation for `debug offers`. */
+  memory?: PlacementMemory;
+}
+
+/** Per-pod preparation shared by every offer of the round (reads the index; does not change it). */
+export function prepareStageContext(request: PodRequest, index: PlacementIndex): StageContext {
+  return {
+    request,
+    instance: podInstanceName(request.podType, request.index),
+    index,
+    constraints: compileConstraints(request.constraints, request.podType, index),
+    locality: prepareLocality(request, index),
+    spread: {
+      rack: index.valueCounts(request.podType, 'rack'),
+      zone: index.valueCounts(request.podType, '@zone'),
+      host: index.valueCounts(request.podType, 'hostname'),
+    },
+  };
+}
+
+/** Run every stage on one offer, with reasons. */
+export function evaluateOffer(offer: Offer, ctx: StageContext): OfferEvaluation {
+  const outcomes = STAGES.map((stage) => stage(offer, ctx));
+  const locality = outcomes[3] as { score?: number };
+  return {
+    offerId: offer.offerId,
+    agentId: offer.agentId,
+    hostname: offer.hostname,
+    pass: outcomes.every((o) => o.pass),
+    score: locality.score ?? 0,
+    outcomes,
+  };
+}
+
+/**
+ * Judge every offer for one pod and pick the best passing one: highest locality score, then the
+ * least crowded rack/zone/host for this pod type, then the smallest agentId (determinism).
+ * O(offers × stages) with O(1) lookups; pass a PlacementIndex to reuse one round's counts across
+ * pods. Evaluations come back in offer order. The pod's own recorded placement is not counted
+ * against it (a relaunch in place).
+ */
+export function evaluateOffers(
+  request: PodRequest,
+  offers: readonly Offer[],
+  view: ClusterView | PlacementIndex,
+  options: EvaluateOptions = {},
+): PlacementResult {
+  validatePodRequest(request);
+  const index = view instanceof PlacementIndex ? view : buildPlacementIndex(validateClusterView(view));
+  const instance = podInstanceName(request.podType, request.index);
+  const own = index.locationOf(instance);
+  const ownAgent = own ? index.agentByHostname(own.hostname) : undefined;
+  if (own) index.removePlacement(instance);
+  try {
+    const ctx = prepareStageContext(request, index);
+    const full = (options.detail ?? 'full') === 'full';
+    const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx);
+    options.memory?.remember(request, result, index, (i) => evaluateOffer(offers[i]!, ctx));
+    log.debug(
+      { pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score },
+      result.chosen ? 'offer chosen' : 'no offer fits',
+    );
+    return result;
+  } finally {
+    if (own && ownAgent) index.recordPlacement(own.podType, instance, ownAgent);
+  }
+}
+
+interface Best {
+  i: number;
+  score: number;
+  rack: number;
+  zone: number;
+  host: number;
+}
+
+function rankFull(offers: readonly Offer[], ctx: StageContext): PlacementResult {
+  const evaluations = offers.map((offer) => evaluateOffer(offer, ctx));
+  let best: Best | undefined;
+  evaluations.forEach((ev, i) => {
+    if (ev.pass) best = pickBetter(best, i, ev.score, offers[i]!, offers, ctx);
+  });
+  return finish(evaluations, best === undefined ? undefined : evaluations[best.i]);
+}
+
+function rankFast(offers: readonly Offer[], ctx: StageContext): PlacementResult {
+  const evaluations: OfferEvaluation[] = new Array(offers.length);
+  const judgement: LocalityJudgement = { pass: false, score: 0 };
+  let best: Best | undefined;
+  for (let i = 0; i < offers.length; i++) {
+    const offer = offers[i]!;
+    judgeLocality(offer, ctx, judgement);
+    const pass = judgement.pass && resourcesFit(offer, ctx) && storageUsable(offer, ctx) && constraintsHold(offer, ctx);
+    const score = judgement.score;
+    evaluations[i] = { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, pass, score, outcomes: [] };
+    if (pass) best = pickBetter(best, i, score, offer, offers, ctx);
+  }
+  if (best === undefined) return { evaluations };
+  const chosen = evaluateOffer(offers[best.i]!, ctx);
+  evaluations[best.i] = chosen;
+  return finish(evaluations, chosen);
+}
+
+function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefined): PlacementResult {
+  if (!chosen) return { evaluations };
+  return {
+    chosen: {
+      offerId: chosen.offerId,
+      agentId: chosen.agentId,
+      hostname: chosen.hostname,
+      score: chosen.score,
+      reasons: chosen.outcomes.map((o) => `${o.stage}: ${o.reason}`),
+    },
+    evaluations,
+  };
+}
+
+/** Higher score; then fewer pods of this type in the rack, zone, host; then smaller agentId, offerId. */
+function pickBetter(best: Best | undefined, i: number, score: number, offer: Offer, offers: readonly Offer[], ctx: StageContext): Best {
+  const rackName = rackOf(offer);
+  const { spread } = ctx;
+  const cand: Best = {
+    i,
+    score,
+    rack: rackName === undefined ? 0 : (spread.rack.get(rackName) ?? 0),
+    zone: offer.domain.zone === undefined ? 0 : (spread.zone.get(offer.domain.zone) ?? 0),
+    host: spread.host.get(offer.hostname) ?? 0,
+  };
+  if (!best) return cand;
+  if (cand.score !== best.score) return cand.score > best.score ? cand : best;
+  if (cand.rack !== best.rack) return cand.rack < best.rack ? cand : best;
+  if (cand.zone !== best.zone) return cand.zone < best.zone ? cand : best;
+  if (cand.host !== best.host) return cand.host < best.host ? cand : best;
+  const b = offers[best.i]!;
+  if (offer.agentId !== b.agentId) return offer.agentId < b.agentId ? cand : best;
+  return offer.offerId < b.offerId ? cand : best;
+}

@@ -1,0 +1,31 @@
+export * from './types';
+export { evaluateOffer, evaluateOffers, prepareStageContext, STAGES, type EvaluateOptions } from './evaluate';
+export { PlacementIndex, buildPlacementIndex } from './placement-index';
+export { pinReplicas, type PinOptions } from './pin-replicas';
+export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement } from './memory';
+export { InsufficientReplicaHostsError, PlacementInputError, UnknownPodTypeError } from './errors';
+export { podRequestFor, type PodRequestState } from './request';
+export { resourcesStage, resourcesFit, RESOURCES_STAGE, portCount } from './resources.stage';
+export {
+  constraintsStage,
+  constraintsHold,
+  constraintHolds,
+  checkConstraint,
+  compileConstraints,
+  CONSTRAINTS_STAGE,
+  type CompiledConstraint,
+} from './constraints.stage';
+export { storageHealthStage, storageUsable, STORAGE_HEALTH_STAGE } from './storage-health.stage';
+export {
+  volumeLocalityStage,
+  judgeLocality,
+  prepareLocality,
+  LOCALITY_SCORES,
+  VOLUME_LOCALITY_STAGE,
+  type LocalityPlan,
+  type LocalityJudgement,
+} from './volume-locality.stage';
+export { fieldValue, canonicalField, rackOf, type AgentLike } from './fields';
+export { validateOffers, validateClusterView, validatePodRequest } from './validate';
+export { podRequestSchema, offerSchema, clusterViewSchema } from './schemas';
+export type { Stage, StageContext } from './stage';

@@ -1,0 +1,99 @@
+import { InsufficientReplicaHostsError } from './errors';
+import { PlacementIndex, buildPlacementIndex } from './placement-index';
+import type { ClusterView, FailureDomain } from './types';
+
+export interface PinOptions {
+  /**
+   * Rotates ties among equally good hosts (pass the volume name) so new volumes spread their
+   * extra replicas over the cluster instead of all landing on the alphabetically first host.
+   */
+  salt?: string;
+}
+
+/** Failure domains already holding a replica; racks by zone since rack names repeat across zones. */
+interface Used {
+  racks: Map<string, Set<string>>;
+  zones: Set<string>;
+  regions: Set<string>;
+}
+
+/**
+ * Replica nodes for a NEW volume: the first on the host the pod was placed on, the others on hosts
+ * whose storage is up, staying in the first replica's region (replication is synchronous), then
+ * preferring a rack no replica uses, then a zone none uses; ties broken deterministically (salted
+ * hash, then hostname). O(hosts × replicas).
+ */
+export function pinReplicas(
+  hostChosen: string,
+  replicaCount: number,
+  view: ClusterView | PlacementIndex,
+  options: PinOptions = {},
+): string[] {
+  const index = view instanceof PlacementIndex ? view : buildPlacementIndex(view);
+  if (!Number.isInteger(replicaCount) || replicaCount < 1 || replicaCount > 3) {
+    throw new InsufficientReplicaHostsError(`replica count must be 1, 2 or 3, got ${replicaCount}`);
+  }
+  const health = index.storageHealth(hostChosen);
+  if (health !== 'up') throw new InsufficientReplicaHostsError(`cannot pin a replica on ${hostChosen}: its Portworx node is ${health}`);
+  const chosen = [hostChosen];
+  const used: Used = { racks: new Map(), zones: new Set(), regions: new Set() };
+  markUsed(used, index.domainOf(hostChosen));
+  const seed = fnv(options.salt ?? '', 0x811c9dc5);
+  while (chosen.length < replicaCount) {
+    let bestHost: string | undefined;
+    let bestCost = Number.POSITIVE_INFINITY;
+    let bestHash = 0;
+    for (const host of index.storageUpHosts()) {
+      if (chosen.includes(host)) continue;
+      const cost = domainCost(used, index.domainOf(host));
+      if (cost > bestCost) continue;
+      const h = fnv(host, seed);
+      if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {
+        bestHost = host;
+        bestCost = cost;
+        bestHash = h;
+      }
+    }
+    if (bestHost === undefined) {
+      throw new InsufficientReplicaHostsError(
+        `need ${replicaCount} storage nodes that are up for the replicas, found ${chosen.length} (${chosen.join(', ')})`,
+      );
+    }
+    chosen.push(bestHost);
+    markUsed(used, index.domainOf(bestHost));
+  }
+  return chosen;
+}
+
+/**
+ * Lower is better. Leaving the region dominates, then reusing a rack, then reusing a zone; an
+ * unknown rack or zone sits between new and reused.
+ */
+function domainCost(used: Used, d: FailureDomain | undefined): number {
+  if (!d) return 9 + 3; // storage-only node: rack and zone unknown
+  const region = d.region === undefined || used.regions.size === 0 || used.regions.has(d.region) ? 0 : 1;
+  const rack = d.rack === undefined ? 1 : used.racks.get(d.zone ?? '')?.has(d.rack) ? 2 : 0;
+  const zone = d.zone === undefined ? 1 : used.zones.has(d.zone) ? 2 : 0;
+  return region * 27 + rack * 9 + zone * 3;
+}
+
+function markUsed(used: Used, d: FailureDomain | undefined): void {
+  if (!d) return;
+  if (d.rack !== undefined) {
+    const zone = d.zone ?? '';
+    const set = used.racks.get(zone) ?? new Set<string>();
+    set.add(d.rack);
+    used.racks.set(zone, set);
+  }
+  if (d.zone !== undefined) used.zones.add(d.zone);
+  if (d.region !== undefined) used.regions.add(d.region);
+}
+
+/** FNV-1a continued from `h`: a stable, cheap spread of ties; not for security. */
+function fnv(s: string, h: number): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,37 @@
+import { volumeName } from '../spec/names';
+import type { ServiceSpec } from '../spec/types';
+import { UnknownPodTypeError } from './errors';
+import type { PodRequest } from './types';
+
+export interface PodRequestState {
+  /** Replica hostnames of each volume that already exists, by deterministic volume name. */
+  existingVolumes?: Record<string, string[]>;
+  /** Soft convergence: the pod has waited max_wait for a holder's offer. */
+  softWaitExpired?: boolean;
+  /** Resources added on top of the pod's own (e.g. the default executor's share). */
+  overhead?: { cpus?: number; mem?: number; disk?: number };
+}
+
+/** The placement request of pod instance `<podType>-<index>` of a spec, given what exists now. */
+export function podRequestFor(spec: ServiceSpec, podType: string, index: number, state: PodRequestState = {}): PodRequest {
+  const pod = spec.pods[podType];
+  if (!pod) throw new UnknownPodTypeError(`service ${spec.name} has no pod type '${podType}' (pods: ${Object.keys(spec.pods).join(', ')})`);
+  const existing = state.existingVolumes ?? {};
+  return {
+    service: spec.name,
+    podType,
+    index,
+    cpus: pod.cpus + (state.overhead?.cpus ?? 0),
+    mem: pod.mem + (state.overhead?.mem ?? 0),
+    disk: pod.disk + (state.overhead?.disk ?? 0),
+    // Fixed ports are still counted: the offer must contain them, and any range holding them counts.
+    ports: pod.ports.length,
+    constraints: pod.placement,
+    volumes: pod.volumes.map((v) => {
+      const name = volumeName(spec.name, podType, index, v.name);
+      const hosts = existing[name];
+      return { name, exists: hosts !== undefined, replicaHosts: hosts ?? [] };
+    }),
+    convergence: { mode: spec.convergence.mode, softWaitExpired: state.softWaitExpired ?? false },
+  };
+}

@@ -1,0 +1,36 @@
+import type { StageContext } from './stage';
+import type { Offer, PortRange, StageOutcome } from './types';
+
+export const RESOURCES_STAGE = 'resources';
+
+// Offers carry scalars as decimals; tolerate float noise (0.1 + 0.2) in comparisons.
+const EPSILON = 1e-9;
+
+/** Fast check (no allocation): the offer has the pod's cpus, mem, disk and number of ports. */
+export function resourcesFit(offer: Offer, ctx: StageContext): boolean {
+  const r = ctx.request;
+  return offer.cpus + EPSILON >= r.cpus && offer.mem + EPSILON >= r.mem && offer.disk + EPSILON >= r.disk && portCount(offer.ports) >= r.ports;
+}
+
+/** The offer has the pod's cpus, mem, disk and number of ports. */
+export function resourcesStage(offer: Offer, ctx: StageContext): StageOutcome {
+  const r = ctx.request;
+  const ports = portCount(offer.ports);
+  const short: string[] = [];
+  if (offer.cpus + EPSILON < r.cpus) short.push(`cpus: needs ${r.cpus}, offer has ${offer.cpus}`);
+  if (offer.mem + EPSILON < r.mem) short.push(`mem: needs ${r.mem} MiB, offer has ${offer.mem}`);
+  if (offer.disk + EPSILON < r.disk) short.push(`disk: needs ${r.disk} MiB, offer has ${offer.disk}`);
+  if (ports < r.ports) short.push(`ports: needs ${r.ports}, offer has ${ports}`);
+  if (short.length > 0) return { stage: RESOURCES_STAGE, pass: false, reason: `not enough ${short.join('; ')}` };
+  return {
+    stage: RESOURCES_STAGE,
+    pass: true,
+    reason: `fits: cpus ${r.cpus}/${offer.cpus}, mem ${r.mem}/${offer.mem} MiB, disk ${r.disk}/${offer.disk} MiB, ports ${r.ports}/${ports}`,
+  };
+}
+
+export function portCount(ranges: readonly PortRange[]): number {
+  let n = 0;
+  for (const r of ranges) if (r.end >= r.begin) n += r.end - r.begin + 1;
+  return n;
+}

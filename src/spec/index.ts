@@ -1,0 +1,8 @@
+export * from './constraints';
+export * from './errors';
+export * from './names';
+export { loadSpecFile, parseSpec } from './parse';
+export { formatPath } from './path';
+export { defaultDeployPlan, findCycle, orderedPhases, validateDeployPlan } from './plans';
+export * from './types';
+export { parseDurationSeconds, parseSizeGiB } from './units';

@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { childLogger } from '../log/logger';
+import { parseConstraints } from './constraints';
+import { ServiceSpecError, SpecFileError, type SpecIssue } from './errors';
+import { formatPath } from './path';
+import { defaultDeployPlan, validateDeployPlan } from './plans';
+import { specSchema, type RawPod, type RawSpec } from './schema';
+import type { DeployPlan, PodSpec, ServiceSpec, VolumeSpec } from './types';
+
+const log = childLogger({ module: 'spec' });
+
+/** Read and validate a spec file; every problem is reported with the path of its field. */
+export async function loadSpecFile(path: string): Promise<ServiceSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SpecFileError(path, { cause: err });
+  }
+  const spec = parseSpec(text, path);
+  log.info({ path, service: spec.name, podTypes: Object.keys(spec.pods) }, 'service spec loaded');
+  return spec;
+}
+
+/** Parse YAML text into a validated ServiceSpec, or throw ServiceSpecError listing every issue. */
+export function parseSpec(text: string, source?: string): ServiceSpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      return { path: '', message: `YAML syntax error${where}: ${e.message.split('\n')[0]}` };
+    });
+    throw new ServiceSpecError(issues, source);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ServiceSpecError([{ path: '', message: 'expected a YAML mapping with name, pods, …' }], source);
+  }
+  const parsed = specSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new ServiceSpecError(zodIssues(parsed.error.issues), source);
+  const issues: SpecIssue[] = [];
+  const spec = build(parsed.data, issues);
+  if (issues.length > 0) throw new ServiceSpecError(issues, source);
+  return spec;
+}
+
+function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
+  const pods: Record<string, PodSpec> = {};
+  for (const [type, pod] of Object.entries(raw.pods)) pods[type] = buildPod(type, pod, issues);
+  const podTypes = Object.keys(pods);
+  let deploy: DeployPlan;
+  if (raw.plans.deploy) {
+    deploy = {
+      strategy: raw.plans.deploy.strategy,
+      phases: raw.plans.deploy.phases.map((p) => ({ name: p.name, pod: p.pod, strategy: p.strategy, dependsOn: p.depends_on })),
+    };
+    validateDeployPlan(deploy, podTypes, 'plans.deploy', issues);
+  } else {
+    deploy = defaultDeployPlan(podTypes);
+  }
+  return {
+    name: raw.name,
+    pods,
+    plans: { deploy },
+    failurePolicy: {
+      permanentFailureTimeout: raw.failure_policy.permanent_failure_timeout,
+      autoReplace: raw.failure_policy.auto_replace,
+    },
+    convergence: { mode: raw.convergence.mode, maxWait: raw.convergence.max_wait },
+    volumePolicy: raw.volume_policy,
+  };
+}
+
+function buildPod(type: string, raw: RawPod, issues: SpecIssue[]): PodSpec {
+  const at = `pods.${type}`;
+  reportDuplicates(raw.ports.map((p) => p.name), `${at}.ports`, 'name', 'port name', issues);
+  reportDuplicates(raw.volumes.map((v) => v.name), `${at}.volumes`, 'name', 'volume name', issues);
+  reportDuplicates(raw.volumes.map((v) => v.path), `${at}.volumes`, 'path', 'mount path', issues);
+  const pod: PodSpec = {
+    type,
+    count: raw.count,
+    cpus: raw.cpus,
+    mem: raw.mem,
+    disk: raw.disk,
+    ports: raw.ports.map((p) => (p.port ? { name: p.name, port: p.port } : { name: p.name })),
+    command: raw.command,
+    env: Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, String(v)])),
+    placement: parseConstraints(raw.placement, `${at}.placement`, issues),
+    volumes: raw.volumes.map((v): VolumeSpec => {
+      const vol: VolumeSpec = { name: v.name, path: v.path, size: v.size, repl: v.repl as 1 | 2 | 3, priority: v.priority, shared: v.shared, fs: v.fs };
+      if (v.io_profile) vol.ioProfile = v.io_profile;
+      if (v.encryption_secret) vol.encryptionSecret = v.encryption_secret;
+      return vol;
+    }),
+    snapshotTimeout: raw.snapshot_timeout,
+  };
+  if (raw.image) pod.image = raw.image;
+  if (raw.pre_snapshot) pod.preSnapshot = raw.pre_snapshot;
+  if (raw.post_snapshot) pod.postSnapshot = raw.post_snapshot;
+  return pod;
+}
+
+function reportDuplicates(values: string[], path: string, field: string, what: string, issues: SpecIssue[]): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) issues.push({ path: `${path}[${i}].${field}`, message: `duplicate ${what} '${v}'` });
+    seen.add(v);
+  });
+}
+
+function zodIssues(issues: readonly z.core.$ZodIssue[]): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: formatPath([...issue.path, key]), message: 'unknown field (check its spelling and indentation)' });
+      }
+    } else if (issue.code === 'invalid_key') {
+      const inner = issue.issues[0]?.message ?? issue.message;
+      out.push({ path: formatPath(issue.path), message: `invalid key: ${inner}` });
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      out.push({ path: formatPath(issue.path), message: `required field is missing (${issue.message})` });
+    } else {
+      out.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { IO_PROFILES } from './types';
+import { parseDurationSeconds, parseSizeGiB } from './units';
+
+/**
+ * Structural schema of the YAML spec (snake_case, as written). Cross-field rules (phases naming
+ * pods, dependency cycles, unique names) and constraint parsing live in validate.ts.
+ */
+
+/** DNS label: these names end up in volume names, task ids and NATS subject tokens. */
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (what: string) =>
+  z
+    .string({ error: `expected a ${what} (a string)` })
+    .max(63, { error: `${what} must be at most 63 characters` })
+    .regex(DNS_LABEL, {
+      error: `${what} must be lower-case letters, digits and '-', start with a letter and not end with '-'`,
+    });
+
+const positiveNumber = (what = 'a positive number') =>
+  z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+
+const seconds = (fallback: number) =>
+  z
+    .unknown()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const s = parseDurationSeconds(v);
+      if (s === undefined || s <= 0) {
+        ctx.issues.push({ code: 'custom', input: v, message: 'expected a positive number of seconds (or "90s", "20m", "1h")' });
+        return z.NEVER;
+      }
+      return s;
+    });
+
+const size = z.unknown().transform((v, ctx) => {
+  const gib = parseSizeGiB(v);
+  if (gib === undefined || gib <= 0) {
+    ctx.issues.push({ code: 'custom', input: v, message: 'expected a positive number (GiB) or a size with units such as "512Mi", "10Gi", "1Ti"' });
+    return z.NEVER;
+  }
+  return gib;
+});
+
+const strategy = z.enum(['serial', 'parallel'], { error: "expected 'serial' or 'parallel'" });
+const command = z.string({ error: 'expected a shell command (a string)' }).trim().min(1, { error: 'expected a non-empty shell command' });
+
+const volumeSchema = z.strictObject({
+  name: dnsLabel('volume name'),
+  path: z
+    .string({ error: 'expected a container path' })
+    .min(1, { error: 'expected a container path' })
+    .refine((p) => !p.split('/').includes('..'), { error: "a container path must not contain '..'" }),
+  size,
+  repl: z
+    .number({ error: 'expected a replication factor 1, 2 or 3' })
+    .int({ error: 'expected a replication factor 1, 2 or 3' })
+    .min(1, { error: 'expected a replication factor 1, 2 or 3' })
+    .max(3, { error: 'expected a replication factor 1, 2 or 3 (Portworx keeps at most 3 replicas)' }),
+  io_profile: z.enum(IO_PROFILES, { error: `expected one of ${IO_PROFILES.join(', ')}` }).optional(),
+  priority: z.enum(['high', 'medium', 'low'], { error: "expected 'high', 'medium' or 'low'" }).default('medium'),
+  shared: z.boolean({ error: 'expected true or false' }).default(false),
+  fs: z.enum(['ext4', 'xfs'], { error: "expected 'ext4' or 'xfs'" }).default('ext4'),
+  encryption_secret: z
+    .string({ error: 'expected the name of a secret (never the key itself)' })
+    .regex(/^[A-Za-z0-9][-A-Za-z0-9_./]*$/, { error: 'expected the name of a secret: letters, digits, - _ . /' })
+    .optional(),
+});
+
+const portSchema = z.strictObject({
+  name: z.string({ error: 'expected a port name' }).regex(/^[a-z][a-z0-9_-]*$/, { error: "expected a port name: lower-case letters, digits, '_' and '-'" }),
+  port: z
+    .number({ error: 'expected a port number 1-65535' })
+    .int({ error: 'expected a port number 1-65535' })
+    .min(0, { error: 'expected a port number 1-65535' })
+    .max(65535, { error: 'expected a port number 1-65535' })
+    .optional(),
+});
+
+const envValue = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
+
+export const podSchema = z.strictObject({
+  count: z.number({ error: 'expected a whole number of pods' }).int({ error: 'expected a whole number of pods' }).min(0, { error: 'expected a whole number of pods (0 or more)' }),
+  cpus: positiveNumber(),
+  mem: positiveNumber('a positive number (MiB)'),
+  disk: z.number({ error: 'expected a number (MiB, 0 or more)' }).min(0, { error: 'expected a number (MiB, 0 or more)' }).default(0),
+  ports: z.array(portSchema, { error: 'expected a list of {name, port?}' }).default([]),
+  command,
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }), envValue).default({}),
+  image: z.string({ error: 'expected a container image reference' }).min(1).optional(),
+  placement: z.unknown().optional(),
+  volumes: z.array(volumeSchema, { error: 'expected a list of volumes' }).default([]),
+  pre_snapshot: command.optional(),
+  post_snapshot: command.optional(),
+  snapshot_timeout: seconds(120),
+});
+
+const phaseSchema = z.strictObject({
+  name: z.string({ error: 'expected a phase name' }).regex(/^[a-z0-9][-a-z0-9_]*$/, { error: "expected a phase name: lower-case letters, digits, '-' and '_'" }),
+  pod: z.string({ error: 'expected the pod type this phase deploys' }),
+  strategy: strategy.default('serial'),
+  depends_on: z.array(z.string({ error: 'expected a phase name' }), { error: 'expected a list of phase names' }).default([]),
+});
+
+export const specSchema = z.strictObject({
+  name: dnsLabel('service name'),
+  pods: z
+    .record(dnsLabel('pod type'), podSchema, { error: 'expected a map of pod type to pod spec' })
+    .refine((p) => Object.keys(p).length > 0, { error: 'expected at least one pod type' }),
+  plans: z
+    .strictObject({
+      deploy: z
+        .strictObject({
+          strategy: strategy.default('serial'),
+          phases: z.array(phaseSchema, { error: 'expected a list of phases' }).min(1, { error: 'expected at least one phase' }),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  failure_policy: z
+    .strictObject({
+      // dcos-commons' default: a lost agent's pods are permanently failed after 20 minutes.
+      permanent_failure_timeout: seconds(1200),
+      auto_replace: z.boolean({ error: 'expected true or false' }).default(false),
+    })
+    .prefault({}),
+  convergence: z
+    .strictObject({
+      mode: z.enum(['soft', 'hard'], { error: "expected 'soft' or 'hard'" }).default('soft'),
+      max_wait: seconds(60),
+    })
+    .prefault({}),
+  volume_policy: z.enum(['delete', 'retain'], { error: "expected 'delete' or 'retain'" }).default('retain'),
+});
+
+export type RawSpec = z.output<typeof specSchema>;
+export type RawPod = z.output<typeof podSchema>;

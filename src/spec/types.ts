@@ -1,0 +1,106 @@
+import type { PlacementConstraint } from './constraints';
+
+/**
+ * The validated service spec. YAML keys are snake_case (`io_profile`, `depends_on`); these types
+ * are the camelCase result of `parseSpec`, with every default filled in. Plain JSON: machines may
+ * keep it in their context.
+ */
+export interface ServiceSpec {
+  /** DNS-label-safe: it appears in volume names, task ids and NATS subjects. */
+  name: string;
+  /** Pod types in declaration order (object key order is declaration order). */
+  pods: Record<string, PodSpec>;
+  plans: { deploy: DeployPlan };
+  failurePolicy: FailurePolicy;
+  convergence: ConvergencePolicy;
+  /** What scale-down and uninstall do with volumes. */
+  volumePolicy: VolumePolicy;
+}
+
+export type Strategy = 'serial' | 'parallel';
+export type ConvergenceMode = 'soft' | 'hard';
+export type VolumePolicy = 'delete' | 'retain';
+export type VolumePriority = 'high' | 'medium' | 'low';
+export type FileSystem = 'ext4' | 'xfs';
+/** Portworx IO profiles (OpenStorage `IoProfile` without the `IO_PROFILE_` prefix, lower case). */
+export const IO_PROFILES = [
+  'sequential',
+  'random',
+  'db',
+  'db_remote',
+  'cms',
+  'sync_shared',
+  'auto',
+  'none',
+  'journal',
+  'auto_journal',
+] as const;
+export type IoProfile = (typeof IO_PROFILES)[number];
+
+export interface PodSpec {
+  /** The pod type: the key under `pods`. */
+  type: string;
+  count: number;
+  cpus: number;
+  /** MiB. */
+  mem: number;
+  /** MiB of sandbox disk (not the Portworx volumes). */
+  disk: number;
+  ports: PortSpec[];
+  command: string;
+  env: Record<string, string>;
+  image?: string;
+  placement: PlacementConstraint[];
+  volumes: VolumeSpec[];
+  preSnapshot?: string;
+  postSnapshot?: string;
+  /** Seconds allowed for each pre/post snapshot command. */
+  snapshotTimeout: number;
+}
+
+export interface PortSpec {
+  name: string;
+  /** A fixed port; absent means any port from the offer. */
+  port?: number;
+}
+
+export interface VolumeSpec {
+  name: string;
+  /** Container path the volume is mounted at. */
+  path: string;
+  /** GiB (units in the YAML are converted). */
+  size: number;
+  repl: 1 | 2 | 3;
+  ioProfile?: IoProfile;
+  priority: VolumePriority;
+  shared: boolean;
+  fs: FileSystem;
+  /** Name of a secret holding the key; never the key itself. */
+  encryptionSecret?: string;
+}
+
+export interface DeployPlan {
+  strategy: Strategy;
+  phases: PhaseSpec[];
+}
+
+export interface PhaseSpec {
+  name: string;
+  pod: string;
+  strategy: Strategy;
+  dependsOn: string[];
+}
+
+export interface FailurePolicy {
+  /** Seconds an agent may stay lost before its pods count as permanently failed. */
+  permanentFailureTimeout: number;
+  /** Replace permanently failed pods without an operator's `pod replace`. */
+  autoReplace: boolean;
+}
+
+export interface ConvergencePolicy {
+  /** soft: prefer replica holders, fall back after maxWait; hard: replica holders only. */
+  mode: ConvergenceMode;
+  /** Seconds a soft placement waits for a replica holder's offer. */
+  maxWait: number;
+}
