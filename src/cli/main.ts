@@ -6,9 +6,10 @@ import { registerAlertBridge } from './alert-bridge.command';
 import { registerRun } from './run.command';
 import { registerSandbox } from './sandbox.command';
 import { registerService } from './service.command';
+import { registerPackage } from './package.command';
 
 /** Top-level verbs; any other first word names a service (`pxfw <service> …`). */
-const TOP_LEVEL = new Set(['sandbox', 'run', 'alert-bridge', 'sim', 'help', '--help', '-h', '--version', '-V']);
+const TOP_LEVEL = new Set(['sandbox', 'run', 'alert-bridge', 'sim', 'package', 'help', '--help', '-h', '--version', '-V']);
 
 export function buildProgram(): Command {
   const program = new Command('pxfw')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerRun(program);
   registerAlertBridge(program);
+  registerPackage(program);
   const sim = program.command('sim').description('simulators that speak the real Mesos and Portworx wire protocols');
   registerSimMesos(sim);
   registerSimPortworx(sim);

@@ -1,0 +1,121 @@
+import type { ServiceSpec } from '../spec';
+import type { JsonObject } from './json-schema';
+import { podOptionSchema } from './options-model';
+
+/** DNS label: the service name appears in volume names, task ids, NATS subjects and the app id. */
+const SERVICE_NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+/** A Marathon env value must stay one token for the shell command that uses it. */
+const URL_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*://[^\\s"\\\\]+$';
+
+function object(description: string, properties: JsonObject, required: string[] = Object.keys(properties)): JsonObject {
+  return { type: 'object', description, properties, required, additionalProperties: false };
+}
+
+function serviceGroup(spec: ServiceSpec, image: string): JsonObject {
+  return object('The DC/OS service: the pxfw scheduler that Marathon runs for this service.', {
+    name: {
+      type: 'string',
+      description: 'Service name: the Marathon app id, the Mesos framework name and the NATS subject token (pxfw <name> …).',
+      pattern: SERVICE_NAME_PATTERN,
+      maxLength: 63,
+      default: spec.name,
+    },
+    user: {
+      type: 'string',
+      description: 'Unix user the scheduler runs as on its agent.',
+      pattern: '^[a-z_][a-z0-9_-]*$',
+      default: 'nobody',
+    },
+    cpus: { type: 'number', description: 'CPU shares of the scheduler.', minimum: 0.1, default: 0.5 },
+    mem: { type: 'integer', description: 'Memory of the scheduler, in MiB.', minimum: 256, default: 512 },
+    image: {
+      type: 'string',
+      description: `Container image of the scheduler; empty for the image this package ships (${image}).`,
+      pattern: '^[^\\s"\\\\]*$',
+      default: '',
+    },
+    log_level: {
+      type: 'string',
+      description: 'Scheduler log level.',
+      enum: ['trace', 'debug', 'info', 'warn', 'error'],
+      default: 'info',
+    },
+  });
+}
+
+function connectionGroups(): JsonObject {
+  return {
+    mesos: object('Mesos master.', {
+      url: { type: 'string', description: 'Mesos master URL (PXFW_MESOS_URL); redirects to the leader are followed.', pattern: URL_PATTERN, default: 'http://leader.mesos:5050' },
+    }),
+    portworx: object(
+      'Portworx.',
+      {
+        url: {
+          type: 'string',
+          description: 'OpenStorage SDK REST gateway of Portworx (PXFW_PORTWORX_URL). The default reaches Portworx on the scheduler agent itself.',
+          pattern: URL_PATTERN,
+          default: 'http://localhost:9021',
+        },
+        legacy_url: {
+          type: 'string',
+          description: 'Portworx legacy REST endpoint for group snapshots (PXFW_PORTWORX_LEGACY_URL); empty for the SDK host on port 9001.',
+          pattern: '^([A-Za-z][A-Za-z0-9+.-]*://[^\\s"\\\\]+)?$',
+          default: '',
+        },
+      },
+      ['url'],
+    ),
+    nats: object(
+      'NATS with JetStream: state, operator commands, Portworx alerts.',
+      {
+        url: { type: 'string', description: 'NATS server URL(s), comma-separated (NATS_URL).', pattern: '^[^\\s"\\\\]+$', default: 'nats://nats.marathon.mesos:4222' },
+        creds_secret: {
+          type: 'string',
+          description: 'DC/OS secret holding a NATS .creds file for the scheduler (written to the sandbox, passed as NATS_CREDS); empty for none.',
+          pattern: '^[A-Za-z0-9/_.-]*$',
+          default: '',
+        },
+      },
+      ['url'],
+    ),
+  };
+}
+
+function policyGroups(spec: ServiceSpec): JsonObject {
+  return {
+    failure_policy: object('When a pod counts as permanently failed and is moved to another agent.', {
+      permanent_failure_timeout: {
+        type: 'integer',
+        description: 'Seconds an agent may stay lost before its pods are permanently failed.',
+        minimum: 1,
+        default: spec.failurePolicy.permanentFailureTimeout,
+      },
+      auto_replace: { type: 'boolean', description: 'Replace permanently failed pods automatically (else wait for pxfw <service> pod replace).', default: spec.failurePolicy.autoReplace },
+    }),
+    convergence: object('Hyper-converged placement: launch pods where a replica of their volume is.', {
+      mode: { type: 'string', description: 'soft: fall back to any agent after max_wait; hard: wait for a replica holder.', enum: ['soft', 'hard'], default: spec.convergence.mode },
+      max_wait: { type: 'integer', description: 'Seconds to wait for an offer from a replica holder (soft mode).', minimum: 1, default: spec.convergence.maxWait },
+    }),
+    volume_policy: {
+      type: 'string',
+      description: 'What scale-down and uninstall do with volumes: retain or delete.',
+      enum: ['retain', 'delete'],
+      default: spec.volumePolicy,
+    },
+  };
+}
+
+/** The config.json of a generated package: a draft-04 JSON Schema whose defaults come from the spec. */
+export function buildConfigSchema(spec: ServiceSpec, image: string): JsonObject {
+  const pods: JsonObject = {};
+  for (const pod of Object.values(spec.pods)) pods[pod.type] = podOptionSchema(pod);
+  const properties: JsonObject = {
+    service: serviceGroup(spec, image),
+    ...connectionGroups(),
+    ...pods,
+    ...policyGroups(spec),
+  };
+  return { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+}
+

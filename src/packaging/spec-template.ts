@@ -1,0 +1,78 @@
+import { Document, parseDocument, visit, Scalar } from 'yaml';
+import type { ServiceSpec } from '../spec';
+import { PackageGenerateError } from './errors';
+import { isJsonObject, type JsonObject } from './json-schema';
+import { SlotRegistry, volumeOptionKey, type Slot } from './options-model';
+
+export interface SpecTemplate {
+  /** The spec as YAML text with a placeholder wherever an install option goes. */
+  yaml: string;
+  slots: Slot[];
+}
+
+function asObject(value: unknown, at: string, source: string): JsonObject {
+  if (!isJsonObject(value)) throw new PackageGenerateError(source, `${at} is not a mapping`);
+  return value;
+}
+
+/** Put the placeholders of one pod type into its raw YAML mapping. */
+function templatePod(raw: JsonObject, type: string, spec: ServiceSpec, slots: SlotRegistry, source: string): void {
+  const pod = spec.pods[type];
+  if (!pod) throw new PackageGenerateError(source, `pod type ${type} vanished while parsing`);
+  raw.count = slots.add([type, 'count'], 'integer');
+  raw.cpus = slots.add([type, 'cpus'], 'number');
+  raw.mem = slots.add([type, 'mem'], 'number');
+  raw.placement = slots.add([type, 'placement'], 'string');
+  const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];
+  volumes.forEach((v: unknown, i) => {
+    const vol = asObject(v, `pods.${type}.volumes[${i}]`, source);
+    const name = String(vol.name);
+    vol.size = slots.add([type, volumeOptionKey(pod, name, 'size')], 'number');
+    vol.repl = slots.add([type, volumeOptionKey(pod, name, 'repl')], 'integer');
+  });
+}
+
+/**
+ * The framework spec with install options swapped in. The YAML is rebuilt from the parsed text
+ * (comments dropped: they would describe defaults an install may have changed); string options
+ * sit in double-quoted scalars so any allowed value stays one YAML string.
+ */
+export function templateSpec(specText: string, spec: ServiceSpec, source: string): SpecTemplate {
+  const raw = asObject(parseDocument(specText).toJS(), '(root)', source);
+  const slots = new SlotRegistry();
+  raw.name = slots.add(['service', 'name'], 'string');
+  const pods = asObject(raw.pods, 'pods', source);
+  for (const type of Object.keys(pods)) templatePod(asObject(pods[type], `pods.${type}`, source), type, spec, slots, source);
+  raw.failure_policy = {
+    ...(isJsonObject(raw.failure_policy) ? raw.failure_policy : {}),
+    permanent_failure_timeout: slots.add(['failure_policy', 'permanent_failure_timeout'], 'integer'),
+    auto_replace: slots.add(['failure_policy', 'auto_replace'], 'boolean'),
+  };
+  raw.convergence = {
+    ...(isJsonObject(raw.convergence) ? raw.convergence : {}),
+    mode: slots.add(['convergence', 'mode'], 'string'),
+    max_wait: slots.add(['convergence', 'max_wait'], 'integer'),
+  };
+  raw.volume_policy = slots.add(['volume_policy'], 'string');
+
+  const doc = new Document(raw);
+  const stringSlots = new Set(slots.slots.filter((s) => s.kind === 'string').map((s) => s.placeholder));
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value === 'string' && stringSlots.has(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  doc.commentBefore = ` ${spec.name} service spec, rendered from the package install options (source: ${source})`;
+  return { yaml: doc.toString({ lineWidth: 0 }), slots: slots.slots };
+}
+
+/** Replace every placeholder in `text` by the mustache tag of its option; each must occur once. */
+export function fillSlots(text: string, slots: readonly Slot[], source: string): string {
+  let out = text;
+  for (const slot of slots) {
+    const parts = out.split(slot.placeholder);
+    if (parts.length !== 2) throw new PackageGenerateError(source, `placeholder for ${slot.path.join('.')} occurs ${parts.length - 1} times`);
+    out = parts.join(`{{${slot.path.join('.')}}}`);
+  }
+  return out;
+}
