@@ -1,0 +1,220 @@
+import { assign, setup } from 'xstate';
+import { describeEffectError, toEffectError } from './effect-error';
+import {
+  applyPodState,
+  applySavedState,
+  applyScale,
+  decommissionPending,
+  initialFrameworkContext,
+  knownPodType,
+  needsOffers,
+  reconcileDelayMs,
+  retryDelayMs,
+} from './framework.logic';
+import type {
+  AcquireLeaseOutput,
+  DisposeAllInput,
+  FrameworkContext,
+  FrameworkEvent,
+  FrameworkInput,
+  GroupSnapshotOutput,
+  ReconcileInput,
+  RestoreStateOutput,
+  ServiceInput,
+  SnapshotInput,
+  UninstallStep,
+} from './framework.types';
+import {
+  emptyDecommissionPlan,
+  forceComplete,
+  markSteps,
+  nextSteps,
+  pausePlan,
+  planStatus,
+  restartPlan,
+  resumePlan,
+  targetExists,
+  type StepRef,
+} from './plan';
+import { notProvided } from './pod-instance.setup';
+
+function outputOf<T>(event: unknown): T {
+  return (event as { output: T }).output;
+}
+function errorOf(event: unknown): unknown {
+  return (event as { error: unknown }).error;
+}
+
+function planEvent(event: FrameworkEvent) {
+  return event.type === 'PLAN_PAUSE' ||
+    event.type === 'PLAN_RESUME' ||
+    event.type === 'PLAN_FORCE_COMPLETE' ||
+    event.type === 'PLAN_RESTART'
+    ? event
+    : null;
+}
+
+export const frameworkSetup = setup({
+  types: {
+    context: {} as FrameworkContext,
+    events: {} as FrameworkEvent,
+    input: {} as FrameworkInput,
+  },
+  actors: {
+    restoreState: notProvided<ServiceInput, RestoreStateOutput>('restoreState'),
+    acquireLease: notProvided<ServiceInput, AcquireLeaseOutput>('acquireLease'),
+    reconcile: notProvided<ReconcileInput, void>('reconcile'),
+    runPreCommands: notProvided<SnapshotInput, void>('runPreCommands'),
+    groupSnapshot: notProvided<SnapshotInput, GroupSnapshotOutput>('groupSnapshot'),
+    runPostCommands: notProvided<SnapshotInput, void>('runPostCommands'),
+    killAllTasks: notProvided<ServiceInput, void>('killAllTasks'),
+    detachAllVolumes: notProvided<ServiceInput, void>('detachAllVolumes'),
+    disposeAllVolumes: notProvided<DisposeAllInput, void>('disposeAllVolumes'),
+    teardown: notProvided<ServiceInput, void>('teardown'),
+    deleteState: notProvided<ServiceInput, void>('deleteState'),
+  },
+  delays: {
+    retryDelay: ({ context }) => retryDelayMs(context),
+    leaseRetry: ({ context }) => context.timing.leaseRetryMs,
+    subscribeTimeout: ({ context }) => context.timing.subscribeTimeoutMs,
+    reconcileDelay: ({ context }) => reconcileDelayMs(context),
+    reviveInterval: ({ context }) => context.timing.reviveIntervalMs,
+  },
+  guards: {
+    leaseAcquired: ({ event }) => outputOf<AcquireLeaseOutput>(event).acquired,
+    uninstallRequested: ({ context }) => context.uninstall !== null,
+    allReconciled: ({ context }) => context.reconcile.tasks.length === 0,
+    effectErrorIsTerminal: ({ event }) => !toEffectError(errorOf(event)).retryable,
+    deployComplete: ({ context }) => planStatus(context.deploy) === 'COMPLETE',
+    deployIncomplete: ({ context }) => planStatus(context.deploy) !== 'COMPLETE',
+    forDeployPlan: ({ event }) => planEvent(event)?.plan === 'deploy',
+    planTargetExists: ({ context, event }) => {
+      const e = planEvent(event);
+      if (e === null) return false;
+      if (e.type === 'PLAN_PAUSE' || e.type === 'PLAN_RESUME') return true;
+      return targetExists(context[e.plan], { phase: e.phase, step: e.step });
+    },
+    needsOffers: ({ context }) => needsOffers(context),
+    noOffersNeeded: ({ context }) => !needsOffers(context),
+    validScale: ({ context, event }) =>
+      event.type === 'SCALE' && Number.isInteger(event.count) && event.count >= 0 && knownPodType(context, event.podType),
+    decommissionPending: ({ context }) => decommissionPending(context),
+    decommissionDone: ({ context }) => !decommissionPending(context),
+    stepPending: ({ context }, params: { step: UninstallStep }) =>
+      context.uninstall !== null && !context.uninstall.done.includes(params.step),
+  },
+  actions: {
+    /* Bound by src/: each must be idempotent (they are re-asserted after restarts). */
+    subscribe: (_, _params: { frameworkId: string | null }) => {},
+    startPod: (_, _params: StepRef) => {},
+    decommissionPod: (_, _params: StepRef) => {},
+    revive: () => {},
+    suppress: () => {},
+    stepDown: () => {},
+
+    note: assign(({ event }, params: { reason: string }) => ({ reason: params.reason, lastEvent: event.type })),
+    resetRetries: assign({ retries: 0, lastError: null }),
+    recordEffectError: assign(({ context, event }, params: { effect: string }) => {
+      const err = toEffectError(errorOf(event));
+      return { retries: context.retries + 1, lastError: err, reason: describeEffectError(params.effect, err) };
+    }),
+    applyRestoredState: assign(({ context, event }) => {
+      const out = outputOf<RestoreStateOutput>(event);
+      return { ...applySavedState(context, out.saved), reconcile: { tasks: out.tasks, attempt: 0 }, retries: 0, lastError: null };
+    }),
+    recordLeaseHolder: assign(({ event }) => ({ leaseHolder: outputOf<AcquireLeaseOutput>(event).holder })),
+    setFrameworkId: assign(({ event }) => (event.type === 'SUBSCRIBED' ? { frameworkId: event.frameworkId } : {})),
+    markReconciled: assign(({ context, event }) => {
+      if (event.type !== 'TASK_UPDATE') return {};
+      return { reconcile: { ...context.reconcile, tasks: context.reconcile.tasks.filter((t) => t.taskId !== event.taskId) } };
+    }),
+    countReconcileAttempt: assign(({ context }) => ({ reconcile: { ...context.reconcile, attempt: context.reconcile.attempt + 1 } })),
+    recordPodState: assign(({ context, event }) => {
+      if (event.type !== 'POD_STATE') return {};
+      return applyPodState(context, { podType: event.podType, index: event.index }, event.state, event.blocked ?? false);
+    }),
+    applyPlanCommand: assign(({ context, event }) => {
+      const e = planEvent(event);
+      if (e === null) return {};
+      const plan = context[e.plan];
+      const target = { phase: 'phase' in e ? e.phase : undefined, step: 'step' in e ? e.step : undefined };
+      const next =
+        e.type === 'PLAN_PAUSE' ? pausePlan(plan)
+        : e.type === 'PLAN_RESUME' ? resumePlan(plan)
+        : e.type === 'PLAN_FORCE_COMPLETE' ? forceComplete(plan, target)
+        : restartPlan(plan, target);
+      return { [e.plan]: next, rejected: null, lastEvent: e.type };
+    }),
+    rejectCommand: assign(({ event }, params: { reason: string }) => ({ rejected: { event: event.type, reason: params.reason } })),
+    applyScale: assign(({ context, event }) =>
+      event.type === 'SCALE' ? { ...applyScale(context, event.podType, event.count), rejected: null } : {},
+    ),
+    clearDecommission: assign({ decommission: emptyDecommissionPlan() }),
+    beginSnapshot: assign(({ event }) =>
+      event.type === 'SNAPSHOT_CREATE'
+        ? { snapshot: { current: { name: event.name, status: 'succeeded' as const, snapshotIds: [], error: null, postCommandsError: null }, lastResult: null } }
+        : {},
+    ),
+    snapshotFailed: assign(({ context, event }, params: { stage: string }) => {
+      const err = toEffectError(errorOf(event));
+      const cur = context.snapshot.current;
+      if (cur === null) return {};
+      return { snapshot: { ...context.snapshot, current: { ...cur, status: 'failed' as const, error: `${params.stage}: ${err.message}` } } };
+    }),
+    snapshotTaken: assign(({ context, event }) => {
+      const cur = context.snapshot.current;
+      if (cur === null) return {};
+      return { snapshot: { ...context.snapshot, current: { ...cur, snapshotIds: outputOf<GroupSnapshotOutput>(event).snapshotIds } } };
+    }),
+    finishSnapshot: assign(({ context, event }, params: { postFailed: boolean }) => {
+      const cur = context.snapshot.current;
+      if (cur === null) return {};
+      const postCommandsError = params.postFailed ? toEffectError(errorOf(event)).message : null;
+      return { snapshot: { current: null, lastResult: { ...cur, postCommandsError } } };
+    }),
+    beginUninstall: assign(({ context, event }) => {
+      if (event.type !== 'UNINSTALL') return {};
+      // A second UNINSTALL keeps the progress made; flags only ever widen what gets deleted.
+      const prev = context.uninstall;
+      return {
+        uninstall: {
+          deleteVolumes: event.deleteVolumes || (prev?.deleteVolumes ?? false),
+          deleteSnapshots: event.deleteSnapshots || (prev?.deleteSnapshots ?? false),
+          done: prev?.done ?? [],
+        },
+      };
+    }),
+    uninstallStepDone: assign(({ context }, params: { step: UninstallStep }) => {
+      const u = context.uninstall;
+      if (u === null) return {};
+      return { uninstall: { ...u, done: [...u.done, params.step] }, retries: 0, lastError: null };
+    }),
+  },
+});
+
+/**
+ * Start whatever the plans allow now. With `reassert`, also repeat startPod / decommissionPod
+ * for steps already in flight: after a restart or a reconnect the runtime may have lost them,
+ * and both actions are idempotent.
+ */
+function advance(reassert: boolean) {
+  return frameworkSetup.enqueueActions(({ context, enqueue }) => {
+    const deployNext = nextSteps(context.deploy);
+    const decoNext = nextSteps(context.decommission);
+    const inFlight = (steps: { status: string; podType: string; index: number }[]): StepRef[] =>
+      reassert ? steps.filter((s) => s.status === 'STARTING').map((s) => ({ podType: s.podType, index: s.index })) : [];
+    const deployAgain = inFlight(context.deploy.phases.flatMap((p) => p.steps));
+    const decoAgain = inFlight(context.decommission.phases.flatMap((p) => p.steps));
+    enqueue.assign({
+      deploy: markSteps(context.deploy, deployNext, 'STARTING'),
+      decommission: markSteps(context.decommission, decoNext, 'STARTING'),
+    });
+    for (const ref of [...decoAgain, ...decoNext]) enqueue({ type: 'decommissionPod', params: ref });
+    for (const ref of [...deployAgain, ...deployNext]) enqueue({ type: 'startPod', params: ref });
+  });
+}
+
+export const advancePlans = advance(false);
+export const reassertPlans = advance(true);
+
+export { initialFrameworkContext };

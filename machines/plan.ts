@@ -1,0 +1,242 @@
+/*
+ * Plan / phase / step bookkeeping as pure functions over plain JSON, in the spirit of
+ * dcos-commons plans: a plan has phases, a phase has steps, each step is one pod instance.
+ * Phases run in order (serial plan) or together (parallel plan), and never before the phases
+ * they depend on are complete; steps inside a phase run one at a time or all at once.
+ */
+
+export type Strategy = 'serial' | 'parallel';
+export type StepStatus = 'PENDING' | 'STARTING' | 'COMPLETE' | 'ERROR' | 'WAITING';
+export type PlanStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'ERROR' | 'WAITING';
+
+export interface StepRef {
+  podType: string;
+  index: number;
+}
+
+export interface Step extends StepRef {
+  name: string;
+  status: StepStatus;
+}
+
+export interface Phase {
+  name: string;
+  podType: string;
+  strategy: Strategy;
+  dependsOn: string[];
+  steps: Step[];
+}
+
+export interface Plan {
+  name: string;
+  strategy: Strategy;
+  /** Operator PAUSE: nothing new starts; steps already starting carry on. */
+  paused: boolean;
+  phases: Phase[];
+}
+
+export interface PhaseSpec {
+  name: string;
+  podType: string;
+  strategy?: Strategy;
+  dependsOn?: string[];
+}
+
+export interface PlanSpec {
+  strategy?: Strategy;
+  phases: PhaseSpec[];
+}
+
+/** A whole plan, a phase of it, or one step: the scope of FORCE_COMPLETE and RESTART. */
+export interface PlanTarget {
+  phase?: string;
+  step?: string;
+}
+
+/** What a pod instance reports, reduced to what a step needs. */
+export type PodProgress = 'running' | 'decommissioned' | 'blocked' | 'busy';
+
+export function stepName(ref: StepRef): string {
+  return `${ref.podType}-${ref.index}`;
+}
+
+export function buildPlan(name: string, spec: PlanSpec, pods: StepRef[]): Plan {
+  return {
+    name,
+    strategy: spec.strategy ?? 'serial',
+    paused: false,
+    phases: spec.phases.map((p) => ({
+      name: p.name,
+      podType: p.podType,
+      strategy: p.strategy ?? 'serial',
+      dependsOn: [...(p.dependsOn ?? [])],
+      steps: pods
+        .filter((pod) => pod.podType === p.podType)
+        .sort((a, b) => a.index - b.index)
+        .map((pod) => ({ podType: pod.podType, index: pod.index, name: stepName(pod), status: 'PENDING' as const })),
+    })),
+  };
+}
+
+/** Phase names a plan spec refers to but does not define, or that depend on themselves in a cycle. */
+export function planSpecProblems(spec: PlanSpec): string[] {
+  const names = new Set(spec.phases.map((p) => p.name));
+  const problems: string[] = [];
+  for (const p of spec.phases) {
+    for (const d of p.dependsOn ?? []) {
+      if (!names.has(d)) problems.push(`phases.${p.name}.dependsOn: unknown phase "${d}"`);
+    }
+  }
+  const deps = new Map(spec.phases.map((p) => [p.name, p.dependsOn ?? []]));
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (n: string): boolean => {
+    if (done.has(n)) return false;
+    if (visiting.has(n)) return true;
+    visiting.add(n);
+    const cyclic = (deps.get(n) ?? []).some(visit);
+    visiting.delete(n);
+    done.add(n);
+    return cyclic;
+  };
+  for (const p of spec.phases) if (visit(p.name)) problems.push(`phases.${p.name}.dependsOn: dependency cycle`);
+  return problems;
+}
+
+export function phaseStatus(phase: Phase): StepStatus {
+  const s = phase.steps.map((st) => st.status);
+  if (s.every((x) => x === 'COMPLETE')) return 'COMPLETE';
+  if (s.includes('ERROR')) return 'ERROR';
+  if (s.includes('STARTING')) return 'STARTING';
+  if (s.includes('WAITING')) return 'WAITING';
+  return s.includes('COMPLETE') ? 'STARTING' : 'PENDING';
+}
+
+export function planStatus(plan: Plan): PlanStatus {
+  const steps = plan.phases.flatMap((p) => p.steps);
+  if (steps.every((s) => s.status === 'COMPLETE')) return 'COMPLETE';
+  if (steps.some((s) => s.status === 'ERROR')) return 'ERROR';
+  if (plan.paused) return 'WAITING';
+  return steps.some((s) => s.status === 'STARTING' || s.status === 'COMPLETE') ? 'IN_PROGRESS' : 'PENDING';
+}
+
+function phaseReady(plan: Plan, i: number): boolean {
+  const phase = plan.phases[i];
+  if (phase === undefined) return false;
+  const complete = (name: string) => plan.phases.some((p) => p.name === name && phaseStatus(p) === 'COMPLETE');
+  if (!phase.dependsOn.every(complete)) return false;
+  if (plan.strategy === 'serial') return plan.phases.slice(0, i).every((p) => phaseStatus(p) === 'COMPLETE');
+  return true;
+}
+
+/** Steps that may start now: PENDING steps of ready phases, one per serial phase. */
+export function nextSteps(plan: Plan): StepRef[] {
+  if (plan.paused) return [];
+  const out: StepRef[] = [];
+  plan.phases.forEach((phase, i) => {
+    if (!phaseReady(plan, i)) return;
+    if (phase.strategy === 'parallel') {
+      for (const s of phase.steps) if (s.status === 'PENDING') out.push({ podType: s.podType, index: s.index });
+      return;
+    }
+    // Serial: a step in flight or in error holds the rest of the phase.
+    if (phase.steps.some((s) => s.status === 'STARTING' || s.status === 'ERROR')) return;
+    const first = phase.steps.find((s) => s.status === 'PENDING');
+    if (first) out.push({ podType: first.podType, index: first.index });
+  });
+  return out;
+}
+
+function mapSteps(plan: Plan, fn: (step: Step, phase: Phase) => Step): Plan {
+  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: ph.steps.map((s) => fn(s, ph)) })) };
+}
+
+function same(a: StepRef, b: StepRef): boolean {
+  return a.podType === b.podType && a.index === b.index;
+}
+
+export function markSteps(plan: Plan, refs: StepRef[], status: StepStatus): Plan {
+  return mapSteps(plan, (s) => (refs.some((r) => same(r, s)) ? { ...s, status } : s));
+}
+
+export function findStep(plan: Plan, ref: StepRef): Step | undefined {
+  return plan.phases.flatMap((p) => p.steps).find((s) => same(s, ref));
+}
+
+/**
+ * Advance a step from its pod's progress. A COMPLETE step stays complete (later failures are the
+ * pod's own recovery, not the plan's); a PENDING step is untouched (the plan has not started it).
+ */
+export function applyPodProgress(plan: Plan, ref: StepRef, progress: PodProgress, doneWhen: PodProgress): Plan {
+  return mapSteps(plan, (s) => {
+    if (!same(s, ref) || s.status === 'COMPLETE' || s.status === 'PENDING' || s.status === 'WAITING') return s;
+    if (progress === doneWhen) return { ...s, status: 'COMPLETE' };
+    if (progress === 'blocked') return { ...s, status: 'ERROR' };
+    return { ...s, status: 'STARTING' };
+  });
+}
+
+export function pausePlan(plan: Plan): Plan {
+  const paused = mapSteps(plan, (s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s));
+  return { ...paused, paused: true };
+}
+
+export function resumePlan(plan: Plan): Plan {
+  const resumed = mapSteps(plan, (s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' } : s));
+  return { ...resumed, paused: false };
+}
+
+function inTarget(step: Step, phase: Phase, target: PlanTarget): boolean {
+  if (target.phase !== undefined && phase.name !== target.phase) return false;
+  return target.step === undefined || step.name === target.step;
+}
+
+export function targetExists(plan: Plan, target: PlanTarget): boolean {
+  return plan.phases.some(
+    (ph) =>
+      (target.phase === undefined || ph.name === target.phase) &&
+      (target.step === undefined || ph.steps.some((s) => s.name === target.step)),
+  );
+}
+
+export function forceComplete(plan: Plan, target: PlanTarget): Plan {
+  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status: 'COMPLETE' } : s));
+}
+
+export function restartPlan(plan: Plan, target: PlanTarget): Plan {
+  const status: StepStatus = plan.paused ? 'WAITING' : 'PENDING';
+  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status } : s));
+}
+
+/** Add steps for new pod instances to the phase of their pod type (no-op for unknown types). */
+export function addSteps(plan: Plan, refs: StepRef[]): Plan {
+  return {
+    ...plan,
+    phases: plan.phases.map((ph) => {
+      const extra = refs
+        .filter((r) => r.podType === ph.podType && !ph.steps.some((s) => same(s, r)))
+        .map((r) => ({ ...r, name: stepName(r), status: (plan.paused ? 'WAITING' : 'PENDING') as StepStatus }));
+      const steps = [...ph.steps, ...extra].sort((a, b) => a.index - b.index);
+      return extra.length === 0 ? ph : { ...ph, steps };
+    }),
+  };
+}
+
+export function removeSteps(plan: Plan, refs: StepRef[]): Plan {
+  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: ph.steps.filter((s) => !refs.some((r) => same(r, s))) })) };
+}
+
+/** Scale-down plan: one serial phase, steps appended highest index first. */
+export function emptyDecommissionPlan(): Plan {
+  return { name: 'decommission', strategy: 'serial', paused: false, phases: [{ name: 'decommission', podType: '*', strategy: 'serial', dependsOn: [], steps: [] }] };
+}
+
+export function appendDecommissionSteps(plan: Plan, refs: StepRef[]): Plan {
+  const phase = plan.phases[0];
+  if (phase === undefined) return plan;
+  const fresh = [...refs]
+    .sort((a, b) => b.index - a.index)
+    .filter((r) => !phase.steps.some((s) => same(s, r)))
+    .map((r) => ({ ...r, name: stepName(r), status: (plan.paused ? 'WAITING' : 'PENDING') as StepStatus }));
+  return { ...plan, phases: [{ ...phase, steps: [...phase.steps, ...fresh] }, ...plan.phases.slice(1)] };
+}

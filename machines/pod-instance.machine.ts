@@ -1,0 +1,394 @@
+import { placementReason, volumeIds } from './pod-instance.logic';
+import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
+
+/*
+ * One actor per pod instance (e.g. cassandra node-1). States, events and effects are documented
+ * in docs/machines.md; keep the two in step. Timed states answer RESUMED by re-entering
+ * themselves: XState does not persist pending `after` timers in a persisted snapshot, so the
+ * runtime sends RESUMED after restoring an actor to re-arm them (the wait restarts, which only
+ * ever delays a decision, never hastens one).
+ */
+
+const PERMANENT = '#pod.failed.permanent';
+
+/** Events that make a live task's pod fail permanently, shared by placed/running/relaunching. */
+const permanentTriggers = {
+  AGENT_GONE: {
+    guard: 'onTaskAgent',
+    target: PERMANENT,
+    actions: { type: 'failPermanent', params: { trigger: 'agent-gone', reason: 'the agent was removed from the cluster' } },
+  },
+  NODE_OFFLINE: {
+    guard: 'onTaskHost',
+    target: PERMANENT,
+    actions: { type: 'failPermanent', params: { trigger: 'node-offline', reason: 'Portworx reported the node offline' } },
+  },
+  REPLACE: {
+    target: PERMANENT,
+    actions: { type: 'failPermanent', params: { trigger: 'operator-replace', reason: 'operator requested replace' } },
+  },
+} as const;
+
+export const podInstanceMachine = podInstanceSetup.createMachine({
+  id: 'pod',
+  context: ({ input }) => initialPodContext(input),
+  initial: 'pending',
+  on: {
+    DECOMMISSION: [
+      { guard: 'hasTask', target: '#pod.stopping.killing', actions: 'setStop' },
+      { target: '#pod.stopping.releasing', actions: 'setStop' },
+    ],
+    STOP: [
+      { guard: 'hasTask', target: '#pod.stopping.killing', actions: 'setStop' },
+      { target: '#pod.stopping.releasing', actions: 'setStop' },
+    ],
+  },
+  states: {
+    pending: {
+      initial: 'provisioning',
+      states: {
+        provisioning: {
+          entry: { type: 'note', params: { reason: 'provisioning volumes' } },
+          invoke: {
+            src: 'ensureVolumes',
+            input: ({ context }) => ({
+              service: context.service,
+              podType: context.podType,
+              index: context.index,
+              volumes: context.volumes,
+            }),
+            onDone: [
+              { guard: 'goalStopped', target: '#pod.stopped', actions: 'setVolumes' },
+              { target: '#pod.volume-provisioned', actions: 'setVolumes' },
+            ],
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'ensureVolumes' } } },
+              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'ensureVolumes' } } },
+            ],
+          },
+        },
+        backoff: {
+          after: { retryDelay: 'provisioning' },
+          on: { RESUMED: { target: 'backoff', reenter: true } },
+        },
+        blocked: {
+          on: { RETRY: { target: 'provisioning', actions: 'resetRetries' } },
+        },
+      },
+    },
+    'volume-provisioned': {
+      entry: ['enterPlacement', { type: 'note', params: ({ context }) => ({ reason: placementReason(context) }) }],
+      initial: 'awaiting-holder',
+      on: {
+        PLACE: { guard: 'canPlace', target: 'placed', actions: 'assignTask' },
+      },
+      states: {
+        'awaiting-holder': {
+          after: { convergenceWait: { guard: 'softConvergence', target: 'awaiting-any' } },
+          on: { RESUMED: { target: 'awaiting-holder', reenter: true } },
+        },
+        'awaiting-any': {
+          entry: ['allowAnyHost', { type: 'note', params: { reason: 'no replica holder fit in time: any host allowed (soft convergence)' } }],
+        },
+      },
+    },
+    placed: {
+      entry: { type: 'note', params: { reason: 'launched, waiting for TASK_RUNNING' } },
+      after: {
+        launchTimeout: {
+          target: 'relaunching',
+          actions: { type: 'markRelaunch', params: { trigger: 'launch-timeout', reason: 'task did not reach TASK_RUNNING in time' } },
+        },
+      },
+      on: {
+        TASK_UPDATE: [
+          { guard: { type: 'updateIs', params: { outcome: 'progress', launching: true } }, actions: 'recordTaskState' },
+          { guard: { type: 'updateIs', params: { outcome: 'running', launching: true } }, target: 'running', actions: ['recordTaskState', 'resetLaunchFailures'] },
+          {
+            guard: 'launchFailedTooOften',
+            target: PERMANENT,
+            actions: [
+              'recordTaskState',
+              'countLaunchFailure',
+              { type: 'failPermanent', params: { trigger: 'launch-failures', reason: 'repeated launch failures: fencing stale volume attachments' } },
+            ],
+          },
+          { guard: { type: 'updateIs', params: { outcome: 'launch-failed', launching: true } }, target: 'volume-provisioned', actions: ['recordTaskState', 'countLaunchFailure', 'clearTask'] },
+          { guard: { type: 'updateIs', params: { outcome: 'transient', launching: true } }, target: 'failed.transient', actions: ['recordTaskState', 'failTransient'] },
+          { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: true } }, target: 'running.unreachable', actions: 'recordTaskState' },
+          { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: true } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+        ],
+        ...permanentTriggers,
+        RESTART: {
+          target: 'relaunching',
+          actions: { type: 'markRelaunch', params: { trigger: 'operator-restart', reason: 'operator requested restart' } },
+        },
+        RESUMED: { target: 'placed', reenter: true },
+      },
+    },
+    running: {
+      initial: 'up',
+      on: {
+        TASK_UPDATE: [
+          { guard: { type: 'updateIs', params: { outcome: 'progress', launching: false } }, actions: 'recordTaskState' },
+          { guard: { type: 'updateIs', params: { outcome: 'transient', launching: false } }, target: 'failed.transient', actions: ['recordTaskState', 'failTransient'] },
+          { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+        ],
+        ...permanentTriggers,
+        RESTART: {
+          target: 'relaunching',
+          actions: { type: 'markRelaunch', params: { trigger: 'operator-restart', reason: 'operator requested restart' } },
+        },
+      },
+      states: {
+        up: {
+          entry: { type: 'note', params: { reason: 'task running' } },
+          after: { stableAfter: { actions: 'resetCrashLoop' } },
+          on: {
+            TASK_UPDATE: [
+              { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, actions: 'recordTaskState' },
+              { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, target: 'unreachable', actions: 'recordTaskState' },
+            ],
+            RESUMED: { target: 'up', reenter: true },
+          },
+        },
+        unreachable: {
+          entry: { type: 'note', params: { reason: 'agent unreachable: waiting for it to return' } },
+          after: {
+            permanentFailureTimeout: {
+              target: PERMANENT,
+              actions: { type: 'failPermanent', params: { trigger: 'unreachable-timeout', reason: 'agent unreachable past the permanent failure timeout' } },
+            },
+          },
+          on: {
+            TASK_UPDATE: [
+              { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, target: 'up', actions: 'recordTaskState' },
+              { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, actions: 'recordTaskState' },
+            ],
+            RESUMED: { target: 'unreachable', reenter: true },
+          },
+        },
+      },
+    },
+    failed: {
+      // Never entered by default: every transition names failed.transient or failed.permanent.
+      initial: 'transient',
+      states: {
+        transient: {
+          entry: { type: 'note', params: { reason: 'task ended: relaunching in place' } },
+          after: { relaunchDelay: '#pod.volume-provisioned' },
+          on: { RESUMED: { target: 'transient', reenter: true } },
+        },
+        permanent: {
+          always: [{ guard: 'shouldReattach', target: '#pod.re-attaching' }, { target: 'awaiting-replace' }],
+        },
+        'awaiting-replace': {
+          entry: { type: 'note', params: { reason: 'permanent failure: waiting for `pod replace` (automatic replacement is off)' } },
+          on: {
+            REPLACE: {
+              target: 'permanent',
+              actions: { type: 'failPermanent', params: { trigger: 'operator-replace', reason: 'operator requested replace' } },
+            },
+            TASK_UPDATE: [
+              { guard: 'partitionHealed', target: '#pod.running.up', actions: ['recordTaskState', 'clearFailure'] },
+              { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: 'permanent', actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+              { guard: 'updateIsTerminal', actions: 'recordTaskState' },
+            ],
+          },
+        },
+      },
+    },
+    'relaunching': {
+      initial: 'killing',
+      entry: { type: 'note', params: { reason: 'killing the task to relaunch it in place' } },
+      on: {
+        TASK_UPDATE: [
+          { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+          { guard: 'updateIsTerminal', target: 'volume-provisioned', actions: ['recordTaskState', 'clearTask'] },
+          { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, target: 'running.unreachable', actions: 'recordTaskState' },
+        ],
+        ...permanentTriggers,
+      },
+      states: {
+        killing: {
+          invoke: {
+            src: 'killTask',
+            input: ({ context }) => ({ taskId: context.task?.taskId ?? '', agentId: context.task?.agentId ?? '' }),
+            onDone: [
+              { guard: 'killConfirmed', target: '#pod.volume-provisioned', actions: ['resetRetries', 'clearTask'] },
+              { target: 'awaiting-terminal', actions: 'resetRetries' },
+            ],
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
+              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
+            ],
+          },
+        },
+        backoff: {
+          after: { retryDelay: 'killing' },
+          on: { RESUMED: { target: 'backoff', reenter: true } },
+        },
+        'awaiting-terminal': {
+          after: { killTimeout: 'killing' },
+          on: { RESUMED: { target: 'awaiting-terminal', reenter: true } },
+        },
+        blocked: { on: { RETRY: { target: 'killing', actions: 'resetRetries' } } },
+      },
+    },
+    're-attaching': {
+      initial: 'fencing',
+      entry: { type: 'note', params: { reason: 'fencing the old attachment before placing elsewhere' } },
+      states: {
+        fencing: {
+          invoke: {
+            src: 'fence',
+            input: ({ context }) => {
+              const t = context.task ?? context.lastTask;
+              return {
+                service: context.service,
+                pod: context.name,
+                taskId: t?.taskId ?? null,
+                agentId: t?.agentId ?? null,
+                hostname: t?.hostname ?? null,
+                volumeIds: volumeIds(context),
+              };
+            },
+            onDone: { target: 'checking', actions: 'fenced' },
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'fence' } } },
+              { target: 'fence-backoff', actions: { type: 'recordEffectError', params: { effect: 'fence' } } },
+            ],
+          },
+        },
+        'fence-backoff': {
+          after: { retryDelay: 'fencing' },
+          on: { RESUMED: { target: 'fence-backoff', reenter: true } },
+        },
+        checking: {
+          entry: { type: 'note', params: { reason: 'fenced: checking the volumes have a healthy replica' } },
+          invoke: {
+            src: 'checkVolumes',
+            input: ({ context }) => ({ volumeIds: volumeIds(context) }),
+            onDone: { target: '#pod.volume-provisioned', actions: 'applyVolumeCheck' },
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'checkVolumes' } } },
+              { target: 'check-backoff', actions: { type: 'recordEffectError', params: { effect: 'checkVolumes' } } },
+            ],
+          },
+        },
+        'check-backoff': {
+          after: { retryDelay: 'checking' },
+          on: { RESUMED: { target: 'check-backoff', reenter: true } },
+        },
+        blocked: {
+          on: {
+            RETRY: [
+              { guard: 'needsFence', target: 'fencing', actions: 'resetRetries' },
+              { target: 'checking', actions: 'resetRetries' },
+            ],
+          },
+        },
+      },
+    },
+    stopping: {
+      initial: 'killing',
+      entry: { type: 'note', params: { reason: 'stopping: kill, release, then dispose' } },
+      on: {
+        // Already stopping: STOP changes nothing, DECOMMISSION upgrades a stop to a decommission.
+        STOP: {},
+        DECOMMISSION: { actions: 'setStop' },
+      },
+      states: {
+        killing: {
+          invoke: {
+            src: 'killTask',
+            input: ({ context }) => ({ taskId: context.task?.taskId ?? '', agentId: context.task?.agentId ?? '' }),
+            onDone: [
+              { guard: 'killConfirmed', target: 'releasing', actions: ['resetRetries', 'clearTask'] },
+              { target: 'awaiting-terminal', actions: 'resetRetries' },
+            ],
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
+              { target: 'kill-backoff', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
+            ],
+          },
+          on: {
+            TASK_UPDATE: { guard: 'updateIsTerminal', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
+            AGENT_GONE: { guard: 'onTaskAgent', target: 'releasing', actions: 'clearTask' },
+          },
+        },
+        'kill-backoff': {
+          after: { retryDelay: 'killing' },
+          on: { RESUMED: { target: 'kill-backoff', reenter: true } },
+        },
+        'awaiting-terminal': {
+          after: { killTimeout: 'killing' },
+          on: {
+            TASK_UPDATE: { guard: 'updateIsTerminal', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
+            AGENT_GONE: { guard: 'onTaskAgent', target: 'releasing', actions: 'clearTask' },
+            RESUMED: { target: 'awaiting-terminal', reenter: true },
+          },
+        },
+        releasing: {
+          invoke: {
+            src: 'releaseVolumes',
+            input: ({ context }) => ({ volumeIds: volumeIds(context), hostname: context.lastTask?.hostname ?? null }),
+            onDone: [
+              { guard: 'isDecommission', target: 'disposing', actions: 'released' },
+              { target: '#pod.stopped', actions: 'released' },
+            ],
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'releaseVolumes' } } },
+              { target: 'release-backoff', actions: { type: 'recordEffectError', params: { effect: 'releaseVolumes' } } },
+            ],
+          },
+        },
+        'release-backoff': {
+          after: { retryDelay: 'releasing' },
+          on: { RESUMED: { target: 'release-backoff', reenter: true } },
+        },
+        disposing: {
+          invoke: {
+            src: 'disposeVolumes',
+            input: ({ context }) => ({ volumes: context.volumes, policy: context.stop?.volumes ?? 'retain' }),
+            onDone: { target: '#pod.decommissioned', actions: 'resetRetries' },
+            onError: [
+              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'disposeVolumes' } } },
+              { target: 'dispose-backoff', actions: { type: 'recordEffectError', params: { effect: 'disposeVolumes' } } },
+            ],
+          },
+        },
+        'dispose-backoff': {
+          after: { retryDelay: 'disposing' },
+          on: { RESUMED: { target: 'dispose-backoff', reenter: true } },
+        },
+        blocked: {
+          on: {
+            RETRY: [
+              { guard: 'hasTask', target: 'killing', actions: 'resetRetries' },
+              { target: 'releasing', actions: 'resetRetries' },
+            ],
+          },
+        },
+      },
+    },
+    stopped: {
+      entry: { type: 'note', params: { reason: 'stopped: task killed, volumes released' } },
+      on: {
+        STOP: {},
+        DECOMMISSION: { target: '#pod.stopping.releasing', actions: 'setStop' },
+        // A pod stopped before its volumes existed provisions them first.
+        START: [
+          { guard: 'readyToPlace', target: 'volume-provisioned', actions: 'clearStop' },
+          { guard: 'canPlace', target: 'pending', actions: 'clearStop' },
+        ],
+      },
+    },
+    decommissioned: {
+      type: 'final',
+      entry: { type: 'note', params: { reason: 'decommissioned' } },
+    },
+  },
+});
+
+export type PodInstanceMachine = typeof podInstanceMachine;

@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InspectionEvent } from 'xstate';
+import { TASK_STATES, isTerminalTaskState, type TaskState } from '../../machines/task-status';
+import { effectFailure, flush, type PendingCall } from './effect-harness';
+import { podInput, startPod, VOLUME_IDS } from './pod-harness';
+import { activePaths } from './state-coverage';
+
+type Command =
+  | { kind: 'place'; agent: number }
+  | { kind: 'update'; current: boolean; state: TaskState }
+  | { kind: 'agentGone'; agent: number }
+  | { kind: 'nodeOffline'; agent: number }
+  | { kind: 'op'; type: 'REPLACE' | 'RESTART' | 'STOP' | 'START' | 'RETRY' | 'RESUMED' | 'DECOMMISSION' }
+  | { kind: 'tick'; ms: number }
+  | { kind: 'settle'; ok: boolean; retryable: boolean; terminal: boolean };
+
+const agent = fc.integer({ min: 1, max: 3 });
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('place' as const), agent }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('update' as const),
+      // Mostly the current task, and RUNNING often enough that pods get somewhere before failing.
+      current: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+      state: fc.oneof({ arbitrary: fc.constant<TaskState>('TASK_RUNNING'), weight: 4 }, { arbitrary: fc.constantFrom(...TASK_STATES), weight: 5 }),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('agentGone' as const), agent }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('nodeOffline' as const), agent }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('op' as const), type: fc.constantFrom('REPLACE', 'RESTART', 'RETRY', 'RESUMED') }), weight: 2 },
+  // Stopping ends most of the story, so it comes rarely.
+  { arbitrary: fc.record({ kind: fc.constant('op' as const), type: fc.constantFrom('STOP', 'START', 'DECOMMISSION') }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('tick' as const),
+      ms: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 5_000 }), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 150_000 }), weight: 1 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      ok: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+      retryable: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+      terminal: fc.boolean(),
+    }),
+    weight: 4,
+  },
+);
+
+/** Every scenario starts from a running pod, where the interesting failures begin. */
+const RUNNING_PREFIX: Command[] = [
+  { kind: 'settle', ok: true, retryable: true, terminal: false },
+  { kind: 'place', agent: 1 },
+  { kind: 'update', current: true, state: 'TASK_RUNNING' },
+];
+const scenario = fc.tuple(fc.boolean(), fc.array(command, { maxLength: 80 })).map(([fromRunning, cmds]) =>
+  fromRunning ? [...RUNNING_PREFIX, ...cmds] : cmds,
+);
+
+function output(call: PendingCall, terminal: boolean): unknown {
+  if (call.name === 'ensureVolumes') return VOLUME_IDS;
+  if (call.name === 'killTask') return { terminal };
+  if (call.name === 'checkVolumes') return { replicaHosts: ['h2'] };
+  return undefined;
+}
+
+/**
+ * The safety model: which tasks may still be alive (placed and not yet known dead), and whether a
+ * fence is owed (a permanent failure happened and no fence or release has completed since).
+ */
+async function runScenario(commands: Command[], autoReplace: boolean): Promise<void> {
+  const model = { live: new Map<string, string>(), fenceOwed: false, seq: 0 };
+  const onInspect = (ev: InspectionEvent) => {
+    if (ev.type !== '@xstate.microstep') return;
+    const paths = activePaths((ev.snapshot as unknown as { value: never }).value);
+    if (paths.includes('failed.permanent')) model.fenceOwed = true;
+    // The same task came back (healed partition): it is this pod's task again, nothing to fence.
+    if (paths.includes('running')) model.fenceOwed = false;
+  };
+  const rig = startPod({ input: podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace } }) });
+  const sub = rig.actor.system.inspect(onInspect);
+  const ctx = () => rig.actor.getSnapshot().context;
+  try {
+    for (const cmd of commands) {
+      const before = rig.actor.getSnapshot();
+      switch (cmd.kind) {
+        case 'place': {
+          const taskId = `t${++model.seq}`;
+          rig.actor.send({ type: 'PLACE', taskId, agentId: `a${cmd.agent}`, hostname: `h${cmd.agent}`, offerId: 'o' });
+          if (ctx().task?.taskId === taskId) {
+            // Invariant: a placement never overlaps a task that may still run, nor precedes a fence.
+            expect([...model.live.keys()]).toEqual([]);
+            expect(model.fenceOwed).toBe(false);
+            model.live.set(taskId, `a${cmd.agent}`);
+          }
+          break;
+        }
+        case 'update': {
+          const current = ctx().task;
+          const taskId = cmd.current && current ? current.taskId : `stale-${model.seq}`;
+          rig.actor.send({ type: 'TASK_UPDATE', taskId, state: cmd.state });
+          if (isTerminalTaskState(cmd.state)) model.live.delete(taskId);
+          break;
+        }
+        case 'agentGone':
+          rig.actor.send({ type: 'AGENT_GONE', agentId: `a${cmd.agent}` });
+          for (const [t, a] of model.live) if (a === `a${cmd.agent}`) model.live.delete(t);
+          break;
+        case 'nodeOffline':
+          rig.actor.send({ type: 'NODE_OFFLINE', hostname: `h${cmd.agent}` });
+          break;
+        case 'op':
+          if (cmd.type === 'DECOMMISSION') rig.actor.send({ type: 'DECOMMISSION', volumes: 'delete' });
+          else rig.actor.send({ type: cmd.type });
+          break;
+        case 'tick':
+          rig.clock.increment(cmd.ms);
+          break;
+        case 'settle': {
+          // Settle the call the machine waits on; calls it abandoned are drained afterwards.
+          const call = rig.effects.calls.find((c) => !c.settled && c.live()) ?? rig.effects.calls.find((c) => !c.settled);
+          if (call === undefined) break;
+          const live = call.live();
+          if (cmd.ok) {
+            await rig.effects.resolve(call.name, output(call, cmd.terminal));
+            const input = call.input as { taskId?: string | null };
+            if (live && call.name === 'fence') {
+              if (input.taskId) model.live.delete(input.taskId);
+              model.fenceOwed = false;
+            }
+            if (live && call.name === 'killTask' && cmd.terminal && input.taskId) model.live.delete(input.taskId);
+            if (live && call.name === 'releaseVolumes') model.fenceOwed = false;
+          } else {
+            await rig.effects.reject(call.name, effectFailure('injected', cmd.retryable));
+          }
+          break;
+        }
+      }
+      await flush();
+      // Invariant: decommissioned is final.
+      if (before.status === 'done') expect(rig.actor.getSnapshot().value).toEqual(before.value);
+      // Invariant: the context stays plain JSON.
+      expect(JSON.parse(JSON.stringify(ctx()))).toEqual(ctx());
+    }
+  } finally {
+    sub.unsubscribe();
+    rig.actor.stop();
+  }
+}
+
+describe('pod instance: model-based safety properties', () => {
+  it('never runs two tasks, never places before fencing, and stays decommissioned (auto-replace off)', async () => {
+    await fc.assert(fc.asyncProperty(scenario, (cmds) => runScenario(cmds, false)), { numRuns: 150 });
+  });
+
+  it('keeps the same guarantees with automatic replacement on', async () => {
+    await fc.assert(fc.asyncProperty(scenario, (cmds) => runScenario(cmds, true)), { numRuns: 150 });
+  });
+});
