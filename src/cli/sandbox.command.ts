@@ -1,4 +1,81 @@
 import type { Command } from 'commander';
+import { Sandbox } from '../sandbox/sandbox';
+import { describeError } from '../errors';
 
-// Placeholder until this command is built; it registers nothing yet.
-export function registerSandbox(_program: Command): void {}
+interface SandboxFlags {
+  framework: string;
+  agents: string;
+  racks: string;
+  nats?: string;
+  http: string;
+  record?: string;
+  until?: string;
+  speed: string;
+  timeout: string;
+  json?: boolean;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number >= 1, got '${value}'`);
+  return n;
+}
+
+/** `pxfw sandbox`: simulated Mesos + Portworx, NATS and the scheduler together on this machine. */
+export function registerSandbox(program: Command): void {
+  program
+    .command('sandbox')
+    .description('run the whole product on this machine: simulated Mesos and Portworx, NATS and the scheduler')
+    .option('--framework <name|file>', 'a shipped framework (cassandra, hdfs, kafka, elasticsearch) or a spec file', 'cassandra')
+    .option('--agents <n>', 'simulated Mesos agents', '6')
+    .option('--racks <n>', 'racks (one zone per rack)', '3')
+    .option('--nats <url>', 'NATS server (default: NATS_URL, else 127.0.0.1:4222 if it answers, else one is spawned)', process.env.NATS_URL)
+    .option('--http <port>', 'scheduler HTTP port (dashboard, /health, /metrics)', process.env.PXFW_HTTP_PORT ?? '8080')
+    .option('--record <dir>', 'record every Mesos and Portworx exchange and every transition', process.env.PXFW_RECORD_DIR)
+    .option('--until <condition>', "exit once the condition holds: 'deployed'")
+    .option('--speed <factor>', 'run simulated time faster', '1')
+    .option('--timeout <seconds>', 'with --until: give up after this long', '300')
+    .option('--json', 'print machine-readable lines')
+    .action(async (flags: SandboxFlags) => {
+      if (flags.until && flags.until !== 'deployed') throw new Error(`--until takes 'deployed', got '${flags.until}'`);
+      const speed = Number(flags.speed);
+      if (!(speed > 0)) throw new Error(`--speed must be a positive number, got '${flags.speed}'`);
+      const sandbox = await Sandbox.start({
+        framework: flags.framework,
+        agents: positiveInt(flags.agents, '--agents'),
+        racks: positiveInt(flags.racks, '--racks'),
+        ...(flags.nats ? { nats: flags.nats } : {}),
+        http: Number(flags.http),
+        ...(flags.record ? { record: flags.record } : {}),
+        speed,
+      });
+      const svc = sandbox.scheduler.runtime.service;
+      const say = (msg: string, data: Record<string, unknown> = {}) =>
+        process.stdout.write(flags.json ? `${JSON.stringify({ msg, ...data })}\n` : `${msg}\n`);
+      say(`sandbox up: service ${svc}`, { mesos: sandbox.mesos.url, portworx: sandbox.portworx.url, nats: sandbox.natsUrl, http: sandbox.scheduler.http?.url });
+      say(`  mesos ${sandbox.mesos.url}  portworx ${sandbox.portworx.url}  nats ${sandbox.natsUrl}`);
+      if (sandbox.scheduler.http) say(`  dashboard ${sandbox.scheduler.http.url}/   try: pxfw ${svc} pod list --nats ${sandbox.natsUrl}`);
+      const unsubscribe = sandbox.scheduler.runtime.transitions.subscribe((t) => {
+        if (!flags.json) process.stdout.write(`  ${t.actor}: ${t.from} -> ${t.to}${t.reason ? `  (${t.reason})` : ''}\n`);
+      });
+      if (flags.until === 'deployed') {
+        try {
+          await sandbox.scheduler.waitDeployed(Number(flags.timeout) * 1000);
+          say(`deploy plan complete for ${svc}`, { deployed: true });
+        } catch (err) {
+          process.stderr.write(`pxfw: ${describeError(err)}\n`);
+          process.exitCode = 1;
+        } finally {
+          unsubscribe();
+          await sandbox.stop();
+        }
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      unsubscribe();
+      await sandbox.stop();
+    });
+}

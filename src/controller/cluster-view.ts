@@ -1,0 +1,156 @@
+import type { AgentInfo, Offer as MesosOffer } from '../mesos';
+import { offerRanges, offerScalar, topologyOf, attributeValue } from '../mesos';
+import type { StorageNode } from '../portworx';
+import type { AgentView, ClusterView, FailureDomain, Offer, StorageHealth } from '../placement';
+
+export interface KnownAgent {
+  agentId: string;
+  hostname: string;
+  domain: FailureDomain;
+  attributes: Record<string, string>;
+  /** Gone for good (removed, or marked gone): its tasks will never come back. */
+  gone: boolean;
+  unreachable: boolean;
+}
+
+export interface StorageNodeView {
+  nodeId: string;
+  /** Portworx reports a volume's `attached_on` as the node's management IP. */
+  mgmtIp: string | undefined;
+  hostname: string;
+  health: StorageHealth;
+}
+
+/** Mesos agent attributes as text, the way placement constraints read them. */
+function attributesOf(info: Pick<AgentInfo, 'attributes'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of info.attributes ?? []) {
+    const v = attributeValue(info.attributes, a.name);
+    if (v !== undefined) out[a.name] = v;
+  }
+  return out;
+}
+
+function domainOf(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'>): FailureDomain {
+  const t = topologyOf(info);
+  return { ...(t.rack ? { rack: t.rack } : {}), ...(t.zone ? { zone: t.zone } : {}), ...(t.region ? { region: t.region } : {}) };
+}
+
+/**
+ * What the scheduler knows of the cluster: Mesos agents (from offers and the operator API) and
+ * Portworx storage nodes (from the SDK and alerts). Level-triggered: every source just
+ * overwrites what it knows, so a repeated or late event cannot corrupt it.
+ */
+export class ClusterState {
+  private readonly agents = new Map<string, KnownAgent>();
+  private readonly byHost = new Map<string, string>();
+  private readonly storage = new Map<string, StorageNodeView>();
+
+  learnAgent(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'> & { agentId: string }): KnownAgent {
+    const prev = this.agents.get(info.agentId);
+    const agent: KnownAgent = {
+      agentId: info.agentId,
+      hostname: info.hostname,
+      domain: domainOf(info),
+      attributes: attributesOf(info),
+      gone: false,
+      unreachable: prev?.unreachable ?? false,
+    };
+    this.agents.set(agent.agentId, agent);
+    this.byHost.set(agent.hostname, agent.agentId);
+    return agent;
+  }
+
+  learnOffer(offer: MesosOffer): Offer {
+    const agent = this.learnAgent({ ...offer, agentId: offer.agent_id.value });
+    agent.unreachable = false;
+    return {
+      offerId: offer.id.value,
+      agentId: agent.agentId,
+      hostname: offer.hostname,
+      cpus: offerScalar(offer, 'cpus'),
+      mem: offerScalar(offer, 'mem'),
+      disk: offerScalar(offer, 'disk'),
+      ports: offerRanges(offer, 'ports').map((r) => ({ begin: Number(r.begin), end: Number(r.end) })),
+      attributes: agent.attributes,
+      domain: agent.domain,
+    };
+  }
+
+  markGone(agentId: string): void {
+    const a = this.agents.get(agentId);
+    if (a) a.gone = true;
+  }
+
+  markUnreachable(agentId: string, unreachable: boolean): void {
+    const a = this.agents.get(agentId);
+    if (a) a.unreachable = unreachable;
+  }
+
+  agent(agentId: string): KnownAgent | undefined {
+    return this.agents.get(agentId);
+  }
+
+  agentByHost(hostname: string): KnownAgent | undefined {
+    const id = this.byHost.get(hostname);
+    return id ? this.agents.get(id) : undefined;
+  }
+
+  /** An agent we may still talk to: known, not gone, not partitioned. */
+  reachable(agentId: string): boolean {
+    const a = this.agents.get(agentId);
+    return !!a && !a.gone && !a.unreachable;
+  }
+
+  setStorageNodes(nodes: StorageNode[]): void {
+    this.storage.clear();
+    for (const n of nodes) this.learnStorageNode(n);
+  }
+
+  learnStorageNode(n: StorageNode): void {
+    const hostname = n.scheduler_node_name || n.hostname;
+    if (!hostname || !n.id) return;
+    this.storage.set(hostname, { nodeId: n.id, mgmtIp: n.mgmt_ip || undefined, hostname, health: n.status === 'STATUS_OK' ? 'up' : 'down' });
+  }
+
+  setStorageHealth(hostnameOrId: string, health: StorageHealth): void {
+    const node = this.storage.get(hostnameOrId) ?? [...this.storage.values()].find((s) => s.nodeId === hostnameOrId);
+    if (node) node.health = health;
+  }
+
+  storageNode(hostname: string): StorageNodeView | undefined {
+    return this.storage.get(hostname);
+  }
+
+  /** The host of a storage node named by id, management IP or hostname (as `attached_on` may hold any). */
+  hostOfNode(ref: string): string | undefined {
+    for (const s of this.storage.values()) if (s.nodeId === ref || s.mgmtIp === ref || s.hostname === ref) return s.hostname;
+    return undefined;
+  }
+
+  nodeIdOfHost(hostname: string): string | undefined {
+    return this.storage.get(hostname)?.nodeId;
+  }
+
+  /**
+   * The placement view. `podsByAgent` lists this service's pods placed or running per agent,
+   * by pod type (from the pod actors); agents that are gone are left out.
+   */
+  view(podsByAgent: Map<string, Record<string, string[]>>): ClusterView {
+    const agents: AgentView[] = [];
+    for (const a of this.agents.values()) {
+      if (a.gone) continue;
+      agents.push({ agentId: a.agentId, hostname: a.hostname, domain: a.domain, attributes: a.attributes, pods: podsByAgent.get(a.agentId) ?? {} });
+    }
+    const storage: Record<string, StorageHealth> = {};
+    for (const s of this.storage.values()) {
+      const agent = this.agentByHost(s.hostname);
+      storage[s.hostname] = agent && (agent.gone || agent.unreachable) ? 'down' : s.health;
+    }
+    return { agents, storage };
+  }
+
+  knownAgents(): KnownAgent[] {
+    return [...this.agents.values()];
+  }
+}

@@ -1,0 +1,31 @@
+import { PxfwError } from '../errors';
+
+/** A volume has no healthy replica left: relaunching elsewhere would lose data. */
+export class NoHealthyReplicaError extends PxfwError {
+  readonly code = 'NO_HEALTHY_REPLICA';
+  readonly retryable = true;
+}
+
+/** No host can take a new volume's replicas yet (too few storage nodes up or known). */
+export class NoStorageHostError extends PxfwError {
+  readonly code = 'NO_STORAGE_HOST';
+  readonly retryable = true;
+}
+
+/** The scheduler is not subscribed to Mesos, so a Mesos call cannot be made now. */
+export class NotConnectedError extends PxfwError {
+  readonly code = 'NOT_CONNECTED';
+  readonly retryable = true;
+}
+
+/** Another scheduler instance leads this service; this one stands by. */
+export class NotLeaderError extends PxfwError {
+  readonly code = 'NOT_LEADER';
+  readonly retryable = true;
+}
+
+/** A pre/post snapshot command failed or timed out inside a task. */
+export class SnapshotCommandError extends PxfwError {
+  readonly code = 'SNAPSHOT_COMMAND_FAILED';
+  readonly retryable = false;
+}

@@ -1,0 +1,272 @@
+import { phaseStatus, planStatus, type Plan } from '../../machines/plan';
+import type {
+  EndpointView,
+  OfferEvaluationView,
+  OperationResult,
+  PlanView,
+  PlanStatusValue,
+  PodView,
+  ServiceOperations,
+  SnapshotView,
+} from '../api/operations';
+import {
+  InvalidRequestError,
+  OperationConflictError,
+  UnknownPlanError,
+  UnknownPodError,
+  UnknownSnapshotError,
+} from '../api/errors';
+import { parseSpec, ServiceSpecError } from '../spec';
+import type { Runtime } from './runtime';
+import type { PodEntry } from './pod-registry';
+import { restoreSnapshot } from './restore';
+
+const PLANS = ['deploy', 'decommission'] as const;
+type PlanName = (typeof PLANS)[number];
+
+function planView(plan: Plan, errors: string[] = []): PlanView {
+  return {
+    name: plan.name,
+    status: plan.phases.length === 0 ? 'COMPLETE' : (planStatus(plan) as PlanStatusValue),
+    paused: plan.paused,
+    phases: plan.phases.map((p) => ({
+      name: p.name,
+      strategy: p.strategy,
+      status: (phaseStatus(p) === 'STARTING' ? 'IN_PROGRESS' : phaseStatus(p)) as PlanStatusValue,
+      steps: p.steps.map((s) => ({ name: s.name, status: s.status })),
+    })),
+    errors,
+  };
+}
+
+/** The operator's verbs implemented on the live runtime (validation happens in src/api). */
+export class RuntimeOperations implements ServiceOperations {
+  constructor(private readonly rt: Runtime) {}
+
+  get service(): string {
+    return this.rt.service;
+  }
+
+  async planList(): Promise<PlanView[]> {
+    return PLANS.map((p) => this.plan(p));
+  }
+
+  async planStatus(plan: string): Promise<PlanView> {
+    return this.plan(this.planName(plan));
+  }
+
+  async planPause(plan: string): Promise<PlanView> {
+    this.rt.sendFramework({ type: 'PLAN_PAUSE', plan: this.planName(plan) });
+    return this.plan(this.planName(plan));
+  }
+
+  async planResume(plan: string): Promise<PlanView> {
+    this.rt.sendFramework({ type: 'PLAN_RESUME', plan: this.planName(plan) });
+    return this.plan(this.planName(plan));
+  }
+
+  async planForceComplete(plan: string, phase?: string, step?: string): Promise<PlanView> {
+    return this.planCommand('PLAN_FORCE_COMPLETE', plan, phase, step);
+  }
+
+  async planRestart(plan: string, phase?: string, step?: string): Promise<PlanView> {
+    return this.planCommand('PLAN_RESTART', plan, phase, step);
+  }
+
+  async podList(): Promise<PodView[]> {
+    return this.rt.registry.all().map((e) => this.podView(e)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  }
+
+  async podStatus(pod?: string): Promise<PodView[]> {
+    return pod ? [this.podView(this.pod(pod))] : this.podList();
+  }
+
+  async podInfo(pod: string): Promise<PodView & { spec: unknown; history: unknown[] }> {
+    const e = this.pod(pod);
+    const history = this.rt.transitions.latest().filter((t) => t.actor === `pod/${e.name}`);
+    return { ...this.podView(e), spec: this.rt.spec.pods[e.podType], history: [...history] };
+  }
+
+  async podRestart(pod: string): Promise<OperationResult> {
+    const e = this.pod(pod);
+    this.rt.registry.send(e, { type: 'RESTART' });
+    return { accepted: true, message: `restarting ${e.name} in place` };
+  }
+
+  async podReplace(pod: string): Promise<OperationResult> {
+    const e = this.pod(pod);
+    this.rt.registry.send(e, { type: 'REPLACE' });
+    return { accepted: true, message: `replacing ${e.name}: fencing its volumes, then relaunching on another replica holder` };
+  }
+
+  async scale(podType: string, count: number): Promise<OperationResult & { plan: PlanView | null }> {
+    if (!this.rt.spec.pods[podType]) {
+      throw new InvalidRequestError(`unknown pod type '${podType}' (pod types: ${Object.keys(this.rt.spec.pods).join(', ')})`);
+    }
+    this.assertActive('scale');
+    this.rt.sendFramework({ type: 'SCALE', podType, count });
+    const rejected = this.rt.frameworkContext.rejected;
+    if (rejected?.event === 'SCALE') throw new InvalidRequestError(rejected.reason);
+    this.rt.spec = { ...this.rt.spec, pods: { ...this.rt.spec.pods, [podType]: { ...this.rt.spec.pods[podType]!, count } } };
+    const ctx = this.rt.frameworkContext;
+    const deco = ctx.decommission.phases.some((p) => p.steps.length > 0);
+    return {
+      accepted: true,
+      message: `scaling ${podType} to ${count}`,
+      plan: deco ? planView(ctx.decommission) : planView(ctx.deploy),
+    };
+  }
+
+  async snapshotCreate(opts: { name?: string; podType?: string }): Promise<SnapshotView> {
+    this.assertActive('snapshot');
+    if (opts.podType && !this.rt.spec.pods[opts.podType]) throw new InvalidRequestError(`unknown pod type '${opts.podType}'`);
+    const name = opts.name ?? `snap-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    if (await this.rt.snapshots.find(name)) throw new OperationConflictError(`a snapshot named '${name}' exists already`);
+    this.rt.snapshots.setScope(name, opts.podType ?? null);
+    this.rt.sendFramework({ type: 'SNAPSHOT_CREATE', name });
+    const result = await this.waitSnapshot(name);
+    if (result.status === 'failed') throw new OperationConflictError(`snapshot '${name}' failed: ${result.error ?? 'unknown error'}`);
+    const view = await this.rt.snapshots.find(name);
+    if (!view) throw new OperationConflictError(`snapshot '${name}' was taken but not recorded`);
+    return view;
+  }
+
+  async snapshotList(): Promise<SnapshotView[]> {
+    return this.rt.snapshots.list();
+  }
+
+  async snapshotRestore(snapshot: string): Promise<OperationResult> {
+    const view = await this.rt.snapshots.find(snapshot);
+    if (!view) throw new UnknownSnapshotError(`no snapshot '${snapshot}' (pxfw ${this.service} snapshot list)`);
+    this.assertActive('restore');
+    await restoreSnapshot(this.rt, view);
+    return { accepted: true, message: `restored ${view.volumes.length} volumes from '${view.name}'; pods restarted` };
+  }
+
+  async uninstall(opts: { deleteVolumes: boolean; deleteSnapshots: boolean }): Promise<OperationResult> {
+    this.rt.sendFramework({ type: 'UNINSTALL', ...opts });
+    return {
+      accepted: true,
+      message: `uninstalling ${this.service}: killing tasks, detaching volumes, ${opts.deleteVolumes ? 'deleting' : 'retaining'} volumes, tearing down the framework`,
+    };
+  }
+
+  async endpoints(): Promise<EndpointView[]> {
+    const out = new Map<string, string[]>();
+    for (const e of this.rt.registry.all()) {
+      const task = this.rt.registry.context(e).task;
+      if (!task || !e.state.startsWith('running')) continue;
+      const pod = this.rt.spec.pods[e.podType];
+      for (const p of pod?.ports ?? []) {
+        const list = out.get(`${e.podType}-${p.name}`) ?? [];
+        list.push(`${task.hostname}:${p.port ?? '?'}`);
+        out.set(`${e.podType}-${p.name}`, list);
+      }
+    }
+    return [...out.entries()].map(([name, addresses]) => ({ name, addresses }));
+  }
+
+  async debugOffers(pod?: string): Promise<OfferEvaluationView[]> {
+    const names = pod ? [this.pod(pod).name] : this.rt.memory.pods();
+    return names.map((name) => ({
+      pod: name,
+      evaluatedAt: this.rt.memory.get(name)?.at ?? '',
+      lines: this.rt.memory.get(name) ? this.rt.memory.explain(name) : [`${name}: no offer evaluated yet (state ${this.rt.registry.get(name)?.state ?? 'unknown'})`],
+    }));
+  }
+
+  async configShow(): Promise<{ yaml: string; spec: unknown }> {
+    return { yaml: this.rt.specYaml, spec: this.rt.spec };
+  }
+
+  async configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }> {
+    let next;
+    try {
+      next = parseSpec(yaml);
+    } catch (err) {
+      if (err instanceof ServiceSpecError) throw new InvalidRequestError(err.message);
+      throw err;
+    }
+    if (next.name !== this.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.service}'`);
+    const changed = this.rt.registry
+      .all()
+      .filter((e) => JSON.stringify(next.pods[e.podType]) !== JSON.stringify({ ...this.rt.spec.pods[e.podType], count: next.pods[e.podType]?.count }));
+    this.rt.spec = next;
+    this.rt.specYaml = yaml;
+    // One failure domain at a time: restart the changed pods rack by rack.
+    const byRack = new Map<string, PodEntry[]>();
+    for (const e of changed) {
+      const host = this.rt.registry.context(e).task?.hostname;
+      const rack = (host && this.rt.cluster.agentByHost(host)?.domain.rack) ?? 'unknown';
+      byRack.set(rack, [...(byRack.get(rack) ?? []), e]);
+    }
+    void (async () => {
+      for (const group of byRack.values()) {
+        for (const e of group) this.rt.registry.send(e, { type: 'RESTART' });
+        await waitUntil(() => group.every((e) => e.state.startsWith('running')), 10 * 60_000);
+      }
+    })();
+    return { accepted: true, message: `rolling restart of ${changed.length} pods, one failure domain at a time`, changedPods: changed.map((e) => e.name) };
+  }
+
+  private plan(name: PlanName): PlanView {
+    const ctx = this.rt.frameworkContext;
+    return planView(ctx[name], ctx.rejected ? [`${ctx.rejected.event}: ${ctx.rejected.reason}`] : []);
+  }
+
+  private planName(plan: string): PlanName {
+    if ((PLANS as readonly string[]).includes(plan)) return plan as PlanName;
+    throw new UnknownPlanError(`no plan '${plan}' (plans: ${PLANS.join(', ')})`);
+  }
+
+  private planCommand(type: 'PLAN_FORCE_COMPLETE' | 'PLAN_RESTART', plan: string, phase?: string, step?: string): PlanView {
+    const name = this.planName(plan);
+    this.rt.sendFramework({ type, plan: name, ...(phase ? { phase } : {}), ...(step ? { step } : {}) });
+    const rejected = this.rt.frameworkContext.rejected;
+    if (rejected?.event === type) throw new UnknownPlanError(`${plan} ${phase ?? ''} ${step ?? ''}: ${rejected.reason}`.replace(/\s+/g, ' '));
+    return this.plan(name);
+  }
+
+  private pod(name: string): PodEntry {
+    const e = this.rt.registry.get(name);
+    if (!e) {
+      const known = this.rt.registry.all().map((p) => p.name).sort();
+      throw new UnknownPodError(`no pod '${name}' in ${this.service} (pods: ${known.join(', ') || 'none'})`);
+    }
+    return e;
+  }
+
+  private podView(e: PodEntry): PodView {
+    const ctx = this.rt.registry.context(e);
+    return {
+      name: e.name,
+      podType: e.podType,
+      index: e.index,
+      state: e.state,
+      reason: ctx.reason,
+      taskId: ctx.task?.taskId ?? null,
+      taskState: ctx.taskState ?? null,
+      agentId: ctx.task?.agentId ?? null,
+      hostname: ctx.task?.hostname ?? null,
+      volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id, replicaHosts: this.rt.volumes.replicaHosts(v.name) ?? [] })),
+    };
+  }
+
+  private assertActive(what: string): void {
+    const state = this.rt.frameworkStateName;
+    if (!state.startsWith('active')) throw new OperationConflictError(`cannot ${what} while the scheduler is ${state || 'starting'}`);
+  }
+
+  private async waitSnapshot(name: string) {
+    for (;;) {
+      const last = this.rt.frameworkContext.snapshot.lastResult;
+      if (last && last.name === name && this.rt.frameworkContext.snapshot.current === null) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+}

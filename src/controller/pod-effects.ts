@@ -1,0 +1,168 @@
+import { fromPromise } from 'xstate';
+import type {
+  CheckVolumesInput,
+  CheckVolumesOutput,
+  DisposeVolumesInput,
+  EnsureVolumesInput,
+  EnsureVolumesOutput,
+  FenceInput,
+  KillTaskInput,
+  KillTaskOutput,
+  ReleaseVolumesInput,
+} from '../../machines/pod-instance.types';
+import type { MesosSchedulerClient } from '../mesos';
+import type { PortworxClient, Volume } from '../portworx';
+import type { ClusterView } from '../placement';
+import type { ServiceSpec } from '../spec';
+import type { Logger } from '../log/logger';
+import type { Metrics } from '../observe/metrics';
+import type { ClusterState } from './cluster-view';
+import { NoHealthyReplicaError, NotConnectedError } from './errors';
+import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
+
+export interface PodEffectDeps {
+  spec: () => ServiceSpec;
+  px: PortworxClient;
+  mesos: () => MesosSchedulerClient | undefined;
+  cluster: ClusterState;
+  /** The placement view including where sibling pods are planned to go. */
+  planningView: () => ClusterView;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+function timed<I, O>(deps: PodEffectDeps, name: string, fn: (input: I) => Promise<O>) {
+  return fromPromise<O, I>(async ({ input }) => {
+    const end = deps.metrics.effectSeconds.startTimer({ effect: name });
+    try {
+      return await fn(input);
+    } catch (err) {
+      // The machine decides retry vs. park; here we only count it (it logs via its transition).
+      deps.metrics.effectErrors.inc({ effect: name, code: (err as { code?: string }).code ?? 'UNKNOWN' });
+      throw err;
+    } finally {
+      end();
+    }
+  });
+}
+
+function mesosOrThrow(deps: PodEffectDeps): MesosSchedulerClient {
+  const m = deps.mesos();
+  if (!m?.frameworkId) throw new NotConnectedError('not subscribed to the Mesos master yet');
+  return m;
+}
+
+/** Node ids where a volume is attached right now (SDK: attached_on). */
+function attachedNode(v: Volume): string | undefined {
+  return v.attached_on && v.attached_on !== '' ? v.attached_on : undefined;
+}
+
+function replicaNodeIds(v: Volume): string[] {
+  return [...new Set((v.replica_sets ?? []).flatMap((rs) => rs.nodes ?? []))];
+}
+
+/**
+ * Create-or-find each volume by its deterministic name. A new volume gets its replicas pinned:
+ * the first on the host planned for the pod, the others in other failure domains.
+ */
+export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInput): Promise<EnsureVolumesOutput> {
+  const spec = deps.spec();
+  const pod = spec.pods[input.podType];
+  if (!pod) throw new NoHealthyReplicaError(`pod type ${input.podType} is no longer in the spec`);
+  const out: { name: string; id: string }[] = [];
+  let plannedHost: string | undefined;
+  for (const vol of input.volumes) {
+    const existing = vol.id ? await deps.px.inspectVolume(vol.id).catch(() => undefined) : await deps.px.findVolumeByName(vol.name);
+    const found = existing ?? (vol.id ? await deps.px.findVolumeByName(vol.name) : undefined);
+    if (found?.volume.id) {
+      out.push({ name: vol.name, id: found.volume.id });
+      continue;
+    }
+    const volSpec = pod.volumes.find((v) => `${spec.name}-${input.podType}-${input.index}-${v.name}` === vol.name);
+    if (!volSpec) throw new NoHealthyReplicaError(`volume ${vol.name} is not declared by pod type ${input.podType}`);
+    const view = deps.planningView();
+    plannedHost ??= planHost(spec, input.podType, input.index, view);
+    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name);
+    const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
+    const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
+    deps.logger.info({ volume: vol.name, id, replicas: hosts }, 'volume created');
+    out.push({ name: vol.name, id });
+  }
+  return { volumes: out };
+}
+
+/** Kill the old task if its agent answers; force-detach every volume wherever it is attached. */
+export async function fence(deps: PodEffectDeps, input: FenceInput): Promise<void> {
+  if (input.taskId && input.agentId && deps.cluster.reachable(input.agentId)) {
+    await mesosOrThrow(deps).kill(input.taskId, input.agentId);
+  }
+  for (const id of input.volumeIds) {
+    const v = await deps.px.inspectVolume(id).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'PORTWORX_NOT_FOUND') return undefined;
+      throw err;
+    });
+    const node = v && attachedNode(v.volume);
+    if (!node) continue;
+    await deps.px.detach(id, { force: true, unmountBeforeDetach: true });
+    deps.logger.info({ volume: v.name, from: deps.cluster.hostOfNode(node) ?? node }, 'volume force-detached (fenced)');
+  }
+}
+
+/** Every volume must keep a replica on a node that is up; returns the hosts holding all of them. */
+export async function checkVolumes(deps: PodEffectDeps, input: CheckVolumesInput): Promise<CheckVolumesOutput> {
+  let common: Set<string> | undefined;
+  for (const id of input.volumeIds) {
+    const v = await deps.px.inspectVolume(id);
+    const healthy = replicaNodeIds(v.volume)
+      .map((n) => deps.cluster.hostOfNode(n))
+      .filter((h): h is string => !!h && deps.cluster.storageNode(h)?.health === 'up' && !deps.cluster.agentByHost(h)?.gone);
+    if (healthy.length === 0) throw new NoHealthyReplicaError(`volume ${v.name} has no replica on a node that is up`);
+    common = common ? new Set(healthy.filter((h) => common!.has(h))) : new Set(healthy);
+  }
+  return { replicaHosts: [...(common ?? [])] };
+}
+
+export async function killTask(deps: PodEffectDeps, input: KillTaskInput): Promise<KillTaskOutput> {
+  const agent = deps.cluster.agent(input.agentId);
+  // A task on an agent that is gone for good can never report again: it is as dead as it gets.
+  if (!agent || agent.gone) return { terminal: true };
+  await mesosOrThrow(deps).kill(input.taskId, input.agentId);
+  return { terminal: false };
+}
+
+/** Make sure the volumes are detached (the agent's isolator normally did it when the task ended). */
+export async function releaseVolumes(deps: PodEffectDeps, input: ReleaseVolumesInput): Promise<void> {
+  for (const id of input.volumeIds) {
+    const v = await deps.px.inspectVolume(id).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'PORTWORX_NOT_FOUND') return undefined;
+      throw err;
+    });
+    const node = v && attachedNode(v.volume);
+    if (!node) continue;
+    const host = deps.cluster.hostOfNode(node);
+    const down = !host || deps.cluster.storageNode(host)?.health !== 'up';
+    // A node that is down cannot unmount; only a forced detach frees the volume then.
+    await deps.px.detach(id, { force: down, unmountBeforeDetach: true, ...(host && !down ? { node: host } : {}) });
+  }
+}
+
+export async function disposeVolumes(deps: PodEffectDeps, input: DisposeVolumesInput): Promise<void> {
+  if (input.policy === 'retain') return;
+  for (const vol of input.volumes) {
+    const found = vol.id ? { id: vol.id } : (await deps.px.findVolumeByName(vol.name))?.volume;
+    if (found?.id) await deps.px.deleteVolume(found.id);
+    deps.logger.info({ volume: vol.name }, 'volume deleted');
+  }
+}
+
+/** The pod machine's effects bound to real clients, for `podInstanceMachine.provide({ actors })`. */
+export function podEffectActors(deps: PodEffectDeps) {
+  return {
+    ensureVolumes: timed(deps, 'ensureVolumes', (i: EnsureVolumesInput) => ensureVolumes(deps, i)),
+    fence: timed(deps, 'fence', (i: FenceInput) => fence(deps, i)),
+    checkVolumes: timed(deps, 'checkVolumes', (i: CheckVolumesInput) => checkVolumes(deps, i)),
+    killTask: timed(deps, 'killTask', (i: KillTaskInput) => killTask(deps, i)),
+    releaseVolumes: timed(deps, 'releaseVolumes', (i: ReleaseVolumesInput) => releaseVolumes(deps, i)),
+    disposeVolumes: timed(deps, 'disposeVolumes', (i: DisposeVolumesInput) => disposeVolumes(deps, i)),
+  };
+}

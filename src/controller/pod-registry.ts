@@ -1,0 +1,195 @@
+import { createActor, type Actor, type Snapshot } from 'xstate';
+import { podInstanceMachine } from '../../machines/pod-instance.machine';
+import { statePath } from '../../machines/pod-instance.logic';
+import type { PodInstanceContext, PodInstanceEvent, PodInstanceInput } from '../../machines/pod-instance.types';
+import type { ServiceSpec } from '../spec';
+import { podInstanceName, taskIdFor, volumeName } from '../spec';
+import type { Logger } from '../log/logger';
+import type { TransitionLog } from '../observe/transition-log';
+import type { ServiceStateStore } from '../state/state-store';
+import type { Metrics } from '../observe/metrics';
+import { PersistQueue } from './persist-queue';
+
+export type PodMachine = ReturnType<typeof podInstanceMachine.provide>;
+export type PodActor = Actor<PodMachine>;
+
+/** What one pod instance keeps in KV: the actor's persisted snapshot and its launch counter. */
+export interface PodRecord {
+  podType: string;
+  index: number;
+  attempt: number;
+  snapshot: Snapshot<unknown>;
+}
+
+export interface PodEntry {
+  name: string;
+  podType: string;
+  index: number;
+  attempt: number;
+  actor: PodActor;
+  state: string;
+}
+
+export interface PodTimingOptions {
+  timing?: PodInstanceInput['timing'];
+}
+
+export function podKey(podType: string, index: number): string {
+  return `pods.${podType}.${index}`;
+}
+
+/**
+ * Owns the pod actors of one service: creates them from the spec or restores them from KV,
+ * persists every snapshot (one write in flight per pod, latest wins), logs each transition and
+ * keeps the task-id index used to route Mesos updates.
+ */
+export class PodRegistry {
+  private readonly pods = new Map<string, PodEntry>();
+  private readonly persist: PersistQueue;
+
+  constructor(
+    private readonly deps: {
+      spec: () => ServiceSpec;
+      machine: PodMachine;
+      store: ServiceStateStore;
+      logger: Logger;
+      transitions: TransitionLog;
+      metrics: Metrics;
+      onPodState: (entry: PodEntry) => void;
+      timing?: PodInstanceInput['timing'];
+    },
+  ) {
+    this.persist = new PersistQueue(deps.store, deps.logger);
+  }
+
+  inputFor(podType: string, index: number): PodInstanceInput {
+    const spec = this.deps.spec();
+    const pod = spec.pods[podType];
+    if (!pod) throw new Error(`pod type ${podType} is not in the spec of ${spec.name}`);
+    return {
+      service: spec.name,
+      podType,
+      index,
+      volumes: pod.volumes.map((v) => ({ name: volumeName(spec.name, podType, index, v.name), id: null })),
+      failurePolicy: {
+        permanentFailureTimeoutMs: spec.failurePolicy.permanentFailureTimeout * 1000,
+        autoReplace: spec.failurePolicy.autoReplace,
+      },
+      convergence: { mode: spec.convergence.mode, maxWaitMs: spec.convergence.maxWait * 1000 },
+      ...(this.deps.timing ? { timing: this.deps.timing } : {}),
+    };
+  }
+
+  /** Restore every pod recorded in KV; timed states are re-armed with RESUMED. */
+  async restore(): Promise<PodEntry[]> {
+    const restored: PodEntry[] = [];
+    for (const key of await this.deps.store.keys('pods.')) {
+      const rec = await this.deps.store.get<PodRecord>(key);
+      if (!rec) continue;
+      const { podType, index, attempt, snapshot } = rec.value;
+      const entry = this.start(podType, index, attempt, snapshot);
+      restored.push(entry);
+    }
+    for (const e of restored) e.actor.send({ type: 'RESUMED' });
+    return restored;
+  }
+
+  /** The pod's actor, created (and persisted) if it does not exist yet. Idempotent. */
+  ensure(podType: string, index: number): PodEntry {
+    const existing = this.pods.get(podInstanceName(podType, index));
+    if (existing) return existing;
+    const entry = this.start(podType, index, 0, undefined);
+    this.save(entry);
+    return entry;
+  }
+
+  get(name: string): PodEntry | undefined {
+    return this.pods.get(name);
+  }
+
+  all(): PodEntry[] {
+    return [...this.pods.values()];
+  }
+
+  context(entry: PodEntry): PodInstanceContext {
+    return entry.actor.getSnapshot().context as PodInstanceContext;
+  }
+
+  byTask(taskId: string): PodEntry | undefined {
+    for (const e of this.pods.values()) {
+      const ctx = this.context(e);
+      if (ctx.task?.taskId === taskId || ctx.lastTask?.taskId === taskId) return e;
+    }
+    return undefined;
+  }
+
+  send(entry: PodEntry, event: PodInstanceEvent): void {
+    entry.actor.send(event);
+  }
+
+  /** Allocate the next task id of a pod; the counter is persisted with the next snapshot write. */
+  nextTaskId(entry: PodEntry): string {
+    entry.attempt += 1;
+    return taskIdFor(this.deps.spec().name, entry.podType, entry.index, entry.attempt);
+  }
+
+  /** Wait until the pod's latest snapshot is in KV (persist intent before acting). */
+  async flush(entry: PodEntry): Promise<void> {
+    this.save(entry);
+    await this.persist.flush(podKey(entry.podType, entry.index));
+  }
+
+  async flushAll(): Promise<void> {
+    await this.persist.flushAll();
+  }
+
+  /** Forget a decommissioned pod: stop its actor and delete its record. */
+  async remove(entry: PodEntry): Promise<void> {
+    entry.actor.stop();
+    this.pods.delete(entry.name);
+    await this.persist.delete(podKey(entry.podType, entry.index));
+  }
+
+  stopAll(): void {
+    for (const e of this.pods.values()) e.actor.stop();
+  }
+
+  private start(podType: string, index: number, attempt: number, snapshot: Snapshot<unknown> | undefined): PodEntry {
+    const name = podInstanceName(podType, index);
+    const actor = createActor(
+      this.deps.machine,
+      snapshot ? { snapshot: snapshot as never, input: this.inputFor(podType, index) } : { input: this.inputFor(podType, index) },
+    );
+    const entry: PodEntry = { name, podType, index, attempt, actor, state: '' };
+    this.pods.set(name, entry);
+    entry.state = statePath(actor.getSnapshot().value as string);
+    actor.subscribe({
+      next: (snap) => this.onSnapshot(entry, snap.value as string, snap.context as PodInstanceContext),
+      error: (err) => this.deps.logger.error({ pod: name, err }, 'pod actor failed'),
+    });
+    actor.start();
+    return entry;
+  }
+
+  private onSnapshot(entry: PodEntry, value: string | object, ctx: PodInstanceContext): void {
+    const to = statePath(value as string);
+    const from = entry.state;
+    this.save(entry);
+    if (to === from) return;
+    entry.state = to;
+    this.deps.transitions.emit({ actor: `pod/${entry.name}`, from, to, event: ctx.lastEvent, reason: ctx.reason });
+    this.deps.metrics.transitions.inc({ actor_kind: 'pod', to: to.split('.')[0] ?? to });
+    this.deps.onPodState(entry);
+  }
+
+  private save(entry: PodEntry): void {
+    if (!this.pods.has(entry.name)) return;
+    const record: PodRecord = {
+      podType: entry.podType,
+      index: entry.index,
+      attempt: entry.attempt,
+      snapshot: entry.actor.getPersistedSnapshot() as Snapshot<unknown>,
+    };
+    this.persist.write(podKey(entry.podType, entry.index), record);
+  }
+}

@@ -1,0 +1,303 @@
+import { createActor, type Actor } from 'xstate';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { frameworkMachine } from '../../machines/framework.machine';
+import { toSavedState } from '../../machines/framework.logic';
+import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.types';
+import { podInstanceMachine } from '../../machines/pod-instance.machine';
+import type { PodInstanceInput } from '../../machines/pod-instance.types';
+import type { FrameworkTiming } from '../../machines/framework.types';
+import { MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
+import type { PortworxClient } from '../portworx';
+import { PlacementMemory } from '../placement';
+import type { ServiceSpec } from '../spec';
+import { childLogger, type Logger } from '../log/logger';
+import type { Recorder } from '../record/recorder';
+import { createMetrics, type Metrics } from '../observe/metrics';
+import { TransitionLog } from '../observe/transition-log';
+import { ServiceStateStore } from '../state/state-store';
+import { LeaderLease } from '../state/leader-lease';
+import { ClusterState } from './cluster-view';
+import { PodRegistry, type PodEntry } from './pod-registry';
+import { podEffectActors } from './pod-effects';
+import { frameworkEffectActors, FRAMEWORK_KEY } from './framework-effects';
+import { VolumeLocations } from './volume-locations';
+import { SnapshotManager, type CommandRunner } from './snapshots';
+import { TaskTracker } from './task-tracker';
+import { routeSchedulerEvent } from './mesos-router';
+import { StorageWatch } from './storage-watch';
+import { frameworkStatePath } from './state-names';
+
+export interface RuntimeOptions {
+  spec: ServiceSpec;
+  specYaml: string;
+  mesosUrl: string;
+  mesosAuth?: MesosAuth;
+  px: PortworxClient;
+  nc: NatsConnection;
+  instanceId: string;
+  recorder?: Recorder;
+  logger?: Logger;
+  commandRunner?: CommandRunner;
+  podTiming?: PodInstanceInput['timing'];
+  frameworkTiming?: Partial<FrameworkTiming>;
+  leaseTtlMs?: number;
+  /** How often agents and storage nodes are re-read (level-triggered repair). */
+  refreshMs?: number;
+  killWaitMs?: number;
+  /** Shorter Mesos heartbeat expectations etc. for the sandbox. */
+  mesosBackoff?: { initialMs: number; maxMs: number };
+}
+
+/** One service's scheduler: the supervisor actor, the pod actors and every effect they use. */
+export class Runtime {
+  readonly service: string;
+  spec: ServiceSpec;
+  specYaml: string;
+  readonly px: PortworxClient;
+  readonly nc: NatsConnection;
+  readonly store: ServiceStateStore;
+  readonly lease: LeaderLease;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly transitions: TransitionLog;
+  readonly cluster = new ClusterState();
+  readonly tasks = new TaskTracker();
+  readonly memory = new PlacementMemory();
+  readonly registry: PodRegistry;
+  readonly volumes: VolumeLocations;
+  readonly snapshots: SnapshotManager;
+  readonly operator: MesosOperatorClient;
+  readonly timing: { killWaitMs: number };
+  framework!: Actor<typeof frameworkMachine>;
+  mesos: MesosSchedulerClient | undefined;
+  subscribed = false;
+  private frameworkState = '';
+  private persisting = true;
+  private podsRestored = false;
+  private storageWatch: StorageWatch;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly goneWaiters: (() => void)[] = [];
+
+  private constructor(
+    readonly opts: RuntimeOptions,
+    store: ServiceStateStore,
+  ) {
+    this.service = opts.spec.name;
+    this.spec = opts.spec;
+    this.specYaml = opts.specYaml;
+    this.px = opts.px;
+    this.nc = opts.nc;
+    this.store = store;
+    this.logger = (opts.logger ?? childLogger({})).child({ service: this.service });
+    this.metrics = createMetrics(this.service);
+    this.transitions = new TransitionLog(this.service, this.logger.child({ actor: 'transitions' }), opts.recorder, opts.nc);
+    this.lease = new LeaderLease(store, { holder: opts.instanceId, ttlMs: opts.leaseTtlMs ?? 15_000 });
+    this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
+    this.volumes = new VolumeLocations(opts.px, this.cluster);
+    this.snapshots = new SnapshotManager(this, opts.commandRunner);
+    this.operator = new MesosOperatorClient({ master: opts.mesosUrl, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}), ...(opts.recorder ? { recorder: opts.recorder } : {}), logger: this.logger.child({ module: 'mesos-operator' }) });
+    const podMachine = podInstanceMachine.provide({
+      actors: podEffectActors({
+        spec: () => this.spec,
+        px: opts.px,
+        mesos: () => (this.subscribed ? this.mesos : undefined),
+        cluster: this.cluster,
+        planningView: () => this.cluster.view(this.podsByAgent(true)),
+        logger: this.logger.child({ module: 'effects' }),
+        metrics: this.metrics,
+      }) as never,
+    });
+    this.registry = new PodRegistry({
+      spec: () => this.spec,
+      machine: podMachine,
+      store,
+      logger: this.logger,
+      transitions: this.transitions,
+      metrics: this.metrics,
+      onPodState: (e) => this.onPodState(e),
+      ...(opts.podTiming ? { timing: opts.podTiming } : {}),
+    });
+    this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
+  }
+
+  static async start(opts: RuntimeOptions): Promise<Runtime> {
+    const store = await ServiceStateStore.open(opts.nc, opts.spec.name);
+    const rt = new Runtime(opts, store);
+    await rt.storageWatch.start();
+    rt.startFramework();
+    return rt;
+  }
+
+  /** Resolves when the service was uninstalled (the supervisor reached `gone`). */
+  whenGone(): Promise<void> {
+    if (this.framework.getSnapshot().status === 'done') return Promise.resolve();
+    return new Promise((resolve) => this.goneWaiters.push(resolve));
+  }
+
+  get frameworkContext(): FrameworkContext {
+    return this.framework.getSnapshot().context;
+  }
+
+  get frameworkStateName(): string {
+    return this.frameworkState;
+  }
+
+  sendFramework(event: FrameworkEvent): void {
+    this.framework.send(event);
+  }
+
+  stopPersisting(): void {
+    this.persisting = false;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.leaseTimer);
+    await this.storageWatch.stop();
+    this.framework.stop();
+    this.registry.stopAll();
+    await this.mesos?.stop();
+    this.mesos = undefined;
+    if (this.persisting) await this.registry.flushAll();
+  }
+
+  /** Pods placed or running per agent; with `planned`, pods not yet placed count at their first replica's host. */
+  podsByAgent(planned = false): Map<string, Record<string, string[]>> {
+    const out = new Map<string, Record<string, string[]>>();
+    const add = (agentId: string | undefined, podType: string, name: string) => {
+      if (!agentId) return;
+      const rec = out.get(agentId) ?? {};
+      (rec[podType] ??= []).push(name);
+      out.set(agentId, rec);
+    };
+    for (const e of this.registry.all()) {
+      const ctx = this.registry.context(e);
+      if (ctx.task) add(ctx.task.agentId, e.podType, e.name);
+      else if (planned) {
+        const host = ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)?.[0]).find(Boolean);
+        add(host ? this.cluster.agentByHost(host)?.agentId : undefined, e.podType, e.name);
+      }
+    }
+    return out;
+  }
+
+  private startFramework(): void {
+    const spec = this.spec;
+    const podInstances = Object.values(spec.pods).flatMap((p) => Array.from({ length: p.count }, (_, index) => ({ podType: p.type, index })));
+    const machine = frameworkMachine.provide({
+      actors: frameworkEffectActors(this) as never,
+      // Deferred: an action runs inside the supervisor's transition, and these start other
+      // actors and send events back to the supervisor, which must happen after it.
+      actions: {
+        subscribe: () => queueMicrotask(() => void this.subscribe()),
+        startPod: (_: unknown, ref: unknown) => queueMicrotask(() => this.startPod(ref as { podType: string; index: number })),
+        decommissionPod: (_: unknown, ref: unknown) => queueMicrotask(() => this.decommissionPod(ref as { podType: string; index: number })),
+        revive: () => queueMicrotask(() => void this.mesosCall('revive', (m) => m.revive())),
+        suppress: () => queueMicrotask(() => void this.mesosCall('suppress', (m) => m.suppress())),
+        stepDown: () => queueMicrotask(() => void this.stepDown()),
+      } as never,
+    });
+    this.framework = createActor(machine, {
+      input: {
+        service: spec.name,
+        podInstances,
+        plans: { deploy: { strategy: spec.plans.deploy.strategy, phases: spec.plans.deploy.phases.map((p) => ({ name: p.name, podType: p.pod, strategy: p.strategy, dependsOn: p.dependsOn })) } },
+        ...(this.opts.frameworkTiming ? { timing: this.opts.frameworkTiming } : {}),
+      },
+    });
+    this.framework.subscribe({
+      next: (snap) => this.onFrameworkSnapshot(snap.value, snap.context, snap.status),
+      error: (err) => this.logger.error({ err }, 'framework actor failed'),
+    });
+    this.framework.start();
+  }
+
+  private onFrameworkSnapshot(value: unknown, ctx: FrameworkContext, status: string): void {
+    const to = frameworkStatePath(value);
+    if (to !== this.frameworkState) {
+      this.transitions.emit({ actor: 'framework', from: this.frameworkState || 'init', to, event: ctx.lastEvent, reason: ctx.reason });
+      this.metrics.transitions.inc({ actor_kind: 'framework', to: to.split('.')[0] ?? to });
+      this.frameworkState = to;
+    }
+    if (this.persisting && !to.startsWith('starting') && !to.startsWith('standby')) {
+      void this.store.modify(FRAMEWORK_KEY, () => toSavedState(ctx)).catch((err: unknown) => this.logger.warn({ err }, 'framework state write failed'));
+    }
+    if (status === 'done') {
+      void this.stop();
+      for (const w of this.goneWaiters.splice(0)) w();
+    }
+  }
+
+  private onPodState(e: PodEntry): void {
+    const ctx = this.registry.context(e);
+    this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: e.state.endsWith('blocked') });
+    this.metrics.podStates.reset();
+    for (const p of this.registry.all()) this.metrics.podStates.inc({ state: p.state.split('.')[0] ?? p.state });
+    if (e.state.startsWith('volume-provisioned')) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
+    if (e.state === 'decommissioned') void this.registry.remove(e);
+  }
+
+  private startPod(ref: { podType: string; index: number }): void {
+    const entry = this.registry.ensure(ref.podType, ref.index);
+    if (entry.state === 'stopped') this.registry.send(entry, { type: 'START' });
+    this.onPodState(entry);
+  }
+
+  private decommissionPod(ref: { podType: string; index: number }): void {
+    const entry = this.registry.get(`${ref.podType}-${ref.index}`);
+    if (!entry) {
+      this.framework.send({ type: 'POD_STATE', podType: ref.podType, index: ref.index, state: 'decommissioned' });
+      return;
+    }
+    this.registry.send(entry, { type: 'DECOMMISSION', volumes: this.spec.volumePolicy });
+  }
+
+  /** Idempotent: restore the pods (once, now that we lead) and keep one Mesos subscription. */
+  private async subscribe(): Promise<void> {
+    if (!this.leaseTimer) {
+      this.leaseTimer = setInterval(() => {
+        this.lease.renew().catch((err: unknown) => {
+          this.logger.warn({ err }, 'leader lease lost');
+          this.framework.send({ type: 'LEASE_LOST' });
+        });
+      }, Math.max(1000, (this.opts.leaseTtlMs ?? 15_000) / 3));
+    }
+    if (!this.podsRestored) {
+      this.podsRestored = true;
+      for (const e of await this.registry.restore()) this.onPodState(e);
+    }
+    if (this.mesos) return;
+    const frameworkId = this.frameworkContext.frameworkId ?? undefined;
+    this.mesos = new MesosSchedulerClient({
+      master: this.opts.mesosUrl,
+      framework: { name: this.service, roles: [`${this.service}-role`], principal: this.service, failoverTimeoutSeconds: 4 * 7 * 24 * 3600 },
+      ...(frameworkId ? { frameworkId } : {}),
+      ...(this.opts.mesosAuth ? { auth: this.opts.mesosAuth } : {}),
+      ...(this.opts.recorder ? { recorder: this.opts.recorder } : {}),
+      ...(this.opts.mesosBackoff ? { backoff: this.opts.mesosBackoff } : {}),
+      logger: this.logger.child({ module: 'mesos-scheduler' }),
+    });
+    this.mesos.onEvent((ev) => routeSchedulerEvent(this, ev));
+    this.mesos.start();
+  }
+
+  private async stepDown(): Promise<void> {
+    clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+    this.registry.stopAll();
+    this.podsRestored = false;
+    const m = this.mesos;
+    this.mesos = undefined;
+    this.subscribed = false;
+    await m?.stop();
+  }
+
+  async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<void> {
+    const m = this.mesos;
+    if (!m || !this.subscribed) return;
+    try {
+      await fn(m);
+    } catch (err) {
+      this.logger.warn({ err, call: what }, 'Mesos call failed');
+    }
+  }
+}

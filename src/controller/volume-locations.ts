@@ -1,0 +1,35 @@
+import type { PortworxClient } from '../portworx';
+import type { ClusterState } from './cluster-view';
+
+/**
+ * Replica hosts per volume name, for the locality stage. Replica sets change rarely (create,
+ * node replacement), so they are cached and re-read only for volumes not seen yet or marked
+ * stale (after a failover the runtime invalidates the pod's volumes).
+ */
+export class VolumeLocations {
+  private readonly hosts = new Map<string, string[]>();
+
+  constructor(
+    private readonly px: PortworxClient,
+    private readonly cluster: ClusterState,
+  ) {}
+
+  replicaHosts(name: string): string[] | undefined {
+    return this.hosts.get(name);
+  }
+
+  invalidate(names: string[]): void {
+    for (const n of names) this.hosts.delete(n);
+  }
+
+  /** Read replica sets of the given volumes that are not cached yet. */
+  async refresh(volumes: { name: string; id: string | null }[]): Promise<void> {
+    for (const v of volumes) {
+      if (this.hosts.has(v.name) || !v.id) continue;
+      const found = await this.px.inspectVolume(v.id).catch(() => undefined);
+      if (!found) continue;
+      const nodes = (found.volume.replica_sets ?? []).flatMap((rs) => rs.nodes ?? []);
+      this.hosts.set(v.name, [...new Set(nodes.map((n) => this.cluster.hostOfNode(n)).filter((h): h is string => !!h))]);
+    }
+  }
+}

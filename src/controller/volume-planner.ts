@@ -1,0 +1,81 @@
+import { evaluateOffers, pinReplicas, podRequestFor, type ClusterView, type Offer } from '../placement';
+import type { ServiceSpec, VolumeSpec } from '../spec';
+import type { CreateVolumeInput } from '../portworx';
+import { NoStorageHostError } from './errors';
+
+const GIB = 1024 ** 3;
+
+/**
+ * Where a new pod's volumes should live before any offer is at hand: placement runs against
+ * every known agent whose storage is up (as if each offered unlimited resources), so the
+ * constraints spread pods across failure domains; the first replica goes on that host and the
+ * others on hosts in other failure domains. The pod then lands on a replica holder through
+ * the locality stage.
+ */
+export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView): string {
+  const request = podRequestFor(spec, podType, index);
+  const offers: Offer[] = view.agents
+    .filter((a) => view.storage[a.hostname] === 'up')
+    .map((a) => ({
+      offerId: `plan-${a.agentId}`,
+      agentId: a.agentId,
+      hostname: a.hostname,
+      cpus: Number.MAX_SAFE_INTEGER,
+      mem: Number.MAX_SAFE_INTEGER,
+      disk: Number.MAX_SAFE_INTEGER,
+      ports: [{ begin: 1, end: 65535 }],
+      attributes: a.attributes ?? {},
+      domain: a.domain,
+    }));
+  const result = evaluateOffers(request, offers, view);
+  if (!result.chosen) {
+    const why = result.evaluations[0]?.outcomes.filter((o) => !o.pass).map((o) => o.reason).join('; ');
+    throw new NoStorageHostError(
+      `no host fits ${podType}-${index} yet (${offers.length} agents with storage up${why ? `; e.g. ${why}` : ''})`,
+    );
+  }
+  return result.chosen.hostname;
+}
+
+export function replicaHostsFor(host: string, volume: VolumeSpec, view: ClusterView, volumeName: string): string[] {
+  try {
+    return pinReplicas(host, volume.repl, view, { salt: volumeName });
+  } catch (cause) {
+    throw new NoStorageHostError(`cannot place ${volume.repl} replicas of ${volumeName}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+const IO_PROFILE: Record<string, string> = { db_remote: 'IO_PROFILE_DB_REMOTE', sync_shared: 'IO_PROFILE_SYNC_SHARED', auto_journal: 'IO_PROFILE_AUTO_JOURNAL' };
+
+/** The SDK create request of a pod's volume: labels make every volume of a service findable. */
+export function createVolumeRequest(
+  spec: ServiceSpec,
+  podType: string,
+  index: number,
+  volume: VolumeSpec,
+  name: string,
+  replicaNodeIds: string[],
+): CreateVolumeInput {
+  const labels: Record<string, string> = {
+    'pxfw/service': spec.name,
+    'pxfw/pod-type': podType,
+    'pxfw/pod-index': String(index),
+    'pxfw/volume': volume.name,
+  };
+  // Only the secret's name travels: Portworx resolves the key from its secret store.
+  if (volume.encryptionSecret) labels.secret_key = volume.encryptionSecret;
+  return {
+    name,
+    labels,
+    spec: {
+      size: volume.size * GIB,
+      ha_level: volume.repl,
+      format: volume.fs === 'xfs' ? 'FS_TYPE_XFS' : 'FS_TYPE_EXT4',
+      cos: volume.priority === 'high' ? 'HIGH' : volume.priority === 'low' ? 'LOW' : 'MEDIUM',
+      ...(volume.ioProfile ? { io_profile: (IO_PROFILE[volume.ioProfile] ?? `IO_PROFILE_${volume.ioProfile.toUpperCase()}`) as never } : {}),
+      ...(volume.shared ? { shared: true } : {}),
+      ...(volume.encryptionSecret ? { encrypted: true } : {}),
+      replica_set: { nodes: replicaNodeIds },
+    },
+  };
+}
