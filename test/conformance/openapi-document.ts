@@ -34,6 +34,12 @@ export interface SdkOperation {
   responses: Map<string, Json>;
   /** gRPC server-streaming: the body is newline-separated `{result}` / `{error}` objects. */
   streaming: boolean;
+  /**
+   * For a streaming operation whose document defines it: the schema of the `error` member of a
+   * stream chunk (grpc-gateway's `runtimeStreamError`). A stream that fails before its first
+   * message is answered with that chunk under the error's HTTP status, not with `runtimeError`.
+   */
+  streamErrorSchema: Json | undefined;
   regex: RegExp;
   literalSegments: number;
 }
@@ -186,11 +192,14 @@ function buildOperation(method: string, template: string, op: Json): SdkOperatio
   const bodySchema = jsonSchemaOf(body);
   const responses = new Map<string, Json>();
   let streaming = false;
+  let streamErrorSchema: Json | undefined;
   for (const [status, resp] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
     const schema = jsonSchemaOf(resp);
     if (!schema) continue;
     if (status.startsWith('2') && !schema.$ref && isPlainObject(schema.properties) && 'result' in schema.properties) {
       streaming = true;
+      const error = schema.properties.error;
+      if (isPlainObject(error)) streamErrorSchema = convertSchema(error);
     }
     responses.set(status, convertSchema(schema));
   }
@@ -205,6 +214,7 @@ function buildOperation(method: string, template: string, op: Json): SdkOperatio
     requestRequired: body?.required === true,
     responses,
     streaming,
+    streamErrorSchema,
     regex: new RegExp(`^/${pattern}/?$`),
     literalSegments: segments.filter((s) => !s.startsWith('{')).length,
   };

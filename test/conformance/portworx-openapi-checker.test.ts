@@ -120,6 +120,19 @@ describe('checkPortworxExchange against the OpenStorage SDK OpenAPI document', (
       expect(checkPortworxExchange(alerts)).toEqual([]);
     });
 
+    it('a stream that failed before its first message: the runtimeStreamError chunk under the error status', () => {
+      const chunk = {
+        error: { grpc_code: 3, http_code: 400, message: 'Must provide at least one query', http_status: 'Bad Request', details: [] },
+      };
+      const failed: PortworxExchange = { method: 'POST', path: '/v1/alerts/filters', status: 400, request: { queries: [] }, response: chunk };
+      // The client records the chunk itself, the simulator the array of streamed lines.
+      expect(checkPortworxExchange(failed)).toEqual([]);
+      expect(checkPortworxExchange({ ...failed, response: [chunk] })).toEqual([]);
+      // A runtimeError body stays acceptable there too (an error before the stream starts).
+      const plain = { error: 'bad body', code: 3, message: 'bad body', details: [] };
+      expect(checkPortworxExchange({ ...failed, response: plain })).toEqual([]);
+    });
+
     it('the legacy group-snapshot route, success and plain-text failure', () => {
       expect(checkPortworxExchange(groupSnapshot())).toEqual([]);
       expect(checkPortworxExchange({ ...groupSnapshot(), status: 400, response: 'volume not found\n' })).toEqual([]);
@@ -211,6 +224,28 @@ describe('checkPortworxExchange against the OpenStorage SDK OpenAPI document', (
         response: [{ result: { alerts: [] } }, { result: { alerts: [{ id: 17 }] } }],
       };
       expect(checkPortworxExchange(alerts)).toEqual(['response[1].result.alerts[0].id: must be string, got 17']);
+    });
+
+    it('a stream error chunk with an invented field, a code that does not fit the status, or more than one line', () => {
+      const failed: PortworxExchange = {
+        method: 'POST',
+        path: '/v1/alerts/filters',
+        status: 400,
+        request: { queries: [] },
+        response: { error: { grpc_code: 5, http_code: 404, message: 'x', reason: 'y' } },
+      };
+      expect(checkPortworxExchange(failed)).toEqual([
+        'response.error.reason: unknown field in runtimeStreamError',
+        'status: 400 does not match gRPC code 5 (the gateway answers 404)',
+        'response.error.http_code: 404 differs from the response status 400',
+      ]);
+      const twoLines = [{ error: { grpc_code: 3, http_code: 400 } }, { error: { grpc_code: 3, http_code: 400 } }];
+      expect(checkPortworxExchange({ ...failed, response: twoLines })).toEqual([
+        'response: a stream that failed with status 400 carries exactly one error chunk, got 2 lines',
+      ]);
+      // A unary operation has no stream chunk: its errors are runtimeError bodies only.
+      const unary = { ...inspectVolume(), status: 404, response: { error: { grpc_code: 5, http_code: 404 } } };
+      expect(checkPortworxExchange(unary)).toContain('response.error: must be string, got an object');
     });
 
     it('an unknown field or a wrong method on the legacy group-snapshot route', () => {

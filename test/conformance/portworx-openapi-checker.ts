@@ -107,6 +107,9 @@ function checkResponse(doc: SdkDocument, op: SdkOperation, status: number, respo
     return [`status: ${status} is not documented for ${op.operationId} (documented: ${documented})`];
   }
   if (response === null || response === undefined) return [`response: missing body (status ${status})`];
+  if (!success && op.streamErrorSchema && isStreamErrorChunk(response)) {
+    return checkStreamErrorChunk(doc, op.streamErrorSchema, status, response);
+  }
   if (success && op.streaming && Array.isArray(response)) {
     // A server stream: the recorder keeps its newline-separated objects as an array.
     return response.flatMap((item, i) => validate(doc, schema, item, `response[${i}]`));
@@ -121,12 +124,48 @@ function checkErrorStatus(status: number, response: unknown): string[] {
   if (!isPlainObject(response) || typeof response.code !== 'number') {
     return [`response.code: required field missing (the gRPC code behind status ${status})`];
   }
-  const allowed = GRPC_HTTP_STATUS[response.code];
-  if (!allowed) return [`response.code: ${response.code} is not a gRPC error code (1-16)`];
+  return grpcCodeFitsStatus(response.code, status, 'response.code');
+}
+
+function grpcCodeFitsStatus(code: number, status: number, field: string): string[] {
+  const allowed = GRPC_HTTP_STATUS[code];
+  if (!allowed) return [`${field}: ${code} is not a gRPC error code (1-16)`];
   if (!allowed.includes(status)) {
-    return [`status: ${status} does not match gRPC code ${response.code} (the gateway answers ${allowed.join(' or ')})`];
+    return [`status: ${status} does not match gRPC code ${code} (the gateway answers ${allowed.join(' or ')})`];
   }
   return [];
+}
+
+/**
+ * A server stream that fails before its first message: grpc-gateway (v1 runtime
+ * ForwardResponseStream → handleForwardResponseStreamError) writes the error's HTTP status and one
+ * `{"error": StreamError}` chunk instead of a `runtimeError` body. Recorders keep the chunk as is
+ * (client side) or as the one-element array of streamed lines (simulator side); both are accepted.
+ * A chunk is told from a `runtimeError` body by its `error` being an object, not a string.
+ */
+function isStreamErrorChunk(response: unknown): boolean {
+  const chunk = Array.isArray(response) ? response[0] : response;
+  return isPlainObject(chunk) && isPlainObject(chunk.error);
+}
+
+function checkStreamErrorChunk(doc: SdkDocument, errorSchema: object, status: number, response: unknown): string[] {
+  const root = Array.isArray(response) ? 'response[0]' : 'response';
+  if (Array.isArray(response) && response.length !== 1) {
+    return [`response: a stream that failed with status ${status} carries exactly one error chunk, got ${response.length} lines`];
+  }
+  const chunk = (Array.isArray(response) ? response[0] : response) as Record<string, unknown>;
+  const chunkSchema = { type: 'object', properties: { error: errorSchema }, required: ['error'], additionalProperties: false };
+  const out = validate(doc, chunkSchema, chunk, root);
+  const error = chunk.error as Record<string, unknown>;
+  if (typeof error.grpc_code !== 'number') {
+    out.push(`${root}.error.grpc_code: required field missing (the gRPC code behind status ${status})`);
+  } else {
+    out.push(...grpcCodeFitsStatus(error.grpc_code, status, `${root}.error.grpc_code`));
+  }
+  if (typeof error.http_code === 'number' && error.http_code !== status) {
+    out.push(`${root}.error.http_code: ${error.http_code} differs from the response status ${status}`);
+  }
+  return out;
 }
 
 function checkLegacyGroupSnapshot(doc: SdkDocument, method: string, url: URL, ex: PortworxExchange): string[] {

@@ -123,9 +123,10 @@ function snapshotRoutes(model: ClusterModel): Route[] {
       const r = parseBody(snapshotCreateSchema, c.body, 'SdkVolumeSnapshotCreateRequest');
       return ok({ snapshot_id: createSnapshot(model, r.volume_id ?? '', r.name ?? '', r.labels ?? {}) });
     }),
+    // Without volume_id the SDK lists every snapshot (SnapshotEnumerate delegates to
+    // SnapshotEnumerateWithFilters, which treats an empty volume id as "all volumes").
     sdk('GET', '/v1/volumes/snapshots', (c) => {
-      const id = c.query.get('volume_id') ?? '';
-      if (!id) throw invalidArgument('Must supply volume id');
+      const id = c.query.get('volume_id') || undefined;
       return ok({ volume_snapshot_ids: enumerateSnapshots(model, id) });
     }),
     sdk('POST', '/v1/volumes/snapshots/filters/{volume_id}', (c) => {

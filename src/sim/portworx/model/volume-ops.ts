@@ -105,11 +105,8 @@ function assertSameSpec(v: SimVolume, spec: VolumeSpecModel): void {
   if (v.spec.shared !== spec.shared) {
     throw alreadyExists(`Existing volume has shared=${v.spec.shared} while request is asking for shared=${spec.shared}`);
   }
-  if (v.spec.haLevel !== spec.haLevel) {
-    throw alreadyExists(
-      `Existing volume has ha_level=${v.spec.haLevel} while request is asking for ha_level=${spec.haLevel}`,
-    );
-  }
+  // The SDK compares only size, shared and the source parent: another ha_level (or any other
+  // field) still answers the existing id; changing it is a volume update.
 }
 
 export function updateVolume(
