@@ -8,6 +8,14 @@ import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
 import { rootLogger } from '../log/logger';
 
+function timeScale(): number {
+  const raw = process.env.PXFW_TIME_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!(n > 0)) throw new Error(`PXFW_TIME_SCALE must be a positive number, got '${raw}'`);
+  return n;
+}
+
 /** `pxfw run`: the scheduler itself, as Marathon runs it. */
 export function registerRun(program: Command): void {
   program
@@ -37,6 +45,8 @@ export function registerRun(program: Command): void {
         instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
         ...(recorder ? { recorder } : {}),
         httpPort: cfg.httpPort,
+        // Divides every interval; for running against the simulators' own speed factor.
+        speed: timeScale(),
         logger: rootLogger(),
       });
       const stop = async () => {

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { MesosSimulator } from '../sim/mesos';
-import { PortworxSimulator } from '../sim/portworx';
-import { PortworxVolumeIsolator } from '../sim/isolator/portworx-isolator';
-import { PortworxClient } from '../portworx';
+import type { MesosSimulator } from '../sim/mesos';
+import type { PortworxSimulator } from '../sim/portworx';
+import { SimulatedCluster } from './simulated-cluster';
 import { parseSpec, type ServiceSpec } from '../spec';
 import { Recorder } from '../record/recorder';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
@@ -51,8 +49,7 @@ export async function loadFramework(framework: string): Promise<{ yaml: string; 
  */
 export class Sandbox {
   private constructor(
-    readonly mesos: MesosSimulator,
-    readonly portworx: PortworxSimulator,
+    private readonly cluster: SimulatedCluster,
     readonly scheduler: SchedulerService,
     readonly natsUrl: string,
     private readonly nats: ResolvedNats,
@@ -66,21 +63,8 @@ export class Sandbox {
     const nats = await resolveNats(opts.nats);
     const nc = await connectNats({ ...natsSettingsFromEnv(process.env, nats.url), name: 'pxfw-sandbox' });
     const recorder = opts.record ? Recorder.toDir(opts.record) : undefined;
-    let isolator: PortworxVolumeIsolator | undefined;
-    const mesos = await MesosSimulator.start({
-      agents: opts.agents ?? 6,
-      racks: opts.racks ?? 3,
-      speed,
-      // DC/OS agents offer most ports below 32000; stateful services need their fixed ones.
-      agentResources: { ports: [1025, 32000] },
-      isolator: {
-        prepare: (t) => isolator!.prepare(t),
-        release: (t) => isolator!.release(t),
-      },
-    });
-    const portworx = await PortworxSimulator.start({ mesosUrl: mesos.url, nats: nc, clusterId: `sandbox-${randomUUID().slice(0, 8)}` });
-    isolator = new PortworxVolumeIsolator(new PortworxClient({ url: portworx.url, legacyUrl: portworx.url }), logger);
-    await waitFor(() => portworx.nodes().length >= (opts.agents ?? 6), 10_000);
+    const cluster = await SimulatedCluster.start({ agents: opts.agents ?? 6, racks: opts.racks ?? 3, speed, nc, logger });
+    const { mesos, portworx } = cluster;
     // The simulators start empty, so the sandbox's service state must too.
     await (await ServiceStateStore.open(nc, spec.name)).destroy();
     const scheduler = await SchedulerService.start({
@@ -97,19 +81,22 @@ export class Sandbox {
       speed,
       logger,
     });
-    return new Sandbox(mesos, portworx, scheduler, nats.url, nats, nc);
+    return new Sandbox(cluster, scheduler, nats.url, nats, nc);
+  }
+
+  get mesos(): MesosSimulator {
+    return this.cluster.mesos;
+  }
+
+  get portworx(): PortworxSimulator {
+    return this.cluster.portworx;
   }
 
   async stop(): Promise<void> {
     await this.scheduler.stop();
-    await this.portworx.stop();
-    await this.mesos.stop();
+    await this.cluster.stop();
     await this.nc.drain().catch(() => undefined);
     await this.nats.stop();
   }
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { MesosSimulator } from '../sim/mesos';
+import { PortworxSimulator } from '../sim/portworx';
+import { PortworxVolumeIsolator } from '../sim/isolator/portworx-isolator';
+import { PortworxClient } from '../portworx';
+import type { Logger } from '../log/logger';
+
+export interface SimulatedClusterOptions {
+  agents: number;
+  racks: number;
+  speed: number;
+  /** Portworx alerts are published here. */
+  nc: NatsConnection;
+  logger?: Logger;
+}
+
+/**
+ * A simulated Mesos master whose agents play the pxd docker volume isolator against a simulated
+ * Portworx cluster that mirrors those agents as storage nodes.
+ */
+export class SimulatedCluster {
+  private constructor(
+    readonly mesos: MesosSimulator,
+    readonly portworx: PortworxSimulator,
+  ) {}
+
+  static async start(opts: SimulatedClusterOptions): Promise<SimulatedCluster> {
+    let isolator: PortworxVolumeIsolator | undefined;
+    const mesos = await MesosSimulator.start({
+      agents: opts.agents,
+      racks: opts.racks,
+      speed: opts.speed,
+      // DC/OS agents offer most ports below 32000; stateful services need their fixed ones.
+      agentResources: { ports: [1025, 32000] },
+      // The isolator needs Portworx, which mirrors this master: bind it once both are up.
+      isolator: {
+        prepare: (t) => isolator!.prepare(t),
+        release: (t) => isolator!.release(t),
+      },
+    });
+    const portworx = await PortworxSimulator.start({ mesosUrl: mesos.url, nats: opts.nc, clusterId: `sim-${randomUUID().slice(0, 8)}` });
+    isolator = new PortworxVolumeIsolator(new PortworxClient({ url: portworx.url, legacyUrl: portworx.url }), opts.logger);
+    const end = Date.now() + 10_000;
+    while (portworx.nodes().length < opts.agents && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    return new SimulatedCluster(mesos, portworx);
+  }
+
+  async stop(): Promise<void> {
+    await this.portworx.stop();
+    await this.mesos.stop();
+  }
+}
