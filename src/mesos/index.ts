@@ -23,3 +23,4 @@ export { ResourcePool, roundScalar } from './resources';
 export { parseSchedulerEvent, parseOperatorEvent } from './event-schemas';
 export { RecordIODecoder, RecordIOError, RecordIOTruncatedError, encodeRecord, recordStrings } from './recordio';
 export { Watchdog, consumeStream, runReconnectLoop, type StreamControl, type ConnectionOutcome } from './stream-loop';
+export * from './agent-client';

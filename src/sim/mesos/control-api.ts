@@ -19,6 +19,8 @@ export interface SimControl {
   tasks(): unknown;
   volumeMounts(): unknown;
   state(): unknown;
+  commands(): unknown;
+  setCommandBehaviour(match: string, behaviour: { exitCode?: number; hang?: boolean }): unknown;
 }
 
 const failBody = z
@@ -28,6 +30,15 @@ const failBody = z
     message: z.string().optional(),
   })
   .strict();
+
+const behaviourBody = z
+  .object({
+    match: z.string().min(1, 'must name a part of the command, e.g. "nodetool flush"'),
+    exitCode: z.number().int().min(0).max(255).optional(),
+    hang: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => !(b.hang === true && b.exitCode !== undefined), { message: 'set either exitCode or hang, not both', path: ['hang'] });
 
 const AGENT_ACTIONS = new Set(['kill', 'partition', 'heal', 'gone']);
 
@@ -58,6 +69,7 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
     if (head === 'agents') return { agents: sim.agents() };
     if (head === 'tasks') return { tasks: sim.tasks() };
     if (head === 'volume-mounts') return { volume_mounts: sim.volumeMounts() };
+    if (head === 'commands') return { commands: sim.commands() };
   }
   if (method !== 'POST') return undefined;
   if (head === 'failover' && parts.length === 1) {
@@ -78,6 +90,13 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
             ? sim.healAgent(id)
             : sim.markAgentGone(id);
     return { agent };
+  }
+  if (head === 'commands' && id === 'behaviour' && parts.length === 2) {
+    const text = await readBody(req);
+    const parsed = behaviourBody.safeParse(text.trim() === '' ? {} : parseJson(text));
+    if (!parsed.success) throw new ControlBodyError(`invalid command behaviour body: ${describeIssues(parsed.error)}`);
+    const { match, ...behaviour } = parsed.data;
+    return { behaviours: sim.setCommandBehaviour(match, behaviour) };
   }
   if (head === 'tasks' && id !== undefined && action === 'fail' && parts.length === 3) {
     const text = await readBody(req);

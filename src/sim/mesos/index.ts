@@ -11,3 +11,4 @@ export {
   SimControlError,
 } from './errors';
 export { simControl } from './control-client';
+export type { CommandBehaviour, SimAgentCall, SimCommandRecord } from './agent-api';

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AgentApi, type CommandBehaviour, type SimAgentCall, type SimCommandRecord } from './agent-api';
 import { AgentManager } from './agents';
 import { Allocator } from './allocator';
 import { handleControl, type SimControl } from './control-api';
@@ -45,8 +46,8 @@ export interface SimTaskSummary {
 
 /**
  * A Mesos master (plus agents) simulator on one HTTP port, speaking the v1 scheduler API
- * (`/api/v1/scheduler`) and operator API (`/api/v1`) in JSON, with fault injection under
- * `/sim/v1/…` and as methods here.
+ * (`/api/v1/scheduler`) and operator API (`/api/v1`) in JSON, every agent's v1 API under
+ * `/agents/<agent id>/api/v1`, with fault injection under `/sim/v1/…` and as methods here.
  */
 export class MesosSimulator implements SimControl {
   private readonly allocator: Allocator;
@@ -54,6 +55,7 @@ export class MesosSimulator implements SimControl {
   private readonly agentManager: AgentManager;
   private readonly schedulerApi: SchedulerApi;
   private readonly operatorApi: OperatorApi;
+  private readonly agentApi: AgentApi;
 
   private constructor(
     private readonly m: Master,
@@ -65,6 +67,8 @@ export class MesosSimulator implements SimControl {
     const launcher = new Launcher(m, this.taskManager, this.allocator);
     this.schedulerApi = new SchedulerApi(m, this.taskManager, this.allocator, launcher);
     this.operatorApi = new OperatorApi(m, this.taskManager, this.agentManager);
+    this.agentApi = new AgentApi(m);
+    this.taskManager.onTaskEnded = (task) => this.agentApi.onTaskEnded(task);
   }
 
   static async start(opts: MesosSimOptions = {}): Promise<MesosSimulator> {
@@ -102,6 +106,8 @@ export class MesosSimulator implements SimControl {
     try {
       if (path === '/api/v1/scheduler') return await this.schedulerApi.handle(req, res);
       if (path === '/api/v1') return await this.operatorApi.handle(req, res);
+      const agentApi = /^\/agents\/([^/]+)\/api\/v1$/.exec(path);
+      if (agentApi) return await this.agentApi.handle(req, res, decodeURIComponent(agentApi[1]!));
       if (path.startsWith('/sim/v1/')) return await handleControl(this, req, res, path);
       if (path === '/master/health' || path === '/health') return sendText(res, 200, '');
       sendText(res, 404, `No such endpoint: ${path}`);
@@ -116,6 +122,7 @@ export class MesosSimulator implements SimControl {
     if (this.m.stopped) return;
     this.m.stopped = true;
     this.allocator.stop();
+    this.agentApi.stop();
     for (const s of this.m.operatorStreams) s.close();
     for (const fw of this.m.frameworks.values()) {
       if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
@@ -179,7 +186,30 @@ export class MesosSimulator implements SimControl {
     this.allocator.round();
   }
 
+  /**
+   * Fault injection for commands run in tasks (agent API nested containers): a command containing
+   * `match` exits with `exitCode`, or hangs until killed. `{}` restores the default (exit 0).
+   */
+  setCommandBehaviour(match: string, behaviour: CommandBehaviour): { match: string; behaviour: CommandBehaviour }[] {
+    return this.agentApi.setBehaviour(match, behaviour);
+  }
+
   // ---- inspection --------------------------------------------------------------------------
+
+  /** Every command launched in a task through the agents' API, oldest first. */
+  commands(): SimCommandRecord[] {
+    return this.agentApi.commands();
+  }
+
+  /** The agent API Calls received, as sent (the last 1,000). */
+  agentCalls(): SimAgentCall[] {
+    return this.agentApi.receivedCalls();
+  }
+
+  /** The agent API base URL of an agent in this simulator (what `http://<host>:5051` is for a real one). */
+  agentUrl(agent: string): string {
+    return `${this.url}/agents/${encodeURIComponent(this.agentManager.find(agent).id)}`;
+  }
 
   agents(): SimAgentSummary[] {
     return [...this.m.agents.values()].map((a) => this.summarizeAgent(a));

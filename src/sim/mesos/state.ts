@@ -22,9 +22,17 @@ export function isTerminal(state: string): boolean {
 /** registered: connected; unreachable: partitioned; removed: agent died (killed); gone: MARK_AGENT_GONE. */
 export type AgentState = 'registered' | 'unreachable' | 'removed' | 'gone';
 
+/** mesos.ContainerID as JSON: a nested container names its parent. */
+export interface ContainerIdJson {
+  value: string;
+  parent?: ContainerIdJson;
+}
+
 export interface SimExecutor {
   frameworkId: string;
   executorId: string;
+  /** The executor's top-level container; the tasks of a task group run nested under it. */
+  containerId: string;
   info: Json;
   resources: Res;
   tasks: Set<SimTask>;
@@ -67,6 +75,8 @@ export interface SimTask {
   info: Json;
   resources: Res;
   resourcesWire: unknown[];
+  /** The container the task runs in (TaskStatus.container_status.container_id). */
+  containerId: ContainerIdJson;
   /** The task's true state on its agent. */
   state: string;
   /** Status updates the master has seen for the task (Task.statuses), latest last. */

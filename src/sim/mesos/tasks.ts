@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { statusUuid } from './ids';
 import { PXD_DRIVER, dockerVolumesOf, type VolumeIsolator, type VolumeMount } from './isolator';
 import type { Master } from './master';
 import { addRes, subtractRes, type Res } from './resources';
 import { SimInvalidTransitionError } from './errors';
-import { isTerminal, type Json, type SimAgent, type SimFramework, type SimTask } from './state';
+import { isTerminal, type ContainerIdJson, type Json, type SimAgent, type SimExecutor, type SimFramework, type SimTask } from './state';
 import { bareStatus, taskStatus, taskWire } from './wire';
 
 const STATUSES_KEPT = 16;
@@ -25,6 +26,8 @@ type Source = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
  */
 export class TaskManager {
   readonly mountLog: VolumeMount[] = [];
+  /** Hook set by the agent API: a task's container ended, so its nested containers end too. */
+  onTaskEnded?: (task: SimTask) => void;
 
   constructor(
     private readonly m: Master,
@@ -41,6 +44,7 @@ export class TaskManager {
   }
 
   launch(fw: SimFramework, agent: SimAgent, spec: LaunchSpec, group?: SimTask[]): SimTask {
+    const executor = spec.executor ? this.ensureExecutor(fw, agent, spec.executor) : undefined;
     const task: SimTask = {
       id: spec.info.task_id.value,
       frameworkId: fw.id,
@@ -51,6 +55,7 @@ export class TaskManager {
       info: spec.info,
       resources: spec.resources,
       resourcesWire: spec.resourcesWire,
+      containerId: containerOf(executor, group !== undefined),
       state: 'TASK_STAGING',
       statuses: [],
       volumes: dockerVolumesOf(spec.info.container),
@@ -63,7 +68,7 @@ export class TaskManager {
       retryDelayMs: this.m.ms(this.m.opts.statusRetrySeconds),
     };
     group?.push(task);
-    if (spec.executor) this.attachExecutor(fw, agent, task, spec.executor);
+    executor?.tasks.add(task);
     agent.used = addRes(agent.used, task.resources);
     agent.tasks.add(task);
     fw.tasks.set(task.id, task);
@@ -76,15 +81,15 @@ export class TaskManager {
     return task;
   }
 
-  private attachExecutor(fw: SimFramework, agent: SimAgent, task: SimTask, ex: NonNullable<LaunchSpec['executor']>): void {
+  private ensureExecutor(fw: SimFramework, agent: SimAgent, ex: NonNullable<LaunchSpec['executor']>): SimExecutor {
     const key = `${fw.id}/${ex.id}`;
     let executor = agent.executors.get(key);
     if (!executor) {
-      executor = { frameworkId: fw.id, executorId: ex.id, info: ex.info, resources: ex.resources, tasks: new Set() };
+      executor = { frameworkId: fw.id, executorId: ex.id, containerId: randomUUID(), info: ex.info, resources: ex.resources, tasks: new Set() };
       agent.executors.set(key, executor);
       agent.used = addRes(agent.used, ex.resources);
     }
-    executor.tasks.add(task);
+    return executor;
   }
 
   private recordMounts(task: SimTask, agent: SimAgent): void {
@@ -146,7 +151,9 @@ export class TaskManager {
     if (isTerminal(task.state)) return;
     task.state = state;
     const uuid = statusUuid();
-    const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid });
+    // Executors name the task's container in every update they send (the default executor does).
+    const containerStatus = { container_id: task.containerId };
+    const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid, containerStatus });
     task.pending.push({ status, state, uuid });
     if (isTerminal(state)) this.endOnAgent(task);
     if (this.m.agents.get(task.agentId)?.state === 'registered') this.masterSaw(task, status);
@@ -257,6 +264,7 @@ export class TaskManager {
       }
     }
     this.releaseVolumes(task);
+    this.onTaskEnded?.(task);
   }
 
   private releaseVolumes(task: SimTask): void {
@@ -309,7 +317,9 @@ export class TaskManager {
     const agent = this.m.agents.get(t.agentId);
     const state = this.masterView(t);
     const unreachableAt = state === 'TASK_UNREACHABLE' ? agent?.unreachableAt : undefined;
-    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', unreachableAt });
+    // The master repeats the container status of the latest update it saw.
+    const containerStatus = t.statuses[t.statuses.length - 1]?.container_status as Json | undefined;
+    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', unreachableAt, containerStatus });
   }
 
   private unknownTaskStatus(fw: SimFramework, taskId: string, agentId: string | undefined): Json {
@@ -340,4 +350,14 @@ export class TaskManager {
       this.remove(t, isTerminal(t.state) ? t.state : 'TASK_KILLED');
     }
   }
+}
+
+/**
+ * A task group's task runs in a container nested under its executor's; a task with its own
+ * executor runs in the executor's container; a command task gets a container of its own.
+ */
+function containerOf(executor: SimExecutor | undefined, inGroup: boolean): ContainerIdJson {
+  if (!executor) return { value: randomUUID() };
+  if (inGroup) return { value: randomUUID(), parent: { value: executor.containerId } };
+  return { value: executor.containerId };
 }

@@ -99,6 +99,8 @@ export interface StatusFields {
   message?: string | undefined;
   uuid?: string | undefined;
   unreachableAt?: number | undefined;
+  /** mesos.ContainerStatus; executor updates carry the task's container id. */
+  containerStatus?: Json | undefined;
 }
 
 export function taskStatus(f: StatusFields): Json {
@@ -112,6 +114,7 @@ export function taskStatus(f: StatusFields): Json {
     ...(f.task.executorId !== undefined ? { executor_id: { value: f.task.executorId } } : {}),
     timestamp: Date.now() / 1000,
     ...(f.uuid !== undefined ? { uuid: f.uuid } : {}),
+    ...(f.containerStatus !== undefined ? { container_status: f.containerStatus } : {}),
     ...(f.unreachableAt !== undefined ? { unreachable_time: timeInfo(f.unreachableAt) } : {}),
   };
 }
