@@ -1,6 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { childLogger } from '../log/logger';
+import { PortworxClient } from '../portworx';
 import { Recorder } from '../record/recorder';
-import { MesosSimulator, simControl } from '../sim/mesos';
+import { PortworxVolumeIsolator } from '../sim/isolator/portworx-isolator';
+import { MesosSimulator, simControl, type MesosSimOptions } from '../sim/mesos';
 
 const DEFAULT_MESOS_URL = 'http://127.0.0.1:5050';
 
@@ -18,7 +21,7 @@ function positive(value: string): number {
   return n;
 }
 
-interface MesosFlags {
+export interface MesosFlags {
   port: number;
   agents: number;
   racks: number;
@@ -35,6 +38,34 @@ interface MesosFlags {
 interface AgentFlags {
   mesos: string;
   json?: boolean;
+}
+
+/**
+ * What `pxfw sim mesos` flags mean to the simulator. With `--portworx URL` the agents' docker/volume
+ * isolator attaches and mounts each task's pxd volumes through that Portworx SDK (DESIGN.md); its
+ * Portworx exchanges go to the same `--record` file as the Mesos traffic.
+ */
+export function simulatorOptions(flags: MesosFlags): MesosSimOptions {
+  const recorder = flags.record !== undefined ? Recorder.toFile(flags.record) : undefined;
+  const isolator =
+    flags.portworx !== undefined
+      ? new PortworxVolumeIsolator(
+          new PortworxClient({ url: flags.portworx, ...(recorder ? { recorder } : {}) }),
+          childLogger({ module: 'sim-mesos-isolator' }),
+        )
+      : undefined;
+  return {
+    port: flags.port,
+    agents: flags.agents,
+    racks: flags.racks,
+    ...(flags.zones !== undefined ? { zones: flags.zones } : {}),
+    region: flags.region,
+    heartbeatSeconds: flags.heartbeat,
+    speed: flags.speed,
+    ...(flags.offerTimeout !== undefined ? { offerTimeoutSeconds: flags.offerTimeout } : {}),
+    ...(flags.portworx !== undefined ? { portworxUrl: flags.portworx, isolator } : {}),
+    ...(recorder ? { recorder } : {}),
+  };
 }
 
 /** `pxfw sim mesos …` (the simulator) and `pxfw sim agent kill|partition|heal AGENT` (its fault injection). */
@@ -54,18 +85,7 @@ export function registerSimMesos(sim: Command): void {
     .addOption(new Option('--offer-timeout <S>', 'rescind offers unused after S seconds').argParser(positive))
     .option('--json', 'print the listening URL as JSON')
     .action(async (flags: MesosFlags) => {
-      const simulator = await MesosSimulator.start({
-        port: flags.port,
-        agents: flags.agents,
-        racks: flags.racks,
-        ...(flags.zones !== undefined ? { zones: flags.zones } : {}),
-        region: flags.region,
-        heartbeatSeconds: flags.heartbeat,
-        speed: flags.speed,
-        ...(flags.offerTimeout !== undefined ? { offerTimeoutSeconds: flags.offerTimeout } : {}),
-        ...(flags.portworx !== undefined ? { portworxUrl: flags.portworx } : {}),
-        ...(flags.record !== undefined ? { recorder: Recorder.toFile(flags.record) } : {}),
-      });
+      const simulator = await MesosSimulator.start(simulatorOptions(flags));
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ url: simulator.url, agents: flags.agents })}\n`

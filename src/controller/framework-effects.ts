@@ -84,7 +84,15 @@ export async function disposeAllVolumes(rt: Runtime, input: DisposeAllInput): Pr
 export async function teardown(rt: Runtime): Promise<void> {
   const mesos = rt.mesos;
   if (!mesos?.frameworkId) throw new NotConnectedError('cannot TEARDOWN before SUBSCRIBED');
-  await mesos.teardown();
+  // The master ends the subscription as part of TEARDOWN; that must not send the supervisor
+  // back to subscribing (a removed framework can never subscribe again).
+  rt.tearingDown = true;
+  try {
+    await mesos.teardown();
+  } catch (err) {
+    rt.tearingDown = false;
+    throw err;
+  }
 }
 
 export async function deleteState(rt: Runtime): Promise<void> {

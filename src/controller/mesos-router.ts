@@ -21,6 +21,7 @@ export function routeSchedulerEvent(rt: Runtime, ev: RoutedEvent): void {
     case 'DISCONNECTED':
       rt.subscribed = false;
       rt.metrics.connected.set(0);
+      if (rt.tearingDown) return;
       rt.sendFramework({ type: 'DISCONNECTED', reason: ev.reason });
       return;
     case 'OFFERS': {

@@ -98,7 +98,7 @@ function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry
   return podRequestFor(spec, entry.podType, entry.index, {
     existingVolumes,
     softWaitExpired: ctx.allowNonHolder,
-    overhead: { cpus: DEFAULT_EXECUTOR_RESOURCES.cpus, mem: DEFAULT_EXECUTOR_RESOURCES.mem },
+    overhead: { cpus: DEFAULT_EXECUTOR_RESOURCES.cpus, mem: DEFAULT_EXECUTOR_RESOURCES.mem, disk: DEFAULT_EXECUTOR_RESOURCES.disk },
   });
 }
 

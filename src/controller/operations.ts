@@ -20,6 +20,7 @@ import { parseSpec, ServiceSpecError } from '../spec';
 import type { Runtime } from './runtime';
 import type { PodEntry } from './pod-registry';
 import { restoreSnapshot } from './restore';
+import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 
 const PLANS = ['deploy', 'decommission'] as const;
 type PlanName = (typeof PLANS)[number];
@@ -48,10 +49,16 @@ export class RuntimeOperations implements ServiceOperations {
   }
 
   async planList(): Promise<PlanView[]> {
-    return PLANS.map((p) => this.plan(p));
+    const uninstall = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
+    return [...PLANS.map((p) => this.plan(p)), ...(uninstall ? [uninstall] : [])];
   }
 
   async planStatus(plan: string): Promise<PlanView> {
+    if (plan === UNINSTALL_PLAN) {
+      const view = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
+      if (!view) throw new UnknownPlanError(`no uninstall was requested for ${this.service} (pxfw ${this.service} uninstall --yes starts one)`);
+      return view;
+    }
     return this.plan(this.planName(plan));
   }
 

@@ -57,6 +57,8 @@ export class PodRegistry {
       metrics: Metrics;
       onPodState: (entry: PodEntry) => void;
       timing?: PodInstanceInput['timing'];
+      /** Divides the spec's own durations (failure timeout, convergence wait) like every other interval. */
+      timeScale?: number;
     },
   ) {
     this.persist = new PersistQueue(deps.store, deps.logger);
@@ -72,10 +74,10 @@ export class PodRegistry {
       index,
       volumes: pod.volumes.map((v) => ({ name: volumeName(spec.name, podType, index, v.name), id: null })),
       failurePolicy: {
-        permanentFailureTimeoutMs: spec.failurePolicy.permanentFailureTimeout * 1000,
+        permanentFailureTimeoutMs: (spec.failurePolicy.permanentFailureTimeout * 1000) / (this.deps.timeScale ?? 1),
         autoReplace: spec.failurePolicy.autoReplace,
       },
-      convergence: { mode: spec.convergence.mode, maxWaitMs: spec.convergence.maxWait * 1000 },
+      convergence: { mode: spec.convergence.mode, maxWaitMs: (spec.convergence.maxWait * 1000) / (this.deps.timeScale ?? 1) },
       ...(this.deps.timing ? { timing: this.deps.timing } : {}),
     };
   }

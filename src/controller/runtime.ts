@@ -44,6 +44,8 @@ export interface RuntimeOptions {
   /** How often agents and storage nodes are re-read (level-triggered repair). */
   refreshMs?: number;
   killWaitMs?: number;
+  /** Divides the spec's durations (the sandbox and tests run simulated time faster). */
+  timeScale?: number;
   /** Shorter Mesos heartbeat expectations etc. for the sandbox. */
   mesosBackoff?: { initialMs: number; maxMs: number };
 }
@@ -71,6 +73,8 @@ export class Runtime {
   framework!: Actor<typeof frameworkMachine>;
   mesos: MesosSchedulerClient | undefined;
   subscribed = false;
+  /** Set while our own TEARDOWN is in flight: the master closing the stream is then expected. */
+  tearingDown = false;
   private frameworkState = '';
   private persisting = true;
   private podsRestored = false;
@@ -116,6 +120,7 @@ export class Runtime {
       metrics: this.metrics,
       onPodState: (e) => this.onPodState(e),
       ...(opts.podTiming ? { timing: opts.podTiming } : {}),
+      ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
     });
     this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
   }

@@ -68,12 +68,18 @@ export class SchedulerService {
       commandRunner: new MesosAgentCommandRunner({ agentUrl: (t: { agentId: string; hostname: string }) => agentUrl(t.agentId, t.hostname) }),
       podTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), relaunchInitialMs: ms(1000), relaunchMaxMs: ms(60_000), killTimeoutMs: ms(30_000), launchTimeoutMs: ms(300_000) },
       frameworkTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), leaseRetryMs: ms(10_000), subscribeTimeoutMs: ms(30_000), reconcileInitialMs: ms(4000), reconcileMaxMs: ms(30_000), reviveIntervalMs: ms(60_000) },
+      timeScale: speed,
       leaseTtlMs: ms(15_000),
       refreshMs: ms(10_000),
       mesosBackoff: { initialMs: ms(500), maxMs: ms(30_000) },
     });
     const operations = new RuntimeOperations(runtime);
     const commands = await startCommandService(opts.nc, operations, { logger: runtime.logger.child({ component: 'command-service' }) });
+    // Uninstall ends with the scheduler going away: stop answering for a service that no longer exists.
+    void runtime
+      .whenGone()
+      .then(() => commands.stop())
+      .catch((err: unknown) => runtime.logger.warn({ err }, 'command service did not stop after uninstall'));
     const http =
       opts.httpPort === undefined
         ? undefined

@@ -14,10 +14,13 @@ export {
   type Topology,
 } from './resources';
 
-/** The smallest executor Mesos accepts for a task group (DESIGN.md: ≥ 0.01 cpus, 32 MB). */
+/**
+ * The smallest executor Mesos accepts for a task group: ≥ 0.01 cpus, ≥ 32 MB and some disk — the
+ * master answers TASK_ERROR "Executor '…' uses no disk" otherwise (src/master/validation.cpp).
+ */
 export const MIN_EXECUTOR_CPUS = 0.01;
 export const MIN_EXECUTOR_MEM_MB = 32;
-export const DEFAULT_EXECUTOR_RESOURCES = { cpus: 0.1, mem: 32 } as const;
+export const DEFAULT_EXECUTOR_RESOURCES = { cpus: 0.1, mem: 32, disk: 10 } as const;
 
 /** Portworx's Docker volume driver name. */
 export const PORTWORX_DRIVER = 'pxd';
@@ -78,7 +81,7 @@ export function launchGroupOperation(input: LaunchGroupInput): OfferOperation {
   const executorResources = [
     ...pool.takeScalar('cpus', exec.cpus, `executor ${spec.executorId}`),
     ...pool.takeScalar('mem', exec.mem, `executor ${spec.executorId}`),
-    ...(exec.disk ? pool.takeScalar('disk', exec.disk, `executor ${spec.executorId}`) : []),
+    ...pool.takeScalar('disk', exec.disk, `executor ${spec.executorId}`),
   ];
   const executor: ExecutorInfo = {
     type: 'DEFAULT',

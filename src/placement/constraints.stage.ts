@@ -67,9 +67,22 @@ export function compileConstraints(
   });
 }
 
+/**
+ * GROUP_BY asks for an even spread, but a pod whose data already exists can only run where a
+ * replica is: on a host holding every existing volume of the pod, the spread yields to data
+ * locality (after a host is lost, its pod must move into a domain that has one already).
+ * UNIQUE, MAX_PER and the rest stay hard.
+ */
+function spreadYieldsToLocality(c: CompiledConstraint, offer: Offer, ctx: StageContext): boolean {
+  const existing = ctx.locality.existing;
+  return c.operator === 'GROUP_BY' && existing.length > 0 && existing.every((v) => v.holders.has(offer.hostname));
+}
+
 /** Fast check (no allocation): every constraint holds on the offer's agent. */
 export function constraintsHold(offer: Offer, ctx: StageContext): boolean {
-  for (const c of ctx.constraints) if (!constraintHolds(c, offer, ctx.request.podType, ctx.index)) return false;
+  for (const c of ctx.constraints) {
+    if (!constraintHolds(c, offer, ctx.request.podType, ctx.index) && !spreadYieldsToLocality(c, offer, ctx)) return false;
+  }
   return true;
 }
 
@@ -122,6 +135,10 @@ export function constraintsStage(offer: Offer, ctx: StageContext): StageOutcome 
   const held: string[] = [];
   for (const c of ctx.constraints) {
     const verdict = checkConstraint(c, offer, ctx.request.podType, ctx.index);
+    if (!verdict.pass && spreadYieldsToLocality(c, offer, ctx)) {
+      held.push(`${c.text} yields to data locality: ${offer.hostname} holds the pod's replicas (${verdict.why})`);
+      continue;
+    }
     (verdict.pass ? held : failed).push(`${c.text} ${verdict.why}`);
   }
   if (failed.length > 0) return { stage: CONSTRAINTS_STAGE, pass: false, reason: failed.join('; ') };

@@ -116,6 +116,7 @@ describe('launchGroupOperation', () => {
       scalar('cpus', 1, { role: ROLE, reservation: { principal: 'p' } }),
       scalar('cpus', 4),
       scalar('mem', 4096),
+      scalar('disk', 100),
     ]);
     const op = launch(reserved, [node('t1', { cpus: 1.5, mem: 1024 })]);
     if (op.type !== 'LAUNCH_GROUP') throw new Error('not LAUNCH_GROUP');
@@ -146,10 +147,9 @@ describe('launchGroupOperation', () => {
   });
 
   it('refuses an offer that is too small, naming what is missing', () => {
-    expect(() => launch(offer([scalar('cpus', 1), scalar('mem', 4096)]), [node('t1')])).toThrow(
-      MesosInsufficientResourcesError,
-    );
-    expect(() => launch(offer([scalar('cpus', 1), scalar('mem', 4096)]), [node('t1')])).toThrow(/lacks 0.1 cpus for task t1/);
+    const small = [scalar('cpus', 1), scalar('mem', 4096), scalar('disk', 100)];
+    expect(() => launch(offer(small), [node('t1')])).toThrow(MesosInsufficientResourcesError);
+    expect(() => launch(offer(small), [node('t1')])).toThrow(/lacks 0.1 cpus for task t1/);
     expect(() => launch(offer(), [node('t1', { ports: [40000] })])).toThrow(/port 40000/);
     expect(() => launch(offer(), [node('t1', { ports: [31000] }), node('t2', { ports: [31000] })])).toThrow(/port 31000/);
   });

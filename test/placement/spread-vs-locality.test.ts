@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateOffers } from '../../src/placement';
+import { makeCluster, makeRequest, placePods } from './fixtures';
+
+describe('even spread (GROUP_BY) against data locality', () => {
+  // Six agents in three zones; node-1 and node-2 run in zones 1 and 2. node-0 lost its host
+  // (agent-0, zone 0); its volume's other replica is on agent-1, in zone 1.
+  const { view, offers } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+  const crowded = placePods(view, 'node', { 'agent-1': ['node-1'], 'agent-2': ['node-2'] });
+  const live = offers.filter((o) => o.hostname !== 'agent-0');
+  const request = makeRequest({
+    constraints: [{ field: '@zone', operator: 'GROUP_BY' }],
+    volumes: [{ name: 'cassandra-node-0-data', exists: true, replicaHosts: ['agent-0', 'agent-1'] }],
+    convergence: { mode: 'hard', softWaitExpired: false },
+  });
+
+  it('lets the pod follow its data onto a replica holder in a zone that already has a pod', () => {
+    const result = evaluateOffers(request, live, { ...crowded, storage: { ...crowded.storage, 'agent-0': 'down' } });
+    expect(result.chosen?.hostname).toBe('agent-1');
+    const reasons = result.evaluations.find((e) => e.hostname === 'agent-1')!.outcomes.find((o) => o.stage === 'constraints')!.reason;
+    expect(reasons).toMatch(/yields to data locality/);
+  });
+
+  it('keeps the spread for hosts that hold no replica', () => {
+    const result = evaluateOffers({ ...request, convergence: { mode: 'soft', softWaitExpired: true } }, live, crowded);
+    const agent4 = result.evaluations.find((e) => e.hostname === 'agent-4')!;
+    expect(agent4.outcomes.find((o) => o.stage === 'constraints')!.pass).toBe(false);
+  });
+
+  it('keeps the spread for a pod whose volumes are all new', () => {
+    const fresh = makeRequest({ constraints: [{ field: '@zone', operator: 'GROUP_BY' }], volumes: [{ name: 'v', exists: false, replicaHosts: [] }] });
+    const result = evaluateOffers(fresh, live, crowded);
+    expect(result.chosen && ['agent-3'].includes(result.chosen.hostname)).toBe(true);
+  });
+});
