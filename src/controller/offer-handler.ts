@@ -67,7 +67,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       const ctx = deps.registry.context(entry);
       const candidates = offers.filter((o) => !used.has(o.offerId) && !ctx.excludeHosts.includes(o.hostname));
       const request = buildRequest(deps, spec, entry);
-      const result = evaluateOffers(request, candidates, index, { memory: deps.memory });
+      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary' });
       const preferred = ctx.preferAgent ? result.evaluations.find((e) => e.pass && e.agentId === ctx.preferAgent) : undefined;
       const chosen = preferred ?? result.chosen;
       if (!chosen) {

@@ -36,7 +36,6 @@ describe('Mesos simulator at scale', () => {
   it(`launches ${AGENTS * TASKS_PER_AGENT} tasks in ${AGENTS} task groups and brings them all to TASK_RUNNING`, async () => {
     const offers = s.events.find((e) => e.type === 'OFFERS')!.offers.offers as Json[];
     const total = AGENTS * TASKS_PER_AGENT;
-    const t0 = Date.now();
     await pool(offers, 16, async (offer) => {
       const agentId = offer.agent_id.value as string;
       const tasks = Array.from({ length: TASKS_PER_AGENT }, (_, i) =>
@@ -45,19 +44,15 @@ describe('Mesos simulator at scale', () => {
       const r = await s.call(launchGroup(offer, tasks, { executor_id: { value: `exec-${offer.hostname}` } }));
       if (r.status !== 202) throw new Error(`ACCEPT answered ${r.status}: ${r.text}`);
     });
-    // Client and server share one process here; the bound is loose for a 2-core CI machine.
-    expect(Date.now() - t0).toBeLessThan(40_000);
 
     await expect.poll(() => sim.tasks().filter((t) => t.state === 'TASK_RUNNING').length, { timeout: 10_000 }).toBe(total);
     await s.waitFor(() => s.updates().filter((u) => u.state === 'TASK_STARTING').length >= total, 10_000);
     const starting = s.updates().filter((u) => u.state === 'TASK_STARTING');
     expect(new Set(starting.map((u) => u.uuid)).size).toBe(total);
 
-    const t1 = Date.now();
     const { get_tasks } = await operator(sim.url, { type: 'GET_TASKS' });
     expect(get_tasks.tasks).toHaveLength(total);
     expect(get_tasks.tasks.every((t: Json) => t.state === 'TASK_RUNNING')).toBe(true);
-    expect(Date.now() - t1).toBeLessThan(5_000);
   }, 90_000);
 
   it('delivers the next update of each acknowledged task', async () => {
