@@ -45,6 +45,10 @@ export function podKey(podType: string, index: number): string {
  */
 export class PodRegistry {
   private readonly pods = new Map<string, PodEntry>();
+  /** Task id → pod, for the current and the previous task of each pod (updates are routed by it). */
+  private readonly taskIndex = new Map<string, PodEntry>();
+  /** Pods per top-level state, kept incrementally for the metrics gauge. */
+  private readonly stateCounts = new Map<string, number>();
   private readonly persist: PersistQueue;
 
   constructor(
@@ -118,11 +122,15 @@ export class PodRegistry {
   }
 
   byTask(taskId: string): PodEntry | undefined {
-    for (const e of this.pods.values()) {
-      const ctx = this.context(e);
-      if (ctx.task?.taskId === taskId || ctx.lastTask?.taskId === taskId) return e;
-    }
-    return undefined;
+    const e = this.taskIndex.get(taskId);
+    if (!e || !this.pods.has(e.name)) return undefined;
+    const ctx = this.context(e);
+    return ctx.task?.taskId === taskId || ctx.lastTask?.taskId === taskId ? e : undefined;
+  }
+
+  /** How many pods are in each top-level state. */
+  countsByState(): ReadonlyMap<string, number> {
+    return this.stateCounts;
   }
 
   send(entry: PodEntry, event: PodInstanceEvent): void {
@@ -149,6 +157,7 @@ export class PodRegistry {
   async remove(entry: PodEntry): Promise<void> {
     entry.actor.stop();
     this.pods.delete(entry.name);
+    this.count(entry.state, -1);
     await this.persist.delete(podKey(entry.podType, entry.index));
   }
 
@@ -165,6 +174,8 @@ export class PodRegistry {
     const entry: PodEntry = { name, podType, index, attempt, actor, state: '' };
     this.pods.set(name, entry);
     entry.state = statePath(actor.getSnapshot().value as string);
+    this.count(entry.state, 1);
+    this.indexTasks(entry, actor.getSnapshot().context as PodInstanceContext);
     actor.subscribe({
       next: (snap) => this.onSnapshot(entry, snap.value as string, snap.context as PodInstanceContext),
       error: (err) => this.deps.logger.error({ pod: name, err }, 'pod actor failed'),
@@ -176,12 +187,25 @@ export class PodRegistry {
   private onSnapshot(entry: PodEntry, value: string | object, ctx: PodInstanceContext): void {
     const to = statePath(value as string);
     const from = entry.state;
+    this.indexTasks(entry, ctx);
     this.save(entry);
     if (to === from) return;
     entry.state = to;
+    this.count(from, -1);
+    this.count(to, 1);
     this.deps.transitions.emit({ actor: `pod/${entry.name}`, from, to, event: ctx.lastEvent, reason: ctx.reason });
     this.deps.metrics.transitions.inc({ actor_kind: 'pod', to: to.split('.')[0] ?? to });
     this.deps.onPodState(entry);
+  }
+
+  private indexTasks(entry: PodEntry, ctx: PodInstanceContext): void {
+    if (ctx.task) this.taskIndex.set(ctx.task.taskId, entry);
+    if (ctx.lastTask) this.taskIndex.set(ctx.lastTask.taskId, entry);
+  }
+
+  private count(state: string, delta: number): void {
+    const top = state.split('.')[0] ?? state;
+    this.stateCounts.set(top, (this.stateCounts.get(top) ?? 0) + delta);
   }
 
   private save(entry: PodEntry): void {

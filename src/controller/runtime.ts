@@ -81,6 +81,8 @@ export class Runtime {
   private storageWatch: StorageWatch;
   private leaseTimer: NodeJS.Timeout | undefined;
   private readonly goneWaiters: (() => void)[] = [];
+  /** Where ensureVolumes planned each pod, until its volumes' replica locations are known. */
+  private readonly plannedHosts = new Map<string, string>();
 
   private constructor(
     readonly opts: RuntimeOptions,
@@ -107,8 +109,11 @@ export class Runtime {
         mesos: () => (this.subscribed ? this.mesos : undefined),
         cluster: this.cluster,
         planningView: () => this.cluster.view(this.podsByAgent(true)),
+        notePlannedHost: (pod, host) => this.plannedHosts.set(pod, host),
         logger: this.logger.child({ module: 'effects' }),
         metrics: this.metrics,
+        waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
+        fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
       }) as never,
     });
     this.registry = new PodRegistry({
@@ -178,7 +183,7 @@ export class Runtime {
       const ctx = this.registry.context(e);
       if (ctx.task) add(ctx.task.agentId, e.podType, e.name);
       else if (planned) {
-        const host = ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)?.[0]).find(Boolean);
+        const host = ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)?.[0]).find(Boolean) ?? this.plannedHosts.get(e.name);
         add(host ? this.cluster.agentByHost(host)?.agentId : undefined, e.podType, e.name);
       }
     }
@@ -235,8 +240,7 @@ export class Runtime {
   private onPodState(e: PodEntry): void {
     const ctx = this.registry.context(e);
     this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: e.state.endsWith('blocked') });
-    this.metrics.podStates.reset();
-    for (const p of this.registry.all()) this.metrics.podStates.inc({ state: p.state.split('.')[0] ?? p.state });
+    for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
     if (e.state.startsWith('volume-provisioned')) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
     if (e.state === 'decommissioned') void this.registry.remove(e);
   }
