@@ -27,8 +27,14 @@ export interface PodEffectDeps {
   cluster: ClusterState;
   /** The placement view including where sibling pods are planned to go. */
   planningView: () => ClusterView;
+  /** Remember the host a pod was planned on, so pods planned concurrently (a parallel phase) spread. */
+  notePlannedHost?: (pod: string, host: string) => void;
   logger: Logger;
   metrics: Metrics;
+  /** Resolves once the task is terminal; rejects after `timeoutMs` (TaskTracker.waitTerminal). */
+  waitTaskEnded?: (taskId: string, timeoutMs: number) => Promise<void>;
+  /** How long fencing waits for a killed task to end before force-detaching anyway. */
+  fenceKillWaitMs?: number;
 }
 
 function timed<I, O>(deps: PodEffectDeps, name: string, fn: (input: I) => Promise<O>) {
@@ -81,7 +87,11 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     const volSpec = pod.volumes.find((v) => `${spec.name}-${input.podType}-${input.index}-${v.name}` === vol.name);
     if (!volSpec) throw new NoHealthyReplicaError(`volume ${vol.name} is not declared by pod type ${input.podType}`);
     const view = deps.planningView();
-    plannedHost ??= planHost(spec, input.podType, input.index, view);
+    if (plannedHost === undefined) {
+      plannedHost = planHost(spec, input.podType, input.index, view);
+      // Synchronously after planning: a sibling planned while this create is in flight sees it.
+      deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
+    }
     const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name);
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
@@ -95,6 +105,12 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
 export async function fence(deps: PodEffectDeps, input: FenceInput): Promise<void> {
   if (input.taskId && input.agentId && deps.cluster.reachable(input.agentId)) {
     await mesosOrThrow(deps).kill(input.taskId, input.agentId);
+    // A live task must end (its agent unmounts the volume) before the volume is taken from it;
+    // a task that does not end in time is fenced anyway, which is what the force-detach is for.
+    const taskId = input.taskId;
+    await deps.waitTaskEnded?.(taskId, deps.fenceKillWaitMs ?? 30_000).catch((err: unknown) => {
+      deps.logger.warn({ err, taskId }, 'killed task did not end in time: force-detaching its volumes anyway');
+    });
   }
   for (const id of input.volumeIds) {
     const v = await deps.px.inspectVolume(id).catch((err: unknown) => {

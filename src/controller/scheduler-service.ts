@@ -71,6 +71,7 @@ export class SchedulerService {
       timeScale: speed,
       leaseTtlMs: ms(15_000),
       refreshMs: ms(10_000),
+      killWaitMs: ms(60_000),
       mesosBackoff: { initialMs: ms(500), maxMs: ms(30_000) },
     });
     const operations = new RuntimeOperations(runtime);

@@ -67,7 +67,11 @@ export class StorageWatch {
       return;
     }
     for (const entry of this.rt.registry.all()) {
-      const host = this.rt.registry.context(entry).task?.hostname;
+      const task = this.rt.registry.context(entry).task;
+      const host = task?.hostname;
+      // A partitioned agent's Portworx node looks offline too; the permanent failure timeout
+      // (running.unreachable) decides then, or a short partition would relaunch the pod at once.
+      if (task && this.rt.cluster.agent(task.agentId)?.unreachable) continue;
       if (host && this.rt.cluster.storageNode(host)?.health === 'down') {
         this.rt.registry.send(entry, { type: 'NODE_OFFLINE', hostname: host });
       }
