@@ -35,6 +35,8 @@ export const frameworkMachine = frameworkSetup.createMachine({
             src: 'acquireLease',
             input: ({ context }) => ({ service: context.service }),
             onDone: [
+              // Mesos forgets a torn-down framework: it can never subscribe again, so finish offline.
+              { guard: 'tornDownAndLeading', target: '#framework.uninstalling', actions: ['recordLeaseHolder', 'resetRetries'] },
               { guard: 'leaseAcquired', target: '#framework.subscribing', actions: ['recordLeaseHolder', 'resetRetries'] },
               { target: '#framework.standby', actions: 'recordLeaseHolder' },
             ],

@@ -83,6 +83,8 @@ export const frameworkSetup = setup({
   guards: {
     leaseAcquired: ({ event }) => outputOf<AcquireLeaseOutput>(event).acquired,
     uninstallRequested: ({ context }) => context.uninstall !== null,
+    tornDownAndLeading: ({ context, event }) =>
+      outputOf<AcquireLeaseOutput>(event).acquired && (context.uninstall?.done.includes('teardown') ?? false),
     allReconciled: ({ context }) => context.reconcile.tasks.length === 0,
     effectErrorIsTerminal: ({ event }) => !toEffectError(errorOf(event)).retryable,
     deployComplete: ({ context }) => planStatus(context.deploy) === 'COMPLETE',

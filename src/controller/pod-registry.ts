@@ -133,7 +133,9 @@ export class PodRegistry {
     return this.stateCounts;
   }
 
+  /** Deliver an event; a pod stopped for uninstall or standby takes none (its state is in KV). */
   send(entry: PodEntry, event: PodInstanceEvent): void {
+    if (entry.actor.getSnapshot().status !== 'active') return;
     entry.actor.send(event);
   }
 

@@ -323,6 +323,20 @@ describe('framework: uninstall', () => {
     expect(effects.names()).toEqual(['detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState']);
   });
 
+  it('finishes an uninstall whose TEARDOWN was done without subscribing again', async () => {
+    const rig = fw();
+    const saved: SavedFrameworkState = {
+      ...toSavedState(rig.ctx()),
+      frameworkId: 'fw-1',
+      uninstall: { deleteVolumes: true, deleteSnapshots: false, done: ['kill-tasks', 'detach-volumes', 'dispose-volumes', 'teardown'] },
+    };
+    await rig.effects.resolve('restoreState', { saved, tasks: [] });
+    await rig.effects.resolve('acquireLease', { acquired: true, holder: 'me' });
+    expect(rig.state()).toBe('uninstalling.deleting-state');
+    await rig.effects.resolve('deleteState');
+    expect(rig.state()).toBe('gone');
+  });
+
   it('resumes after a restart from stored progress, once it leads and is subscribed again', async () => {
     const rig = fw();
     const saved: SavedFrameworkState = {
