@@ -47,6 +47,8 @@ export interface SnapshotView {
   createdAt: string;
   podType: string | null; // null = the whole service
   volumes: { volumeId: string; volumeName: string; snapshotId: string }[];
+  /** Set when the snapshot was taken but a post-snapshot command failed afterwards. */
+  postCommandsError?: string | null;
 }
 
 export interface EndpointView {

@@ -103,8 +103,9 @@ export function renderScale(result: z.output<typeof scaleResultSchema>): string 
 export function renderSnapshot(s: z.output<typeof snapshotViewSchema>): string {
   const scope = s.podType ? `pod type ${s.podType}` : 'the whole service';
   const head = `snapshot ${s.name} (${s.id}) of ${scope} at ${s.createdAt}: ${s.volumes.length} volumes`;
-  if (s.volumes.length === 0) return head;
-  return [head, formatTable(['VOLUME', 'VOLUME ID', 'SNAPSHOT ID'], s.volumes.map((v) => [v.volumeName, v.volumeId, v.snapshotId]))].join('\n');
+  const warning = s.postCommandsError ? `\nwarning: the snapshot was taken but a post-snapshot command failed: ${s.postCommandsError}` : '';
+  if (s.volumes.length === 0) return head + warning;
+  return [head + warning, formatTable(['VOLUME', 'VOLUME ID', 'SNAPSHOT ID'], s.volumes.map((v) => [v.volumeName, v.volumeId, v.snapshotId]))].join('\n');
 }
 
 export function renderSnapshotList(list: z.output<typeof snapshotViewSchema>[]): string {

@@ -41,6 +41,7 @@ export const snapshotViewSchema = z.object({
   createdAt: z.string(),
   podType: nullableString,
   volumes: z.array(z.object({ volumeId: z.string(), volumeName: z.string(), snapshotId: z.string() })),
+  postCommandsError: nullableString.optional(),
 });
 export const endpointViewSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
 export const offerEvaluationSchema = z.object({ pod: z.string(), evaluatedAt: z.string(), lines: z.array(z.string()) });

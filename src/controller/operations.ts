@@ -135,7 +135,8 @@ export class RuntimeOperations implements ServiceOperations {
     if (result.status === 'failed') throw new OperationConflictError(`snapshot '${name}' failed: ${result.error ?? 'unknown error'}`);
     const view = await this.rt.snapshots.find(name);
     if (!view) throw new OperationConflictError(`snapshot '${name}' was taken but not recorded`);
-    return view;
+    if (result.postCommandsError) this.rt.logger.warn({ snapshot: name, error: result.postCommandsError }, 'post-snapshot commands failed');
+    return { ...view, postCommandsError: result.postCommandsError };
   }
 
   async snapshotList(): Promise<SnapshotView[]> {

@@ -145,4 +145,22 @@ describe('pxfw <service> snapshot (promise 6: framework-level consistent snapsho
       sb.mesos.setCommandBehaviour('nodetool flush', {});
     }
   });
+
+  it('a failing post-snapshot command keeps the snapshot, and the CLI warns about the command', async () => {
+    // The post command runs even when the snapshot itself failed; here the snapshot succeeds.
+    sb.scheduler.runtime.spec.pods.node!.postSnapshot = 'nodetool thaw';
+    sb.mesos.setCommandBehaviour('nodetool thaw', { exitCode: 3 });
+    try {
+      const r = await cli(name, 'snapshot', 'create', '--name', 's3');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/warning: the snapshot was taken but a post-snapshot command failed: .*nodetool thaw.*code 3/);
+      const thaws = sb.mesos.commands().filter((c) => c.command === 'nodetool thaw');
+      expect(thaws).toHaveLength(3);
+      const list = await cliJson<SnapshotJson[]>(name, 'snapshot', 'list');
+      expect(list.map((s) => s.name)).toContain('s3');
+    } finally {
+      sb.mesos.setCommandBehaviour('nodetool thaw', {});
+      delete sb.scheduler.runtime.spec.pods.node!.postSnapshot;
+    }
+  });
 });
