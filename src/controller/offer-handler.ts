@@ -75,9 +75,10 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         continue;
       }
       const offer = byId.get(chosen.offerId)!;
+      // Only an ACCEPT that went out uses the offer; anything else is declined below.
+      if (!(await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!))) continue;
       used.add(chosen.offerId);
       index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
-      await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!);
     }
   }
   const rest = mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value);
@@ -109,16 +110,22 @@ async function launch(
   entry: PodEntry,
   offer: MesosOffer,
   view: Offer,
-): Promise<void> {
+): Promise<boolean> {
   const pod = spec.pods[entry.podType]!;
   const ctx = deps.registry.context(entry);
   const taskId = deps.registry.nextTaskId(entry);
+  const stillPlaced = () => entry.state === 'placed' && deps.registry.context(entry).task?.taskId === taskId;
   deps.registry.send(entry, { type: 'PLACE', taskId, agentId: offer.agent_id.value, hostname: offer.hostname, offerId: offer.id.value });
-  if (deps.registry.context(entry).task?.taskId !== taskId) {
+  if (!stillPlaced()) {
     deps.logger.warn({ pod: entry.name, state: entry.state }, 'pod refused the placement; offer released');
-    return;
+    return false;
   }
   await deps.registry.flush(entry);
+  // A STOP or DECOMMISSION may have arrived while the intent was being persisted.
+  if (!stillPlaced()) {
+    deps.logger.info({ pod: entry.name, state: entry.state }, 'pod left placed before launch; offer released');
+    return false;
+  }
   const ports = choosePorts(spec, entry.podType, view);
   const env: Record<string, string> = {
     ...pod.env,
@@ -152,8 +159,17 @@ async function launch(
       },
     ],
   });
-  await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });
+  try {
+    await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });
+  } catch (err) {
+    // The launch may or may not have reached the master: treat it as dropped (the pod is placed
+    // again) and rely on the stray-task killer should it have landed after all.
+    deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT failed; the pod will be placed again');
+    deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
+    return false;
+  }
   deps.metrics.launches.inc();
   deps.metrics.offers.inc({ outcome: 'accepted' });
   deps.logger.info({ pod: entry.name, taskId, host: offer.hostname }, 'task group launched');
+  return true;
 }

@@ -33,6 +33,8 @@ export interface PodEffectDeps {
   metrics: Metrics;
   /** Resolves once the task is terminal; rejects after `timeoutMs` (TaskTracker.waitTerminal). */
   waitTaskEnded?: (taskId: string, timeoutMs: number) => Promise<void>;
+  /** The last status Mesos sent for the task is terminal. */
+  isTaskTerminal?: (taskId: string) => boolean;
   /** How long fencing waits for a killed task to end before force-detaching anyway. */
   fenceKillWaitMs?: number;
 }
@@ -82,6 +84,9 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     const found = existing ?? (vol.id ? await deps.px.findVolumeByName(vol.name) : undefined);
     if (found?.volume.id) {
       out.push({ name: vol.name, id: found.volume.id });
+      // A later volume of the same pod (say, after a crash between two creates) must share a host.
+      const first = found.volume.replica_sets?.[0]?.nodes?.[0];
+      plannedHost ??= first ? deps.cluster.hostOfNode(first) : undefined;
       continue;
     }
     const volSpec = pod.volumes.find((v) => `${spec.name}-${input.podType}-${input.index}-${v.name}` === vol.name);
@@ -140,8 +145,10 @@ export async function checkVolumes(deps: PodEffectDeps, input: CheckVolumesInput
 
 export async function killTask(deps: PodEffectDeps, input: KillTaskInput): Promise<KillTaskOutput> {
   const agent = deps.cluster.agent(input.agentId);
-  // A task on an agent that is gone for good can never report again: it is as dead as it gets.
-  if (!agent || agent.gone) return { terminal: true };
+  // A task on an agent known to be gone for good can never report again: it is as dead as it
+  // gets. An agent we merely do not know (e.g. partitioned across our restart) gets the KILL,
+  // and Mesos answers with the task's real state.
+  if (agent?.gone || deps.isTaskTerminal?.(input.taskId)) return { terminal: true };
   await mesosOrThrow(deps).kill(input.taskId, input.agentId);
   return { terminal: false };
 }

@@ -46,8 +46,13 @@ export class SnapshotManager {
       const command = phase === 'pre' ? pod?.preSnapshot : pod?.postSnapshot;
       if (!pod || !command) continue;
       const task = this.rt.registry.context(entry).task;
-      const container = task ? this.rt.tasks.status(task.taskId)?.container_status?.container_id : undefined;
-      if (!task || !container || !entry.state.startsWith('running')) continue;
+      if (!task || !entry.state.startsWith('running')) continue;
+      const container = this.rt.tasks.status(task.taskId)?.container_status?.container_id;
+      if (!container) {
+        // Without the container the command cannot run: a snapshot without it is not consistent.
+        failures.push(`${entry.name}: container of task ${task.taskId} not known yet (no status with container_status since the scheduler started)`);
+        continue;
+      }
       if (!this.runner) throw new SnapshotCommandError(`no command runner configured for ${phase}-snapshot commands`);
       try {
         const target = { taskId: task.taskId, agentId: task.agentId, hostname: task.hostname, containerId: container as CommandTarget['containerId'] };

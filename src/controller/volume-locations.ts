@@ -29,7 +29,10 @@ export class VolumeLocations {
       const found = await this.px.inspectVolume(v.id).catch(() => undefined);
       if (!found) continue;
       const nodes = (found.volume.replica_sets ?? []).flatMap((rs) => rs.nodes ?? []);
-      this.hosts.set(v.name, [...new Set(nodes.map((n) => this.cluster.hostOfNode(n)).filter((h): h is string => !!h))]);
+      const hosts = nodes.map((n) => this.cluster.hostOfNode(n));
+      // A node not known yet (storage not listed so far) must not freeze a partial answer.
+      if (hosts.some((h) => h === undefined)) continue;
+      this.hosts.set(v.name, [...new Set(hosts as string[])]);
     }
   }
 }
