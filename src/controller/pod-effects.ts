@@ -27,6 +27,8 @@ export interface PodEffectDeps {
   cluster: ClusterState;
   /** The placement view including where sibling pods are planned to go. */
   planningView: () => ClusterView;
+  /** Hosts holding replicas of other pods of the same type (their failover targets). */
+  siblingReplicaHosts?: (podType: string, index: number) => Set<string>;
   /** Remember the host a pod was planned on, so pods planned concurrently (a parallel phase) spread. */
   notePlannedHost?: (pod: string, host: string) => void;
   logger: Logger;
@@ -93,11 +95,11 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     if (!volSpec) throw new NoHealthyReplicaError(`volume ${vol.name} is not declared by pod type ${input.podType}`);
     const view = deps.planningView();
     if (plannedHost === undefined) {
-      plannedHost = planHost(spec, input.podType, input.index, view);
+      plannedHost = planHost(spec, input.podType, input.index, view, deps.siblingReplicaHosts?.(input.podType, input.index));
       // Synchronously after planning: a sibling planned while this create is in flight sees it.
       deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
     }
-    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name);
+    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, input.podType);
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
     deps.logger.info({ volume: vol.name, id, replicas: hosts }, 'volume created');

@@ -110,6 +110,7 @@ export class Runtime {
         cluster: this.cluster,
         planningView: () => this.cluster.view(this.podsByAgent(true)),
         notePlannedHost: (pod, host) => this.plannedHosts.set(pod, host),
+        siblingReplicaHosts: (podType, index) => this.siblingReplicaHosts(podType, index),
         logger: this.logger.child({ module: 'effects' }),
         metrics: this.metrics,
         waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
@@ -187,6 +188,15 @@ export class Runtime {
         const host = ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)?.[0]).find(Boolean) ?? this.plannedHosts.get(e.name);
         add(host ? this.cluster.agentByHost(host)?.agentId : undefined, e.podType, e.name);
       }
+    }
+    return out;
+  }
+
+  private siblingReplicaHosts(podType: string, index: number): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.registry.all()) {
+      if (e.podType !== podType || e.index === index) continue;
+      for (const v of this.registry.context(e).volumes) for (const h of this.volumes.replicaHosts(v.name) ?? []) out.add(h);
     }
     return out;
   }

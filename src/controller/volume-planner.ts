@@ -1,4 +1,4 @@
-import { evaluateOffers, pinReplicas, podRequestFor, type ClusterView, type Offer } from '../placement';
+import { evaluateOffers, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodRequest } from '../placement';
 import type { ServiceSpec, VolumeSpec } from '../spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
@@ -12,9 +12,23 @@ const GIB = 1024 ** 3;
  * others on hosts in other failure domains. The pod then lands on a replica holder through
  * the locality stage.
  */
-export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView): string {
+export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string> = new Set()): string {
   const request = podRequestFor(spec, podType, index);
-  const offers: Offer[] = view.agents
+  // Hosts holding a sibling's replicas are that sibling's failover targets: keep them free if we can.
+  const preferred = view.agents.filter((a) => !avoid.has(a.hostname));
+  if (preferred.length < view.agents.length) {
+    try {
+      return planOn(request, preferred, view);
+    } catch {
+      // every free host fails a constraint: fall back to all hosts
+    }
+  }
+  return planOn(request, view.agents, view);
+}
+
+function planOn(request: PodRequest, agents: ClusterView['agents'], view: ClusterView): string {
+  const { podType, index } = request;
+  const offers: Offer[] = agents
     .filter((a) => view.storage[a.hostname] === 'up')
     .map((a) => ({
       offerId: `plan-${a.agentId}`,
@@ -37,9 +51,9 @@ export function planHost(spec: ServiceSpec, podType: string, index: number, view
   return result.chosen.hostname;
 }
 
-export function replicaHostsFor(host: string, volume: VolumeSpec, view: ClusterView, volumeName: string): string[] {
+export function replicaHostsFor(host: string, volume: VolumeSpec, view: ClusterView, volumeName: string, podType?: string): string[] {
   try {
-    return pinReplicas(host, volume.repl, view, { salt: volumeName });
+    return pinReplicas(host, volume.repl, view, { salt: volumeName, ...(podType ? { podType } : {}) });
   } catch (cause) {
     throw new NoStorageHostError(`cannot place ${volume.repl} replicas of ${volumeName}: ${(cause as Error).message}`, { cause });
   }

@@ -8,6 +8,11 @@ export interface PinOptions {
    * extra replicas over the cluster instead of all landing on the alphabetically first host.
    */
   salt?: string;
+  /**
+   * Prefer hosts running no pod of this type (within the same failure-domain rank): a replica on
+   * a sibling's host is no use for a failover when pods may not share a host (UNIQUE, fixed ports).
+   */
+  podType?: string;
 }
 
 /** Failure domains already holding a replica; racks by zone since rack names repeat across zones. */
@@ -45,7 +50,8 @@ export function pinReplicas(
     let bestHash = 0;
     for (const host of index.storageUpHosts()) {
       if (chosen.includes(host)) continue;
-      const cost = domainCost(used, index.domainOf(host));
+      const busy = options.podType !== undefined && index.count(options.podType, 'hostname', host) > 0 ? 1 : 0;
+      const cost = domainCost(used, index.domainOf(host)) + busy;
       if (cost > bestCost) continue;
       const h = fnv(host, seed);
       if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {

@@ -26,6 +26,7 @@ export function podRequestFor(spec: ServiceSpec, podType: string, index: number,
     disk: pod.disk + (state.overhead?.disk ?? 0),
     // Fixed ports are still counted: the offer must contain them, and any range holding them counts.
     ports: pod.ports.length,
+    fixedPorts: pod.ports.flatMap((p) => (p.port ? [p.port] : [])),
     constraints: pod.placement,
     volumes: pod.volumes.map((v) => {
       const name = volumeName(spec.name, podType, index, v.name);

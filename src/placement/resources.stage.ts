@@ -9,7 +9,19 @@ const EPSILON = 1e-9;
 /** Fast check (no allocation): the offer has the pod's cpus, mem, disk and number of ports. */
 export function resourcesFit(offer: Offer, ctx: StageContext): boolean {
   const r = ctx.request;
-  return offer.cpus + EPSILON >= r.cpus && offer.mem + EPSILON >= r.mem && offer.disk + EPSILON >= r.disk && portCount(offer.ports) >= r.ports;
+  return (
+    offer.cpus + EPSILON >= r.cpus &&
+    offer.mem + EPSILON >= r.mem &&
+    offer.disk + EPSILON >= r.disk &&
+    portCount(offer.ports) >= r.ports &&
+    missingPorts(offer.ports, r.fixedPorts).length === 0
+  );
+}
+
+/** Fixed ports of the pod that no range of the offer contains (in use on that agent). */
+export function missingPorts(ranges: readonly PortRange[], fixed: readonly number[] | undefined): number[] {
+  if (!fixed || fixed.length === 0) return [];
+  return fixed.filter((p) => !ranges.some((r) => p >= r.begin && p <= r.end));
 }
 
 /** The offer has the pod's cpus, mem, disk and number of ports. */
@@ -21,6 +33,8 @@ export function resourcesStage(offer: Offer, ctx: StageContext): StageOutcome {
   if (offer.mem + EPSILON < r.mem) short.push(`mem: needs ${r.mem} MiB, offer has ${offer.mem}`);
   if (offer.disk + EPSILON < r.disk) short.push(`disk: needs ${r.disk} MiB, offer has ${offer.disk}`);
   if (ports < r.ports) short.push(`ports: needs ${r.ports}, offer has ${ports}`);
+  const missing = missingPorts(offer.ports, r.fixedPorts);
+  if (missing.length > 0) short.push(`ports: ${missing.join(', ')} not offered (in use on ${offer.hostname}?)`);
   if (short.length > 0) return { stage: RESOURCES_STAGE, pass: false, reason: `not enough ${short.join('; ')}` };
   return {
     stage: RESOURCES_STAGE,

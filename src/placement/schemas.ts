@@ -18,6 +18,7 @@ export const podRequestSchema = z.object({
   mem: nonNegative,
   disk: nonNegative,
   ports: z.number().int().min(0),
+  fixedPorts: z.array(z.number().int().min(1).max(65535)).optional(),
   constraints: z.array(
     z.object({ field: z.string().min(1), operator: z.enum(CONSTRAINT_OPERATORS), value: z.string().optional() }),
   ),

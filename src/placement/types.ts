@@ -36,6 +36,8 @@ export interface PodRequest {
   disk: number;
   /** How many ports the pod needs from the offer's port ranges. */
   ports: number;
+  /** Ports the pod needs by number (part of `ports`): each must be inside the offer's ranges. */
+  fixedPorts?: number[];
   constraints: PlacementConstraint[];
   volumes: VolumeRequirement[];
   convergence: {

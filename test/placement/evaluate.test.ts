@@ -117,6 +117,7 @@ convergence: {mode: hard}
       mem: 2080,
       disk: 100,
       ports: 2,
+      fixedPorts: [9042],
       constraints: [{ field: 'hostname', operator: 'UNIQUE' }],
       volumes: [
         { name: 'cassandra-node-2-data', exists: true, replicaHosts: ['agent-1', 'agent-4'] },

@@ -33,3 +33,26 @@ describe('even spread (GROUP_BY) against data locality', () => {
     expect(result.chosen && ['agent-3'].includes(result.chosen.hostname)).toBe(true);
   });
 });
+
+describe('fixed ports and replica pinning', () => {
+  it('fails an offer that lacks one of the pod fixed ports, naming the port', async () => {
+    const { resourcesStage, prepareStageContext, buildPlacementIndex } = await import('../../src/placement');
+    const { view, offers } = makeCluster({ agents: 1 });
+    const offer = { ...offers[0]!, ports: [{ begin: 1025, end: 9041 }, { begin: 9043, end: 32000 }] };
+    const ctx = prepareStageContext(makeRequest({ ports: 1, fixedPorts: [9042] }), buildPlacementIndex(view));
+    const outcome = resourcesStage(offer, ctx);
+    expect(outcome.pass).toBe(false);
+    expect(outcome.reason).toMatch(/9042 not offered/);
+  });
+
+  it('pins the extra replicas on hosts that run no pod of the same type', async () => {
+    const { pinReplicas } = await import('../../src/placement');
+    // agent-0..5: rack-i%3. node-1 runs on agent-1 (rack-1), node-2 on agent-2 (rack-2).
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const busy = placePods(view, 'node', { 'agent-1': ['node-1'], 'agent-2': ['node-2'] });
+    for (const salt of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      const [, second] = pinReplicas('agent-0', 2, busy, { salt, podType: 'node' });
+      expect(['agent-4', 'agent-5']).toContain(second);
+    }
+  });
+});
