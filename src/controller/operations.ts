@@ -23,6 +23,8 @@ import { restoreSnapshot } from './restore';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 
 const PLANS = ['deploy', 'decommission'] as const;
+/** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
+const SNAPSHOT_WAIT_MS = 15 * 60_000;
 type PlanName = (typeof PLANS)[number];
 
 function planView(plan: Plan, errors: string[] = []): PlanView {
@@ -266,9 +268,20 @@ export class RuntimeOperations implements ServiceOperations {
   }
 
   private async waitSnapshot(name: string) {
+    // The supervisor ignores SNAPSHOT_CREATE while another snapshot runs.
+    const started = this.rt.frameworkContext.snapshot;
+    if (started.current?.name !== name && started.lastResult?.name !== name) {
+      throw new OperationConflictError(`snapshot '${name}' did not start: ${started.current ? `snapshot '${started.current.name}' is still running` : 'the scheduler is busy'}`);
+    }
+    const end = Date.now() + SNAPSHOT_WAIT_MS;
     for (;;) {
-      const last = this.rt.frameworkContext.snapshot.lastResult;
-      if (last && last.name === name && this.rt.frameworkContext.snapshot.current === null) return last;
+      const ctx = this.rt.frameworkContext;
+      const last = ctx.snapshot.lastResult;
+      if (last && last.name === name && ctx.snapshot.current === null) return last;
+      if (!this.rt.frameworkStateName.startsWith('active')) {
+        throw new OperationConflictError(`snapshot '${name}' interrupted: the scheduler left the active state (${this.rt.frameworkStateName})`);
+      }
+      if (Date.now() > end) throw new OperationConflictError(`snapshot '${name}' still running after ${SNAPSHOT_WAIT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

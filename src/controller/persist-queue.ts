@@ -20,6 +20,8 @@ export class PersistQueue {
   constructor(
     private readonly store: ServiceStateStore,
     private readonly logger: Logger,
+    /** False once we no longer lead: a deposed leader's queued writes are dropped, not forced. */
+    private readonly mayWrite: () => boolean = () => true,
   ) {}
 
   write(key: string, value: unknown): void {
@@ -64,6 +66,10 @@ export class PersistQueue {
     for (let failures = 0; slot.pending; ) {
       const job = slot.pending;
       slot.pending = undefined;
+      if (!this.mayWrite()) {
+        this.logger.warn({ key }, 'not the leader any more: dropping a queued state write');
+        return;
+      }
       try {
         if ('deleted' in job) {
           await this.store.delete(key);
@@ -77,10 +83,8 @@ export class PersistQueue {
         slot.pending ??= job;
         slot.revision = undefined;
         failures += 1;
-        if (!(err instanceof StateConflictError)) {
-          this.logger.warn({ key, err, failures }, 'state write failed; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
-        }
+        if (!(err instanceof StateConflictError)) this.logger.warn({ key, err, failures }, 'state write failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 20 * 2 ** failures)));
       }
     }
   }

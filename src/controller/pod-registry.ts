@@ -63,9 +63,11 @@ export class PodRegistry {
       timing?: PodInstanceInput['timing'];
       /** Divides the spec's own durations (failure timeout, convergence wait) like every other interval. */
       timeScale?: number;
+      /** False once this instance no longer leads (see PersistQueue). */
+      leading?: () => boolean;
     },
   ) {
-    this.persist = new PersistQueue(deps.store, deps.logger);
+    this.persist = new PersistQueue(deps.store, deps.logger, deps.leading);
   }
 
   inputFor(podType: string, index: number): PodInstanceInput {
@@ -93,8 +95,13 @@ export class PodRegistry {
       const rec = await this.deps.store.get<PodRecord>(key);
       if (!rec) continue;
       const { podType, index, attempt, snapshot } = rec.value;
-      const entry = this.start(podType, index, attempt, snapshot);
-      restored.push(entry);
+      if (this.pods.has(`${podType}-${index}`)) continue;
+      try {
+        restored.push(this.start(podType, index, attempt, snapshot));
+      } catch (err) {
+        // One bad record (e.g. a pod type removed from the spec) must not stop the others.
+        this.deps.logger.error({ err, key }, 'cannot restore pod record; leaving it in KV');
+      }
     }
     for (const e of restored) e.actor.send({ type: 'RESUMED' });
     return restored;
@@ -167,6 +174,14 @@ export class PodRegistry {
     for (const e of this.pods.values()) e.actor.stop();
   }
 
+  /** Stop and forget every actor (standing down: the next leader restores them from KV). */
+  clear(): void {
+    this.stopAll();
+    this.pods.clear();
+    this.taskIndex.clear();
+    this.stateCounts.clear();
+  }
+
   private start(podType: string, index: number, attempt: number, snapshot: Snapshot<unknown> | undefined): PodEntry {
     const name = podInstanceName(podType, index);
     const actor = createActor(
@@ -211,7 +226,8 @@ export class PodRegistry {
   }
 
   private save(entry: PodEntry): void {
-    if (!this.pods.has(entry.name)) return;
+    // Only the registered actor of a name writes its record (never a stopped or replaced one).
+    if (this.pods.get(entry.name) !== entry) return;
     const record: PodRecord = {
       podType: entry.podType,
       index: entry.index,

@@ -17,14 +17,19 @@ export async function restoreSnapshot(rt: Runtime, snap: SnapshotView): Promise<
   while (!pods.every((e) => e.state === 'stopped')) {
     if (Date.now() > end) {
       const busy = pods.filter((e) => e.state !== 'stopped').map((e) => `${e.name} (${e.state})`);
-      throw new OperationFailedError(`pods did not stop for the restore: ${busy.join(', ')}`);
+      for (const e of pods) rt.registry.send(e, { type: 'START' });
+      throw new OperationFailedError(`pods did not stop for the restore, nothing restored: ${busy.join(', ')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  for (const v of snap.volumes) {
-    if (!v.snapshotId) throw new OperationFailedError(`snapshot '${snap.name}' has no snapshot of ${v.volumeName}`);
-    await rt.px.restoreSnapshot(v.volumeId, v.snapshotId);
-    rt.logger.info({ volume: v.volumeName, snapshot: v.snapshotId }, 'volume restored');
+  try {
+    for (const v of snap.volumes) {
+      if (!v.snapshotId) throw new OperationFailedError(`snapshot '${snap.name}' has no snapshot of ${v.volumeName}`);
+      await rt.px.restoreSnapshot(v.volumeId, v.snapshotId);
+      rt.logger.info({ volume: v.volumeName, snapshot: v.snapshotId }, 'volume restored');
+    }
+  } finally {
+    // Even a failed restore must not leave the service down: the pods start on what they have.
+    for (const e of pods) rt.registry.send(e, { type: 'START' });
   }
-  for (const e of pods) rt.registry.send(e, { type: 'START' });
 }

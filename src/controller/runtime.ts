@@ -23,6 +23,7 @@ import { frameworkEffectActors, FRAMEWORK_KEY } from './framework-effects';
 import { VolumeLocations } from './volume-locations';
 import { SnapshotManager, type CommandRunner } from './snapshots';
 import { TaskTracker } from './task-tracker';
+import { PersistQueue } from './persist-queue';
 import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
@@ -78,6 +79,12 @@ export class Runtime {
   private frameworkState = '';
   private persisting = true;
   private podsRestored = false;
+  private subscribing: Promise<void> | undefined;
+  /** Set when the lease is acquired, cleared on step-down: only the leader writes state. */
+  leading = false;
+  /** Bumped on every step-down, so work started as leader stops once it is not. */
+  private generation = 0;
+  private readonly frameworkWrites: PersistQueue;
   private storageWatch: StorageWatch;
   private leaseTimer: NodeJS.Timeout | undefined;
   private readonly goneWaiters: (() => void)[] = [];
@@ -128,8 +135,10 @@ export class Runtime {
       onPodState: (e) => this.onPodState(e),
       ...(opts.podTiming ? { timing: opts.podTiming } : {}),
       ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
+      leading: () => this.leading,
     });
     this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
+    this.frameworkWrites = new PersistQueue(store, this.logger, () => this.leading);
   }
 
   static async start(opts: RuntimeOptions): Promise<Runtime> {
@@ -163,13 +172,20 @@ export class Runtime {
   }
 
   async stop(): Promise<void> {
+    const leading = this.leading;
     clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
     await this.storageWatch.stop();
     this.framework.stop();
     this.registry.stopAll();
     await this.mesos?.stop();
     this.mesos = undefined;
-    if (this.persisting) await this.registry.flushAll();
+    if (!this.persisting) return;
+    await this.registry.flushAll();
+    await this.frameworkWrites.flushAll();
+    // A clean stop hands over at once instead of making the successor wait out the TTL.
+    if (leading) await this.lease.release().catch((err: unknown) => this.logger.warn({ err }, 'could not release the leader lease'));
+    this.leading = false;
   }
 
   /** Pods placed or running per agent; with `planned`, pods not yet placed count at their first replica's host. */
@@ -240,10 +256,11 @@ export class Runtime {
       this.frameworkState = to;
     }
     if (this.persisting && !to.startsWith('starting') && !to.startsWith('standby')) {
-      void this.store.modify(FRAMEWORK_KEY, () => toSavedState(ctx)).catch((err: unknown) => this.logger.warn({ err }, 'framework state write failed'));
+      // Through the queue: one write in flight, the latest state wins, never an older one last.
+      this.frameworkWrites.write(FRAMEWORK_KEY, toSavedState(ctx));
     }
     if (status === 'done') {
-      void this.stop();
+      this.stop().catch((err: unknown) => this.logger.error({ err }, 'stopping after uninstall failed'));
       for (const w of this.goneWaiters.splice(0)) w();
     }
   }
@@ -272,20 +289,31 @@ export class Runtime {
   }
 
   /** Idempotent: restore the pods (once, now that we lead) and keep one Mesos subscription. */
-  private async subscribe(): Promise<void> {
-    if (!this.leaseTimer) {
-      this.leaseTimer = setInterval(() => {
-        this.lease.renew().catch((err: unknown) => {
-          this.logger.warn({ err }, 'leader lease lost');
-          this.framework.send({ type: 'LEASE_LOST' });
-        });
-      }, Math.max(1000, (this.opts.leaseTtlMs ?? 15_000) / 3));
-    }
+  /** Single-flight: re-entering `subscribing` while a restore is under way must not restore twice. */
+  private subscribe(): Promise<void> {
+    this.subscribing ??= this.doSubscribe()
+      .catch((err: unknown) => {
+        // Left to the supervisor's subscribe timeout, which calls subscribe again.
+        this.logger.error({ err }, 'restoring pods or subscribing failed');
+      })
+      .finally(() => {
+        this.subscribing = undefined;
+      });
+    return this.subscribing;
+  }
+
+  private async doSubscribe(): Promise<void> {
+    const generation = this.generation;
+    this.keepLease();
     if (!this.podsRestored) {
+      const restored = await this.registry.restore();
+      if (generation !== this.generation) return; // stepped down meanwhile: leave it to the next leader
       this.podsRestored = true;
-      for (const e of await this.registry.restore()) this.onPodState(e);
+      // Pods of a service being uninstalled must not act again (e.g. re-create a disposed volume).
+      if (this.frameworkContext.uninstall) this.registry.stopAll();
+      else for (const e of restored) this.onPodState(e);
     }
-    if (this.mesos) return;
+    if (this.mesos || generation !== this.generation) return;
     const frameworkId = this.frameworkContext.frameworkId ?? undefined;
     this.mesos = new MesosSchedulerClient({
       master: this.opts.mesosUrl,
@@ -300,10 +328,33 @@ export class Runtime {
     this.mesos.start();
   }
 
+  /** Renew the lease every third of its TTL; losing it, or failing to renew in time, stands us down. */
+  private keepLease(): void {
+    if (this.leaseTimer) return;
+    const ttl = this.opts.leaseTtlMs ?? 15_000;
+    let lastRenewed = Date.now();
+    this.leaseTimer = setInterval(() => {
+      if (Date.now() - lastRenewed > ttl) {
+        this.logger.warn({ ttlMs: ttl }, 'leader lease not renewed in time: standing down');
+        this.framework.send({ type: 'LEASE_LOST' });
+        return;
+      }
+      this.lease.renew().then(
+        () => (lastRenewed = Date.now()),
+        (err: unknown) => {
+          this.logger.warn({ err }, 'leader lease lost');
+          this.framework.send({ type: 'LEASE_LOST' });
+        },
+      );
+    }, Math.max(10, ttl / 3));
+  }
+
   private async stepDown(): Promise<void> {
+    this.generation += 1;
+    this.leading = false;
     clearInterval(this.leaseTimer);
     this.leaseTimer = undefined;
-    this.registry.stopAll();
+    this.registry.clear();
     this.podsRestored = false;
     const m = this.mesos;
     this.mesos = undefined;
