@@ -121,7 +121,7 @@ export class Runtime {
         logger: this.logger.child({ module: 'effects' }),
         metrics: this.metrics,
         waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
-        isTaskTerminal: (taskId) => this.tasks.isTerminal(taskId),
+        isTaskTerminal: (taskId) => this.tasks.surelyEnded(taskId),
         fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
       }) as never,
     });

@@ -1,19 +1,12 @@
 import type { TaskStatus } from '../mesos';
+import { isTerminalTaskState, type TaskState } from '../../machines/task-status';
 
-const TERMINAL = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-  'TASK_UNKNOWN',
-]);
-
+/**
+ * For cleanup waits, the master's "no such task" answers (LOST, UNKNOWN) count as ended too;
+ * for safety decisions use `surelyEnded`, which trusts only Mesos' guarantees.
+ */
 export function isTerminalState(state: string): boolean {
-  return TERMINAL.has(state);
+  return isTerminalTaskState(state as TaskState) || state === 'TASK_LOST' || state === 'TASK_UNKNOWN';
 }
 
 /** The last status seen of every task, so cleanup can wait for "terminal" without pod actors. */
@@ -33,6 +26,12 @@ export class TaskTracker {
   isTerminal(taskId: string): boolean {
     const s = this.last.get(taskId);
     return !!s && isTerminalState(s.state);
+  }
+
+  /** Mesos guarantees the task no longer runs (a LOST or UNKNOWN task may still). */
+  surelyEnded(taskId: string): boolean {
+    const s = this.last.get(taskId);
+    return !!s && isTerminalTaskState(s.state as TaskState);
   }
 
   /** Resolve once every task is terminal (or `done` says it can never report again); reject on timeout. */
