@@ -9,7 +9,8 @@
  *   node --import tsx bench/recovery.bench.ts
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { Sandbox } from '../src/sandbox/sandbox';
@@ -24,7 +25,7 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
 
 async function main(): Promise<void> {
   const name = `bench-${randomUUID().slice(0, 6)}`;
-  const yaml = readFileSync(join(__dirname, '..', 'deploy', 'frameworks', 'cassandra.yml'), 'utf8')
+  const yaml = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'frameworks', 'cassandra.yml'), 'utf8')
     .replace(/^name: .*$/m, `name: ${name}`)
     .replace('auto_replace: false', 'auto_replace: true');
   const t0 = Date.now();

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const client = new MesosSchedulerClient({ master: sim.url, framework: { name: 'bench', roles: ['bench'] } });
   const offers: Offer[] = [];
   let running = 0;
+  let retries = 0;
   const t0 = Date.now();
   let firstOffersMs = 0;
   client.onEvent((ev) => {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const t1 = Date.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: 16 }, async () => {
+    Array.from({ length: 4 }, async () => {
       while (next < offers.length) {
         const offer = offers[next++]!;
         const tasks = Array.from({ length: TASKS_PER_AGENT }, (_, i) => ({
@@ -44,7 +45,14 @@ async function main(): Promise<void> {
           command: 'sleep 3600',
           volumes: [],
         }));
-        await client.accept([offer.id.value], [launchGroupOperation({ offer, executorId: `e-${offer.hostname}`, frameworkId: client.frameworkId!, role: 'bench', tasks })]);
+        const op = launchGroupOperation({ offer, executorId: `e-${offer.hostname}`, frameworkId: client.frameworkId!, role: 'bench', tasks });
+        // The simulator shares this process: under load a kept-alive socket may be reset; retry
+        // once only on a connection error (the master never saw the call then).
+        await client.accept([offer.id.value], [op]).catch(async (err: { code?: string }) => {
+          if (err.code !== 'MESOS_CONNECTION') throw err;
+          retries++;
+          await client.accept([offer.id.value], [op]);
+        });
       }
     }),
   );
@@ -65,6 +73,7 @@ async function main(): Promise<void> {
       sim_accepts_per_s: Math.round((AGENTS / acceptMs) * 1000),
       sim_all_running_ms: allRunningMs,
       sim_get_tasks_ms: getTasksMs,
+      sim_accept_retries: retries,
     })}\n`,
   );
 }

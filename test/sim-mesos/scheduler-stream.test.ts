@@ -83,6 +83,18 @@ describe('Mesos simulator: scheduler SUBSCRIBE stream', () => {
     const again = await subscribe(frameworkInfo({ id: { value: id } }));
     expect(again.events[0]!.type).toBe('ERROR');
   });
+
+  it('keeps a disconnected framework whose failover_timeout is weeks long (beyond a 32-bit timer)', async () => {
+    const fourWeeks = 4 * 7 * 24 * 3600;
+    const s = await subscribe(frameworkInfo({ failover_timeout: fourWeeks }));
+    const id = s.frameworkId;
+    s.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.frameworks().map((f) => f.id)).toContain(id);
+    const again = await subscribe(frameworkInfo({ id: { value: id }, failover_timeout: fourWeeks }));
+    expect(again.events[0]!.type).toBe('SUBSCRIBED');
+    again.close();
+  });
 });
 
 describe('Mesos simulator: scheduler call validation', () => {

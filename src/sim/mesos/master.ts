@@ -6,6 +6,9 @@ import { addRes, emptyRes, subtractRes, type Res } from './resources';
 import type { FrameworkInfoIn } from './schemas';
 import type { CompletedTask, Json, SimAgent, SimFramework, SimOffer, SimTask } from './state';
 import { domainOf, frameworkEntry } from './wire';
+
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 import type { ServerResponse } from 'node:http';
 
 const COMPLETED_TASKS_KEPT = 1000;
@@ -146,11 +149,22 @@ export class Master {
     this.clearFrameworkOffers(fw);
     const timeout = Number(fw.info.failover_timeout ?? 0);
     if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
-    fw.failoverTimer = setTimeout(() => {
-      fw.failoverTimer = undefined;
-      if (!fw.connected) this.removeFramework(fw, 'failover timeout elapsed');
-    }, this.ms(timeout));
-    fw.failoverTimer.unref();
+    // setTimeout takes at most 2^31-1 ms (~24.8 days); a longer failover timeout (frameworks use
+    // weeks) is waited out in steps, or Node would fire it after 1 ms.
+    const deadline = Date.now() + this.ms(timeout);
+    const arm = (): void => {
+      const left = deadline - Date.now();
+      fw.failoverTimer = setTimeout(
+        () => {
+          fw.failoverTimer = undefined;
+          if (left > MAX_TIMER_MS) return arm();
+          if (!fw.connected) this.removeFramework(fw, 'failover timeout elapsed');
+        },
+        Math.max(0, Math.min(left, MAX_TIMER_MS)),
+      );
+      fw.failoverTimer.unref();
+    };
+    arm();
     this.publishFrameworkEvent(fw, 'FRAMEWORK_UPDATED');
   }
 
