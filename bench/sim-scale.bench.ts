@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const offers: Offer[] = [];
   let running = 0;
   let retries = 0;
+  let ackFailures = 0;
   const t0 = Date.now();
   let firstOffersMs = 0;
   client.onEvent((ev) => {
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
       firstOffersMs = Date.now() - t0;
     }
     if (ev.type === 'UPDATE') {
-      if (ev.update.status.state === 'TASK_STARTING' || ev.update.status.state === 'TASK_RUNNING') void client.acknowledge(ev.update.status);
+      if (ev.update.status.state === 'TASK_STARTING' || ev.update.status.state === 'TASK_RUNNING') client.acknowledge(ev.update.status).catch(() => ackFailures++);
       if (ev.update.status.state === 'TASK_RUNNING') running++;
     }
   });
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       sim_all_running_ms: allRunningMs,
       sim_get_tasks_ms: getTasksMs,
       sim_accept_retries: retries,
+      sim_ack_failures: ackFailures,
     })}\n`,
   );
 }

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import got, { type Request } from 'got';
 import { childLogger, type Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
@@ -15,6 +16,15 @@ import {
   MesosUnavailableError,
 } from './errors';
 import { recordStrings } from './recordio';
+
+/**
+ * Calls (not the event stream) share a bounded pool of kept-alive connections: a burst of
+ * thousands of ACKNOWLEDGEs queues here instead of opening thousands of sockets at the master.
+ */
+const CALL_AGENTS = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
+};
 
 export type MesosApi = 'scheduler' | 'operator';
 
@@ -196,6 +206,7 @@ export class MesosHttp {
       const res = await got.post(url, {
         body,
         headers,
+        agent: CALL_AGENTS,
         followRedirect: false,
         throwHttpErrors: false,
         retry: { limit: 0 },

@@ -122,7 +122,8 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a U+FEFF that starts a record: it is data, not a byte-order mark.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decode records from an async byte stream (e.g. an HTTP response body) as UTF-8 strings. */
 export async function* recordStrings(

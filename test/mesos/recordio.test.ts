@@ -73,6 +73,12 @@ describe('RecordIO decoding', () => {
     expect(await decodeAll(oneByOne)).toEqual(records);
   });
 
+  it('keeps a U+FEFF that starts a record (it is data, not a byte-order mark)', async () => {
+    // Found by the property above (seed 1262385056): TextDecoder drops a leading BOM by default.
+    const records = ['\ufeff', '\ufeff{"a":1}'];
+    expect(await decodeAll([concat(records.map((r) => encodeRecord(r)))])).toEqual(records);
+  });
+
   it('never crashes on garbage: it yields records or throws only RecordIOError / RecordIOTruncatedError', async () => {
     await fc.assert(
       fc.asyncProperty(
