@@ -61,6 +61,12 @@ export const frameworkMachine = frameworkSetup.createMachine({
           { guard: 'uninstallRequested', target: 'uninstalling', actions: 'setFrameworkId' },
           { target: 'reconciling', actions: 'setFrameworkId' },
         ],
+        // The master refuses our framework id: it was torn down (our own uninstall, crashed
+        // before recording it) or its failover timeout passed (register anew; tasks are gone).
+        FRAMEWORK_REMOVED: [
+          { guard: 'uninstallRequested', target: 'uninstalling', actions: 'markTornDown' },
+          { target: 'subscribing', reenter: true, actions: 'forgetFrameworkId' },
+        ],
         LEASE_LOST: 'standby',
         UNINSTALL: { target: 'uninstalling', actions: 'beginUninstall' },
       },

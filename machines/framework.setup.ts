@@ -126,6 +126,14 @@ export const frameworkSetup = setup({
     }),
     recordLeaseHolder: assign(({ event }) => ({ leaseHolder: outputOf<AcquireLeaseOutput>(event).holder })),
     setFrameworkId: assign(({ event }) => (event.type === 'SUBSCRIBED' ? { frameworkId: event.frameworkId } : {})),
+    forgetFrameworkId: assign({ frameworkId: null }),
+    /** TEARDOWN is only sent once every earlier step is done, so a removed framework means all of them are. */
+    markTornDown: assign(({ context }) => {
+      const u = context.uninstall;
+      if (u === null) return {};
+      const done = [...new Set([...u.done, 'kill-tasks', 'detach-volumes', 'dispose-volumes', 'teardown'] as const)];
+      return { uninstall: { ...u, done } };
+    }),
     markReconciled: assign(({ context, event }) => {
       if (event.type !== 'TASK_UPDATE') return {};
       return { reconcile: { ...context.reconcile, tasks: context.reconcile.tasks.filter((t) => t.taskId !== event.taskId) } };

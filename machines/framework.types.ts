@@ -98,6 +98,7 @@ export type FrameworkEvent =
   | { type: 'SCALE'; podType: string; count: number }
   | { type: 'SNAPSHOT_CREATE'; name: string }
   | { type: 'UNINSTALL'; deleteVolumes: boolean; deleteSnapshots: boolean }
+  | { type: 'FRAMEWORK_REMOVED' }
   | { type: 'RETRY' };
 
 /* Effect contracts (promise actors bound by src/ with .provide); all idempotent. */

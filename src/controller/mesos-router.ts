@@ -39,6 +39,7 @@ export function routeSchedulerEvent(rt: Runtime, ev: RoutedEvent): void {
       return;
     case 'ERROR':
       rt.logger.error({ message: ev.error.message }, 'Mesos sent an ERROR event');
+      if (/framework has been removed/i.test(ev.error.message)) void rt.frameworkRemoved();
       return;
     default:
       return;

@@ -362,6 +362,18 @@ export class Runtime {
     await m?.stop();
   }
 
+  /**
+   * The master will never take our framework id again: drop the client (it would retry the
+   * same SUBSCRIBE forever) and let the supervisor decide (finish an uninstall, or register anew).
+   */
+  async frameworkRemoved(): Promise<void> {
+    const m = this.mesos;
+    this.mesos = undefined;
+    this.subscribed = false;
+    await m?.stop();
+    this.framework.send({ type: 'FRAMEWORK_REMOVED' });
+  }
+
   async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<void> {
     const m = this.mesos;
     if (!m || !this.subscribed) return;

@@ -323,6 +323,30 @@ describe('framework: uninstall', () => {
     expect(effects.names()).toEqual(['detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState']);
   });
 
+  it('finishes an uninstall when the master says the framework was already removed', async () => {
+    const rig = fw();
+    const saved: SavedFrameworkState = {
+      ...toSavedState(rig.ctx()),
+      frameworkId: 'fw-1',
+      uninstall: { deleteVolumes: true, deleteSnapshots: false, done: ['kill-tasks', 'detach-volumes', 'dispose-volumes'] },
+    };
+    await rig.effects.resolve('restoreState', { saved, tasks: [] });
+    await rig.effects.resolve('acquireLease', { acquired: true, holder: 'me' });
+    expect(rig.state()).toBe('subscribing');
+    rig.actor.send({ type: 'FRAMEWORK_REMOVED' });
+    expect(rig.state()).toBe('uninstalling.deleting-state');
+    expect(rig.ctx().uninstall?.done).toContain('teardown');
+  });
+
+  it('registers anew when the master removed the framework outside an uninstall', async () => {
+    const rig = fw();
+    await rig.effects.resolve('restoreState', { saved: { ...toSavedState(rig.ctx()), frameworkId: 'fw-old' }, tasks: [] });
+    await rig.effects.resolve('acquireLease', { acquired: true, holder: 'me' });
+    rig.actor.send({ type: 'FRAMEWORK_REMOVED' });
+    expect(rig.state()).toBe('subscribing');
+    expect(rig.ctx().frameworkId).toBeNull();
+  });
+
   it('finishes an uninstall whose TEARDOWN was done without subscribing again', async () => {
     const rig = fw();
     const saved: SavedFrameworkState = {
