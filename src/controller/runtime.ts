@@ -252,7 +252,7 @@ export class Runtime {
     const to = frameworkStatePath(value);
     if (to !== this.frameworkState) {
       this.transitions.emit({ actor: 'framework', from: this.frameworkState || 'init', to, event: ctx.lastEvent, reason: ctx.reason });
-      this.metrics.transitions.inc({ actor_kind: 'framework', to: to.split('.')[0] ?? to });
+      this.metrics.transitions.inc({ actor_kind: 'framework', to: to.split(/[.(]/)[0] ?? to });
       this.frameworkState = to;
     }
     if (this.persisting && !to.startsWith('starting') && !to.startsWith('standby')) {
