@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { childLogger, type Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
@@ -100,6 +101,8 @@ export class MesosSchedulerClient {
   start(): void {
     if (this.running) return;
     const abort = new AbortController();
+    // Every call in flight listens on this one signal; thousands may be in flight at once.
+    setMaxListeners(0, abort.signal);
     const loop = runReconnectLoop({
       backoff: this.opts.backoff ?? DEFAULT_BACKOFF,
       signal: abort.signal,
