@@ -29,3 +29,15 @@ export class SnapshotCommandError extends PxfwError {
   readonly code = 'SNAPSHOT_COMMAND_FAILED';
   readonly retryable = false;
 }
+
+/** Killed tasks did not report a terminal state in time (the kill is retried). */
+export class KillTimeoutError extends PxfwError {
+  readonly code = 'KILL_TIMEOUT';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly taskIds: string[],
+  ) {
+    super(message);
+  }
+}

@@ -63,7 +63,8 @@ export async function killAllTasks(rt: Runtime): Promise<void> {
     // and the next step force-detaches its volumes. Any other task still running is an error.
     const stuck = live.filter((t) => !rt.tasks.isTerminal(t.taskId) && !agentOf(t.taskId)?.gone && !agentOf(t.taskId)?.unreachable);
     if (stuck.length > 0) throw err;
-    rt.logger.warn({ tasks: live.map((t) => t.taskId) }, 'tasks on unreachable agents counted as killed; TEARDOWN ends them if the agents return');
+    const unreachable = live.filter((t) => !rt.tasks.isTerminal(t.taskId) && agentOf(t.taskId)?.unreachable).map((t) => t.taskId);
+    rt.logger.warn({ tasks: unreachable }, 'tasks on unreachable agents counted as killed; TEARDOWN ends them if the agents return');
   }
 }
 

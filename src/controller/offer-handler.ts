@@ -67,6 +67,12 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       const ctx = deps.registry.context(entry);
       const candidates = offers.filter((o) => !used.has(o.offerId) && !ctx.excludeHosts.includes(o.hostname));
       const request = buildRequest(deps, spec, entry);
+      if (!request) {
+        // An existing volume whose replicas we cannot locate yet would look new (placeable
+        // anywhere): wait for the next round rather than break convergence.
+        deps.metrics.offers.inc({ outcome: 'no-fit' });
+        continue;
+      }
       const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary' });
       const preferred = ctx.preferAgent ? result.evaluations.find((e) => e.pass && e.agentId === ctx.preferAgent) : undefined;
       const chosen = preferred ?? result.chosen;
@@ -89,12 +95,13 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   }
 }
 
-function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry): PodRequest {
+function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry): PodRequest | undefined {
   const ctx = deps.registry.context(entry);
   const existingVolumes: Record<string, string[]> = {};
   for (const v of ctx.volumes) {
     const hosts = deps.volumes.replicaHosts(v.name);
     if (hosts) existingVolumes[v.name] = hosts.filter((h) => !ctx.excludeHosts.includes(h));
+    else if (v.id) return undefined;
   }
   return podRequestFor(spec, entry.podType, entry.index, {
     existingVolumes,

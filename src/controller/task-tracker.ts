@@ -1,4 +1,5 @@
 import type { TaskStatus } from '../mesos';
+import { KillTimeoutError } from './errors';
 import { isTerminalTaskState, type TaskState } from '../../machines/task-status';
 
 /**
@@ -47,7 +48,7 @@ export class TaskTracker {
       const timer = setTimeout(() => {
         cleanup();
         const open = taskIds.filter((id) => !this.isTerminal(id) && !done(id));
-        reject(Object.assign(new Error(`tasks not terminal after ${timeoutMs} ms: ${open.join(', ')}`), { code: 'KILL_TIMEOUT', retryable: true }));
+        reject(new KillTimeoutError(`tasks not terminal after ${timeoutMs} ms: ${open.join(', ')}`, open));
       }, timeoutMs);
       const poll = setInterval(check, 500);
       const cleanup = () => {

@@ -73,7 +73,7 @@ describe('what operators watch: health, metrics, state, live events and the tran
 
   it('streams each transition over SSE and publishes it on pxfw.<service>.events.transition', async () => {
     const onNats: { actor: string; from: string; to: string }[] = [];
-    const sub = nc.subscribe(`pxfw.${name}.events.transition`, { callback: (_e, m) => onNats.push(m.json()) });
+    const sub = nc.subscribe(`pxfw.${name}.events.transition`, { callback: (_e, m) => void onNats.push(m.json()) });
     const stream = sse(`${base}/v1/events`);
     await new Promise((r) => setTimeout(r, 100));
     await sb.scheduler.operations.podRestart('node-1');

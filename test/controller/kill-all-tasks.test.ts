@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { killAllTasks } from '../../src/controller/framework-effects';
+import { agentIdOf, capturingLogger, clusterOf, demoSpec, FakeMesos, hosts } from './fixtures';
+import { fakeRuntime, podOn } from './runtime-fakes';
+
+describe('killAllTasks (the uninstall step that ends every task of the service)', () => {
+  const spec = demoSpec({ count: 2 });
+
+  it('finishes after the kill wait, with a warning, when the only task left sits on an unreachable agent', async () => {
+    const cluster = clusterOf(hosts(2));
+    cluster.markUnreachable(agentIdOf('h1'), true);
+    const mesos = new FakeMesos();
+    const { logger, lines } = capturingLogger();
+    const { rt, stopped } = fakeRuntime({ spec, pods: [podOn('node', 1, 'running.unreachable', 'h1')], cluster, mesos, killWaitMs: 80, logger });
+
+    const started = Date.now();
+    await expect(killAllTasks(rt)).resolves.toBeUndefined();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(70);
+    expect(stopped()).toBe(true);
+    expect(mesos.of('KILL')).toEqual([{ type: 'KILL', taskId: 'demo__node-1__1', agentId: agentIdOf('h1') }]);
+    const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('unreachable agents counted as killed'));
+    expect(warning?.tasks).toEqual(['demo__node-1__1']);
+  });
+
+  it('fails with a retryable error when a task on a reachable agent never ends', async () => {
+    const cluster = clusterOf(hosts(2));
+    const { rt } = fakeRuntime({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
+
+    const err = (await killAllTasks(rt).catch((e: unknown) => e)) as { message: string; retryable?: boolean; code?: string };
+
+    expect(err).toBeInstanceOf(Error);
+    expect(err.retryable).toBe(true);
+    expect(err.code).toBe('KILL_TIMEOUT');
+    expect(err.message).toContain('demo__node-0__1');
+  });
+
+  it('fails when a reachable agent\'s task hangs even if another task is excused by an unreachable agent', async () => {
+    const cluster = clusterOf(hosts(2));
+    cluster.markUnreachable(agentIdOf('h1'), true);
+    const pods = [podOn('node', 0, 'running.up', 'h0'), podOn('node', 1, 'running.unreachable', 'h1')];
+    const { rt } = fakeRuntime({ spec, pods, cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
+
+    await expect(killAllTasks(rt)).rejects.toMatchObject({ retryable: true, code: 'KILL_TIMEOUT' });
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { fromPromise } from 'xstate';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { podInstanceMachine } from '../../machines/pod-instance.machine';
+import type {
+  CheckVolumesInput,
+  CheckVolumesOutput,
+  DisposeVolumesInput,
+  EnsureVolumesInput,
+  EnsureVolumesOutput,
+  FenceInput,
+  KillTaskInput,
+  KillTaskOutput,
+  ReleaseVolumesInput,
+} from '../../machines/pod-instance.types';
+import { handleOffers, type OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { PodRegistry, type PodEntry, type PodRecord } from '../../src/controller/pod-registry';
+import { VolumeLocations } from '../../src/controller/volume-locations';
+import { ServiceStateStore } from '../../src/state/state-store';
+import { PlacementMemory } from '../../src/placement';
+import { TransitionLog } from '../../src/observe/transition-log';
+import { SHARED_NATS_URL } from '../helpers/nats-server';
+import { clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, offerFrom, silentLogger } from './fixtures';
+
+/** Pod effects that succeed at once: the offer handler, not Portworx, is under test. */
+const podMachine = podInstanceMachine.provide({
+  actors: {
+    ensureVolumes: fromPromise<EnsureVolumesOutput, EnsureVolumesInput>(async ({ input }) => ({
+      volumes: input.volumes.map((v) => ({ name: v.name, id: `vol-${v.name}` })),
+    })),
+    killTask: fromPromise<KillTaskOutput, KillTaskInput>(async () => ({ terminal: true })),
+    releaseVolumes: fromPromise<void, ReleaseVolumesInput>(async () => undefined),
+    disposeVolumes: fromPromise<void, DisposeVolumesInput>(async () => undefined),
+    fence: fromPromise<void, FenceInput>(async () => undefined),
+    checkVolumes: fromPromise<CheckVolumesOutput, CheckVolumesInput>(async () => ({ replicaHosts: [] })),
+  },
+});
+
+async function until(what: string, check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface Rig {
+  store: ServiceStateStore;
+  registry: PodRegistry;
+  mesos: FakeMesos;
+  deps: OfferHandlerDeps;
+  pod: PodEntry;
+}
+
+describe('handleOffers (one offer round: place waiting pods, release every offer not launched on)', () => {
+  let nc: NatsConnection;
+  const rigs: Rig[] = [];
+
+  beforeAll(async () => {
+    nc = await connect({ servers: SHARED_NATS_URL });
+  });
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) {
+      r.registry.stopAll();
+      await r.registry.flushAll();
+      await r.store.destroy();
+    }
+  });
+  afterAll(async () => {
+    await nc.close();
+  });
+
+  /** Pod node-0 of service demo, its volume on h0, waiting for an offer; KV puts go through `onPut`. */
+  async function rig(onPut?: (key: string, value: PodRecord) => void): Promise<Rig> {
+    const spec = demoSpec();
+    const logger = silentLogger();
+    const real = await ServiceStateStore.open(nc, `t-offers-${randomUUID().slice(0, 8)}`);
+    const store = Object.create(real) as ServiceStateStore;
+    store.put = async (key, value, expected) => {
+      onPut?.(key, value as PodRecord);
+      return real.put(key, value, expected);
+    };
+    const registry = new PodRegistry({
+      spec: () => spec,
+      machine: podMachine,
+      store,
+      logger,
+      transitions: new TransitionLog(spec.name, logger),
+      metrics: metrics(),
+      onPodState: () => undefined,
+    });
+    const cluster = clusterOf(hosts(3));
+    const px = new FakePortworx();
+    px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', ['h0']));
+    const mesos = new FakeMesos();
+    const client = mesos.asClient();
+    const deps: OfferHandlerDeps = {
+      spec: () => spec,
+      registry,
+      cluster,
+      volumes: new VolumeLocations(px.asClient(), cluster),
+      memory: new PlacementMemory(),
+      mesos: () => client,
+      podsByAgent: () => new Map(),
+      launching: () => true,
+      logger,
+      metrics: metrics(),
+    };
+    const pod = registry.ensure('node', 0);
+    await until('node-0 waits for an offer', () => pod.state.startsWith('volume-provisioned'));
+    const r = { store: real, registry, mesos, deps, pod };
+    rigs.push(r);
+    return r;
+  }
+
+  const declined = (m: FakeMesos) => m.of('DECLINE').flatMap((c) => c.offerIds ?? []);
+
+  it('declines, in the same round, the offer a pod refused to be placed with', async () => {
+    const { deps, mesos, pod } = await rig();
+    // A pod actor stopped mid-round (uninstall stops every actor) takes no PLACE.
+    pod.actor.stop();
+
+    await handleOffers(deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1')]);
+
+    expect(mesos.of('ACCEPT')).toEqual([]);
+    expect(declined(mesos).sort()).toEqual(['offer-h0', 'offer-h1']);
+  });
+
+  it('sends a pod whose ACCEPT failed back to waiting for placement (TASK_DROPPED) and declines the offer', async () => {
+    const { deps, mesos, pod, registry } = await rig();
+    mesos.failAccept = new Error('connection reset by master');
+
+    await expect(handleOffers(deps, [offerFrom('h0', 'r0')])).resolves.toBeUndefined();
+
+    expect(mesos.of('ACCEPT')).toHaveLength(1);
+    expect(pod.state).toMatch(/^volume-provisioned/);
+    const ctx = registry.context(pod);
+    expect(ctx.task).toBeNull();
+    expect(ctx.taskState).toBe('TASK_DROPPED');
+    expect(ctx.launchFailure).toContain('ACCEPT failed: connection reset by master');
+    expect(declined(mesos)).toEqual(['offer-h0']);
+  });
+
+  it('places the pod again, with a new task id, in the round after a failed ACCEPT', async () => {
+    const { deps, mesos, pod, registry } = await rig();
+    mesos.failAccept = new Error('connection reset by master');
+    await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-1')]);
+    const firstTask = registry.context(pod).lastTask?.taskId;
+    mesos.failAccept = undefined;
+
+    await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-2')]);
+
+    expect(pod.state).toBe('placed');
+    const accepted = mesos.of('ACCEPT');
+    expect(accepted.map((c) => c.offerIds)).toEqual([['offer-1'], ['offer-2']]);
+    expect(registry.context(pod).task?.taskId).not.toBe(firstTask);
+  });
+
+  it('sends no ACCEPT and declines the offer when the pod leaves `placed` while its intent is persisted', async () => {
+    let stopDuringFlush: (() => void) | undefined;
+    const r = await rig((_key, record) => {
+      // The PLACE snapshot is being written: a STOP arrives right then.
+      if ((record.snapshot as { value?: unknown }).value === 'placed' && stopDuringFlush) {
+        const stop = stopDuringFlush;
+        stopDuringFlush = undefined;
+        stop();
+      }
+    });
+    stopDuringFlush = () => r.registry.send(r.pod, { type: 'STOP' });
+
+    await handleOffers(r.deps, [offerFrom('h0', 'r0')]);
+
+    expect(stopDuringFlush).toBeUndefined();
+    expect(r.mesos.of('ACCEPT')).toEqual([]);
+    expect(declined(r.mesos)).toEqual(['offer-h0']);
+    await until('node-0 is stopped', () => r.pod.state === 'stopped');
+  });
+});

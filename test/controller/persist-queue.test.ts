@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { PersistQueue } from '../../src/controller/persist-queue';
+import { ServiceStateStore } from '../../src/state/state-store';
+import { StateConflictError } from '../../src/state/errors';
+import { SHARED_NATS_URL } from '../helpers/nats-server';
+import { silentLogger } from './fixtures';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An in-memory compare-and-set store with a settable delay per put, recording every stored value. */
+class MemoryStore {
+  revision = 0;
+  value: unknown;
+  readonly stored: unknown[] = [];
+  puts = 0;
+  delays: number[] = [];
+  /** While set, every put loses the compare-and-set. */
+  alwaysConflict = false;
+
+  async get() {
+    return this.revision === 0 ? undefined : { value: this.value, revision: this.revision };
+  }
+
+  async put(key: string, value: unknown, expected: number): Promise<number> {
+    this.puts += 1;
+    await sleep(this.delays.shift() ?? 0);
+    if (this.alwaysConflict || expected !== this.revision) throw new StateConflictError(key);
+    this.value = value;
+    this.stored.push(value);
+    return ++this.revision;
+  }
+
+  async delete() {
+    this.revision = 0;
+  }
+
+  asStore(): ServiceStateStore {
+    return this as unknown as ServiceStateStore;
+  }
+}
+
+describe('PersistQueue (ordered compare-and-set writes of the latest state per key)', () => {
+  let nc: NatsConnection;
+  let store: ServiceStateStore;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: SHARED_NATS_URL });
+    store = await ServiceStateStore.open(nc, `t-pq-${randomUUID().slice(0, 8)}`);
+  });
+  afterAll(async () => {
+    await store.destroy();
+    await nc.close();
+  });
+
+  it('leaves the last of rapid writes v1..v5 to one key in KV', async () => {
+    const q = new PersistQueue(store, silentLogger());
+    for (let v = 1; v <= 5; v++) q.write('framework', { v });
+    await q.flushAll();
+    expect((await store.get('framework'))?.value).toEqual({ v: 5 });
+  });
+
+  it('never stores an older value after a newer one, however writes and slow puts interleave', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 12 }), async (steps) => {
+        const mem = new MemoryStore();
+        mem.delays = steps.map(([d]) => d);
+        const q = new PersistQueue(mem.asStore(), silentLogger());
+        for (const [i, [, pause]] of steps.entries()) {
+          q.write('k', i);
+          if (pause) await sleep(1);
+        }
+        await q.flushAll();
+        const seen = mem.stored as number[];
+        expect(seen.at(-1)).toBe(steps.length - 1);
+        expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('writes its value over a revision another writer made meanwhile (re-reading the revision)', async () => {
+    const q = new PersistQueue(store, silentLogger());
+    q.write('pods.node.0', { v: 1 });
+    await q.flushAll();
+    const theirs = await store.get('pods.node.0');
+    await store.put('pods.node.0', { v: 'theirs' }, theirs!.revision);
+
+    q.write('pods.node.0', { v: 2 });
+    await q.flushAll();
+
+    expect((await store.get('pods.node.0'))?.value).toEqual({ v: 2 });
+  });
+
+  it('drops queued writes once mayWrite() says it no longer leads', async () => {
+    let leading = true;
+    const q = new PersistQueue(store, silentLogger(), () => leading);
+    q.write('pods.node.1', { v: 1 });
+    await q.flushAll();
+
+    leading = false;
+    q.write('pods.node.1', { v: 2 });
+    await q.flushAll();
+
+    expect((await store.get('pods.node.1'))?.value).toEqual({ v: 1 });
+  });
+
+  it('does not force its write over a conflicting writer once it learns it was deposed', async () => {
+    // The conflict is the new leader's write; the deposed one finds out (lease lost) meanwhile.
+    let leading = true;
+    const wrapped = Object.create(store) as ServiceStateStore;
+    wrapped.put = async (key, value, expected) => {
+      try {
+        return await store.put(key, value, expected);
+      } catch (err) {
+        if (err instanceof StateConflictError) leading = false;
+        throw err;
+      }
+    };
+    const q = new PersistQueue(wrapped, silentLogger(), () => leading);
+    q.write('pods.node.2', { by: 'old leader', v: 1 });
+    await q.flushAll();
+    const cur = await store.get('pods.node.2');
+    await store.put('pods.node.2', { by: 'new leader' }, cur!.revision);
+
+    q.write('pods.node.2', { by: 'old leader', v: 2 });
+    await q.flushAll();
+
+    expect((await store.get('pods.node.2'))?.value).toEqual({ by: 'new leader' });
+  });
+
+  it('retries a conflict after a backoff rather than in a tight loop', async () => {
+    const mem = new MemoryStore();
+    mem.alwaysConflict = true;
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    q.write('k', 'mine');
+    await sleep(300);
+    const putsIn300ms = mem.puts;
+    // Let the write through so the queue drains and the test leaves nothing running.
+    mem.alwaysConflict = false;
+    await q.flushAll();
+    // Backoff 40, 80, 160 ms: a handful of attempts, not hundreds.
+    expect(putsIn300ms).toBeGreaterThanOrEqual(2);
+    expect(putsIn300ms).toBeLessThanOrEqual(6);
+    expect(mem.value).toBe('mine');
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { VolumeLocations } from '../../src/controller/volume-locations';
+import { clusterOf, FakePortworx, hosts, inspected, learnStorage } from './fixtures';
+
+describe('VolumeLocations (cached replica hosts per volume, for the locality stage)', () => {
+  it('does not cache a volume while one of its replica nodes cannot be resolved to a host', async () => {
+    // Storage node of h1 not listed yet (e.g. the first storage refresh has not finished).
+    const cluster = clusterOf(hosts(3));
+    const px = new FakePortworx();
+    px.add(inspected('demo-node-0-data', 'vol-1', ['h0', 'h-new']));
+    const locations = new VolumeLocations(px.asClient(), cluster);
+
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+
+    expect(locations.replicaHosts('demo-node-0-data')).toBeUndefined();
+  });
+
+  it('caches the full host list on a later refresh, once every storage node is known', async () => {
+    const cluster = clusterOf(hosts(3));
+    const px = new FakePortworx();
+    px.add(inspected('demo-node-0-data', 'vol-1', ['h0', 'h-new']));
+    const locations = new VolumeLocations(px.asClient(), cluster);
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+
+    learnStorage(cluster, 'h-new');
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+
+    expect(locations.replicaHosts('demo-node-0-data')).toEqual(['h0', 'h-new']);
+  });
+});
