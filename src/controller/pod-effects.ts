@@ -81,6 +81,8 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
   if (!pod) throw new NoHealthyReplicaError(`pod type ${input.podType} is no longer in the spec`);
   const out: { name: string; id: string }[] = [];
   let plannedHost: string | undefined;
+  // Hosts holding siblings' replicas are their failover targets: keep both the pod and our replicas off them.
+  const siblingHosts = deps.siblingReplicaHosts?.(input.podType, input.index) ?? new Set<string>();
   for (const vol of input.volumes) {
     const existing = vol.id ? await deps.px.inspectVolume(vol.id).catch(() => undefined) : await deps.px.findVolumeByName(vol.name);
     const found = existing ?? (vol.id ? await deps.px.findVolumeByName(vol.name) : undefined);
@@ -95,11 +97,11 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     if (!volSpec) throw new NoHealthyReplicaError(`volume ${vol.name} is not declared by pod type ${input.podType}`);
     const view = deps.planningView();
     if (plannedHost === undefined) {
-      plannedHost = planHost(spec, input.podType, input.index, view, deps.siblingReplicaHosts?.(input.podType, input.index));
+      plannedHost = planHost(spec, input.podType, input.index, view, siblingHosts);
       // Synchronously after planning: a sibling planned while this create is in flight sees it.
       deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
     }
-    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, input.podType);
+    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts });
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
     deps.logger.info({ volume: vol.name, id, replicas: hosts }, 'volume created');

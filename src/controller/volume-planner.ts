@@ -51,9 +51,15 @@ function planOn(request: PodRequest, agents: ClusterView['agents'], view: Cluste
   return result.chosen.hostname;
 }
 
-export function replicaHostsFor(host: string, volume: VolumeSpec, view: ClusterView, volumeName: string, podType?: string): string[] {
+export function replicaHostsFor(
+  host: string,
+  volume: VolumeSpec,
+  view: ClusterView,
+  volumeName: string,
+  siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
+): string[] {
   try {
-    return pinReplicas(host, volume.repl, view, { salt: volumeName, ...(podType ? { podType } : {}) });
+    return pinReplicas(host, volume.repl, view, { salt: volumeName, ...(siblings ? { podType: siblings.podType, avoidHosts: siblings.replicaHosts } : {}) });
   } catch (cause) {
     throw new NoStorageHostError(`cannot place ${volume.repl} replicas of ${volumeName}: ${(cause as Error).message}`, { cause });
   }

@@ -13,6 +13,8 @@ export interface PinOptions {
    * a sibling's host is no use for a failover when pods may not share a host (UNIQUE, fixed ports).
    */
   podType?: string;
+  /** Also prefer hosts outside this set (e.g. hosts already holding a sibling's replicas). */
+  avoidHosts?: ReadonlySet<string>;
 }
 
 /** Failure domains already holding a replica; racks by zone since rack names repeat across zones. */
@@ -50,8 +52,7 @@ export function pinReplicas(
     let bestHash = 0;
     for (const host of index.storageUpHosts()) {
       if (chosen.includes(host)) continue;
-      const busy = options.podType !== undefined && index.count(options.podType, 'hostname', host) > 0 ? 1 : 0;
-      const cost = domainCost(used, index.domainOf(host)) + busy;
+      const cost = domainCost(used, index.domainOf(host)) + siblingCost(index, host, options);
       if (cost > bestCost) continue;
       const h = fnv(host, seed);
       if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {
@@ -81,6 +82,18 @@ function domainCost(used: Used, d: FailureDomain | undefined): number {
   const rack = d.rack === undefined ? 1 : used.racks.get(d.zone ?? '')?.has(d.rack) ? 2 : 0;
   const zone = d.zone === undefined ? 1 : used.zones.has(d.zone) ? 2 : 0;
   return region * 27 + rack * 9 + zone * 3;
+}
+
+/**
+ * Below one failure-domain step: a host running a pod of the type, or holding a sibling's
+ * replica, costs 1 (it is a failover target already); a free host in a rack with no pod of the
+ * type yet costs 0.5, since a pod still to come will need that rack's hosts.
+ */
+function siblingCost(index: PlacementIndex, host: string, options: PinOptions): number {
+  if (options.podType === undefined) return 0;
+  if (index.count(options.podType, 'hostname', host) > 0 || options.avoidHosts?.has(host)) return 1;
+  const rack = index.domainOf(host)?.rack;
+  return rack !== undefined && index.count(options.podType, 'rack', rack) === 0 ? 0.5 : 0;
 }
 
 function markUsed(used: Used, d: FailureDomain | undefined): void {

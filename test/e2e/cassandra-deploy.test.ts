@@ -45,6 +45,15 @@ describe('a Cassandra-like service deploys hyper-converged and spread across rac
     }
   });
 
+  it('leaves every pod a failover target: another replica holder that runs no pod', () => {
+    const { running, volumes } = placementFacts(sb);
+    const busy = new Set(running.map((t) => t.hostname));
+    for (const v of volumes) {
+      const podHost = running.find((t) => t.volumes.some((tv) => tv.name === v.name))!.hostname;
+      expect(v.replicaHosts.filter((h) => h !== podHost && !busy.has(h)), v.name).toHaveLength(1);
+    }
+  });
+
   it('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record!, { require: ['mesos', 'portworx'] });
   });
