@@ -37,11 +37,9 @@ describe('an agent dies: the pod is relaunched on a replica holder with the same
     const spec = frameworkYaml(
       'cassandra',
       patchSpec((doc) => {
+        // The shipped spec as it is (hostname UNIQUE, @zone GROUP_BY, fixed ports), with
+        // automatic replacement on: the pod must find its free replica holder.
         doc.failure_policy = { permanent_failure_timeout: 120, auto_replace: true };
-        // Without placement constraints and fixed ports the surviving replica holder can always
-        // take the pod, even when it runs a sibling: this test is about the failover itself.
-        delete doc.pods.node!.placement;
-        doc.pods.node!.ports = [{ name: 'native' }, { name: 'storage' }, { name: 'jmx' }];
       }),
     );
     name = spec.name;

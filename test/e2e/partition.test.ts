@@ -9,16 +9,14 @@ import { eventuallyPod, patchSpec, podTasks, recordedForcedDetaches, recordedLau
 const PERMANENT_FAILURE_TIMEOUT_S = 30;
 
 /**
- * Cassandra with automatic replacement. As in failover.test.ts, no placement constraints and no
- * fixed ports, so the surviving replica holder can always take the pod.
+ * The shipped Cassandra spec (constraints and fixed ports included) with automatic replacement
+ * and a short permanent failure timeout.
  */
 function partitionSpec() {
   return frameworkYaml(
     'cassandra',
     patchSpec((doc) => {
       doc.failure_policy = { permanent_failure_timeout: PERMANENT_FAILURE_TIMEOUT_S, auto_replace: true };
-      delete doc.pods.node!.placement;
-      doc.pods.node!.ports = [{ name: 'native' }, { name: 'storage' }, { name: 'jmx' }];
     }),
   );
 }
