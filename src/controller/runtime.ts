@@ -311,7 +311,15 @@ export class Runtime {
       this.podsRestored = true;
       // Pods of a service being uninstalled must not act again (e.g. re-create a disposed volume).
       if (this.frameworkContext.uninstall) this.registry.stopAll();
-      else for (const e of restored) this.onPodState(e);
+      else {
+        for (const e of restored) this.onPodState(e);
+        // Only a snapshot restore stops pods; one that a crash interrupted must not leave the
+        // service down for good (the operator's restore request already failed).
+        for (const e of restored.filter((p) => p.state === 'stopped')) {
+          this.logger.warn({ pod: e.name }, 'an interrupted snapshot restore left this pod stopped: starting it');
+          this.registry.send(e, { type: 'START' });
+        }
+      }
     }
     if (this.mesos || generation !== this.generation) return;
     const frameworkId = this.frameworkContext.frameworkId ?? undefined;
