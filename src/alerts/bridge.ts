@@ -45,7 +45,7 @@ export interface AlertBridgeStats {
 export class AlertBridge {
   private readonly js: JetStreamClient;
   private readonly published: RememberedKeys;
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
   private readonly queued = new Set<string>();
   private readonly abort = new AbortController();
   private clusterId: string | undefined;
@@ -77,10 +77,25 @@ export class AlertBridge {
       this.clusterId = await fetchClusterId(this.opts.portworxUrl, 5000, this.abort.signal);
       log.info({ clusterId: this.clusterId }, 'relaying alerts of Portworx cluster');
     }
-    if (!this.streamName) await this.prepareStream(this.clusterId);
+    // Read Portworx first: alerts raised while NATS is away are queued even though the stream
+    // cannot be prepared yet.
     const alerts = await fetchAlerts(this.opts.portworxUrl, 10_000, this.abort.signal);
     for (const alert of alerts) this.enqueue(this.clusterId, alert);
+    if (!this.streamName) {
+      await this.prepareStream(this.clusterId);
+      this.forgetPublished();
+    }
     await this.drain();
+  }
+
+  /** Drop queued events the stream already holds (learnt when seeding from it). */
+  private forgetPublished(): void {
+    this.queue = this.queue.filter((q) => {
+      if (!this.published.has(q.key)) return true;
+      this.queued.delete(q.key);
+      return false;
+    });
+    this.stats.pending = this.queue.length;
   }
 
   private async run(): Promise<void> {

@@ -28,6 +28,8 @@ export interface PodEntry {
   attempt: number;
   actor: PodActor;
   state: string;
+  /** The type of the last event the actor received. */
+  lastEvent: () => string;
 }
 
 export interface PodTimingOptions {
@@ -184,11 +186,17 @@ export class PodRegistry {
 
   private start(podType: string, index: number, attempt: number, snapshot: Snapshot<unknown> | undefined): PodEntry {
     const name = podInstanceName(podType, index);
+    // The inspection stream names each event before the actor processes it: the transition log
+    // records the event that caused the transition, not the last one the machine noted.
+    let received = 'xstate.init';
+    const inspect = (ie: { type: string; actorRef: unknown; event?: { type: string } }) => {
+      if (ie.type === '@xstate.event' && ie.actorRef === actor && ie.event) received = ie.event.type;
+    };
     const actor = createActor(
       this.deps.machine,
-      snapshot ? { snapshot: snapshot as never, input: this.inputFor(podType, index) } : { input: this.inputFor(podType, index) },
+      snapshot ? { snapshot: snapshot as never, input: this.inputFor(podType, index), inspect } : { input: this.inputFor(podType, index), inspect },
     );
-    const entry: PodEntry = { name, podType, index, attempt, actor, state: '' };
+    const entry: PodEntry = { name, podType, index, attempt, actor, state: '', lastEvent: () => received };
     this.pods.set(name, entry);
     entry.state = statePath(actor.getSnapshot().value as string);
     this.count(entry.state, 1);
@@ -210,7 +218,7 @@ export class PodRegistry {
     entry.state = to;
     this.count(from, -1);
     this.count(to, 1);
-    this.deps.transitions.emit({ actor: `pod/${entry.name}`, from, to, event: ctx.lastEvent, reason: ctx.reason });
+    this.deps.transitions.emit({ actor: `pod/${entry.name}`, from, to, event: entry.lastEvent(), reason: ctx.reason });
     this.deps.metrics.transitions.inc({ actor_kind: 'pod', to: to.split('.')[0] ?? to });
     this.deps.onPodState(entry);
   }

@@ -77,6 +77,8 @@ export class Runtime {
   /** Set while our own TEARDOWN is in flight: the master closing the stream is then expected. */
   tearingDown = false;
   private frameworkState = '';
+  /** The type of the last event the supervisor received (for the transition log). */
+  private frameworkEvent = 'xstate.init';
   private persisting = true;
   private podsRestored = false;
   private subscribing: Promise<void> | undefined;
@@ -234,6 +236,9 @@ export class Runtime {
       } as never,
     });
     this.framework = createActor(machine, {
+      inspect: (ie) => {
+        if (ie.type === '@xstate.event' && ie.actorRef === this.framework) this.frameworkEvent = ie.event.type;
+      },
       input: {
         service: spec.name,
         podInstances,
@@ -251,7 +256,7 @@ export class Runtime {
   private onFrameworkSnapshot(value: unknown, ctx: FrameworkContext, status: string): void {
     const to = frameworkStatePath(value);
     if (to !== this.frameworkState) {
-      this.transitions.emit({ actor: 'framework', from: this.frameworkState || 'init', to, event: ctx.lastEvent, reason: ctx.reason });
+      this.transitions.emit({ actor: 'framework', from: this.frameworkState || 'init', to, event: this.frameworkEvent, reason: ctx.reason });
       this.metrics.transitions.inc({ actor_kind: 'framework', to: to.split(/[.(]/)[0] ?? to });
       this.frameworkState = to;
     }

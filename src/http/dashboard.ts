@@ -25,12 +25,16 @@ async function refresh() {
     '</td><td>' + esc(p.taskId) + '</td><td>' + esc((p.volumes || []).map((v) => v.name).join(' ')) + '</td><td>' + esc(p.reason) + '</td></tr>').join('');
 }
 const log = document.getElementById('log');
-const es = new EventSource('/v1/events');
-es.addEventListener('transition', (e) => {
-  const t = JSON.parse(e.data);
+function addTransition(t) {
   const line = document.createElement('div');
   line.textContent = t.ts + '  ' + t.actor + '  ' + t.from + ' → ' + t.to + '  (' + t.event + ')' + (t.reason ? '  ' + t.reason : '');
   log.prepend(line);
+}
+// The latest transitions come with the state; later ones arrive as server-sent events.
+fetch('/v1/state').then((r) => r.json()).then((s) => (s.transitions || []).forEach(addTransition));
+const es = new EventSource('/v1/events');
+es.addEventListener('transition', (e) => {
+  addTransition(JSON.parse(e.data));
   refresh();
 });
 refresh(); setInterval(refresh, 5000);
