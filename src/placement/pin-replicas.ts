@@ -46,13 +46,14 @@ export function pinReplicas(
   const used: Used = { racks: new Map(), zones: new Set(), regions: new Set() };
   markUsed(used, index.domainOf(hostChosen));
   const seed = fnv(options.salt ?? '', 0x811c9dc5);
+  const cleanPerRack = cleanHostsPerRack(index, options);
   while (chosen.length < replicaCount) {
     let bestHost: string | undefined;
     let bestCost = Number.POSITIVE_INFINITY;
     let bestHash = 0;
     for (const host of index.storageUpHosts()) {
       if (chosen.includes(host)) continue;
-      const cost = domainCost(used, index.domainOf(host)) + siblingCost(index, host, options);
+      const cost = domainCost(used, index.domainOf(host)) + siblingCost(index, host, options, cleanPerRack);
       if (cost > bestCost) continue;
       const h = fnv(host, seed);
       if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {
@@ -85,15 +86,34 @@ function domainCost(used: Used, d: FailureDomain | undefined): number {
 }
 
 /**
- * Below one failure-domain step: a host running a pod of the type, or holding a sibling's
- * replica, costs 1 (it is a failover target already); a free host in a rack with no pod of the
- * type yet costs 0.5, since a pod still to come will need that rack's hosts.
+ * Below one failure-domain step, keep every pod a failover target: a host running a pod of the
+ * type, or holding a sibling's replica, costs 1; a clean host in a rack that already runs a pod
+ * costs 0.25; the last clean host of a rack with no pod yet costs 0.5, since the pod still to
+ * come there needs a clean host of another rack for its own replica, and this rack's clean host
+ * for itself. A clean host of a pod-less rack with clean hosts to spare costs 0.
  */
-function siblingCost(index: PlacementIndex, host: string, options: PinOptions): number {
+function siblingCost(index: PlacementIndex, host: string, options: PinOptions, cleanPerRack: Map<string, number>): number {
   if (options.podType === undefined) return 0;
-  if (index.count(options.podType, 'hostname', host) > 0 || options.avoidHosts?.has(host)) return 1;
+  if (isBusy(index, host, options)) return 1;
   const rack = index.domainOf(host)?.rack;
-  return rack !== undefined && index.count(options.podType, 'rack', rack) === 0 ? 0.5 : 0;
+  if (rack === undefined) return 0;
+  if (index.count(options.podType, 'rack', rack) > 0) return 0.25;
+  return (cleanPerRack.get(rack) ?? 0) <= 1 ? 0.5 : 0;
+}
+
+function isBusy(index: PlacementIndex, host: string, options: PinOptions): boolean {
+  return (options.podType !== undefined && index.count(options.podType, 'hostname', host) > 0) || (options.avoidHosts?.has(host) ?? false);
+}
+
+/** Hosts per rack with storage up that neither run a pod of the type nor hold a sibling's replica. O(hosts). */
+function cleanHostsPerRack(index: PlacementIndex, options: PinOptions): Map<string, number> {
+  const out = new Map<string, number>();
+  if (options.podType === undefined) return out;
+  for (const host of index.storageUpHosts()) {
+    const rack = index.domainOf(host)?.rack;
+    if (rack !== undefined && !isBusy(index, host, options)) out.set(rack, (out.get(rack) ?? 0) + 1);
+  }
+  return out;
 }
 
 function markUsed(used: Used, d: FailureDomain | undefined): void {

@@ -56,3 +56,39 @@ describe('fixed ports and replica pinning', () => {
     }
   });
 });
+
+describe('replica pinning over a whole deploy', () => {
+  it('leaves every pod of a one-per-rack service a clean failover host, whatever order and tie-breaks', async () => {
+    const fc = (await import('fast-check')).default;
+    const { pinReplicas } = await import('../../src/placement');
+    fc.assert(
+      fc.property(
+        fc.constantFrom([6, 3], [8, 4], [9, 3], [10, 5]),
+        fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
+        fc.array(fc.string(), { minLength: 5, maxLength: 5 }),
+        ([agents, racks], picks, salts) => {
+        const { view } = makeCluster({ agents: agents!, racks: racks!, zones: racks! });
+        let placed = view;
+        const podHost: string[] = [];
+        const replicaHosts = new Set<string>();
+        const replicaOf: string[] = [];
+        for (let i = 0; i < racks!; i++) {
+          // The pod goes to a rack with no pod yet, on a host holding no sibling's replica when one is left.
+          const used = new Set(podHost.map((h) => view.agents.find((a) => a.hostname === h)!.domain.rack));
+          const inFreeRacks = view.agents.filter((a) => !used.has(a.domain.rack));
+          const clean = inFreeRacks.filter((a) => !replicaHosts.has(a.hostname));
+          const choices = clean.length > 0 ? clean : inFreeRacks;
+          const host = choices[picks[i]! % choices.length]!.hostname;
+          podHost.push(host);
+          placed = placePods(placed, 'node', { [host]: [`node-${i}`] });
+          const [, second] = pinReplicas(host, 2, placed, { salt: salts[i]!, podType: 'node', avoidHosts: new Set(replicaHosts) });
+          replicaHosts.add(second!);
+          replicaOf.push(second!);
+        }
+        for (const r of replicaOf) expect(podHost).not.toContain(r);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
