@@ -31,6 +31,8 @@ export interface PodEffectDeps {
   siblingReplicaHosts?: (podType: string, index: number) => Set<string>;
   /** Remember the host a pod was planned on, so pods planned concurrently (a parallel phase) spread. */
   notePlannedHost?: (pod: string, host: string) => void;
+  /** Remember where a new volume's replicas were pinned, before Portworx is asked (parallel phases). */
+  notePlannedReplicas?: (pod: string, hosts: string[]) => void;
   logger: Logger;
   metrics: Metrics;
   /** Resolves once the task is terminal; rejects after `timeoutMs` (TaskTracker.waitTerminal). */
@@ -102,6 +104,7 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
       deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
     }
     const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts });
+    deps.notePlannedReplicas?.(`${input.podType}-${input.index}`, hosts);
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
     deps.logger.info({ volume: vol.name, id, replicas: hosts }, 'volume created');

@@ -24,6 +24,7 @@ import { VolumeLocations } from './volume-locations';
 import { SnapshotManager, type CommandRunner } from './snapshots';
 import { TaskTracker } from './task-tracker';
 import { PersistQueue } from './persist-queue';
+import { PlanningState } from './planning-state';
 import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
@@ -90,8 +91,7 @@ export class Runtime {
   private storageWatch: StorageWatch;
   private leaseTimer: NodeJS.Timeout | undefined;
   private readonly goneWaiters: (() => void)[] = [];
-  /** Where ensureVolumes planned each pod, until its volumes' replica locations are known. */
-  private readonly plannedHosts = new Map<string, string>();
+  private readonly planning: PlanningState;
 
   private constructor(
     readonly opts: RuntimeOptions,
@@ -117,9 +117,10 @@ export class Runtime {
         px: opts.px,
         mesos: () => (this.subscribed ? this.mesos : undefined),
         cluster: this.cluster,
-        planningView: () => this.cluster.view(this.podsByAgent(true)),
-        notePlannedHost: (pod, host) => this.plannedHosts.set(pod, host),
-        siblingReplicaHosts: (podType, index) => this.siblingReplicaHosts(podType, index),
+        planningView: () => this.cluster.view(this.planning.podsByAgent(true)),
+        notePlannedHost: (pod, host) => this.planning.notePlannedHost(pod, host),
+        notePlannedReplicas: (pod, hosts) => this.planning.notePlannedReplicas(pod, hosts),
+        siblingReplicaHosts: (podType, index) => this.planning.siblingReplicaHosts(podType, index),
         logger: this.logger.child({ module: 'effects' }),
         metrics: this.metrics,
         waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
@@ -139,6 +140,7 @@ export class Runtime {
       ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
       leading: () => this.leading,
     });
+    this.planning = new PlanningState(this.registry, this.volumes, this.cluster);
     this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
     this.frameworkWrites = new PersistQueue(store, this.logger, () => this.leading);
   }
@@ -190,33 +192,8 @@ export class Runtime {
     this.leading = false;
   }
 
-  /** Pods placed or running per agent; with `planned`, pods not yet placed count at their first replica's host. */
   podsByAgent(planned = false): Map<string, Record<string, string[]>> {
-    const out = new Map<string, Record<string, string[]>>();
-    const add = (agentId: string | undefined, podType: string, name: string) => {
-      if (!agentId) return;
-      const rec = out.get(agentId) ?? {};
-      (rec[podType] ??= []).push(name);
-      out.set(agentId, rec);
-    };
-    for (const e of this.registry.all()) {
-      const ctx = this.registry.context(e);
-      if (ctx.task) add(ctx.task.agentId, e.podType, e.name);
-      else if (planned) {
-        const host = ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)?.[0]).find(Boolean) ?? this.plannedHosts.get(e.name);
-        add(host ? this.cluster.agentByHost(host)?.agentId : undefined, e.podType, e.name);
-      }
-    }
-    return out;
-  }
-
-  private siblingReplicaHosts(podType: string, index: number): Set<string> {
-    const out = new Set<string>();
-    for (const e of this.registry.all()) {
-      if (e.podType !== podType || e.index === index) continue;
-      for (const v of this.registry.context(e).volumes) for (const h of this.volumes.replicaHosts(v.name) ?? []) out.add(h);
-    }
-    return out;
+    return this.planning.podsByAgent(planned);
   }
 
   private startFramework(): void {
