@@ -11,6 +11,7 @@ export class StorageWatch {
   private sub: AlertSubscription | undefined;
   private refreshing: Promise<void> | undefined;
   private clusterId: string | undefined;
+  private stopped = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -33,8 +34,11 @@ export class StorageWatch {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.sub?.stop().catch(() => undefined);
+    // A refresh in flight finishes before the caller tears down what it talks to.
+    await this.refreshing;
   }
 
   private async onAlert(alert: SdkAlert): Promise<void> {
@@ -45,6 +49,7 @@ export class StorageWatch {
 
   /** Re-read agents and storage nodes; tell pods on a node that is down. Never runs twice at once. */
   refresh(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
@@ -60,6 +65,7 @@ export class StorageWatch {
     } catch (err) {
       this.rt.logger.warn({ err }, 'cannot list Mesos agents');
     }
+    if (this.stopped) return;
     try {
       this.rt.cluster.setStorageNodes(await this.rt.px.enumerateNodes());
     } catch (err) {

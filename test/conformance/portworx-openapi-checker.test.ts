@@ -91,6 +91,15 @@ describe('checkPortworxExchange against the OpenStorage SDK OpenAPI document', (
       expect(checkPortworxExchange(inspectVolume())).toEqual([]);
     });
 
+    it('a request that got no answer (status 0, response null), still checking what was sent', () => {
+      expect(checkPortworxExchange({ ...createVolume(), status: 0, response: null })).toEqual([]);
+      const badRequest = { ...createVolume(), status: 0, response: null, request: { name: 'v', spec: { size: 1 } } };
+      expect(checkPortworxExchange(badRequest).join('\n')).toMatch(/request\.spec\.size/);
+      expect(checkPortworxExchange({ ...createVolume(), status: 0, response: {} })).toEqual([
+        'response: a request with no answer (status 0) has no response body',
+      ]);
+    });
+
     it('an error response with its gRPC code and the matching HTTP status', () => {
       const conflict = { error: 'volume attached on 10.0.1.12', code: 6, message: 'volume attached on 10.0.1.12', details: [] };
       expect(checkPortworxExchange({ ...createVolume(), status: 409, response: conflict })).toEqual([]);

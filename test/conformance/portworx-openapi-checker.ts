@@ -32,7 +32,11 @@ export interface PortworxExchange {
 const exchangeSchema = z.object({
   method: z.string().regex(/^[A-Za-z]+$/, 'must be an HTTP method such as POST'),
   path: z.string().startsWith('/', 'must be an absolute path such as /v1/volumes'),
-  status: z.number().int().min(100).max(599),
+  // 0: the request was sent but no answer came (timeout, connection refused); the client records it.
+  status: z
+    .number()
+    .int()
+    .refine((n) => n === 0 || (n >= 100 && n <= 599), 'must be an HTTP status, or 0 for a request that got no answer'),
   request: z.unknown(),
   response: z.unknown(),
 });
@@ -58,11 +62,9 @@ export function checkPortworxExchange(exchange: PortworxExchange): string[] {
     return [`path: ${method} is not an SDK operation on ${url.pathname} (the document has ${match.allowed.join(', ')})`];
   }
   const op = match.op;
-  return [
-    ...checkQuery(op, url.searchParams),
-    ...checkRequest(doc, op, ex.request),
-    ...checkResponse(doc, op, ex.status, ex.response),
-  ];
+  const sent = [...checkQuery(op, url.searchParams), ...checkRequest(doc, op, ex.request)];
+  if (ex.status === 0) return ex.response === null ? sent : [...sent, 'response: a request with no answer (status 0) has no response body'];
+  return [...sent, ...checkResponse(doc, op, ex.status, ex.response)];
 }
 
 function checkQuery(op: SdkOperation, params: URLSearchParams): string[] {
