@@ -72,8 +72,11 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
   });
 
   /** Pod node-0 of service demo, its volume on h0, waiting for an offer; KV puts go through `onPut`. */
-  async function rig(onPut?: (key: string, value: PodRecord) => void): Promise<Rig> {
-    const spec = demoSpec();
+  async function rig(
+    onPut?: (key: string, value: PodRecord) => void,
+    opts: { convergence?: 'hard'; replicas?: string[] } = {},
+  ): Promise<Rig> {
+    const spec = opts.convergence ? demoSpec({ convergence: opts.convergence }) : demoSpec();
     const logger = silentLogger();
     const real = await ServiceStateStore.open(nc, `t-offers-${randomUUID().slice(0, 8)}`);
     const store = Object.create(real) as ServiceStateStore;
@@ -92,7 +95,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     });
     const cluster = clusterOf(hosts(3));
     const px = new FakePortworx();
-    px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', ['h0']));
+    px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', opts.replicas ?? ['h0']));
     const mesos = new FakeMesos();
     const client = mesos.asClient();
     const deps: OfferHandlerDeps = {
@@ -115,6 +118,13 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
   }
 
   const declined = (m: FakeMesos) => m.of('DECLINE').flatMap((c) => c.offerIds ?? []);
+
+  it('holds a pod back from a non-holder under hard convergence while a replica node is not resolvable yet', async () => {
+    const { deps, mesos } = await rig(undefined, { convergence: 'hard', replicas: ['h0', 'h-unlisted'] });
+    await handleOffers(deps, [offerFrom('h1', 'r1')]);
+    expect(mesos.of('ACCEPT')).toEqual([]);
+    expect(declined(mesos)).toEqual(['offer-h1']);
+  });
 
   it('declines, in the same round, the offer a pod refused to be placed with', async () => {
     const { deps, mesos, pod } = await rig();
