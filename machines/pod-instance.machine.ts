@@ -9,6 +9,19 @@ import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
  * ever delays a decision, never hastens one).
  */
 
+/** An effect's onError: a terminal error parks the pod in `blocked`, any other retries after a backoff. */
+function retryOrPark<B extends string>(effect: string, backoff: B) {
+  return [
+    { guard: 'effectErrorIsTerminal' as const, target: 'blocked', actions: { type: 'recordEffectError' as const, params: { effect } } },
+    { target: backoff, actions: { type: 'recordEffectError' as const, params: { effect } } },
+  ];
+}
+
+/** Wait out the retry delay, then try `target` again; RESUMED re-arms the timer after a restore. */
+function backoffTo(target: string, self: string) {
+  return { after: { retryDelay: target }, on: { RESUMED: { target: self, reenter: true } } };
+}
+
 const PERMANENT = '#pod.failed.permanent';
 
 /** Events that make a live task's pod fail permanently, shared by placed/running/relaunching. */
@@ -61,10 +74,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
               { guard: 'goalStopped', target: '#pod.stopped', actions: 'setVolumes' },
               { target: '#pod.volume-provisioned', actions: 'setVolumes' },
             ],
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'ensureVolumes' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'ensureVolumes' } } },
-            ],
+            onError: retryOrPark('ensureVolumes', 'backoff'),
           },
         },
         backoff: {
@@ -218,10 +228,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
               { guard: 'killConfirmed', target: '#pod.volume-provisioned', actions: ['resetRetries', 'clearTask'] },
               { target: 'awaiting-terminal', actions: 'resetRetries' },
             ],
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
-            ],
+            onError: retryOrPark('killTask', 'backoff'),
           },
         },
         backoff: {
@@ -254,32 +261,20 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
               };
             },
             onDone: { target: 'checking', actions: 'fenced' },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'fence' } } },
-              { target: 'fence-backoff', actions: { type: 'recordEffectError', params: { effect: 'fence' } } },
-            ],
+            onError: retryOrPark('fence', 'fence-backoff'),
           },
         },
-        'fence-backoff': {
-          after: { retryDelay: 'fencing' },
-          on: { RESUMED: { target: 'fence-backoff', reenter: true } },
-        },
+        'fence-backoff': backoffTo('fencing', 'fence-backoff'),
         checking: {
           entry: { type: 'note', params: { reason: 'fenced: checking the volumes have a healthy replica' } },
           invoke: {
             src: 'checkVolumes',
             input: ({ context }) => ({ volumeIds: volumeIds(context) }),
             onDone: { target: '#pod.volume-provisioned', actions: 'applyVolumeCheck' },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'checkVolumes' } } },
-              { target: 'check-backoff', actions: { type: 'recordEffectError', params: { effect: 'checkVolumes' } } },
-            ],
+            onError: retryOrPark('checkVolumes', 'check-backoff'),
           },
         },
-        'check-backoff': {
-          after: { retryDelay: 'checking' },
-          on: { RESUMED: { target: 'check-backoff', reenter: true } },
-        },
+        'check-backoff': backoffTo('checking', 'check-backoff'),
         blocked: {
           on: {
             RETRY: [
@@ -307,20 +302,14 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
               { guard: 'killConfirmed', target: 'releasing', actions: ['resetRetries', 'clearTask'] },
               { target: 'awaiting-terminal', actions: 'resetRetries' },
             ],
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
-              { target: 'kill-backoff', actions: { type: 'recordEffectError', params: { effect: 'killTask' } } },
-            ],
+            onError: retryOrPark('killTask', 'kill-backoff'),
           },
           on: {
             TASK_UPDATE: { guard: 'updateIsTerminal', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
             AGENT_GONE: { guard: 'onTaskAgent', target: 'releasing', actions: 'clearTask' },
           },
         },
-        'kill-backoff': {
-          after: { retryDelay: 'killing' },
-          on: { RESUMED: { target: 'kill-backoff', reenter: true } },
-        },
+        'kill-backoff': backoffTo('killing', 'kill-backoff'),
         'awaiting-terminal': {
           after: { killTimeout: 'killing' },
           on: {
@@ -337,31 +326,19 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
               { guard: 'isDecommission', target: 'disposing', actions: 'released' },
               { target: '#pod.stopped', actions: 'released' },
             ],
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'releaseVolumes' } } },
-              { target: 'release-backoff', actions: { type: 'recordEffectError', params: { effect: 'releaseVolumes' } } },
-            ],
+            onError: retryOrPark('releaseVolumes', 'release-backoff'),
           },
         },
-        'release-backoff': {
-          after: { retryDelay: 'releasing' },
-          on: { RESUMED: { target: 'release-backoff', reenter: true } },
-        },
+        'release-backoff': backoffTo('releasing', 'release-backoff'),
         disposing: {
           invoke: {
             src: 'disposeVolumes',
             input: ({ context }) => ({ volumes: context.volumes, policy: context.stop?.volumes ?? 'retain' }),
             onDone: { target: '#pod.decommissioned', actions: 'resetRetries' },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'disposeVolumes' } } },
-              { target: 'dispose-backoff', actions: { type: 'recordEffectError', params: { effect: 'disposeVolumes' } } },
-            ],
+            onError: retryOrPark('disposeVolumes', 'dispose-backoff'),
           },
         },
-        'dispose-backoff': {
-          after: { retryDelay: 'disposing' },
-          on: { RESUMED: { target: 'dispose-backoff', reenter: true } },
-        },
+        'dispose-backoff': backoffTo('disposing', 'dispose-backoff'),
         blocked: {
           on: {
             RETRY: [
