@@ -1,4 +1,5 @@
 import { advancePlans, frameworkSetup, initialFrameworkContext, reassertPlans } from './framework.setup';
+import { retryOrPark } from './retry';
 
 /*
  * The framework supervisor: one per service. It never holds pod actors (the runtime in src/
@@ -240,10 +241,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
             src: 'killAllTasks',
             input: ({ context }) => ({ service: context.service }),
             onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'kill-tasks' } } },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'killAllTasks' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'killAllTasks' } } },
-            ],
+            onError: retryOrPark('killAllTasks', 'backoff'),
           },
         },
         'detaching-volumes': {
@@ -251,10 +249,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
             src: 'detachAllVolumes',
             input: ({ context }) => ({ service: context.service }),
             onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'detach-volumes' } } },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'detachAllVolumes' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'detachAllVolumes' } } },
-            ],
+            onError: retryOrPark('detachAllVolumes', 'backoff'),
           },
         },
         'disposing-volumes': {
@@ -266,10 +261,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
               deleteSnapshots: context.uninstall?.deleteSnapshots ?? false,
             }),
             onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'dispose-volumes' } } },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'disposeAllVolumes' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'disposeAllVolumes' } } },
-            ],
+            onError: retryOrPark('disposeAllVolumes', 'backoff'),
           },
         },
         'tearing-down': {
@@ -277,10 +269,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
             src: 'teardown',
             input: ({ context }) => ({ service: context.service }),
             onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'teardown' } } },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'teardown' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'teardown' } } },
-            ],
+            onError: retryOrPark('teardown', 'backoff'),
           },
         },
         'deleting-state': {
@@ -288,10 +277,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
             src: 'deleteState',
             input: ({ context }) => ({ service: context.service }),
             onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'delete-state' } } },
-            onError: [
-              { guard: 'effectErrorIsTerminal', target: 'blocked', actions: { type: 'recordEffectError', params: { effect: 'deleteState' } } },
-              { target: 'backoff', actions: { type: 'recordEffectError', params: { effect: 'deleteState' } } },
-            ],
+            onError: retryOrPark('deleteState', 'backoff'),
           },
         },
         backoff: { after: { retryDelay: 'resume' } },

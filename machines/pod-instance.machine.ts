@@ -1,4 +1,5 @@
 import { placementReason, volumeIds } from './pod-instance.logic';
+import { backoffTo, retryOrPark } from './retry';
 import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
 
 /*
@@ -8,19 +9,6 @@ import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
  * runtime sends RESUMED after restoring an actor to re-arm them (the wait restarts, which only
  * ever delays a decision, never hastens one).
  */
-
-/** An effect's onError: a terminal error parks the pod in `blocked`, any other retries after a backoff. */
-function retryOrPark<B extends string>(effect: string, backoff: B) {
-  return [
-    { guard: 'effectErrorIsTerminal' as const, target: 'blocked', actions: { type: 'recordEffectError' as const, params: { effect } } },
-    { target: backoff, actions: { type: 'recordEffectError' as const, params: { effect } } },
-  ];
-}
-
-/** Wait out the retry delay, then try `target` again; RESUMED re-arms the timer after a restore. */
-function backoffTo(target: string, self: string) {
-  return { after: { retryDelay: target }, on: { RESUMED: { target: self, reenter: true } } };
-}
 
 const PERMANENT = '#pod.failed.permanent';
 
