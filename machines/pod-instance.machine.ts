@@ -65,10 +65,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
             onError: retryOrPark('ensureVolumes', 'backoff'),
           },
         },
-        backoff: {
-          after: { retryDelay: 'provisioning' },
-          on: { RESUMED: { target: 'backoff', reenter: true } },
-        },
+        'backoff': backoffTo('provisioning', 'backoff'),
         blocked: {
           on: { RETRY: { target: 'provisioning', actions: 'resetRetries' } },
         },
@@ -219,10 +216,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
             onError: retryOrPark('killTask', 'backoff'),
           },
         },
-        backoff: {
-          after: { retryDelay: 'killing' },
-          on: { RESUMED: { target: 'backoff', reenter: true } },
-        },
+        'backoff': backoffTo('killing', 'backoff'),
         'awaiting-terminal': {
           after: { killTimeout: 'killing' },
           on: { RESUMED: { target: 'awaiting-terminal', reenter: true } },

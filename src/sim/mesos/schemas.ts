@@ -1,3 +1,4 @@
+import { SCHEDULER_CALL_TYPES as CLIENT_CALL_TYPES } from '../../mesos/scheduler-types';
 import { z } from 'zod';
 
 /**
@@ -78,23 +79,8 @@ export const frameworkInfoSchema = z.looseObject({
   capabilities: z.array(capabilitySchema).default([]),
 });
 
-export const SCHEDULER_CALL_TYPES = [
-  'UNKNOWN',
-  'SUBSCRIBE',
-  'TEARDOWN',
-  'ACCEPT',
-  'DECLINE',
-  'ACCEPT_INVERSE_OFFERS',
-  'DECLINE_INVERSE_OFFERS',
-  'REVIVE',
-  'KILL',
-  'SHUTDOWN',
-  'ACKNOWLEDGE',
-  'RECONCILE',
-  'MESSAGE',
-  'REQUEST',
-  'SUPPRESS',
-] as const;
+// The client's call types, plus UNKNOWN, which Mesos parses and then rejects.
+export const SCHEDULER_CALL_TYPES = ['UNKNOWN', ...CLIENT_CALL_TYPES] as const;
 
 export const schedulerCallSchema = z.looseObject({
   type: z.enum(SCHEDULER_CALL_TYPES),
