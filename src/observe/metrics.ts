@@ -14,6 +14,8 @@ export function createMetrics(service: string) {
     recoveries: new Counter({ name: 'pxfw_recoveries_total', help: 'Recoveries started, by type', labelNames: ['type'], registers: [registry] }),
     effectErrors: new Counter({ name: 'pxfw_effect_errors_total', help: 'Effect failures, by effect and code', labelNames: ['effect', 'code'], registers: [registry] }),
     effectSeconds: new Histogram({ name: 'pxfw_effect_seconds', help: 'Effect duration', labelNames: ['effect'], registers: [registry], buckets: [0.005, 0.02, 0.1, 0.5, 2, 10] }),
+    replacements: new Counter({ name: 'pxfw_replacements_total', help: 'Automatic replacement decisions, by outcome (queued, granted)', labelNames: ['outcome'], registers: [registry] }),
+    replacementPaused: new Gauge({ name: 'pxfw_replacement_paused', help: '1 while automatic replacement is paused (storage outage suspected)', registers: [registry] }),
     connected: new Gauge({ name: 'pxfw_mesos_connected', help: '1 while subscribed to the Mesos master', registers: [registry] }),
   };
 }
