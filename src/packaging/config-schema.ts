@@ -82,17 +82,55 @@ function connectionGroups(): JsonObject {
   };
 }
 
+function failurePolicyGroup(spec: ServiceSpec): JsonObject {
+  const fp = spec.failurePolicy;
+  return object('When a pod counts as permanently failed and is moved to another agent holding a replica of its volume.', {
+    permanent_failure_timeout: {
+      type: 'integer',
+      description: 'Seconds an agent may stay lost, with no other evidence that its host is down, before its pods are permanently failed.',
+      minimum: 1,
+      default: fp.permanentFailureTimeout,
+    },
+    auto_replace: {
+      type: 'boolean',
+      description: 'Move the pods of a host that is down to another agent automatically (else wait for pxfw <service> pod replace).',
+      default: fp.autoReplace,
+    },
+    probation: {
+      type: 'integer',
+      description: 'Seconds a host must stay down (as Mesos or Portworx reports it) before its pods are replaced; a shorter outage moves nothing.',
+      minimum: 1,
+      default: fp.probation,
+    },
+    max_concurrent_replacements: {
+      type: 'integer',
+      description: 'Pods of one type replaced at the same time, at most; the others wait their turn.',
+      minimum: 1,
+      default: fp.maxConcurrentReplacements,
+    },
+    storage_outage: object('Pause automatic replacement when many Portworx nodes go offline at once: a storage outage, not dead hosts.', {
+      share: {
+        type: 'number',
+        description: 'Pause when more than this share of the Portworx nodes went offline within the window (1 never pauses).',
+        minimum: 0,
+        exclusiveMinimum: true,
+        maximum: 1,
+        default: fp.storageOutage.share,
+      },
+      min_nodes: {
+        type: 'integer',
+        description: 'Pause only when at least this many Portworx nodes went offline within the window.',
+        minimum: 1,
+        default: fp.storageOutage.minNodes,
+      },
+      window: { type: 'integer', description: 'Seconds the offline nodes are counted over.', minimum: 1, default: fp.storageOutage.window },
+    }),
+  });
+}
+
 function policyGroups(spec: ServiceSpec): JsonObject {
   return {
-    failure_policy: object('When a pod counts as permanently failed and is moved to another agent.', {
-      permanent_failure_timeout: {
-        type: 'integer',
-        description: 'Seconds an agent may stay lost before its pods are permanently failed.',
-        minimum: 1,
-        default: spec.failurePolicy.permanentFailureTimeout,
-      },
-      auto_replace: { type: 'boolean', description: 'Replace permanently failed pods automatically (else wait for pxfw <service> pod replace).', default: spec.failurePolicy.autoReplace },
-    }),
+    failure_policy: failurePolicyGroup(spec),
     convergence: object('Hyper-converged placement: launch pods where a replica of their volume is.', {
       mode: { type: 'string', description: 'soft: fall back to any agent after max_wait; hard: wait for a replica holder.', enum: ['soft', 'hard'], default: spec.convergence.mode },
       max_wait: { type: 'integer', description: 'Seconds to wait for an offer from a replica holder (soft mode).', minimum: 1, default: spec.convergence.maxWait },
@@ -109,7 +147,7 @@ function policyGroups(spec: ServiceSpec): JsonObject {
 /** The config.json of a generated package: a draft-04 JSON Schema whose defaults come from the spec. */
 export function buildConfigSchema(spec: ServiceSpec, image: string): JsonObject {
   const pods: JsonObject = {};
-  for (const pod of Object.values(spec.pods)) pods[pod.type] = podOptionSchema(pod);
+  for (const pod of Object.values(spec.pods)) pods[pod.type] = podOptionSchema(pod, spec.failurePolicy.maxUnavailable[pod.type] ?? 1);
   const properties: JsonObject = {
     service: serviceGroup(spec, image),
     ...connectionGroups(),

@@ -47,8 +47,11 @@ export function volumeOptionKey(pod: PodSpec, volumeName: string, what: 'size' |
   return pod.volumes.length === 1 ? `volume_${what}` : `${volumeName.replace(/-/g, '_')}_volume_${what}`;
 }
 
-/** config.json property for one pod type (count, resources, placement, volume size and replicas). */
-export function podOptionSchema(pod: PodSpec): JsonObject {
+/**
+ * config.json property for one pod type (count, resources, placement, volume size and replicas,
+ * and how many of its pods may be down at once, resolved as the spec resolves it).
+ */
+export function podOptionSchema(pod: PodSpec, maxUnavailable: number): JsonObject {
   const properties: JsonObject = {
     count: { type: 'integer', description: `Number of ${pod.type} pods.`, minimum: 0, default: pod.count },
     cpus: positive(`CPU shares of each ${pod.type} pod.`, pod.cpus),
@@ -59,6 +62,12 @@ export function podOptionSchema(pod: PodSpec): JsonObject {
         'Marathon-style placement constraints in the form field:OPERATOR[:value],… (e.g. hostname:UNIQUE,@zone:GROUP_BY); empty for none.',
       pattern: YAML_SAFE_PATTERN,
       default: pod.placement.map(formatConstraint).join(','),
+    },
+    max_unavailable: {
+      type: 'integer',
+      description: `${pod.type} pods that may be down at once (failed or being replaced, restarted by an operator); at least 1.`,
+      minimum: 1,
+      default: maxUnavailable,
     },
   };
   for (const vol of pod.volumes) {

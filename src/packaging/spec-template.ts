@@ -23,6 +23,7 @@ function templatePod(raw: JsonObject, type: string, spec: ServiceSpec, slots: Sl
   raw.cpus = slots.add([type, 'cpus'], 'number');
   raw.mem = slots.add([type, 'mem'], 'number');
   raw.placement = slots.add([type, 'placement'], 'string');
+  raw.max_unavailable = slots.add([type, 'max_unavailable'], 'integer');
   const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];
   volumes.forEach((v: unknown, i) => {
     const vol = asObject(v, `pods.${type}.volumes[${i}]`, source);
@@ -47,6 +48,13 @@ export function templateSpec(specText: string, spec: ServiceSpec, source: string
     ...(isJsonObject(raw.failure_policy) ? raw.failure_policy : {}),
     permanent_failure_timeout: slots.add(['failure_policy', 'permanent_failure_timeout'], 'integer'),
     auto_replace: slots.add(['failure_policy', 'auto_replace'], 'boolean'),
+    probation: slots.add(['failure_policy', 'probation'], 'integer'),
+    max_concurrent_replacements: slots.add(['failure_policy', 'max_concurrent_replacements'], 'integer'),
+    storage_outage: {
+      share: slots.add(['failure_policy', 'storage_outage', 'share'], 'number'),
+      min_nodes: slots.add(['failure_policy', 'storage_outage', 'min_nodes'], 'integer'),
+      window: slots.add(['failure_policy', 'storage_outage', 'window'], 'integer'),
+    },
   };
   raw.convergence = {
     ...(isJsonObject(raw.convergence) ? raw.convergence : {}),

@@ -7,7 +7,7 @@ import { ServiceSpecError, SpecFileError, type SpecIssue } from './errors';
 import { formatPath } from './path';
 import { defaultDeployPlan, validateDeployPlan } from './plans';
 import { specSchema, type RawPod, type RawSpec } from './schema';
-import type { DeployPlan, PodSpec, ServiceSpec, VolumeSpec } from './types';
+import type { DeployPlan, FailurePolicy, PodSpec, ServiceSpec, VolumeSpec } from './types';
 
 const log = childLogger({ module: 'spec' });
 
@@ -66,12 +66,23 @@ function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
     name: raw.name,
     pods,
     plans: { deploy },
-    failurePolicy: {
-      permanentFailureTimeout: raw.failure_policy.permanent_failure_timeout,
-      autoReplace: raw.failure_policy.auto_replace,
-    },
+    failurePolicy: buildFailurePolicy(raw),
     convergence: { mode: raw.convergence.mode, maxWait: raw.convergence.max_wait },
     volumePolicy: raw.volume_policy,
+  };
+}
+
+function buildFailurePolicy(raw: RawSpec): FailurePolicy {
+  const fp = raw.failure_policy;
+  const maxUnavailable: Record<string, number> = {};
+  for (const [type, pod] of Object.entries(raw.pods)) maxUnavailable[type] = pod.max_unavailable ?? fp.max_unavailable;
+  return {
+    permanentFailureTimeout: fp.permanent_failure_timeout,
+    autoReplace: fp.auto_replace,
+    probation: fp.probation,
+    maxConcurrentReplacements: fp.max_concurrent_replacements,
+    maxUnavailable,
+    storageOutage: { share: fp.storage_outage.share, minNodes: fp.storage_outage.min_nodes, window: fp.storage_outage.window },
   };
 }
 

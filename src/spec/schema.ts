@@ -43,6 +43,15 @@ const size = z.unknown().transform((v, ctx) => {
   return gib;
 });
 
+/** A whole number of at least `min`; the message names the rule, the path names the field. */
+const wholeNumber = (what: string, min: number) =>
+  z
+    .number({ error: `expected ${what} (a whole number, ${min} or more)` })
+    .int({ error: `expected ${what} (a whole number, ${min} or more)` })
+    .min(min, { error: `expected ${what} (a whole number, ${min} or more)` });
+
+const maxUnavailable = wholeNumber('the number of pods of a type that may be down at once', 1);
+
 const strategy = z.enum(['serial', 'parallel'], { error: "expected 'serial' or 'parallel'" });
 const command = z.string({ error: 'expected a shell command (a string)' }).trim().min(1, { error: 'expected a non-empty shell command' });
 
@@ -94,6 +103,8 @@ export const podSchema = z.strictObject({
   pre_snapshot: command.optional(),
   post_snapshot: command.optional(),
   snapshot_timeout: seconds(120),
+  /** Overrides failure_policy.max_unavailable for this pod type. */
+  max_unavailable: maxUnavailable.optional(),
 });
 
 const phaseSchema = z.strictObject({
@@ -102,6 +113,22 @@ const phaseSchema = z.strictObject({
   strategy: strategy.default('serial'),
   depends_on: z.array(z.string({ error: 'expected a phase name' }), { error: 'expected a list of phase names' }).default([]),
 });
+
+/**
+ * Many Portworx nodes going offline at once is a storage control-plane outage, not host failures:
+ * automatic replacement pauses (as Stork rate-limits evictions, libopenstorage/stork#1842).
+ */
+const storageOutageSchema = z
+  .strictObject({
+    share: z
+      .number({ error: 'expected a share of the Portworx nodes, above 0 and at most 1' })
+      .gt(0, { error: 'expected a share of the Portworx nodes, above 0 and at most 1' })
+      .max(1, { error: 'expected a share of the Portworx nodes, above 0 and at most 1 (1 never pauses)' })
+      .default(0.33),
+    min_nodes: wholeNumber('the number of offline Portworx nodes that may mean an outage', 1).default(2),
+    window: seconds(60),
+  })
+  .prefault({});
 
 export const specSchema = z.strictObject({
   name: dnsLabel('service name'),
@@ -122,7 +149,13 @@ export const specSchema = z.strictObject({
     .strictObject({
       // dcos-commons' default: a lost agent's pods are permanently failed after 20 minutes.
       permanent_failure_timeout: seconds(1200),
-      auto_replace: z.boolean({ error: 'expected true or false' }).default(false),
+      // On by default: replacement waits for evidence over a probation window and is rate-limited.
+      auto_replace: z.boolean({ error: 'expected true or false' }).default(true),
+      // Stork's health monitor waits through a probation before it evicts (libopenstorage/stork#598).
+      probation: seconds(10),
+      max_concurrent_replacements: wholeNumber('the number of pods of a type replaced at once', 1).default(1),
+      max_unavailable: maxUnavailable.default(1),
+      storage_outage: storageOutageSchema,
     })
     .prefault({}),
   convergence: z

@@ -94,8 +94,26 @@ export interface PhaseSpec {
 export interface FailurePolicy {
   /** Seconds an agent may stay lost before its pods count as permanently failed. */
   permanentFailureTimeout: number;
-  /** Replace permanently failed pods without an operator's `pod replace`. */
+  /** Replace permanently failed pods without an operator's `pod replace` (default true). */
   autoReplace: boolean;
+  /** Seconds a host must stay down (Mesos or Portworx evidence) before its pods are replaced. */
+  probation: number;
+  /** Pods of one type replaced at the same time, at most. */
+  maxConcurrentReplacements: number;
+  /** Pods of each type (every pod type is a key) that may be down at once, at most. */
+  maxUnavailable: Record<string, number>;
+  storageOutage: StorageOutagePolicy;
+}
+
+/**
+ * Pause automatic replacement when more than `share` of the Portworx nodes, and at least
+ * `minNodes`, went offline within `window` seconds: a storage outage, not host failures.
+ */
+export interface StorageOutagePolicy {
+  share: number;
+  minNodes: number;
+  /** Seconds. */
+  window: number;
 }
 
 export interface ConvergencePolicy {

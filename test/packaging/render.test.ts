@@ -36,8 +36,45 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
       { field: 'hostname', operator: 'UNIQUE' },
       { field: 'rack', operator: 'GROUP_BY', value: '3' },
     ]);
-    expect(spec.failurePolicy).toEqual({ permanentFailureTimeout: 120, autoReplace: true });
+    expect(spec.failurePolicy).toMatchObject({ permanentFailureTimeout: 120, autoReplace: true });
     expect(spec.convergence).toEqual({ mode: 'hard', maxWait: 60 });
+  });
+
+  it('installs with automatic replacement on, a 10 s probation, one replacement at a time and the storage-outage pause', async () => {
+    const spec = embeddedSpec(await render(CASSANDRA));
+    expect(spec.failurePolicy).toEqual({
+      permanentFailureTimeout: 1200,
+      autoReplace: true,
+      probation: 10,
+      maxConcurrentReplacements: 1,
+      maxUnavailable: { node: 1 },
+      storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+    });
+  });
+
+  it('lets an install tune the probation, the rate limits and the outage pause, max_unavailable per pod type', async () => {
+    const spec = embeddedSpec(
+      await render(HDFS, {
+        failure_policy: { probation: 30, max_concurrent_replacements: 2, storage_outage: { share: 0.5, window: 120 } },
+        data: { max_unavailable: 2 },
+      }),
+    );
+    expect(spec.failurePolicy).toMatchObject({
+      probation: 30,
+      maxConcurrentReplacements: 2,
+      maxUnavailable: { journal: 1, name: 1, data: 2 },
+      storageOutage: { share: 0.5, minNodes: 2, window: 120 },
+    });
+  });
+
+  it('rejects an outage share above 1 and a zero max_unavailable, naming the options', async () => {
+    const err = await rejection(CASSANDRA, { failure_policy: { storage_outage: { share: 2 } }, node: { max_unavailable: 0 } });
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'failure_policy.storage_outage.share', message: 'must be <= 1' },
+        { path: 'node.max_unavailable', message: 'must be >= 1' },
+      ]),
+    );
   });
 
   it('sets each pod type of a multi-pod framework from its own option group', async () => {
@@ -122,7 +159,17 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
         volume_repl: fc.integer({ min: 1, max: 3 }),
         placement,
       }),
-      failure_policy: fc.record({ permanent_failure_timeout: fc.integer({ min: 1, max: 86400 }), auto_replace: fc.boolean() }),
+      failure_policy: fc.record({
+        permanent_failure_timeout: fc.integer({ min: 1, max: 86400 }),
+        auto_replace: fc.boolean(),
+        probation: fc.integer({ min: 1, max: 3600 }),
+        max_concurrent_replacements: fc.integer({ min: 1, max: 10 }),
+        storage_outage: fc.record({
+          share: fc.double({ min: 0.01, max: 1, noNaN: true }),
+          min_nodes: fc.integer({ min: 1, max: 100 }),
+          window: fc.integer({ min: 1, max: 3600 }),
+        }),
+      }),
     });
     await fc.assert(
       fc.asyncProperty(options, async (opts) => {
@@ -134,9 +181,14 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
         expect(spec.pods.node).toMatchObject({ count: opts.node.count, cpus: opts.node.cpus, mem: opts.node.mem });
         expect(spec.pods.node?.volumes[0]).toMatchObject({ size: opts.node.volume_size, repl: opts.node.volume_repl });
         expect(spec.pods.node?.placement.length).toBe(opts.node.placement === '' ? 0 : opts.node.placement.split(',').length);
+        const fp = opts.failure_policy;
         expect(spec.failurePolicy).toEqual({
-          permanentFailureTimeout: opts.failure_policy.permanent_failure_timeout,
-          autoReplace: opts.failure_policy.auto_replace,
+          permanentFailureTimeout: fp.permanent_failure_timeout,
+          autoReplace: fp.auto_replace,
+          probation: fp.probation,
+          maxConcurrentReplacements: fp.max_concurrent_replacements,
+          maxUnavailable: { node: 1 },
+          storageOutage: { share: fp.storage_outage.share, minNodes: fp.storage_outage.min_nodes, window: fp.storage_outage.window },
         });
       }),
       { numRuns: 60 },

@@ -23,7 +23,14 @@ describe('parseSpec', () => {
         },
       },
       plans: { deploy: { strategy: 'serial', phases: [{ name: 'node-deploy', pod: 'node', strategy: 'serial', dependsOn: [] }] } },
-      failurePolicy: { permanentFailureTimeout: 1200, autoReplace: false },
+      failurePolicy: {
+        permanentFailureTimeout: 1200,
+        autoReplace: true,
+        probation: 10,
+        maxConcurrentReplacements: 1,
+        maxUnavailable: { node: 1 },
+        storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+      },
       convergence: { mode: 'soft', maxWait: 60 },
       volumePolicy: 'retain',
     });

@@ -29,9 +29,23 @@ describe('the shipped framework specs', () => {
     expect(node.placement).toContainEqual({ field: 'hostname', operator: 'UNIQUE' });
     expect(node.preSnapshot).toBe('nodetool flush');
     expect(node.snapshotTimeout).toBe(300);
-    expect(spec.failurePolicy).toEqual({ permanentFailureTimeout: 1200, autoReplace: false });
+    expect(spec.failurePolicy).toEqual({
+      permanentFailureTimeout: 1200,
+      autoReplace: true,
+      probation: 10,
+      maxConcurrentReplacements: 1,
+      maxUnavailable: { node: 1 },
+      storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+    });
     expect(spec.convergence).toEqual({ mode: 'soft', maxWait: 60 });
     expect(spec.volumePolicy).toBe('retain');
+  });
+
+  it.each(files)('%s replaces pods on its own, one at a time, pausing in a storage outage', async (file) => {
+    const { failurePolicy } = await loadSpecFile(join(DIR, file));
+    expect(failurePolicy).toMatchObject({ autoReplace: true, probation: 10, maxConcurrentReplacements: 1 });
+    expect(Object.values(failurePolicy.maxUnavailable).every((n) => n === 1)).toBe(true);
+    expect(failurePolicy.storageOutage).toEqual({ share: 0.33, minNodes: 2, window: 60 });
   });
 
   it('hdfs deploys journal x3, then name x2, then data x3', async () => {
