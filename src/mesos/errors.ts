@@ -1,4 +1,4 @@
-import { PxfwError } from '../errors';
+import { PxfwError, ValidationError } from '../errors';
 
 /** Cut long HTTP bodies so an error message stays one readable line. */
 function excerpt(body: string, max = 300): string {
@@ -72,7 +72,11 @@ export class MesosConnectionError extends PxfwError {
   }
 }
 
-/** 401/403 from the master, after a token refresh where one was possible. */
+/**
+ * 401/403 from the master, after a token refresh where one was possible: the principal is not
+ * authenticated or not authorized. Not a 403 that only says the framework has no subscription
+ * (that is MesosFrameworkNotSubscribedError).
+ */
 export class MesosAuthError extends PxfwError {
   readonly code = 'MESOS_AUTH';
   readonly retryable = false;
@@ -128,6 +132,33 @@ export class MesosProtocolError extends PxfwError {
   }
 }
 
+/**
+ * The master refused a call because the framework has no live subscription there: 403 "Framework
+ * is not subscribed" / "Framework is not connected via HTTP" after a cut stream or a master
+ * failover, or 400 when the call names a stream id the master no longer associates with the
+ * framework (apache/mesos src/master/http.cpp, `Master::Http::scheduler`). The call did not take
+ * effect; the client re-subscribes, and the call may be sent again once SUBSCRIBED arrives.
+ */
+export class MesosFrameworkNotSubscribedError extends PxfwError {
+  readonly code = 'MESOS_FRAMEWORK_NOT_SUBSCRIBED';
+  readonly retryable = true;
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly callType: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Mesos refused ${callType} (HTTP ${status}): ${excerpt(body) || 'framework is not subscribed'}; re-subscribing`, options);
+  }
+}
+
+/** The body of a 403/400 that only says the framework's subscription is gone, not that it is unauthorized. */
+export function isNotSubscribedAnswer(status: number, body: string): boolean {
+  if (status === 403) return /framework is not (subscribed|connected via http)/i.test(body);
+  if (status === 400) return /stream id .* didn't match the stream id currently associated/i.test(body);
+  return false;
+}
+
 /** A call needs a subscribed stream (Mesos-Stream-Id and framework_id) and there is none yet. */
 export class MesosNotSubscribedError extends PxfwError {
   readonly code = 'MESOS_NOT_SUBSCRIBED';
@@ -144,4 +175,35 @@ export class MesosInsufficientResourcesError extends PxfwError {
   constructor(message: string) {
     super(message);
   }
+}
+
+/**
+ * True when a failed call certainly did not take effect at the master: it was refused with an
+ * answer (4xx, 503 "no leader", redirects that never reached the leader), or never left this
+ * process (not subscribed, invalid input, connection refused). False when the outcome is unknown:
+ * the request may have reached the master and the answer was lost (reset, timeout, other 5xx).
+ * An ACCEPT with an unknown outcome must be reconciled, never redone.
+ */
+export function callSurelyRejected(err: unknown): boolean {
+  if (
+    err instanceof MesosBadRequestError ||
+    err instanceof MesosAuthError ||
+    err instanceof MesosFrameworkNotSubscribedError ||
+    err instanceof MesosNotSubscribedError ||
+    err instanceof MesosUnavailableError ||
+    err instanceof MesosNotLeaderError
+  ) {
+    return true;
+  }
+  if (err instanceof MesosHttpError) return err.status >= 400 && err.status < 500;
+  if (err instanceof MesosConnectionError) return NOT_SENT_CODES.has(causeCode(err.cause) ?? '');
+  return err instanceof ValidationError;
+}
+
+/** Socket errors raised before a request could be written: the master never saw it. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function causeCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

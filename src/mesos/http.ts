@@ -10,10 +10,12 @@ import {
   MesosAuthError,
   MesosBadRequestError,
   MesosConnectionError,
+  MesosFrameworkNotSubscribedError,
   MesosHttpError,
   MesosNotLeaderError,
   MesosProtocolError,
   MesosUnavailableError,
+  isNotSubscribedAnswer,
 } from './errors';
 import { recordStrings } from './recordio';
 
@@ -178,6 +180,7 @@ export class MesosHttp {
   }
 
   private statusError(raw: Raw, url: string, callType: string): Error {
+    if (isNotSubscribedAnswer(raw.status, raw.body)) return new MesosFrameworkNotSubscribedError(raw.status, raw.body, callType);
     switch (raw.status) {
       case 400:
         return new MesosBadRequestError(raw.body, callType);

@@ -4,7 +4,7 @@ import { childLogger, type Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
 import { DEFAULT_BACKOFF } from '../util/backoff';
 import { createAuthProvider, type MesosAuth } from './auth';
-import { MesosNotSubscribedError, MesosProtocolError } from './errors';
+import { MesosFrameworkNotSubscribedError, MesosNotSubscribedError, MesosProtocolError } from './errors';
 import { parseSchedulerEvent } from './event-schemas';
 import { MesosHttp } from './http';
 import { consumeStream, runReconnectLoop, type ConnectionOutcome } from './stream-loop';
@@ -61,6 +61,8 @@ export class MesosSchedulerClient {
   private _frameworkId: string | undefined;
   private _streamId: string | undefined;
   private subscribed = false;
+  /** Ends the current subscription's stream (the reconnect loop then subscribes again). */
+  private dropStream: ((reason: string) => void) | undefined;
   private running: { abort: AbortController; loop: Promise<void> } | undefined;
 
   constructor(options: MesosSchedulerClientOptions) {
@@ -189,9 +191,21 @@ export class MesosSchedulerClient {
     const frameworkId = this._frameworkId;
     if (!this.subscribed || !streamId || !frameworkId) throw new MesosNotSubscribedError(body.type);
     const call: SchedulerCall = { ...body, framework_id: { value: frameworkId } };
-    await this.http.call(call, {
-      headers: { 'mesos-stream-id': streamId }, signal: this.running?.abort.signal,
-    });
+    try {
+      await this.http.call(call, {
+        headers: { 'mesos-stream-id': streamId }, signal: this.running?.abort.signal,
+      });
+    } catch (err) {
+      // The master no longer counts this stream as the framework's subscription (cut stream,
+      // failover): our end of it is stale. End it so the loop subscribes again; the caller gets
+      // the retryable error and sends the call again once subscribed.
+      if (err instanceof MesosFrameworkNotSubscribedError && this._streamId === streamId) {
+        this.log.warn({ call: body.type, status: err.status }, 'the master says the framework is not subscribed; re-subscribing');
+        this.subscribed = false;
+        this.dropStream?.(err.message);
+      }
+      throw err;
+    }
   }
 
   private subscribeCall(): SchedulerCall {
@@ -233,6 +247,7 @@ export class MesosSchedulerClient {
         }
         if (event.type === 'SUBSCRIBED') {
           gotSubscribed = true;
+          this.dropStream = control.drop;
           this.subscribed = true;
           this._frameworkId = event.subscribed.framework_id.value;
           const interval = event.subscribed.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_S;
@@ -247,6 +262,7 @@ export class MesosSchedulerClient {
     } finally {
       this.subscribed = false;
       this._streamId = undefined;
+      this.dropStream = undefined;
     }
   }
 

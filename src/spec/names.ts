@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { InvalidNameInputError } from './errors';
 
 /**
- * Deterministic names. Creating a volume or launching a task is idempotent only because the same
- * pod instance always yields the same name, across scheduler restarts and failovers.
+ * Names. Creating a volume is idempotent only because the same pod instance always yields the
+ * same volume name, across scheduler restarts and failovers. Task ids are the opposite: unique per
+ * launch, so no update about one launch can ever be taken for another.
  */
 
 /** `<podType>-<index>`, e.g. `node-0`. */
@@ -17,15 +19,22 @@ export function volumeName(service: string, podType: string, index: number, volu
   return `${service}-${podType}-${index}-${volume}`;
 }
 
+/** Length in hex digits of the random part of a task id (32 random bits). */
+export const TASK_ID_NONCE_HEX = 8;
+
 /**
- * `<service>__<podType>-<index>__<attempt>`: unique per launch attempt yet derivable, so a
- * restarted scheduler recognises its own tasks in reconciliation. `__` cannot occur in the DNS-label
- * parts, which keeps the id parseable.
+ * `<service>__<podType>-<index>__<attempt>-<8 hex random>`: a new id for every launch, never
+ * reused (a pod instance that is decommissioned and created again starts its attempts at 1 again;
+ * the random part keeps a late update of the old task away from the new one, as dcos-commons'
+ * UUID suffix does). The pod instance stays derivable, so a restarted scheduler recognises its own
+ * tasks in reconciliation. `__` cannot occur in the DNS-label parts, which keeps the id parseable.
+ * `nonce` is for tests only; by default it is drawn from crypto.randomBytes.
  */
-export function taskIdFor(service: string, podType: string, index: number, attempt: number): string {
+export function taskIdFor(service: string, podType: string, index: number, attempt: number, nonce = randomNonce()): string {
   checkIndex(index, 'index');
   checkIndex(attempt, 'attempt');
-  return `${service}__${podType}-${index}__${attempt}`;
+  if (!NONCE.test(nonce)) throw new InvalidNameInputError(`nonce must be ${TASK_ID_NONCE_HEX} lower-case hex digits, got '${nonce}'`);
+  return `${service}__${podType}-${index}__${attempt}-${nonce}`;
 }
 
 export interface ParsedTaskId {
@@ -33,13 +42,24 @@ export interface ParsedTaskId {
   podType: string;
   index: number;
   attempt: number;
+  /** The random part; absent in ids of the older `__<attempt>` form (restored state). */
+  nonce?: string;
 }
 
-/** The inverse of `taskIdFor`; undefined for ids this scheduler did not make. */
+const NONCE = new RegExp(`^[0-9a-f]{${TASK_ID_NONCE_HEX}}$`);
+const TASK_ID = new RegExp(`^([a-z][-a-z0-9]*)__([a-z][-a-z0-9]*)-(\\d+)__(\\d+)(?:-([0-9a-f]{${TASK_ID_NONCE_HEX}}))?$`);
+
+/** The inverse of `taskIdFor` (also the older `__<attempt>` form); undefined for ids this scheduler did not make. */
 export function parseTaskId(taskId: string): ParsedTaskId | undefined {
-  const m = /^([a-z][-a-z0-9]*)__([a-z][-a-z0-9]*)-(\d+)__(\d+)$/.exec(taskId);
+  const m = TASK_ID.exec(taskId);
   if (!m) return undefined;
-  return { service: m[1]!, podType: m[2]!, index: Number(m[3]), attempt: Number(m[4]) };
+  const parsed: ParsedTaskId = { service: m[1]!, podType: m[2]!, index: Number(m[3]), attempt: Number(m[4]) };
+  if (m[5] !== undefined) parsed.nonce = m[5];
+  return parsed;
+}
+
+function randomNonce(): string {
+  return randomBytes(TASK_ID_NONCE_HEX / 2).toString('hex');
 }
 
 function checkIndex(n: number, what: string): void {
