@@ -1,4 +1,5 @@
-import { DEFAULT_EXECUTOR_RESOURCES, launchGroupOperation, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
+import { DEFAULT_EXECUTOR_RESOURCES, callSurelyRejected, launchGroupOperation, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
+import type { BackoffOptions } from '../util/backoff';
 import {
   buildPlacementIndex,
   evaluateOffers,
@@ -17,6 +18,12 @@ import type { VolumeLocations } from './volume-locations';
 /** Offers declined while pods still wait come back soon; with nothing to place, much later. */
 export const REFUSE_SECONDS_BUSY = 5;
 export const REFUSE_SECONDS_IDLE = 120;
+/**
+ * Explicit reconciliation of a launch whose ACCEPT got no answer: 1 s, doubling to 30 s (the
+ * master may say nothing while the agent re-registers after a failover; docs/reconciliation.md
+ * in apache/mesos asks for retries with a truncated exponential backoff).
+ */
+export const LAUNCH_RECONCILE_BACKOFF: Readonly<Required<BackoffOptions>> = { initialMs: 1_000, maxMs: 30_000, factor: 2 };
 
 export interface OfferHandlerDeps {
   spec: () => ServiceSpec;
@@ -30,7 +37,16 @@ export interface OfferHandlerDeps {
   launching: () => boolean;
   logger: Logger;
   metrics: Metrics;
+  /** Retry timing of the RECONCILE after an ACCEPT with an unknown outcome (LAUNCH_RECONCILE_BACKOFF). */
+  reconcileBackoff?: BackoffOptions;
 }
+
+/**
+ * How a launch attempt ended: the ACCEPT was answered 202 (`launched`), the pod never got that
+ * far or the master surely refused the call (`released`: the offer is free again), or the answer
+ * was lost and the task may be running (`unknown`: reconciled, never redone).
+ */
+type LaunchOutcome = 'launched' | 'released' | 'unknown';
 
 function waitingForOffer(deps: OfferHandlerDeps, e: PodEntry): boolean {
   return e.state.startsWith('volume-provisioned') && deps.registry.context(e).task === null;
@@ -59,6 +75,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   if (!mesos) return;
   const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
   const used = new Set<string>();
+  const unsure: string[] = [];
   if (waiting.length > 0) {
     const spec = deps.spec();
     const index = buildPlacementIndex(deps.cluster.view(deps.podsByAgent()));
@@ -82,12 +99,16 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       }
       const offer = byId.get(chosen.offerId)!;
       // Only an ACCEPT that went out uses the offer; anything else is declined below.
-      if (!(await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!))) continue;
+      const outcome = await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!);
+      if (outcome === 'released') continue;
       used.add(chosen.offerId);
+      // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
+      // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
+      if (outcome === 'unknown') unsure.push(chosen.offerId);
       index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
     }
   }
-  const rest = mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value);
+  const rest = [...mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value), ...unsure];
   if (rest.length > 0) {
     const stillWaiting = deps.registry.all().some((e) => waitingForOffer(deps, e));
     deps.metrics.offers.inc({ outcome: 'declined' }, rest.length);
@@ -117,7 +138,7 @@ async function launch(
   entry: PodEntry,
   offer: MesosOffer,
   view: Offer,
-): Promise<boolean> {
+): Promise<LaunchOutcome> {
   const pod = spec.pods[entry.podType]!;
   const ctx = deps.registry.context(entry);
   const taskId = deps.registry.nextTaskId(entry);
@@ -125,13 +146,13 @@ async function launch(
   deps.registry.send(entry, { type: 'PLACE', taskId, agentId: offer.agent_id.value, hostname: offer.hostname, offerId: offer.id.value });
   if (!stillPlaced()) {
     deps.logger.warn({ pod: entry.name, state: entry.state }, 'pod refused the placement; offer released');
-    return false;
+    return 'released';
   }
   await deps.registry.flush(entry);
   // A STOP or DECOMMISSION may have arrived while the intent was being persisted.
   if (!stillPlaced()) {
     deps.logger.info({ pod: entry.name, state: entry.state }, 'pod left placed before launch; offer released');
-    return false;
+    return 'released';
   }
   const ports = choosePorts(spec, entry.podType, view);
   const env: Record<string, string> = {
@@ -169,14 +190,60 @@ async function launch(
   try {
     await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });
   } catch (err) {
-    // The launch may or may not have reached the master: treat it as dropped (the pod is placed
-    // again) and rely on the stray-task killer should it have landed after all.
-    deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT failed; the pod will be placed again');
-    deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
-    return false;
+    if (callSurelyRejected(err)) {
+      // The master refused the call (or it never left): nothing was launched. The pod goes
+      // back to waiting for an offer.
+      deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT refused; the pod will be placed again');
+      deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
+      return 'released';
+    }
+    // The answer was lost: the master may have launched the task. Placing the pod again could
+    // run it twice, so it stays `placed` and the master is asked what became of the task.
+    deps.logger.warn({ err, pod: entry.name, taskId, agentId: offer.agent_id.value }, 'ACCEPT outcome unknown; reconciling the task');
+    deps.metrics.offers.inc({ outcome: 'accept-unknown' });
+    reconcileLaunch(deps, entry, taskId, offer.agent_id.value);
+    return 'unknown';
   }
   deps.metrics.launches.inc();
   deps.metrics.offers.inc({ outcome: 'accepted' });
   deps.logger.info({ pod: entry.name, taskId, host: offer.hostname }, 'task group launched');
-  return true;
+  return 'launched';
+}
+
+/**
+ * Ask the master about a task whose ACCEPT went unanswered, with backoff, until the pod has heard
+ * anything of it (the first update records a task state) or has moved on. The master answers with
+ * the task's latest state if it knows the task (STAGING, RUNNING, ...), TASK_GONE if the agent
+ * does not have it, TASK_UNKNOWN if the agent is unknown too, and nothing while the agent has
+ * not re-registered (apache/mesos src/master/master.cpp, explicit reconciliation); the pod machine
+ * takes the answer from there.
+ */
+function reconcileLaunch(deps: OfferHandlerDeps, entry: PodEntry, taskId: string, agentId: string): void {
+  const backoff = deps.reconcileBackoff ?? LAUNCH_RECONCILE_BACKOFF;
+  const factor = backoff.factor ?? 2;
+  const waiting = (): boolean => {
+    if (deps.registry.get(entry.name) !== entry || entry.actor.getSnapshot().status !== 'active') return false;
+    const ctx = deps.registry.context(entry);
+    return entry.state === 'placed' && ctx.task?.taskId === taskId && ctx.taskState === null;
+  };
+  let attempt = 0;
+  const schedule = (): void => {
+    // Between half and all of the capped exponential delay: spread out, never immediate (an
+    // ACCEPT still in flight would otherwise race the question).
+    const ceiling = Math.min(backoff.maxMs, backoff.initialMs * Math.pow(factor, attempt));
+    attempt += 1;
+    setTimeout(() => void ask(), Math.round(ceiling * (0.5 + Math.random() / 2))).unref();
+  };
+  const ask = async (): Promise<void> => {
+    if (!waiting()) return;
+    const mesos = deps.mesos();
+    try {
+      if (mesos) await mesos.reconcile([{ taskId, agentId }]);
+      deps.logger.info({ pod: entry.name, taskId, agentId, attempt }, mesos ? 'reconciling a launch with an unknown outcome' : 'not subscribed; launch reconciliation waits');
+    } catch (err) {
+      deps.logger.warn({ err, pod: entry.name, taskId, attempt }, 'RECONCILE failed; retrying');
+    }
+    if (waiting()) schedule();
+  };
+  schedule();
 }

@@ -132,7 +132,8 @@ export class PodRegistry {
 
   byTask(taskId: string): PodEntry | undefined {
     const e = this.taskIndex.get(taskId);
-    if (!e || !this.pods.has(e.name)) return undefined;
+    // A removed pod's tasks belong to no pod, even once a pod of the same name exists again.
+    if (!e || this.pods.get(e.name) !== e) return undefined;
     const ctx = this.context(e);
     return ctx.task?.taskId === taskId || ctx.lastTask?.taskId === taskId ? e : undefined;
   }
@@ -148,7 +149,10 @@ export class PodRegistry {
     entry.actor.send(event);
   }
 
-  /** Allocate the next task id of a pod; the counter is persisted with the next snapshot write. */
+  /**
+   * Allocate the task id of the pod's next launch: never used before, even by an earlier pod of
+   * the same name (see taskIdFor). The counter is persisted with the next snapshot write.
+   */
   nextTaskId(entry: PodEntry): string {
     entry.attempt += 1;
     return taskIdFor(this.deps.spec().name, entry.podType, entry.index, entry.attempt);
@@ -168,6 +172,7 @@ export class PodRegistry {
   async remove(entry: PodEntry): Promise<void> {
     entry.actor.stop();
     this.pods.delete(entry.name);
+    for (const [taskId, e] of this.taskIndex) if (e === entry) this.taskIndex.delete(taskId);
     this.count(entry.state, -1);
     await this.persist.delete(podKey(entry.podType, entry.index));
   }

@@ -21,7 +21,9 @@ import { ServiceStateStore } from '../../src/state/state-store';
 import { PlacementMemory } from '../../src/placement';
 import { TransitionLog } from '../../src/observe/transition-log';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
-import { clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, offerFrom, silentLogger } from './fixtures';
+import { MesosBadRequestError, MesosConnectionError, MesosFrameworkNotSubscribedError } from '../../src/mesos';
+import { parseTaskId } from '../../src/spec';
+import { agentIdOf, clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, offerFrom, silentLogger } from './fixtures';
 
 /** Pod effects that succeed at once: the offer handler, not Portworx, is under test. */
 const podMachine = podInstanceMachine.provide({
@@ -51,6 +53,10 @@ interface Rig {
   mesos: FakeMesos;
   deps: OfferHandlerDeps;
   pod: PodEntry;
+  /** Every RECONCILE the handler sent, in order. */
+  reconciles: { taskId: string; agentId?: string }[][];
+  /** Set to make RECONCILE calls throw. */
+  reconcileFailure: { error: Error | undefined };
 }
 
 describe('handleOffers (one offer round: place waiting pods, release every offer not launched on)', () => {
@@ -98,6 +104,14 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', opts.replicas ?? ['h0']));
     const mesos = new FakeMesos();
     const client = mesos.asClient();
+    const reconciles: Rig['reconciles'] = [];
+    const reconcileFailure: Rig['reconcileFailure'] = { error: undefined };
+    Object.assign(client, {
+      async reconcile(tasks: { taskId: string; agentId?: string }[]) {
+        reconciles.push(tasks);
+        if (reconcileFailure.error) throw reconcileFailure.error;
+      },
+    });
     const deps: OfferHandlerDeps = {
       spec: () => spec,
       registry,
@@ -109,10 +123,11 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
       launching: () => true,
       logger,
       metrics: metrics(),
+      reconcileBackoff: { initialMs: 20, maxMs: 80 },
     };
     const pod = registry.ensure('node', 0);
     await until('node-0 waits for an offer', () => pod.state.startsWith('volume-provisioned'));
-    const r = { store: real, registry, mesos, deps, pod };
+    const r = { store: real, registry, mesos, deps, pod, reconciles, reconcileFailure };
     rigs.push(r);
     return r;
   }
@@ -137,9 +152,9 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     expect(declined(mesos).sort()).toEqual(['offer-h0', 'offer-h1']);
   });
 
-  it('sends a pod whose ACCEPT failed back to waiting for placement (TASK_DROPPED) and declines the offer', async () => {
-    const { deps, mesos, pod, registry } = await rig();
-    mesos.failAccept = new Error('connection reset by master');
+  it('sends a pod whose ACCEPT the master refused (400) back to waiting for placement (TASK_DROPPED) and declines the offer', async () => {
+    const { deps, mesos, pod, registry, reconciles } = await rig();
+    mesos.failAccept = new MesosBadRequestError('Failed to validate scheduler::Call', 'ACCEPT');
 
     await expect(handleOffers(deps, [offerFrom('h0', 'r0')])).resolves.toBeUndefined();
 
@@ -148,13 +163,14 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     const ctx = registry.context(pod);
     expect(ctx.task).toBeNull();
     expect(ctx.taskState).toBe('TASK_DROPPED');
-    expect(ctx.launchFailure).toContain('ACCEPT failed: connection reset by master');
+    expect(ctx.launchFailure).toContain('ACCEPT failed: Mesos rejected ACCEPT call (HTTP 400)');
     expect(declined(mesos)).toEqual(['offer-h0']);
+    expect(reconciles).toEqual([]);
   });
 
-  it('places the pod again, with a new task id, in the round after a failed ACCEPT', async () => {
+  it('places the pod again, with a new task id, in the round after a refused ACCEPT (403 framework not subscribed)', async () => {
     const { deps, mesos, pod, registry } = await rig();
-    mesos.failAccept = new Error('connection reset by master');
+    mesos.failAccept = new MesosFrameworkNotSubscribedError(403, 'Framework is not subscribed', 'ACCEPT');
     await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-1')]);
     const firstTask = registry.context(pod).lastTask?.taskId;
     mesos.failAccept = undefined;
@@ -165,6 +181,92 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     const accepted = mesos.of('ACCEPT');
     expect(accepted.map((c) => c.offerIds)).toEqual([['offer-1'], ['offer-2']]);
     expect(registry.context(pod).task?.taskId).not.toBe(firstTask);
+  });
+
+  describe('an ACCEPT whose answer was lost (the master may have launched the task)', () => {
+    const lost = () => new MesosConnectionError('http://master:5050/api/v1/scheduler', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+
+    it('leaves the pod placed with its task, sends no synthetic TASK_DROPPED and reconciles that task on its agent', async () => {
+      const { deps, mesos, pod, registry, reconciles } = await rig();
+      mesos.failAccept = lost();
+
+      await handleOffers(deps, [offerFrom('h0', 'r0')]);
+
+      expect(pod.state).toBe('placed');
+      const ctx = registry.context(pod);
+      expect(ctx.task).toMatchObject({ agentId: agentIdOf('h0'), hostname: 'h0' });
+      expect(ctx.taskState).toBeNull();
+      expect(declined(mesos)).toEqual(['offer-h0']);
+      await until('a RECONCILE went out', () => reconciles.length >= 1);
+      expect(reconciles[0]).toEqual([{ taskId: ctx.task!.taskId, agentId: agentIdOf('h0') }]);
+    });
+
+    it('does not place the pod again in later rounds while the answer is outstanding (no second launch)', async () => {
+      const { deps, mesos, pod } = await rig();
+      mesos.failAccept = lost();
+      await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-1')]);
+      mesos.failAccept = undefined;
+
+      await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-2'), offerFrom('h1', 'r1', 'offer-3')]);
+
+      expect(mesos.of('ACCEPT').map((c) => c.offerIds)).toEqual([['offer-1']]);
+      expect(pod.state).toBe('placed');
+    });
+
+    it('retries the RECONCILE with backoff, through failed calls, until the master answers; the answer drives the pod', async () => {
+      const { deps, mesos, pod, registry, reconciles, reconcileFailure } = await rig();
+      mesos.failAccept = lost();
+      reconcileFailure.error = new Error('connection refused');
+      await handleOffers(deps, [offerFrom('h0', 'r0')]);
+      const taskId = registry.context(pod).task!.taskId;
+
+      await until('three RECONCILE attempts', () => reconciles.length >= 3);
+      reconcileFailure.error = undefined;
+      const before = reconciles.length;
+      await until('one more RECONCILE', () => reconciles.length > before);
+      expect(new Set(reconciles.flat().map((t) => t.taskId))).toEqual(new Set([taskId]));
+
+      // The master knew the task after all: it answers with its latest state.
+      registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION', agentId: agentIdOf('h0') });
+      await until('node-0 runs', () => pod.state.startsWith('running'));
+      const settled = reconciles.length;
+      await new Promise((r) => setTimeout(r, 250));
+      expect(reconciles.length).toBe(settled);
+      expect(mesos.of('ACCEPT')).toHaveLength(1);
+    });
+
+    it('stops reconciling once the master says it does not know the task (the pod machine decides what follows)', async () => {
+      const { deps, mesos, pod, registry, reconciles } = await rig();
+      mesos.failAccept = lost();
+      await handleOffers(deps, [offerFrom('h0', 'r0')]);
+      const taskId = registry.context(pod).task!.taskId;
+      await until('a RECONCILE went out', () => reconciles.length >= 1);
+
+      registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_GONE', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unknown to the agent', agentId: agentIdOf('h0') });
+
+      const settled = reconciles.length;
+      await new Promise((r) => setTimeout(r, 250));
+      expect(reconciles.length).toBe(settled);
+    });
+  });
+
+  it('a pod created again after a decommission launches under a task id never used before; the old task is not routed to it', async () => {
+    const { deps, mesos, pod, registry } = await rig();
+    await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-1')]);
+    const oldTask = registry.context(pod).task!.taskId;
+    await registry.remove(pod);
+
+    const again = registry.ensure('node', 0);
+    await until('the new node-0 waits for an offer', () => again.state.startsWith('volume-provisioned'));
+    await handleOffers(deps, [offerFrom('h0', 'r0', 'offer-2')]);
+
+    const newTask = registry.context(again).task!.taskId;
+    expect(mesos.of('ACCEPT')).toHaveLength(2);
+    expect(newTask).not.toBe(oldTask);
+    expect(parseTaskId(newTask)).toMatchObject({ service: 'demo', podType: 'node', index: 0, attempt: 1 });
+    // A late duplicate TASK_KILLED of the old task finds no pod to apply to.
+    expect(registry.byTask(oldTask)).toBeUndefined();
+    expect(registry.byTask(newTask)).toBe(again);
   });
 
   it('sends no ACCEPT and declines the offer when the pod leaves `placed` while its intent is persisted', async () => {
