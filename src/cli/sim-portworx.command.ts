@@ -1,7 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Recorder } from '../record/recorder';
-import { PortworxSimulator } from '../sim/portworx';
-import { parseByteSize, setSimNodeState } from '../sim/portworx/control-client';
+import { DEFAULT_DETECT_DELAY_SECONDS, PortworxSimulator } from '../sim/portworx';
+import { registerSimNode } from './sim-node.command';
+import { parseByteSize } from '../sim/portworx/control-client';
 
 const DEFAULT_PORTWORX_URL = 'http://127.0.0.1:9021';
 
@@ -28,15 +29,24 @@ interface PortworxFlags {
   record?: string;
   clusterId?: string;
   poolSize?: number;
+  detectDelay?: number;
+  speed?: number;
   json?: boolean;
 }
 
-interface NodeFlags {
-  portworx: string;
-  json?: boolean;
+function nonNegativeSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds ≥ 0, e.g. 3 or 0.5');
+  return n;
 }
 
-/** `pxfw sim portworx …` (the simulator) and `pxfw sim node down|up HOST` (its fault injection). */
+function speedFactor(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 10_000) throw new InvalidArgumentError('expected a factor above 0 and at most 10000');
+  return n;
+}
+
+/** `pxfw sim portworx …` (the simulator) and `pxfw sim node …` (its fault injection, ./sim-node.command.ts). */
 export function registerSimPortworx(sim: Command): void {
   sim
     .command('portworx')
@@ -49,6 +59,12 @@ export function registerSimPortworx(sim: Command): void {
     .addOption(new Option('--record <FILE>', 'append every SDK exchange to FILE (JSON lines)'))
     .addOption(new Option('--cluster-id <ID>', 'cluster id (default px-sim-<random>)'))
     .addOption(new Option('--pool-size <SIZE>', 'storage pool size of each node, e.g. 1TiB').argParser(byteSize))
+    .addOption(
+      new Option('--detect-delay <S>', `seconds from a host's death (or its agent lost in Mesos) to its node reported offline (default ${DEFAULT_DETECT_DELAY_SECONDS})`).argParser(
+        nonNegativeSeconds,
+      ),
+    )
+    .addOption(new Option('--speed <FACTOR>', 'divide the detection delay and boot time by FACTOR (default 1)').argParser(speedFactor))
     .option('--json', 'print the listening URL and cluster id as JSON')
     .action(async (flags: PortworxFlags) => {
       const simulator = await PortworxSimulator.start({
@@ -59,6 +75,8 @@ export function registerSimPortworx(sim: Command): void {
         ...(flags.record ? { recorder: Recorder.toFile(flags.record) } : {}),
         ...(flags.clusterId ? { clusterId: flags.clusterId } : {}),
         ...(flags.poolSize ? { poolBytes: flags.poolSize } : {}),
+        ...(flags.detectDelay !== undefined ? { detectDelaySeconds: flags.detectDelay } : {}),
+        ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
       });
       const nodes = simulator.nodes().map((n) => n.hostname);
       process.stdout.write(
@@ -73,20 +91,5 @@ export function registerSimPortworx(sim: Command): void {
       await simulator.stop();
     });
 
-  const node = sim.command('node').description('fault injection on a running Portworx simulator');
-  for (const state of ['down', 'up'] as const) {
-    node
-      .command(`${state} <HOST>`)
-      .description(state === 'down' ? 'take the Portworx node on HOST offline' : 'bring the Portworx node on HOST back online')
-      .addOption(new Option('--portworx <URL>', 'the simulator URL').env('PXFW_PORTWORX_URL').default(DEFAULT_PORTWORX_URL))
-      .option('--json', 'print the node as JSON')
-      .action(async (host: string, flags: NodeFlags) => {
-        const reply = await setSimNodeState(flags.portworx, host, state);
-        process.stdout.write(
-          flags.json
-            ? `${JSON.stringify(reply)}\n`
-            : `node ${reply.hostname} (${reply.id}) is ${reply.online ? 'online' : 'offline'}\n`,
-        );
-      });
-  }
+  registerSimNode(sim, DEFAULT_PORTWORX_URL);
 }

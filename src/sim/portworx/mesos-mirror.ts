@@ -5,6 +5,7 @@ import type { AgentInfo } from '../../mesos/types';
 import { SimConfigError } from './errors';
 import { defaultTopology } from './hosts';
 import type { ClusterModel } from './model/cluster';
+import type { NodeFaults } from './node-faults';
 import type { Topology } from './model/types';
 
 const log = childLogger({ module: 'sim-portworx-mesos' });
@@ -24,26 +25,36 @@ export function agentTopology(info: AgentInfo, index: number): Topology {
 /**
  * One Portworx node per agent of a Mesos master, kept in step through the operator API:
  * GET_AGENTS, then SUBSCRIBE. AGENT_ADDED adds (or brings back) a node; AGENT_REMOVED, or a task
- * on the agent going TASK_UNREACHABLE, takes it offline; every (re)subscription's SUBSCRIBED
- * snapshot reconciles the whole set.
+ * on the agent going TASK_UNREACHABLE, takes it offline after the detection delay (Portworx
+ * notices a dead node by itself, not when Mesos does); every (re)subscription's SUBSCRIBED
+ * snapshot reconciles the whole set. The mirror brings back only nodes it took down (or whose
+ * host crashed), never a status an operator set.
  */
 export class MesosMirror {
   private readonly agentHosts = new Map<string, string>();
+  /** Hosts whose loss the mirror reported (so it may bring them back). */
+  private readonly lost = new Set<string>();
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
 
   private constructor(
     private readonly model: ClusterModel,
+    private readonly faults: NodeFaults,
     private readonly client: MesosOperatorClient,
     private readonly poolBytes: number,
   ) {}
 
-  static async start(model: ClusterModel, url: string, opts: { poolBytes: number; reconnectMs: number }): Promise<MesosMirror> {
+  static async start(
+    model: ClusterModel,
+    faults: NodeFaults,
+    url: string,
+    opts: { poolBytes: number; reconnectMs: number },
+  ): Promise<MesosMirror> {
     const client = new MesosOperatorClient({
       master: url,
       backoff: { initialMs: opts.reconnectMs, maxMs: Math.max(opts.reconnectMs, 10_000) },
     });
-    const mirror = new MesosMirror(model, client, opts.poolBytes);
+    const mirror = new MesosMirror(model, faults, client, opts.poolBytes);
     let agents: OperatorAgent[];
     try {
       agents = (await client.getAgents()).agents;
@@ -65,9 +76,11 @@ export class MesosMirror {
       case 'SUBSCRIBED':
         this.reconcile(event.subscribed.get_state?.get_agents?.agents ?? []);
         return;
-      case 'AGENT_ADDED':
-        this.addAgent(event.agent_added.agent);
+      case 'AGENT_ADDED': {
+        const host = this.addAgent(event.agent_added.agent);
+        this.faults.agentBack(host, this.lost.delete(host));
         return;
+      }
       case 'AGENT_REMOVED':
         this.offline(event.agent_removed.agent_id.value, 'agent removed');
         return;
@@ -84,12 +97,17 @@ export class MesosMirror {
     }
   }
 
-  /** Agents the master lists are online; nodes of agents it no longer lists go offline. */
+  /** Agents the master lists are back if the mirror lost them; nodes of agents it no longer lists are lost. */
   private reconcile(agents: OperatorAgent[]): void {
     const listed = new Set<string>();
-    for (const a of agents) listed.add(this.addAgent(a));
+    for (const a of agents) {
+      const host = this.addAgent(a);
+      listed.add(host);
+      if (this.lost.delete(host)) this.faults.agentBack(host, true);
+    }
     for (const node of this.model.nodes.values()) {
-      if (!listed.has(node.hostname) && node.online) this.model.setNodeOnline(node, false);
+      if (node.stale || listed.has(node.hostname)) continue;
+      this.lose(node.hostname, 'agent no longer listed by the master');
     }
   }
 
@@ -97,7 +115,7 @@ export class MesosMirror {
     const info = agent.agent_info;
     if (info.id) this.agentHosts.set(info.id.value, info.hostname);
     // A known host keeps the default topology it was given at its first position.
-    const hosts = [...this.model.nodes.values()].map((n) => n.hostname);
+    const hosts = [...this.model.nodes.values()].filter((n) => !n.stale).map((n) => n.hostname);
     const index = hosts.includes(info.hostname) ? hosts.indexOf(info.hostname) : hosts.length;
     this.model.addNode({ hostname: info.hostname, topology: agentTopology(info, index), poolBytes: this.poolBytes });
     return info.hostname;
@@ -105,12 +123,17 @@ export class MesosMirror {
 
   private offline(agentId: string, why: string): void {
     const host = this.agentHosts.get(agentId);
-    const node = host ? this.model.findNodeByHost(host) : undefined;
-    if (!node) {
+    if (!host || !this.model.findNodeByHost(host)) {
       log.warn({ agentId, why }, 'event for an agent this mirror does not know');
       return;
     }
-    if (node.online) log.info({ node: node.hostname, why }, 'Mesos agent gone: Portworx node offline');
-    this.model.setNodeOnline(node, false);
+    this.lose(host, why);
+  }
+
+  private lose(host: string, why: string): void {
+    const node = this.model.findNodeByHost(host);
+    if (!node || node.status === 'STATUS_OFFLINE') return;
+    this.lost.add(host);
+    this.faults.detectLoss(host, why);
   }
 }

@@ -6,14 +6,17 @@ import type { Recorder } from '../../record/recorder';
 import { AlertPublisher } from './alert-publisher';
 import { SimConfigError } from './errors';
 import { parseHostsSpec, type HostSpec } from './hosts';
-import { legacyRoutes, simRoutes } from './http/other-routes';
+import { controlRoutes } from './http/control-routes';
+import { legacyRoutes } from './http/other-routes';
 import { sdkRoutes } from './http/sdk-routes';
 import { SimHttpServer } from './http/server';
 import { MesosMirror } from './mesos-mirror';
 import { AlertStore } from './model/alert-store';
 import { ClusterModel } from './model/cluster';
-import { getMarker, setMarker, setNodeState } from './model/control';
-import type { SimAlert, Topology, VolumeHealth } from './model/types';
+import { getMarker, parseNodeStatus, setMarker } from './model/control';
+import { NODE_STATUS_TRAITS } from './model/node-status';
+import type { SimAlert, SimNode, SimNodeStatus, Topology, VolumeHealth } from './model/types';
+import { NodeFaults, type FlapOptions, type NodeFaultTiming } from './node-faults';
 
 const log = childLogger({ module: 'sim-portworx' });
 
@@ -37,12 +40,49 @@ export interface PortworxSimulatorOptions {
   poolBytes?: number;
   /** Delay before re-subscribing to Mesos after the stream ends (default 1000 ms). */
   mesosReconnectMs?: number;
+  /**
+   * Seconds of simulated time from a host's death (crashHost, or its agent lost in Mesos) to its
+   * node reported STATUS_OFFLINE (default 3).
+   */
+  detectDelaySeconds?: number;
+  /** Seconds of simulated time a booted host needs before its node is STATUS_OK again (default 1). */
+  bootSeconds?: number;
+  /** Divides the simulated times above (as the Mesos simulator's --speed does; default 1). */
+  speed?: number;
+}
+
+export const DEFAULT_DETECT_DELAY_SECONDS = 3;
+export const DEFAULT_BOOT_SECONDS = 1;
+
+function timing(opts: PortworxSimulatorOptions): NodeFaultTiming {
+  const speed = opts.speed ?? 1;
+  if (!Number.isFinite(speed) || speed <= 0 || speed > 10_000) {
+    throw new SimConfigError(`speed must be a number above 0 and at most 10000, got ${speed}`);
+  }
+  const seconds = (name: string, v: number) => {
+    if (!Number.isFinite(v) || v < 0) throw new SimConfigError(`${name} must be a number of seconds ≥ 0, got ${v}`);
+    return (v * 1000) / speed;
+  };
+  return {
+    detectDelayMs: seconds('detect delay', opts.detectDelaySeconds ?? DEFAULT_DETECT_DELAY_SECONDS),
+    bootMs: seconds('boot time', opts.bootSeconds ?? DEFAULT_BOOT_SECONDS),
+  };
 }
 
 export interface SimNodeView {
   id: string;
   hostname: string;
+  /** What the cluster reports (StorageNode.status). */
+  status: SimNodeStatus;
+  /**
+   * Stork's reading of the status (online: OK, STORAGE_DOWN, NONE; offline: OFFLINE, MAINTENANCE),
+   * libopenstorage/stork drivers/volume/portworx mapNodeStatus.
+   */
   online: boolean;
+  /** The host is dead (crashed, or booting): its own endpoint does not answer. */
+  hostDown: boolean;
+  /** A stale duplicate entry (addDuplicateNode). */
+  stale: boolean;
   topology: Topology;
   poolTotalBytes: number;
   poolUsedBytes: number;
@@ -72,6 +112,7 @@ export class PortworxSimulator {
     private readonly host: string,
     private readonly publisher: AlertPublisher | undefined,
     private readonly mirror: MesosMirror | undefined,
+    private readonly faults: NodeFaults,
   ) {}
 
   static async start(opts: PortworxSimulatorOptions = {}): Promise<PortworxSimulator> {
@@ -85,21 +126,23 @@ export class PortworxSimulator {
     else if (opts.natsUrl) publisher = await AlertPublisher.connect(opts.natsUrl, clusterId);
     const alerts = new AlertStore((a: SimAlert) => publisher?.publish(a));
     const model = new ClusterModel(clusterId, alerts);
+    const faults = new NodeFaults(model, timing(opts));
     let mirror: MesosMirror | undefined;
     try {
       if (opts.mesosUrl) {
-        mirror = await MesosMirror.start(model, opts.mesosUrl, { poolBytes, reconnectMs: opts.mesosReconnectMs ?? 1000 });
+        mirror = await MesosMirror.start(model, faults, opts.mesosUrl, { poolBytes, reconnectMs: opts.mesosReconnectMs ?? 1000 });
       } else {
         const hosts = typeof opts.hosts === 'string' ? parseHostsSpec(opts.hosts) : (opts.hosts ?? parseHostsSpec('node-1,node-2,node-3'));
         for (const h of hosts) model.addNode({ hostname: h.hostname, topology: h.topology, poolBytes });
       }
       const host = opts.host ?? '127.0.0.1';
-      const routes = [...sdkRoutes(model), ...legacyRoutes(model), ...simRoutes(model)];
+      const routes = [...sdkRoutes(model), ...legacyRoutes(model), ...controlRoutes(model, faults)];
       const http = await SimHttpServer.listen(model, routes, { port: opts.port ?? 0, host, recorder: opts.recorder });
-      const sim = new PortworxSimulator(model, http, host, publisher, mirror);
+      const sim = new PortworxSimulator(model, http, host, publisher, mirror, faults);
       log.info({ url: sim.url, clusterId, nodes: model.nodes.size }, 'Portworx simulator listening');
       return sim;
     } catch (err) {
+      faults.stop();
       await mirror?.stop();
       await publisher?.close();
       throw err;
@@ -121,27 +164,59 @@ export class PortworxSimulator {
 
   async stop(): Promise<void> {
     await this.mirror?.stop();
+    this.faults.stop();
     await this.http.close();
     await this.publisher?.close();
   }
 
-  nodeDown(host: string): void {
-    setNodeState(this.model, host, false);
+  /** Wall-clock detection delay and boot time (simulated seconds divided by the speed). */
+  get faultTiming(): Readonly<NodeFaultTiming> {
+    return this.faults.timing;
   }
 
+  /** `sim node down`: the node is STATUS_OFFLINE at once. */
+  nodeDown(host: string): void {
+    this.faults.setStatus(host, 'STATUS_OFFLINE');
+  }
+
+  /** `sim node up`: the node is STATUS_OK at once. */
   nodeUp(host: string): void {
-    setNodeState(this.model, host, true);
+    this.faults.setStatus(host, 'STATUS_OK');
+  }
+
+  /** Set what the cluster reports for a host's node, at once (replaces any crash, boot or flap under way). */
+  setNodeStatus(host: string, status: SimNodeStatus): void {
+    this.faults.setStatus(host, parseNodeStatus(status));
+  }
+
+  /** The host died: its endpoint stops answering now, its node is STATUS_OFFLINE after the detection delay. */
+  crashHost(host: string): void {
+    this.faults.crashHost(host);
+  }
+
+  /** The host is back: STATUS_OK after a short startup. */
+  bootHost(host: string): void {
+    this.faults.bootHost(host);
+  }
+
+  /** Offline now, then alternating OK / OFFLINE every periodMs, `count` times offline, ending OK. */
+  flapNode(host: string, opts: FlapOptions): void {
+    this.faults.flapNode(host, opts);
+  }
+
+  /** A stale second StorageNode for the host (same hostname and scheduler_node_name, another id). */
+  addDuplicateNode(host: string, opts: { status?: SimNodeStatus; sameIp?: boolean } = {}): SimNodeView {
+    const status = opts.status === undefined ? undefined : parseNodeStatus(opts.status);
+    return nodeView(this.faults.addDuplicateNode(host, { ...opts, status }));
+  }
+
+  /** Remove the host's stale entries; returns how many there were. */
+  removeDuplicateNode(host: string): number {
+    return this.faults.removeDuplicateNode(host);
   }
 
   nodes(): SimNodeView[] {
-    return [...this.model.nodes.values()].map((n) => ({
-      id: n.id,
-      hostname: n.hostname,
-      online: n.online,
-      topology: { ...n.topology },
-      poolTotalBytes: n.pool.totalBytes,
-      poolUsedBytes: n.pool.usedBytes,
-    }));
+    return [...this.model.nodes.values()].map(nodeView);
   }
 
   /** Volumes and snapshots (snapshots have `parentId`). */
@@ -175,4 +250,18 @@ export class PortworxSimulator {
   alerts(): readonly SimAlert[] {
     return this.model.alerts.list();
   }
+}
+
+function nodeView(n: SimNode): SimNodeView {
+  return {
+    id: n.id,
+    hostname: n.hostname,
+    status: n.status,
+    online: NODE_STATUS_TRAITS[n.status].online,
+    hostDown: n.hostDown,
+    stale: n.stale,
+    topology: { ...n.topology },
+    poolTotalBytes: n.pool.totalBytes,
+    poolUsedBytes: n.pool.usedBytes,
+  };
 }

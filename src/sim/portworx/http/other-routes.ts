@@ -1,8 +1,6 @@
 import type { ClusterModel } from '../model/cluster';
-import { getMarker, setMarker, setNodeState, snapshotState } from '../model/control';
 import { groupSnapshot } from '../model/snapshot-ops';
-import { renderNode } from '../wire/render';
-import { groupSnapSchema, lowerKeys, markerSchema, parseBody } from '../wire/requests';
+import { groupSnapSchema, lowerKeys, parseBody } from '../wire/requests';
 import { ok, type Route } from './router';
 
 /** The legacy REST group snapshot (Portworx port 9001), served here on the SDK port too. */
@@ -20,23 +18,5 @@ export function legacyRoutes(model: ClusterModel): Route[] {
         return ok({ snapshots });
       },
     },
-  ];
-}
-
-function sim(method: string, pattern: string, handle: Route['handle']): Route {
-  return { method, pattern, kind: 'sim', handle };
-}
-
-export function simRoutes(model: ClusterModel): Route[] {
-  return [
-    sim('GET', '/sim/v1/state', () => ok(snapshotState(model))),
-    sim('POST', '/sim/v1/nodes/{host}/down', (c) => ok({ node: renderNode(setNodeState(model, c.params.host ?? '', false)) })),
-    sim('POST', '/sim/v1/nodes/{host}/up', (c) => ok({ node: renderNode(setNodeState(model, c.params.host ?? '', true)) })),
-    sim('GET', '/sim/v1/volumes/{volume_id}/marker', (c) => ok({ marker: getMarker(model, c.params.volume_id ?? '') })),
-    sim('PUT', '/sim/v1/volumes/{volume_id}/marker', (c) => {
-      const r = parseBody(markerSchema, c.body, 'marker request');
-      setMarker(model, c.params.volume_id ?? '', r.marker);
-      return ok({});
-    }),
   ];
 }

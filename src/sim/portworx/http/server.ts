@@ -6,6 +6,7 @@ import type { Recorder } from '../../../record/recorder';
 import { LegacyApiError, SdkStatusError, SimControlError, SimUnknownNodeError, invalidArgument, unavailable } from '../errors';
 import { httpStatusFromCode, httpStatusText } from '../grpc-status';
 import type { ClusterModel } from '../model/cluster';
+import { answers } from '../model/node-status';
 import type { SimNode } from '../model/types';
 import { Router, type Route, type RouteContext, type RouteKind, type RouteResult } from './router';
 
@@ -131,10 +132,11 @@ export class SimHttpServer {
     if (ref) {
       const node = this.model.findNode(ref);
       if (!node) throw unavailable(`no Portworx node "${ref}" in cluster ${this.model.clusterId}`);
-      if (!node.online) throw unavailable(`Portworx on node ${node.hostname} is offline`);
+      if (node.hostDown) throw unavailable(`host ${node.hostname} does not answer`);
+      if (!answers(node)) throw unavailable(`Portworx on node ${node.hostname} is offline`);
       return node;
     }
-    for (const n of this.model.nodes.values()) if (n.online) return n;
+    for (const n of this.model.nodes.values()) if (!n.stale && answers(n)) return n;
     throw unavailable(`no Portworx node of cluster ${this.model.clusterId} is online`);
   }
 }

@@ -1,6 +1,7 @@
-import { SdkStatusError, alreadyExists, internal, invalidArgument, notFound } from '../errors';
+import { SdkStatusError, alreadyExists, internal, invalidArgument, notFound, unavailable } from '../errors';
 import { SimAlertType } from './alert-store';
 import type { ClusterModel } from './cluster';
+import { answers, traits } from './node-status';
 import type { SimNode, SimVolume } from './types';
 
 export interface DetachOptions {
@@ -20,6 +21,9 @@ function isShared(v: SimVolume): boolean {
 export function attachVolume(model: ClusterModel, volumeId: string, node: SimNode): string {
   const v = model.requireVolume(volumeId);
   if (v.attachedOn.includes(node.id)) return devicePath(v);
+  if (!traits(node).takesAttach) {
+    throw attachFailure(model, v, node, unavailable(`failed to attach volume ${v.id}: node ${node.hostname} is in maintenance mode`));
+  }
   if (v.attachedOn.length > 0 && !isShared(v)) {
     // The SDK maps volume.ErrVolAttachedOnRemoteNode to AlreadyExists with the driver's text.
     throw attachFailure(model, v, node, alreadyExists('Volume is attached on another node'));
@@ -58,12 +62,13 @@ export function detachVolume(model: ClusterModel, volumeId: string, opts: Detach
   const v = model.volumes.get(volumeId);
   if (!v || v.attachedOn.length === 0) return;
   if (!opts.force) {
-    const down = v.attachedOn.map((id) => model.nodes.get(id)).filter((n) => n && !n.online);
+    // The detach is redirected to the node the volume is attached on, which must answer.
+    const down = v.attachedOn.map((id) => model.nodes.get(id)).filter((n) => n && !answers(n));
     if (down.length > 0) {
       const n = down[0]!;
       throw internal(
-        `Failed to detach volume ${v.id}: node ${n.hostname} (${n.id}) where the volume is attached is offline; ` +
-          'detach with options.force to fence it',
+        `Failed to detach volume ${v.id}: node ${n.hostname} (${n.id}) where the volume is attached is ` +
+          `${n.hostDown ? 'unreachable' : 'offline'}; detach with options.force to fence it`,
       );
     }
     if (v.attachPaths.length > 0 && !opts.unmountBeforeDetach) {

@@ -2,7 +2,12 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { childLogger } from '../../../log/logger';
 import { notFound } from '../errors';
 import { AlertStore, SimAlertType } from './alert-store';
-import type { SimNode, SimVolume, Topology, VolumeHealth } from './types';
+import { NODE_STATUS_TRAITS, replicasServeIo } from './node-status';
+import type { SimNode, SimNodeStatus, SimVolume, Topology, VolumeHealth } from './types';
+
+function nodeAlertKey(node: SimNode) {
+  return { alertType: SimAlertType.NodeStateChange, resource: 'RESOURCE_TYPE_NODE' as const, resourceId: node.id };
+}
 
 const log = childLogger({ module: 'sim-portworx' });
 
@@ -10,7 +15,7 @@ export interface AddNodeOptions {
   hostname: string;
   topology: Topology;
   poolBytes: number;
-  online?: boolean;
+  status?: SimNodeStatus;
 }
 
 /**
@@ -21,6 +26,7 @@ export class ClusterModel {
   readonly nodes = new Map<string, SimNode>();
   readonly volumes = new Map<string, SimVolume>();
   private clock = 0;
+  private ipCount = 0;
 
   constructor(
     readonly clusterId: string,
@@ -37,31 +43,68 @@ export class ClusterModel {
     return this.clock;
   }
 
-  /** Add a node, or (same hostname) refresh its topology and bring it online. */
+  /** Add a node, or (same hostname) refresh its topology. A new node starts STATUS_OK unless told. */
   addNode(opts: AddNodeOptions): SimNode {
     const existing = this.findNodeByHost(opts.hostname);
     if (existing) {
       existing.topology = opts.topology;
-      if (opts.online !== false) this.setNodeOnline(existing, true);
+      if (opts.status) this.setNodeStatus(existing, opts.status);
       return existing;
     }
-    const index = this.nodes.size + 1;
-    const node: SimNode = {
-      id: randomUUID(),
-      hostname: opts.hostname,
-      mgmtIp: `127.0.${Math.floor(index / 250) + 1}.${(index % 250) + 1}`,
-      topology: opts.topology,
-      online: opts.online !== false,
-      pool: { uuid: randomUUID(), totalBytes: opts.poolBytes, usedBytes: 0 },
-    };
-    this.nodes.set(node.id, node);
+    const node = this.newNode(opts.hostname, opts.topology, opts.status ?? 'STATUS_OK', opts.poolBytes);
     log.info({ node: node.hostname, id: node.id, topology: node.topology }, 'node added');
     return node;
   }
 
+  /** A second, stale entry for the host of `current`: same hostname, another id, no replicas. */
+  addStaleEntry(current: SimNode, status: SimNodeStatus, sameIp: boolean): SimNode {
+    const node = this.newNode(current.hostname, { ...current.topology }, status, current.pool.totalBytes);
+    node.stale = true;
+    if (sameIp) node.mgmtIp = current.mgmtIp;
+    this.advance();
+    log.info({ node: node.hostname, id: node.id, status }, 'stale duplicate node entry added');
+    return node;
+  }
+
+  /** Remove a stale entry; its open node alerts are cleared. */
+  removeStaleEntry(node: SimNode): void {
+    if (!node.stale) return;
+    for (const t of Object.values(NODE_STATUS_TRAITS)) this.alerts.clear({ ...nodeAlertKey(node), uniqueTag: t.tag });
+    this.nodes.delete(node.id);
+    this.advance();
+  }
+
+  private newNode(hostname: string, topology: Topology, status: SimNodeStatus, poolBytes: number): SimNode {
+    this.ipCount += 1;
+    const i = this.ipCount;
+    const node: SimNode = {
+      id: randomUUID(),
+      hostname,
+      mgmtIp: `127.0.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`,
+      topology,
+      status,
+      hostDown: false,
+      stale: false,
+      pool: { uuid: randomUUID(), totalBytes: poolBytes, usedBytes: 0 },
+    };
+    this.nodes.set(node.id, node);
+    return node;
+  }
+
+  /** The current (non-stale) entry of a host; a stale one only when the host has no other. */
   findNodeByHost(hostname: string): SimNode | undefined {
-    for (const n of this.nodes.values()) if (n.hostname === hostname) return n;
-    return undefined;
+    let stale: SimNode | undefined;
+    for (const n of this.nodes.values()) {
+      if (n.hostname !== hostname) continue;
+      if (!n.stale) return n;
+      stale ??= n;
+    }
+    return stale;
+  }
+
+  /** Every entry the cluster lists for a host (the current one first). */
+  entriesOfHost(hostname: string): SimNode[] {
+    return [...this.nodes.values()].filter((n) => n.hostname === hostname).sort((a, b) => Number(a.stale) - Number(b.stale));
   }
 
   /** A node by id or hostname, or undefined. */
@@ -75,53 +118,57 @@ export class ClusterModel {
     return v;
   }
 
-  /** Replica health: all replica holders online → UP, some → DEGRADED, none → DOWN. */
+  /** Replica health: every replica serving I/O → UP, some → DEGRADED, none → DOWN. */
   health(v: SimVolume): VolumeHealth {
-    const up = v.replicaNodes.filter((id) => this.nodes.get(id)?.online).length;
+    const up = v.replicaNodes.filter((id) => this.replicaUp(id)).length;
     if (up === v.replicaNodes.length) return 'VOLUME_STATUS_UP';
     return up === 0 ? 'VOLUME_STATUS_DOWN' : 'VOLUME_STATUS_DEGRADED';
   }
 
-  /** Take a node offline or online, raising node and volume alerts for every change. */
+  private replicaUp(nodeId: string): boolean {
+    const n = this.nodes.get(nodeId);
+    return !!n && replicasServeIo(n);
+  }
+
+  /** Take a node offline or online (STATUS_OFFLINE / STATUS_OK). */
   setNodeOnline(node: SimNode, online: boolean): void {
-    if (node.online === online) return;
+    this.setNodeStatus(node, online ? 'STATUS_OK' : 'STATUS_OFFLINE');
+  }
+
+  /** Change what the cluster reports for a node, raising node and volume alerts for the change. */
+  setNodeStatus(node: SimNode, status: SimNodeStatus): void {
+    if (node.status === status) return;
     const affected = [...this.volumes.values()].filter((v) => !v.parentId && v.replicaNodes.includes(node.id));
     const before = new Map(affected.map((v) => [v.id, this.health(v)]));
-    node.online = online;
+    const was = node.status;
+    node.status = status;
     this.advance();
-    log.info({ node: node.hostname, online }, online ? 'node up' : 'node down');
-    this.nodeAlert(node, online);
+    log.info({ node: node.hostname, id: node.id, from: was, to: status, stale: node.stale || undefined }, 'node status');
+    this.nodeAlert(node);
     for (const v of affected) {
-      const was = before.get(v.id);
       const now = this.health(v);
-      if (was !== now) this.volumeAlert(v, now);
+      if (before.get(v.id) !== now) this.volumeAlert(v, now);
     }
   }
 
-  private nodeAlert(node: SimNode, online: boolean): void {
-    const key = { alertType: SimAlertType.NodeStateChange, resource: 'RESOURCE_TYPE_NODE' as const, resourceId: node.id };
-    if (online) {
-      this.alerts.clear({ ...key, uniqueTag: 'node-offline' });
-      this.alerts.raise({
-        ...key,
-        uniqueTag: 'node-online',
-        severity: 'SEVERITY_TYPE_NOTIFY',
-        message: `Node ${node.hostname} (${node.id}) is online`,
-      });
-    } else {
-      this.alerts.clear({ ...key, uniqueTag: 'node-online' });
-      this.alerts.raise({
-        ...key,
-        uniqueTag: 'node-offline',
-        severity: 'SEVERITY_TYPE_ALARM',
-        message: `Node ${node.hostname} (${node.id}) is offline`,
-      });
+  /** One open NodeStateChange alert per node, tagged by its status; the others are cleared. */
+  private nodeAlert(node: SimNode): void {
+    const key = nodeAlertKey(node);
+    const t = NODE_STATUS_TRAITS[node.status];
+    for (const other of Object.values(NODE_STATUS_TRAITS)) {
+      if (other.tag !== t.tag) this.alerts.clear({ ...key, uniqueTag: other.tag });
     }
+    this.alerts.raise({
+      ...key,
+      uniqueTag: t.tag,
+      severity: t.severity,
+      message: `Node ${node.hostname} (${node.id}) ${t.describe}${node.stale ? ' [stale entry]' : ''}`,
+    });
   }
 
   private volumeAlert(v: SimVolume, now: VolumeHealth): void {
     const key = { alertType: SimAlertType.VolumeStateChange, resource: 'RESOURCE_TYPE_VOLUME' as const, resourceId: v.id };
-    const offline = v.replicaNodes.filter((id) => !this.nodes.get(id)?.online);
+    const offline = v.replicaNodes.filter((id) => !this.replicaUp(id));
     if (now === 'VOLUME_STATUS_UP') {
       this.alerts.clear({ ...key, uniqueTag: 'volume-degraded' });
       this.alerts.clear({ ...key, uniqueTag: 'volume-down' });
@@ -142,7 +189,7 @@ export class ClusterModel {
       severity: now === 'VOLUME_STATUS_DOWN' ? 'SEVERITY_TYPE_ALARM' : 'SEVERITY_TYPE_WARNING',
       message:
         `Volume ${v.name} (${v.id}) is ${now === 'VOLUME_STATUS_DOWN' ? 'down' : 'degraded'}: ` +
-        `replicas on ${offline.length} of ${v.replicaNodes.length} nodes are offline`,
+        `replicas on ${offline.length} of ${v.replicaNodes.length} nodes serve no I/O`,
     });
   }
 

@@ -1,6 +1,7 @@
 import { SimControlError, SimUnknownNodeError } from '../errors';
 import type { ClusterModel } from './cluster';
-import type { SimNode } from './types';
+import { isSimNodeStatus } from './node-status';
+import { SIM_NODE_STATUSES, type SimNode, type SimNodeStatus } from './types';
 
 /** Operations of the simulator's control plane (the test's hand on the cluster), not of Portworx. */
 
@@ -13,10 +14,12 @@ export function requireNode(model: ClusterModel, ref: string): SimNode {
   return node;
 }
 
-export function setNodeState(model: ClusterModel, ref: string, online: boolean): SimNode {
-  const node = requireNode(model, ref);
-  model.setNodeOnline(node, online);
-  return node;
+/** Valid statuses for a control request, or a SimControlError naming the valid ones. */
+export function parseNodeStatus(value: unknown): SimNodeStatus {
+  if (isSimNodeStatus(value)) return value;
+  throw new SimControlError(
+    `"${String(value)}" is not a node status the simulator models; use one of ${SIM_NODE_STATUSES.join(', ')}`,
+  );
 }
 
 export function setMarker(model: ClusterModel, volumeId: string, marker: string): void {
@@ -42,7 +45,9 @@ export function snapshotState(model: ClusterModel): Record<string, unknown> {
     nodes: [...model.nodes.values()].map((n) => ({
       id: n.id,
       hostname: n.hostname,
-      online: n.online,
+      status: n.status,
+      host_down: n.hostDown,
+      stale: n.stale,
       topology: n.topology,
       pool: { uuid: n.pool.uuid, total_bytes: n.pool.totalBytes, used_bytes: n.pool.usedBytes },
     })),

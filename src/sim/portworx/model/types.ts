@@ -12,13 +12,34 @@ export interface SimPool {
   usedBytes: number;
 }
 
+/**
+ * The node statuses the simulator models, by their SDK enum names (`openstorageapiStatus`); what
+ * each means for replicas, attach and alerts is in ./node-status.ts.
+ */
+export const SIM_NODE_STATUSES = [
+  'STATUS_OK',
+  'STATUS_OFFLINE',
+  'STATUS_MAINTENANCE',
+  'STATUS_STORAGE_DOWN',
+  'STATUS_NONE',
+] as const;
+export type SimNodeStatus = (typeof SIM_NODE_STATUSES)[number];
+
 export interface SimNode {
   id: string;
   hostname: string;
   /** Where the node's SDK would listen; data only, the simulator serves every node on one port. */
   mgmtIp: string;
   topology: Topology;
-  online: boolean;
+  /** What the cluster reports for the node (StorageNode.status). */
+  status: SimNodeStatus;
+  /**
+   * The host itself is dead (crashHost): its own endpoint does not answer, whatever the cluster
+   * still reports during the detection delay.
+   */
+  hostDown: boolean;
+  /** A stale entry left by an earlier install of the same host (addDuplicateNode). */
+  stale: boolean;
   pool: SimPool;
 }
 

@@ -1,5 +1,6 @@
 import { alreadyExists, internal, invalidArgument } from '../errors';
 import type { ClusterModel } from './cluster';
+import { replicasServeIo, traits } from './node-status';
 import { PlacementError, placeReplicas, type PlacementCandidate } from './placement';
 import type { SimVolume, VolumeSpecModel } from './types';
 
@@ -31,10 +32,11 @@ export interface VolumeSpecUpdateModel {
 }
 
 export function candidates(model: ClusterModel): PlacementCandidate[] {
-  return [...model.nodes.values()].map((n) => ({
+  // A stale duplicate entry is no place for data.
+  return [...model.nodes.values()].filter((n) => !n.stale).map((n) => ({
     id: n.id,
     topology: n.topology,
-    online: n.online,
+    online: traits(n).takesReplicas,
     freeBytes: n.pool.totalBytes - n.pool.usedBytes,
   }));
 }
@@ -167,9 +169,13 @@ function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number): void
       v.replicaPools.push(node.pool.uuid);
     }
   } else {
-    // Drop replicas on offline nodes first, then the most recently added.
+    // Drop replicas that serve no I/O first, then the most recently added.
+    const up = (id: string) => {
+      const n = model.nodes.get(id);
+      return !!n && replicasServeIo(n);
+    };
     const order = [...v.replicaNodes].sort(
-      (a, b) => Number(!!model.nodes.get(a)?.online) - Number(!!model.nodes.get(b)?.online),
+      (a, b) => Number(up(a)) - Number(up(b)),
     );
     const drop = new Set(order.slice(0, v.replicaNodes.length - haLevel));
     for (const id of drop) model.nodes.get(id)!.pool.usedBytes -= v.spec.size;

@@ -85,7 +85,8 @@ export function renderNode(n: SimNode): Json {
     scheduler_node_name: n.hostname,
     mgmt_ip: n.mgmtIp,
     data_ip: n.mgmtIp,
-    status: n.online ? 'STATUS_OK' : 'STATUS_OFFLINE',
+    // STATUS_NONE is the enum's zero value: the gateway leaves the field out.
+    status: n.status === 'STATUS_NONE' ? undefined : n.status,
     cpu_cores: '4',
     mem_total: String(16 * 1024 ** 3),
     HWType: 'VirtualMachine',
