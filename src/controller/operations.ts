@@ -12,6 +12,7 @@ import type {
 import {
   InvalidRequestError,
   OperationConflictError,
+  OperationError,
   UnknownPlanError,
   UnknownPodError,
   UnknownSnapshotError,
@@ -26,6 +27,23 @@ const PLANS = ['deploy', 'decommission'] as const;
 /** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
 const SNAPSHOT_WAIT_MS = 15 * 60_000;
 type PlanName = (typeof PLANS)[number];
+
+/**
+ * A plan is in ERROR (a step's pod is parked and needs an operator): a new scale would only queue
+ * behind it and never happen, so it is refused, naming the plan, the steps and why.
+ */
+export class PlanInErrorError extends OperationError {
+  readonly code = 'PLAN_IN_ERROR';
+  readonly retryable = false;
+  readonly status = 409;
+  constructor(
+    readonly plan: string,
+    readonly steps: { name: string; reason: string }[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function planView(plan: Plan, errors: string[] = []): PlanView {
   return {
@@ -113,6 +131,7 @@ export class RuntimeOperations implements ServiceOperations {
       throw new InvalidRequestError(`unknown pod type '${podType}' (pod types: ${Object.keys(this.rt.spec.pods).join(', ')})`);
     }
     this.assertActive('scale');
+    this.assertNoPlanInError(`scale ${podType} to ${count}`);
     this.rt.sendFramework({ type: 'SCALE', podType, count });
     const rejected = this.rt.frameworkContext.rejected;
     if (rejected?.event === 'SCALE') throw new InvalidRequestError(rejected.reason);
@@ -260,6 +279,26 @@ export class RuntimeOperations implements ServiceOperations {
       hostname: ctx.task?.hostname ?? null,
       volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id, replicaHosts: this.rt.volumes.replicaHosts(v.name) ?? [] })),
     };
+  }
+
+  private assertNoPlanInError(what: string): void {
+    const ctx = this.rt.frameworkContext;
+    for (const name of PLANS) {
+      const plan = ctx[name];
+      if (plan.phases.length === 0 || planStatus(plan) !== 'ERROR') continue;
+      const steps = plan.phases.flatMap((p) => p.steps).filter((s) => s.status === 'ERROR').map((s) => {
+        const e = this.rt.registry.get(s.name);
+        const reason = e ? `${e.state}: ${this.rt.registry.context(e).reason ?? 'no reason recorded'}` : 'pod not found';
+        return { name: s.name, reason };
+      });
+      const why = steps.map((s) => `${s.name} (${s.reason})`).join('; ');
+      throw new PlanInErrorError(
+        name,
+        steps,
+        `cannot ${what}: the ${name} plan is in ERROR at ${why}. Nothing new would start behind it. ` +
+          `See \`pxfw ${this.service} plan status ${name}\`; fix the pod (e.g. \`pod replace\`) or \`plan force-complete ${name}\`, then scale again`,
+      );
+    }
   }
 
   private assertActive(what: string): void {
