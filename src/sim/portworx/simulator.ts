@@ -106,6 +106,8 @@ export interface SimVolumeView {
 
 /** A Portworx cluster in memory, behind the OpenStorage SDK REST routes on one HTTP port. */
 export class PortworxSimulator {
+  private stopped = false;
+
   private constructor(
     private readonly model: ClusterModel,
     private readonly http: SimHttpServer,
@@ -162,7 +164,10 @@ export class PortworxSimulator {
     return this.model.tick;
   }
 
+  /** Stop serving; a second call does nothing. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.mirror?.stop();
     this.faults.stop();
     await this.http.close();
