@@ -109,6 +109,42 @@ describe('the Portworx client against the Portworx simulator', () => {
     expectConformantRecordings(dir, { require: ['portworx'] });
   });
 
+  it('reads every node status the simulator models, a stale duplicate entry, and a crash detected after the delay', async () => {
+    const { client, sim, dir, clusterId } = await stack('host-a=rack-1,host-b=rack-2,host-c=rack-3', SHARED_NATS_URL);
+    const tap = await AlertTap.open(SHARED_NATS_URL, clusterId);
+    cleanups.push(() => tap.close());
+    const nodes = await nodeIndex(client);
+    const a = nodes.byHost('host-a');
+
+    // The client's schema accepts each status; STATUS_NONE is the zero value and arrives absent.
+    const seen: (string | undefined)[] = [];
+    for (const status of ['STATUS_MAINTENANCE', 'STATUS_STORAGE_DOWN', 'STATUS_NONE', 'STATUS_OFFLINE', 'STATUS_OK'] as const) {
+      sim.setNodeStatus('host-a', status);
+      seen.push((await client.inspectNode(a.id!)).status);
+    }
+    expect(seen).toEqual(['STATUS_MAINTENANCE', 'STATUS_STORAGE_DOWN', undefined, 'STATUS_OFFLINE', 'STATUS_OK']);
+    await until(() => tap.find((x) => x.resource_id === a.id && x.unique_tag === 'node-maintenance') !== undefined, 'the maintenance alert on NATS');
+
+    // A stale entry: two StorageNodes name host-a; the current one is online.
+    const stale = sim.addDuplicateNode('host-a');
+    const listed = (await client.enumerateNodes()).filter((n) => n.scheduler_node_name === 'host-a');
+    expect(listed.map((n) => [n.id, n.status])).toEqual(
+      expect.arrayContaining([
+        [a.id, 'STATUS_OK'],
+        [stale.id, 'STATUS_OFFLINE'],
+      ]),
+    );
+    sim.removeDuplicateNode('host-a');
+
+    // A crash: the cluster keeps reporting OK through the detection delay, then OFFLINE.
+    const b = nodes.byHost('host-b');
+    sim.crashHost('host-b');
+    expect((await client.inspectNode(b.id!)).status).toBe('STATUS_OK');
+    await until(() => tap.find((x) => x.resource_id === b.id && x.unique_tag === 'node-offline') !== undefined, 'the offline alert after the delay');
+    expect((await client.inspectNode(b.id!)).status).toBe('STATUS_OFFLINE');
+    expectConformantRecordings(dir, { require: ['portworx'] });
+  });
+
   it('snapshots three volumes as one consistency group through the legacy route, and restores one', async () => {
     const { client, sim, dir } = await stack('n1=rack-1,n2=rack-2,n3=rack-3');
     const ids: string[] = [];
