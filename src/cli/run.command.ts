@@ -1,12 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { resolveRunConfig, type RunFlags } from '../controller/run-config';
 import { SchedulerService } from '../controller/scheduler-service';
+import { SchedulerHttpServer } from '../http/server';
 import { parseSpec } from '../spec';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
 import { rootLogger } from '../log/logger';
+import { ValidationError } from '../errors';
+
+/** How long SIGTERM waits for a clean stop before it abandons what is left (seconds). */
+export const DEFAULT_SHUTDOWN_GRACE_S = 20;
 
 function timeScale(): number {
   const raw = process.env.PXFW_TIME_SCALE;
@@ -14,6 +20,51 @@ function timeScale(): number {
   const n = Number(raw);
   if (!(n > 0)) throw new Error(`PXFW_TIME_SCALE must be a positive number, got '${raw}'`);
   return n;
+}
+
+function shutdownGraceMs(flag: string | undefined): number {
+  const raw = flag ?? process.env.PXFW_SHUTDOWN_GRACE;
+  if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_GRACE_S * 1000;
+  const n = Number(raw);
+  if (!(n > 0) || !Number.isFinite(n)) {
+    throw new ValidationError(`--shutdown-grace must be a positive number of seconds, got '${raw}'`, [{ path: 'shutdownGrace', message: 'not a positive number' }]);
+  }
+  return Math.round(n * 1000);
+}
+
+/** End the process with `code` once pending output is written, even if a handle lingers. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
+/**
+ * Signals: the first SIGTERM/SIGINT asks for a stop bounded by the grace period; a second one,
+ * or the grace running out, ends the process at once with status 1 (work was abandoned).
+ */
+class Signals {
+  private count = 0;
+  private waiter: ((sig: string) => void) | undefined;
+  private early: string | undefined;
+  /** Called on the second signal (and on the first while still starting). */
+  onForce: (sig: string) => void = () => undefined;
+  private readonly handler = (sig: NodeJS.Signals) => {
+    this.count += 1;
+    if (this.count === 1 && this.waiter) return this.waiter(sig);
+    if (this.count === 1 && !this.waiter) this.early = sig;
+    this.onForce(sig);
+  };
+
+  constructor() {
+    process.on('SIGTERM', this.handler);
+    process.on('SIGINT', this.handler);
+  }
+
+  /** Resolves on the first signal (at once if one came while starting). */
+  next(): Promise<string> {
+    if (this.early) return Promise.resolve(this.early);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
 }
 
 /** `pxfw run`: the scheduler itself, as Marathon runs it. */
@@ -28,37 +79,81 @@ export function registerRun(program: Command): void {
     .option('--nats <url>', 'NATS server [NATS_URL]')
     .option('--http <port>', 'HTTP port for /health, /metrics, /v1/state, the dashboard [PXFW_HTTP_PORT]')
     .option('--record <dir>', 'record every exchange [PXFW_RECORD_DIR]')
-    .action(async (flags: RunFlags) => {
-      const cfg = resolveRunConfig(flags);
+    .option('--shutdown-grace <seconds>', `on SIGTERM, stop cleanly within this long, then exit anyway [PXFW_SHUTDOWN_GRACE] (default ${DEFAULT_SHUTDOWN_GRACE_S})`)
+    .action(async (flags: RunFlags & { shutdownGrace?: string }) => {
+      const log = rootLogger();
+      const signals = new Signals();
+      let phase: 'starting' | 'running' | 'stopping' = 'starting';
+      let abandonedWhat = 'the start';
+      signals.onForce = (sig) => {
+        process.stderr.write(`pxfw: ${sig} while ${phase === 'starting' ? 'starting' : 'stopping'}: exiting now, abandoning ${abandonedWhat}\n`);
+        process.exit(1);
+      };
+      const graceMs = shutdownGraceMs(flags.shutdownGrace);
+      const { shutdownGrace: _grace, ...runFlags } = flags;
+      const cfg = resolveRunConfig(runFlags);
       const yaml = await readFile(cfg.spec, 'utf8');
       const spec = parseSpec(yaml, cfg.spec);
-      const nc = await connectNats({ ...natsSettingsFromEnv(process.env, cfg.nats), name: `pxfw-${spec.name}` });
-      const recorder = recorderFromEnv(cfg.record);
-      const service = await SchedulerService.start({
-        spec,
-        specYaml: yaml,
-        mesosUrl: cfg.mesos,
-        portworxUrl: cfg.portworx,
-        portworxLegacyUrl: cfg.portworxLegacy,
-        ...(process.env.PXFW_PORTWORX_TOKEN ? { portworxToken: process.env.PXFW_PORTWORX_TOKEN } : {}),
-        nc,
-        instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
-        ...(recorder ? { recorder } : {}),
-        httpPort: cfg.httpPort,
-        // Divides every interval; for running against the simulators' own speed factor.
-        speed: timeScale(),
-        logger: rootLogger(),
-      });
-      const stop = async () => {
-        await service.stop();
-        await nc.drain().catch(() => undefined);
-      };
+      // Bind the HTTP port before anything else: a port we cannot serve on is a startup error
+      // (Marathon's health check could never pass), reported before NATS, Mesos or Portworx.
+      const http = await SchedulerHttpServer.listen(cfg.httpPort);
+      let nc: NatsConnection | undefined;
+      let service: SchedulerService;
+      try {
+        nc = await connectNats({ ...natsSettingsFromEnv(process.env, cfg.nats), name: `pxfw-${spec.name}` });
+        const recorder = recorderFromEnv(cfg.record);
+        service = await SchedulerService.start({
+          spec,
+          specYaml: yaml,
+          mesosUrl: cfg.mesos,
+          portworxUrl: cfg.portworx,
+          portworxLegacyUrl: cfg.portworxLegacy,
+          ...(process.env.PXFW_PORTWORX_TOKEN ? { portworxToken: process.env.PXFW_PORTWORX_TOKEN } : {}),
+          nc,
+          instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
+          ...(recorder ? { recorder } : {}),
+          http,
+          // Divides every interval; for running against the simulators' own speed factor.
+          speed: timeScale(),
+          logger: log,
+        });
+      } catch (err) {
+        // Nothing may keep the process alive after a failed start: the caller exits with 1.
+        await http.stop().catch(() => undefined);
+        await nc?.close().catch(() => undefined);
+        exitSoon(1);
+        throw err;
+      }
+      phase = 'running';
       const gone = service.runtime.whenGone().then(() => 'gone' as const);
-      const signalled = new Promise<'signal'>((resolve) => {
-        process.once('SIGINT', () => resolve('signal'));
-        process.once('SIGTERM', () => resolve('signal'));
-      });
-      await Promise.race([gone, signalled]);
-      await stop();
+      const why = await Promise.race([gone, signals.next()]);
+      phase = 'stopping';
+      abandonedWhat = 'the clean stop (state writes in flight, lease release)';
+      const started = Date.now();
+      // Backstop: whatever hangs (a write to an unreachable NATS, a Mesos call), the grace ends it.
+      const backstop = setTimeout(() => {
+        process.stderr.write(`pxfw: the ${graceMs / 1000} s shutdown grace period expired: exiting, abandoning ${abandonedWhat}\n`);
+        process.exit(1);
+      }, graceMs + 1000);
+      backstop.unref();
+      log.info({ reason: why, graceMs }, 'stopping');
+      const outcome = await service.stop({ graceMs });
+      const left = Math.max(0, graceMs - (Date.now() - started));
+      const drained = await Promise.race([
+        nc.drain().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.min(left, 2000)).unref()),
+      ]);
+      if (!drained) await nc.close().catch(() => undefined);
+      clearTimeout(backstop);
+      if (!outcome.clean) {
+        process.stderr.write(`pxfw: stopped after the ${graceMs / 1000} s shutdown grace period; abandoned: ${outcome.abandoned.join(', ')}\n`);
+        exitSoon(1);
+        return;
+      }
+      log.info({ ms: Date.now() - started }, 'stopped');
+      exitSoon(0);
     });
 }

@@ -7,12 +7,21 @@ interface SandboxFlags {
   agents: string;
   racks: string;
   nats?: string;
-  http: string;
+  http?: string;
   record?: string;
   until?: string;
   speed: string;
   timeout: string;
   json?: boolean;
+}
+
+/** The dashboard port the sandbox tries first when none is given; taken, it falls back to a free one. */
+export const DEFAULT_SANDBOX_HTTP_PORT = 8080;
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number (0 for any free port), got '${value}'`);
+  return n;
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -29,8 +38,8 @@ export function registerSandbox(program: Command): void {
     .option('--framework <name|file>', 'a shipped framework (cassandra, hdfs, kafka, elasticsearch) or a spec file', 'cassandra')
     .option('--agents <n>', 'simulated Mesos agents', '6')
     .option('--racks <n>', 'racks (one zone per rack)', '3')
-    .option('--nats <url>', 'NATS server (default: NATS_URL, else 127.0.0.1:4222 if it answers, else one is spawned)', process.env.NATS_URL)
-    .option('--http <port>', 'scheduler HTTP port (dashboard, /health, /metrics)', process.env.PXFW_HTTP_PORT ?? '8080')
+    .option('--nats <url>', 'share this NATS server, with the service namespaced by a sandbox id [NATS_URL] (default: a nats-server of its own)', process.env.NATS_URL)
+    .option('--http <port>', `scheduler HTTP port (dashboard, /health, /metrics) [PXFW_HTTP_PORT] (default: ${DEFAULT_SANDBOX_HTTP_PORT}, or a free port if that is taken)`, process.env.PXFW_HTTP_PORT)
     .option('--record <dir>', 'record every Mesos and Portworx exchange and every transition', process.env.PXFW_RECORD_DIR)
     .option('--until <condition>', "exit once the condition holds: 'deployed'")
     .option('--speed <factor>', 'run simulated time faster', '1')
@@ -40,28 +49,43 @@ export function registerSandbox(program: Command): void {
       if (flags.until && flags.until !== 'deployed') throw new Error(`--until takes 'deployed', got '${flags.until}'`);
       const speed = Number(flags.speed);
       if (!(speed > 0)) throw new Error(`--speed must be a positive number, got '${flags.speed}'`);
+      // An explicit port (flag or PXFW_HTTP_PORT) that is taken is an error; the default falls back.
+      const explicitHttp = flags.http !== undefined && flags.http !== '';
       const sandbox = await Sandbox.start({
         framework: flags.framework,
         agents: positiveInt(flags.agents, '--agents'),
         racks: positiveInt(flags.racks, '--racks'),
-        ...(flags.nats ? { nats: flags.nats } : {}),
-        http: Number(flags.http),
+        // On a shared NATS, the service is namespaced by the sandbox id: it cannot touch a real one.
+        ...(flags.nats ? { nats: flags.nats, namespace: true } : {}),
+        http: explicitHttp ? port(flags.http!, '--http') : DEFAULT_SANDBOX_HTTP_PORT,
+        httpFallback: !explicitHttp,
         ...(flags.record ? { record: flags.record } : {}),
         speed,
       });
-      const svc = sandbox.scheduler.runtime.service;
+      const spec = sandbox.specName;
+      const svc = sandbox.service;
+      const http = sandbox.scheduler.http;
       const say = (msg: string, data: Record<string, unknown> = {}) =>
         process.stdout.write(flags.json ? `${JSON.stringify({ msg, ...data })}\n` : `${msg}\n`);
-      say(`sandbox up: service ${svc}`, { mesos: sandbox.mesos.url, portworx: sandbox.portworx.url, nats: sandbox.natsUrl, http: sandbox.scheduler.http?.url });
+      say(`sandbox up: service ${svc === spec ? svc : spec}`, {
+        sandbox: sandbox.id,
+        service: svc,
+        mesos: sandbox.mesos.url,
+        portworx: sandbox.portworx.url,
+        nats: sandbox.natsUrl,
+        http: http?.url,
+      });
+      if (svc !== spec) say(`  on the shared NATS ${sandbox.natsUrl} the service runs as ${svc} (sandbox ${sandbox.id}): its state and subjects are its own`, { service: svc });
       say(`  mesos ${sandbox.mesos.url}  portworx ${sandbox.portworx.url}  nats ${sandbox.natsUrl}`);
-      if (sandbox.scheduler.http) say(`  dashboard ${sandbox.scheduler.http.url}/   try: pxfw ${svc} pod list --nats ${sandbox.natsUrl}`);
+      if (http?.fellBackFrom !== undefined) say(`  port ${http.fellBackFrom} is taken: the dashboard is on port ${http.port} instead`, { fellBackFrom: http.fellBackFrom, port: http.port });
+      if (http) say(`  dashboard ${http.url}/   try: pxfw ${svc} pod list --nats ${sandbox.natsUrl}`);
       const unsubscribe = sandbox.scheduler.runtime.transitions.subscribe((t) => {
         if (!flags.json) process.stdout.write(`  ${t.actor}: ${t.from} -> ${t.to}${t.reason ? `  (${t.reason})` : ''}\n`);
       });
       if (flags.until === 'deployed') {
         try {
           await sandbox.scheduler.waitDeployed(Number(flags.timeout) * 1000);
-          say(`deploy plan complete for ${svc}`, { deployed: true });
+          say(`deploy plan complete for ${spec}`, { deployed: true, service: svc });
         } catch (err) {
           process.stderr.write(`pxfw: ${describeError(err)}\n`);
           process.exitCode = 1;

@@ -6,8 +6,11 @@ import type { ServiceSpec } from '../spec';
 import type { Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
 import { SchedulerHttpServer } from '../http/server';
+import { PortworxProbe } from '../http/portworx-probe';
+import { assessHealth } from '../http/health';
 import { startCommandService, type CommandService } from '../api/command-service';
 import { PxfwError } from '../errors';
+import { claimServiceState, type StateClaim } from '../state/bucket-owner';
 import { Runtime } from './runtime';
 import { RuntimeOperations } from './operations';
 import { MesosAgentCommandRunner } from './task-commands';
@@ -28,12 +31,25 @@ export interface SchedulerServiceOptions {
   nc: NatsConnection;
   instanceId: string;
   recorder?: Recorder;
+  /** Bind this port first (a port that cannot be bound fails the start before anything else). */
   httpPort?: number;
+  /** Or an HTTP server already bound by the caller (`pxfw run` binds before it connects NATS). */
+  http?: SchedulerHttpServer;
+  /** Who may own the state bucket (default: a scheduler). A sandbox claims it with its id. */
+  stateClaim?: StateClaim;
+  /** Portworx may be unreachable this long before /health answers 503 (default 30 s, divided by speed). */
+  portworxGraceMs?: number;
   /** Where a task's agent API lives (default http://<hostname>:5051). */
   agentUrl?: (agentId: string, hostname: string) => string;
   /** Divides every interval (the sandbox runs faster with its simulators). */
   speed?: number;
   logger?: Logger;
+}
+
+/** How a bounded stop went: what did not finish within the grace period. */
+export interface StopOutcome {
+  clean: boolean;
+  abandoned: string[];
 }
 
 /** The scheduler process: runtime, HTTP face and NATS command service, started and stopped together. */
@@ -45,9 +61,24 @@ export class SchedulerService {
     private readonly commands: CommandService,
   ) {}
 
+  /**
+   * Start in an order that fails before it acts: bind the HTTP port, then check that the state
+   * bucket is ours (StateOwnershipError otherwise; nothing is deleted), then the runtime.
+   */
   static async start(opts: SchedulerServiceOptions): Promise<SchedulerService> {
+    const http = opts.http ?? (opts.httpPort === undefined ? undefined : await SchedulerHttpServer.listen(opts.httpPort));
+    try {
+      return await SchedulerService.startWith(opts, http);
+    } catch (err) {
+      if (!opts.http) await http?.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private static async startWith(opts: SchedulerServiceOptions, http: SchedulerHttpServer | undefined): Promise<SchedulerService> {
     const speed = opts.speed ?? 1;
     const ms = (n: number) => Math.max(10, Math.round(n / speed));
+    await claimServiceState(opts.nc, opts.spec.name, opts.stateClaim ?? { kind: 'scheduler' });
     const px = new PortworxClient({
       url: opts.portworxUrl,
       legacyUrl: opts.portworxLegacyUrl,
@@ -81,18 +112,35 @@ export class SchedulerService {
       .whenGone()
       .then(() => commands.stop())
       .catch((err: unknown) => runtime.logger.warn({ err }, 'command service did not stop after uninstall'));
-    const http =
-      opts.httpPort === undefined
-        ? undefined
-        : await SchedulerHttpServer.start(opts.httpPort, {
-            health: () => ({
-              healthy: runtime.subscribed && runtime.frameworkStateName.startsWith('active'),
-              details: { framework: runtime.frameworkStateName, subscribed: runtime.subscribed },
-            }),
-            state: () => schedulerState(runtime, operations),
-            subscribe: (listener) => runtime.transitions.subscribe((t) => listener({ type: 'transition', data: t })),
-            registry: runtime.metrics.registry,
-          });
+    if (http) {
+      // Its own client: no retries and a short timeout, so a probe never waits on a retry loop.
+      const probeClient = new PortworxClient({
+        url: opts.portworxUrl,
+        legacyUrl: opts.portworxLegacyUrl,
+        timeoutMs: 2000,
+        retries: 0,
+        ...(opts.portworxToken ? { token: opts.portworxToken } : {}),
+        ...(opts.recorder ? { recorder: opts.recorder } : {}),
+      });
+      const probe = new PortworxProbe({ call: () => probeClient.inspectCluster(), cacheMs: ms(3000), timeoutMs: 2000 });
+      const graceMs = opts.portworxGraceMs ?? ms(30_000);
+      http.attach({
+        health: async () =>
+          assessHealth({
+            framework: runtime.frameworkStateName,
+            subscribed: runtime.subscribed,
+            leading: runtime.leading,
+            leaseHolder: runtime.frameworkContext.leaseHolder,
+            instance: opts.instanceId,
+            portworx: await probe.status(),
+            portworxGraceMs: graceMs,
+            now: Date.now(),
+          }),
+        state: () => schedulerState(runtime, operations),
+        subscribe: (listener) => runtime.transitions.subscribe((t) => listener({ type: 'transition', data: t })),
+        registry: runtime.metrics.registry,
+      });
+    }
     return new SchedulerService(runtime, operations, http, commands);
   }
 
@@ -110,10 +158,34 @@ export class SchedulerService {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.commands.stop().catch(() => undefined);
-    await this.http?.stop();
-    await this.runtime.stop();
+  /**
+   * Stop taking work (command service, HTTP), then stop the runtime: it finishes the state writes
+   * in flight and releases the lease. With `graceMs`, each step gets what is left of the grace and
+   * a step that does not finish in time is abandoned (named in the outcome): a KV write is
+   * compare-and-set, so one that never landed leaves the previous value, never a torn one, and the
+   * next leader reconciles from there.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<StopOutcome> {
+    const deadline = opts.graceMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.graceMs;
+    const abandoned: string[] = [];
+    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        abandoned.push(what);
+        return;
+      }
+      const work = fn().catch((err: unknown) => this.runtime.logger.warn({ err }, `stopping: ${what} failed`));
+      if (left === Number.POSITIVE_INFINITY) return void (await work);
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), left)));
+      const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') abandoned.push(what);
+    };
+    await step('command service', () => this.commands.stop());
+    await step('HTTP server', async () => this.http?.stop());
+    await step('scheduler (state writes, lease release)', () => this.runtime.stop());
+    return { clean: abandoned.length === 0, abandoned };
   }
 }
 

@@ -1,36 +1,110 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { PxfwError } from '../errors';
 import { DASHBOARD_HTML } from './dashboard';
 
+/**
+ * The HTTP port cannot be bound (in use, or not allowed). A startup error: a scheduler without its
+ * HTTP face can never pass Marathon's health check, so it must not run on (issue 10, problem 5).
+ */
+export class HttpPortUnavailableError extends PxfwError {
+  readonly code = 'HTTP_PORT_UNAVAILABLE';
+  readonly retryable = false;
+  constructor(
+    readonly port: number,
+    readonly errno: string,
+    options?: { cause?: unknown },
+  ) {
+    const why = errno === 'EADDRINUSE' ? 'it is in use by another process' : errno === 'EACCES' ? 'this user may not bind it' : `the system refused (${errno})`;
+    super(`cannot serve HTTP on port ${port}: ${why}; free it or choose another port with --http PORT (PXFW_HTTP_PORT)`, options);
+  }
+}
+
+export interface HealthReport {
+  healthy: boolean;
+  details: Record<string, unknown>;
+  /** One entry per dependency (mesos, portworx, lease), each with `ok`. */
+  checks?: Record<string, { ok: boolean } & Record<string, unknown>>;
+}
+
 export interface HttpSources {
-  /** Healthy = subscribed to Mesos and holding the lease (Marathon restarts us otherwise). */
-  health: () => { healthy: boolean; details: Record<string, unknown> };
+  /** Healthy = pxfw can act: subscribed to Mesos, Portworx reachable, leading (see docs/operations.md). */
+  health: () => HealthReport | Promise<HealthReport>;
   state: () => unknown;
   /** Live events for `/v1/events`; returns an unsubscribe function. */
   subscribe: (listener: (event: { type: string; data: unknown }) => void) => () => void;
   registry: Registry;
 }
 
-/** The scheduler's HTTP face: Marathon health check, Prometheus, JSON state, SSE and a dashboard. */
+export interface ListenOptions {
+  host?: string;
+  /** When `port` is taken, listen on a free port instead (the sandbox's default port only). */
+  fallbackToFreePort?: boolean;
+}
+
+/** What answers before the scheduler is up: the port is held, every route says "starting". */
+const STARTING: HealthReport = { healthy: false, details: { framework: 'starting' } };
+
+/**
+ * The scheduler's HTTP face: Marathon health check, Prometheus, JSON state, SSE and a dashboard.
+ * It binds its port first (`listen`), before anything else starts, so a port that cannot be bound
+ * stops the process before it touches Mesos, Portworx or the state; `attach` gives it the sources.
+ */
 export class SchedulerHttpServer {
+  private sources: HttpSources | undefined;
+
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    /** The port asked for, when a taken default port made us fall back to `port`. */
+    readonly fellBackFrom: number | undefined,
   ) {}
 
-  static async start(port: number, sources: HttpSources, host = '0.0.0.0'): Promise<SchedulerHttpServer> {
+  static async listen(port: number, opts: ListenOptions = {}): Promise<SchedulerHttpServer> {
+    const host = opts.host ?? '0.0.0.0';
+    let holder: SchedulerHttpServer | undefined;
     const server = createServer((req, res) => {
-      route(req, res, sources).catch((err: unknown) => {
+      route(req, res, holder?.sources).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: (err as Error).message }));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return new SchedulerHttpServer(server, (server.address() as AddressInfo).port);
+    const bind = (p: number) =>
+      new Promise<void>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) => reject(err);
+        server.once('error', onError);
+        server.listen(p, host, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    let fellBackFrom: number | undefined;
+    try {
+      await bind(port);
+    } catch (err) {
+      const errno = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+      if (!(opts.fallbackToFreePort && port !== 0 && errno === 'EADDRINUSE')) throw new HttpPortUnavailableError(port, errno, { cause: err });
+      fellBackFrom = port;
+      try {
+        await bind(0);
+      } catch (err2) {
+        throw new HttpPortUnavailableError(0, (err2 as NodeJS.ErrnoException).code ?? 'UNKNOWN', { cause: err2 });
+      }
+    }
+    holder = new SchedulerHttpServer(server, (server.address() as AddressInfo).port, fellBackFrom);
+    return holder;
+  }
+
+  /** Bind `port` and serve `sources` at once. */
+  static async start(port: number, sources: HttpSources, host = '0.0.0.0'): Promise<SchedulerHttpServer> {
+    const srv = await SchedulerHttpServer.listen(port, { host });
+    srv.attach(sources);
+    return srv;
+  }
+
+  attach(sources: HttpSources): void {
+    this.sources = sources;
   }
 
   get url(): string {
@@ -43,12 +117,13 @@ export class SchedulerHttpServer {
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, src: HttpSources): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, src: HttpSources | undefined): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET') return send(res, 405, { error: `method ${req.method} not allowed; use GET` });
+  if (!src) return send(res, 503, path === '/health' ? STARTING : { error: 'the scheduler is starting' });
   switch (path) {
     case '/health': {
-      const h = src.health();
+      const h = await src.health();
       return send(res, h.healthy ? 200 : 503, h);
     }
     case '/metrics': {

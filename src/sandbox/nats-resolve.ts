@@ -1,15 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { PrerequisiteError } from '../errors';
+import { connect, errors } from '@nats-io/transport-node';
+import { PrerequisiteError, PxfwError } from '../errors';
+import { freePort } from '../http/ports';
 
 export interface ResolvedNats {
   url: string;
-  /** Stops the nats-server we spawned (no-op for one we found running). */
+  /** True when this sandbox started the server (nobody else's state can be on it). */
+  own: boolean;
+  /** Stops the nats-server we spawned and removes its store (no-op for one we were given). */
   stop(): Promise<void>;
+}
+
+/** The sandbox's own nats-server did not come up. */
+export class NatsServerStartError extends PxfwError {
+  readonly code = 'NATS_SERVER_START';
+  readonly retryable = true;
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -17,39 +25,30 @@ async function answers(url: string): Promise<boolean> {
     const nc = await connect({ servers: url, reconnect: false, timeout: 1000 });
     await nc.close();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // A server with authorization refuses an anonymous probe: it is up.
+    return err instanceof errors.AuthorizationError;
   }
 }
 
-function findNatsServer(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
-  return dirs.map((d) => join(d, 'nats-server')).find((p) => existsSync(p));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** nats-server on PATH or in the sbin folders Debian installs daemons into. */
+export function findNatsServer(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  return dirs.filter(Boolean).map((d) => join(d, 'nats-server')).find((p) => existsSync(p));
 }
 
 /**
- * The sandbox's NATS (DESIGN.md): `--nats`/NATS_URL if given, else nats://127.0.0.1:4222 when it
- * answers, else a `nats-server -js` spawned on a free port with a temporary store.
+ * The sandbox's NATS. Given a URL (`--nats`/NATS_URL), that server, shared with others; otherwise
+ * a `nats-server -js` of its own on a free port with a temporary store, so nothing it does can
+ * reach another scheduler's state (issue 10: a sandbox on the shared 127.0.0.1:4222 wiped a running
+ * scheduler's bucket). Without nats-server installed, a PrerequisiteError naming the package.
  */
-export async function resolveNats(explicit?: string): Promise<ResolvedNats> {
-  if (explicit) return { url: explicit, stop: async () => {} };
-  const local = 'nats://127.0.0.1:4222';
-  if (await answers(local)) return { url: local, stop: async () => {} };
-  const bin = findNatsServer();
+export async function resolveNats(explicit?: string, find: () => string | undefined = findNatsServer): Promise<ResolvedNats> {
+  if (explicit) return { url: explicit, own: false, stop: async () => {} };
+  const bin = find();
   if (!bin) {
     throw new PrerequisiteError(
-      "no NATS server answers on nats://127.0.0.1:4222 and nats-server is not installed: install it with 'apt-get install nats-server' or pass --nats URL",
+      "the sandbox runs its own NATS server and nats-server is not installed: install the Debian package with 'apt-get install nats-server', or pass --nats URL to use a server you run",
       'nats-server',
     );
   }
@@ -57,17 +56,28 @@ export async function resolveNats(explicit?: string): Promise<ResolvedNats> {
   const store = mkdtempSync(join(tmpdir(), 'pxfw-sandbox-nats-'));
   const proc: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
-  return {
-    url,
-    stop: async () => {
-      if (proc.exitCode === null) {
-        await new Promise<void>((resolve) => {
-          proc.once('exit', () => resolve());
-          proc.kill('SIGTERM');
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        proc.once('exit', () => {
+          clearTimeout(t);
+          resolve();
         });
-      }
-      rmSync(store, { recursive: true, force: true });
-    },
+        proc.kill('SIGTERM');
+      });
+    }
+    rmSync(store, { recursive: true, force: true });
   };
+  let spawnError: Error | undefined;
+  proc.once('error', (err) => (spawnError = err));
+  for (let i = 0; i < 100; i++) {
+    if (await answers(url)) return { url, own: true, stop };
+    if (spawnError || proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new NatsServerStartError(
+    `the sandbox's nats-server (${bin}) did not answer on ${url}${spawnError ? `: ${spawnError.message}` : proc.exitCode !== null ? ` (exited with status ${proc.exitCode})` : ' within 10 s'}`,
+  );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +14,8 @@ import { childLogger, type Logger } from '../log/logger';
 import { ValidationError } from '../errors';
 import { resolveNats, type ResolvedNats } from './nats-resolve';
 import { SchedulerService } from '../controller/scheduler-service';
-import { ServiceStateStore } from '../state/state-store';
+import { SchedulerHttpServer } from '../http/server';
+import { claimServiceState, destroyOwnSandboxState } from '../state/bucket-owner';
 
 const FRAMEWORKS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy', 'frameworks');
 
@@ -24,8 +26,18 @@ export interface SandboxOptions {
   specYaml?: string;
   agents?: number;
   racks?: number;
+  /** A NATS server to share (else the sandbox starts its own nats-server). */
   nats?: string;
+  /**
+   * On a shared NATS (`nats` given): run the service under `<name>-<namespace>`, so its bucket
+   * (`pxfw-<name>-<namespace>`) and subjects (`pxfw.<name>-<namespace>.…`) can never be a real
+   * service's. `true`: a fresh sandbox id. Default: none (the caller picks unique service names,
+   * as the tests do); the bucket is still claimed, so the sandbox never uses or deletes another's.
+   */
+  namespace?: boolean | string;
   http?: number;
+  /** When `http` is taken, serve on a free port instead and say so (the CLI's default port). */
+  httpFallback?: boolean;
   record?: string;
   speed?: number;
   logger?: Logger;
@@ -42,10 +54,30 @@ export async function loadFramework(framework: string): Promise<{ yaml: string; 
   return { yaml, spec: parseSpec(yaml, path) };
 }
 
+/** A short random sandbox id: lower-case hex, so `<service>-sb<id>` stays a DNS label. */
+export function newSandboxId(): string {
+  return `sb${randomBytes(3).toString('hex')}`;
+}
+
+/** Undo what a start did so far, in reverse order, never throwing. */
+class Teardown {
+  private readonly steps: (() => Promise<unknown>)[] = [];
+  push(fn: () => Promise<unknown>): void {
+    this.steps.unshift(fn);
+  }
+  async run(): Promise<void> {
+    for (const fn of this.steps.splice(0)) await fn().catch(() => undefined);
+  }
+}
+
 /**
  * The whole product on one machine: a simulated Mesos master (whose agents play the pxd docker
  * volume isolator against the simulated Portworx), a simulated Portworx cluster mirroring those
  * agents, NATS, and the scheduler with its HTTP and command services.
+ *
+ * It owns its world (issue 10): by default its own nats-server on a free port with a temporary
+ * store; on a shared NATS its bucket is claimed with its sandbox id (and, with `namespace`, its
+ * service name carries that id). It deletes only a bucket it created, and never one it did not.
  */
 export class Sandbox {
   private constructor(
@@ -54,34 +86,61 @@ export class Sandbox {
     readonly natsUrl: string,
     private readonly nats: ResolvedNats,
     private readonly nc: NatsConnection,
+    /** This sandbox's id (owner of the state bucket it created). */
+    readonly id: string,
+    /** The service name the scheduler runs under (the spec's name, plus the namespace if any). */
+    readonly service: string,
+    /** The spec's own name (what a person asked for). */
+    readonly specName: string,
+    private readonly createdBucket: boolean,
   ) {}
 
   static async start(opts: SandboxOptions = {}): Promise<Sandbox> {
     const logger = opts.logger ?? childLogger({ module: 'sandbox' });
-    const { yaml, spec } = opts.specYaml ? { yaml: opts.specYaml, spec: parseSpec(opts.specYaml) } : await loadFramework(opts.framework ?? 'cassandra');
+    const loaded = opts.specYaml ? { yaml: opts.specYaml, spec: parseSpec(opts.specYaml) } : await loadFramework(opts.framework ?? 'cassandra');
+    const id = typeof opts.namespace === 'string' ? opts.namespace : newSandboxId();
+    const namespaced = opts.namespace !== undefined && opts.namespace !== false;
+    const spec: ServiceSpec = namespaced ? { ...loaded.spec, name: `${loaded.spec.name}-${id}` } : loaded.spec;
     const speed = opts.speed ?? 1;
-    const nats = await resolveNats(opts.nats);
-    const nc = await connectNats({ ...natsSettingsFromEnv(process.env, nats.url), name: 'pxfw-sandbox' });
-    const recorder = opts.record ? Recorder.toDir(opts.record) : undefined;
-    const cluster = await SimulatedCluster.start({ agents: opts.agents ?? 6, racks: opts.racks ?? 3, speed, nc, logger });
-    const { mesos, portworx } = cluster;
-    // The simulators start empty, so the sandbox's service state must too.
-    await (await ServiceStateStore.open(nc, spec.name)).destroy();
-    const scheduler = await SchedulerService.start({
-      spec,
-      specYaml: yaml,
-      mesosUrl: mesos.url,
-      portworxUrl: portworx.url,
-      portworxLegacyUrl: portworx.url,
-      nc,
-      instanceId: opts.instanceId ?? `sandbox-${process.pid}`,
-      ...(recorder ? { recorder } : {}),
-      ...(opts.http !== undefined ? { httpPort: opts.http } : {}),
-      agentUrl: (agentId) => `${mesos.url}/agents/${agentId}`,
-      speed,
-      logger,
-    });
-    return new Sandbox(cluster, scheduler, nats.url, nats, nc);
+    const undo = new Teardown();
+    try {
+      // The port first: a taken port must fail (or fall back) before anything is started.
+      const http =
+        opts.http === undefined ? undefined : await SchedulerHttpServer.listen(opts.http, { fallbackToFreePort: opts.httpFallback ?? false });
+      if (http) undo.push(() => http.stop());
+      const nats = await resolveNats(opts.nats);
+      undo.push(() => nats.stop());
+      const nc = await connectNats({ ...natsSettingsFromEnv(process.env, nats.url), name: 'pxfw-sandbox' });
+      undo.push(() => nc.close());
+      // The simulators start empty, so the service state must too: a bucket that already exists
+      // is someone else's (never deleted, never reused).
+      const claim = { kind: 'sandbox' as const, sandbox: id };
+      const claimed = await claimServiceState(nc, spec.name, claim);
+      if (claimed.created) undo.push(() => destroyOwnSandboxState(nc, spec.name, id));
+      const recorder = opts.record ? Recorder.toDir(opts.record) : undefined;
+      const cluster = await SimulatedCluster.start({ agents: opts.agents ?? 6, racks: opts.racks ?? 3, speed, nc, logger });
+      undo.push(() => cluster.stop());
+      const { mesos, portworx } = cluster;
+      const scheduler = await SchedulerService.start({
+        spec,
+        specYaml: loaded.yaml,
+        mesosUrl: mesos.url,
+        portworxUrl: portworx.url,
+        portworxLegacyUrl: portworx.url,
+        nc,
+        instanceId: opts.instanceId ?? `sandbox-${id}-${process.pid}`,
+        stateClaim: claim,
+        ...(recorder ? { recorder } : {}),
+        ...(http ? { http } : {}),
+        agentUrl: (agentId) => `${mesos.url}/agents/${agentId}`,
+        speed,
+        logger,
+      });
+      return new Sandbox(cluster, scheduler, nats.url, nats, nc, id, spec.name, loaded.spec.name, claimed.created);
+    } catch (err) {
+      await undo.run();
+      throw err;
+    }
   }
 
   get mesos(): MesosSimulator {
@@ -92,11 +151,14 @@ export class Sandbox {
     return this.cluster.portworx;
   }
 
+  /** Stop everything it started; delete the state bucket only if this sandbox created it. */
   async stop(): Promise<void> {
     await this.scheduler.stop();
     await this.cluster.stop();
+    if (this.createdBucket && !this.nats.own) {
+      await destroyOwnSandboxState(this.nc, this.service, this.id).catch((err: unknown) => childLogger({ module: 'sandbox' }).warn({ err }, 'could not delete the sandbox state bucket'));
+    }
     await this.nc.drain().catch(() => undefined);
     await this.nats.stop();
   }
 }
-

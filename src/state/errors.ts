@@ -35,3 +35,20 @@ export class LeaseHeldError extends PxfwError {
     super(`leader lease is held by ${holder} until ${new Date(expiresAt).toISOString()}`);
   }
 }
+
+/**
+ * The service's state bucket exists but was made by someone else: another service, or a sandbox
+ * instead of a scheduler (or another sandbox). pxfw never deletes or adopts such state; a person
+ * has to decide (the message says how).
+ */
+export class StateOwnershipError extends PxfwError {
+  readonly code = 'STATE_NOT_OURS';
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly bucket: string,
+    readonly owner: unknown,
+  ) {
+    super(message);
+  }
+}
