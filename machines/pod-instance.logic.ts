@@ -9,6 +9,7 @@ export const POD_TIMING_DEFAULTS: PodTiming = {
   relaunchInitialMs: 1_000,
   relaunchMaxMs: 60_000,
   stableAfterMs: 5 * 60_000,
+  probationMs: 10_000,
 };
 
 export const DEFAULT_MAX_LAUNCH_FAILURES = 3;
@@ -33,12 +34,14 @@ export function initialPodContext(input: PodInstanceInput): PodInstanceContext {
       permanentFailureTimeoutMs: input.failurePolicy.permanentFailureTimeoutMs,
       autoReplace: input.failurePolicy.autoReplace,
       maxLaunchFailures: input.failurePolicy.maxLaunchFailures ?? DEFAULT_MAX_LAUNCH_FAILURES,
+      probationMs: input.failurePolicy.probationMs ?? input.timing?.probationMs ?? POD_TIMING_DEFAULTS.probationMs,
     },
     convergence: { ...input.convergence },
     goal: input.goal ?? 'running',
     timing: { ...POD_TIMING_DEFAULTS, ...input.timing },
     task: null,
     taskState: null,
+    taskHasRun: false,
     healthy: null,
     lastTask: null,
     needsFence: false,
@@ -47,6 +50,8 @@ export function initialPodContext(input: PodInstanceInput): PodInstanceContext {
     replicaHosts: [],
     allowNonHolder: false,
     failure: null,
+    suspicion: { mesos: null, portworx: null },
+    replacing: false,
     retries: 0,
     lastError: null,
     launchFailures: 0,
@@ -72,14 +77,76 @@ export function isStrayTask(context: PodInstanceContext, taskId: string): boolea
 }
 
 /**
- * dcos-commons keeps automatic replacement off by default and replaces on `pod replace`. pxfw
- * follows that, and also treats the operator's own assertions as a replace order: marking the
- * agent gone in Mesos (TASK_GONE_BY_OPERATOR). Repeated launch failures fence too: no task of the
- * pod is alive then, so force-detaching a stale attachment cannot cut off a live writer.
+ * Triggers that fence and relaunch without moving the pod and without a replacement slot: the
+ * operator's own `pod replace` (the governor counts it, it does not wait), repeated launch
+ * failures (no task is alive: fencing clears a stale attachment), and a task that died with its
+ * agent (LOST, agent removed: release the attachment, relaunch preferring the same host).
  */
-export function shouldReattach(context: PodInstanceContext, trigger: PermanentTrigger): boolean {
-  if (context.failurePolicy.autoReplace) return true;
-  return trigger === 'operator-replace' || trigger === 'gone-by-operator' || trigger === 'launch-failures';
+const DIRECT_TRIGGERS: readonly PermanentTrigger[] = ['operator-replace', 'launch-failures', 'task-lost', 'agent-gone'];
+
+/** Where a permanent failure goes: straight to fencing, to the governor's queue, or to the operator. */
+export function permanentRoute(context: PodInstanceContext, trigger: PermanentTrigger): 're-attach' | 'await-slot' | 'await-operator' {
+  if (DIRECT_TRIGGERS.includes(trigger)) return 're-attach';
+  // The operator marking the agent gone is the operator's statement that the host is dead.
+  if (context.failurePolicy.autoReplace || trigger === 'gone-by-operator') return 'await-slot';
+  return 'await-operator';
+}
+
+/** The failure moves the pod off its host (a replacement), as opposed to a relaunch in place. */
+export function movesPod(trigger: PermanentTrigger): boolean {
+  return !['launch-failures', 'task-lost', 'agent-gone'].includes(trigger);
+}
+
+export function hasSuspicion(context: PodInstanceContext): boolean {
+  return context.suspicion.mesos !== null || context.suspicion.portworx !== null;
+}
+
+/** One line naming the evidence a pod on probation rests on. */
+export function suspicionReason(context: PodInstanceContext): string {
+  const parts = [context.suspicion.portworx, context.suspicion.mesos].filter((x): x is string => x !== null);
+  return parts.length === 0 ? 'no evidence' : parts.join('; ');
+}
+
+/** Tags the pod machine puts on its states (documented in docs/machines.md). */
+export const POD_TAGS = {
+  /** A task of this pod may be alive (launched and not known ended). */
+  taskLive: 'task-live',
+  /** On probation: evidence that the host is down, not yet confirmed. */
+  probation: 'probation',
+  /** Relaunching in place (transient failure, restart, launch timeout). */
+  relaunching: 'relaunching',
+  /** Permanently failed, waiting for the replacement governor's slot. */
+  awaitingSlot: 'awaiting-slot',
+  /** Fencing and checking volumes before placing elsewhere. */
+  reattaching: 're-attaching',
+  /** Needs the operator (`RETRY`, or `pod replace` with automatic replacement off). */
+  blocked: 'blocked',
+  /** Waiting for an offer. */
+  awaitingOffer: 'awaiting-offer',
+  /** Stopping or decommissioning. */
+  stopping: 'stopping',
+} as const;
+
+export type RecoveryStage = 'probation' | 'relaunching' | 'waiting' | 'replacing';
+
+/**
+ * Where a pod is in its recovery, read off its state tags and context (null: not recovering).
+ * A pod granted a replacement counts as replacing until its new task runs.
+ */
+export function recoveryStage(hasTag: (tag: string) => boolean, context: PodInstanceContext): RecoveryStage | null {
+  if (hasTag(POD_TAGS.stopping)) return null;
+  if (hasTag(POD_TAGS.probation)) return 'probation';
+  if (hasTag(POD_TAGS.awaitingSlot)) return 'waiting';
+  if (context.replacing) return 'replacing';
+  if (hasTag(POD_TAGS.reattaching) || hasTag(POD_TAGS.relaunching)) return 'relaunching';
+  return null;
+}
+
+/** What the replacement governor is told on every state change (see replacement-governor.ts). */
+export function replacementPhase(hasTag: (tag: string) => boolean, context: PodInstanceContext): 'waiting' | 'replacing' | 'done' {
+  if (hasTag(POD_TAGS.stopping)) return 'done';
+  if (hasTag(POD_TAGS.awaitingSlot)) return 'waiting';
+  return context.replacing ? 'replacing' : 'done';
 }
 
 export function retryDelayMs(context: PodInstanceContext): number {

@@ -1,4 +1,4 @@
-import { placementReason, volumeIds } from './pod-instance.logic';
+import { placementReason, POD_TAGS, volumeIds } from './pod-instance.logic';
 import { backoffTo, retryOrPark } from './retry';
 import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
 
@@ -11,24 +11,41 @@ import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
  */
 
 const PERMANENT = '#pod.failed.permanent';
+const SUSPECT = '#pod.running.suspect';
 
-/** Events that make a live task's pod fail permanently, shared by placed/running/relaunching. */
-const permanentTriggers = {
+/**
+ * Signals that concern a live task, shared by placed / running / relaunching (the full table is
+ * docs/failure-classification.md): the agent removed (the task is dead: release, relaunch),
+ * evidence that the host is down (probation), the operator's replace.
+ */
+const hostSignals = {
   AGENT_GONE: {
     guard: 'onTaskAgent',
     target: PERMANENT,
-    actions: { type: 'failPermanent', params: { trigger: 'agent-gone', reason: 'the agent was removed from the cluster' } },
+    actions: { type: 'failPermanent', params: { trigger: 'agent-gone', reason: 'the agent was removed: its task is dead; releasing the volumes, then relaunching' } },
   },
-  NODE_OFFLINE: {
-    guard: 'onTaskHost',
-    target: PERMANENT,
-    actions: { type: 'failPermanent', params: { trigger: 'node-offline', reason: 'Portworx reported the node offline' } },
-  },
+  HOST_DOWN: { guard: 'onTaskHost', target: SUSPECT, actions: 'suspect' },
   REPLACE: {
     target: PERMANENT,
     actions: { type: 'failPermanent', params: { trigger: 'operator-replace', reason: 'operator requested replace' } },
   },
 } as const;
+
+/** Task updates that end or suspect a task that is not (or no longer) launching. */
+const runningUpdates = [
+  { guard: { type: 'updateIs', params: { outcome: 'progress', launching: false } }, actions: 'recordTaskState' },
+  { guard: { type: 'updateIs', params: { outcome: 'transient', launching: false } }, target: '#pod.failed.transient', actions: ['recordTaskState', 'failTransient'] },
+  { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: false } }, target: SUSPECT, actions: ['recordTaskState', 'suspect'] },
+  { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+  { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+] as const;
+
+/** While a permanently failed pod waits (for a slot or the operator): the same task back heals it. */
+const waitingUpdates = [
+  { guard: 'taskBack', target: '#pod.running.up', actions: ['recordTaskState', 'clearFailure'] },
+  { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: 'permanent', actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+  { guard: 'updateIsTerminal', actions: 'recordTaskState' },
+] as const;
 
 export const podInstanceMachine = podInstanceSetup.createMachine({
   id: 'pod',
@@ -67,11 +84,13 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         },
         'backoff': backoffTo('provisioning', 'backoff'),
         blocked: {
+          tags: [POD_TAGS.blocked],
           on: { RETRY: { target: 'provisioning', actions: 'resetRetries' } },
         },
       },
     },
     'volume-provisioned': {
+      tags: [POD_TAGS.awaitingOffer],
       entry: ['enterPlacement', { type: 'note', params: ({ context }) => ({ reason: placementReason(context) }) }],
       initial: 'awaiting-holder',
       on: {
@@ -88,6 +107,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       },
     },
     placed: {
+      tags: [POD_TAGS.taskLive],
       entry: { type: 'note', params: { reason: 'launched, waiting for TASK_RUNNING' } },
       after: {
         launchTimeout: {
@@ -110,10 +130,11 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
           },
           { guard: { type: 'updateIs', params: { outcome: 'launch-failed', launching: true } }, target: 'volume-provisioned', actions: ['recordTaskState', 'countLaunchFailure', 'clearTask'] },
           { guard: { type: 'updateIs', params: { outcome: 'transient', launching: true } }, target: 'failed.transient', actions: ['recordTaskState', 'failTransient'] },
-          { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: true } }, target: 'running.unreachable', actions: 'recordTaskState' },
+          { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: true } }, target: SUSPECT, actions: ['recordTaskState', 'suspect'] },
+          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: true } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
           { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: true } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
         ],
-        ...permanentTriggers,
+        ...hostSignals,
         RESTART: {
           target: 'relaunching',
           actions: { type: 'markRelaunch', params: { trigger: 'operator-restart', reason: 'operator requested restart' } },
@@ -122,14 +143,11 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       },
     },
     running: {
+      tags: [POD_TAGS.taskLive],
       initial: 'up',
       on: {
-        TASK_UPDATE: [
-          { guard: { type: 'updateIs', params: { outcome: 'progress', launching: false } }, actions: 'recordTaskState' },
-          { guard: { type: 'updateIs', params: { outcome: 'transient', launching: false } }, target: 'failed.transient', actions: ['recordTaskState', 'failTransient'] },
-          { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
-        ],
-        ...permanentTriggers,
+        TASK_UPDATE: [...runningUpdates],
+        ...hostSignals,
         RESTART: {
           target: 'relaunching',
           actions: { type: 'markRelaunch', params: { trigger: 'operator-restart', reason: 'operator requested restart' } },
@@ -137,30 +155,57 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       },
       states: {
         up: {
-          entry: { type: 'note', params: { reason: 'task running' } },
+          entry: [{ type: 'note', params: { reason: 'task running' } }, 'replaced', 'resetSuspicion'],
           after: { stableAfter: { actions: 'resetCrashLoop' } },
           on: {
-            TASK_UPDATE: [
-              { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, actions: 'recordTaskState' },
-              { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, target: 'unreachable', actions: 'recordTaskState' },
-            ],
+            TASK_UPDATE: { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, actions: 'recordTaskState' },
             RESUMED: { target: 'up', reenter: true },
           },
         },
-        unreachable: {
-          entry: { type: 'note', params: { reason: 'agent unreachable: waiting for it to return' } },
-          after: {
-            permanentFailureTimeout: {
-              target: PERMANENT,
-              actions: { type: 'failPermanent', params: { trigger: 'unreachable-timeout', reason: 'agent unreachable past the permanent failure timeout' } },
-            },
-          },
+        // Probation: evidence that the host is down, not yet confirmed. The task may be running
+        // (and writing); nothing moves until confirmHostDown re-reads the evidence at the end.
+        suspect: {
+          tags: [POD_TAGS.probation],
+          entry: 'noteProbation',
+          initial: 'probation',
           on: {
-            TASK_UPDATE: [
-              { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, target: 'up', actions: 'recordTaskState' },
-              { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, actions: 'recordTaskState' },
+            HOST_DOWN: { guard: 'onTaskHost', actions: ['suspect', 'noteProbation'] },
+            HOST_UP: [
+              // A launch put on probation goes back to waiting for TASK_RUNNING.
+              { guard: 'hostUpClearsLaunching', target: '#pod.placed', actions: 'clearSuspicion' },
+              { guard: 'hostUpClears', target: 'up', actions: 'clearSuspicion' },
+              { guard: 'onTaskHost', actions: ['clearSuspicion', 'noteProbation'] },
             ],
-            RESUMED: { target: 'unreachable', reenter: true },
+            TASK_UPDATE: [
+              // The agent reports the task: it is reachable, and the task runs.
+              { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, target: 'up', actions: ['recordTaskState', 'resetLaunchFailures'] },
+              { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: false } }, actions: ['recordTaskState', 'suspect'] },
+              ...runningUpdates.filter((t) => t.guard.params.outcome !== 'suspect'),
+            ],
+          },
+          states: {
+            probation: {
+              after: { probation: 'confirming' },
+              on: { RESUMED: { target: 'probation', reenter: true } },
+            },
+            confirming: {
+              invoke: {
+                src: 'confirmHostDown',
+                input: ({ context }) => ({
+                  taskId: context.task?.taskId ?? '',
+                  agentId: context.task?.agentId ?? '',
+                  hostname: context.task?.hostname ?? '',
+                  suspicion: context.suspicion,
+                }),
+                onDone: [
+                  { guard: 'hostConfirmedDown', target: PERMANENT, actions: 'failHostDown' },
+                  { target: 'probation', actions: 'noteNotDown' },
+                ],
+                // Unsure is not down: look again after a backoff, never fail on a failed look.
+                onError: { target: 'confirm-backoff', actions: { type: 'recordEffectError', params: { effect: 'confirmHostDown' } } },
+              },
+            },
+            'confirm-backoff': backoffTo('confirming', 'confirm-backoff'),
           },
         },
       },
@@ -170,39 +215,62 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       initial: 'transient',
       states: {
         transient: {
+          tags: [POD_TAGS.relaunching],
           entry: { type: 'note', params: { reason: 'task ended: relaunching in place' } },
           after: { relaunchDelay: '#pod.volume-provisioned' },
           on: { RESUMED: { target: 'transient', reenter: true } },
         },
         permanent: {
-          always: [{ guard: 'shouldReattach', target: '#pod.re-attaching' }, { target: 'awaiting-replace' }],
+          always: [
+            { guard: { type: 'routeIs', params: { route: 're-attach' } }, target: '#pod.re-attaching' },
+            { guard: { type: 'routeIs', params: { route: 'await-slot' } }, target: 'awaiting-slot' },
+            { target: 'awaiting-replace' },
+          ],
+        },
+        // Automatic replacement: the replacement governor grants slots (per pod type, paused in
+        // a storage outage); until then the pod stays where it is, and its task may come back.
+        'awaiting-slot': {
+          tags: [POD_TAGS.awaitingSlot],
+          entry: { type: 'note', params: ({ context }) => ({ reason: `${context.failure?.reason ?? 'permanent failure'}: waiting for a replacement slot` }) },
+          on: {
+            REPLACE_GRANTED: '#pod.re-attaching',
+            REPLACE: {
+              target: 'permanent',
+              actions: { type: 'failPermanent', params: { trigger: 'operator-replace', reason: 'operator requested replace' } },
+            },
+            TASK_UPDATE: [...waitingUpdates],
+          },
         },
         'awaiting-replace': {
-          entry: { type: 'note', params: { reason: 'permanent failure: waiting for `pod replace` (automatic replacement is off)' } },
+          tags: [POD_TAGS.blocked],
+          entry: { type: 'note', params: ({ context }) => ({ reason: `${context.failure?.reason ?? 'permanent failure'}: waiting for \`pod replace\` (automatic replacement is off)` }) },
           on: {
             REPLACE: {
               target: 'permanent',
               actions: { type: 'failPermanent', params: { trigger: 'operator-replace', reason: 'operator requested replace' } },
             },
             TASK_UPDATE: [
-              { guard: 'partitionHealed', target: '#pod.running.up', actions: ['recordTaskState', 'clearFailure'] },
+              waitingUpdates[0],
               { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: 'permanent', actions: ['recordTaskState', 'failPermanentFromUpdate'] },
-              { guard: 'updateIsTerminal', actions: 'recordTaskState' },
+              waitingUpdates[1],
+              waitingUpdates[2],
             ],
           },
         },
       },
     },
     'relaunching': {
+      tags: [POD_TAGS.relaunching, POD_TAGS.taskLive],
       initial: 'killing',
       entry: { type: 'note', params: { reason: 'killing the task to relaunch it in place' } },
       on: {
         TASK_UPDATE: [
           { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
           { guard: 'updateIsTerminal', target: 'volume-provisioned', actions: ['recordTaskState', 'clearTask'] },
-          { guard: { type: 'updateIs', params: { outcome: 'unreachable', launching: false } }, target: 'running.unreachable', actions: 'recordTaskState' },
+          { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: false } }, target: SUSPECT, actions: ['recordTaskState', 'suspect'] },
         ],
-        ...permanentTriggers,
+        ...hostSignals,
       },
       states: {
         killing: {
@@ -221,12 +289,13 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
           after: { killTimeout: 'killing' },
           on: { RESUMED: { target: 'awaiting-terminal', reenter: true } },
         },
-        blocked: { on: { RETRY: { target: 'killing', actions: 'resetRetries' } } },
+        blocked: { tags: [POD_TAGS.blocked], on: { RETRY: { target: 'killing', actions: 'resetRetries' } } },
       },
     },
     're-attaching': {
+      tags: [POD_TAGS.reattaching],
       initial: 'fencing',
-      entry: { type: 'note', params: { reason: 'fencing the old attachment before placing elsewhere' } },
+      entry: ['startReplacement', { type: 'note', params: { reason: 'fencing the old attachment: force-detach until Portworx confirms it' } }],
       states: {
         fencing: {
           invoke: {
@@ -258,6 +327,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         },
         'check-backoff': backoffTo('checking', 'check-backoff'),
         blocked: {
+          tags: [POD_TAGS.blocked],
           on: {
             RETRY: [
               { guard: 'needsFence', target: 'fencing', actions: 'resetRetries' },
@@ -268,6 +338,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       },
     },
     stopping: {
+      tags: [POD_TAGS.stopping],
       initial: 'killing',
       entry: { type: 'note', params: { reason: 'stopping: kill, release, then dispose' } },
       on: {
@@ -279,7 +350,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         killing: {
           invoke: {
             src: 'killTask',
-            input: ({ context }) => ({ taskId: context.task?.taskId ?? '', agentId: context.task?.agentId ?? '' }),
+            input: ({ context }) => ({ taskId: context.task?.taskId ?? '', agentId: context.task?.agentId ?? '', stopping: true }),
             onDone: [
               { guard: 'killConfirmed', target: 'releasing', actions: ['resetRetries', 'clearTask'] },
               { target: 'awaiting-terminal', actions: 'resetRetries' },
@@ -287,7 +358,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
             onError: retryOrPark('killTask', 'kill-backoff'),
           },
           on: {
-            TASK_UPDATE: { guard: 'updateIsTerminal', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
+            TASK_UPDATE: { guard: 'updateEndsStop', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
             AGENT_GONE: { guard: 'onTaskAgent', target: 'releasing', actions: 'clearTask' },
           },
         },
@@ -295,7 +366,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         'awaiting-terminal': {
           after: { killTimeout: 'killing' },
           on: {
-            TASK_UPDATE: { guard: 'updateIsTerminal', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
+            TASK_UPDATE: { guard: 'updateEndsStop', target: 'releasing', actions: ['recordTaskState', 'clearTask'] },
             AGENT_GONE: { guard: 'onTaskAgent', target: 'releasing', actions: 'clearTask' },
             RESUMED: { target: 'awaiting-terminal', reenter: true },
           },
@@ -322,6 +393,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         },
         'dispose-backoff': backoffTo('disposing', 'dispose-backoff'),
         blocked: {
+          tags: [POD_TAGS.blocked],
           on: {
             RETRY: [
               { guard: 'hasTask', target: 'killing', actions: 'resetRetries' },

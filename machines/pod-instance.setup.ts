@@ -4,13 +4,17 @@ import {
   canAcceptPlacement,
   initialPodContext,
   isStrayTask,
+  movesPod,
+  permanentRoute,
   relaunchDelayMs,
   retryDelayMs,
-  shouldReattach,
+  suspicionReason,
 } from './pod-instance.logic';
 import type {
   CheckVolumesInput,
   CheckVolumesOutput,
+  ConfirmHostDownInput,
+  ConfirmHostDownOutput,
   DisposeVolumesInput,
   EnsureVolumesInput,
   EnsureVolumesOutput,
@@ -24,7 +28,7 @@ import type {
   PodInstanceInput,
   ReleaseVolumesInput,
 } from './pod-instance.types';
-import { classifyTaskState, isTerminalTaskState, type TaskOutcome } from './task-status';
+import { classifyTaskState, endsStop, isTerminalTaskState, type TaskOutcome } from './task-status';
 
 /** Placeholder effect: fails terminally with a message naming what src/ forgot to bind. */
 export function notProvided<TInput, TOutput>(effect: string) {
@@ -44,15 +48,22 @@ function taskUpdate(event: PodInstanceEvent) {
   return event.type === 'TASK_UPDATE' ? event : null;
 }
 
+function currentUpdate(context: PodInstanceContext, event: PodInstanceEvent) {
+  const u = taskUpdate(event);
+  return u === null || isStrayTask(context, u.taskId) ? null : u;
+}
+
 function permanentFailure(
   context: PodInstanceContext,
   trigger: PermanentTrigger,
   reason: string,
 ): PodFailure {
   const host = context.task?.hostname ?? context.lastTask?.hostname ?? null;
-  // Launch failures point at a stale attachment elsewhere, not at this host: do not exclude it.
-  return { kind: 'permanent', trigger, reason, excludeHost: trigger === 'launch-failures' ? null : host };
+  // Only a replacement keeps the old host out; a relaunch after a lost task prefers it.
+  return { kind: 'permanent', trigger, reason, excludeHost: movesPod(trigger) ? host : null };
 }
+
+const NO_SUSPICION = { mesos: null, portworx: null };
 
 export const podInstanceSetup = setup({
   types: {
@@ -64,6 +75,7 @@ export const podInstanceSetup = setup({
     ensureVolumes: notProvided<EnsureVolumesInput, EnsureVolumesOutput>('ensureVolumes'),
     fence: notProvided<FenceInput, void>('fence'),
     checkVolumes: notProvided<CheckVolumesInput, CheckVolumesOutput>('checkVolumes'),
+    confirmHostDown: notProvided<ConfirmHostDownInput, ConfirmHostDownOutput>('confirmHostDown'),
     killTask: notProvided<KillTaskInput, KillTaskOutput>('killTask'),
     releaseVolumes: notProvided<ReleaseVolumesInput, void>('releaseVolumes'),
     disposeVolumes: notProvided<DisposeVolumesInput, void>('disposeVolumes'),
@@ -76,6 +88,7 @@ export const podInstanceSetup = setup({
     convergenceWait: ({ context }) => context.convergence.maxWaitMs,
     permanentFailureTimeout: ({ context }) => context.failurePolicy.permanentFailureTimeoutMs,
     stableAfter: ({ context }) => context.timing.stableAfterMs,
+    probation: ({ context }) => context.failurePolicy.probationMs,
   },
   guards: {
     canPlace: ({ context }) => canAcceptPlacement(context),
@@ -89,38 +102,51 @@ export const podInstanceSetup = setup({
     killConfirmed: ({ event }) => outputOf<KillTaskOutput>(event).terminal,
     /** A TASK_UPDATE for the current task whose state means `outcome` (stray tasks never match). */
     updateIs: ({ context, event }, params: { outcome: TaskOutcome; launching: boolean }) => {
-      const u = taskUpdate(event);
-      if (u === null || isStrayTask(context, u.taskId)) return false;
-      return classifyTaskState(u.state, u.reason, params.launching) === params.outcome;
+      const u = currentUpdate(context, event);
+      return u !== null && classifyTaskState(u.state, u.reason, params.launching) === params.outcome;
     },
     updateIsTerminal: ({ context, event }) => {
-      const u = taskUpdate(event);
-      return u !== null && !isStrayTask(context, u.taskId) && isTerminalTaskState(u.state);
+      const u = currentUpdate(context, event);
+      return u !== null && isTerminalTaskState(u.state);
+    },
+    /** While stopping: the killed task is over (terminal, or UNKNOWN / LOST: the master forgot it). */
+    updateEndsStop: ({ context, event }) => {
+      const u = currentUpdate(context, event);
+      return u !== null && endsStop(u.state);
     },
     /** This launch failure is the last one tolerated before fencing. */
     launchFailedTooOften: ({ context, event }) => {
-      const u = taskUpdate(event);
-      if (u === null || isStrayTask(context, u.taskId)) return false;
+      const u = currentUpdate(context, event);
+      if (u === null) return false;
       const launchFailed = classifyTaskState(u.state, u.reason, true) === 'launch-failed';
       return launchFailed && context.launchFailures + 1 >= context.failurePolicy.maxLaunchFailures;
     },
     onTaskAgent: ({ context, event }) =>
       event.type === 'AGENT_GONE' && context.task !== null && context.task.agentId === event.agentId,
     onTaskHost: ({ context, event }) =>
-      event.type === 'NODE_OFFLINE' && context.task !== null && context.task.hostname === event.hostname,
-    shouldReattach: ({ context }) =>
+      (event.type === 'HOST_DOWN' || event.type === 'HOST_UP') && context.task !== null && context.task.hostname === event.hostname,
+    /** HOST_UP for the task's host that leaves no evidence standing. */
+    hostUpClears: ({ context, event }) => {
+      if (event.type !== 'HOST_UP' || context.task === null || context.task.hostname !== event.hostname) return false;
+      const left = event.source === undefined ? NO_SUSPICION : { ...context.suspicion, [event.source]: null };
+      return left.mesos === null && left.portworx === null;
+    },
+    /** As hostUpClears, for a task that never reached TASK_RUNNING (put on probation while launching). */
+    hostUpClearsLaunching: ({ context, event }) => {
+      if (event.type !== 'HOST_UP' || context.task === null || context.task.hostname !== event.hostname) return false;
+      if (context.taskHasRun) return false;
+      const left = event.source === undefined ? NO_SUSPICION : { ...context.suspicion, [event.source]: null };
+      return left.mesos === null && left.portworx === null;
+    },
+    hostConfirmedDown: ({ event }) => outputOf<ConfirmHostDownOutput>(event).down,
+    routeIs: ({ context }, params: { route: 're-attach' | 'await-slot' | 'await-operator' }) =>
       context.failure !== null &&
       context.failure.kind === 'permanent' &&
-      shouldReattach(context, context.failure.trigger as PermanentTrigger),
-    /** The agent came back after the unreachable timeout fired: the same task runs again. */
-    partitionHealed: ({ context, event }) => {
-      const u = taskUpdate(event);
-      return (
-        context.failure?.trigger === 'unreachable-timeout' &&
-        u !== null &&
-        !isStrayTask(context, u.taskId) &&
-        u.state === 'TASK_RUNNING'
-      );
+      permanentRoute(context, context.failure.trigger as PermanentTrigger) === params.route,
+    /** The same task reports running again (the host came back before the pod was moved). */
+    taskBack: ({ context, event }) => {
+      const u = currentUpdate(context, event);
+      return u !== null && u.state === 'TASK_RUNNING';
     },
   },
   actions: {
@@ -138,12 +164,17 @@ export const podInstanceSetup = setup({
     assignTask: assign(({ event }) => {
       if (event.type !== 'PLACE') return {};
       const { taskId, agentId, hostname, offerId } = event;
-      return { task: { taskId, agentId, hostname, offerId }, taskState: null, healthy: null, failure: null };
+      return { task: { taskId, agentId, hostname, offerId }, taskState: null, taskHasRun: false, healthy: null, failure: null };
     }),
-    recordTaskState: assign(({ event }) => {
+    recordTaskState: assign(({ context, event }) => {
       const u = taskUpdate(event);
       if (u === null) return {};
-      return { taskState: u.state, healthy: u.healthy ?? null, lastEvent: `TASK_UPDATE ${u.state}` };
+      return {
+        taskState: u.state,
+        taskHasRun: context.taskHasRun || (!isStrayTask(context, u.taskId) && u.state === 'TASK_RUNNING'),
+        healthy: u.healthy ?? null,
+        lastEvent: `TASK_UPDATE ${u.state}`,
+      };
     }),
     /** The current task is known dead: forget it, remember it as the last one. */
     clearTask: assign(({ context }) => ({ lastTask: context.task ?? context.lastTask, task: null })),
@@ -163,6 +194,7 @@ export const podInstanceSetup = setup({
         preferAgent: context.task?.agentId ?? context.preferAgent,
         lastTask: context.task ?? context.lastTask,
         task: null,
+        suspicion: NO_SUSPICION,
       };
     }),
     failPermanent: assign(({ context }, params: { trigger: PermanentTrigger; reason: string }) => ({
@@ -173,9 +205,40 @@ export const podInstanceSetup = setup({
       const u = taskUpdate(event);
       const state = u?.state ?? 'TASK_UNKNOWN';
       const trigger: PermanentTrigger =
-        state === 'TASK_GONE_BY_OPERATOR' ? 'gone-by-operator' : state === 'TASK_UNKNOWN' ? 'task-unknown' : 'task-gone';
-      return { failure: permanentFailure(context, trigger, `task reported ${state}`), needsFence: true };
+        state === 'TASK_GONE_BY_OPERATOR' ? 'gone-by-operator' : state === 'TASK_LOST' ? 'task-lost' : 'task-unknown';
+      const why =
+        trigger === 'task-lost'
+          ? 'task reported TASK_LOST: its agent unregistered or was replaced; releasing the volumes, then relaunching'
+          : trigger === 'task-unknown'
+            ? 'task reported TASK_UNKNOWN: the master forgot a running task'
+            : 'task reported TASK_GONE_BY_OPERATOR: the operator marked the agent gone';
+      return { failure: permanentFailure(context, trigger, why), needsFence: true };
     }),
+    /** Record evidence that the task's host is down (HOST_DOWN, or TASK_UNREACHABLE from Mesos). */
+    suspect: assign(({ context, event }) => {
+      const suspicion =
+        event.type === 'HOST_DOWN'
+          ? { ...context.suspicion, [event.source]: event.reason }
+          : { ...context.suspicion, mesos: 'Mesos reports the task unreachable' };
+      return { suspicion, lastEvent: event.type === 'TASK_UPDATE' ? `TASK_UPDATE ${event.state}` : event.type };
+    }),
+    /** HOST_UP: drop the evidence of that source (every source when none is named). */
+    clearSuspicion: assign(({ context, event }) => {
+      if (event.type === 'HOST_UP' && event.source !== undefined) return { suspicion: { ...context.suspicion, [event.source]: null } };
+      return { suspicion: NO_SUSPICION };
+    }),
+    noteProbation: assign(({ context }) => ({ reason: `on probation: ${suspicionReason(context)}` })),
+    failHostDown: assign(({ context, event }) => ({
+      failure: permanentFailure(context, 'host-down', `host down: ${outputOf<ConfirmHostDownOutput>(event).reason}`),
+      needsFence: true,
+      suspicion: NO_SUSPICION,
+    })),
+    noteNotDown: assign(({ event }) => ({ reason: `probation continues: ${outputOf<ConfirmHostDownOutput>(event).reason}`, retries: 0, lastError: null })),
+    startReplacement: assign(({ context }) => ({
+      replacing: context.failure?.kind === 'permanent' && movesPod(context.failure.trigger as PermanentTrigger),
+    })),
+    replaced: assign({ replacing: false }),
+    resetSuspicion: assign({ suspicion: NO_SUSPICION }),
     markRelaunch: assign(({ context }, params: { trigger: 'launch-timeout' | 'operator-restart'; reason: string }) => ({
       failure: { kind: 'transient', trigger: params.trigger, reason: params.reason, excludeHost: null } satisfies PodFailure,
       preferAgent: context.task?.agentId ?? context.preferAgent,
@@ -200,17 +263,17 @@ export const podInstanceSetup = setup({
         lastError: null,
       };
     }),
-    clearFailure: assign({ failure: null, needsFence: false }),
+    clearFailure: assign({ failure: null, needsFence: false, suspicion: NO_SUSPICION }),
     /** Release detaches every volume (forcibly if its host is down), so it fences as well. */
     released: assign({ needsFence: false, retries: 0, lastError: null }),
     enterPlacement: assign({ allowNonHolder: false }),
     allowAnyHost: assign({ allowNonHolder: true }),
     setStop: assign(({ context, event }) => {
-      if (event.type === 'DECOMMISSION') return { stop: { mode: 'decommission' as const, volumes: event.volumes } };
-      if (event.type === 'STOP' && context.stop === null) return { stop: { mode: 'stop' as const, volumes: 'retain' as const } };
+      if (event.type === 'DECOMMISSION') return { stop: { mode: 'decommission' as const, volumes: event.volumes }, suspicion: NO_SUSPICION };
+      if (event.type === 'STOP' && context.stop === null) return { stop: { mode: 'stop' as const, volumes: 'retain' as const }, suspicion: NO_SUSPICION };
       return {};
     }),
-    clearStop: assign({ stop: null, failure: null, retries: 0, lastError: null, goal: 'running' as const }),
+    clearStop: assign({ stop: null, failure: null, retries: 0, lastError: null, goal: 'running' as const, replacing: false }),
   },
 });
 

@@ -20,6 +20,8 @@ export interface PodTiming {
   relaunchMaxMs: number;
   /** Running this long without failing resets the crash-loop counter. */
   stableAfterMs: number;
+  /** Probation when `failurePolicy.probationMs` is not given (the runtime scales it with time). */
+  probationMs: number;
 }
 
 export interface PodInstanceInput {
@@ -32,6 +34,8 @@ export interface PodInstanceInput {
     autoReplace: boolean;
     /** Consecutive launch failures before the volumes are fenced (stale attachment suspected). */
     maxLaunchFailures?: number;
+    /** How long evidence that the task's host is down must last before it is confirmed (default 10 s). */
+    probationMs?: number;
   };
   convergence: { mode: 'soft' | 'hard'; maxWaitMs: number };
   /** 'stopped' provisions the volumes and parks the pod in `stopped` (e.g. before a restore). */
@@ -46,15 +50,23 @@ export interface TaskRef {
   offerId: string;
 }
 
+/**
+ * Why the pod's task or host is written off. `host-down` is the only one that rests on
+ * probation: evidence that the host is down (Mesos or Portworx), confirmed at the end of it.
+ * `task-lost` and `agent-gone` relaunch preferring the same host (the task is dead, the host may
+ * not be); `launch-failures` fences a stale attachment without moving the pod.
+ */
 export type PermanentTrigger =
   | 'operator-replace'
   | 'gone-by-operator'
-  | 'task-gone'
   | 'task-unknown'
+  | 'host-down'
+  | 'task-lost'
   | 'agent-gone'
-  | 'node-offline'
-  | 'unreachable-timeout'
   | 'launch-failures';
+
+/** Where evidence that a host is down comes from. */
+export type EvidenceSource = 'mesos' | 'portworx';
 
 export interface PodFailure {
   kind: 'transient' | 'permanent';
@@ -71,13 +83,15 @@ export interface PodInstanceContext {
   /** `<podType>-<index>`: the pod instance name operators use. */
   name: string;
   volumes: { name: string; id: string | null }[];
-  failurePolicy: { permanentFailureTimeoutMs: number; autoReplace: boolean; maxLaunchFailures: number };
+  failurePolicy: { permanentFailureTimeoutMs: number; autoReplace: boolean; maxLaunchFailures: number; probationMs: number };
   convergence: { mode: 'soft' | 'hard'; maxWaitMs: number };
   goal: 'running' | 'stopped';
   timing: PodTiming;
   /** The one task this pod may have alive; null when none can be running. */
   task: TaskRef | null;
   taskState: TaskState | null;
+  /** The current task has reported TASK_RUNNING at least once. */
+  taskHasRun: boolean;
   healthy: boolean | null;
   /** The previous task, kept for fencing and relaunch-in-place. */
   lastTask: TaskRef | null;
@@ -92,6 +106,13 @@ export interface PodInstanceContext {
   /** Soft convergence gave up waiting for a replica holder: any host that fits will do. */
   allowNonHolder: boolean;
   failure: PodFailure | null;
+  /**
+   * Evidence that the current task's host is down, by source (a one-line reason, null: none).
+   * Non-empty only on probation (`running.suspect`); TASK_RUNNING or HOST_UP clears it.
+   */
+  suspicion: { mesos: string | null; portworx: string | null };
+  /** The pod is being moved to another host (granted a replacement): cleared once it runs again. */
+  replacing: boolean;
   /** Attempts of the effect currently being retried. */
   retries: number;
   lastError: EffectError | null;
@@ -116,8 +137,14 @@ export type PodInstanceEvent =
       agentId?: string;
       healthy?: boolean;
     }
+  /** The agent was removed from the cluster (its tasks are dead; the host may come back). */
   | { type: 'AGENT_GONE'; agentId: string }
-  | { type: 'NODE_OFFLINE'; hostname: string }
+  /** Evidence that a host is down: Portworx node OFFLINE, or Mesos lost the agent (FAILURE). */
+  | { type: 'HOST_DOWN'; hostname: string; source: EvidenceSource; reason: string }
+  /** The host is alive again for `source` (all sources when absent): Portworx node not OFFLINE. */
+  | { type: 'HOST_UP'; hostname: string; source?: EvidenceSource }
+  /** The replacement governor gave this pod a slot. */
+  | { type: 'REPLACE_GRANTED' }
   | { type: 'REPLACE' }
   | { type: 'RESTART' }
   | { type: 'STOP' }
@@ -139,7 +166,11 @@ export interface EnsureVolumesOutput {
   volumes: { name: string; id: string }[];
 }
 
-/** Kill the task if its agent answers; force-detach every volume from every node holding it. */
+/**
+ * Send the task a KILL (best effort; wait for it to end only while its host is up), then
+ * force-detach every volume from every node holding it and re-inspect until Portworx confirms
+ * the attachment is gone.
+ */
 export interface FenceInput {
   service: string;
   pod: string;
@@ -147,6 +178,19 @@ export interface FenceInput {
   agentId: string | null;
   hostname: string | null;
   volumeIds: string[];
+}
+
+/** At the end of probation: re-read the evidence (agent API, Portworx node, Mesos) now. */
+export interface ConfirmHostDownInput {
+  taskId: string;
+  agentId: string;
+  hostname: string;
+  suspicion: { mesos: string | null; portworx: string | null };
+}
+/** down: the host is confirmed down (and the agent does not answer); reason says by what. */
+export interface ConfirmHostDownOutput {
+  down: boolean;
+  reason: string;
 }
 
 export interface CheckVolumesInput {
@@ -160,6 +204,8 @@ export interface CheckVolumesOutput {
 export interface KillTaskInput {
   taskId: string;
   agentId: string;
+  /** Set by the stop path: a task the master forgot (UNKNOWN) or whose host is down counts as ended. */
+  stopping?: boolean;
 }
 /** terminal: the effect already knows the task is gone (agent gone, task unknown to Mesos). */
 export interface KillTaskOutput {

@@ -1,7 +1,9 @@
 /**
  * Mesos task states (v1 JSON enum names) and how a pod instance reacts to each. The framework
  * subscribes PARTITION_AWARE, so it sees UNREACHABLE / GONE / GONE_BY_OPERATOR / UNKNOWN /
- * DROPPED instead of LOST; LOST is still classified in case an older master sends it.
+ * DROPPED; LOST still comes when an agent unregisters or a new agent registers at the same
+ * address (apache/mesos src/master/master.cpp). The full table, with every other signal, is in
+ * docs/failure-classification.md.
  */
 export const TASK_STATES = [
   'TASK_STAGING',
@@ -30,13 +32,20 @@ export const LAUNCH_FAILED_REASONS: readonly string[] = [
 /**
  * What an update means for the pod:
  * - progress: still launching (STAGING, STARTING, KILLING);
- * - running: the task runs;
- * - launch-failed: the task never started (ERROR, DROPPED, or FAILED while launching the container);
- * - transient: the task ended and its agent reported it, so the host is alive: relaunch in place;
- * - unreachable: the agent lost contact; the task may still be running (and writing);
- * - permanent: the task is gone with its agent, or the master no longer knows it.
+ * - running: the task runs (its agent reported it, so the agent is reachable);
+ * - launch-failed: the task never started (ERROR, DROPPED, FAILED while launching the container,
+ *   or UNKNOWN while launching: the master never heard of it, e.g. an ACCEPT that got lost);
+ * - transient: the task ended and a live agent reported it: relaunch in place. TASK_GONE is one
+ *   of these (a live agent that restarted kills executors it could not re-register, as
+ *   dcos-commons reads it), not proof that the host is gone;
+ * - suspect: the master lost contact with the agent; the task may still run (and write): the
+ *   pod goes on probation, and only confirmed evidence that the host is down replaces it;
+ * - lost: the task is dead with an agent that unregistered or was replaced by a new agent at
+ *   the same address: release the attachment, then relaunch, preferring the same host;
+ * - permanent: replace the pod (fence first): the operator marked the agent gone, or the master
+ *   forgot a task it ran (UNKNOWN while running).
  */
-export type TaskOutcome = 'progress' | 'running' | 'launch-failed' | 'transient' | 'unreachable' | 'permanent';
+export type TaskOutcome = 'progress' | 'running' | 'launch-failed' | 'transient' | 'suspect' | 'lost' | 'permanent';
 
 export function classifyTaskState(state: TaskState, reason: string | undefined, launching: boolean): TaskOutcome {
   switch (state) {
@@ -53,16 +62,18 @@ export function classifyTaskState(state: TaskState, reason: string | undefined, 
       return launching && reason !== undefined && LAUNCH_FAILED_REASONS.includes(reason) ? 'launch-failed' : 'transient';
     case 'TASK_FINISHED':
     case 'TASK_KILLED':
-      return 'transient';
-    // LOST may mean "still running behind a partition": the same caution as UNREACHABLE.
-    case 'TASK_LOST':
-    case 'TASK_UNREACHABLE':
-      return 'unreachable';
-    // UNKNOWN may hide a task on an agent the master garbage-collected: fence before reuse.
     case 'TASK_GONE':
+      return 'transient';
+    case 'TASK_UNREACHABLE':
+      return 'suspect';
+    case 'TASK_LOST':
+      return 'lost';
     case 'TASK_GONE_BY_OPERATOR':
-    case 'TASK_UNKNOWN':
       return 'permanent';
+    // Launching: the master never heard of the task (a lost ACCEPT): launch again.
+    // Running: the master forgot a task it ran (an agent it garbage-collected may still run it).
+    case 'TASK_UNKNOWN':
+      return launching ? 'launch-failed' : 'permanent';
   }
 }
 
@@ -77,4 +88,14 @@ export function isTerminalTaskState(state: TaskState): boolean {
     'TASK_GONE',
     'TASK_GONE_BY_OPERATOR',
   ].includes(state);
+}
+
+/**
+ * While stopping (scale-down, restore, uninstall), the answers that end the wait for a killed
+ * task: every terminal state, plus UNKNOWN (the master no longer knows the task: its agent was
+ * removed) and LOST (its agent unregistered). The release that follows force-detaches a volume
+ * whose node is down, so a task the master forgot cannot keep it.
+ */
+export function endsStop(state: TaskState): boolean {
+  return isTerminalTaskState(state) || state === 'TASK_UNKNOWN' || state === 'TASK_LOST';
 }

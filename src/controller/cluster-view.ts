@@ -18,8 +18,29 @@ export interface StorageNodeView {
   /** Portworx reports a volume's `attached_on` as the node's management IP. */
   mgmtIp: string | undefined;
   hostname: string;
+  /** For placement: up only when Portworx serves I/O there (OK, or NONE as Stork #646 reads it). */
   health: StorageHealth;
+  /** The SDK status of the entry that speaks for the host (see `storageHostStatus`). */
+  status: string;
+  /** Other node ids (and IPs) registered under the same hostname: stale duplicates (Stork #448, #1851). */
+  aliases: string[];
 }
+
+/**
+ * What Portworx says about a host, as failure handling reads it:
+ * - online: OK, or NONE (an unset status: Stork #646 treats it as online);
+ * - alive: the Portworx process on the host answers but does not serve (MAINTENANCE,
+ *   STORAGE_DOWN, …): no placement there, but no reason to evict a running task (Stork #1385);
+ * - offline: OFFLINE, the only status that is evidence the host is down.
+ */
+export type StorageLiveness = 'online' | 'alive' | 'offline';
+
+export function livenessOf(status: string | undefined): StorageLiveness {
+  if (status === undefined || status === '' || status === 'STATUS_OK' || status === 'STATUS_NONE') return 'online';
+  return status === 'STATUS_OFFLINE' ? 'offline' : 'alive';
+}
+
+const LIVENESS_RANK: Record<StorageLiveness, number> = { online: 2, alive: 1, offline: 0 };
 
 /** Mesos agent attributes as text, the way placement constraints read them. */
 function attributesOf(info: Pick<AgentInfo, 'attributes'>): Record<string, string> {
@@ -107,15 +128,44 @@ export class ClusterState {
     for (const n of nodes) this.learnStorageNode(n);
   }
 
+  /**
+   * One view per hostname. When several node entries share a hostname (a node re-installed under
+   * a new id leaves a stale entry behind), the best one speaks for the host: a host with any
+   * online entry is online, whatever order the SDK lists them in.
+   */
   learnStorageNode(n: StorageNode): void {
     const hostname = n.scheduler_node_name || n.hostname;
     if (!hostname || !n.id) return;
-    this.storage.set(hostname, { nodeId: n.id, mgmtIp: n.mgmt_ip || undefined, hostname, health: n.status === 'STATUS_OK' ? 'up' : 'down' });
+    const status = n.status ?? 'STATUS_NONE';
+    const liveness = livenessOf(status);
+    const entry: StorageNodeView = { nodeId: n.id, mgmtIp: n.mgmt_ip || undefined, hostname, health: liveness === 'online' ? 'up' : 'down', status, aliases: [] };
+    const prev = this.storage.get(hostname);
+    if (!prev) {
+      this.storage.set(hostname, entry);
+      return;
+    }
+    const [keep, other] = LIVENESS_RANK[liveness] > LIVENESS_RANK[livenessOf(prev.status)] ? [entry, prev] : [prev, entry];
+    keep.aliases = [...new Set([...keep.aliases, ...other.aliases, other.nodeId, ...(other.mgmtIp ? [other.mgmtIp] : [])])];
+    this.storage.set(hostname, keep);
+  }
+
+  /** online / alive / offline for a host Portworx knows (undefined: no storage node there). */
+  storageLiveness(hostname: string): StorageLiveness | undefined {
+    const s = this.storage.get(hostname);
+    return s ? livenessOf(s.status) : undefined;
+  }
+
+  /** Every storage host with whether it is online, for the replacement governor. */
+  storageHosts(): { hostname: string; online: boolean }[] {
+    return [...this.storage.values()].map((s) => ({ hostname: s.hostname, online: livenessOf(s.status) !== 'offline' }));
   }
 
   setStorageHealth(hostnameOrId: string, health: StorageHealth): void {
     const node = this.storage.get(hostnameOrId) ?? [...this.storage.values()].find((s) => s.nodeId === hostnameOrId);
-    if (node) node.health = health;
+    if (node) {
+      node.health = health;
+      node.status = health === 'up' ? 'STATUS_OK' : 'STATUS_OFFLINE';
+    }
   }
 
   storageNode(hostname: string): StorageNodeView | undefined {
@@ -124,7 +174,9 @@ export class ClusterState {
 
   /** The host of a storage node named by id, management IP or hostname (as `attached_on` may hold any). */
   hostOfNode(ref: string): string | undefined {
-    for (const s of this.storage.values()) if (s.nodeId === ref || s.mgmtIp === ref || s.hostname === ref) return s.hostname;
+    for (const s of this.storage.values()) {
+      if (s.nodeId === ref || s.mgmtIp === ref || s.hostname === ref || s.aliases.includes(ref)) return s.hostname;
+    }
     return undefined;
   }
 

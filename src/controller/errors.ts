@@ -41,3 +41,9 @@ export class KillTimeoutError extends PxfwError {
     super(message);
   }
 }
+
+/** A forced detach returned, but Portworx still shows the volume attached (the fence is retried). */
+export class FenceNotConfirmedError extends PxfwError {
+  readonly code = 'FENCE_NOT_CONFIRMED';
+  readonly retryable = true;
+}

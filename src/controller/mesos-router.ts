@@ -36,6 +36,7 @@ export function routeSchedulerEvent(rt: Runtime, ev: RoutedEvent): void {
       return;
     case 'FAILURE':
       rt.logger.warn({ failure: ev.failure }, 'Mesos reported a failure');
+      if (ev.failure.agent_id && !ev.failure.executor_id) agentFailed(rt, ev.failure.agent_id.value);
       return;
     case 'ERROR':
       rt.logger.error({ message: ev.error.message }, 'Mesos sent an ERROR event');
@@ -62,6 +63,19 @@ function offerDeps(rt: Runtime) {
 }
 
 /**
+ * A FAILURE without an executor: Mesos lost the agent (removed or unreachable). That is evidence,
+ * not proof, that the host is down: pods with a task there go on probation (HOST_DOWN).
+ */
+function agentFailed(rt: Runtime, agentId: string): void {
+  rt.cluster.markUnreachable(agentId, true);
+  for (const entry of rt.registry.all()) {
+    const task = rt.registry.context(entry).task;
+    if (task?.agentId !== agentId) continue;
+    rt.registry.send(entry, { type: 'HOST_DOWN', hostname: task.hostname, source: 'mesos', reason: `Mesos lost agent ${agentId} (FAILURE)` });
+  }
+}
+
+/**
  * A task status goes to its pod actor; the acknowledgement is sent only once the pod's new state
  * is persisted, so a crash in between makes Mesos resend the update. A live task that no pod
  * owns any more is killed: never two live tasks for one pod instance.
@@ -72,7 +86,9 @@ async function routeUpdate(rt: Runtime, status: TaskStatus): Promise<void> {
   rt.tasks.observe(status);
   if (agentId) {
     if (status.state === 'TASK_UNREACHABLE') rt.cluster.markUnreachable(agentId, true);
-    else if (status.state === 'TASK_GONE' || status.state === 'TASK_GONE_BY_OPERATOR') rt.cluster.markGone(agentId);
+    // Only the operator's MARK_AGENT_GONE takes an agent out for good. TASK_GONE comes from a
+    // live agent (after a restart it kills executors it could not re-register): it stays placeable.
+    else if (status.state === 'TASK_GONE_BY_OPERATOR') rt.cluster.markGone(agentId);
     else if (status.state === 'TASK_RUNNING') rt.cluster.markUnreachable(agentId, false);
   }
   rt.sendFramework({ type: 'TASK_UPDATE', taskId, state: status.state });
@@ -89,9 +105,10 @@ async function routeUpdate(rt: Runtime, status: TaskStatus): Promise<void> {
       ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
     });
     await rt.registry.flush(entry);
-  } else if (!isTerminalState(status.state) && parseTaskId(taskId)?.service === rt.service && agentId && rt.frameworkStateName !== '') {
-    rt.logger.warn({ taskId, state: status.state }, 'killing a stray task no pod instance owns');
-    await rt.mesosCall('kill', (m) => m.kill(taskId, agentId));
+  } else if (isTerminalState(status.state)) {
+    rt.strays.ended(taskId);
+  } else if (parseTaskId(taskId)?.service === rt.service && agentId && rt.frameworkStateName !== '') {
+    if (await rt.strays.kill(taskId, agentId)) rt.logger.warn({ taskId, state: status.state }, 'killed a stray task no pod instance owns');
   }
   if (status.uuid) await rt.mesosCall('acknowledge', (m) => m.acknowledge(status));
 }

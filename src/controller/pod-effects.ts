@@ -2,6 +2,8 @@ import { fromPromise } from 'xstate';
 import type {
   CheckVolumesInput,
   CheckVolumesOutput,
+  ConfirmHostDownInput,
+  ConfirmHostDownOutput,
   DisposeVolumesInput,
   EnsureVolumesInput,
   EnsureVolumesOutput,
@@ -17,7 +19,7 @@ import type { ServiceSpec } from '../spec';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
-import { NoHealthyReplicaError, NotConnectedError } from './errors';
+import { FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError } from './errors';
 import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
 
 export interface PodEffectDeps {
@@ -41,6 +43,12 @@ export interface PodEffectDeps {
   isTaskTerminal?: (taskId: string) => boolean;
   /** How long fencing waits for a killed task to end before force-detaching anyway. */
   fenceKillWaitMs?: number;
+  /** The last state Mesos reported for a task (TaskTracker.status). */
+  lastTaskState?: (taskId: string) => string | undefined;
+  /** Does the agent's own API answer (v1 GET_HEALTH)? False when it cannot be reached. */
+  agentAnswers?: (agentId: string, hostname: string) => Promise<boolean>;
+  /** Re-read agents and storage nodes now (StorageWatch.refresh): evidence is read level-triggered. */
+  refreshEvidence?: () => Promise<void>;
 }
 
 function timed<I, O>(deps: PodEffectDeps, name: string, fn: (input: I) => Promise<O>) {
@@ -113,27 +121,72 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
   return { volumes: out };
 }
 
-/** Kill the old task if its agent answers; force-detach every volume wherever it is attached. */
+/** The host of a task is down as far as we can tell: Mesos lost the agent or Portworx says OFFLINE. */
+function hostDown(deps: PodEffectDeps, agentId: string, hostname: string | null): boolean {
+  const agent = deps.cluster.agent(agentId);
+  return !deps.cluster.reachable(agentId) || (hostname !== null && deps.cluster.storageLiveness(hostname) === 'offline') || !!agent?.gone;
+}
+
+/**
+ * Fence by storage, not by waiting. The old task gets a KILL; only while its host is up do we
+ * wait for it to end (its agent unmounts the volume). A KILL to a dead host is never answered,
+ * so it is sent best effort and not waited for. Then every volume is force-detached from
+ * wherever it is attached, and re-inspected until Portworx confirms the attachment is gone.
+ * Should the old task turn up again, the router kills it as a stray: it no longer owns the pod.
+ */
 export async function fence(deps: PodEffectDeps, input: FenceInput): Promise<void> {
-  if (input.taskId && input.agentId && deps.cluster.reachable(input.agentId)) {
-    await mesosOrThrow(deps).kill(input.taskId, input.agentId);
-    // A live task must end (its agent unmounts the volume) before the volume is taken from it;
-    // a task that does not end in time is fenced anyway, which is what the force-detach is for.
+  if (input.taskId && input.agentId && !deps.isTaskTerminal?.(input.taskId)) {
+    const down = hostDown(deps, input.agentId, input.hostname);
     const taskId = input.taskId;
-    await deps.waitTaskEnded?.(taskId, deps.fenceKillWaitMs ?? 30_000).catch((err: unknown) => {
-      deps.logger.warn({ err, taskId }, 'killed task did not end in time: force-detaching its volumes anyway');
-    });
+    if (down) {
+      const m = deps.mesos();
+      if (m?.frameworkId) {
+        await m.kill(taskId, input.agentId).catch((err: unknown) => deps.logger.warn({ err, taskId }, 'best-effort KILL of a task on a down host failed'));
+      }
+    } else {
+      await mesosOrThrow(deps).kill(taskId, input.agentId);
+      // A task that does not end in time is fenced anyway: that is what the force-detach is for.
+      await deps.waitTaskEnded?.(taskId, deps.fenceKillWaitMs ?? 30_000).catch((err: unknown) => {
+        deps.logger.warn({ err, taskId }, 'killed task did not end in time: force-detaching its volumes anyway');
+      });
+    }
   }
   for (const id of input.volumeIds) {
-    const v = await deps.px.inspectVolume(id).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'PORTWORX_NOT_FOUND') return undefined;
-      throw err;
-    });
+    const v = await inspectIfPresent(deps, id);
     const node = v && attachedNode(v.volume);
     if (!node) continue;
     await deps.px.detach(id, { force: true, unmountBeforeDetach: true });
-    deps.logger.info({ volume: v.name, from: deps.cluster.hostOfNode(node) ?? node }, 'volume force-detached (fenced)');
+    const after = await inspectIfPresent(deps, id);
+    const still = after && attachedNode(after.volume);
+    if (still) throw new FenceNotConfirmedError(`volume ${v.name} is still attached on ${deps.cluster.hostOfNode(still) ?? still} after a forced detach`);
+    deps.logger.info({ volume: v.name, from: deps.cluster.hostOfNode(node) ?? node }, 'volume force-detached and confirmed (fenced)');
   }
+}
+
+async function inspectIfPresent(deps: PodEffectDeps, id: string) {
+  return deps.px.inspectVolume(id).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'PORTWORX_NOT_FOUND') return undefined;
+    throw err;
+  });
+}
+
+/**
+ * At the end of a probation: is the task's host down? Read now, level-triggered: the agent's
+ * own API first (an agent that answers runs its tasks: never replace those), then Portworx's
+ * node status and Mesos' view of the agent, each re-read.
+ */
+export async function confirmHostDown(deps: PodEffectDeps, input: ConfirmHostDownInput): Promise<ConfirmHostDownOutput> {
+  await deps.refreshEvidence?.().catch((err: unknown) => deps.logger.warn({ err }, 'could not re-read agents and storage nodes'));
+  const answers = deps.agentAnswers ? await deps.agentAnswers(input.agentId, input.hostname).catch(() => false) : false;
+  if (answers) return { down: false, reason: `the agent on ${input.hostname} answers` };
+  const silent = `the agent on ${input.hostname} does not answer`;
+  if (deps.cluster.storageLiveness(input.hostname) === 'offline') return { down: true, reason: `${silent} and Portworx reports its node OFFLINE` };
+  const agent = deps.cluster.agent(input.agentId);
+  if (agent?.gone) return { down: true, reason: `${silent} and Mesos removed the agent` };
+  if (agent?.unreachable || deps.lastTaskState?.(input.taskId) === 'TASK_UNREACHABLE') {
+    return { down: true, reason: `${silent} and Mesos reports the agent unreachable` };
+  }
+  return { down: false, reason: `${silent}, but neither Mesos nor Portworx reports the host down` };
 }
 
 /** Every volume must keep a replica on a node that is up; returns the hosts holding all of them. */
@@ -156,6 +209,17 @@ export async function killTask(deps: PodEffectDeps, input: KillTaskInput): Promi
   // gets. An agent we merely do not know (e.g. partitioned across our restart) gets the KILL,
   // and Mesos answers with the task's real state.
   if (agent?.gone || deps.isTaskTerminal?.(input.taskId)) return { terminal: true };
+  if (input.stopping) {
+    // Stopping: a task the master forgot (UNKNOWN) or lost with its agent (LOST) is over, and a
+    // KILL to a host that is down will never be answered. The release that follows force-detaches
+    // a volume whose node is down, so such a task cannot keep its volume.
+    const last = deps.lastTaskState?.(input.taskId);
+    if (last === 'TASK_UNKNOWN' || last === 'TASK_LOST') return { terminal: true };
+    if (agent && agent.unreachable && deps.cluster.storageLiveness(agent.hostname) === 'offline') {
+      await deps.mesos()?.kill(input.taskId, input.agentId).catch(() => undefined);
+      return { terminal: true };
+    }
+  }
   await mesosOrThrow(deps).kill(input.taskId, input.agentId);
   return { terminal: false };
 }
@@ -191,6 +255,7 @@ export function podEffectActors(deps: PodEffectDeps) {
     ensureVolumes: timed(deps, 'ensureVolumes', (i: EnsureVolumesInput) => ensureVolumes(deps, i)),
     fence: timed(deps, 'fence', (i: FenceInput) => fence(deps, i)),
     checkVolumes: timed(deps, 'checkVolumes', (i: CheckVolumesInput) => checkVolumes(deps, i)),
+    confirmHostDown: timed(deps, 'confirmHostDown', (i: ConfirmHostDownInput) => confirmHostDown(deps, i)),
     killTask: timed(deps, 'killTask', (i: KillTaskInput) => killTask(deps, i)),
     releaseVolumes: timed(deps, 'releaseVolumes', (i: ReleaseVolumesInput) => releaseVolumes(deps, i)),
     disposeVolumes: timed(deps, 'disposeVolumes', (i: DisposeVolumesInput) => disposeVolumes(deps, i)),

@@ -5,8 +5,9 @@ import { toSavedState } from '../../machines/framework.logic';
 import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.types';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { PodInstanceInput } from '../../machines/pod-instance.types';
+import { POD_TAGS, replacementPhase } from '../../machines/pod-instance.logic';
 import type { FrameworkTiming } from '../../machines/framework.types';
-import { MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
+import { MesosAgentClient, MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
 import type { PortworxClient } from '../portworx';
 import { PlacementMemory } from '../placement';
 import type { ServiceSpec } from '../spec';
@@ -28,6 +29,9 @@ import { PlanningState } from './planning-state';
 import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
+import { ReplacementGovernor } from './replacement-governor';
+import { StrayKiller } from './stray-killer';
+import { probationMs, replacementPolicy, storageOutagePolicy } from './failure-policy';
 
 export interface RuntimeOptions {
   spec: ServiceSpec;
@@ -50,6 +54,8 @@ export interface RuntimeOptions {
   timeScale?: number;
   /** Shorter Mesos heartbeat expectations etc. for the sandbox. */
   mesosBackoff?: { initialMs: number; maxMs: number };
+  /** Where an agent's v1 API lives (default http://<hostname>:5051): GET_HEALTH confirms a host is down. */
+  agentUrl?: (agentId: string, hostname: string) => string;
 }
 
 /** One service's scheduler: the supervisor actor, the pod actors and every effect they use. */
@@ -72,6 +78,10 @@ export class Runtime {
   readonly snapshots: SnapshotManager;
   readonly operator: MesosOperatorClient;
   readonly timing: { killWaitMs: number };
+  /** Blast-radius limits: grants replacement slots (REPLACE_GRANTED) and pauses in a storage outage. */
+  readonly governor: ReplacementGovernor;
+  /** Kills tasks no pod owns, once per change of their agent's reachability (no kill storm). */
+  readonly strays: StrayKiller;
   framework!: Actor<typeof frameworkMachine>;
   mesos: MesosSchedulerClient | undefined;
   subscribed = false;
@@ -108,6 +118,22 @@ export class Runtime {
     this.transitions = new TransitionLog(this.service, this.logger.child({ actor: 'transitions' }), opts.recorder, opts.nc);
     this.lease = new LeaderLease(store, { holder: opts.instanceId, ttlMs: opts.leaseTtlMs ?? 15_000 });
     this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
+    const timeScale = opts.timeScale ?? 1;
+    this.governor = new ReplacementGovernor({
+      policy: (podType) => replacementPolicy(this.spec, podType),
+      outage: storageOutagePolicy(opts.spec, timeScale),
+      // Deferred: grants happen while the runtime handles a pod's own state change.
+      grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)),
+      emit: (e) => (e.kind === 'paused' ? this.logger.warn({ governor: e }, e.reason) : this.logger.info({ governor: e }, e.reason)),
+      now: () => Date.now(),
+    });
+    this.strays = new StrayKiller({
+      kill: (taskId, agentId) => this.mesosCall('kill', (m) => m.kill(taskId, agentId)),
+      reachable: (agentId) => this.cluster.reachable(agentId),
+      minIntervalMs: (opts.podTiming?.killTimeoutMs ?? 30_000),
+    });
+    const agentUrl = opts.agentUrl ?? ((_id: string, host: string) => `http://${host}:5051`);
+    const agentTimeoutMs = Math.max(200, Math.round(2_000 / timeScale));
     this.volumes = new VolumeLocations(opts.px, this.cluster);
     this.snapshots = new SnapshotManager(this, opts.commandRunner);
     this.operator = new MesosOperatorClient({ master: opts.mesosUrl, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}), ...(opts.recorder ? { recorder: opts.recorder } : {}), logger: this.logger.child({ module: 'mesos-operator' }) });
@@ -126,6 +152,10 @@ export class Runtime {
         waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
         isTaskTerminal: (taskId) => this.tasks.surelyEnded(taskId),
         fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
+        lastTaskState: (taskId) => this.tasks.status(taskId)?.state,
+        agentAnswers: (agentId, hostname) =>
+          new MesosAgentClient({ url: agentUrl(agentId, hostname), timeoutMs: agentTimeoutMs, logger: this.logger.child({ module: 'mesos-agent' }) }).getHealth(),
+        refreshEvidence: () => this.storageWatch.refresh(),
       }) as never,
     });
     this.registry = new PodRegistry({
@@ -136,7 +166,7 @@ export class Runtime {
       transitions: this.transitions,
       metrics: this.metrics,
       onPodState: (e) => this.onPodState(e),
-      ...(opts.podTiming ? { timing: opts.podTiming } : {}),
+      timing: { ...opts.podTiming, probationMs: probationMs(opts.spec, timeScale) },
       ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
       leading: () => this.leading,
     });
@@ -249,10 +279,18 @@ export class Runtime {
 
   private onPodState(e: PodEntry): void {
     const ctx = this.registry.context(e);
-    this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: e.state.endsWith('blocked') });
+    const snap = e.actor.getSnapshot();
+    const hasTag = (tag: string) => snap.hasTag(tag);
+    this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
+    this.governor.track({ name: e.name, podType: e.podType }, snap.status === 'done' ? 'done' : replacementPhase(hasTag, ctx));
     for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
     if (e.state.startsWith('volume-provisioned')) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
     if (e.state === 'decommissioned') void this.registry.remove(e);
+  }
+
+  private grantReplacement(pod: string): void {
+    const entry = this.registry.get(pod);
+    if (entry) this.registry.send(entry, { type: 'REPLACE_GRANTED' });
   }
 
   private startPod(ref: { podType: string; index: number }): void {

@@ -3,8 +3,10 @@ import type { Runtime } from './runtime';
 
 /**
  * Keeps the view of agents and Portworx nodes current. Alerts are only hints: each one triggers
- * a re-read of the nodes from Portworx (level-triggered), and every pod whose task runs on a
- * node that is down gets NODE_OFFLINE. A periodic refresh repairs anything an alert missed.
+ * a re-read of the nodes from Portworx (level-triggered). Every pod with a task then hears what
+ * Portworx says of its host: HOST_DOWN when the node is OFFLINE (evidence that starts a
+ * probation), HOST_UP otherwise (OK / NONE online; MAINTENANCE / STORAGE_DOWN alive, which
+ * evicts nothing: Stork #646, #1385). A periodic refresh repairs anything an alert missed.
  */
 export class StorageWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -72,14 +74,18 @@ export class StorageWatch {
       this.rt.logger.warn({ err }, 'cannot list Portworx nodes');
       return;
     }
+    this.rt.governor.observeStorage(this.rt.cluster.storageHosts());
+    // Every pod, including those whose agent Mesos already marked unreachable: the probation
+    // and its confirmation decide, never a skip (which left such a pod waiting 20 minutes).
     for (const entry of this.rt.registry.all()) {
-      const task = this.rt.registry.context(entry).task;
-      const host = task?.hostname;
-      // A partitioned agent's Portworx node looks offline too; the permanent failure timeout
-      // (running.unreachable) decides then, or a short partition would relaunch the pod at once.
-      if (task && this.rt.cluster.agent(task.agentId)?.unreachable) continue;
-      if (host && this.rt.cluster.storageNode(host)?.health === 'down') {
-        this.rt.registry.send(entry, { type: 'NODE_OFFLINE', hostname: host });
+      const host = this.rt.registry.context(entry).task?.hostname;
+      if (!host) continue;
+      const liveness = this.rt.cluster.storageLiveness(host);
+      if (liveness === undefined) continue;
+      if (liveness === 'offline') {
+        this.rt.registry.send(entry, { type: 'HOST_DOWN', hostname: host, source: 'portworx', reason: `Portworx reports node ${host} OFFLINE` });
+      } else {
+        this.rt.registry.send(entry, { type: 'HOST_UP', hostname: host, source: 'portworx' });
       }
     }
   }

@@ -4,7 +4,7 @@ import type { PodInstanceInput } from '../../machines/pod-instance.types';
 import { EffectHarness } from './effect-harness';
 import type { StateCoverage } from './state-coverage';
 
-export const POD_EFFECTS = ['ensureVolumes', 'fence', 'checkVolumes', 'killTask', 'releaseVolumes', 'disposeVolumes'] as const;
+export const POD_EFFECTS = ['ensureVolumes', 'fence', 'checkVolumes', 'confirmHostDown', 'killTask', 'releaseVolumes', 'disposeVolumes'] as const;
 
 export function podInput(overrides: Partial<PodInstanceInput> = {}): PodInstanceInput {
   return {

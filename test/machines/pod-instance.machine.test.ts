@@ -5,6 +5,7 @@ import { canAcceptPlacement, isStrayTask } from '../../machines/pod-instance.log
 import { effectFailure, EffectHarness, flush } from './effect-harness';
 import { podInput, startPod, toRunning, VOLUME_IDS, type PodRig } from './pod-harness';
 import { allStatePaths, StateCoverage } from './state-coverage';
+import { CLASSIFICATION_ROWS, rowInput } from './failure-classification.cases';
 
 const coverage = new StateCoverage();
 const pod = (input = podInput()) => startPod({ input, coverage });
@@ -12,10 +13,18 @@ const ctx = (rig: PodRig) => rig.actor.getSnapshot().context;
 const update = (rig: PodRig, state: string, taskId = 't1', extra: Record<string, unknown> = {}) =>
   rig.actor.send({ type: 'TASK_UPDATE', taskId, state: state as never, ...extra });
 
-async function toPermanent(rig: PodRig, trigger: 'REPLACE' | 'GONE' = 'REPLACE'): Promise<void> {
+async function toPermanent(rig: PodRig, trigger: 'REPLACE' | 'UNKNOWN' = 'REPLACE'): Promise<void> {
   await toRunning(rig);
   if (trigger === 'REPLACE') rig.actor.send({ type: 'REPLACE' });
-  else update(rig, 'TASK_GONE');
+  else update(rig, 'TASK_UNKNOWN');
+}
+
+/** Put the running pod on probation (Portworx says its host is offline) and confirm the host down. */
+async function toHostDown(rig: PodRig): Promise<void> {
+  await toRunning(rig);
+  rig.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'Portworx node offline' });
+  rig.clock.increment(10_000);
+  await rig.effects.resolve('confirmHostDown', { down: true, reason: 'agent does not answer; Portworx node offline' });
 }
 
 describe('pod instance: provisioning', () => {
@@ -167,23 +176,25 @@ describe('pod instance: convergence and placement', () => {
     expect(ctx(rig).task).toBeNull();
   });
 
-  it('treats UNREACHABLE and GONE during launch like the same updates while running', async () => {
+  it('puts a launch on probation on UNREACHABLE and relaunches in place on GONE', async () => {
     const a = pod();
     await a.effects.resolve('ensureVolumes', VOLUME_IDS);
     a.actor.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o' });
     update(a, 'TASK_UNREACHABLE');
-    expect(a.state()).toBe('running.unreachable');
+    expect(a.state()).toBe('running.suspect.probation');
+    a.actor.send({ type: 'HOST_UP', hostname: 'h1', source: 'mesos' });
+    expect(a.state()).toBe('placed');
     const b = pod();
     await b.effects.resolve('ensureVolumes', VOLUME_IDS);
     b.actor.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o' });
     update(b, 'TASK_GONE');
-    expect(b.state()).toBe('failed.awaiting-replace');
+    expect(b.state()).toBe('failed.transient');
   });
 
   it('honours operator and cluster signals while launching', async () => {
     for (const [event, expected] of [
-      [{ type: 'AGENT_GONE', agentId: 'a1' }, 'failed.awaiting-replace'],
-      [{ type: 'NODE_OFFLINE', hostname: 'h1' }, 'failed.awaiting-replace'],
+      [{ type: 'AGENT_GONE', agentId: 'a1' }, 're-attaching.fencing'],
+      [{ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'offline' }, 'running.suspect.probation'],
       [{ type: 'REPLACE' }, 're-attaching.fencing'],
       [{ type: 'RESTART' }, 'relaunching.killing'],
     ] as const) {
@@ -197,40 +208,74 @@ describe('pod instance: convergence and placement', () => {
 });
 
 describe('pod instance: failures while running', () => {
-  it('relaunches nothing for a partition shorter than the permanent failure timeout', async () => {
+  it('moves nothing for a partition shorter than the probation', async () => {
     const rig = pod();
     await toRunning(rig);
     update(rig, 'TASK_UNREACHABLE');
-    expect(rig.state()).toBe('running.unreachable');
-    rig.clock.increment(119_999);
+    expect(rig.state()).toBe('running.suspect.probation');
+    expect(ctx(rig).reason).toContain('Mesos reports the task unreachable');
+    rig.clock.increment(9_999);
     update(rig, 'TASK_UNREACHABLE');
     update(rig, 'TASK_RUNNING');
     expect(rig.state()).toBe('running.up');
+    expect(ctx(rig).suspicion).toEqual({ mesos: null, portworx: null });
     rig.clock.increment(1_000_000);
     expect(rig.state()).toBe('running.up');
     expect(ctx(rig).task?.taskId).toBe('t1');
-    expect(rig.effects.count('fence') + rig.effects.count('killTask')).toBe(0);
+    expect(rig.effects.count('fence') + rig.effects.count('killTask') + rig.effects.count('confirmHostDown')).toBe(0);
   });
 
-  it('declares a longer partition permanent and waits for replace when auto-replace is off', async () => {
+  it('confirms the evidence at the end of the probation, and keeps waiting while the host is not down', async () => {
     const rig = pod();
     await toRunning(rig);
     update(rig, 'TASK_UNREACHABLE');
-    rig.clock.increment(120_000);
+    rig.clock.increment(10_000);
+    expect(rig.state()).toBe('running.suspect.confirming');
+    expect(rig.effects.lastInput('confirmHostDown')).toEqual({
+      taskId: 't1', agentId: 'a1', hostname: 'h1', suspicion: { mesos: 'Mesos reports the task unreachable', portworx: null },
+    });
+    await rig.effects.resolve('confirmHostDown', { down: false, reason: 'the agent answers' });
+    expect(rig.state()).toBe('running.suspect.probation');
+    expect(ctx(rig).reason).toContain('the agent answers');
+    rig.clock.increment(10_000);
+    await rig.effects.reject('confirmHostDown', effectFailure('portworx unavailable', false));
+    expect(rig.state()).toBe('running.suspect.confirm-backoff');
+    rig.clock.increment(1_000);
+    await rig.effects.resolve('confirmHostDown', { down: true, reason: 'agent does not answer; Mesos: agent unreachable' });
     expect(rig.state()).toBe('failed.awaiting-replace');
-    expect(ctx(rig).failure).toMatchObject({ kind: 'permanent', trigger: 'unreachable-timeout', excludeHost: 'h1' });
+    expect(ctx(rig).failure).toMatchObject({ kind: 'permanent', trigger: 'host-down', excludeHost: 'h1' });
     expect(ctx(rig).needsFence).toBe(true);
     update(rig, 'TASK_RUNNING');
     expect(rig.state()).toBe('running.up');
     expect(ctx(rig).needsFence).toBe(false);
   });
 
-  it('fences right away when auto-replace is on', async () => {
+  it('waits for a replacement slot when auto-replace is on, and fences once granted', async () => {
     const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: true } }));
-    await toRunning(rig);
-    update(rig, 'TASK_UNREACHABLE');
-    rig.clock.increment(120_000);
+    await toHostDown(rig);
+    expect(rig.state()).toBe('failed.awaiting-slot');
+    expect(rig.actor.getSnapshot().hasTag('awaiting-slot')).toBe(true);
+    expect(ctx(rig).reason).toContain('waiting for a replacement slot');
+    rig.actor.send({ type: 'REPLACE_GRANTED' });
     expect(rig.state()).toBe('re-attaching.fencing');
+    expect(ctx(rig).replacing).toBe(true);
+  });
+
+  it('returns to running when the same task comes back while waiting for a slot', async () => {
+    const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: true } }));
+    await toHostDown(rig);
+    update(rig, 'TASK_KILLED', 'other');
+    update(rig, 'TASK_RUNNING');
+    expect(rig.state()).toBe('running.up');
+    expect(ctx(rig)).toMatchObject({ failure: null, needsFence: false, replacing: false });
+  });
+
+  it('lets the operator replace a pod waiting for a slot at once', async () => {
+    const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: true } }));
+    await toHostDown(rig);
+    rig.actor.send({ type: 'REPLACE' });
+    expect(rig.state()).toBe('re-attaching.fencing');
+    expect(ctx(rig).failure?.trigger).toBe('operator-replace');
   });
 
   it('fences before any new placement and keeps the old host out', async () => {
@@ -296,42 +341,97 @@ describe('pod instance: failures while running', () => {
     expect(ctx(rig).consecutiveFailures).toBe(0);
   });
 
-  it('treats agent removal, a Portworx node going offline and GONE updates as permanent', async () => {
-    for (const send of [
-      (r: PodRig) => r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }),
-      (r: PodRig) => r.actor.send({ type: 'NODE_OFFLINE', hostname: 'h1' }),
-      (r: PodRig) => update(r, 'TASK_GONE'),
-      (r: PodRig) => update(r, 'TASK_UNKNOWN'),
-    ]) {
+  it('lets a task on probation still end, or be written off, by its own updates', async () => {
+    for (const [state, expected] of [
+      ['TASK_STARTING', 'running.suspect.probation'],
+      ['TASK_FAILED', 'failed.transient'],
+      ['TASK_LOST', 're-attaching.fencing'],
+      ['TASK_UNKNOWN', 'failed.awaiting-replace'],
+    ] as const) {
       const rig = pod();
       await toRunning(rig);
-      rig.actor.send({ type: 'AGENT_GONE', agentId: 'other' });
-      rig.actor.send({ type: 'NODE_OFFLINE', hostname: 'other' });
-      expect(rig.state()).toBe('running.up');
-      send(rig);
-      expect(rig.state()).toBe('failed.awaiting-replace');
-      expect(ctx(rig).needsFence).toBe(true);
+      update(rig, 'TASK_UNREACHABLE');
+      update(rig, state);
+      expect(rig.state(), state).toBe(expected);
     }
+  });
+
+  it('records a terminal update of a pod waiting for a slot, and still replaces it', async () => {
+    const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: true } }));
+    await toHostDown(rig);
+    update(rig, 'TASK_KILLED');
+    expect(rig.state()).toBe('failed.awaiting-slot');
+    expect(ctx(rig).taskState).toBe('TASK_KILLED');
+  });
+
+  it('replaces a launch whose agent the operator marked gone', async () => {
+    const rig = pod();
+    await rig.effects.resolve('ensureVolumes', VOLUME_IDS);
+    rig.actor.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o' });
+    update(rig, 'TASK_GONE_BY_OPERATOR');
+    expect(rig.state()).toBe('failed.awaiting-slot');
+  });
+
+  it('ignores host signals about other hosts and agents', async () => {
+    const rig = pod();
+    await toRunning(rig);
+    rig.actor.send({ type: 'AGENT_GONE', agentId: 'other' });
+    rig.actor.send({ type: 'HOST_DOWN', hostname: 'other', source: 'portworx', reason: 'offline' });
+    rig.actor.send({ type: 'HOST_UP', hostname: 'other' });
+    expect(rig.state()).toBe('running.up');
+    rig.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'offline' });
+    rig.actor.send({ type: 'HOST_UP', hostname: 'other' });
+    expect(rig.state()).toBe('running.suspect.probation');
+  });
+
+  it('keeps the probation while one source still says the host is down', async () => {
+    const rig = pod();
+    await toRunning(rig);
+    rig.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'Portworx node offline' });
+    rig.clock.increment(5_000);
+    update(rig, 'TASK_UNREACHABLE');
+    rig.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'Portworx node offline' });
+    expect(ctx(rig).suspicion).toEqual({ mesos: 'Mesos reports the task unreachable', portworx: 'Portworx node offline' });
+    rig.actor.send({ type: 'HOST_UP', hostname: 'h1', source: 'portworx' });
+    expect(rig.state()).toBe('running.suspect.probation');
+    // The timer was not restarted by the extra evidence.
+    rig.clock.increment(5_000);
+    expect(rig.state()).toBe('running.suspect.confirming');
+    rig.actor.send({ type: 'HOST_UP', hostname: 'h1' });
+    expect(rig.state()).toBe('running.up');
   });
 
   it('replaces on the operator assertion that the agent is gone even with auto-replace off', async () => {
     const rig = pod();
-    await toRunning(rig);
-    update(rig, 'TASK_UNREACHABLE');
-    rig.clock.increment(120_000);
+    await toHostDown(rig);
     update(rig, 'TASK_FAILED');
     expect(rig.state()).toBe('failed.awaiting-replace');
     update(rig, 'TASK_GONE_BY_OPERATOR');
-    expect(rig.state()).toBe('re-attaching.fencing');
+    expect(rig.state()).toBe('failed.awaiting-slot');
     expect(ctx(rig).failure?.trigger).toBe('gone-by-operator');
   });
 
   it('replaces a pod waiting for the operator when told to', async () => {
     const rig = pod();
-    await toPermanent(rig, 'GONE');
+    await toPermanent(rig, 'UNKNOWN');
+    expect(rig.state()).toBe('failed.awaiting-replace');
+    expect(rig.actor.getSnapshot().hasTag('blocked')).toBe(true);
+    update(rig, 'TASK_UNKNOWN');
     expect(rig.state()).toBe('failed.awaiting-replace');
     rig.actor.send({ type: 'REPLACE' });
     expect(rig.state()).toBe('re-attaching.fencing');
+  });
+
+  it('relaunches after a lost task (or removed agent) through a release, preferring the same host', async () => {
+    const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: false } }));
+    await toHostDown(rig);
+    update(rig, 'TASK_LOST');
+    expect(rig.state()).toBe('re-attaching.fencing');
+    expect(ctx(rig).failure).toMatchObject({ trigger: 'task-lost', excludeHost: null });
+    expect(ctx(rig).replacing).toBe(false);
+    await rig.effects.resolve('fence');
+    await rig.effects.resolve('checkVolumes', { replicaHosts: ['h1', 'h2'] });
+    expect(ctx(rig).excludeHosts).toEqual([]);
   });
 
   it('restarts in place: kill, then relaunch preferring the same agent', async () => {
@@ -352,10 +452,11 @@ describe('pod instance: failures while running', () => {
 
   it('hands a restart over to failure handling when the agent fails meanwhile', async () => {
     const cases: [(r: PodRig) => void, string][] = [
-      [(r) => update(r, 'TASK_GONE'), 'failed.awaiting-replace'],
-      [(r) => update(r, 'TASK_UNREACHABLE'), 'running.unreachable'],
-      [(r) => r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }), 'failed.awaiting-replace'],
-      [(r) => r.actor.send({ type: 'NODE_OFFLINE', hostname: 'h1' }), 'failed.awaiting-replace'],
+      [(r) => update(r, 'TASK_UNKNOWN'), 'failed.awaiting-replace'],
+      [(r) => update(r, 'TASK_LOST'), 're-attaching.fencing'],
+      [(r) => update(r, 'TASK_UNREACHABLE'), 'running.suspect.probation'],
+      [(r) => r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }), 're-attaching.fencing'],
+      [(r) => r.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'mesos', reason: 'agent lost' }), 'running.suspect.probation'],
       [(r) => r.actor.send({ type: 'REPLACE' }), 're-attaching.fencing'],
     ];
     for (const [send, expected] of cases) {
@@ -526,8 +627,8 @@ describe('pod instance: persistence', () => {
     rig.actor.stop();
     const restored = startPod({ snapshot: saved, coverage });
     restored.actor.send({ type: 'RESUMED' });
-    restored.clock.increment(120_000);
-    expect(restored.state()).toBe('failed.awaiting-replace');
+    restored.clock.increment(10_000);
+    expect(restored.state()).toBe('running.suspect.confirming');
   });
 
   it('keeps the context plain JSON in every state', async () => {
@@ -544,7 +645,8 @@ describe('pod instance: RESUMED restarts the wait of each timed state', () => {
     ['volume-provisioned.awaiting-holder', async (r) => r.effects.resolve('ensureVolumes', VOLUME_IDS), 30_000, 'volume-provisioned.awaiting-any'],
     ['placed', async (r) => { await r.effects.resolve('ensureVolumes', VOLUME_IDS); r.actor.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o' }); }, 60_000, 'relaunching.killing'],
     ['running.up', async (r) => { await toRunning(r); update(r, 'TASK_FAILED'); r.clock.increment(500); await toRunning(r, 't2'); }, 300_000, 'running.up'],
-    ['running.unreachable', async (r) => { await toRunning(r); update(r, 'TASK_UNREACHABLE'); }, 120_000, 'failed.awaiting-replace'],
+    ['running.suspect.probation', async (r) => { await toRunning(r); update(r, 'TASK_UNREACHABLE'); }, 10_000, 'running.suspect.confirming'],
+    ['running.suspect.confirm-backoff', async (r) => { await toRunning(r); update(r, 'TASK_UNREACHABLE'); r.clock.increment(10_000); await r.effects.reject('confirmHostDown', effectFailure('x', true)); }, 1_000, 'running.suspect.confirming'],
     ['failed.transient', async (r) => { await toRunning(r); update(r, 'TASK_FAILED'); }, 500, 'volume-provisioned.awaiting-holder'],
     ['relaunching.backoff', async (r) => { await toRunning(r); r.actor.send({ type: 'RESTART' }); await r.effects.reject('killTask', effectFailure('x', true)); }, 1_000, 'relaunching.killing'],
     ['relaunching.awaiting-terminal', async (r) => { await toRunning(r); r.actor.send({ type: 'RESTART' }); await r.effects.resolve('killTask', { terminal: false }); }, 10_000, 'relaunching.killing'],
@@ -566,6 +668,17 @@ describe('pod instance: RESUMED restarts the wait of each timed state', () => {
     expect(rig.state()).toBe(state);
     rig.clock.increment(1);
     expect(rig.state()).toBe(after);
+  });
+});
+
+describe('pod instance: every row of the failure classification (for coverage)', () => {
+  it('drives each row to its documented state', async () => {
+    for (const row of CLASSIFICATION_ROWS) {
+      const rig = pod(rowInput(row));
+      await row.drive(rig);
+      expect(rig.state(), row.id).toBe(row.state);
+      rig.actor.stop();
+    }
   });
 });
 

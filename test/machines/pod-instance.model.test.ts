@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { TASK_STATES, isTerminalTaskState, type TaskState } from '../../machines/task-status';
+import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import { effectFailure, flush, type PendingCall } from './effect-harness';
 import { podInput, startPod, VOLUME_IDS } from './pod-harness';
 import { activePaths } from './state-coverage';
@@ -10,7 +11,9 @@ type Command =
   | { kind: 'place'; agent: number }
   | { kind: 'update'; current: boolean; state: TaskState }
   | { kind: 'agentGone'; agent: number }
-  | { kind: 'nodeOffline'; agent: number }
+  | { kind: 'hostDown'; agent: number; source: 'mesos' | 'portworx' }
+  | { kind: 'hostUp'; agent: number }
+  | { kind: 'grant' }
   | { kind: 'op'; type: 'REPLACE' | 'RESTART' | 'STOP' | 'START' | 'RETRY' | 'RESUMED' | 'DECOMMISSION' }
   | { kind: 'tick'; ms: number }
   | { kind: 'settle'; ok: boolean; retryable: boolean; terminal: boolean };
@@ -28,7 +31,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 4,
   },
   { arbitrary: fc.record({ kind: fc.constant('agentGone' as const), agent }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('nodeOffline' as const), agent }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('hostDown' as const), agent, source: fc.constantFrom('mesos' as const, 'portworx' as const) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('hostUp' as const), agent }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('grant' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('op' as const), type: fc.constantFrom('REPLACE', 'RESTART', 'RETRY', 'RESUMED') }), weight: 2 },
   // Stopping ends most of the story, so it comes rarely.
   { arbitrary: fc.record({ kind: fc.constant('op' as const), type: fc.constantFrom('STOP', 'START', 'DECOMMISSION') }), weight: 1 },
@@ -60,9 +65,10 @@ const scenario = fc.tuple(fc.boolean(), fc.array(command, { maxLength: 80 })).ma
   fromRunning ? [...RUNNING_PREFIX, ...cmds] : cmds,
 );
 
-function output(call: PendingCall, terminal: boolean): unknown {
+function output(call: PendingCall, terminal: boolean, agentAnswers: boolean): unknown {
   if (call.name === 'ensureVolumes') return VOLUME_IDS;
   if (call.name === 'killTask') return { terminal };
+  if (call.name === 'confirmHostDown') return agentAnswers || !terminal ? { down: false, reason: 'the agent answers' } : { down: true, reason: 'confirmed' };
   if (call.name === 'checkVolumes') return { replicaHosts: ['h2'] };
   return undefined;
 }
@@ -71,14 +77,26 @@ function output(call: PendingCall, terminal: boolean): unknown {
  * The safety model: which tasks may still be alive (placed and not yet known dead), and whether a
  * fence is owed (a permanent failure happened and no fence or release has completed since).
  */
-async function runScenario(commands: Command[], autoReplace: boolean): Promise<void> {
-  const model = { live: new Map<string, string>(), fenceOwed: false, seq: 0 };
+async function runScenario(commands: Command[], autoReplace: boolean, agentAnswers = false): Promise<void> {
+  const model = { live: new Map<string, string>(), fenceOwed: false, seq: 0, confirmedDown: false, violations: [] as string[] };
   const onInspect = (ev: InspectionEvent) => {
     if (ev.type !== '@xstate.microstep') return;
-    const paths = activePaths((ev.snapshot as unknown as { value: never }).value);
-    if (paths.includes('failed.permanent')) model.fenceOwed = true;
+    const snap = ev.snapshot as unknown as { value: never; context: PodInstanceContext };
+    const paths = activePaths(snap.value);
+    if (paths.includes('failed.permanent')) {
+      model.fenceOwed = true;
+      // Invariant: a host is written off only on evidence confirmed at the end of a probation.
+      if (snap.context.failure?.trigger === 'host-down' && !model.confirmedDown) model.violations.push('host-down without confirmation');
+      model.confirmedDown = false;
+    }
     // The same task came back (healed partition): it is this pod's task again, nothing to fence.
     if (paths.includes('running')) model.fenceOwed = false;
+    // Invariant: a pod moves off its host only by an operator's word or a confirmed host failure.
+    if (paths.includes('re-attaching') && snap.context.replacing) {
+      const trigger = snap.context.failure?.trigger;
+      if (agentAnswers && trigger === 'host-down') model.violations.push('replaced while the agent answers');
+      if (!['operator-replace', 'gone-by-operator', 'task-unknown', 'host-down'].includes(trigger ?? '')) model.violations.push(`moved on ${trigger}`);
+    }
   };
   const rig = startPod({ input: podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace } }) });
   const sub = rig.actor.system.inspect(onInspect);
@@ -109,8 +127,14 @@ async function runScenario(commands: Command[], autoReplace: boolean): Promise<v
           rig.actor.send({ type: 'AGENT_GONE', agentId: `a${cmd.agent}` });
           for (const [t, a] of model.live) if (a === `a${cmd.agent}`) model.live.delete(t);
           break;
-        case 'nodeOffline':
-          rig.actor.send({ type: 'NODE_OFFLINE', hostname: `h${cmd.agent}` });
+        case 'hostDown':
+          rig.actor.send({ type: 'HOST_DOWN', hostname: `h${cmd.agent}`, source: cmd.source, reason: 'test' });
+          break;
+        case 'hostUp':
+          rig.actor.send({ type: 'HOST_UP', hostname: `h${cmd.agent}` });
+          break;
+        case 'grant':
+          rig.actor.send({ type: 'REPLACE_GRANTED' });
           break;
         case 'op':
           if (cmd.type === 'DECOMMISSION') rig.actor.send({ type: 'DECOMMISSION', volumes: 'delete' });
@@ -125,7 +149,9 @@ async function runScenario(commands: Command[], autoReplace: boolean): Promise<v
           if (call === undefined) break;
           const live = call.live();
           if (cmd.ok) {
-            await rig.effects.resolve(call.name, output(call, cmd.terminal));
+            const out = output(call, cmd.terminal, agentAnswers);
+            if (live && call.name === 'confirmHostDown') model.confirmedDown = (out as { down: boolean }).down;
+            await rig.effects.resolve(call.name, out);
             const input = call.input as { taskId?: string | null };
             if (live && call.name === 'fence') {
               if (input.taskId) model.live.delete(input.taskId);
@@ -140,6 +166,7 @@ async function runScenario(commands: Command[], autoReplace: boolean): Promise<v
         }
       }
       await flush();
+      expect(model.violations).toEqual([]);
       // Invariant: decommissioned is final.
       if (before.status === 'done') expect(rig.actor.getSnapshot().value).toEqual(before.value);
       // Invariant: the context stays plain JSON.
@@ -158,5 +185,9 @@ describe('pod instance: model-based safety properties', () => {
 
   it('keeps the same guarantees with automatic replacement on', async () => {
     await fc.assert(fc.asyncProperty(scenario, (cmds) => runScenario(cmds, true)), { numRuns: 150 });
+  });
+
+  it('never replaces a pod whose agent answers, whatever else Mesos and Portworx say', async () => {
+    await fc.assert(fc.asyncProperty(scenario, (cmds) => runScenario(cmds, true, true)), { numRuns: 150 });
   });
 });
