@@ -32,12 +32,18 @@ export interface MesosFlags {
   heartbeat: number;
   speed: number;
   offerTimeout?: number;
+  agentPingTimeout: number;
+  maxAgentPingTimeouts: number;
+  reregisterWindow?: number;
+  agentRestart?: number;
   json?: boolean;
 }
 
 interface AgentFlags {
   mesos: string;
   json?: boolean;
+  newId?: boolean;
+  loseExecutors?: boolean;
 }
 
 /**
@@ -63,12 +69,22 @@ export function simulatorOptions(flags: MesosFlags): MesosSimOptions {
     heartbeatSeconds: flags.heartbeat,
     speed: flags.speed,
     ...(flags.offerTimeout !== undefined ? { offerTimeoutSeconds: flags.offerTimeout } : {}),
+    agentPingTimeoutSeconds: flags.agentPingTimeout,
+    maxAgentPingTimeouts: flags.maxAgentPingTimeouts,
+    ...(flags.reregisterWindow !== undefined ? { reregisterWindowSeconds: flags.reregisterWindow } : {}),
+    ...(flags.agentRestart !== undefined ? { agentRestartSeconds: flags.agentRestart } : {}),
     ...(flags.portworx !== undefined ? { portworxUrl: flags.portworx, isolator } : {}),
     ...(recorder ? { recorder } : {}),
   };
 }
 
-/** `pxfw sim mesos …` (the simulator) and `pxfw sim agent kill|partition|heal AGENT` (its fault injection). */
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return n;
+}
+
+/** `pxfw sim mesos …` (the simulator) and `pxfw sim agent crash|restart|partition|heal|gone|kill AGENT` (its faults). */
 export function registerSimMesos(sim: Command): void {
   sim
     .command('mesos')
@@ -83,6 +99,14 @@ export function registerSimMesos(sim: Command): void {
     .addOption(new Option('--heartbeat <S>', 'heartbeat interval in seconds').argParser(positive).default(15))
     .addOption(new Option('--speed <F>', 'divide every interval by F').argParser(positive).default(1))
     .addOption(new Option('--offer-timeout <S>', 'rescind offers unused after S seconds').argParser(positive))
+    .addOption(new Option('--agent-ping-timeout <S>', 'Mesos --agent_ping_timeout: seconds per ping').argParser(positive).default(15))
+    .addOption(
+      new Option('--max-agent-ping-timeouts <N>', 'Mesos --max_agent_ping_timeouts: missed pings before an agent is unreachable')
+        .argParser(integer(1, 1_000))
+        .default(5),
+    )
+    .addOption(new Option('--reregister-window <S>', 'after a master failover, agents re-register within S seconds (default 2)').argParser(nonNegative))
+    .addOption(new Option('--agent-restart <S>', 'seconds a restarted agent or rebooted host takes to register (default 1)').argParser(nonNegative))
     .option('--json', 'print the listening URL as JSON')
     .action(async (flags: MesosFlags) => {
       const simulator = await MesosSimulator.start(simulatorOptions(flags));
@@ -98,26 +122,34 @@ export function registerSimMesos(sim: Command): void {
       await simulator.stop();
     });
 
-  const agent = sim.command('agent').description('inject agent failures into a running `pxfw sim mesos`');
+  const agent = sim.command('agent').description('inject agent and host faults into a running `pxfw sim mesos` (real Mesos semantics)');
   const actions: [string, string][] = [
-    ['kill', 'kill the agent for good: its tasks become TASK_GONE'],
+    ['crash', 'the host dies silently: no updates, KILLs lost; TASK_UNREACHABLE after the ping timeouts'],
+    ['restart', 'the agent process restarts and re-registers with its tasks (--new-id: the host rebooted)'],
     ['partition', 'partition the agent from the master: its tasks become TASK_UNREACHABLE'],
-    ['heal', 'end a partition (or bring a killed host back as a new agent)'],
+    ['heal', 'end a partition (a crashed host reboots; a removed or gone host comes back as a new agent)'],
+    ['gone', 'the operator marks the agent gone (MARK_AGENT_GONE): TASK_GONE_BY_OPERATOR'],
+    ['kill', 'the operator removes the agent (it unregisters): its tasks become TASK_LOST'],
   ];
   for (const [action, description] of actions) {
-    agent
+    const cmd = agent
       .command(`${action} <agent>`)
       .description(`${description}; AGENT is an agent id or hostname`)
       .addOption(new Option('--mesos <URL>', 'URL of the Mesos simulator').env('PXFW_MESOS_URL').default(DEFAULT_MESOS_URL))
-      .option('--json', 'print the agent as JSON')
-      .action(async (name: string, flags: AgentFlags) => {
-        const result = (await simControl(flags.mesos, `sim/v1/agents/${encodeURIComponent(name)}/${action}`)) as {
-          agent?: { id?: string; hostname?: string; state?: string };
-        };
-        const a = result.agent ?? {};
-        process.stdout.write(
-          flags.json ? `${JSON.stringify(result)}\n` : `agent ${a.hostname ?? name} (${a.id ?? '?'}) is now ${a.state ?? 'unknown'}\n`,
-        );
-      });
+      .option('--json', 'print the agent as JSON');
+    if (action === 'restart') {
+      cmd
+        .option('--new-id', 'the host rebooted: its tasks died and a new agent id registers')
+        .option('--lose-executors', 'executors do not re-register: their tasks end TASK_GONE');
+    }
+    cmd.action(async (name: string, flags: AgentFlags) => {
+      const body = action === 'restart' ? { new_id: flags.newId === true, lose_executors: flags.loseExecutors === true } : undefined;
+      const result = (await simControl(flags.mesos, `sim/v1/agents/${encodeURIComponent(name)}/${action}`, body)) as {
+        agent?: { id?: string; hostname?: string; state?: string; hostDown?: boolean };
+      };
+      const a = result.agent ?? {};
+      const state = `${a.state ?? 'unknown'}${a.hostDown === true ? ' (host down)' : ''}`;
+      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `agent ${a.hostname ?? name} (${a.id ?? '?'}) is now ${state}\n`);
+    });
   }
 }

@@ -260,7 +260,8 @@ async function failoverAndReconcile(
   ctx: { frameworkId: string; agentId: string; masterId: string | undefined },
 ): Promise<void> {
   const mark = log.mark();
-  sim.failover();
+  // The agent would re-register at some moment in the next hour: the test lets it in by hand.
+  sim.failover({ reregisterWindowSeconds: 3600 });
   await log.waitFor((e) => e.type === 'DISCONNECTED', { from: mark });
   const again = await log.waitFor((e) => e.type === 'SUBSCRIBED', { from: mark });
   expect(client.frameworkId).toBe(ctx.frameworkId);
@@ -274,6 +275,13 @@ async function failoverAndReconcile(
   expect(resubscribe.subscribe.framework_info.failover_timeout).toBe(3600);
 
   const acksBefore = recordedCalls(clientDir, 'ACKNOWLEDGE').length;
+  // Until the agent re-registers the new master knows nothing of its tasks, and says nothing.
+  const early = log.mark();
+  await client.reconcile([{ taskId: 'db-0', agentId: ctx.agentId }]);
+  await sleep(150);
+  expect(log.count('UPDATE', early)).toBe(0);
+  expect(sim.agents().find((a) => a.id === ctx.agentId)?.state).toBe('recovering');
+  sim.healAgent(ctx.agentId);
   const explicit = log.mark();
   await client.reconcile([{ taskId: 'db-0', agentId: ctx.agentId }]);
   const reconciled = await log.waitForUpdate('db-0', 'TASK_RUNNING', { from: explicit, reason: 'REASON_RECONCILIATION' });
@@ -284,6 +292,7 @@ async function failoverAndReconcile(
   const implicitStatus = await log.waitForUpdate('db-0', 'TASK_RUNNING', { from: implicit, reason: 'REASON_RECONCILIATION' });
   expectMasterGenerated(implicitStatus);
   expect(recordedCalls(clientDir, 'RECONCILE').map((c) => c.reconcile)).toEqual([
+    { tasks: [{ task_id: { value: 'db-0' }, agent_id: { value: ctx.agentId } }] },
     { tasks: [{ task_id: { value: 'db-0' }, agent_id: { value: ctx.agentId } }] },
     {},
   ]);

@@ -35,13 +35,21 @@ describe('Mesos simulator: agent failures (partition-aware framework)', () => {
     expect(sim.tasks()[0]).toMatchObject({ state: 'TASK_RUNNING', masterState: 'TASK_UNREACHABLE' });
   });
 
-  it('reconciles a task on a partitioned agent as TASK_UNREACHABLE', async () => {
+  it('reconciles a task on an unreachable agent as TASK_UNREACHABLE only when the agent id is given, and leaves it out of implicit reconciliation', async () => {
     sim.partitionAgent(agentId);
     await s.waitForUpdate('t1', 'TASK_UNREACHABLE');
     const from = s.events.length;
-    await s.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't1' } }, { task_id: { value: 'other' }, agent_id: { value: agentId } }] } });
-    expect(await s.waitForUpdate('t1', 'TASK_UNREACHABLE', 3000, from)).toMatchObject({ reason: 'REASON_RECONCILIATION' });
-    expect(await s.waitForUpdate('other', 'TASK_UNREACHABLE', 3000, from)).toMatchObject({ message: 'Reconciliation: Task is unreachable' });
+    // The master no longer holds the task (it moved to the unreachable list): the agent id decides.
+    await s.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't1' }, agent_id: { value: agentId } }] } });
+    const st = await s.waitForUpdate('t1', 'TASK_UNREACHABLE', 3000, from);
+    expect(st).toMatchObject({ reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unreachable' });
+    expect(typeof st.unreachable_time.nanoseconds).toBe('bigint');
+    await s.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 't1' } }] } });
+    expect(await s.waitForUpdate('t1', 'TASK_UNKNOWN', 3000, from)).toMatchObject({ message: 'Reconciliation: Task is unknown' });
+    const before = s.updates('t1').length;
+    await s.call({ type: 'RECONCILE', reconcile: {} });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(s.updates('t1')).toHaveLength(before);
   });
 
   it('reports the true state (TASK_RUNNING, REASON_AGENT_REREGISTERED) when the partition heals, and offers the agent again', async () => {
@@ -70,11 +78,11 @@ describe('Mesos simulator: agent failures (partition-aware framework)', () => {
     expect(reliable.update.status).toMatchObject({ source: 'SOURCE_EXECUTOR', reason: 'REASON_CONTAINER_LIMITATION_MEMORY' });
   });
 
-  it('reports TASK_GONE plus a FAILURE when the agent is killed, and forgets the task', async () => {
+  it('reports TASK_LOST (even to a partition-aware framework) plus a FAILURE when the operator removes the agent, and forgets the task', async () => {
     const from = s.events.length;
     sim.killAgent(agentId);
-    const st = await s.waitForUpdate('t1', 'TASK_GONE', 3000, from);
-    expect(st).toMatchObject({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' });
+    const st = await s.waitForUpdate('t1', 'TASK_LOST', 3000, from);
+    expect(st).toMatchObject({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED', message: `Agent ${hostname} removed: the agent unregistered` });
     expect(st.uuid).toBeUndefined();
     await s.waitFor((e) => e.type === 'FAILURE' && e.failure.agent_id.value === agentId, 3000, from);
     expect(sim.tasks()).toHaveLength(0);
@@ -94,12 +102,14 @@ describe('Mesos simulator: agent failures (partition-aware framework)', () => {
 
   it('reports TASK_GONE_BY_OPERATOR after the operator marks the agent gone', async () => {
     sim.partitionAgent(agentId);
+    await s.waitFor((e) => e.type === 'FAILURE');
     const from = s.events.length;
     const r = await post(`${sim.url}/api/v1`, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
     expect(r.status).toBe(200);
     const st = await s.waitForUpdate('t1', 'TASK_GONE_BY_OPERATOR', 3000, from);
-    expect(st).toMatchObject({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' });
-    await s.waitFor((e) => e.type === 'FAILURE' && e.failure.agent_id.value === agentId, 3000, from);
+    expect(st).toMatchObject({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'Agent has been marked gone' });
+    // The FAILURE came when the agent became unreachable; marking it gone sends none.
+    expect(s.events.slice(from).some((e) => e.type === 'FAILURE')).toBe(false);
     // Marking again is harmless; an unknown agent is 404.
     expect((await post(`${sim.url}/api/v1`, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).toBe(200);
     const unknown = await post(`${sim.url}/api/v1`, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } });
@@ -125,7 +135,7 @@ describe('Mesos simulator: agent failures (partition-aware framework)', () => {
   });
 
   it('keeps a framework’s tasks when it re-subscribes after a failover', async () => {
-    sim.failover();
+    sim.failover({ reregisterWindowSeconds: 0 });
     await s.waitForEnd();
     const again = await TestScheduler.subscribe(sim.url, frameworkInfo({ id: { value: s.frameworkId } }));
     try {
@@ -138,7 +148,7 @@ describe('Mesos simulator: agent failures (partition-aware framework)', () => {
 });
 
 describe('Mesos simulator: agent failures (framework that is not partition-aware)', () => {
-  it('reports TASK_LOST on a partition and on an agent kill', async () => {
+  it('reports TASK_LOST on a partition and on an agent removal', async () => {
     const sim = await startSim({ agents: 2 });
     const s = await TestScheduler.subscribe(sim.url, frameworkInfo({ capabilities: [{ type: 'MULTI_ROLE' }] }));
     try {

@@ -102,12 +102,16 @@ describe('Mesos simulator: operator API', () => {
     const running = await op.waitFor((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_RUNNING');
     expect(running.task_updated).toMatchObject({ framework_id: { value: s.frameworkId }, status: { state: 'TASK_RUNNING' } });
 
+    // Marking an agent unreachable publishes its tasks' updates, not AGENT_REMOVED (Master::__removeSlave).
     sim.partitionAgent(agentId);
-    expect(await op.waitFor((e) => e.type === 'AGENT_REMOVED')).toEqual({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agentId } } });
     await op.waitFor((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_UNREACHABLE');
     sim.healAgent(agentId);
-    const back = await op.waitFor((e) => e.type === 'AGENT_ADDED');
-    expect(back.agent_added.agent.agent_info.id.value).toBe(agentId);
+    const back = await op.waitFor((e) => e.type === 'AGENT_ADDED' && e.agent_added.agent.agent_info.id.value === agentId);
+    expect(back.agent_added.agent.active).toBe(true);
+    expect(op.events.some((e) => e.type === 'AGENT_REMOVED')).toBe(false);
+    // Removing it (the agent unregisters) does publish AGENT_REMOVED (Master::_removeSlave).
+    sim.killAgent(agentId);
+    expect(await op.waitFor((e) => e.type === 'AGENT_REMOVED')).toEqual({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agentId } } });
   });
 
   it('answers 405 to GET, 415 to a non-JSON body type and 501 to calls it does not implement', async () => {

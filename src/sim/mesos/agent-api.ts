@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { parseJson } from '../../util/lossless-json';
-import { NOT_ACCEPTABLE, UNSUPPORTED_MEDIA, acceptsJson, mediaType, readBody, sendEmpty, sendJson, sendText } from './http-util';
+import { NOT_ACCEPTABLE, UNSUPPORTED_MEDIA, acceptsJson, contentType, readBody, withoutNulls, sendEmpty, sendJson, sendText } from './http-util';
 import type { Master } from './master';
 import { describeIssues } from './schemas';
 import type { ContainerIdJson, SimAgent, SimTask } from './state';
@@ -91,15 +91,16 @@ export class AgentApi {
   async handle(req: IncomingMessage, res: ServerResponse, agentKey: string): Promise<void> {
     const agent = this.m.agents.get(agentKey) ?? this.m.agentsByHost.get(agentKey);
     if (!agent) return sendText(res, 404, `No agent with id or hostname '${agentKey}' in the simulated cluster`);
-    // An unreachable or dead agent answers nothing: the client sees the connection fail.
-    if (agent.state !== 'registered') {
+    // A crashed host, a restarting agent process, a partitioned, removed or gone agent answers
+    // nothing: the client sees the connection fail. A master failover does not concern agents.
+    if (agent.hostDown || (agent.state !== 'registered' && agent.state !== 'recovering')) {
       req.socket.destroy();
       return;
     }
     if (req.method !== 'POST') {
       return sendText(res, 405, `Expecting one of { 'POST' }, but received '${req.method ?? ''}'`, { Allow: 'POST' });
     }
-    const ct = mediaType(req);
+    const ct = contentType(req);
     if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
     if (ct !== 'application/json') return sendText(res, 415, UNSUPPORTED_MEDIA);
     let raw: unknown;
@@ -109,7 +110,7 @@ export class AgentApi {
       return sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.remember(agent, raw);
-    const parsed = agentCallSchema.safeParse(raw);
+    const parsed = agentCallSchema.safeParse(withoutNulls(raw));
     if (!parsed.success) return sendText(res, 400, `Failed to convert JSON into Call protobuf: ${describeIssues(parsed.error)}`);
     if (!acceptsJson(req)) return sendText(res, 406, NOT_ACCEPTABLE);
     this.dispatch(agent, parsed.data, res);
@@ -228,8 +229,8 @@ export class AgentApi {
 
   /** A task's container ended: its nested containers are destroyed with it (or lost with its agent). */
   onTaskEnded(task: SimTask): void {
-    const agentState = this.m.agents.get(task.agentId)?.state;
-    const lost = agentState === 'removed' || agentState === 'gone';
+    const agent = this.m.agents.get(task.agentId);
+    const lost = agent === undefined || agent.hostDown || agent.state === 'removed' || agent.state === 'gone';
     for (const nc of this.containers.values()) {
       if (nc.record.taskId !== task.id || nc.record.agentId !== task.agentId || nc.record.state !== 'running') continue;
       this.finish(nc, lost ? 'lost' : 'killed', lost ? null : SIGKILL);

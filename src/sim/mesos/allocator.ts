@@ -34,6 +34,8 @@ export class Allocator {
     const start = this.rr++ % candidates.length;
     for (const agent of m.agents.values()) {
       if (agent.state !== 'registered' || !hasAllocatableScalars(agent)) continue;
+      // A crashed host looks alive to the master until the ping timeouts (unless told otherwise).
+      if (agent.hostDown && !m.opts.offerCrashedAgents) continue;
       const avail = m.available(agent);
       if (isEmptyRes(avail) || !isAllocatable(avail)) continue;
       const fw = this.pick(candidates, start, agent, avail, now);

@@ -8,12 +8,14 @@ import { describeIssues } from './schemas';
 
 /** What the control endpoint needs from the simulator (MesosSimulator implements it). */
 export interface SimControl {
+  crashAgent(agent: string): unknown;
+  restartAgent(agent: string, opts?: { newId?: boolean; loseExecutors?: boolean }): unknown;
   killAgent(agent: string): unknown;
   partitionAgent(agent: string): unknown;
   healAgent(agent: string): unknown;
   markAgentGone(agent: string): unknown;
   failTask(taskId: string, state?: string, reason?: string, message?: string): unknown;
-  failover(): void;
+  failover(opts?: { reregisterWindowSeconds?: number }): void;
   allocate(): void;
   agents(): unknown;
   tasks(): unknown;
@@ -40,7 +42,17 @@ const behaviourBody = z
   .strict()
   .refine((b) => !(b.hang === true && b.exitCode !== undefined), { message: 'set either exitCode or hang, not both', path: ['hang'] });
 
-const AGENT_ACTIONS = new Set(['kill', 'partition', 'heal', 'gone']);
+const restartBody = z.object({ new_id: z.boolean().optional(), lose_executors: z.boolean().optional() }).strict();
+const failoverBody = z.object({ reregister_window_seconds: z.number().nonnegative().optional() }).strict();
+
+const AGENT_ACTIONS = new Set(['crash', 'restart', 'partition', 'heal', 'gone', 'kill']);
+
+async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, what: string): Promise<T> {
+  const text = await readBody(req);
+  const parsed = schema.safeParse(text.trim() === '' ? {} : parseJson(text));
+  if (!parsed.success) throw new ControlBodyError(`invalid ${what} body: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
 
 /**
  * `/sim/v1/…`: fault injection and inspection for tests, demos and `pxfw sim agent`.
@@ -73,7 +85,8 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
   }
   if (method !== 'POST') return undefined;
   if (head === 'failover' && parts.length === 1) {
-    sim.failover();
+    const body = await readJsonBody(req, failoverBody, 'failover');
+    sim.failover(body.reregister_window_seconds !== undefined ? { reregisterWindowSeconds: body.reregister_window_seconds } : {});
     return { ok: true };
   }
   if (head === 'allocate' && parts.length === 1) {
@@ -81,15 +94,22 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
     return { ok: true };
   }
   if (head === 'agents' && id !== undefined && action !== undefined && parts.length === 3 && AGENT_ACTIONS.has(action)) {
-    const agent =
-      action === 'kill'
-        ? sim.killAgent(id)
-        : action === 'partition'
-          ? sim.partitionAgent(id)
-          : action === 'heal'
-            ? sim.healAgent(id)
-            : sim.markAgentGone(id);
-    return { agent };
+    switch (action) {
+      case 'crash':
+        return { agent: sim.crashAgent(id) };
+      case 'restart': {
+        const body = await readJsonBody(req, restartBody, 'restart');
+        return { agent: sim.restartAgent(id, { newId: body.new_id === true, loseExecutors: body.lose_executors === true }) };
+      }
+      case 'partition':
+        return { agent: sim.partitionAgent(id) };
+      case 'heal':
+        return { agent: sim.healAgent(id) };
+      case 'gone':
+        return { agent: sim.markAgentGone(id) };
+      default:
+        return { agent: sim.killAgent(id) };
+    }
   }
   if (head === 'commands' && id === 'behaviour' && parts.length === 2) {
     const text = await readBody(req);

@@ -39,10 +39,26 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-/** Media type of the request without parameters, lower-cased; undefined when absent. */
-export function mediaType(req: IncomingMessage): string | undefined {
-  const ct = req.headers['content-type'];
-  return ct === undefined ? undefined : ct.split(';')[0]!.trim().toLowerCase();
+/**
+ * The request's Content-Type exactly as sent; undefined when absent. The master compares it with
+ * `application/json` as a whole string (src/master/http.cpp, `Master::Http::api` and
+ * `scheduler`): a parameter such as `; charset=utf-8`, or other letter case, is a 415.
+ */
+export function contentType(req: IncomingMessage): string | undefined {
+  return req.headers['content-type'];
+}
+
+/**
+ * A JSON body as stout's protobuf parser reads it (3rdparty/stout/include/stout/protobuf.hpp,
+ * `Parser::operator()(const JSON::Null&)`): `null` is an unset field, at any depth, and a `null`
+ * element of a repeated field adds nothing.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls);
+  if (value === null || typeof value !== 'object' || typeof value === 'bigint') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  return out;
 }
 
 /** Does the Accept header admit JSON (absent, *\/*, application/*, application/json)? */

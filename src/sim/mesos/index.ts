@@ -1,5 +1,6 @@
 export { MesosSimulator, type SimAgentSummary, type SimTaskSummary } from './simulator';
-export type { MesosSimOptions } from './options';
+export type { MesosSimOptions, HostEvents } from './options';
+export type { RestartOptions } from './agent-faults';
 export type { VolumeIsolator, IsolatedTask, DockerVolume, VolumeMount } from './isolator';
 export { PXD_DRIVER } from './isolator';
 export {

@@ -4,7 +4,7 @@ import { IdFactory, streamId as newStreamId } from './ids';
 import type { ResolvedSimOptions } from './options';
 import { addRes, emptyRes, subtractRes, type Res } from './resources';
 import type { FrameworkInfoIn } from './schemas';
-import type { CompletedTask, Json, SimAgent, SimFramework, SimOffer, SimTask } from './state';
+import type { AgentTimer, CompletedTask, Json, SimAgent, SimFramework, SimOffer, SimTask } from './state';
 import { domainOf, frameworkEntry } from './wire';
 
 /** The longest delay setTimeout honours. */
@@ -35,6 +35,38 @@ export class Master {
   stopped = false;
 
   constructor(readonly opts: ResolvedSimOptions) {}
+
+  /** Does the master hear from this agent (status updates, acknowledgements, kills go through)? */
+  hears(agent: SimAgent | undefined): agent is SimAgent {
+    return agent !== undefined && agent.state === 'registered' && !agent.hostDown;
+  }
+
+  /** Does the master hold the agent's tasks in its task list (Framework::tasks)? */
+  knowsTasksOf(agent: SimAgent | undefined): agent is SimAgent {
+    return agent !== undefined && (agent.state === 'registered' || agent.state === 'disconnected');
+  }
+
+  /** Run `fn` after `seconds` of simulated time (replacing a pending one of the same kind). */
+  agentTimer(agent: SimAgent, kind: AgentTimer, seconds: number, fn: () => void): void {
+    this.clearAgentTimer(agent, kind);
+    const timer = setTimeout(() => {
+      agent.timers.delete(kind);
+      if (!this.stopped) fn();
+    }, this.ms(seconds));
+    timer.unref();
+    agent.timers.set(kind, timer);
+  }
+
+  clearAgentTimer(agent: SimAgent, kind: AgentTimer): void {
+    const timer = agent.timers.get(kind);
+    if (timer) clearTimeout(timer);
+    agent.timers.delete(kind);
+  }
+
+  clearAgentTimers(agent: SimAgent): void {
+    for (const t of agent.timers.values()) clearTimeout(t);
+    agent.timers.clear();
+  }
 
   /** Simulated seconds to wall-clock milliseconds under the speed factor. */
   ms(seconds: number): number {

@@ -3,12 +3,12 @@ import { parseJson } from '../../util/lossless-json';
 import type { AgentManager } from './agents';
 import { SimAgentNotFoundError } from './errors';
 import { EventStream } from './event-stream';
-import { NOT_ACCEPTABLE, UNSUPPORTED_MEDIA, acceptsJson, mediaType, readBody, sendEmpty, sendJson, sendText } from './http-util';
+import { NOT_ACCEPTABLE, UNSUPPORTED_MEDIA, acceptsJson, contentType, readBody, withoutNulls, sendEmpty, sendJson, sendText } from './http-util';
 import type { Master } from './master';
 import { describeIssues, operatorCallSchema } from './schemas';
 import type { Json } from './state';
 import type { TaskManager } from './tasks';
-import { agentEntry, executorWire, frameworkEntry, offerWire, taskWire } from './wire';
+import { agentEntry, agentInfo, executorWire, frameworkEntry, offerWire, taskWire } from './wire';
 
 /**
  * `POST /api/v1`: the master's operator API. Answers are master.proto Response JSON; SUBSCRIBE
@@ -26,7 +26,7 @@ export class OperatorApi {
     if (req.method !== 'POST') {
       return sendText(res, 405, `Expecting one of { 'POST' }, but received '${req.method ?? ''}'`, { Allow: 'POST' });
     }
-    const ct = mediaType(req);
+    const ct = contentType(req);
     if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
     if (ct !== 'application/json') return sendText(res, 415, UNSUPPORTED_MEDIA);
     let raw: unknown;
@@ -36,7 +36,7 @@ export class OperatorApi {
       return sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.m.opts.recorder?.mesos('operator', 'call', raw);
-    const parsed = operatorCallSchema.safeParse(raw);
+    const parsed = operatorCallSchema.safeParse(withoutNulls(raw));
     if (!parsed.success) {
       return sendText(res, 400, `Failed to convert JSON into Call protobuf: ${describeIssues(parsed.error)}`);
     }
@@ -112,9 +112,12 @@ export class OperatorApi {
     stream.startHeartbeats();
   }
 
+  /** Registered agents (a disconnected one shows active: false); not yet re-registered ones after a failover. */
   getAgents(): Json {
-    const agents = [...this.m.agents.values()].filter((a) => a.state === 'registered').map(agentEntry);
-    return { agents, recovered_agents: [] };
+    const all = [...this.m.agents.values()];
+    const agents = all.filter((a) => a.state === 'registered' || a.state === 'disconnected').map(agentEntry);
+    const recovered = all.filter((a) => a.state === 'recovering').map(agentInfo);
+    return { agents, recovered_agents: recovered };
   }
 
   getTasks(): Json {
@@ -122,6 +125,8 @@ export class OperatorApi {
     const unreachable: Json[] = [];
     for (const fw of this.m.frameworks.values()) {
       for (const t of fw.tasks.values()) {
+        // The master holds no task of an agent that has not re-registered since its failover.
+        if (this.m.agents.get(t.agentId)?.state === 'recovering') continue;
         const view = this.tasks.masterView(t);
         (view === 'TASK_UNREACHABLE' ? unreachable : tasks).push(taskWire(t, view));
       }
@@ -146,7 +151,10 @@ export class OperatorApi {
 
   getExecutors(): Json {
     const executors: Json[] = [];
-    for (const a of this.m.agents.values()) for (const e of a.executors.values()) executors.push(executorWire(e, a.id));
+    for (const a of this.m.agents.values()) {
+      if (!this.m.knowsTasksOf(a)) continue;
+      for (const e of a.executors.values()) executors.push(executorWire(e, a.id));
+    }
     return { executors, orphan_executors: [] };
   }
 

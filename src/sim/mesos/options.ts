@@ -31,8 +31,36 @@ export interface MesosSimOptions {
   speed?: number;
   isolator?: VolumeIsolator;
   recorder?: Recorder;
-  /** Stored for the sandbox / lead wiring of a Portworx-backed isolator. */
+  /**
+   * A `pxfw sim portworx` to tell when a host crashes or boots (best effort `POST
+   * {portworxUrl}/sim/v1/hosts/{hostname}/crash|boot`); also what `--portworx` wires the isolator to.
+   */
   portworxUrl?: string;
+  /** Called when a host dies (crashAgent, or the reboot of restartAgent with newId) and when it is back. */
+  hostEvents?: HostEvents;
+  /** Mesos --agent_ping_timeout (15 s): the master pings each agent this often. */
+  agentPingTimeoutSeconds?: number;
+  /** Mesos --max_agent_ping_timeouts (5): missed pings before the master marks an agent unreachable. */
+  maxAgentPingTimeouts?: number;
+  /**
+   * Mesos --agent_reregister_timeout (10 min): after a master failover, an agent that has not
+   * re-registered within this long is marked unreachable.
+   */
+  agentReregisterTimeoutSeconds?: number;
+  /** After a master failover the agents re-register at random moments within this window (default 2 s). */
+  reregisterWindowSeconds?: number;
+  /** How long a restarted agent (or rebooted host) takes to register again (default 1 s). */
+  agentRestartSeconds?: number;
+  /**
+   * A silently crashed host looks healthy to the master until the ping timeouts, so its free
+   * resources are still offered (default true, as in Mesos). false stops offering it at once.
+   */
+  offerCrashedAgents?: boolean;
+}
+
+export interface HostEvents {
+  down(hostname: string): void;
+  up(hostname: string): void;
 }
 
 const schema = z.object({
@@ -61,6 +89,15 @@ const schema = z.object({
   isolator: z.custom<VolumeIsolator>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
   recorder: z.custom<Recorder>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
   portworxUrl: z.string().url().optional(),
+  hostEvents: z
+    .custom<HostEvents>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as HostEvents).down === 'function' && typeof (v as HostEvents).up === 'function'), 'must have down(hostname) and up(hostname)')
+    .optional(),
+  agentPingTimeoutSeconds: z.number().positive().default(15),
+  maxAgentPingTimeouts: z.number().int().min(1).default(5),
+  agentReregisterTimeoutSeconds: z.number().positive().default(600),
+  reregisterWindowSeconds: z.number().nonnegative().default(2),
+  agentRestartSeconds: z.number().nonnegative().default(1),
+  offerCrashedAgents: z.boolean().default(true),
 });
 
 export type ResolvedSimOptions = z.output<typeof schema>;

@@ -5,7 +5,8 @@ import {
   NOT_ACCEPTABLE,
   UNSUPPORTED_MEDIA,
   acceptsJson,
-  mediaType,
+  contentType,
+  withoutNulls,
   readBody,
   sendEmpty,
   sendText,
@@ -37,7 +38,7 @@ export class SchedulerApi {
       sendText(res, 405, `Expecting one of { 'POST' }, but received '${req.method ?? ''}'`, { Allow: 'POST' });
       return;
     }
-    const ct = mediaType(req);
+    const ct = contentType(req);
     if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
     if (ct === 'application/x-protobuf') {
       return sendText(res, 415, `${UNSUPPORTED_MEDIA} (this simulator speaks application/json only)`);
@@ -50,7 +51,7 @@ export class SchedulerApi {
       return sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.m.opts.recorder?.mesos('scheduler', 'call', raw);
-    const parsed = schedulerCallSchema.safeParse(raw);
+    const parsed = schedulerCallSchema.safeParse(withoutNulls(raw));
     if (!parsed.success) {
       return sendText(res, 400, `Failed to convert JSON into Call protobuf: ${describeIssues(parsed.error)}`);
     }

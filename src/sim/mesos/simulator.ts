@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentApi, type CommandBehaviour, type SimAgentCall, type SimCommandRecord } from './agent-api';
+import { AgentFaults, type RestartOptions } from './agent-faults';
 import { AgentManager } from './agents';
 import { Allocator } from './allocator';
 import { handleControl, type SimControl } from './control-api';
@@ -23,6 +24,8 @@ export interface SimAgentSummary {
   zone: string;
   region: string;
   state: SimAgent['state'];
+  /** The host is dead (crashAgent); the master may not know yet. */
+  hostDown: boolean;
   tasks: number;
   total: Res;
   used: Res;
@@ -53,6 +56,7 @@ export class MesosSimulator implements SimControl {
   private readonly allocator: Allocator;
   private readonly taskManager: TaskManager;
   private readonly agentManager: AgentManager;
+  private readonly faults: AgentFaults;
   private readonly schedulerApi: SchedulerApi;
   private readonly operatorApi: OperatorApi;
   private readonly agentApi: AgentApi;
@@ -64,6 +68,7 @@ export class MesosSimulator implements SimControl {
     this.allocator = new Allocator(m);
     this.taskManager = new TaskManager(m, m.opts.isolator);
     this.agentManager = new AgentManager(m, this.taskManager);
+    this.faults = new AgentFaults(m, this.taskManager, this.agentManager);
     const launcher = new Launcher(m, this.taskManager, this.allocator);
     this.schedulerApi = new SchedulerApi(m, this.taskManager, this.allocator, launcher);
     this.operatorApi = new OperatorApi(m, this.taskManager, this.agentManager);
@@ -130,6 +135,7 @@ export class MesosSimulator implements SimControl {
     }
     for (const o of this.m.offers.values()) if (o.timer) clearTimeout(o.timer);
     for (const a of this.m.agents.values()) {
+      this.m.clearAgentTimers(a);
       for (const t of a.tasks) {
         if (t.retryTimer) clearTimeout(t.retryTimer);
         if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
@@ -141,24 +147,52 @@ export class MesosSimulator implements SimControl {
     });
   }
 
-  // ---- fault injection ---------------------------------------------------------------------
+  // ---- fault injection (docs/mesos-api.md, "Faults"); each takes an agent id or a hostname ----
 
-  killAgent(agent: string): SimAgentSummary {
-    return this.summarizeAgent(this.agentManager.kill(this.agentManager.find(agent)));
+  /**
+   * The host dies silently. The master notices nothing: the agent stays registered (and, unless
+   * `offerCrashedAgents` is false, offered), KILLs are lost, no update comes, its agent API drops
+   * connections. After agentPingTimeoutSeconds × maxAgentPingTimeouts it is marked unreachable
+   * (TASK_UNREACHABLE, FAILURE). `hostEvents.down` (and the Portworx simulator) hear of it at once.
+   */
+  crashAgent(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.faults.crash(this.agentManager.find(agent)));
   }
 
+  /**
+   * The agent process restarts: disconnected (offers rescinded, KILLs held) for agentRestartSeconds,
+   * then it re-registers with its id and tasks (`loseExecutors`: its tasks end TASK_GONE).
+   * With `newId` (reboot; implied for a crashed host) the tasks die with the host and a new agent
+   * registers at the same hostname; the old agent's tasks are reported TASK_LOST
+   * ("a new agent registered at the same address") unless the master had marked it unreachable.
+   * Returns the new agent when it registered at once (agentRestartSeconds 0), else the old one.
+   */
+  restartAgent(agent: string, opts: RestartOptions = {}): SimAgentSummary {
+    return this.summarizeAgent(this.faults.restart(this.agentManager.find(agent), opts));
+  }
+
+  /** A network partition: the agent is marked unreachable at once (TASK_UNREACHABLE, FAILURE). */
   partitionAgent(agent: string): SimAgentSummary {
     return this.summarizeAgent(this.agentManager.partition(this.agentManager.find(agent)));
   }
 
-  /** Heal a partition; a killed or gone host comes back as a new agent (new id). */
+  /** Heal a partition; a crashed host reboots (restartAgent with newId); a removed or gone host registers a new agent. */
   healAgent(agent: string): SimAgentSummary {
-    return this.summarizeAgent(this.agentManager.heal(this.agentManager.find(agent)));
+    return this.summarizeAgent(this.faults.heal(this.agentManager.find(agent)));
   }
 
-  /** What the operator's MARK_AGENT_GONE does. */
+  /** What the operator's MARK_AGENT_GONE does (TASK_GONE_BY_OPERATOR, REASON_AGENT_REMOVED_BY_OPERATOR). */
   markAgentGone(agent: string): SimAgentSummary {
     return this.summarizeAgent(this.agentManager.markGone(this.agentManager.find(agent)));
+  }
+
+  /**
+   * The operator removes the agent from the cluster: it unregisters and shuts its tasks down;
+   * every framework gets TASK_LOST (REASON_AGENT_REMOVED), a FAILURE, and operator subscribers an
+   * AGENT_REMOVED. Not a host failure: use crashAgent for that.
+   */
+  killAgent(agent: string): SimAgentSummary {
+    return this.summarizeAgent(this.agentManager.kill(this.agentManager.find(agent)));
   }
 
   /** The task ends on its agent with `state` (default TASK_FAILED); the rest of its group is killed. */
@@ -169,9 +203,16 @@ export class MesosSimulator implements SimControl {
     return this.summarizeTask(task);
   }
 
-  /** Master failover: a new master id; every stream drops and frameworks must re-subscribe. */
-  failover(): void {
+  /**
+   * Master failover: a new master id; every stream drops and frameworks must re-subscribe. The
+   * agents re-register at random moments within `reregisterWindowSeconds` (option default);
+   * until then the master knows none of their tasks and explicit reconciliation of those is
+   * not answered. A crashed host never re-registers: after agentReregisterTimeoutSeconds it is
+   * marked unreachable (a FAILURE only).
+   */
+  failover(opts: { reregisterWindowSeconds?: number } = {}): void {
     this.m.ids.newMaster();
+    this.faults.failover(opts.reregisterWindowSeconds ?? this.m.opts.reregisterWindowSeconds);
     for (const s of [...this.m.operatorStreams]) s.close();
     for (const fw of this.m.frameworks.values()) {
       const stream = fw.stream;
@@ -256,6 +297,7 @@ export class MesosSimulator implements SimControl {
       zone: a.zone,
       region: a.region,
       state: a.state,
+      hostDown: a.hostDown,
       tasks: a.tasks.size,
       total: a.total,
       used: a.used,

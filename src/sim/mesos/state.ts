@@ -19,8 +19,19 @@ export function isTerminal(state: string): boolean {
   return TERMINAL_STATES.has(state);
 }
 
-/** registered: connected; unreachable: partitioned; removed: agent died (killed); gone: MARK_AGENT_GONE. */
-export type AgentState = 'registered' | 'unreachable' | 'removed' | 'gone';
+/**
+ * The master's view of an agent:
+ * - registered: admitted and (as far as the master knows) connected. A crashed host stays
+ *   `registered` (with `hostDown`) until the ping timeouts expire: a dead host is silent.
+ * - disconnected: the agent process is down (restart): its socket broke, so the master stopped
+ *   offering it and holds KILLs until it re-registers.
+ * - recovering: after a master failover, admitted in the registry but not re-registered yet; the
+ *   new master knows none of its tasks.
+ * - unreachable: marked unreachable (partition, or ping timeouts after a crash).
+ * - removed: removed from the cluster (unregistered, or replaced by a new agent at its address).
+ * - gone: marked gone by the operator (MARK_AGENT_GONE).
+ */
+export type AgentState = 'registered' | 'disconnected' | 'recovering' | 'unreachable' | 'removed' | 'gone';
 
 /** mesos.ContainerID as JSON: a nested container names its parent. */
 export interface ContainerIdJson {
@@ -56,12 +67,23 @@ export interface SimAgent {
   registeredAt: number;
   reregisteredAt?: number;
   unreachableAt?: number;
+  /** The host is dead (crashAgent): nothing runs there and nothing comes from it. */
+  hostDown: boolean;
+  crashedAt?: number;
+  /** Pending transitions by kind: ping timeouts, a restart, a reboot, a re-registration after failover. */
+  timers: Map<AgentTimer, NodeJS.Timeout>;
+  /** KILLs the master could not forward while the agent was disconnected; sent on re-registration. */
+  killedTasks: Set<string>;
 }
+
+export type AgentTimer = 'ping' | 'restart' | 'reboot' | 'reregister' | 'reregister-timeout';
 
 export interface PendingUpdate {
   status: Json;
   state: string;
   uuid: string;
+  /** The master has seen it (it was sent while the agent was connected). */
+  seen: boolean;
 }
 
 export interface SimTask {
@@ -79,6 +101,8 @@ export interface SimTask {
   containerId: ContainerIdJson;
   /** The task's true state on its agent. */
   state: string;
+  /** The latest state the master has seen (Task.state in the master); undefined before any update. */
+  masterState?: string;
   /** Status updates the master has seen for the task (Task.statuses), latest last. */
   statuses: Json[];
   statusUpdateState?: string;

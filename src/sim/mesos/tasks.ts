@@ -37,10 +37,10 @@ export class TaskManager {
     m.onFrameworkRemoved = (fw) => this.abandon(fw);
   }
 
-  /** The state the master reports for a task: its agent's truth unless the agent is unreachable. */
+  /** The state the master reports for a task: the latest it saw, or TASK_UNREACHABLE with its agent. */
   masterView(t: SimTask): string {
     const agent = this.m.agents.get(t.agentId);
-    return agent?.state === 'unreachable' ? 'TASK_UNREACHABLE' : t.state;
+    return agent?.state === 'unreachable' ? 'TASK_UNREACHABLE' : (t.masterState ?? 'TASK_STAGING');
   }
 
   launch(fw: SimFramework, agent: SimAgent, spec: LaunchSpec, group?: SimTask[]): SimTask {
@@ -57,6 +57,7 @@ export class TaskManager {
       resourcesWire: spec.resourcesWire,
       containerId: containerOf(executor, group !== undefined),
       state: 'TASK_STAGING',
+      masterState: 'TASK_STAGING',
       statuses: [],
       volumes: dockerVolumesOf(spec.info.container),
       mounts: [],
@@ -75,6 +76,11 @@ export class TaskManager {
     this.m.tasksById.set(task.id, task);
     this.recordMounts(task, agent);
     this.m.publishOperator(() => ({ type: 'TASK_ADDED', task_added: { task: taskWire(task, 'TASK_STAGING') } }));
+    // The master sends the task to a dead host as readily as to a live one; it never starts there.
+    if (agent.hostDown) {
+      task.released = true;
+      return task;
+    }
     const half = this.m.ms(this.m.opts.taskStartSeconds) / 2;
     task.lifecycleTimer = setTimeout(() => this.starting(task, half), half);
     task.lifecycleTimer.unref();
@@ -131,14 +137,15 @@ export class TaskManager {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         this.m.log.warn({ taskId: task.id, err }, 'volume isolator refused the task');
-        if (isTerminal(task.state)) return;
+        if (isTerminal(task.state) || task.released) return;
         this.agentUpdate(task, 'TASK_FAILED', { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${message}` });
         this.killGroup(task);
         return;
       }
       task.prepared = true;
       // The task may have been killed or its agent lost while the isolator worked.
-      if (isTerminal(task.state) || task.released || !this.m.agents.get(task.agentId) || task.killRequested) {
+      const now = this.m.agents.get(task.agentId);
+      if (isTerminal(task.state) || task.released || !now || now.hostDown || task.killRequested) {
         this.releaseVolumes(task);
         return;
       }
@@ -154,9 +161,10 @@ export class TaskManager {
     // Executors name the task's container in every update they send (the default executor does).
     const containerStatus = { container_id: task.containerId };
     const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid, containerStatus });
-    task.pending.push({ status, state, uuid });
+    const seen = this.m.hears(this.m.agents.get(task.agentId));
+    task.pending.push({ status, state, uuid, seen });
     if (isTerminal(state)) this.endOnAgent(task);
-    if (this.m.agents.get(task.agentId)?.state === 'registered') this.masterSaw(task, status);
+    if (seen) this.masterSaw(task, status);
     if (task.pending.length === 1) this.pump(task);
   }
 
@@ -164,6 +172,7 @@ export class TaskManager {
   masterSaw(task: SimTask, status: Json): void {
     const { uuid: _uuid, ...withoutUuid } = status;
     void _uuid;
+    task.masterState = String(status.state);
     task.statuses.push(withoutUuid);
     if (task.statuses.length > STATUSES_KEPT) task.statuses.shift();
     this.m.publishOperator(() => ({
@@ -178,9 +187,10 @@ export class TaskManager {
     task.retryTimer = undefined;
     const head = task.pending[0];
     const agent = this.m.agents.get(task.agentId);
-    if (!head || !agent || agent.state === 'removed' || agent.state === 'gone') return;
+    // A dead host's status update manager died with it; a removed agent's updates are dropped.
+    if (!head || !agent || agent.hostDown || agent.state === 'removed' || agent.state === 'gone') return;
     const fw = this.m.frameworks.get(task.frameworkId);
-    if (agent.state === 'registered' && fw) {
+    if (this.m.hears(agent) && fw) {
       task.statusUpdateState = head.state;
       task.statusUpdateUuid = head.uuid;
       this.m.sendUpdate(fw, head.status);
@@ -197,7 +207,7 @@ export class TaskManager {
     const head = task?.pending[0];
     const agent = this.m.agents.get(agentId);
     const same = head !== undefined && Buffer.from(head.uuid, 'base64').equals(Buffer.from(uuid, 'base64'));
-    if (!task || task.agentId !== agentId || !same || agent?.state !== 'registered') {
+    if (!task || task.agentId !== agentId || !same || !this.m.hears(agent)) {
       this.m.log.debug({ frameworkId: fw.id, taskId, agentId }, 'ignoring acknowledgement that matches no pending update');
       return;
     }
@@ -207,13 +217,29 @@ export class TaskManager {
     else this.pump(task);
   }
 
-  /** KILL: the default executor kills the task and the rest of its task group. */
+  /**
+   * KILL, as Master::kill handles it: a task the master does not hold (unknown, or on an
+   * unreachable or not yet re-registered agent) is reconciled with the agent id the call named;
+   * a KILL naming another agent is ignored; to a disconnected agent it is held until the agent
+   * re-registers; to a dead host it is sent and lost. Otherwise the default executor kills the
+   * task and the rest of its task group.
+   */
   kill(fw: SimFramework, taskId: string, agentId: string | undefined): void {
     const task = fw.tasks.get(taskId);
-    if (!task || this.m.agents.get(task.agentId)?.state !== 'registered') {
-      this.reconcile(fw, [{ taskId, agentId: task?.agentId ?? agentId }]);
+    const agent = task ? this.m.agents.get(task.agentId) : undefined;
+    if (!task || !this.m.knowsTasksOf(agent)) {
+      this.reconcile(fw, [{ taskId, agentId }]);
       return;
     }
+    if (agentId !== undefined && agentId !== task.agentId) {
+      this.m.log.warn({ taskId, agentId, actual: task.agentId }, 'ignoring KILL naming another agent than the task’s');
+      return;
+    }
+    if (agent.state === 'disconnected') {
+      agent.killedTasks.add(taskId);
+      return;
+    }
+    if (agent.hostDown) return;
     if (!isTerminal(task.state)) this.killGroup(task, true);
   }
 
@@ -237,7 +263,8 @@ export class TaskManager {
     if (!isTerminal(state)) {
       throw new SimInvalidTransitionError(`state ${state} is not a terminal task state`);
     }
-    if (this.m.agents.get(task.agentId)?.state !== 'registered' && this.m.agents.get(task.agentId)?.state !== 'unreachable') {
+    const agent = this.m.agents.get(task.agentId);
+    if (!agent || agent.hostDown || agent.state === 'removed' || agent.state === 'gone') {
       throw new SimInvalidTransitionError(`task '${task.id}' has no running agent`);
     }
     if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
@@ -300,37 +327,50 @@ export class TaskManager {
     if (fw) this.m.sendUpdate(fw, status);
   }
 
-  /** Explicit (non-empty list) or implicit (empty list) reconciliation, per docs/reconciliation.md. */
+  /**
+   * Explicit (non-empty list) or implicit (empty list) reconciliation, as Master::reconcile does.
+   * Only tasks the master holds are known: those on unreachable agents, or on agents that have
+   * not re-registered since a master failover, are not. For an unknown task the agent id the
+   * framework gave decides: not re-registered yet → no answer (and with no agent id, no answer
+   * while any agent has yet to re-register); registered → TASK_GONE; unreachable →
+   * TASK_UNREACHABLE; gone → TASK_GONE_BY_OPERATOR; otherwise TASK_UNKNOWN (all TASK_LOST for a
+   * framework that is not partition-aware).
+   */
   reconcile(fw: SimFramework, list: { taskId: string; agentId?: string | undefined }[]): void {
     if (list.length === 0) {
-      for (const t of fw.tasks.values()) this.m.sendUpdate(fw, this.reconcileStatus(t));
+      for (const t of fw.tasks.values()) {
+        if (this.m.knowsTasksOf(this.m.agents.get(t.agentId))) this.m.sendUpdate(fw, this.reconcileStatus(t));
+      }
       return;
     }
     for (const { taskId, agentId } of list) {
       const t = fw.tasks.get(taskId);
-      const status = t ? this.reconcileStatus(t) : this.unknownTaskStatus(fw, taskId, agentId);
+      const status = t && this.m.knowsTasksOf(this.m.agents.get(t.agentId)) ? this.reconcileStatus(t) : this.unknownTaskStatus(fw, taskId, agentId);
       if (status) this.m.sendUpdate(fw, status);
     }
   }
 
   private reconcileStatus(t: SimTask): Json {
-    const agent = this.m.agents.get(t.agentId);
-    const state = this.masterView(t);
-    const unreachableAt = state === 'TASK_UNREACHABLE' ? agent?.unreachableAt : undefined;
+    // The state of the update being delivered (status_update_state) if any, else the latest seen.
+    const state = t.statusUpdateState ?? this.masterView(t);
     // The master repeats the container status of the latest update it saw.
     const containerStatus = t.statuses[t.statuses.length - 1]?.container_status as Json | undefined;
-    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', unreachableAt, containerStatus });
+    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', containerStatus });
   }
 
-  private unknownTaskStatus(fw: SimFramework, taskId: string, agentId: string | undefined): Json {
+  private unknownTaskStatus(fw: SimFramework, taskId: string, agentId: string | undefined): Json | undefined {
     const agent = agentId !== undefined ? this.m.agents.get(agentId) : undefined;
     const pa = fw.partitionAware;
     const r = 'REASON_RECONCILIATION';
+    if (agent?.state === 'recovering') return undefined;
+    if (agentId === undefined && [...this.m.agents.values()].some((a) => a.state === 'recovering')) return undefined;
+    if (agent?.state === 'registered' || agent?.state === 'disconnected') {
+      return bareStatus(taskId, agentId, pa ? 'TASK_GONE' : 'TASK_LOST', r, 'Reconciliation: Task is unknown to the agent');
+    }
     if (agent?.state === 'unreachable') {
       return bareStatus(taskId, agentId, pa ? 'TASK_UNREACHABLE' : 'TASK_LOST', r, 'Reconciliation: Task is unreachable', agent.unreachableAt);
     }
     if (agent?.state === 'gone') return bareStatus(taskId, agentId, pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST', r, 'Reconciliation: Task is gone');
-    if (agent?.state === 'registered') return bareStatus(taskId, agentId, pa ? 'TASK_GONE' : 'TASK_LOST', r, 'Reconciliation: Task is unknown to the agent');
     return bareStatus(taskId, agentId, pa ? 'TASK_UNKNOWN' : 'TASK_LOST', r, 'Reconciliation: Task is unknown');
   }
 
@@ -341,6 +381,48 @@ export class TaskManager {
       t.retryDelayMs = this.m.ms(this.m.opts.statusRetrySeconds);
       this.pump(t);
     }
+  }
+
+  /** An agent (re)connected to the master: the master learns its queued updates, which are resent at once. */
+  resend(agent: SimAgent): void {
+    for (const t of agent.tasks) {
+      for (const p of t.pending) {
+        if (p.seen) continue;
+        p.seen = true;
+        this.masterSaw(t, p.status);
+      }
+      if (t.pending.length === 0) continue;
+      t.retryDelayMs = this.m.ms(this.m.opts.statusRetrySeconds);
+      this.pump(t);
+    }
+  }
+
+  /** The host died: nothing more runs, retries or releases volumes there (nested commands are lost). */
+  hostDied(agent: SimAgent): void {
+    for (const t of agent.tasks) {
+      if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
+      if (t.retryTimer) clearTimeout(t.retryTimer);
+      t.lifecycleTimer = undefined;
+      t.retryTimer = undefined;
+      t.released = true;
+      this.onTaskEnded?.(t);
+    }
+  }
+
+  /**
+   * The host came back with a fresh agent (reboot): the old agent's tasks died with it. Their
+   * volumes are no longer mounted there, but nothing was unmounted or detached cleanly.
+   */
+  diedWithHost(task: SimTask): void {
+    if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
+    if (task.retryTimer) clearTimeout(task.retryTimer);
+    task.lifecycleTimer = undefined;
+    task.retryTimer = undefined;
+    task.released = true;
+    task.freed = true;
+    for (const mount of task.mounts) mount.active = false;
+    task.pending = [];
+    if (!isTerminal(task.state)) task.state = 'TASK_LOST';
   }
 
   /** A framework was removed: its executors are shut down, without updates to anyone. */

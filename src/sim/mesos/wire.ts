@@ -26,6 +26,7 @@ export function agentInfo(a: SimAgent): Json {
 export function agentEntry(a: SimAgent): Json {
   return {
     agent_info: agentInfo(a),
+    // A crashed host still looks active: the master has not noticed yet.
     active: a.state === 'registered',
     version: '1.5.0',
     pid: `slave(1)@127.0.0.1:${5051}`,
