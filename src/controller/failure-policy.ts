@@ -1,5 +1,7 @@
 import type { ServiceSpec } from '../spec';
-import type { ReplacementPolicy, StorageOutagePolicy } from './replacement-governor';
+import type { PodInstanceContext } from '../../machines/pod-instance.types';
+import { replacementPhase } from '../../machines/pod-instance.logic';
+import type { ReplacementPhase, ReplacementPolicy, StorageOutagePolicy } from './replacement-governor';
 
 /**
  * The failure policy fields of issue 9 as the runtime reads them, with their defaults. The spec
@@ -44,4 +46,14 @@ export function storageOutagePolicy(spec: ServiceSpec, timeScale = 1): StorageOu
   const o = fields(spec).storageOutage ?? {};
   const d = FAILURE_POLICY_DEFAULTS.storageOutage;
   return { share: o.share ?? d.share, minNodes: o.minNodes ?? d.minNodes, windowMs: ((o.window ?? d.windowSeconds) * 1000) / timeScale };
+}
+
+/** What the runtime tells the replacement governor about a pod, from its actor snapshot. */
+export function podReplacementPhase(snapshot: {
+  status: string;
+  context: PodInstanceContext;
+  hasTag(tag: string): boolean;
+}): ReplacementPhase {
+  if (snapshot.status === 'done') return 'done';
+  return replacementPhase((tag) => snapshot.hasTag(tag), snapshot.context);
 }

@@ -5,7 +5,7 @@ import { toSavedState } from '../../machines/framework.logic';
 import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.types';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { PodInstanceInput } from '../../machines/pod-instance.types';
-import { POD_TAGS, replacementPhase } from '../../machines/pod-instance.logic';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import type { FrameworkTiming } from '../../machines/framework.types';
 import { MesosAgentClient, MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
 import type { PortworxClient } from '../portworx';
@@ -31,7 +31,7 @@ import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
 import { ReplacementGovernor } from './replacement-governor';
 import { StrayKiller } from './stray-killer';
-import { probationMs, replacementPolicy, storageOutagePolicy } from './failure-policy';
+import { podReplacementPhase, probationMs, replacementPolicy, storageOutagePolicy } from './failure-policy';
 
 export interface RuntimeOptions {
   spec: ServiceSpec;
@@ -156,7 +156,7 @@ export class Runtime {
         agentAnswers: (agentId, hostname) =>
           new MesosAgentClient({ url: agentUrl(agentId, hostname), timeoutMs: agentTimeoutMs, logger: this.logger.child({ module: 'mesos-agent' }) }).getHealth(),
         refreshEvidence: () => this.storageWatch.refresh(),
-      }) as never,
+      }),
     });
     this.registry = new PodRegistry({
       spec: () => this.spec,
@@ -282,7 +282,7 @@ export class Runtime {
     const snap = e.actor.getSnapshot();
     const hasTag = (tag: string) => snap.hasTag(tag);
     this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
-    this.governor.track({ name: e.name, podType: e.podType }, snap.status === 'done' ? 'done' : replacementPhase(hasTag, ctx));
+    this.governor.track({ name: e.name, podType: e.podType }, podReplacementPhase(snap));
     for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
     if (e.state.startsWith('volume-provisioned')) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
     if (e.state === 'decommissioned') void this.registry.remove(e);
