@@ -172,6 +172,7 @@ describe('the Portworx simulator: duplicate node entries for one host', () => {
     expect((await call(sim.url, 'GET', '/v1/nodes')).body.node_ids).toHaveLength(4);
     // The host is still served by its current entry, and no data goes to the stale one.
     expect((await call(sim.url, 'GET', '/v1/nodes/inspectcurrent', undefined, 'h1')).body.node.id).toBe(current.id);
+    expect((await call(sim.url, 'GET', '/v1/nodes/inspectcurrent', undefined, dup.id)).status).toBe(503);
     const vol = await createVolume(sim.url, 'v', { size: String(GiB), ha_level: '3' });
     expect(sim.volumes().find((v) => v.id === vol)!.replicaNodes).not.toContain(dup.id);
 

@@ -132,6 +132,8 @@ export class SimHttpServer {
     if (ref) {
       const node = this.model.findNode(ref);
       if (!node) throw unavailable(`no Portworx node "${ref}" in cluster ${this.model.clusterId}`);
+      // A stale entry's node id runs nowhere any more (the host answers under its current id).
+      if (node.stale) throw unavailable(`node ${node.id} is a stale entry of host ${node.hostname}`);
       if (node.hostDown) throw unavailable(`host ${node.hostname} does not answer`);
       if (!answers(node)) throw unavailable(`Portworx on node ${node.hostname} is offline`);
       return node;

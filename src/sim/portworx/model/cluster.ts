@@ -130,11 +130,6 @@ export class ClusterModel {
     return !!n && replicasServeIo(n);
   }
 
-  /** Take a node offline or online (STATUS_OFFLINE / STATUS_OK). */
-  setNodeOnline(node: SimNode, online: boolean): void {
-    this.setNodeStatus(node, online ? 'STATUS_OK' : 'STATUS_OFFLINE');
-  }
-
   /** Change what the cluster reports for a node, raising node and volume alerts for the change. */
   setNodeStatus(node: SimNode, status: SimNodeStatus): void {
     if (node.status === status) return;
