@@ -81,7 +81,7 @@ export function registerSimPortworx(sim: Command): void {
       const nodes = simulator.nodes().map((n) => n.hostname);
       process.stdout.write(
         flags.json
-          ? `${JSON.stringify({ url: simulator.url, cluster_id: simulator.clusterId, nodes })}\n`
+          ? `${JSON.stringify({ url: simulator.url, cluster_id: simulator.clusterId, nodes, detect_delay_ms: simulator.faultTiming.detectDelayMs })}\n`
           : `Portworx simulator (cluster ${simulator.clusterId}) listening on ${simulator.url} with nodes ${nodes.join(', ')} (Ctrl-C to stop)\n`,
       );
       await new Promise<void>((resolve) => {
