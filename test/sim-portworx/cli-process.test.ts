@@ -23,8 +23,12 @@ describe('pxfw sim portworx --detect-delay S --speed F (a real process)', () => 
     const crashed = await crash.exited;
     expect(crashed.code).toBe(0);
     expect(JSON.parse(crashed.out)).toMatchObject({ hostname: 'h1', status: 'STATUS_OK', hostDown: true });
-    await new Promise((r) => setTimeout(r, 700));
-    const node = (await call(started.url, 'GET', '/sim/v1/nodes/h1')).body.node;
+    const t0 = Date.now();
+    let node = (await call(started.url, 'GET', '/sim/v1/nodes/h1')).body.node;
+    while (node.status !== 'STATUS_OFFLINE' && Date.now() - t0 < 10_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      node = (await call(started.url, 'GET', '/sim/v1/nodes/h1')).body.node;
+    }
     expect(node).toMatchObject({ status: 'STATUS_OFFLINE', host_down: true });
 
     const bad = new PxfwProcess(['sim', 'node', 'status', 'h1', '--status', 'bogus', '--portworx', started.url], { killAfterMs: 30_000 });

@@ -6,6 +6,14 @@ import { call } from './sdk-http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 describe('control routes of the Portworx simulator (/sim/v1, never recorded)', () => {
   let sim: PortworxSimulator;
   beforeEach(async () => {
@@ -37,12 +45,10 @@ describe('control routes of the Portworx simulator (/sim/v1, never recorded)', (
   it('POST /sim/v1/hosts/<h>/crash and /boot (what the Mesos simulator calls) crash and boot the host', async () => {
     const crash = await call(sim.url, 'POST', '/sim/v1/hosts/h2/crash');
     expect(crash.body).toMatchObject({ node: { hostname: 'h2', status: 'STATUS_OK', host_down: true }, detect_in_ms: 100 });
-    await sleep(200);
-    expect(node('h2').status).toBe('STATUS_OFFLINE');
+    await until(() => node('h2').status === 'STATUS_OFFLINE', 'the detection');
     const boot = await call(sim.url, 'POST', '/sim/v1/hosts/h2/boot');
     expect(boot.body).toMatchObject({ node: { hostname: 'h2', host_down: true }, ready_in_ms: 50 });
-    await sleep(150);
-    expect(node('h2')).toMatchObject({ status: 'STATUS_OK', hostDown: false });
+    await until(() => node('h2').status === 'STATUS_OK' && !node('h2').hostDown, 'the boot');
   });
 
   it('POST /sim/v1/nodes/<h>/flap checks its body', async () => {
@@ -50,8 +56,7 @@ describe('control routes of the Portworx simulator (/sim/v1, never recorded)', (
     expect((await call(sim.url, 'POST', '/sim/v1/nodes/h3/flap', { period_ms: 20, count: 1001 })).status).toBe(400);
     const r = await call(sim.url, 'POST', '/sim/v1/nodes/h3/flap', { period_ms: 20, count: 1 });
     expect(r.body.node.status).toBe('STATUS_OFFLINE');
-    await sleep(80);
-    expect(node('h3').status).toBe('STATUS_OK');
+    await until(() => node('h3').status === 'STATUS_OK', 'the end of the flap');
   });
 
   it('POST and DELETE /sim/v1/nodes/<h>/duplicate add and remove a stale entry; GET lists every entry', async () => {
@@ -113,8 +118,7 @@ describe('pxfw sim node down|up|status|flap|duplicate|crash|boot HOST', () => {
 
   it('flap, duplicate (and --remove), crash and boot drive the routes', async () => {
     expect(await run('node', 'flap', 'h2', '--period', '20', '--count', '1', '--portworx', sim.url)).toMatch(/flapping 1 time\(s\) every 20 ms/);
-    await sleep(80);
-    expect(node('h2').status).toBe('STATUS_OK');
+    await until(() => node('h2').status === 'STATUS_OK', 'the end of the flap');
     expect(await run('node', 'duplicate', 'h2', '--status', 'offline', '--portworx', sim.url)).toMatch(/^node h2 \(.+\) is offline \[stale entry\]\n$/);
     expect(sim.nodes().filter((n) => n.hostname === 'h2')).toHaveLength(2);
     expect(await run('node', 'duplicate', 'h2', '--remove', '--portworx', sim.url)).toBe('removed 1 stale entry of h2\n');
@@ -122,8 +126,7 @@ describe('pxfw sim node down|up|status|flap|duplicate|crash|boot HOST', () => {
     expect(await run('node', 'crash', 'h1', '--portworx', sim.url)).toMatch(/host crashed/);
     expect(node('h1')).toMatchObject({ status: 'STATUS_OFFLINE', hostDown: true });
     await run('node', 'boot', 'h1', '--portworx', sim.url);
-    await sleep(1100);
-    expect(node('h1')).toMatchObject({ status: 'STATUS_OK', hostDown: false });
+    await until(() => node('h1').status === 'STATUS_OK' && !node('h1').hostDown, 'the boot');
   });
 
   it('rejects a bad --period, --count or --detect-delay', async () => {

@@ -125,24 +125,22 @@ describe('pxfw sim portworx --mesos: one Portworx node per Mesos agent', () => {
   });
 
   it('takes a node offline the detection delay after a task of its agent goes TASK_UNREACHABLE, and back when the agent returns', async () => {
-    const { master, status } = await mirrorOf([agent('a-1', 'agent-1', 'rack-a'), agent('a-2', 'agent-2', 'rack-b')], 0.2);
+    const { master, status } = await mirrorOf([agent('a-1', 'agent-1', 'rack-a'), agent('a-2', 'agent-2', 'rack-b')], 0.3);
     const t0 = Date.now();
     master.send(unreachable('a-1'));
     master.send(unreachable('a-1'));
-    await sleep(100);
-    expect(status('agent-1')).toBe('STATUS_OK');
     await until(() => status('agent-1') === 'STATUS_OFFLINE', 'agent-1 offline');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     master.send({ type: 'AGENT_ADDED', agent_added: { agent: agent('a-1b', 'agent-1', 'rack-a') } });
     await until(() => status('agent-1') === 'STATUS_OK', 'agent-1 back');
   });
 
   it('forgets a loss that Mesos takes back before the detection delay has passed', async () => {
-    const { master, px, status } = await mirrorOf([agent('a-1', 'agent-1', 'rack-a'), agent('a-2', 'agent-2', 'rack-b')], 0.3);
+    const { master, px, status } = await mirrorOf([agent('a-1', 'agent-1', 'rack-a'), agent('a-2', 'agent-2', 'rack-b')], 2);
     master.send({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'a-2' } } });
-    await sleep(100);
+    await sleep(50);
     master.send({ type: 'AGENT_ADDED', agent_added: { agent: agent('a-2', 'agent-2', 'rack-b') } });
-    await sleep(400);
+    await sleep(2300);
     expect(status('agent-2')).toBe('STATUS_OK');
     expect(px.alerts().filter((a) => a.resource === 'RESOURCE_TYPE_NODE')).toEqual([]);
   });
