@@ -1,7 +1,9 @@
 import type { ServiceSpec } from '../spec';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import { replacementPhase } from '../../machines/pod-instance.logic';
-import type { ReplacementPhase, ReplacementPolicy, StorageOutagePolicy } from './replacement-governor';
+import { MesosAgentClient } from '../mesos';
+import type { Logger } from '../log/logger';
+import { ReplacementGovernor, type ReplacementPhase, type ReplacementPolicy, type StorageOutagePolicy } from './replacement-governor';
 
 /**
  * The failure policy fields of issue 9 as the runtime reads them, with their defaults. The spec
@@ -56,4 +58,26 @@ export function podReplacementPhase(snapshot: {
 }): ReplacementPhase {
   if (snapshot.status === 'done') return 'done';
   return replacementPhase((tag) => snapshot.hasTag(tag), snapshot.context);
+}
+
+/** The service's replacement governor: limits from the spec, events to the log. */
+export function createReplacementGovernor(deps: { spec: () => ServiceSpec; timeScale: number; logger: Logger; grant: (pod: string) => void }): ReplacementGovernor {
+  return new ReplacementGovernor({
+    policy: (podType) => replacementPolicy(deps.spec(), podType),
+    outage: storageOutagePolicy(deps.spec(), deps.timeScale),
+    grant: deps.grant,
+    emit: (e) => (e.kind === 'paused' ? deps.logger.warn({ governor: e }, e.reason) : deps.logger.info({ governor: e }, e.reason)),
+    now: () => Date.now(),
+  });
+}
+
+/**
+ * Does a task's agent answer its own v1 API (GET_HEALTH)? The default URL is the agent's port on
+ * its host; the sandbox maps agents to its simulator (scheduler-service's `agentUrl`).
+ */
+export function agentHealthProbe(opts: { agentUrl: ((agentId: string, hostname: string) => string) | undefined; timeScale: number; logger: Logger }) {
+  const url = opts.agentUrl ?? ((_id: string, host: string) => `http://${host}:5051`);
+  const timeoutMs = Math.max(200, Math.round(2_000 / opts.timeScale));
+  const logger = opts.logger.child({ module: 'mesos-agent' });
+  return (agentId: string, hostname: string): Promise<boolean> => new MesosAgentClient({ url: url(agentId, hostname), timeoutMs, logger }).getHealth();
 }

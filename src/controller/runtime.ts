@@ -6,8 +6,9 @@ import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { PodInstanceInput } from '../../machines/pod-instance.types';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
+import { migratePodSnapshot } from '../../machines/pod-instance.migrate';
 import type { FrameworkTiming } from '../../machines/framework.types';
-import { MesosAgentClient, MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
+import { MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
 import type { PortworxClient } from '../portworx';
 import { PlacementMemory } from '../placement';
 import type { ServiceSpec } from '../spec';
@@ -29,9 +30,9 @@ import { PlanningState } from './planning-state';
 import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
-import { ReplacementGovernor } from './replacement-governor';
+import type { ReplacementGovernor } from './replacement-governor';
 import { StrayKiller } from './stray-killer';
-import { podReplacementPhase, probationMs, replacementPolicy, storageOutagePolicy } from './failure-policy';
+import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
 
 export interface RuntimeOptions {
   spec: ServiceSpec;
@@ -119,21 +120,13 @@ export class Runtime {
     this.lease = new LeaderLease(store, { holder: opts.instanceId, ttlMs: opts.leaseTtlMs ?? 15_000 });
     this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
     const timeScale = opts.timeScale ?? 1;
-    this.governor = new ReplacementGovernor({
-      policy: (podType) => replacementPolicy(this.spec, podType),
-      outage: storageOutagePolicy(opts.spec, timeScale),
-      // Deferred: grants happen while the runtime handles a pod's own state change.
-      grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)),
-      emit: (e) => (e.kind === 'paused' ? this.logger.warn({ governor: e }, e.reason) : this.logger.info({ governor: e }, e.reason)),
-      now: () => Date.now(),
-    });
+    // Deferred grants: they happen while the runtime handles a pod's own state change.
+    this.governor = createReplacementGovernor({ spec: () => this.spec, timeScale, logger: this.logger, grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)) });
     this.strays = new StrayKiller({
       kill: (taskId, agentId) => this.mesosCall('kill', (m) => m.kill(taskId, agentId)),
       reachable: (agentId) => this.cluster.reachable(agentId),
-      minIntervalMs: (opts.podTiming?.killTimeoutMs ?? 30_000),
+      minIntervalMs: opts.podTiming?.killTimeoutMs ?? 30_000,
     });
-    const agentUrl = opts.agentUrl ?? ((_id: string, host: string) => `http://${host}:5051`);
-    const agentTimeoutMs = Math.max(200, Math.round(2_000 / timeScale));
     this.volumes = new VolumeLocations(opts.px, this.cluster);
     this.snapshots = new SnapshotManager(this, opts.commandRunner);
     this.operator = new MesosOperatorClient({ master: opts.mesosUrl, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}), ...(opts.recorder ? { recorder: opts.recorder } : {}), logger: this.logger.child({ module: 'mesos-operator' }) });
@@ -153,11 +146,13 @@ export class Runtime {
         isTaskTerminal: (taskId) => this.tasks.surelyEnded(taskId),
         fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
         lastTaskState: (taskId) => this.tasks.status(taskId)?.state,
-        agentAnswers: (agentId, hostname) =>
-          new MesosAgentClient({ url: agentUrl(agentId, hostname), timeoutMs: agentTimeoutMs, logger: this.logger.child({ module: 'mesos-agent' }) }).getHealth(),
+        agentAnswers: agentHealthProbe({ agentUrl: opts.agentUrl, timeScale, logger: this.logger }),
         refreshEvidence: () => this.storageWatch.refresh(),
       }),
     });
+    // Pod records written before the probation model are brought up to date as they are restored.
+    const restoreSnapshot = podMachine.restoreSnapshot;
+    podMachine.restoreSnapshot = (snapshot, scope) => restoreSnapshot(migratePodSnapshot(snapshot), scope);
     this.registry = new PodRegistry({
       spec: () => this.spec,
       machine: podMachine,

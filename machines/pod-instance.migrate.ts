@@ -1,0 +1,51 @@
+import { POD_TIMING_DEFAULTS } from './pod-instance.logic';
+
+/*
+ * Persisted pod snapshots written before the failure model of issue 9 still sit in KV after an
+ * upgrade. `migratePodSnapshot` brings one up to date before XState restores it (pure, JSON in
+ * and out, idempotent):
+ * - `running.unreachable` (waiting out the permanent failure timeout) becomes a probation:
+ *   `running.suspect.probation` with the Mesos evidence, so the pod is confirmed down or healed
+ *   by the same rules as any other;
+ * - triggers that no longer exist map to their successors: `node-offline` and
+ *   `unreachable-timeout` to `host-down`, `task-gone` to `task-unknown` (the operator decides, as
+ *   before);
+ * - context fields added since (`suspicion`, `replacing`, `taskHasRun`, the probation) get their
+ *   defaults.
+ */
+const TRIGGERS: Record<string, string> = { 'node-offline': 'host-down', 'unreachable-timeout': 'host-down', 'task-gone': 'task-unknown' };
+
+type Json = Record<string, unknown>;
+
+export function migratePodSnapshot<T>(snapshot: T): T {
+  if (snapshot === null || typeof snapshot !== 'object') return snapshot;
+  const snap = { ...(snapshot as Json) };
+  const ctx = snap.context as Json | undefined;
+  if (!ctx || typeof ctx !== 'object') return snapshot;
+  const context: Json = { ...ctx };
+  const timing = { ...(context.timing as Json | undefined) };
+  timing.probationMs ??= POD_TIMING_DEFAULTS.probationMs;
+  context.timing = timing;
+  const policy = { ...(context.failurePolicy as Json | undefined) };
+  policy.probationMs ??= timing.probationMs;
+  context.failurePolicy = policy;
+  context.suspicion ??= { mesos: null, portworx: null };
+  context.replacing ??= false;
+  context.taskHasRun ??= context.taskState === 'TASK_RUNNING' || isRunning(snap.value);
+  const failure = context.failure as Json | null | undefined;
+  if (failure && typeof failure.trigger === 'string' && TRIGGERS[failure.trigger]) {
+    context.failure = { ...failure, trigger: TRIGGERS[failure.trigger] };
+  }
+  const value = snap.value as Json | string | undefined;
+  if (value && typeof value === 'object' && value.running === 'unreachable') {
+    snap.value = { running: { suspect: 'probation' } };
+    context.suspicion = { mesos: 'Mesos reported the task unreachable (before an upgrade)', portworx: null };
+    context.taskHasRun = true;
+  }
+  snap.context = context;
+  return snap as T;
+}
+
+function isRunning(value: unknown): boolean {
+  return value === 'running' || (typeof value === 'object' && value !== null && 'running' in value);
+}
