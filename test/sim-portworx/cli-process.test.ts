@@ -36,5 +36,5 @@ describe('pxfw sim portworx --detect-delay S --speed F (a real process)', () => 
     const refused = await bad.exited;
     expect(refused.code).not.toBe(0);
     expect(refused.err).toMatch(/"bogus" is not a node status/);
-  });
+  }, 90_000);
 });
