@@ -1,0 +1,140 @@
+import type { FaultLog } from './fault-log';
+import { isTerminalState, type Truth, type TruthTask } from './truth';
+
+export type ViolationKind =
+  | 'double-launch'
+  | 'stale-task-kept'
+  | 'double-attachment'
+  | 'moved-without-evidence'
+  | 'not-converged';
+
+export interface Violation {
+  kind: ViolationKind;
+  step: number;
+  at: number;
+  pod?: string;
+  message: string;
+  evidence: string[];
+}
+
+export interface MonitorOptions {
+  /** The probation window in wall ms (failure_policy.probation / speed). */
+  probationMs: number;
+  /** How long a task that came back from a partition may run next to its replacement. */
+  staleGraceMs: number;
+  /** Interval of the fast watch, for timing tolerances. */
+  pollMs: number;
+}
+
+interface TaskMemo {
+  firstSeen: number;
+  /** Last time it was seen non-terminal on an agent that was down (fenced, not a writer). */
+  lastHidden?: number;
+  /** When it was seen live again after being hidden. */
+  returnedAt?: number;
+  runningSince?: number;
+}
+
+/**
+ * Safety invariants checked against ground truth after every observation:
+ * - at most one live task per pod (live: not terminal, on a reachable agent of a host we did not
+ *   crash); a task that comes back from a partition may overlap its replacement for a grace period;
+ * - at most one attachment per non-shared volume;
+ * - a pod runs on another host only with evidence: its old host crashed / was removed, was
+ *   partitioned or Portworx-OFFLINE for at least half the probation, or the operator moved it.
+ */
+export class InvariantMonitor {
+  private readonly memo = new Map<string, TaskMemo>();
+  /** pod → host of its last task seen TASK_RUNNING, and since when. */
+  private readonly home = new Map<string, { host: string; since: number; taskId: string }>();
+  private readonly reported = new Set<string>();
+  readonly violations: Violation[] = [];
+  step = 0;
+
+  constructor(
+    private readonly faults: FaultLog,
+    private readonly opts: MonitorOptions,
+  ) {}
+
+  isLive(t: TruthTask): boolean {
+    return !isTerminalState(t.state) && t.agentUp && !this.faults.isCrashed(t.hostname);
+  }
+
+  /** A pod was decommissioned (scale-down): its next task may land anywhere. */
+  forget(pod: string): void {
+    this.home.delete(pod);
+  }
+
+  observe(truth: Truth): Violation[] {
+    const found: Violation[] = [];
+    const now = truth.at;
+    const byPod = new Map<string, TruthTask[]>();
+    for (const t of truth.tasks) {
+      let m = this.memo.get(t.taskId);
+      if (!m) this.memo.set(t.taskId, (m = { firstSeen: now }));
+      const live = this.isLive(t);
+      if (!isTerminalState(t.state) && !live) m.lastHidden = now;
+      else if (live && m.lastHidden !== undefined && m.returnedAt === undefined) m.returnedAt = now;
+      if (live && t.state === 'TASK_RUNNING' && m.runningSince === undefined) m.runningSince = now;
+      if (!live) continue;
+      byPod.set(t.pod, [...(byPod.get(t.pod) ?? []), t]);
+    }
+    for (const [pod, tasks] of byPod) {
+      if (tasks.length > 1) this.checkOverlap(pod, tasks, now, found);
+      const running = tasks.filter((t) => t.state === 'TASK_RUNNING').sort((a, b) => this.memo.get(b.taskId)!.firstSeen - this.memo.get(a.taskId)!.firstSeen)[0];
+      if (running) this.checkMove(pod, running, now, found);
+    }
+    for (const v of truth.volumes) {
+      const hosts = [...new Set(v.attachedOn)];
+      if (!v.shared && hosts.length > 1) {
+        this.add(found, `att:${v.name}:${hosts.join(',')}`, { kind: 'double-attachment', at: now, message: `${v.name} attached on ${hosts.join(' and ')}`, evidence: [`volume ${v.id} attached_on ${hosts.join(', ')} (${truth.source})`] });
+      }
+    }
+    return found;
+  }
+
+  private checkOverlap(pod: string, tasks: TruthTask[], now: number, found: Violation[]): void {
+    const sorted = [...tasks].sort((a, b) => this.memo.get(a.taskId)!.firstSeen - this.memo.get(b.taskId)!.firstSeen);
+    const newest = sorted.at(-1)!;
+    const born = this.memo.get(newest.taskId)!.firstSeen;
+    const evidence = sorted.map((t) => {
+      const m = this.memo.get(t.taskId)!;
+      return `${t.taskId} ${t.state} on ${t.hostname} (${t.agentId}) first seen ${new Date(m.firstSeen).toISOString()}${m.lastHidden ? `, fenced until ${new Date(m.lastHidden).toISOString()}` : ''}`;
+    });
+    for (const old of sorted.slice(0, -1)) {
+      const m = this.memo.get(old.taskId)!;
+      // The old task was behind a partition (or on a restarting agent) when the new one started.
+      const fencedAtLaunch = m.lastHidden !== undefined && m.lastHidden >= born - 2 * this.opts.pollMs;
+      if (!fencedAtLaunch) {
+        this.add(found, `dbl:${old.taskId}:${newest.taskId}`, { kind: 'double-launch', at: now, pod, message: `${pod}: ${newest.taskId} launched while ${old.taskId} was live (${old.state} on ${old.hostname})`, evidence });
+      } else if (m.returnedAt !== undefined && now - m.returnedAt > this.opts.staleGraceMs) {
+        this.add(found, `stale:${old.taskId}`, { kind: 'stale-task-kept', at: now, pod, message: `${pod}: ${old.taskId} came back on ${old.hostname} and still runs next to ${newest.taskId} ${now - m.returnedAt} ms later`, evidence });
+      }
+    }
+  }
+
+  private checkMove(pod: string, t: TruthTask, now: number, found: Violation[]): void {
+    const prev = this.home.get(pod);
+    this.home.set(pod, { host: t.hostname, since: prev?.host === t.hostname ? prev.since : now, taskId: t.taskId });
+    if (!prev || prev.host === t.hostname) return;
+    const since = prev.since - 2 * this.opts.pollMs;
+    const { strong, weak } = this.faults.evidence(prev.host, since, this.opts.probationMs / 2, now);
+    const ops = this.faults.operatorMoved(pod, since);
+    if (strong.length > 0 || ops.length > 0) return;
+    this.add(found, `move:${pod}:${t.taskId}`, {
+      kind: 'moved-without-evidence',
+      at: now,
+      pod,
+      message: `${pod} moved from ${prev.host} (${prev.taskId}) to ${t.hostname} (${t.taskId}) without evidence that ${prev.host} was down`,
+      evidence: [`faults on ${prev.host} since it ran there: ${weak.length ? weak.map((e) => `#${e.step} ${e.kind}${e.until ? ` ${e.until - e.at} ms` : ' active'}`).join(', ') : 'none'}`],
+    });
+  }
+
+  private add(found: Violation[], key: string, v: Omit<Violation, 'step'>): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const full = { ...v, step: this.step };
+    found.push(full);
+    this.violations.push(full);
+  }
+}

@@ -1,0 +1,226 @@
+import { endBurst, detectFeatures, healHost, runAction, WantedCount, type ActionContext } from './actions';
+import { ChaosEnvironment, type ChaosEnvironmentOptions, type NatsHandle } from './environment';
+import { FaultLog } from './fault-log';
+import { InvariantMonitor, type Violation } from './invariants';
+import type { WireFaultRates } from './mesos-proxy';
+import { describeAction, generatePlan, type StepKind, type StepPlan } from './plan';
+import { isTerminalState, outsideTruth, simulatorTruth, type Truth } from './truth';
+import { checkConverged } from './convergence';
+
+export interface ChaosRunOptions {
+  seed: number;
+  steps: number;
+  /** Simulator and scheduler speed (every interval divided by it). */
+  speed?: number;
+  agents?: number;
+  racks?: number;
+  scheduler?: 'child' | 'inproc';
+  workDir: string;
+  nats: NatsHandle & { restartable: boolean };
+  minDwellMs?: number;
+  maxDwellMs?: number;
+  /** Wall ms to wait, after every fault healed, for the wanted pods to run. */
+  settleMs?: number;
+  maxDown?: number;
+  maxFaultSteps?: number;
+  minCount?: number;
+  maxCount?: number;
+  weights?: Partial<Record<StepKind, number>>;
+  baselineRates?: Partial<WireFaultRates>;
+  burstRates?: Partial<WireFaultRates>;
+  stopOnViolation?: boolean;
+  record?: boolean;
+  /** One line per step (default: console.log). */
+  print?: (line: string) => void;
+  pollMs?: number;
+  logLevel?: string;
+}
+
+export interface ChaosRunResult {
+  seed: number;
+  steps: number;
+  stepsRun: number;
+  violations: Violation[];
+  faults: string[];
+  wire: Record<string, number>;
+  converged: boolean;
+  wallMs: number;
+  workDir: string;
+}
+
+const DEFAULT_BURST: Partial<WireFaultRates> = { duplicateUpdate: 0.3, delayUpdate: 0.3, maxDelayMs: 400, lostReply: 0.08, cutStream: 0.01 };
+const DEFAULT_BASELINE: Partial<WireFaultRates> = { duplicateUpdate: 0.05, delayUpdate: 0.05, maxDelayMs: 200, lostReply: 0.01 };
+
+/**
+ * A seeded chaos run: build the simulated cluster behind the wire-fault proxy with the scheduler,
+ * wait for the deploy, run the planned steps (faults, wire faults, operator commands) checking the
+ * invariants against ground truth all along, then heal everything and check the end state.
+ */
+export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
+  const started = Date.now();
+  const print = o.print ?? ((l: string) => console.log(l));
+  const speed = o.speed ?? 10;
+  const pollMs = o.pollMs ?? 50;
+  const baseline = o.baselineRates ?? DEFAULT_BASELINE;
+  const envOpts: ChaosEnvironmentOptions = {
+    seed: o.seed,
+    speed,
+    agents: o.agents ?? 8,
+    racks: o.racks ?? 4,
+    nats: o.nats,
+    scheduler: o.scheduler ?? 'child',
+    workDir: o.workDir,
+    baselineRates: baseline,
+    record: o.record ?? false,
+    ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+  };
+  const env = await ChaosEnvironment.start(envOpts);
+  const faults = new FaultLog();
+  const probationMs = (10 * 1000) / speed;
+  const monitor = new InvariantMonitor(faults, { probationMs, staleGraceMs: Math.max(2000, 30_000 / speed), pollMs });
+  const wanted = new WantedCount(3);
+  const ctx: ActionContext = { env, nats: o.nats, faults, monitor, wanted, burstRates: o.burstRates ?? DEFAULT_BURST, baselineRates: baseline, step: 0 };
+  let stepsRun = 0;
+  let converged = false;
+  const report = (vs: Violation[]) => {
+    for (const v of vs) {
+      print(`VIOLATION ${v.kind} seed=${o.seed} step=${v.step}: ${v.message}`);
+      for (const line of v.evidence) print(`  evidence: ${line}`);
+      print(`  faults so far (${faults.entries.length}):`);
+      for (const line of faults.describe(60)) print(`    ${line}`);
+      print(`  repro: node --import tsx bench/chaos.ts --seed ${o.seed} --steps ${v.step} --speed ${speed}`);
+    }
+  };
+  let watchBusy = false;
+  const watch = setInterval(() => {
+    if (watchBusy) return;
+    watchBusy = true;
+    try {
+      report(monitor.observe(simulatorTruth(env.service, env.mesos, env.px)));
+    } catch {
+      // The simulators are stopping.
+    } finally {
+      watchBusy = false;
+    }
+  }, pollMs);
+  const stop = () => (o.stopOnViolation ?? true) && monitor.violations.length > 0;
+  try {
+    const deployed = await waitFor(async () => (await deployStatus(env)) === 'COMPLETE', 120_000);
+    print(`seed ${o.seed}: cluster up (${envOpts.agents} agents, speed ${speed}, scheduler ${envOpts.scheduler}); deploy ${deployed ? 'complete' : 'NOT complete'} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const features = detectFeatures(env, o.nats.restartable);
+    print(`features: ${Object.entries(features).map(([k, v]) => `${k}=${v ? 'y' : 'n'}`).join(' ')}`);
+    const hosts = env.mesos.agents().map((a) => a.hostname).sort();
+    const plan: StepPlan[] = generatePlan({
+      seed: o.seed,
+      steps: o.steps,
+      hosts,
+      podType: 'node',
+      initialCount: 3,
+      minCount: o.minCount ?? 2,
+      maxCount: o.maxCount ?? 5,
+      maxDown: o.maxDown ?? 2,
+      maxFaultSteps: o.maxFaultSteps ?? 5,
+      minDwellMs: o.minDwellMs ?? 300,
+      maxDwellMs: o.maxDwellMs ?? 2500,
+      probationMs,
+      features,
+      ...(o.weights ? { weights: o.weights } : {}),
+    });
+    for (const s of plan) {
+      if (stop()) break;
+      ctx.step = monitor.step = s.step;
+      const t0 = Date.now();
+      const done: string[] = [];
+      for (const a of s.actions) {
+        try {
+          done.push(await runAction(a, ctx));
+        } catch (err) {
+          done.push(`${describeAction(a)}: FAILED ${(err as Error).message}`);
+        }
+      }
+      await sleepWatching(s.dwellMs, stop);
+      endBurst(ctx);
+      let truth: Truth | undefined;
+      try {
+        truth = await outsideTruth(env.service, env.operator, env.portworx);
+        report(monitor.observe(truth));
+      } catch (err) {
+        done.push(`(ground truth unavailable: ${(err as Error).message})`);
+      }
+      stepsRun = s.step;
+      print(stepLine(s.step, started, t0, done, truth, monitor, env, wanted));
+    }
+    // Heal everything, stop wire faults, let the scheduler settle, then check the end state.
+    ctx.step = monitor.step = stepsRun + 1;
+    endBurst(ctx);
+    env.proxy.setRates({ duplicateUpdate: 0, delayUpdate: 0, cutStream: 0, lostReply: 0, lostRequest: 0 });
+    for (const h of hosts) healHost(h, ctx);
+    if (!env.scheduler.running) await env.scheduler.start();
+    if (!stop()) {
+      const settleMs = o.settleMs ?? 60_000;
+      let last: string[] = [];
+      converged = await waitFor(async () => {
+        const outside = await outsideTruth(env.service, env.operator, env.portworx);
+        last = checkConverged(outside, simulatorTruth(env.service, env.mesos, env.px), wanted.candidates, (t) => monitor.isLive(t));
+        return last.length === 0;
+      }, settleMs);
+      print(`settle: ${converged ? 'converged' : 'NOT converged'} after ${((Date.now() - started) / 1000).toFixed(1)} s (wanted ${wanted.candidates.join(' or ')} pods)`);
+      if (!converged) {
+        const v: Violation = { kind: 'not-converged', step: ctx.step, at: Date.now(), message: `after every fault healed and ${settleMs} ms, the service is not as wanted`, evidence: last };
+        monitor.violations.push(v);
+        report([v]);
+      }
+    }
+  } finally {
+    clearInterval(watch);
+    await env.stop();
+  }
+  const wallMs = Date.now() - started;
+  return {
+    seed: o.seed,
+    steps: o.steps,
+    stepsRun,
+    violations: monitor.violations,
+    faults: faults.describe(10_000),
+    wire: env.proxy.counts(),
+    converged,
+    wallMs,
+    workDir: o.workDir,
+  };
+}
+
+async function deployStatus(env: ChaosEnvironment): Promise<string | undefined> {
+  const r = await env.command('plan.status', { plan: 'deploy' }, 2000);
+  return r.ok ? (r.reply as { status?: string }).status : undefined;
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if (await cond()) return true;
+    } catch {
+      // Not yet answerable (NATS or the scheduler restarting).
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function sleepWatching(ms: number, stop: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && !stop()) await new Promise((r) => setTimeout(r, Math.min(50, end - Date.now())));
+}
+
+function stepLine(step: number, started: number, t0: number, done: string[], truth: Truth | undefined, monitor: InvariantMonitor, env: ChaosEnvironment, wanted: WantedCount): string {
+  const live = truth ? truth.tasks.filter((t) => monitor.isLive(t)) : [];
+  const running = live.filter((t) => t.state === 'TASK_RUNNING').length;
+  const pods = new Set(live.map((t) => t.pod)).size;
+  const attached = truth ? truth.volumes.filter((v) => v.attachedOn.length > 0).length : 0;
+  const w = env.proxy.counts();
+  const nonTerminal = truth ? truth.tasks.filter((t) => !isTerminalState(t.state)).length : 0;
+  const head = `#${String(step).padStart(3)} +${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s (${String(Date.now() - t0).padStart(5)}ms)`;
+  const facts = `live ${live.length}/${nonTerminal} run ${running} pods ${pods}/${wanted.candidates.join('|')} att ${attached}`;
+  const wire = `wire d${w.duplicate} r${w.delay} c${w['cut-stream']} l${w['lost-reply']}`;
+  return `${head} ${done.join('; ').padEnd(44)} | ${facts} | ${wire} | ${monitor.violations.length ? `VIOLATIONS ${monitor.violations.length}` : 'ok'}`;
+}
