@@ -139,6 +139,71 @@ describe('Mesos client against the Mesos simulator', () => {
     expect(expectConformantRecordings(simDir, { require: ['mesos'] }).mesosLines).toBeGreaterThan(30);
   });
 
+  it('lives through a host crash, its reboot and an agent restart that loses its executor, with conformant traffic on both sides', async () => {
+    const clientDir = dirs.make('client');
+    const simDir = dirs.make('sim');
+    // Unreachable 1 s × 4 pings after a crash, agents back 1 s after a restart (÷ 20: 200 ms, 50 ms).
+    const sim = await MesosSimulator.start({
+      agents: 2,
+      racks: 2,
+      speed: SPEED,
+      agentPingTimeoutSeconds: 1,
+      maxAgentPingTimeouts: 4,
+      agentRestartSeconds: 1,
+      recorder: Recorder.toDir(simDir),
+    });
+    cleanups.push(() => sim.stop());
+    const { client, log } = startClient(sim.url, clientDir);
+    await log.waitFor((e) => e.type === 'SUBSCRIBED');
+    const frameworkId = client.frameworkId!;
+    const a = await log.takeOffer((o) => o.hostname === 'agent-1');
+    await client.accept([a.id.value], [launchOne(a, frameworkId, 'db-0', 'pv-db-0')], { refuse_seconds: 0 });
+    const b = await log.takeOffer((o) => o.hostname === 'agent-2');
+    await client.accept([b.id.value], [launchOne(b, frameworkId, 'db-1', 'pv-db-1')], { refuse_seconds: 0 });
+    await log.waitForUpdate('db-0', 'TASK_RUNNING');
+    await log.waitForUpdate('db-1', 'TASK_RUNNING');
+    await expect.poll(() => sim.tasks().every((t) => t.pendingUpdates === 0)).toBe(true);
+
+    // Host crash: a KILL goes nowhere; after the ping timeouts, TASK_UNREACHABLE and a FAILURE.
+    const crash = log.mark();
+    sim.crashAgent('agent-1');
+    await client.kill('db-0', a.agent_id.value);
+    const unreachable = await log.waitForUpdate('db-0', 'TASK_UNREACHABLE', { from: crash });
+    expect(unreachable).toMatchObject({ reason: 'REASON_AGENT_REMOVED', message: 'health check timed out' });
+    expect(log.updates('db-0', crash).map((u) => u.state)).toEqual(['TASK_UNREACHABLE']);
+    await log.waitFor((e) => e.type === 'FAILURE', { from: crash });
+    // Killing it again only earns another TASK_UNREACHABLE (the master does not hold the task).
+    const again = log.mark();
+    await client.kill('db-0', a.agent_id.value);
+    expect(await log.waitForUpdate('db-0', 'TASK_UNREACHABLE', { from: again })).toMatchObject({ reason: 'REASON_RECONCILIATION' });
+
+    // The host reboots: a new agent at agent-1; the unreachable task stays unreachable.
+    sim.healAgent('agent-1');
+    await expect.poll(() => sim.agents().filter((x) => x.hostname === 'agent-1' && x.state === 'registered').length).toBe(1);
+    const fresh = sim.agents().find((x) => x.hostname === 'agent-1' && x.state === 'registered')!;
+    expect(fresh.id).not.toBe(a.agent_id.value);
+
+    // Agent restart whose executor does not re-register: TASK_GONE from the agent, acknowledged.
+    const restart = log.mark();
+    sim.restartAgent('agent-2', { loseExecutors: true });
+    const gone = await log.waitForUpdate('db-1', 'TASK_GONE', { from: restart });
+    expect(gone).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' });
+    await expect.poll(() => recordedCalls(clientDir, 'ACKNOWLEDGE').some((c) => (c.acknowledge as { uuid: string }).uuid === gone.uuid)).toBe(true);
+
+    // A reboot of a live host: the relaunched task comes back TASK_LOST, as Mesos sends it.
+    const c = await log.takeOffer((o) => o.hostname === 'agent-2');
+    await client.accept([c.id.value], [launchOne(c, frameworkId, 'db-1b', 'pv-db-1')], { refuse_seconds: 0 });
+    await log.waitForUpdate('db-1b', 'TASK_RUNNING');
+    const reboot = log.mark();
+    sim.restartAgent('agent-2', { newId: true });
+    expect(await log.waitForUpdate('db-1b', 'TASK_LOST', { from: reboot })).toMatchObject({ reason: 'REASON_AGENT_REMOVED', source: 'SOURCE_MASTER' });
+
+    await client.teardown();
+    expect(log.callErrors).toEqual([]);
+    expect(expectConformantRecordings(clientDir, { require: ['mesos'] }).mesosLines).toBeGreaterThan(20);
+    expect(expectConformantRecordings(simDir, { require: ['mesos'] }).mesosLines).toBeGreaterThan(20);
+  });
+
   it('plays the docker/volume isolator through Portworx: attach on launch, refuse a second writer, detach on kill', async () => {
     const clientDir = dirs.make('client');
     const mesosDir = dirs.make('mesos-sim');
