@@ -99,6 +99,8 @@ interface CrashSample {
   pod: string;
   from: string;
   to: string | null;
+  /** When Portworx reported the node offline (the simulator's status, polled with the rest). */
+  crash_to_storage_offline_ms: number | null;
   crash_to_accept_ms: number | null;
   crash_to_running_ms: number | null;
   same_volume: boolean | null;
@@ -166,10 +168,18 @@ async function main(): Promise<void> {
       readAccepts();
       const crashAt = Date.now();
       faults.crashAgent(host);
-      const sample: CrashSample = { pod, from: host, to: null, crash_to_accept_ms: null, crash_to_running_ms: null, same_volume: null };
+      const sample: CrashSample = { pod, from: host, to: null, crash_to_storage_offline_ms: null, crash_to_accept_ms: null, crash_to_running_ms: null, same_volume: null };
+      const storageOffline = () => {
+        const node = sb!.portworx.nodes().find((n) => n.hostname === host) as { status?: string } | undefined;
+        if (sample.crash_to_storage_offline_ms === null && node?.status === 'STATUS_OFFLINE') sample.crash_to_storage_offline_ms = Date.now() - crashAt;
+      };
       try {
         let moved: SimTaskSummary | undefined;
-        const find = () => (moved = sim.tasks().find((t) => !known.has(t.taskId) && podOf(t) === pod && t.hostname !== host && t.state === 'TASK_RUNNING'));
+        const find = () => {
+          storageOffline();
+          moved = sim.tasks().find((t) => !known.has(t.taskId) && podOf(t) === pod && t.hostname !== host && t.state === 'TASK_RUNNING');
+          return moved;
+        };
         const runningAt = await until(`${pod} runs on another host`, () => !!find(), ms(args.timeoutS));
         sample.crash_to_running_ms = runningAt - crashAt;
         sample.to = moved!.hostname;
@@ -183,7 +193,8 @@ async function main(): Promise<void> {
       }
       samples.push(sample);
       log(
-        `crash ${i + 1}/${args.crashes}: ${pod} on ${host} -> ${sample.to ?? '?'}: ACCEPT ${fmt(sample.crash_to_accept_ms)}, running ${fmt(sample.crash_to_running_ms)}${sample.error ? ` (${sample.error})` : ''}`,
+        `crash ${i + 1}/${args.crashes}: ${pod} on ${host} -> ${sample.to ?? '?'}: storage offline ${fmt(sample.crash_to_storage_offline_ms)}, ` +
+          `ACCEPT ${fmt(sample.crash_to_accept_ms)}, running ${fmt(sample.crash_to_running_ms)}${sample.error ? ` (${sample.error})` : ''}`,
       );
       // Bring the host back (a crashed host reboots with a new agent id) and let everything settle.
       faults.restartAgent(host, { newId: true });
@@ -211,6 +222,7 @@ async function main(): Promise<void> {
         ...(args.quick ? { quick: true } : {}),
         crashes: samples.length,
         deploy_cassandra_s: Number(deploySeconds.toFixed(2)),
+        crash_to_storage_offline_ms: summary(samples.map((s) => s.crash_to_storage_offline_ms)),
         crash_to_accept_ms: accept,
         crash_to_running_elsewhere_ms: running,
         moved_with_same_volume: samples.filter((s) => s.same_volume === true).length,
