@@ -77,12 +77,11 @@ export function isStrayTask(context: PodInstanceContext, taskId: string): boolea
 }
 
 /**
- * Triggers that fence and relaunch without moving the pod and without a replacement slot: the
- * operator's own `pod replace` (the governor counts it, it does not wait), repeated launch
- * failures (no task is alive: fencing clears a stale attachment), and a task that died with its
- * agent (LOST, agent removed: release the attachment, relaunch preferring the same host).
+ * Triggers that fence without waiting for a replacement slot: the operator's own `pod replace`
+ * (the governor counts it, it does not wait), and repeated launch failures (no task is alive:
+ * fencing clears a stale attachment, and the pod is not moved).
  */
-const DIRECT_TRIGGERS: readonly PermanentTrigger[] = ['operator-replace', 'launch-failures', 'task-lost', 'agent-gone'];
+const DIRECT_TRIGGERS: readonly PermanentTrigger[] = ['operator-replace', 'launch-failures'];
 
 /** Where a permanent failure goes: straight to fencing, to the governor's queue, or to the operator. */
 export function permanentRoute(context: PodInstanceContext, trigger: PermanentTrigger): 're-attach' | 'await-slot' | 'await-operator' {
@@ -94,7 +93,7 @@ export function permanentRoute(context: PodInstanceContext, trigger: PermanentTr
 
 /** The failure moves the pod off its host (a replacement), as opposed to a relaunch in place. */
 export function movesPod(trigger: PermanentTrigger): boolean {
-  return !['launch-failures', 'task-lost', 'agent-gone'].includes(trigger);
+  return trigger !== 'launch-failures';
 }
 
 export function hasSuspicion(context: PodInstanceContext): boolean {

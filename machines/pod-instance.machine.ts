@@ -1,6 +1,6 @@
 import { placementReason, POD_TAGS, volumeIds } from './pod-instance.logic';
 import { backoffTo, retryOrPark } from './retry';
-import { hostSignals, PERMANENT, runningUpdates, SUSPECT, waitingUpdates } from './pod-instance.transitions';
+import { hostSignals, PERMANENT, RELEASING, runningUpdates, SUSPECT, waitingUpdates } from './pod-instance.transitions';
 import { initialPodContext, podInstanceSetup } from './pod-instance.setup';
 
 /*
@@ -95,7 +95,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
           { guard: { type: 'updateIs', params: { outcome: 'launch-failed', launching: true } }, target: 'volume-provisioned', actions: ['recordTaskState', 'countLaunchFailure', 'clearTask'] },
           { guard: { type: 'updateIs', params: { outcome: 'transient', launching: true } }, target: 'failed.transient', actions: ['recordTaskState', 'failTransient'] },
           { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: true } }, target: SUSPECT, actions: ['recordTaskState', 'suspect'] },
-          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: true } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: true } }, target: RELEASING, actions: ['recordTaskState', 'failLost'] },
           { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: true } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
         ],
         ...hostSignals,
@@ -184,6 +184,31 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
           after: { relaunchDelay: '#pod.volume-provisioned' },
           on: { RESUMED: { target: 'transient', reenter: true } },
         },
+        // The task died with its agent (TASK_LOST, agent removed): force-detach whatever is still
+        // attached (confirmed by Portworx), then relaunch, preferring the same agent. Not a move.
+        releasing: {
+          tags: [POD_TAGS.relaunching],
+          entry: { type: 'note', params: ({ context }) => ({ reason: context.failure?.reason ?? 'releasing the volumes of a lost task' }) },
+          invoke: {
+            src: 'fence',
+            input: ({ context }) => ({
+              service: context.service,
+              pod: context.name,
+              // The task is dead: no KILL, only the attachment it may have left behind.
+              taskId: null,
+              agentId: null,
+              hostname: context.lastTask?.hostname ?? null,
+              volumeIds: volumeIds(context),
+            }),
+            onDone: { target: '#pod.volume-provisioned', actions: 'fenced' },
+            onError: retryOrPark('fence', 'release-backoff'),
+          },
+        },
+        'release-backoff': backoffTo('releasing', 'release-backoff'),
+        blocked: {
+          tags: [POD_TAGS.blocked],
+          on: { RETRY: { target: 'releasing', actions: 'resetRetries' } },
+        },
         permanent: {
           always: [
             { guard: { type: 'routeIs', params: { route: 're-attach' } }, target: '#pod.re-attaching' },
@@ -230,7 +255,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       on: {
         TASK_UPDATE: [
           { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
-          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
+          { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: RELEASING, actions: ['recordTaskState', 'failLost'] },
           { guard: 'updateIsTerminal', target: 'volume-provisioned', actions: ['recordTaskState', 'clearTask'] },
           { guard: { type: 'updateIs', params: { outcome: 'suspect', launching: false } }, target: SUSPECT, actions: ['recordTaskState', 'suspect'] },
         ],

@@ -7,13 +7,13 @@ import { POD_TIMING_DEFAULTS } from './pod-instance.logic';
  * - `running.unreachable` (waiting out the permanent failure timeout) becomes a probation:
  *   `running.suspect.probation` with the Mesos evidence, so the pod is confirmed down or healed
  *   by the same rules as any other;
- * - triggers that no longer exist map to their successors: `node-offline` and
- *   `unreachable-timeout` to `host-down`, `task-gone` to `task-unknown` (the operator decides, as
- *   before);
+ * - permanent triggers that no longer exist map to their successors: `node-offline`,
+ *   `unreachable-timeout` and `agent-gone` to `host-down`, `task-gone` to `task-unknown` (the
+ *   operator decides, as before);
  * - context fields added since (`suspicion`, `replacing`, `taskHasRun`, the probation) get their
  *   defaults.
  */
-const TRIGGERS: Record<string, string> = { 'node-offline': 'host-down', 'unreachable-timeout': 'host-down', 'task-gone': 'task-unknown' };
+const TRIGGERS: Record<string, string> = { 'node-offline': 'host-down', 'unreachable-timeout': 'host-down', 'agent-gone': 'host-down', 'task-gone': 'task-unknown' };
 
 type Json = Record<string, unknown>;
 

@@ -204,15 +204,30 @@ export const podInstanceSetup = setup({
     failPermanentFromUpdate: assign(({ context, event }) => {
       const u = taskUpdate(event);
       const state = u?.state ?? 'TASK_UNKNOWN';
-      const trigger: PermanentTrigger =
-        state === 'TASK_GONE_BY_OPERATOR' ? 'gone-by-operator' : state === 'TASK_LOST' ? 'task-lost' : 'task-unknown';
+      const trigger: PermanentTrigger = state === 'TASK_GONE_BY_OPERATOR' ? 'gone-by-operator' : 'task-unknown';
       const why =
-        trigger === 'task-lost'
-          ? 'task reported TASK_LOST: its agent unregistered or was replaced; releasing the volumes, then relaunching'
-          : trigger === 'task-unknown'
-            ? 'task reported TASK_UNKNOWN: the master forgot a running task'
-            : 'task reported TASK_GONE_BY_OPERATOR: the operator marked the agent gone';
+        trigger === 'task-unknown'
+          ? 'task reported TASK_UNKNOWN: the master forgot a running task'
+          : 'task reported TASK_GONE_BY_OPERATOR: the operator marked the agent gone';
       return { failure: permanentFailure(context, trigger, why), needsFence: true };
+    }),
+    /**
+     * The task died with its agent (TASK_LOST, agent removed): the host may be fine. Forget the
+     * task, owe a release of whatever is still attached, relaunch preferring the same agent.
+     */
+    failLost: assign(({ context, event }) => {
+      const agentGone = event.type === 'AGENT_GONE';
+      const reason = agentGone
+        ? 'the agent was removed: its task is dead; releasing the volumes, then relaunching'
+        : 'task reported TASK_LOST: its agent unregistered or was replaced; releasing the volumes, then relaunching';
+      return {
+        failure: { kind: 'transient', trigger: agentGone ? 'agent-gone' : 'task-lost', reason, excludeHost: null } satisfies PodFailure,
+        needsFence: true,
+        preferAgent: context.task?.agentId ?? context.preferAgent,
+        lastTask: context.task ?? context.lastTask,
+        task: null,
+        suspicion: NO_SUSPICION,
+      };
     }),
     /** Record evidence that the task's host is down (HOST_DOWN, or TASK_UNREACHABLE from Mesos). */
     suspect: assign(({ context, event }) => {

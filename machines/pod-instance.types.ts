@@ -53,16 +53,13 @@ export interface TaskRef {
 /**
  * Why the pod's task or host is written off. `host-down` is the only one that rests on
  * probation: evidence that the host is down (Mesos or Portworx), confirmed at the end of it.
- * `task-lost` and `agent-gone` relaunch preferring the same host (the task is dead, the host may
- * not be); `launch-failures` fences a stale attachment without moving the pod.
+ * `launch-failures` fences a stale attachment without moving the pod.
  */
 export type PermanentTrigger =
   | 'operator-replace'
   | 'gone-by-operator'
   | 'task-unknown'
   | 'host-down'
-  | 'task-lost'
-  | 'agent-gone'
   | 'launch-failures';
 
 /** Where evidence that a host is down comes from. */
@@ -70,7 +67,8 @@ export type EvidenceSource = 'mesos' | 'portworx';
 
 export interface PodFailure {
   kind: 'transient' | 'permanent';
-  trigger: PermanentTrigger | 'task-ended' | 'launch-timeout' | 'operator-restart';
+  /** task-lost / agent-gone: the task died with its agent; release the volumes, relaunch (no move). */
+  trigger: PermanentTrigger | 'task-ended' | 'launch-timeout' | 'operator-restart' | 'task-lost' | 'agent-gone';
   reason: string;
   /** Host to keep the relaunch away from after fencing (null: any host will do). */
   excludeHost: string | null;

@@ -66,12 +66,12 @@ export const CLASSIFICATION_ROWS: ClassificationRow[] = [
     drive: async (r) => { await launching(r); update(r, 'TASK_GONE'); }, state: 'failed.transient', context: { preferAgent: 'a1', ...noMove } },
   { id: 'M9', signal: 'TASK_LOST (agent unregistered, or a new agent at the same address)', when: 'running', outcome: 'release and relaunch', autoReplace: false,
     drive: async (r) => { await toRunning(r); update(r, 'TASK_LOST', { reason: 'REASON_AGENT_REREGISTERED' }); },
-    state: 're-attaching.fencing', context: { needsFence: true, replacing: false, failure: { kind: 'permanent', trigger: 'task-lost', excludeHost: null, reason: expectReason('TASK_LOST') } } },
+    state: 'failed.releasing', context: { task: null, needsFence: true, replacing: false, preferAgent: 'a1', failure: { kind: 'transient', trigger: 'task-lost', excludeHost: null, reason: expectReason('TASK_LOST') } } },
   { id: 'M10', signal: 'TASK_LOST', when: 'launching', outcome: 'release and relaunch', autoReplace: false,
-    drive: async (r) => { await launching(r); update(r, 'TASK_LOST'); }, state: 're-attaching.fencing', context: { replacing: false } },
+    drive: async (r) => { await launching(r); update(r, 'TASK_LOST'); }, state: 'failed.releasing', context: { replacing: false } },
   { id: 'M11', signal: 'AGENT_REMOVED (AGENT_GONE)', when: 'running', outcome: 'release and relaunch', autoReplace: false,
     drive: async (r) => { await toRunning(r); r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }); },
-    state: 're-attaching.fencing', context: { replacing: false } },
+    state: 'failed.releasing', context: { replacing: false, failure: { kind: 'transient', trigger: 'agent-gone', excludeHost: null, reason: 'the agent was removed: its task is dead; releasing the volumes, then relaunching' } } },
   { id: 'M12', signal: 'TASK_UNREACHABLE', when: 'running', outcome: 'suspect', autoReplace: true,
     drive: async (r) => { await toRunning(r); update(r, 'TASK_UNREACHABLE'); },
     state: 'running.suspect.probation', context: { suspicion: { mesos: 'Mesos reports the task unreachable', portworx: null } } },
@@ -115,7 +115,7 @@ export const CLASSIFICATION_ROWS: ClassificationRow[] = [
     state: 'running.up', context: { failure: null, ...noMove } },
   { id: 'M26', signal: 'TASK_LOST', when: 'awaiting slot', outcome: 'release and relaunch', autoReplace: true,
     drive: async (r) => { await toRunning(r); update(r, 'TASK_UNREACHABLE'); await confirm(r, true, 'down'); update(r, 'TASK_LOST'); },
-    state: 're-attaching.fencing', context: { replacing: false } },
+    state: 'failed.releasing', context: { replacing: false } },
   { id: 'M27', signal: 'TASK_UNKNOWN', when: 'stopping', outcome: 'ended', autoReplace: true,
     drive: async (r) => { await stopping(r); update(r, 'TASK_UNKNOWN'); }, state: 'stopping.releasing', context: { task: null } },
   { id: 'M28', signal: 'TASK_LOST / TASK_GONE / TASK_KILLED', when: 'stopping', outcome: 'ended', autoReplace: true,
@@ -145,6 +145,7 @@ export const CLASSIFICATION_ROWS: ClassificationRow[] = [
 function expectReason(state: string): string {
   return `task reported ${state}: its agent unregistered or was replaced; releasing the volumes, then relaunching`;
 }
+
 
 export function rowInput(row: ClassificationRow) {
   return podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: row.autoReplace } });

@@ -193,7 +193,7 @@ describe('pod instance: convergence and placement', () => {
 
   it('honours operator and cluster signals while launching', async () => {
     for (const [event, expected] of [
-      [{ type: 'AGENT_GONE', agentId: 'a1' }, 're-attaching.fencing'],
+      [{ type: 'AGENT_GONE', agentId: 'a1' }, 'failed.releasing'],
       [{ type: 'HOST_DOWN', hostname: 'h1', source: 'portworx', reason: 'offline' }, 'running.suspect.probation'],
       [{ type: 'REPLACE' }, 're-attaching.fencing'],
       [{ type: 'RESTART' }, 'relaunching.killing'],
@@ -345,7 +345,7 @@ describe('pod instance: failures while running', () => {
     for (const [state, expected] of [
       ['TASK_STARTING', 'running.suspect.probation'],
       ['TASK_FAILED', 'failed.transient'],
-      ['TASK_LOST', 're-attaching.fencing'],
+      ['TASK_LOST', 'failed.releasing'],
       ['TASK_UNKNOWN', 'failed.awaiting-replace'],
     ] as const) {
       const rig = pod();
@@ -422,16 +422,26 @@ describe('pod instance: failures while running', () => {
     expect(rig.state()).toBe('re-attaching.fencing');
   });
 
-  it('relaunches after a lost task (or removed agent) through a release, preferring the same host', async () => {
-    const rig = pod(podInput({ failurePolicy: { permanentFailureTimeoutMs: 120_000, autoReplace: false } }));
+  it('relaunches after a lost task through a confirmed release, preferring the same agent, without a move', async () => {
+    const rig = pod();
     await toHostDown(rig);
     update(rig, 'TASK_LOST');
-    expect(rig.state()).toBe('re-attaching.fencing');
-    expect(ctx(rig).failure).toMatchObject({ trigger: 'task-lost', excludeHost: null });
-    expect(ctx(rig).replacing).toBe(false);
+    expect(rig.state()).toBe('failed.releasing');
+    expect(rig.actor.getSnapshot().hasTag('relaunching')).toBe(true);
+    expect(rig.effects.lastInput('fence')).toEqual({ service: 'cassandra', pod: 'node-1', taskId: null, agentId: null, hostname: 'h1', volumeIds: ['v1', 'v2'] });
+    rig.actor.send({ type: 'PLACE', taskId: 't2', agentId: 'a1', hostname: 'h1', offerId: 'o2' });
+    expect(ctx(rig).task).toBeNull();
+    await rig.effects.reject('fence', effectFailure('detach timed out', true));
+    expect(rig.state()).toBe('failed.release-backoff');
+    rig.clock.increment(1_000);
+    await rig.effects.reject('fence', effectFailure('forbidden', false));
+    expect(rig.state()).toBe('failed.blocked');
+    rig.actor.send({ type: 'RETRY' });
     await rig.effects.resolve('fence');
-    await rig.effects.resolve('checkVolumes', { replicaHosts: ['h1', 'h2'] });
-    expect(ctx(rig).excludeHosts).toEqual([]);
+    expect(rig.state()).toBe('volume-provisioned.awaiting-holder');
+    expect(ctx(rig)).toMatchObject({ excludeHosts: [], preferAgent: 'a1', needsFence: false, replacing: false });
+    rig.actor.send({ type: 'PLACE', taskId: 't2', agentId: 'a1', hostname: 'h1', offerId: 'o2' });
+    expect(rig.state()).toBe('placed');
   });
 
   it('restarts in place: kill, then relaunch preferring the same agent', async () => {
@@ -453,9 +463,9 @@ describe('pod instance: failures while running', () => {
   it('hands a restart over to failure handling when the agent fails meanwhile', async () => {
     const cases: [(r: PodRig) => void, string][] = [
       [(r) => update(r, 'TASK_UNKNOWN'), 'failed.awaiting-replace'],
-      [(r) => update(r, 'TASK_LOST'), 're-attaching.fencing'],
+      [(r) => update(r, 'TASK_LOST'), 'failed.releasing'],
       [(r) => update(r, 'TASK_UNREACHABLE'), 'running.suspect.probation'],
-      [(r) => r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }), 're-attaching.fencing'],
+      [(r) => r.actor.send({ type: 'AGENT_GONE', agentId: 'a1' }), 'failed.releasing'],
       [(r) => r.actor.send({ type: 'HOST_DOWN', hostname: 'h1', source: 'mesos', reason: 'agent lost' }), 'running.suspect.probation'],
       [(r) => r.actor.send({ type: 'REPLACE' }), 're-attaching.fencing'],
     ];
@@ -650,6 +660,7 @@ describe('pod instance: RESUMED restarts the wait of each timed state', () => {
     ['failed.transient', async (r) => { await toRunning(r); update(r, 'TASK_FAILED'); }, 500, 'volume-provisioned.awaiting-holder'],
     ['relaunching.backoff', async (r) => { await toRunning(r); r.actor.send({ type: 'RESTART' }); await r.effects.reject('killTask', effectFailure('x', true)); }, 1_000, 'relaunching.killing'],
     ['relaunching.awaiting-terminal', async (r) => { await toRunning(r); r.actor.send({ type: 'RESTART' }); await r.effects.resolve('killTask', { terminal: false }); }, 10_000, 'relaunching.killing'],
+    ['failed.release-backoff', async (r) => { await toRunning(r); update(r, 'TASK_LOST'); await r.effects.reject('fence', effectFailure('x', true)); }, 1_000, 'failed.releasing'],
     ['re-attaching.fence-backoff', async (r) => { await toPermanent(r); await r.effects.reject('fence', effectFailure('x', true)); }, 1_000, 're-attaching.fencing'],
     ['re-attaching.check-backoff', async (r) => { await toPermanent(r); await r.effects.resolve('fence'); await r.effects.reject('checkVolumes', effectFailure('x', true)); }, 1_000, 're-attaching.checking'],
     ['stopping.kill-backoff', async (r) => { await toRunning(r); r.actor.send({ type: 'STOP' }); await r.effects.reject('killTask', effectFailure('x', true)); }, 1_000, 'stopping.killing'],
