@@ -23,7 +23,7 @@ export class PxfwProcess {
   readonly exited: Promise<Exited>;
   private readonly started = Date.now();
 
-  constructor(args: string[], opts: { env?: Record<string, string>; killAfterMs: number }) {
+  constructor(args: string[], opts: { env?: Record<string, string | undefined>; killAfterMs: number }) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PXFW_LOG_LEVEL: 'silent', ...opts.env },

@@ -50,7 +50,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
   function run(spec: string, c: SimulatedCluster, http: number, extra: string[] = [], instance = 'run-a'): PxfwProcess {
     const p = new PxfwProcess(
       ['run', '--spec', spec, '--mesos', c.mesos.url, '--portworx', c.portworx.url, '--portworx-legacy', c.portworx.url, '--nats', nats.url, '--http', String(http), ...extra],
-      { env: { PXFW_TIME_SCALE: String(SPEED), MESOS_TASK_ID: instance }, killAfterMs: 60_000 },
+      { env: { PXFW_TIME_SCALE: String(SPEED), MESOS_TASK_ID: instance }, killAfterMs: 40_000 },
     );
     procs.push(p);
     return p;
@@ -68,7 +68,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
     const taken = (blocker.address() as { port: number }).port;
     const spec = specFile();
     const r = await run(spec.path, cluster, taken).exited;
-    expect(r.killed, `still running after 60 s: ${r.err}`).toBe(false);
+    expect(r.killed, `still running after 40 s: ${r.err}`).toBe(false);
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(15_000);
     const lines = r.err.trim().split('\n');
@@ -130,7 +130,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
       const port = await freePort();
       const p = new PxfwProcess(
         ['run', '--spec', spec.path, '--mesos', cluster.mesos.url, '--portworx', cluster.portworx.url, '--portworx-legacy', cluster.portworx.url, '--nats', own.url, '--http', String(port)],
-        { env: { PXFW_TIME_SCALE: String(SPEED), MESOS_TASK_ID: 'sigterm-1', PXFW_SHUTDOWN_GRACE: '4' }, killAfterMs: 60_000 },
+        { env: { PXFW_TIME_SCALE: String(SPEED), MESOS_TASK_ID: 'sigterm-1', PXFW_SHUTDOWN_GRACE: '4' }, killAfterMs: 40_000 },
       );
       procs.push(p);
       await eventually('healthy', async () => (await health(port)).status === 200, 30_000);
@@ -143,7 +143,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
       const signalled = Date.now();
       p.child.kill('SIGTERM');
       const r = await p.exited;
-      expect(r.killed, `still running 60 s after SIGTERM: ${r.err}`).toBe(false);
+      expect(r.killed, `still running 40 s after SIGTERM: ${r.err}`).toBe(false);
       expect(Date.now() - signalled).toBeLessThan(4000 + 2500);
       expect(r.code).toBe(1);
       expect(r.err.trim()).toMatch(/^pxfw: stopped after the 4 s shutdown grace period; abandoned: .*scheduler \(state writes, lease release\)$/);
@@ -175,7 +175,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
     await store.put(OWNER_KEY, owner, 0);
     const fw = await store.put('framework', { frameworkId: 'kafka-framework-id' }, 0);
     const r = await run(spec.path, cluster, await freePort()).exited;
-    expect(r.killed, `still running after 60 s: ${r.err}`).toBe(false);
+    expect(r.killed, `still running after 40 s: ${r.err}`).toBe(false);
     expect(r.code).toBe(1);
     const lines = r.err.trim().split('\n');
     expect(lines, r.err).toHaveLength(1);
