@@ -43,4 +43,15 @@ describe('killAllTasks (the uninstall step that ends every task of the service)'
 
     await expect(killAllTasks(rt)).rejects.toMatchObject({ retryable: true, code: 'KILL_TIMEOUT' });
   });
+
+  it('counts a task the master answers TASK_UNKNOWN (its agent died before a scheduler restart) as killed', async () => {
+    const cluster = clusterOf(hosts(2));
+    const mesos = new FakeMesos();
+    const { rt, tasks } = fakeRuntime({ spec, pods: [podOn('node', 1, 'running.up', 'h1')], cluster, mesos, killWaitMs: 5_000, logger: capturingLogger().logger });
+    const done = killAllTasks(rt);
+    await new Promise((r) => setTimeout(r, 10));
+    tasks.observe({ task_id: { value: 'demo__node-1__1' }, agent_id: { value: agentIdOf('h1') }, state: 'TASK_UNKNOWN' } as never);
+    await expect(done).resolves.toBeUndefined();
+    expect(mesos.of('KILL')).toHaveLength(1);
+  });
 });
