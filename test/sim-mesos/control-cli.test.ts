@@ -91,6 +91,69 @@ describe('Mesos simulator: /sim/v1 control endpoint', () => {
   });
 });
 
+describe('Mesos simulator: /sim/v1 control of crashes, restarts and failovers', () => {
+  let sim: MesosSimulator;
+  beforeEach(async () => {
+    sim = await startSim({ agents: 2, agentRestartSeconds: 0 });
+  });
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  it('crashes a host (the agent stays registered, its host down) and restarts it with a new id', async () => {
+    const crash = await control(sim.url, 'POST', '/sim/v1/agents/agent-1/crash');
+    expect(crash).toMatchObject({ status: 200, json: { agent: { hostname: 'agent-1', state: 'registered', hostDown: true } } });
+    const restart = await control(sim.url, 'POST', '/sim/v1/agents/agent-1/restart', { new_id: true });
+    expect(restart.json.agent).toMatchObject({ hostname: 'agent-1', state: 'registered', hostDown: false });
+    expect(restart.json.agent.id).not.toBe(crash.json.agent.id);
+  });
+
+  it('restarts an agent process with its id, and validates the body', async () => {
+    const before = sim.agents()[1]!;
+    const r = await control(sim.url, 'POST', '/sim/v1/agents/agent-2/restart', { lose_executors: true });
+    expect(r.json.agent).toMatchObject({ id: before.id, state: 'registered' });
+    const bad = await control(sim.url, 'POST', '/sim/v1/agents/agent-2/restart', { newId: true });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^invalid restart body: /);
+  });
+
+  it('takes the re-registration window of a failover from the body', async () => {
+    expect((await control(sim.url, 'POST', '/sim/v1/failover', { reregister_window_seconds: 3600 })).status).toBe(200);
+    expect(sim.agents().map((a) => a.state)).toEqual(['recovering', 'recovering']);
+  });
+});
+
+describe('pxfw sim agent crash|restart|partition|heal|gone|kill', () => {
+  it('crashes and restarts (--new-id) through the control endpoint', async () => {
+    const sim = await startSim({ agents: 1, agentRestartSeconds: 0 });
+    try {
+      const crash = await runCli(['agent', 'crash', 'agent-1', '--mesos', sim.url]);
+      expect(crash.error).toBeUndefined();
+      expect(crash.out).toMatch(/^agent agent-1 \(.+-S0\) is now registered \(host down\)\n$/);
+      const restart = await runCli(['agent', 'restart', 'agent-1', '--new-id', '--mesos', sim.url, '--json']);
+      expect(JSON.parse(restart.out).agent).toMatchObject({ hostname: 'agent-1', state: 'registered', hostDown: false });
+      expect(sim.agents().map((a) => a.state)).toEqual(['removed', 'registered']);
+      const gone = await runCli(['agent', 'gone', 'agent-1', '--mesos', sim.url]);
+      expect(gone.out).toMatch(/is now gone\n$/);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('offers the ping-timeout flags on `pxfw sim mesos` and passes them to the simulator', async () => {
+    const { simulatorOptions } = await import('../../src/cli/sim-mesos.command');
+    const opts = simulatorOptions({ port: 0, agents: 1, racks: 1, region: 'r', heartbeat: 15, speed: 2, agentPingTimeout: 3, maxAgentPingTimeouts: 2, reregisterWindow: 0 });
+    expect(opts).toMatchObject({ agentPingTimeoutSeconds: 3, maxAgentPingTimeouts: 2, reregisterWindowSeconds: 0, speed: 2 });
+    const program = new Command('pxfw');
+    registerSimMesos(program.command('sim'));
+    const help = program.commands[0]!.commands.find((c) => c.name() === 'mesos')!.helpInformation();
+    expect(help).toContain('--agent-ping-timeout <S>');
+    expect(help).toContain('--max-agent-ping-timeouts <N>');
+    const agentHelp = program.commands[0]!.commands.find((c) => c.name() === 'agent')!;
+    expect(agentHelp.commands.map((c) => c.name())).toEqual(['crash', 'restart', 'partition', 'heal', 'gone', 'kill']);
+  });
+});
+
 describe('pxfw sim agent kill|partition|heal', () => {
   it('changes the agent through the control endpoint and prints its new state', async () => {
     const sim = await startSim({ agents: 1 });
