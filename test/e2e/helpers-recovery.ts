@@ -76,8 +76,16 @@ export function podTasks(sb: Sandbox, service: string, pod: string): SimTaskSumm
   });
 }
 
-export function liveTasks(tasks: SimTaskSummary[]): SimTaskSummary[] {
-  return tasks.filter((t) => !TERMINAL.has(t.state));
+/**
+ * Tasks still running or about to: not terminal on their agent, and not on a host that died
+ * (crashAgent: its processes died with it, whatever the master still believes). Without `sb`,
+ * only the task states count.
+ */
+export function liveTasks(tasks: SimTaskSummary[], sb?: Sandbox): SimTaskSummary[] {
+  const dead = new Set(
+    (sb?.mesos.agents() ?? []).filter((a) => a.hostDown).map((a) => a.id),
+  );
+  return tasks.filter((t) => !TERMINAL.has(t.state) && !dead.has(t.agentId));
 }
 
 /**
@@ -103,7 +111,7 @@ export class SafetyWatch {
   private poll(): void {
     this.polls++;
     if (this.opts.liveTasks) {
-      const live = liveTasks(podTasks(this.sb, this.service, this.pod));
+      const live = liveTasks(podTasks(this.sb, this.service, this.pod), this.sb);
       if (live.length > 1) this.violations.push(`two live tasks of ${this.pod}: ${live.map((t) => `${t.taskId}@${t.hostname}=${t.state}`).join(', ')}`);
     }
     for (const v of this.sb.portworx.volumes()) {

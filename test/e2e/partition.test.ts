@@ -3,68 +3,57 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { eventuallyPod, patchSpec, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
-
-/** 30 s of simulated time: 3 s real at speed 10. */
-const PERMANENT_FAILURE_TIMEOUT_S = 30;
+import { MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, simMs, sleep, SPEED } from './helpers-faults';
+import { eventuallyPod, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
 
 /**
- * The shipped Cassandra spec (constraints and fixed ports included) with automatic replacement
- * and a short permanent failure timeout.
+ * The shipped Cassandra spec, unchanged: a partitioned agent is suspect for the probation (10 s),
+ * then its pods move (Mesos reports it unreachable: evidence that the host is out of reach).
+ * A partition marks the agent unreachable at once in the simulator ("as today"); the Portworx
+ * mirror takes its node offline after the detect delay.
  */
-function partitionSpec() {
-  return frameworkYaml(
-    'cassandra',
-    patchSpec((doc) => {
-      doc.failure_policy = { permanent_failure_timeout: PERMANENT_FAILURE_TIMEOUT_S, auto_replace: true };
-    }),
-  );
-}
-
-/** The timeout the pod actors really use (the runtime scales spec times by the sandbox speed). */
-function realTimeoutMs(sb: Sandbox): number {
-  return sb.scheduler.runtime.registry.inputFor('node', 0).failurePolicy.permanentFailureTimeoutMs;
-}
-
-describe('a partition shorter than the permanent failure timeout relaunches nothing', () => {
+describe('a partition shorter than the probation moves nothing', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
   let victim: SimTaskSummary;
+  let volumeId: string;
   let launchesBefore: number;
-  let timeoutMs: number;
+  let probation: number;
   let partitionedFor: number;
 
   beforeAll(async () => {
-    const spec = partitionSpec();
+    const spec = frameworkYaml('cassandra');
     name = spec.name;
-    const started = await startSandbox(spec.yaml);
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
     sb = started.sandbox;
     record = started.record!;
     await sb.scheduler.waitDeployed(60_000);
-    timeoutMs = realTimeoutMs(sb);
+    probation = probationMs(sb);
     victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
+    volumeId = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!.id;
     launchesBefore = recordedLaunches(record, `${name}__`).length;
 
     const start = Date.now();
     sb.mesos.partitionAgent(victim.hostname);
     await eventually('the master to report node-1 unreachable', () => podTasks(sb, name, 'node-1')[0]?.masterState === 'TASK_UNREACHABLE', 5_000);
-    await new Promise((r) => setTimeout(r, timeoutMs / 2));
+    // Long enough for Portworx to take the node offline too (detect delay 3 s of the 10 s probation).
+    await sleep(probation * 0.4);
     partitionedFor = Date.now() - start;
     sb.mesos.healAgent(victim.hostname);
     await eventuallyPod(sb, 'node-1', 'node-1 running again after the heal', () => sb.scheduler.runtime.registry.get('node-1')?.state === 'running.up', 10_000);
     // Give a wrongly armed timer (or a late alert) the time to misbehave.
-    await new Promise((r) => setTimeout(r, timeoutMs));
+    await sleep(probation * 2);
   });
 
   afterAll(async () => {
     await sb?.stop();
   });
 
-  it('uses a permanent failure timeout of a few seconds and heals well within it', () => {
-    expect(timeoutMs).toBeGreaterThanOrEqual(1_000);
-    expect(timeoutMs).toBeLessThanOrEqual(5_000);
-    expect(partitionedFor).toBeLessThan(timeoutMs);
+  it('heals well within the probation', () => {
+    expect(probation).toBeGreaterThanOrEqual(500);
+    expect(probation).toBeLessThanOrEqual(5_000);
+    expect(partitionedFor).toBeLessThan(probation);
   });
 
   it('keeps the same task, running, on the same agent', () => {
@@ -74,12 +63,14 @@ describe('a partition shorter than the permanent failure timeout relaunches noth
     expect(ctx.task?.taskId).toBe(victim.taskId);
   });
 
-  it('records no new launch', () => {
+  it('records no new launch, no kill and no forced detach', () => {
     expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
+    expect(recordedKills(record, victim.taskId)).toEqual([]);
+    expect(recordedForcedDetaches(record, volumeId)).toEqual([]);
   });
 
   it('keeps the volume attached where the task runs', () => {
-    const vol = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    const vol = sb.portworx.volumes().find((v) => v.id === volumeId)!;
     expect(vol.attachedOn).toEqual([victim.hostname]);
   });
 
@@ -88,7 +79,7 @@ describe('a partition shorter than the permanent failure timeout relaunches noth
   });
 });
 
-describe('a partition longer than the permanent failure timeout relaunches the pod elsewhere, fenced first', () => {
+describe('a partition longer than the probation moves the pod after confirmation, fenced first, and the old task never comes back', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -99,9 +90,9 @@ describe('a partition longer than the permanent failure timeout relaunches the p
   let violations: string[];
 
   beforeAll(async () => {
-    const spec = partitionSpec();
+    const spec = frameworkYaml('cassandra');
     name = spec.name;
-    const started = await startSandbox(spec.yaml);
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
     sb = started.sandbox;
     record = started.record!;
     await sb.scheduler.waitDeployed(60_000);
@@ -117,7 +108,7 @@ describe('a partition longer than the permanent failure timeout relaunches the p
       'node-1',
       'node-1 running on another agent',
       () => podTasks(sb, name, 'node-1').find((t) => t.taskId !== victim.taskId && t.state === 'TASK_RUNNING'),
-      realTimeoutMs(sb) + 10_000,
+      MESOS_UNREACHABLE_MS,
     );
     violations = watch.stop();
   });
@@ -126,9 +117,11 @@ describe('a partition longer than the permanent failure timeout relaunches the p
     await sb?.stop();
   });
 
-  it('relaunches only after the permanent failure timeout', () => {
+  it('relaunches only after the probation, and long before the permanent failure timeout (20 min)', () => {
     const launch = recordedLaunches(record, replacement.taskId)[0]!;
-    expect(Date.parse(launch.ts) - partitionedAt).toBeGreaterThanOrEqual(realTimeoutMs(sb) - 50);
+    const after = Date.parse(launch.ts) - partitionedAt;
+    expect(after).toBeGreaterThanOrEqual(probationMs(sb) - 50);
+    expect(after).toBeLessThan(probationMs(sb) + 3_000);
   });
 
   it('relaunches on another agent with the same volume', () => {
@@ -149,7 +142,30 @@ describe('a partition longer than the permanent failure timeout relaunches the p
     expect(violations).toEqual([]);
   });
 
+  it('kills the old task as soon as its agent is back, and the volume stays with the new task', async () => {
+    const watch = new SafetyWatch(sb, name, 'node-1', `${name}-node-1-data`, { liveTasks: false });
+    sb.mesos.healAgent(victim.hostname);
+    const healedAt = Date.now();
+    const killed = await eventuallyPod(
+      sb,
+      'node-1',
+      'the old task killed after the heal',
+      () => recordedUpdates(record, victim.taskId).find((u) => u.state === 'TASK_KILLED'),
+      5_000,
+    );
+    // At once: within a few offer intervals of the heal, not after a kill timeout.
+    expect(Date.parse(killed.ts) - healedAt).toBeLessThan(simMs(3));
+    await sleep(probationMs(sb));
+    expect(watch.stop()).toEqual([]);
+    const vol = sb.portworx.volumes().find((v) => v.id === volumeId)!;
+    expect(vol.attachedOn).toEqual([replacement.hostname]);
+    const running = podTasks(sb, name, 'node-1').filter((t) => t.state === 'TASK_RUNNING');
+    expect(running.map((t) => t.taskId)).toEqual([replacement.taskId]);
+    expect(recordedKills(record, victim.taskId).length).toBeGreaterThan(0);
+  });
+
   it('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
+

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/sandbox';
+import { expectConformantRecordings } from '../conformance/recordings';
+import { eventually, frameworkYaml, startSandbox } from './helpers';
+import { podsThatAwaitedSlot, probationMs, recordedKills, recordedUpdates, replacementWindows, sleep, SPEED } from './helpers-faults';
+import { eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+
+/**
+ * The shipped Cassandra spec, unchanged. An agent restart is not a host failure: the agent
+ * process comes back and re-registers. Without a new id its tasks kept running; with a new id
+ * (the host rebooted) they died with it and Mesos says so (TASK_LOST / TASK_GONE, a plain
+ * terminal state from a live agent): the pod relaunches where its volume is, without a move.
+ */
+describe('an agent restart moves nothing', () => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+  });
+
+  afterAll(async () => {
+    await sb?.stop();
+  });
+
+  const volumeOf = (pod: string) => sb.portworx.volumes().find((v) => v.name === `${name}-${pod}-data`)!;
+
+  it('without a new id: the task keeps running, and nothing is launched, killed or detached', async () => {
+    const victim = podTasks(sb, name, 'node-0').find((t) => t.state === 'TASK_RUNNING')!;
+    const launchesBefore = recordedLaunches(record, `${name}__`).length;
+    const watch = new SafetyWatch(sb, name, 'node-0', volumeOf('node-0').name);
+    sb.mesos.restartAgent(victim.hostname);
+    await eventually('the agent re-registered with the same id', () =>
+      sb.mesos.agents().some((a) => a.id === victim.agentId && a.state === 'registered'),
+    );
+    await sleep(probationMs(sb) * 1.5);
+    expect(watch.stop()).toEqual([]);
+    expect(podTasks(sb, name, 'node-0').map((t) => [t.taskId, t.hostname, t.state])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING']]);
+    expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
+    expect(recordedKills(record, victim.taskId)).toEqual([]);
+    expect(recordedForcedDetaches(record, volumeOf('node-0').id)).toEqual([]);
+    expect(sb.scheduler.runtime.registry.get('node-0')?.state).toBe('running.up');
+  });
+
+  it('with a new id (a reboot): the old task ends as Mesos reports it and the pod relaunches on the same host, same volume', async () => {
+    const victim = podTasks(sb, name, 'node-2').find((t) => t.state === 'TASK_RUNNING')!;
+    const volume = volumeOf('node-2');
+    const watch = new SafetyWatch(sb, name, 'node-2', volume.name);
+    sb.mesos.restartAgent(victim.hostname, { newId: true });
+    const relaunched = await eventuallyPod(
+      sb,
+      'node-2',
+      'node-2 running again',
+      () => podTasks(sb, name, 'node-2').find((t) => t.taskId !== victim.taskId && t.state === 'TASK_RUNNING'),
+      10_000,
+    );
+    expect(watch.stop()).toEqual([]);
+    const ended = recordedUpdates(record, victim.taskId).map((u) => u.state);
+    expect(ended.some((s) => s === 'TASK_LOST' || s === 'TASK_GONE'), `updates of the old task: ${ended.join(', ')}`).toBe(true);
+    expect(relaunched.hostname).toBe(victim.hostname);
+    expect(relaunched.agentId).not.toBe(victim.agentId);
+    const after = sb.portworx.volumes().find((v) => v.id === volume.id)!;
+    expect(after.attachedOn).toEqual([victim.hostname]);
+    // Not a replacement: the task died with the agent (LOST / GONE), no host is down.
+    expect(podsThatAwaitedSlot(record)).toEqual([]);
+    expect(replacementWindows(record)).toEqual([]);
+    expect(liveTasks(podTasks(sb, name, 'node-2'), sb)).toHaveLength(1);
+  });
+
+  it('leaves the other pods alone', () => {
+    for (const pod of ['node-0', 'node-1']) {
+      expect(podTasks(sb, name, pod).filter((t) => t.state === 'TASK_RUNNING'), pod).toHaveLength(1);
+    }
+    expect(replacementWindows(record)).toEqual([]);
+  });
+
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
