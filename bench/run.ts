@@ -4,6 +4,8 @@
  *
  *   npm run bench -- [--crashes N] [--quick]
  *
+ * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those.
+ *
  * A signal to this process (Ctrl-C, SIGTERM) is passed on to the running bench, which stops its
  * sandbox and nats-server before exiting: no run leaves processes behind.
  */
@@ -16,6 +18,13 @@ const BENCHES: { file: string; args: string[] }[] = [
   { file: 'recovery.bench.ts', args: process.argv.slice(2) },
   { file: 'sim-scale.bench.ts', args: [] },
 ];
+
+const only = process.env.BENCH_ONLY?.split(',').map((n) => n.trim()).filter(Boolean);
+const selected = only ? BENCHES.filter((b) => only.includes(b.file.replace(/\.bench\.ts$/, ''))) : BENCHES;
+if (selected.length === 0) {
+  process.stderr.write(`BENCH_ONLY matches no bench (benches: ${BENCHES.map((b) => b.file.replace(/\.bench\.ts$/, '')).join(', ')})\n`);
+  process.exit(2);
+}
 
 let current: ChildProcess | undefined;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -45,7 +54,7 @@ function runBench(file: string, args: string[]): Promise<string> {
 
 const figures: Record<string, unknown> = {};
 try {
-  for (const { file, args } of BENCHES) {
+  for (const { file, args } of selected) {
     const last = (await runBench(file, args)).trim().split('\n').pop() ?? '{}';
     Object.assign(figures, JSON.parse(last));
   }
