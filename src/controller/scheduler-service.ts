@@ -168,8 +168,11 @@ export class SchedulerService {
   async stop(opts: { graceMs?: number } = {}): Promise<StopOutcome> {
     const deadline = opts.graceMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.graceMs;
     const abandoned: string[] = [];
-    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
-      const left = deadline - Date.now();
+    // The command service and HTTP get at most a quarter of the grace each: the state writes
+    // in the runtime's stop are what matter most.
+    const cap = opts.graceMs === undefined ? Number.POSITIVE_INFINITY : opts.graceMs / 4;
+    const step = async (what: string, fn: () => Promise<unknown>, capMs = Number.POSITIVE_INFINITY): Promise<void> => {
+      const left = Math.min(deadline - Date.now(), capMs);
       if (left <= 0) {
         abandoned.push(what);
         return;
@@ -182,8 +185,8 @@ export class SchedulerService {
       clearTimeout(timer);
       if (outcome === 'expired') abandoned.push(what);
     };
-    await step('command service', () => this.commands.stop());
-    await step('HTTP server', async () => this.http?.stop());
+    await step('command service', () => this.commands.stop(), cap);
+    await step('HTTP server', async () => this.http?.stop(), cap);
     await step('scheduler (state writes, lease release)', () => this.runtime.stop());
     return { clean: abandoned.length === 0, abandoned };
   }

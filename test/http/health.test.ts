@@ -127,6 +127,6 @@ describe('HTTP port binding', () => {
     srv.attach({ health: async () => assessHealth(base), state: () => ({}), subscribe: () => () => undefined, registry: new Registry() });
     const after = await fetch(`${srv.url}/health`);
     expect(after.status).toBe(200);
-    expect((await after.json()).checks.lease.ok).toBe(true);
+    expect(((await after.json()) as { checks: { lease: { ok: boolean } } }).checks.lease.ok).toBe(true);
   });
 });
