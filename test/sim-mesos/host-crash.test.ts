@@ -58,6 +58,9 @@ describe('Mesos simulator: a host crash (crashAgent)', () => {
     const summary = r.sim.crashAgent(r.hostname);
     expect(summary).toMatchObject({ id: r.agentId, state: 'registered', hostDown: true });
     expect(r.hostEvents).toEqual(['down agent-1']);
+    // The truth: the task died with its host and nothing writes to its volume; the master still says RUNNING.
+    expect(r.sim.tasks()[0]).toMatchObject({ taskId: 't1', state: 'TASK_LOST', masterState: 'TASK_RUNNING' });
+    expect(r.sim.volumeMounts()).toMatchObject([{ name: 'vol-1', active: false }]);
     await sleep(UNREACHABLE_AFTER_MS / 2);
     expect(r.s.events.slice(from).filter((e) => e.type === 'UPDATE' || e.type === 'FAILURE')).toEqual([]);
 
@@ -97,17 +100,17 @@ describe('Mesos simulator: a host crash (crashAgent)', () => {
   });
 
   it('keeps offering the dead host, as a master that cannot tell; a task launched there stays STAGING until the agent is unreachable', async () => {
-    const r = await rig();
+    const r = await rig({ maxAgentPingTimeouts: 20 }); // 2 s: time to take an offer and launch, even on a loaded machine
     r.sim.crashAgent(r.hostname);
     const from = r.s.events.length;
     const offer = await r.s.waitFor((e) => e.type === 'OFFERS' && e.offers.offers.some((o: Json) => o.agent_id.value === r.agentId), 3000, from);
     const o = offer.offers.offers.find((x: Json) => x.agent_id.value === r.agentId);
     await r.s.call(launchGroup(o, [taskInfo('t2', r.agentId)]));
-    await sleep(UNREACHABLE_AFTER_MS / 3);
+    await sleep(150);
     expect(r.s.updates('t2')).toEqual([]);
     const tasks = await operator(r.sim.url, { type: 'GET_TASKS' });
     expect(tasks.get_tasks.tasks.find((t: Json) => t.task_id.value === 't2').state).toBe('TASK_STAGING');
-    await r.s.waitForUpdate('t2', 'TASK_UNREACHABLE', 3000, from);
+    await r.s.waitForUpdate('t2', 'TASK_UNREACHABLE', 5000, from);
   });
 
   it('stops offering the host at once (outstanding offers rescinded) with offerCrashedAgents: false', async () => {

@@ -79,6 +79,8 @@ export class TaskManager {
     // The master sends the task to a dead host as readily as to a live one; it never starts there.
     if (agent.hostDown) {
       task.released = true;
+      task.state = 'TASK_LOST';
+      for (const mount of task.mounts) mount.active = false;
       return task;
     }
     const half = this.m.ms(this.m.opts.taskStartSeconds) / 2;
@@ -397,7 +399,11 @@ export class TaskManager {
     }
   }
 
-  /** The host died: nothing more runs, retries or releases volumes there (nested commands are lost). */
+  /**
+   * The host died: its tasks are dead (their true state becomes TASK_LOST while the master still
+   * reports what it last saw), nothing more runs or retries there, nothing writes to their volumes
+   * (the mounts end) but nothing unmounts or detaches them either, and nested commands are lost.
+   */
   hostDied(agent: SimAgent): void {
     for (const t of agent.tasks) {
       if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
@@ -405,6 +411,8 @@ export class TaskManager {
       t.lifecycleTimer = undefined;
       t.retryTimer = undefined;
       t.released = true;
+      for (const mount of t.mounts) mount.active = false;
+      if (!isTerminal(t.state)) t.state = 'TASK_LOST';
       this.onTaskEnded?.(t);
     }
   }
@@ -422,7 +430,6 @@ export class TaskManager {
     task.freed = true;
     for (const mount of task.mounts) mount.active = false;
     task.pending = [];
-    if (!isTerminal(task.state)) task.state = 'TASK_LOST';
   }
 
   /** A framework was removed: its executors are shut down, without updates to anyone. */
