@@ -25,10 +25,14 @@ async function gone(sb: Sandbox, ms = 20_000): Promise<void> {
   }
 }
 
-/** Nothing of the service is left on the simulators. */
+/**
+ * Nothing of the service is left on the simulators. A task on a crashed host died with it (the
+ * master may list it until the ping timeouts; the agent kills it if it ever comes back).
+ */
 function expectNothingLeft(sb: Sandbox, name: string): void {
   expect(sb.mesos.frameworks().filter((f) => f.name === name)).toEqual([]);
-  expect(sb.mesos.tasks().filter((t) => !TERMINAL.has(t.state))).toEqual([]);
+  const deadAgents = new Set(sb.mesos.agents().filter((a) => a.hostDown).map((a) => a.id));
+  expect(sb.mesos.tasks().filter((t) => !TERMINAL.has(t.state) && !deadAgents.has(t.agentId))).toEqual([]);
   const ours = sb.portworx.volumes().filter((v) => v.name.startsWith(`${name}-`) || v.labels['pxfw/service'] === name);
   expect(ours.map((v) => `${v.name}${v.parentId ? ' (snapshot)' : ''}`)).toEqual([]);
   expect(sb.portworx.volumes().filter((v) => v.attachedOn.length > 0)).toEqual([]);
@@ -133,8 +137,10 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
   let name: string;
 
   beforeAll(async () => {
-    // The shipped spec has auto_replace: false, so the pod of the dead agent stays failed.
-    const spec = frameworkYaml('cassandra', (y) => y.replace(/^volume_policy: .*$/m, 'volume_policy: delete'));
+    // Automatic replacement off, so the pod of the dead host stays failed until the uninstall.
+    const spec = frameworkYaml('cassandra', (y) =>
+      y.replace(/^volume_policy: .*$/m, 'volume_policy: delete').replace(/^ {2}auto_replace: true$/m, '  auto_replace: false'),
+    );
     name = spec.name;
     ({ sandbox: sb } = await startSandbox(spec.yaml, { record: false }));
     await sb.scheduler.waitDeployed(60_000);
@@ -145,7 +151,8 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
 
   it('does not hang: kills what it can, force-detaches and deletes the dead host volumes, and ends gone', async () => {
     const victim = runningTasks(sb).find((t) => t.taskId.includes('__node-1__'))!;
-    sb.mesos.killAgent(victim.agentId);
+    // The host dies: Portworx notices after its detect delay; Mesos hears nothing for 75 s.
+    sb.mesos.crashAgent(victim.agentId);
     const rt = sb.scheduler.runtime;
     await eventually('node-1 waiting for replace', () => rt.registry.get('node-1')?.state.startsWith('failed.awaiting-replace'));
     const status = await cli(name, 'pod', 'status', 'node-1');
@@ -225,7 +232,8 @@ describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
     // A partitioned agent keeps one task from ever confirming its kill: uninstall waits there.
     const victim = runningTasks(sb).find((t) => t.taskId.includes('__node-1__'))!;
     sb.mesos.partitionAgent(victim.agentId);
-    await eventually('node-1 unreachable', () => sb.scheduler.runtime.registry.get('node-1')?.state.startsWith('running.unreachable'));
+    // Unreachable: on probation (suspect) until the uninstall stops it.
+    await eventually('node-1 unreachable', () => /^running\.(suspect|unreachable)/.test(sb.scheduler.runtime.registry.get('node-1')?.state ?? ''));
     const r = await cli(name, 'uninstall', '--delete-volumes', '--yes');
     expect(r.code).toBe(0);
     await new Promise((res) => setTimeout(res, 300));
@@ -243,6 +251,8 @@ describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
       portworxLegacyUrl: sb.portworx.url,
       nc,
       instanceId: 'second-scheduler',
+      // The same sandbox's state: the new process claims it as that sandbox, as `pxfw sandbox` would.
+      stateClaim: { kind: 'sandbox', sandbox: sb.id },
       agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
       speed: 10,
     });
