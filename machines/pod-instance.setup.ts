@@ -284,8 +284,9 @@ export const podInstanceSetup = setup({
     enterPlacement: assign({ allowNonHolder: false }),
     allowAnyHost: assign({ allowNonHolder: true }),
     setStop: assign(({ context, event }) => {
-      if (event.type === 'DECOMMISSION') return { stop: { mode: 'decommission' as const, volumes: event.volumes }, suspicion: NO_SUSPICION };
-      if (event.type === 'STOP' && context.stop === null) return { stop: { mode: 'stop' as const, volumes: 'retain' as const }, suspicion: NO_SUSPICION };
+      // A stop ends any replacement in progress: the governor's slot is free again.
+      if (event.type === 'DECOMMISSION') return { stop: { mode: 'decommission' as const, volumes: event.volumes }, suspicion: NO_SUSPICION, replacing: false };
+      if (event.type === 'STOP' && context.stop === null) return { stop: { mode: 'stop' as const, volumes: 'retain' as const }, suspicion: NO_SUSPICION, replacing: false };
       return {};
     }),
     clearStop: assign({ stop: null, failure: null, retries: 0, lastError: null, goal: 'running' as const, replacing: false }),
