@@ -221,6 +221,7 @@ async function main(): Promise<void> {
         speed: args.speed,
         ...(args.quick ? { quick: true } : {}),
         crashes: samples.length,
+        ...(samples.length < args.crashes ? { crashes_requested: args.crashes } : {}),
         deploy_cassandra_s: Number(deploySeconds.toFixed(2)),
         crash_to_storage_offline_ms: summary(samples.map((s) => s.crash_to_storage_offline_ms)),
         crash_to_accept_ms: accept,
