@@ -1,7 +1,7 @@
 /**
  * Seeded chaos run against the simulated cluster (issue 9):
  *   node --import tsx bench/chaos.ts --seed 7 --steps 150 [--speed 10] [--seeds 10] [--scheduler child|inproc]
- *        [--settle 60] [--out DIR] [--keep-going] [--record]
+ *        [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record]
  * Prints one line per step; on a violation the seed, the step, the fault list and the evidence.
  * Exit status 1 when any run saw a violation. Needs nats-server on PATH (a private one is started).
  */
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     'keep-going': { type: 'boolean', default: false },
     record: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
+    'min-dwell': { type: 'string', default: '300' },
+    'max-dwell': { type: 'string', default: '2500' },
   },
 });
 
@@ -45,6 +47,8 @@ for (let seed = first; seed < first + count; seed++) {
       speed: Number(values.speed),
       scheduler: values.scheduler === 'inproc' ? 'inproc' : 'child',
       settleMs: Number(values.settle) * 1000,
+      minDwellMs: Number(values['min-dwell']),
+      maxDwellMs: Number(values['max-dwell']),
       workDir,
       nats: { url: nats.url, restart: () => nats.restart(), restartable: true },
       stopOnViolation: !values['keep-going'],
@@ -53,7 +57,7 @@ for (let seed = first; seed < first + count; seed++) {
     });
     results.push(r);
     writeFileSync(join(workDir, 'result.json'), JSON.stringify(r, null, 2));
-    console.log(`seed ${seed}: ${r.stepsRun}/${r.steps} steps, ${r.violations.length} violation(s), converged ${r.converged}, wire ${JSON.stringify(r.wire)}, ${(r.wallMs / 1000).toFixed(0)} s (${workDir})`);
+    console.log(`seed ${seed}: ${r.stepsRun}/${r.steps} steps, ${r.violations.length} violation(s), ${r.notes.length} note(s), converged ${r.converged}, wire ${JSON.stringify(r.wire)}, ${(r.wallMs / 1000).toFixed(0)} s (${workDir})`);
   } catch (err) {
     console.log(`seed ${seed}: run failed: ${(err as Error).stack ?? String(err)}`);
   } finally {

@@ -8,6 +8,7 @@ import { connectNats } from '../../nats/connect';
 import { PortworxClient } from '../../portworx';
 import { SimulatedCluster } from '../../sandbox/simulated-cluster';
 import { parseSpec } from '../../spec';
+import { ServiceStateStore } from '../../state/state-store';
 import { MesosChaosProxy, type WireFaultRates } from './mesos-proxy';
 import { ChildScheduler, InProcessScheduler, type SchedulerHandle } from './scheduler-handle';
 
@@ -63,6 +64,8 @@ export class ChaosEnvironment {
     const specFile = join(opts.workDir, 'spec.yml');
     writeFileSync(specFile, specYaml);
     const nc = await connectNats({ url: opts.nats.url, name: 'pxfw-chaos' });
+    // The simulators start empty, so the service state must too (a NATS server may serve many runs).
+    await (await ServiceStateStore.open(nc, spec.name)).destroy();
     const cluster = await SimulatedCluster.start({ agents: opts.agents, racks: opts.racks, speed: opts.speed, nc });
     const proxy = await MesosChaosProxy.start({ target: cluster.mesos.url, seed: (opts.seed * 7919 + 1) >>> 0, rates: opts.baselineRates ?? {} });
     const cfg = {

@@ -26,6 +26,8 @@ export interface ChaosRunOptions {
   minCount?: number;
   maxCount?: number;
   weights?: Partial<Record<StepKind, number>>;
+  /** Run these steps instead of a generated plan (model tests); hosts are agent-1 … agent-N. */
+  plan?: StepPlan[];
   baselineRates?: Partial<WireFaultRates>;
   burstRates?: Partial<WireFaultRates>;
   stopOnViolation?: boolean;
@@ -41,6 +43,8 @@ export interface ChaosRunResult {
   steps: number;
   stepsRun: number;
   violations: Violation[];
+  /** Findings that break no invariant but deserve a look (see InvariantMonitor.notes). */
+  notes: Violation[];
   faults: string[];
   wire: Record<string, number>;
   converged: boolean;
@@ -103,6 +107,11 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       watchBusy = false;
     }
   }, pollMs);
+  let notesPrinted = 0;
+  const printNotes = () => {
+    for (const n of monitor.notes.slice(notesPrinted)) print(`NOTE ${n.kind} seed=${o.seed} step=${n.step}: ${n.message} (${n.evidence.join('; ')})`);
+    notesPrinted = monitor.notes.length;
+  };
   const stop = () => (o.stopOnViolation ?? true) && monitor.violations.length > 0;
   try {
     const deployed = await waitFor(async () => (await deployStatus(env)) === 'COMPLETE', 120_000);
@@ -110,7 +119,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
     const features = detectFeatures(env, o.nats.restartable);
     print(`features: ${Object.entries(features).map(([k, v]) => `${k}=${v ? 'y' : 'n'}`).join(' ')}`);
     const hosts = env.mesos.agents().map((a) => a.hostname).sort();
-    const plan: StepPlan[] = generatePlan({
+    const plan: StepPlan[] = o.plan ?? generatePlan({
       seed: o.seed,
       steps: o.steps,
       hosts,
@@ -148,6 +157,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
         done.push(`(ground truth unavailable: ${(err as Error).message})`);
       }
       stepsRun = s.step;
+      printNotes();
       print(stepLine(s.step, started, t0, done, truth, monitor, env, wanted));
     }
     // Heal everything, stop wire faults, let the scheduler settle, then check the end state.
@@ -181,6 +191,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
     steps: o.steps,
     stepsRun,
     violations: monitor.violations,
+    notes: monitor.notes,
     faults: faults.describe(10_000),
     wire: env.proxy.counts(),
     converged,
