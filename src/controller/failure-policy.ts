@@ -1,4 +1,5 @@
 import type { ServiceSpec } from '../spec';
+import type { FailurePolicy, StorageOutagePolicy as StorageOutage } from '../spec/types';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import { replacementPhase } from '../../machines/pod-instance.logic';
 import { MesosAgentClient } from '../mesos';
@@ -6,18 +7,10 @@ import type { Logger } from '../log/logger';
 import { ReplacementGovernor, type ReplacementPhase, type ReplacementPolicy, type StorageOutagePolicy } from './replacement-governor';
 
 /**
- * The failure policy fields of issue 9 as the runtime reads them, with their defaults. The spec
- * schema (src/spec) declares them; reading them through optional fields keeps the runtime working
- * with a spec parsed before they existed (e.g. one restored from KV).
+ * The failure policy fields of issue 9 as the runtime reads them. The spec parser fills every
+ * default; the fallbacks here only serve a spec object built before those fields existed (a
+ * test fixture, an old record), so a missing field never turns into NaN or a zero limit.
  */
-interface FailurePolicyFields {
-  /** Seconds of probation before evidence that a host is down is confirmed. */
-  probation?: number;
-  maxConcurrentReplacements?: number;
-  maxUnavailable?: number;
-  storageOutage?: { share?: number; minNodes?: number; window?: number };
-}
-
 export const FAILURE_POLICY_DEFAULTS = {
   probationSeconds: 10,
   maxConcurrentReplacements: 1,
@@ -25,8 +18,8 @@ export const FAILURE_POLICY_DEFAULTS = {
   storageOutage: { share: 0.33, minNodes: 2, windowSeconds: 60 },
 } as const;
 
-function fields(spec: ServiceSpec): FailurePolicyFields {
-  return spec.failurePolicy as unknown as FailurePolicyFields;
+function fields(spec: ServiceSpec): Partial<FailurePolicy> {
+  return spec.failurePolicy;
 }
 
 /** Probation in ms, divided by the time scale like every other interval. */
@@ -34,18 +27,17 @@ export function probationMs(spec: ServiceSpec, timeScale = 1): number {
   return ((fields(spec).probation ?? FAILURE_POLICY_DEFAULTS.probationSeconds) * 1000) / timeScale;
 }
 
-/** Per pod type: a pod type may override max_unavailable. */
+/** Per pod type (`max_unavailable` is kept per pod type, overrides already applied). */
 export function replacementPolicy(spec: ServiceSpec, podType: string): ReplacementPolicy {
   const fp = fields(spec);
-  const pod = spec.pods[podType] as unknown as { maxUnavailable?: number } | undefined;
   return {
     maxConcurrentReplacements: fp.maxConcurrentReplacements ?? FAILURE_POLICY_DEFAULTS.maxConcurrentReplacements,
-    maxUnavailable: pod?.maxUnavailable ?? fp.maxUnavailable ?? FAILURE_POLICY_DEFAULTS.maxUnavailable,
+    maxUnavailable: fp.maxUnavailable?.[podType] ?? FAILURE_POLICY_DEFAULTS.maxUnavailable,
   };
 }
 
 export function storageOutagePolicy(spec: ServiceSpec, timeScale = 1): StorageOutagePolicy {
-  const o = fields(spec).storageOutage ?? {};
+  const o: Partial<StorageOutage> = fields(spec).storageOutage ?? {};
   const d = FAILURE_POLICY_DEFAULTS.storageOutage;
   return { share: o.share ?? d.share, minNodes: o.minNodes ?? d.minNodes, windowMs: ((o.window ?? d.windowSeconds) * 1000) / timeScale };
 }
@@ -72,12 +64,17 @@ export function createReplacementGovernor(deps: { spec: () => ServiceSpec; timeS
 }
 
 /**
- * Does a task's agent answer its own v1 API (GET_HEALTH)? The default URL is the agent's port on
+ * Does a task's agent answer its own v1 API (GET_HEALTH)? Resolves true on any answer; rejects
+ * (read as "silent") when it cannot be reached in time. The default URL is the agent's port on
  * its host; the sandbox maps agents to its simulator (scheduler-service's `agentUrl`).
  */
 export function agentHealthProbe(opts: { agentUrl: ((agentId: string, hostname: string) => string) | undefined; timeScale: number; logger: Logger }) {
   const url = opts.agentUrl ?? ((_id: string, host: string) => `http://${host}:5051`);
   const timeoutMs = Math.max(200, Math.round(2_000 / opts.timeScale));
   const logger = opts.logger.child({ module: 'mesos-agent' });
-  return (agentId: string, hostname: string): Promise<boolean> => new MesosAgentClient({ url: url(agentId, hostname), timeoutMs, logger }).getHealth();
+  // Any answer counts, healthy or not: an agent that answers still runs its tasks.
+  return async (agentId: string, hostname: string): Promise<boolean> => {
+    await new MesosAgentClient({ url: url(agentId, hostname), timeoutMs, logger }).getHealth();
+    return true;
+  };
 }
