@@ -10,6 +10,8 @@ import { eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLau
  * process comes back and re-registers. Without a new id its tasks kept running; with a new id
  * (the host rebooted) they died with it and Mesos says so (TASK_LOST / TASK_GONE, a plain
  * terminal state from a live agent): the pod relaunches where its volume is, without a move.
+ * An agent whose executors did not re-register kills them and reports TASK_GONE: a plain terminal
+ * state, relaunched in place as dcos-commons does.
  */
 describe('an agent restart moves nothing', () => {
   let sb: Sandbox;
@@ -48,6 +50,25 @@ describe('an agent restart moves nothing', () => {
     expect(sb.scheduler.runtime.registry.get('node-0')?.state).toBe('running.up');
   });
 
+  it('losing its executors (TASK_GONE from the live agent): the pod relaunches in place, same agent, no fence', async () => {
+    const victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
+    const volume = volumeOf('node-1');
+    const watch = new SafetyWatch(sb, name, 'node-1', volume.name);
+    sb.mesos.restartAgent(victim.hostname, { loseExecutors: true });
+    const relaunched = await eventuallyPod(
+      sb,
+      'node-1',
+      'node-1 running again',
+      () => podTasks(sb, name, 'node-1').find((t) => t.taskId !== victim.taskId && t.state === 'TASK_RUNNING'),
+      10_000,
+    );
+    expect(watch.stop()).toEqual([]);
+    expect(recordedUpdates(record, victim.taskId).map((u) => u.state)).toContain('TASK_GONE');
+    expect([relaunched.hostname, relaunched.agentId]).toEqual([victim.hostname, victim.agentId]);
+    expect(sb.portworx.volumes().find((v) => v.id === volume.id)?.attachedOn).toEqual([victim.hostname]);
+    expect(recordedForcedDetaches(record, volume.id)).toEqual([]);
+  });
+
   it('with a new id (a reboot): the old task ends as Mesos reports it and the pod relaunches on the same host, same volume', async () => {
     const victim = podTasks(sb, name, 'node-2').find((t) => t.state === 'TASK_RUNNING')!;
     const volume = volumeOf('node-2');
@@ -74,7 +95,7 @@ describe('an agent restart moves nothing', () => {
   });
 
   it('leaves the other pods alone', () => {
-    for (const pod of ['node-0', 'node-1']) {
+    for (const pod of ['node-0', 'node-1', 'node-2']) {
       expect(podTasks(sb, name, pod).filter((t) => t.state === 'TASK_RUNNING'), pod).toHaveLength(1);
     }
     expect(replacementWindows(record)).toEqual([]);

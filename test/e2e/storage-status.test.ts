@@ -6,70 +6,86 @@ import { frameworkYaml, startSandbox } from './helpers';
 import { probationMs, recordedKills, replacementWindows, sleep, SPEED } from './helpers-faults';
 import { podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
 
+type Fault = { what: string; apply(sb: Sandbox, host: string, probation: number): void; reported?: string };
+
+const FAULTS: Fault[] = [
+  ...(['STATUS_STORAGE_DOWN', 'STATUS_MAINTENANCE', 'STATUS_NONE', 'STATUS_OFFLINE'] as const).map(
+    (status): Fault => ({ what: `reports the node ${status}`, apply: (sb, host) => sb.portworx.setNodeStatus(host, status), reported: status }),
+  ),
+  {
+    // Stork ignores stale duplicate node entries (libopenstorage/stork#448, #1851).
+    what: 'lists a stale duplicate entry of the node, OFFLINE',
+    apply: (sb, host) => void sb.portworx.addDuplicateNode(host, { status: 'STATUS_OFFLINE' }),
+  },
+  {
+    what: 'flaps the node offline and back, faster than the probation',
+    apply: (sb, host, probation) => sb.portworx.flapNode(host, { periodMs: Math.round(probation / 4), count: 4 }),
+  },
+];
+
 /**
  * The shipped Cassandra spec, unchanged. A Portworx node status alone is no proof that the host
- * is down while Mesos reports its task running on a reachable agent: Stork learned not to evict on
- * STORAGE_DOWN (libopenstorage/stork#1385), and a node in MAINTENANCE still runs its pods.
+ * is down while Mesos reports its task running on a reachable agent (its agent answers): Stork
+ * learned not to evict on STORAGE_DOWN (libopenstorage/stork#1385), a node in MAINTENANCE still
+ * runs its pods, NONE counts as online (#646), stale duplicates are ignored.
  */
-describe.each(['STATUS_STORAGE_DOWN', 'STATUS_MAINTENANCE', 'STATUS_NONE', 'STATUS_OFFLINE'] as const)(
-  'Portworx reports the node of a running pod %s: nothing moves while the task runs',
-  (status) => {
-    let sb: Sandbox;
-    let record: string;
-    let name: string;
-    let victim: SimTaskSummary;
-    let volumeId: string;
-    let launchesBefore: number;
-    let violations: string[];
+describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a running pod: nothing moves while the task runs', (_what, fault) => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+  let victim: SimTaskSummary;
+  let volumeId: string;
+  let launchesBefore: number;
+  let violations: string[];
 
-    beforeAll(async () => {
-      const spec = frameworkYaml('cassandra');
-      name = spec.name;
-      const started = await startSandbox(spec.yaml, { speed: SPEED });
-      sb = started.sandbox;
-      record = started.record!;
-      await sb.scheduler.waitDeployed(60_000);
-      victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-      const volume = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
-      volumeId = volume.id;
-      launchesBefore = recordedLaunches(record, `${name}__`).length;
-      const watch = new SafetyWatch(sb, name, 'node-1', volume.name);
-      sb.portworx.setNodeStatus(victim.hostname, status);
-      // Two probations and then some: a pod on probation would have been confirmed or cleared.
-      await sleep(probationMs(sb) * 2.5);
-      violations = watch.stop();
-    });
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
+    const volume = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    volumeId = volume.id;
+    launchesBefore = recordedLaunches(record, `${name}__`).length;
+    const watch = new SafetyWatch(sb, name, 'node-1', volume.name);
+    fault.apply(sb, victim.hostname, probationMs(sb));
+    // Two probations and then some: a pod on probation would have been confirmed or cleared.
+    await sleep(probationMs(sb) * 2.5);
+    violations = watch.stop();
+  });
 
-    afterAll(async () => {
-      await sb?.stop();
-    });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
-    it('reports the status for the node', () => {
-      expect(sb.portworx.nodes().find((n) => n.hostname === victim.hostname)?.status).toBe(status);
-    });
+  it.runIf(fault.reported !== undefined)('reports the status for the node', () => {
+    expect(sb.portworx.nodes().find((n) => n.hostname === victim.hostname)?.status).toBe(fault.reported);
+  });
 
-    it('keeps the same task running on the same agent: no launch, no kill, no forced detach, no replacement', () => {
-      expect(podTasks(sb, name, 'node-1').map((t) => [t.taskId, t.hostname, t.state])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING']]);
-      expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
-      expect(recordedKills(record, victim.taskId)).toEqual([]);
-      expect(recordedForcedDetaches(record, volumeId)).toEqual([]);
-      expect(replacementWindows(record)).toEqual([]);
-      expect(violations).toEqual([]);
-    });
+  it('keeps the same task running on the same agent: no launch, no kill, no forced detach, no replacement', () => {
+    expect(podTasks(sb, name, 'node-1').map((t) => [t.taskId, t.hostname, t.state])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING']]);
+    expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
+    expect(recordedKills(record, victim.taskId)).toEqual([]);
+    expect(recordedForcedDetaches(record, volumeId)).toEqual([]);
+    expect(replacementWindows(record)).toEqual([]);
+    expect(violations).toEqual([]);
+  });
 
-    it('keeps the volume attached where the task runs', () => {
-      expect(sb.portworx.volumes().find((v) => v.id === volumeId)?.attachedOn).toEqual([victim.hostname]);
-    });
+  it('keeps the volume attached where the task runs', () => {
+    expect(sb.portworx.volumes().find((v) => v.id === volumeId)?.attachedOn).toEqual([victim.hostname]);
+  });
 
-    it('is running (not failed) once the node is OK again', async () => {
-      sb.portworx.setNodeStatus(victim.hostname, 'STATUS_OK');
-      await sleep(probationMs(sb) / 2);
-      expect(sb.scheduler.runtime.registry.get('node-1')?.state).toBe('running.up');
-      expect(podTasks(sb, name, 'node-1').map((t) => t.taskId)).toEqual([victim.taskId]);
-    });
+  it('is running (not failed) once the node is OK again', async () => {
+    if (fault.reported) sb.portworx.setNodeStatus(victim.hostname, 'STATUS_OK');
+    else sb.portworx.removeDuplicateNode(victim.hostname);
+    await sleep(probationMs(sb) / 2);
+    expect(sb.scheduler.runtime.registry.get('node-1')?.state).toBe('running.up');
+    expect(podTasks(sb, name, 'node-1').map((t) => t.taskId)).toEqual([victim.taskId]);
+  });
 
-    it('records only conformant Mesos and Portworx traffic', () => {
-      expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
-    });
-  },
-);
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
