@@ -57,7 +57,7 @@ for (let seed = first; seed < first + count; seed++) {
     });
     results.push(r);
     writeFileSync(join(workDir, 'result.json'), JSON.stringify(r, null, 2));
-    console.log(`seed ${seed}: ${r.stepsRun}/${r.steps} steps, ${r.violations.length} violation(s), ${r.notes.length} note(s), converged ${r.converged}, wire ${JSON.stringify(r.wire)}, ${(r.wallMs / 1000).toFixed(0)} s (${workDir})`);
+    console.log(`seed ${seed}: ${r.stepsRun}/${r.steps} steps, ${r.violations.length} violation(s), ${r.notes.length} note(s), converged ${r.converged}, wire ${JSON.stringify(r.wire)}, calls ${JSON.stringify(r.calls)}, ${(r.wallMs / 1000).toFixed(0)} s (${workDir})`);
   } catch (err) {
     console.log(`seed ${seed}: run failed: ${(err as Error).stack ?? String(err)}`);
   } finally {

@@ -6,6 +6,7 @@ export type ViolationKind =
   | 'stale-task-kept'
   | 'double-attachment'
   | 'moved-without-evidence'
+  | 'call-storm'
   | 'not-converged';
 
 export interface Violation {
@@ -142,6 +143,25 @@ export class InvariantMonitor {
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.notes.push({ ...v, step: this.step });
+  }
+
+  /**
+   * Calls of one type sent faster than `maxPerSecond` over a step: a retry loop without backoff
+   * (issue 9 saw 3,378 KILLs in 9 s). ACKNOWLEDGE and DECLINE follow the master's event and offer
+   * rates, so they are not judged.
+   */
+  checkCallRates(before: Record<string, number>, after: Record<string, number>, ms: number, maxPerSecond: number): Violation[] {
+    const found: Violation[] = [];
+    if (ms < 300) return found;
+    for (const [type, n] of Object.entries(after)) {
+      if (type === 'ACKNOWLEDGE' || type === 'DECLINE') continue;
+      const delta = n - (before[type] ?? 0);
+      const rate = (delta * 1000) / ms;
+      if (delta >= 50 && rate > maxPerSecond) {
+        this.add(found, `storm:${type}:${this.step}`, { kind: 'call-storm', at: Date.now(), message: `${delta} ${type} calls in ${ms} ms (${rate.toFixed(0)}/s)`, evidence: [`calls so far: ${JSON.stringify(after)}`] });
+      }
+    }
+    return found;
   }
 
   private add(found: Violation[], key: string, v: Omit<Violation, 'step'>): void {

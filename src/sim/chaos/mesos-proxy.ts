@@ -71,6 +71,7 @@ export class MesosChaosProxy {
   private readonly forced: { kind: 'lost-reply' | 'lost-request'; callType?: string }[] = [];
   private rates: WireFaultRates;
   private readonly rng: Prng;
+  private readonly calls = new Map<string, number>();
 
   private constructor(
     private readonly server: Server,
@@ -126,6 +127,11 @@ export class MesosChaosProxy {
   /** Every fault injected so far, oldest first. */
   faults(): readonly WireFault[] {
     return this.log;
+  }
+
+  /** Scheduler calls seen so far, by type (a storm of KILLs or RECONCILEs shows here). */
+  callCounts(): Record<string, number> {
+    return Object.fromEntries(this.calls);
   }
 
   counts(): Record<WireFaultKind, number> {
@@ -205,6 +211,7 @@ export class MesosChaosProxy {
 
   private schedulerCall(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const type = this.callType(body);
+    this.calls.set(type, (this.calls.get(type) ?? 0) + 1);
     const fate = this.callFate(type);
     if (fate === 'lost-request') {
       this.note('lost-request', type);

@@ -36,6 +36,8 @@ export interface ChaosRunOptions {
   print?: (line: string) => void;
   pollMs?: number;
   logLevel?: string;
+  /** Calls of one type (ACKNOWLEDGE and DECLINE aside) per second above which a step reports a storm. */
+  maxCallsPerSecond?: number;
 }
 
 export interface ChaosRunResult {
@@ -47,6 +49,7 @@ export interface ChaosRunResult {
   notes: Violation[];
   faults: string[];
   wire: Record<string, number>;
+  calls: Record<string, number>;
   converged: boolean;
   wallMs: number;
   workDir: string;
@@ -139,6 +142,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       if (stop()) break;
       ctx.step = monitor.step = s.step;
       const t0 = Date.now();
+      const callsBefore = env.proxy.callCounts();
       const done: string[] = [];
       for (const a of s.actions) {
         try {
@@ -149,6 +153,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       }
       await sleepWatching(s.dwellMs, stop);
       endBurst(ctx);
+      report(monitor.checkCallRates(callsBefore, env.proxy.callCounts(), Date.now() - t0, o.maxCallsPerSecond ?? 100));
       let truth: Truth | undefined;
       try {
         truth = await outsideTruth(env.service, env.operator, env.portworx);
@@ -194,6 +199,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
     notes: monitor.notes,
     faults: faults.describe(10_000),
     wire: env.proxy.counts(),
+    calls: env.proxy.callCounts(),
     converged,
     wallMs,
     workDir: o.workDir,
