@@ -103,7 +103,9 @@ describe('Mesos simulator: a host crash (crashAgent)', () => {
     const r = await rig({ maxAgentPingTimeouts: 20 }); // 2 s: time to take an offer and launch, even on a loaded machine
     r.sim.crashAgent(r.hostname);
     const from = r.s.events.length;
-    const offer = await r.s.waitFor((e) => e.type === 'OFFERS' && e.offers.offers.some((o: Json) => o.agent_id.value === r.agentId), 3000, from);
+    // The next offer of agent-1 after the one used for t1 (made before or after the crash: both stand).
+    const afterLaunch = r.s.events.findIndex((e) => e.type === 'OFFERS') + 1;
+    const offer = await r.s.waitFor((e) => e.type === 'OFFERS' && e.offers.offers.some((o: Json) => o.agent_id.value === r.agentId), 3000, afterLaunch);
     const o = offer.offers.offers.find((x: Json) => x.agent_id.value === r.agentId);
     await r.s.call(launchGroup(o, [taskInfo('t2', r.agentId)]));
     await sleep(150);

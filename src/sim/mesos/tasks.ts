@@ -5,7 +5,8 @@ import type { Master } from './master';
 import { addRes, subtractRes, type Res } from './resources';
 import { SimInvalidTransitionError } from './errors';
 import { isTerminal, type ContainerIdJson, type Json, type SimAgent, type SimExecutor, type SimFramework, type SimTask } from './state';
-import { bareStatus, taskStatus, taskWire } from './wire';
+import { reconcileTasks } from './reconcile';
+import { taskStatus, taskWire } from './wire';
 
 const STATUSES_KEPT = 16;
 const MOUNT_LOG_LIMIT = 20_000;
@@ -329,51 +330,9 @@ export class TaskManager {
     if (fw) this.m.sendUpdate(fw, status);
   }
 
-  /**
-   * Explicit (non-empty list) or implicit (empty list) reconciliation, as Master::reconcile does.
-   * Only tasks the master holds are known: those on unreachable agents, or on agents that have
-   * not re-registered since a master failover, are not. For an unknown task the agent id the
-   * framework gave decides: not re-registered yet → no answer (and with no agent id, no answer
-   * while any agent has yet to re-register); registered → TASK_GONE; unreachable →
-   * TASK_UNREACHABLE; gone → TASK_GONE_BY_OPERATOR; otherwise TASK_UNKNOWN (all TASK_LOST for a
-   * framework that is not partition-aware).
-   */
+  /** Explicit (non-empty list) or implicit (empty list) reconciliation (see reconcile.ts). */
   reconcile(fw: SimFramework, list: { taskId: string; agentId?: string | undefined }[]): void {
-    if (list.length === 0) {
-      for (const t of fw.tasks.values()) {
-        if (this.m.knowsTasksOf(this.m.agents.get(t.agentId))) this.m.sendUpdate(fw, this.reconcileStatus(t));
-      }
-      return;
-    }
-    for (const { taskId, agentId } of list) {
-      const t = fw.tasks.get(taskId);
-      const status = t && this.m.knowsTasksOf(this.m.agents.get(t.agentId)) ? this.reconcileStatus(t) : this.unknownTaskStatus(fw, taskId, agentId);
-      if (status) this.m.sendUpdate(fw, status);
-    }
-  }
-
-  private reconcileStatus(t: SimTask): Json {
-    // The state of the update being delivered (status_update_state) if any, else the latest seen.
-    const state = t.statusUpdateState ?? this.masterView(t);
-    // The master repeats the container status of the latest update it saw.
-    const containerStatus = t.statuses[t.statuses.length - 1]?.container_status as Json | undefined;
-    return taskStatus({ task: t, state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Latest task state', containerStatus });
-  }
-
-  private unknownTaskStatus(fw: SimFramework, taskId: string, agentId: string | undefined): Json | undefined {
-    const agent = agentId !== undefined ? this.m.agents.get(agentId) : undefined;
-    const pa = fw.partitionAware;
-    const r = 'REASON_RECONCILIATION';
-    if (agent?.state === 'recovering') return undefined;
-    if (agentId === undefined && [...this.m.agents.values()].some((a) => a.state === 'recovering')) return undefined;
-    if (agent?.state === 'registered' || agent?.state === 'disconnected') {
-      return bareStatus(taskId, agentId, pa ? 'TASK_GONE' : 'TASK_LOST', r, 'Reconciliation: Task is unknown to the agent');
-    }
-    if (agent?.state === 'unreachable') {
-      return bareStatus(taskId, agentId, pa ? 'TASK_UNREACHABLE' : 'TASK_LOST', r, 'Reconciliation: Task is unreachable', agent.unreachableAt);
-    }
-    if (agent?.state === 'gone') return bareStatus(taskId, agentId, pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST', r, 'Reconciliation: Task is gone');
-    return bareStatus(taskId, agentId, pa ? 'TASK_UNKNOWN' : 'TASK_LOST', r, 'Reconciliation: Task is unknown');
+    reconcileTasks(this.m, (t) => this.masterView(t), fw, list);
   }
 
   /** A framework (re)subscribed: the agents resend their unacknowledged updates at once. */
