@@ -37,8 +37,16 @@ const first = Number(values.seed);
 const count = Number(values.seeds);
 const out = values.out ?? mkdtempSync(join(tmpdir(), 'pxfw-chaos-'));
 const results: ChaosRunResult[] = [];
+let stopNats: (() => Promise<void>) | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.log(`${sig}: stopping (results so far: ${results.length} seed(s))`);
+    void (stopNats?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
 for (let seed = first; seed < first + count; seed++) {
   const nats = await PrivateNatsServer.start();
+  stopNats = () => nats.dispose();
   const workDir = join(out, `seed-${seed}`);
   try {
     const r = await runChaos({

@@ -58,6 +58,10 @@ export class ChildScheduler implements SchedulerHandle {
     const env = { ...process.env, PXFW_CHAOS_SCHEDULER: JSON.stringify({ ...this.cfg, instanceId }), PXFW_LOG_LEVEL: this.logLevel };
     const proc = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.proc = proc;
+    // Never leave a scheduler behind when the runner itself goes away.
+    const reap = () => proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.off('exit', reap));
     this.log.write(`--- scheduler ${instanceId} pid ${proc.pid} started ${new Date().toISOString()}\n`);
     proc.stdout?.pipe(this.log, { end: false });
     proc.stderr?.pipe(this.log, { end: false });
