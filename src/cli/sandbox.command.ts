@@ -18,6 +18,9 @@ interface SandboxFlags {
 /** The dashboard port the sandbox tries first when none is given; taken, it falls back to a free one. */
 export const DEFAULT_SANDBOX_HTTP_PORT = 8080;
 
+/** How long a stopping sandbox may take before the process exits anyway. */
+const SANDBOX_STOP_GRACE_MS = 20_000;
+
 function port(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number (0 for any free port), got '${value}'`);
@@ -49,6 +52,18 @@ export function registerSandbox(program: Command): void {
       if (flags.until && flags.until !== 'deployed') throw new Error(`--until takes 'deployed', got '${flags.until}'`);
       const speed = Number(flags.speed);
       if (!(speed > 0)) throw new Error(`--speed must be a positive number, got '${flags.speed}'`);
+      // The first SIGINT/SIGTERM stops the sandbox (bounded); a second one exits at once.
+      let signalled: ((sig: string) => void) | undefined;
+      const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        signals += 1;
+        if (signals === 1) return signalled!(sig);
+        process.stderr.write(`pxfw: ${sig} again: exiting now\n`);
+        process.exit(1);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       // An explicit port (flag or PXFW_HTTP_PORT) that is taken is an error; the default falls back.
       const explicitHttp = flags.http !== undefined && flags.http !== '';
       const sandbox = await Sandbox.start({
@@ -82,24 +97,37 @@ export function registerSandbox(program: Command): void {
       const unsubscribe = sandbox.scheduler.runtime.transitions.subscribe((t) => {
         if (!flags.json) process.stdout.write(`  ${t.actor}: ${t.from} -> ${t.to}${t.reason ? `  (${t.reason})` : ''}\n`);
       });
+      const stop = async () => {
+        unsubscribe();
+        const bounded = await Promise.race([
+          sandbox.stop().then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SANDBOX_STOP_GRACE_MS).unref()),
+        ]);
+        if (!bounded) {
+          process.stderr.write(`pxfw: the sandbox did not stop within ${SANDBOX_STOP_GRACE_MS / 1000} s: exiting\n`);
+          process.exit(1);
+        }
+      };
       if (flags.until === 'deployed') {
         try {
-          await sandbox.scheduler.waitDeployed(Number(flags.timeout) * 1000);
-          say(`deploy plan complete for ${spec}`, { deployed: true, service: svc });
+          const outcome = await Promise.race([
+            sandbox.scheduler.waitDeployed(Number(flags.timeout) * 1000).then(() => 'deployed' as const),
+            stopRequested,
+          ]);
+          if (outcome === 'deployed') say(`deploy plan complete for ${spec}`, { deployed: true, service: svc });
+          else {
+            process.stderr.write(`pxfw: stopped by ${outcome} before the deploy plan of ${spec} completed\n`);
+            process.exitCode = 1;
+          }
         } catch (err) {
           process.stderr.write(`pxfw: ${describeError(err)}\n`);
           process.exitCode = 1;
         } finally {
-          unsubscribe();
-          await sandbox.stop();
+          await stop();
         }
         return;
       }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      unsubscribe();
-      await sandbox.stop();
+      await stopRequested;
+      await stop();
     });
 }

@@ -56,7 +56,15 @@ export async function resolveNats(explicit?: string, find: () => string | undefi
   const store = mkdtempSync(join(tmpdir(), 'pxfw-sandbox-nats-'));
   const proc: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;
+  // However this process ends (process.exit after a second signal included), the server and its
+  // store go with it: an orphaned nats-server would hold a port and a temp dir for good.
+  const onExit = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    rmSync(store, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     if (proc.exitCode === null && proc.signalCode === null) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => proc.kill('SIGKILL'), 5000);

@@ -115,7 +115,7 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
     const standby = await eventually('standby health', async () => {
       const h = await health(b).catch(() => undefined);
       // Until it has tried the lease, it does not know the holder yet.
-      return h && h.body.checks?.lease?.holder && h;
+      return h?.body.checks?.lease?.holder ? h : undefined;
     }, 20_000);
     expect(standby.status).toBe(503);
     expect(standby.body.checks.lease).toMatchObject({ ok: false, leading: false, holder: 'leader-1' });

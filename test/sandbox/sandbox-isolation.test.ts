@@ -130,6 +130,17 @@ describe('the sandbox owns its world (issue 10, problem 1)', () => {
     }
   });
 
+  it('SIGTERM stops it and everything it started: status 0, its own NATS server gone', async () => {
+    const p = new PxfwProcess(['sandbox', '--speed', '10', '--http', '0', '--framework', specFile().path], { env: FRESH_ENV, killAfterMs: 45_000 });
+    await p.waitForOutput('dashboard http://', 30_000);
+    const url = /nats (nats:\/\/\S+)/.exec(p.out)![1]!;
+    p.child.kill('SIGTERM');
+    const r = await p.exited;
+    expect(r.killed).toBe(false);
+    expect(r.code, r.err).toBe(0);
+    await expect(connect({ servers: url, reconnect: false, timeout: 1000 })).rejects.toThrow();
+  });
+
   it('without nats-server installed, says which Debian package to install', async () => {
     const err = await resolveNats(undefined, () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrerequisiteError);
