@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { bucketExists, OWNER_KEY } from '../../src/state/bucket-owner';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { freePort, PrivateNatsServer } from '../helpers/nats-server';
 import { frameworkYaml } from '../e2e/helpers';
+import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, PxfwProcess } from './cli-process';
 
 const SPEED = 10;
@@ -85,7 +86,8 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
     cluster = await SimulatedCluster.start({ agents: 3, racks: 3, speed: SPEED, nc });
     const spec = specFile();
     const port = await freePort();
-    run(spec.path, cluster, port);
+    const record = mkdtempSync(join(tmpdir(), 'pxfw-run-rec-'));
+    run(spec.path, cluster, port, ['--record', record]);
     const ok = await eventually('healthy', async () => {
       const h = await health(port);
       return h.status === 200 && h;
@@ -103,6 +105,10 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
     expect(down.body.checks.mesos).toMatchObject({ ok: true });
     expect(down.body.checks.lease).toMatchObject({ ok: true });
     expect(down.body.details.reasons.join('; ')).toMatch(/^Portworx unreachable for \d+ s: /);
+    // The probe is an ordinary SDK call: recorded, and conformant to the OpenAPI document.
+    const probes = readFileSync(join(record, 'portworx.jsonl'), 'utf8').split('\n').filter((l) => l.includes('/v1/clusters/inspectcurrent'));
+    expect(probes.length).toBeGreaterThan(0);
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 
   it('a standby instance answers 503 and names the lease holder', async () => {
