@@ -225,17 +225,17 @@ export class Runtime {
     const spec = this.spec;
     const podInstances = Object.values(spec.pods).flatMap((p) => Array.from({ length: p.count }, (_, index) => ({ podType: p.type, index })));
     const machine = frameworkMachine.provide({
-      actors: frameworkEffectActors(this) as never,
+      actors: frameworkEffectActors(this),
       // Deferred: an action runs inside the supervisor's transition, and these start other
       // actors and send events back to the supervisor, which must happen after it.
       actions: {
         subscribe: () => queueMicrotask(() => void this.subscribe()),
-        startPod: (_: unknown, ref: unknown) => queueMicrotask(() => this.startPod(ref as { podType: string; index: number })),
-        decommissionPod: (_: unknown, ref: unknown) => queueMicrotask(() => this.decommissionPod(ref as { podType: string; index: number })),
+        startPod: (_, ref) => queueMicrotask(() => this.startPod(ref)),
+        decommissionPod: (_, ref) => queueMicrotask(() => this.decommissionPod(ref)),
         revive: () => queueMicrotask(() => void this.mesosCall('revive', (m) => m.revive())),
         suppress: () => queueMicrotask(() => void this.mesosCall('suppress', (m) => m.suppress())),
         stepDown: () => queueMicrotask(() => void this.stepDown()),
-      } as never,
+      },
     });
     this.framework = createActor(machine, {
       inspect: (ie) => {
@@ -279,8 +279,8 @@ export class Runtime {
     this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
     this.governor.track({ name: e.name, podType: e.podType }, podReplacementPhase(snap));
     for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
-    if (e.state.startsWith('volume-provisioned')) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
-    if (e.state === 'decommissioned') void this.registry.remove(e);
+    if (hasTag(POD_TAGS.awaitingOffer)) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
+    if (snap.status === 'done') void this.registry.remove(e);
   }
 
   private grantReplacement(pod: string): void {
