@@ -254,6 +254,8 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       entry: { type: 'note', params: { reason: 'killing the task to relaunch it in place' } },
       on: {
         TASK_UPDATE: [
+          // A launch that timed out and that the master never heard of: place it again.
+          { guard: 'neverLaunched', target: 'volume-provisioned', actions: ['recordTaskState', 'clearTask'] },
           { guard: { type: 'updateIs', params: { outcome: 'permanent', launching: false } }, target: PERMANENT, actions: ['recordTaskState', 'failPermanentFromUpdate'] },
           { guard: { type: 'updateIs', params: { outcome: 'lost', launching: false } }, target: RELEASING, actions: ['recordTaskState', 'failLost'] },
           { guard: 'updateIsTerminal', target: 'volume-provisioned', actions: ['recordTaskState', 'clearTask'] },

@@ -114,6 +114,11 @@ export const podInstanceSetup = setup({
       const u = currentUpdate(context, event);
       return u !== null && endsStop(u.state);
     },
+    /** The task never ran and Mesos says it never launched (UNKNOWN, DROPPED): nothing to fence. */
+    neverLaunched: ({ context, event }) => {
+      const u = currentUpdate(context, event);
+      return u !== null && !context.taskHasRun && (u.state === 'TASK_UNKNOWN' || u.state === 'TASK_DROPPED');
+    },
     /** This launch failure is the last one tolerated before fencing. */
     launchFailedTooOften: ({ context, event }) => {
       const u = currentUpdate(context, event);

@@ -133,6 +133,9 @@ export const CLASSIFICATION_ROWS: ClassificationRow[] = [
       }
     },
     state: 're-attaching.fencing', context: { replacing: false } },
+  { id: 'M33', signal: 'TASK_UNKNOWN answering the kill of a launch that timed out (never reached TASK_RUNNING)', when: 'relaunching', outcome: 're-place', autoReplace: true,
+    drive: async (r) => { await launching(r); r.clock.increment(60_000); await r.effects.resolve('killTask', { terminal: false }); update(r, 'TASK_UNKNOWN'); },
+    state: 'volume-provisioned.awaiting-holder', context: { task: null, ...noMove } },
   { id: 'M32', signal: 'HOST_DOWN / TASK_UNREACHABLE about another host or an old task', when: 'running', outcome: 'no action', autoReplace: true,
     drive: async (r) => {
       await toRunning(r);
