@@ -110,7 +110,9 @@ export class Sandbox {
       if (http) undo.push(() => http.stop());
       const nats = await resolveNats(opts.nats);
       undo.push(() => nats.stop());
-      const nc = await connectNats({ ...natsSettingsFromEnv(process.env, nats.url), name: 'pxfw-sandbox' });
+      // Our own server has no users: the NATS_* credentials are for a server we were given.
+      const settings = nats.own ? { url: nats.url } : natsSettingsFromEnv(process.env, nats.url);
+      const nc = await connectNats({ ...settings, name: 'pxfw-sandbox' });
       undo.push(() => nc.close());
       // The simulators start empty, so the service state must too: a bucket that already exists
       // is someone else's (never deleted, never reused).
