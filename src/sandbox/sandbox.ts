@@ -54,6 +54,9 @@ export async function loadFramework(framework: string): Promise<{ yaml: string; 
   return { yaml, spec: parseSpec(yaml, path) };
 }
 
+/** Service names are one NATS subject token and part of a bucket name (src/api/subjects.ts). */
+const MAX_SERVICE_NAME = 63;
+
 /** A short random sandbox id: lower-case hex, so `<service>-sb<id>` stays a DNS label. */
 export function newSandboxId(): string {
   return `sb${randomBytes(3).toString('hex')}`;
@@ -101,6 +104,12 @@ export class Sandbox {
     const id = typeof opts.namespace === 'string' ? opts.namespace : newSandboxId();
     const namespaced = opts.namespace !== undefined && opts.namespace !== false;
     const spec: ServiceSpec = namespaced ? { ...loaded.spec, name: `${loaded.spec.name}-${id}` } : loaded.spec;
+    if (spec.name.length > MAX_SERVICE_NAME) {
+      throw new ValidationError(
+        `service name '${loaded.spec.name}' is too long to namespace on a shared NATS ('${spec.name}' has more than ${MAX_SERVICE_NAME} characters): shorten it, or run the sandbox without --nats`,
+        [{ path: 'name', message: 'too long to namespace' }],
+      );
+    }
     const speed = opts.speed ?? 1;
     const undo = new Teardown();
     try {
