@@ -6,7 +6,7 @@ import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { DETECT_DELAY_MS, lastRecoveryPlanError, peakConcurrentReplacements, probationMs, recoveryPlan, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { liveTasks, patchSpec, podTasks, recordedForcedDetaches, SafetyWatch } from './helpers-recovery';
+import { liveTasks, patchSpec, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
 
 const PODS = ['node-0', 'node-1', 'node-2'];
 
@@ -202,6 +202,73 @@ describe('three hosts crash at once with the outage pause off: one replacement a
     expect(plans.peakStarting()).toBe(1);
     const waiting = plans.views.some((v) => v.phases.flatMap((p) => p.steps).some((s) => s.status === 'WAITING'));
     expect(waiting).toBe(true);
+  });
+
+  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+    expect(watches.flatMap((w) => w.stop())).toEqual([]);
+  });
+
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
+
+/**
+ * The shipped Cassandra spec, unchanged: Portworx reports three of the six nodes OFFLINE at once
+ * while every agent and task is fine (a storage control-plane outage, libopenstorage/stork#1842).
+ * Nothing moves, during the outage or after it, and replacement is reported paused meanwhile.
+ */
+describe('Portworx reports three nodes offline at once while their agents run: nothing moves, and replacement pauses', () => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+  let victims: SimTaskSummary[];
+  let plans: PlanSampler;
+  let watches: SafetyWatch[];
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+    victims = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
+    watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
+    plans = new PlanSampler(sb);
+    for (const v of victims) sb.portworx.setNodeStatus(v.hostname, 'STATUS_OFFLINE');
+    await sleep(probationMs(sb) * 2.5);
+    for (const v of victims) sb.portworx.setNodeStatus(v.hostname, 'STATUS_OK');
+    await sleep(probationMs(sb) * 2);
+    plans.stop();
+  });
+
+  afterAll(async () => {
+    plans?.stop();
+    for (const w of watches ?? []) w.stop();
+    await sb?.stop();
+  });
+
+  it('reports automatic replacement paused while the nodes are offline, and resumed after', () => {
+    expect(plans.governor.some((g) => g.paused && /storage outage/.test(g.reason ?? ''))).toBe(true);
+    expect(sb.scheduler.runtime.governor.status().paused).toBe(false);
+  });
+
+  it('keeps every task where it was: no launch, no forced detach, no replacement', () => {
+    for (const v of victims) {
+      const pod = PODS[victims.indexOf(v)]!;
+      expect(podTasks(sb, name, pod).map((t) => [t.taskId, t.hostname, t.state]), pod).toEqual([[v.taskId, v.hostname, 'TASK_RUNNING']]);
+      expect(recordedLaunches(record, v.taskId.replace(/__\d+-[0-9a-f]+$/, '__')), pod).toHaveLength(1);
+    }
+    for (const v of sb.portworx.volumes().filter((x) => PODS.some((p) => x.name === `${name}-${p}-data`))) {
+      expect(recordedForcedDetaches(record, v.id), v.name).toEqual([]);
+    }
+    expect(replacementWindows(record)).toEqual([]);
+  });
+
+  it('has every pod running again, none waiting for a slot', () => {
+    for (const p of PODS) expect(sb.scheduler.runtime.registry.get(p)?.state, p).toBe('running.up');
+    expect(sb.scheduler.runtime.governor.status().queued).toEqual([]);
   });
 
   it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
