@@ -1,5 +1,8 @@
-import type { ServiceStateStore } from './state-store';
-import { LeaseHeldError, StateConflictError } from './errors';
+import { bucketName, type ServiceStateStore } from './state-store';
+import { LeaseHeldError, StateConflictError, StateOwnershipError } from './errors';
+
+/** The bucket's owner record key (see bucket-owner.ts; repeated here to keep the import one-way). */
+const OWNER_KEY = 'meta.owner';
 
 export interface LeaseRecord {
   holder: string;
@@ -22,6 +25,8 @@ export interface LeaseOptions {
 export class LeaderLease {
   private revision = 0;
   private readonly now: () => number;
+  /** The owner record seen at the first acquire ('' = none): the bucket's identity. */
+  private ownerSeen: string | undefined;
 
   constructor(
     private readonly store: ServiceStateStore,
@@ -34,8 +39,15 @@ export class LeaderLease {
     return this.opts.holder;
   }
 
-  /** Take the lease if it is free, expired or already ours; throws LeaseHeldError otherwise. */
+  /**
+   * Take the lease if it is free, expired or already ours; throws LeaseHeldError otherwise.
+   * Throws StateOwnershipError (not retryable) when the bucket's owner record is no longer the
+   * one seen at the first acquire: the bucket was deleted and made again by someone else while
+   * we ran, and its state is not ours to restore or act on (issue 10: a scheduler restored a
+   * sandbox's state that had replaced its own and failed all its pods).
+   */
   async acquire(): Promise<void> {
+    await this.checkOwner();
     const cur = await this.store.get<LeaseRecord>(LEASE_KEY);
     const now = this.now();
     if (cur && cur.value.holder !== this.opts.holder && cur.value.expiresAt > now) {
@@ -72,6 +84,23 @@ export class LeaderLease {
         return this.renew();
       }
       throw new LeaseHeldError(cur?.value.holder ?? 'unknown', cur?.value.expiresAt ?? 0);
+    }
+  }
+
+  private async checkOwner(): Promise<void> {
+    const rec = await this.store.get<unknown>(OWNER_KEY);
+    const seen = rec ? JSON.stringify(rec.value) : '';
+    if (this.ownerSeen === undefined || this.ownerSeen === '') {
+      this.ownerSeen = seen;
+      return;
+    }
+    if (seen !== this.ownerSeen) {
+      const bucket = bucketName(this.store.service);
+      throw new StateOwnershipError(
+        `state bucket ${bucket} was replaced while this scheduler ran (owner record was ${this.ownerSeen}, now ${seen || 'missing'}); pxfw does not take over state it did not create: find what deleted the bucket, then restart this scheduler`,
+        bucket,
+        rec?.value ?? null,
+      );
     }
   }
 

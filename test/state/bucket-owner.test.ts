@@ -85,3 +85,29 @@ describe('state bucket ownership: pxfw never uses or deletes state it did not cr
     expect(await other.get(OWNER_KEY)).toBeUndefined();
   });
 });
+
+describe('a leader lease on a bucket that was replaced underneath', () => {
+  it('refuses to take the lease again when the owner record changed (the state is someone else’s now)', async () => {
+    const { LeaderLease } = await import('../../src/state/leader-lease');
+    const nc = await connect({ servers: SHARED_NATS_URL });
+    const svc = `own-repl-${randomUUID().slice(0, 6)}`;
+    try {
+      const { store } = await claimServiceState(nc, svc, { kind: 'scheduler' });
+      const lease = new LeaderLease(store, { holder: 'a', ttlMs: 10_000 });
+      await lease.acquire();
+      await lease.release();
+      await lease.acquire();
+      // Someone deletes the bucket and a sandbox makes its own under the same name.
+      await store.destroy();
+      await claimServiceState(nc, svc, { kind: 'sandbox', sandbox: 'sbeeeeee' });
+      const again = new LeaderLease(await ServiceStateStore.open(nc, svc), { holder: 'a', ttlMs: 10_000 });
+      await expect(again.acquire()).resolves.toBeUndefined(); // a new process has no memory of the old bucket
+      const err = await lease.acquire().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StateOwnershipError);
+      expect((err as Error).message).toMatch(new RegExp(`^state bucket pxfw-${svc} was replaced while this scheduler ran .*"kind":"sandbox"`));
+    } finally {
+      if (await bucketExists(nc, svc)) await (await ServiceStateStore.open(nc, svc)).destroy();
+      await nc.close();
+    }
+  });
+});
