@@ -169,3 +169,56 @@ describe('a partition longer than the probation moves the pod after confirmation
   });
 });
 
+
+/**
+ * The shipped Cassandra spec, unchanged: three of the six agents are cut off at once for longer
+ * than the probation (a switch failure). Three Portworx nodes offline within a minute pause
+ * automatic replacement; when the partition heals, the tasks report in again and every pod
+ * keeps its task: nothing moved.
+ */
+describe('three agents partitioned at once, longer than the probation, then healed: replacement pauses and nothing moves', () => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+  let victims: SimTaskSummary[];
+  let pausedSeen: boolean;
+  const pods = ['node-0', 'node-1', 'node-2'];
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+    victims = pods.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
+    for (const v of victims) sb.mesos.partitionAgent(v.hostname);
+    pausedSeen = await eventually('replacement paused', () => sb.scheduler.runtime.governor.status().paused, probationMs(sb) * 3).catch(() => false);
+    await sleep(probationMs(sb) * 2);
+    for (const v of victims) sb.mesos.healAgent(v.hostname);
+    await eventually('every pod running again', () => pods.every((p) => sb.scheduler.runtime.registry.get(p)?.state === 'running.up'), 10_000).catch(() => undefined);
+    await sleep(probationMs(sb));
+  });
+
+  afterAll(async () => {
+    await sb?.stop();
+  });
+
+  it('paused automatic replacement while half of the Portworx nodes were offline', () => {
+    expect(pausedSeen).toBe(true);
+  });
+
+  it('keeps every pod on its task and host: no launch, no forced detach, no replacement', () => {
+    pods.forEach((p, i) => {
+      const v = victims[i]!;
+      expect(sb.scheduler.runtime.registry.get(p)?.state, p).toBe('running.up');
+      expect(podTasks(sb, name, p).map((t) => [t.taskId, t.hostname, t.state]), p).toEqual([[v.taskId, v.hostname, 'TASK_RUNNING']]);
+      expect(recordedForcedDetaches(record, sb.portworx.volumes().find((x) => x.name === `${name}-${p}-data`)!.id), p).toEqual([]);
+    });
+    expect(recordedLaunches(record, `${name}__`)).toHaveLength(3);
+  });
+
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
