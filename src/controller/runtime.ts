@@ -31,7 +31,7 @@ import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
-import { StrayKiller } from './stray-killer';
+import { killLeftover, StrayKiller } from './stray-killer';
 import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
 
 export interface RuntimeOptions {
@@ -278,6 +278,7 @@ export class Runtime {
     const hasTag = (tag: string) => snap.hasTag(tag);
     this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
     this.governor.track({ name: e.name, podType: e.podType }, podReplacementPhase(snap));
+    void killLeftover(this.strays, (id) => this.tasks.status(id)?.state, ctx).catch((err: unknown) => this.logger.warn({ err }, 'killing a leftover task failed'));
     for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
     if (hasTag(POD_TAGS.awaitingOffer)) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
     if (snap.status === 'done') void this.registry.remove(e);

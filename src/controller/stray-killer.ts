@@ -1,3 +1,5 @@
+import { isTerminalState } from './task-tracker';
+
 /**
  * Kills tasks no pod owns (a launch forgotten in a crash, the old task of a fenced pod that
  * turns up again). One KILL per stray per change of its agent's reachability, and at most one
@@ -36,4 +38,21 @@ export class StrayKiller {
   get tracked(): number {
     return this.sent.size;
   }
+}
+
+/**
+ * A pod's previous task that Mesos last reported alive (it came back while the pod was being
+ * fenced, say) is a stray too: no later update may ever come to trigger the router, so the
+ * runtime checks on every pod state change. Returns whether a KILL went out.
+ */
+export function killLeftover(
+  strays: StrayKiller,
+  lastState: (taskId: string) => string | undefined,
+  pod: { task: { taskId: string } | null; lastTask: { taskId: string; agentId: string } | null },
+): Promise<boolean> {
+  const last = pod.lastTask;
+  if (!last || last.taskId === pod.task?.taskId) return Promise.resolve(false);
+  const state = lastState(last.taskId);
+  if (state === undefined || isTerminalState(state)) return Promise.resolve(false);
+  return strays.kill(last.taskId, last.agentId);
 }

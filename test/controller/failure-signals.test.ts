@@ -8,7 +8,7 @@ import type { PodEntry } from '../../src/controller/pod-registry';
 import { ClusterState } from '../../src/controller/cluster-view';
 import { StorageWatch } from '../../src/controller/storage-watch';
 import { routeSchedulerEvent } from '../../src/controller/mesos-router';
-import { StrayKiller } from '../../src/controller/stray-killer';
+import { killLeftover, StrayKiller } from '../../src/controller/stray-killer';
 import { TaskTracker } from '../../src/controller/task-tracker';
 import { confirmHostDown, fence, killTask, type PodEffectDeps } from '../../src/controller/pod-effects';
 import { FenceNotConfirmedError } from '../../src/controller/errors';
@@ -300,8 +300,20 @@ describe('failure classification (docs/failure-classification.md), runtime rows'
     expect(await killTask(effectDeps({ cluster: clusterOf(hosts(2)), mesos, last: { t1: 'TASK_UNKNOWN' } }), { taskId: 't1', agentId: agentIdOf('h1') })).toEqual({ terminal: false });
   });
 
+  it('S17 a pod\'s previous task last reported alive (back during the fence) is KILLed on the pod\'s next state change, once', async () => {
+    const cluster = clusterOf(hosts(2));
+    const mesos = new FakeMesos();
+    const strays = new StrayKiller({ kill: (t, a) => mesos.asClient().kill(t, a), reachable: (a) => cluster.reachable(a), minIntervalMs: 30_000 });
+    const last: Record<string, string> = { old: 'TASK_RUNNING', done: 'TASK_KILLED', lost: 'TASK_LOST' };
+    const pod = (lastTask: string | null) => ({ task: { taskId: 'new' }, lastTask: lastTask === null ? null : { taskId: lastTask, agentId: agentIdOf('h1') } });
+    expect(await killLeftover(strays, (t) => last[t], pod('old'))).toBe(true);
+    expect(await killLeftover(strays, (t) => last[t], pod('old'))).toBe(false);
+    for (const quiet of ['done', 'lost', 'never-seen', null]) expect(await killLeftover(strays, (t) => last[t], pod(quiet))).toBe(false);
+    expect(mesos.of('KILL')).toEqual([{ type: 'KILL', taskId: 'old', agentId: agentIdOf('h1') }]);
+  });
+
   it('documents exactly the runtime rows tested here', () => {
     const rows = doc.split('\n').map((l) => l.split('|')[1]?.trim() ?? '').filter((c) => /^S\d+$/.test(c));
-    expect(rows).toEqual(Array.from({ length: 16 }, (_, i) => `S${i + 1}`));
+    expect(rows).toEqual(Array.from({ length: 17 }, (_, i) => `S${i + 1}`));
   });
 });
