@@ -1,7 +1,7 @@
 /**
  * Seeded chaos run against the simulated cluster (issue 9):
  *   node --import tsx bench/chaos.ts --seed 7 --steps 150 [--speed 10] [--seeds 10] [--scheduler child|inproc]
- *        [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record]
+ *        [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record] [--harsh]
  * Prints one line per step; on a violation the seed, the step, the fault list and the evidence.
  * Exit status 1 when any run saw a violation. Needs nats-server on PATH (a private one is started).
  */
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     'min-dwell': { type: 'string', default: '300' },
     'max-dwell': { type: 'string', default: '2500' },
+    // Two faults per step 40% of the time, up to 3 hosts down, constant wire faults at 3x.
+    harsh: { type: 'boolean', default: false },
   },
 });
 
@@ -57,6 +59,14 @@ for (let seed = first; seed < first + count; seed++) {
       settleMs: Number(values.settle) * 1000,
       minDwellMs: Number(values['min-dwell']),
       maxDwellMs: Number(values['max-dwell']),
+      ...(values.harsh
+        ? {
+            comboRate: 0.4,
+            maxDown: 3,
+            baselineRates: { duplicateUpdate: 0.15, delayUpdate: 0.15, maxDelayMs: 400, lostReply: 0.04, cutStream: 0.002 },
+            burstRates: { duplicateUpdate: 0.4, delayUpdate: 0.4, maxDelayMs: 800, lostReply: 0.15, lostRequest: 0.05, cutStream: 0.02 },
+          }
+        : {}),
       workDir,
       nats: { url: nats.url, restart: () => nats.restart(), restartable: true },
       stopOnViolation: !values['keep-going'],

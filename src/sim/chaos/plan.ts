@@ -56,6 +56,8 @@ export interface PlanOptions {
   features: Features;
   /** Weight per step kind; missing kinds use the defaults, 0 disables a kind. */
   weights?: Partial<Record<StepKind, number>>;
+  /** Probability that a step adds a second, different fault at once (default 0). */
+  comboRate?: number;
 }
 
 export type StepKind =
@@ -157,82 +159,89 @@ export function generatePlan(o: PlanOptions): StepPlan[] {
       ['snapshot', w.snapshot],
       ['quiet', w.quiet],
     ];
-    const kind = rng.weighted(enabled);
-    const host = free.length ? rng.pick(free) : o.hosts[0]!;
-    const mark = (k: string) => faulted.set(host, { kind: k, step });
-    switch (kind) {
-      case 'crash':
-        actions.push({ kind: 'crash', host });
-        mark('crash');
-        break;
-      case 'restart':
-      case 'restart-new-id':
-        actions.push({ kind: 'restart', host, newId: kind === 'restart-new-id' });
-        break;
-      case 'partition-short':
-        actions.push({ kind: 'partition', host, healAfterMs: Math.max(20, Math.round(o.probationMs * (0.1 + 0.3 * rng.next()))) });
-        break;
-      case 'partition-long':
-        actions.push({ kind: 'partition', host });
-        mark('partition');
-        break;
-      case 'heal': {
-        const h = rng.pick([...faulted.keys()]);
-        actions.push({ kind: 'heal', host: h, auto: false });
-        faulted.delete(h);
-        break;
+    const kinds: StepKind[] = [rng.weighted(enabled)];
+    if (rng.chance(o.comboRate ?? 0)) {
+      const others = enabled.filter(([k]) => k !== kinds[0] && k !== 'heal' && k !== 'quiet' && k !== 'scale');
+      if (others.some(([, wt]) => wt > 0)) kinds.push(rng.weighted(others));
+    }
+    for (const kind of kinds) {
+      const freeNow = o.hosts.filter((h) => !faulted.has(h));
+      const host = freeNow.length ? rng.pick(freeNow) : o.hosts[0]!;
+      const mark = (k: string) => faulted.set(host, { kind: k, step });
+      switch (kind) {
+        case 'crash':
+          actions.push({ kind: 'crash', host });
+          mark('crash');
+          break;
+        case 'restart':
+        case 'restart-new-id':
+          actions.push({ kind: 'restart', host, newId: kind === 'restart-new-id' });
+          break;
+        case 'partition-short':
+          actions.push({ kind: 'partition', host, healAfterMs: Math.max(20, Math.round(o.probationMs * (0.1 + 0.3 * rng.next()))) });
+          break;
+        case 'partition-long':
+          actions.push({ kind: 'partition', host });
+          mark('partition');
+          break;
+        case 'heal': {
+          const h = rng.pick([...faulted.keys()]);
+          actions.push({ kind: 'heal', host: h, auto: false });
+          faulted.delete(h);
+          break;
+        }
+        case 'px-offline':
+        case 'px-maintenance':
+        case 'px-storage-down':
+        case 'px-none': {
+          const status = ({ 'px-offline': 'STATUS_OFFLINE', 'px-maintenance': 'STATUS_MAINTENANCE', 'px-storage-down': 'STATUS_STORAGE_DOWN', 'px-none': 'STATUS_NONE' } as const)[kind];
+          actions.push({ kind: 'px-status', host, status });
+          mark(kind === 'px-none' ? 'px-soft' : 'px-status');
+          break;
+        }
+        case 'px-flap':
+          actions.push({ kind: 'px-flap', host, periodMs: Math.max(20, Math.round(o.probationMs * (0.2 + rng.next()))), count: rng.int(1, 4) });
+          mark('px-flap');
+          break;
+        case 'px-duplicate':
+          actions.push({ kind: 'px-duplicate', host });
+          mark('px-duplicate');
+          break;
+        case 'scheduler-kill':
+          actions.push({ kind: 'scheduler-kill', downMs: rng.int(0, 1500) });
+          break;
+        case 'nats-restart':
+          actions.push({ kind: 'nats-restart' });
+          break;
+        case 'master-failover':
+          actions.push({ kind: 'master-failover' });
+          break;
+        case 'wire-burst':
+          actions.push({ kind: 'wire-burst' });
+          break;
+        case 'wire-cut':
+          actions.push({ kind: 'wire-cut', mode: rng.pick(['reset', 'end', 'truncate'] as const) });
+          break;
+        case 'wire-lose':
+          actions.push({ kind: 'wire-lose', callType: rng.weighted([['ACCEPT', 4], ['KILL', 3], ['ACKNOWLEDGE', 2], ['RECONCILE', 1], ['DECLINE', 1]] as const) });
+          break;
+        case 'scale': {
+          const choices = [];
+          for (let n = o.minCount; n <= o.maxCount; n++) if (n !== count) choices.push(n);
+          count = rng.pick(choices);
+          actions.push({ kind: 'scale', podType: o.podType, count });
+          break;
+        }
+        case 'replace':
+          actions.push({ kind: 'replace', pod: `${o.podType}-${rng.int(0, count - 1)}` });
+          break;
+        case 'snapshot':
+          actions.push({ kind: 'snapshot', name: `chaos-${o.seed}-${step}` });
+          break;
+        case 'quiet':
+          actions.push({ kind: 'quiet' });
+          break;
       }
-      case 'px-offline':
-      case 'px-maintenance':
-      case 'px-storage-down':
-      case 'px-none': {
-        const status = ({ 'px-offline': 'STATUS_OFFLINE', 'px-maintenance': 'STATUS_MAINTENANCE', 'px-storage-down': 'STATUS_STORAGE_DOWN', 'px-none': 'STATUS_NONE' } as const)[kind];
-        actions.push({ kind: 'px-status', host, status });
-        mark(kind === 'px-none' ? 'px-soft' : 'px-status');
-        break;
-      }
-      case 'px-flap':
-        actions.push({ kind: 'px-flap', host, periodMs: Math.max(20, Math.round(o.probationMs * (0.2 + rng.next()))), count: rng.int(1, 4) });
-        mark('px-flap');
-        break;
-      case 'px-duplicate':
-        actions.push({ kind: 'px-duplicate', host });
-        mark('px-duplicate');
-        break;
-      case 'scheduler-kill':
-        actions.push({ kind: 'scheduler-kill', downMs: rng.int(0, 1500) });
-        break;
-      case 'nats-restart':
-        actions.push({ kind: 'nats-restart' });
-        break;
-      case 'master-failover':
-        actions.push({ kind: 'master-failover' });
-        break;
-      case 'wire-burst':
-        actions.push({ kind: 'wire-burst' });
-        break;
-      case 'wire-cut':
-        actions.push({ kind: 'wire-cut', mode: rng.pick(['reset', 'end', 'truncate'] as const) });
-        break;
-      case 'wire-lose':
-        actions.push({ kind: 'wire-lose', callType: rng.weighted([['ACCEPT', 4], ['KILL', 3], ['ACKNOWLEDGE', 2], ['RECONCILE', 1], ['DECLINE', 1]] as const) });
-        break;
-      case 'scale': {
-        const choices = [];
-        for (let n = o.minCount; n <= o.maxCount; n++) if (n !== count) choices.push(n);
-        count = rng.pick(choices);
-        actions.push({ kind: 'scale', podType: o.podType, count });
-        break;
-      }
-      case 'replace':
-        actions.push({ kind: 'replace', pod: `${o.podType}-${rng.int(0, count - 1)}` });
-        break;
-      case 'snapshot':
-        actions.push({ kind: 'snapshot', name: `chaos-${o.seed}-${step}` });
-        break;
-      case 'quiet':
-        actions.push({ kind: 'quiet' });
-        break;
     }
     plan.push({ step, actions, dwellMs: rng.int(o.minDwellMs, o.maxDwellMs) });
   }

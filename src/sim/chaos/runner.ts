@@ -26,6 +26,8 @@ export interface ChaosRunOptions {
   minCount?: number;
   maxCount?: number;
   weights?: Partial<Record<StepKind, number>>;
+  /** Probability that a step injects two faults at once. */
+  comboRate?: number;
   /** Run these steps instead of a generated plan (model tests); hosts are agent-1 … agent-N. */
   plan?: StepPlan[];
   baselineRates?: Partial<WireFaultRates>;
@@ -137,6 +139,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       probationMs,
       features,
       ...(o.weights ? { weights: o.weights } : {}),
+      ...(o.comboRate !== undefined ? { comboRate: o.comboRate } : {}),
     });
     for (const s of plan) {
       if (stop()) break;
