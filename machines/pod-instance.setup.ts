@@ -252,6 +252,8 @@ export const podInstanceSetup = setup({
       failure: permanentFailure(context, 'host-down', `host down: ${outputOf<ConfirmHostDownOutput>(event).reason}`),
       needsFence: true,
       suspicion: NO_SUSPICION,
+      retries: 0,
+      lastError: null,
     })),
     noteNotDown: assign(({ event }) => ({ reason: `probation continues: ${outputOf<ConfirmHostDownOutput>(event).reason}`, retries: 0, lastError: null })),
     startReplacement: assign(({ context }) => ({
