@@ -4,6 +4,8 @@ import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import { replacementPhase } from '../../machines/pod-instance.logic';
 import { MesosAgentClient } from '../mesos';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../observe/metrics';
+import type { TransitionLog } from '../observe/transition-log';
 import { ReplacementGovernor, type ReplacementPhase, type ReplacementPolicy, type StorageOutagePolicy } from './replacement-governor';
 
 /**
@@ -15,7 +17,7 @@ export const FAILURE_POLICY_DEFAULTS = {
   probationSeconds: 10,
   maxConcurrentReplacements: 1,
   maxUnavailable: 1,
-  storageOutage: { share: 0.33, minNodes: 2, windowSeconds: 60 },
+  storageOutage: { share: 0.4, minNodes: 2, windowSeconds: 60 },
 } as const;
 
 function fields(spec: ServiceSpec): Partial<FailurePolicy> {
@@ -52,13 +54,35 @@ export function podReplacementPhase(snapshot: {
   return replacementPhase((tag) => snapshot.hasTag(tag), snapshot.context);
 }
 
-/** The service's replacement governor: limits from the spec, events to the log. */
-export function createReplacementGovernor(deps: { spec: () => ServiceSpec; timeScale: number; logger: Logger; grant: (pod: string) => void }): ReplacementGovernor {
+/**
+ * The service's replacement governor: limits from the spec. Its decisions are logged and counted;
+ * a pause and its end are transitions of the `replacement` actor, so they reach the transition
+ * log, the recording and `pxfw.<service>.events.transition` like any other state change.
+ */
+export function createReplacementGovernor(deps: {
+  spec: () => ServiceSpec;
+  timeScale: number;
+  logger: Logger;
+  metrics: Metrics;
+  transitions: TransitionLog;
+  grant: (pod: string) => void;
+}): ReplacementGovernor {
   return new ReplacementGovernor({
     policy: (podType) => replacementPolicy(deps.spec(), podType),
     outage: storageOutagePolicy(deps.spec(), deps.timeScale),
     grant: deps.grant,
-    emit: (e) => (e.kind === 'paused' ? deps.logger.warn({ governor: e }, e.reason) : deps.logger.info({ governor: e }, e.reason)),
+    emit: (e) => {
+      if (e.kind === 'queued' || e.kind === 'granted') {
+        deps.metrics.replacements.inc({ outcome: e.kind });
+        if (e.kind === 'granted') deps.metrics.recoveries.inc({ type: 'replace' });
+        deps.logger.info({ governor: e }, e.reason);
+        return;
+      }
+      const paused = e.kind === 'paused';
+      deps.metrics.replacementPaused.set(paused ? 1 : 0);
+      deps.logger.warn({ governor: e }, e.reason);
+      deps.transitions.emit({ actor: 'replacement', from: paused ? 'active' : 'paused', to: paused ? 'paused' : 'active', event: 'STORAGE_NODES', reason: e.reason });
+    },
     now: () => Date.now(),
   });
 }

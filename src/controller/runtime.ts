@@ -121,7 +121,7 @@ export class Runtime {
     this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
     const timeScale = opts.timeScale ?? 1;
     // Deferred grants: they happen while the runtime handles a pod's own state change.
-    this.governor = createReplacementGovernor({ spec: () => this.spec, timeScale, logger: this.logger, grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)) });
+    this.governor = createReplacementGovernor({ spec: () => this.spec, timeScale, logger: this.logger, metrics: this.metrics, transitions: this.transitions, grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)) });
     this.strays = new StrayKiller({
       kill: (taskId, agentId) => this.mesosCall('kill', (m) => m.kill(taskId, agentId)),
       reachable: (agentId) => this.cluster.reachable(agentId),

@@ -96,6 +96,8 @@ export class SchedulerService {
       instanceId: opts.instanceId,
       ...(opts.recorder ? { recorder: opts.recorder } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
+      // The probe that tells a live agent from a dead host must reach the same agent API.
+      agentUrl,
       commandRunner: new MesosAgentCommandRunner({ agentUrl: (t: { agentId: string; hostname: string }) => agentUrl(t.agentId, t.hostname) }),
       podTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), relaunchInitialMs: ms(1000), relaunchMaxMs: ms(60_000), killTimeoutMs: ms(30_000), launchTimeoutMs: ms(300_000) },
       frameworkTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), leaseRetryMs: ms(10_000), subscribeTimeoutMs: ms(30_000), reconcileInitialMs: ms(4000), reconcileMaxMs: ms(30_000), reviveIntervalMs: ms(60_000) },

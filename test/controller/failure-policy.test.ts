@@ -14,7 +14,7 @@ describe('failure policy as the runtime reads it', () => {
     const bare = { ...demoSpec(), failurePolicy: { permanentFailureTimeout: 1200, autoReplace: true } } as unknown as ServiceSpec;
     expect(probationMs(bare)).toBe(10_000);
     expect(replacementPolicy(bare, 'node')).toEqual({ maxConcurrentReplacements: 1, maxUnavailable: 1 });
-    expect(storageOutagePolicy(bare)).toEqual({ share: 0.33, minNodes: 2, windowMs: 60_000 });
+    expect(storageOutagePolicy(bare)).toEqual({ share: 0.4, minNodes: 2, windowMs: 60_000 });
   });
 
   it('defaults: 10 s probation, one replacement at a time, one pod down, outage at a third of the nodes (2+) within 60 s', () => {
