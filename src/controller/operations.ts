@@ -22,6 +22,8 @@ import type { Runtime } from './runtime';
 import type { PodEntry } from './pod-registry';
 import { restoreSnapshot } from './restore';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
+import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
+import { recoveryStage } from '../../machines/pod-instance.logic';
 
 const PLANS = ['deploy', 'decommission'] as const;
 /** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
@@ -70,7 +72,18 @@ export class RuntimeOperations implements ServiceOperations {
 
   async planList(): Promise<PlanView[]> {
     const uninstall = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
-    return [...PLANS.map((p) => this.plan(p)), ...(uninstall ? [uninstall] : [])];
+    return [...PLANS.map((p) => this.plan(p)), this.recoveryPlan(), ...(uninstall ? [uninstall] : [])];
+  }
+
+  /** Pods on probation, relaunching, waiting for a replacement slot or being replaced; why nothing moves. */
+  private recoveryPlan(): PlanView {
+    const pods: RecoveringPod[] = [];
+    for (const e of this.rt.registry.all()) {
+      const snap = e.actor.getSnapshot();
+      const stage = recoveryStage((tag) => snap.hasTag(tag), this.rt.registry.context(e));
+      if (stage) pods.push({ name: e.name, stage, reason: this.rt.registry.context(e).reason });
+    }
+    return recoveryPlanView(pods, this.rt.governor.status());
   }
 
   async planStatus(plan: string): Promise<PlanView> {
@@ -79,6 +92,7 @@ export class RuntimeOperations implements ServiceOperations {
       if (!view) throw new UnknownPlanError(`no uninstall was requested for ${this.service} (pxfw ${this.service} uninstall --yes starts one)`);
       return view;
     }
+    if (plan === RECOVERY_PLAN) return this.recoveryPlan();
     return this.plan(this.planName(plan));
   }
 
@@ -116,12 +130,14 @@ export class RuntimeOperations implements ServiceOperations {
 
   async podRestart(pod: string): Promise<OperationResult> {
     const e = this.pod(pod);
+    this.assertMayDisrupt(e, 'restart');
     this.rt.registry.send(e, { type: 'RESTART' });
     return { accepted: true, message: `restarting ${e.name} in place` };
   }
 
   async podReplace(pod: string): Promise<OperationResult> {
     const e = this.pod(pod);
+    this.assertMayDisrupt(e, 'replace');
     this.rt.registry.send(e, { type: 'REPLACE' });
     return { accepted: true, message: `replacing ${e.name}: fencing its volumes, then relaunching on another replica holder` };
   }
@@ -178,6 +194,21 @@ export class RuntimeOperations implements ServiceOperations {
       accepted: true,
       message: `uninstalling ${this.service}: killing tasks, detaching volumes, ${opts.deleteVolumes ? 'deleting' : 'retaining'} volumes, tearing down the framework`,
     };
+  }
+
+  /**
+   * Taking a running pod down on purpose must not leave more pods of its type down than
+   * `max_unavailable` allows (a pod that is down already may always be restarted or replaced).
+   */
+  private assertMayDisrupt(e: PodEntry, verb: 'restart' | 'replace'): void {
+    if (e.state !== 'running.up') return;
+    const down = this.rt.registry.all().filter((p) => p.podType === e.podType && p.name !== e.name && p.state !== 'running.up');
+    if (this.rt.governor.mayDisrupt(e.podType, down.length)) return;
+    throw new OperationConflictError(
+      `cannot ${verb} ${e.name}: ${down.map((p) => `${p.name} (${p.state})`).join(', ')} of pod type ${e.podType} ` +
+        `${down.length === 1 ? 'is' : 'are'} down already and failure_policy.max_unavailable allows ` +
+        `${this.rt.governor.maxUnavailable(e.podType)}; wait until ${down.length === 1 ? 'it runs' : 'they run'} again`,
+    );
   }
 
   async endpoints(): Promise<EndpointView[]> {
@@ -245,7 +276,10 @@ export class RuntimeOperations implements ServiceOperations {
 
   private planName(plan: string): PlanName {
     if ((PLANS as readonly string[]).includes(plan)) return plan as PlanName;
-    throw new UnknownPlanError(`no plan '${plan}' (plans: ${PLANS.join(', ')})`);
+    if (plan === RECOVERY_PLAN || plan === UNINSTALL_PLAN) {
+      throw new UnknownPlanError(`the ${plan} plan is driven by the scheduler and only shows progress (pxfw ${this.service} plan status ${plan}); commands take: ${PLANS.join(', ')}`);
+    }
+    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, RECOVERY_PLAN, UNINSTALL_PLAN].join(', ')})`);
   }
 
   private planCommand(type: 'PLAN_FORCE_COMPLETE' | 'PLAN_RESTART', plan: string, phase?: string, step?: string): PlanView {

@@ -121,6 +121,10 @@ export class ReplacementGovernor {
     return down < this.deps.policy(podType).maxUnavailable;
   }
 
+  maxUnavailable(podType: string): number {
+    return this.deps.policy(podType).maxUnavailable;
+  }
+
   status(): GovernorStatus {
     const byAge = [...this.pods.values()].sort((a, b) => a.since - b.since);
     return {
