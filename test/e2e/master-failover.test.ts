@@ -4,11 +4,11 @@ import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { probationMs, recordedKills, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { podTasks, readRecords, recordedForcedDetaches, recordedLaunches } from './helpers-recovery';
+import { podTasks, readRecords, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
 
 const PODS = ['node-0', 'node-1', 'node-2'];
 /** Agents re-register at random moments within this window (simulated seconds) after the failover. */
-const REREGISTER_WINDOW_S = 20;
+const REREGISTER_WINDOW_S = 40;
 
 /**
  * The shipped Cassandra spec, unchanged. The Mesos master fails over; the agents re-register over
@@ -23,6 +23,7 @@ describe('a master failover with agents re-registering over a window moves nothi
   let launchesBefore: number;
   let subscribesBefore: number;
   let recoveringAtFailover: number;
+  let violations: string[];
 
   const subscribes = () =>
     readRecords(record, 'mesos').filter((r) => r.api === 'scheduler' && r.dir === 'call' && (r.body as { type?: string }).type === 'SUBSCRIBE').length;
@@ -37,11 +38,13 @@ describe('a master failover with agents re-registering over a window moves nothi
     before = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
     launchesBefore = recordedLaunches(record, `${name}__`).length;
     subscribesBefore = subscribes();
+    const watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
     sb.mesos.failover({ reregisterWindowSeconds: REREGISTER_WINDOW_S });
     recoveringAtFailover = sb.mesos.agents().filter((a) => a.state === 'recovering').length;
     await eventually('the scheduler to subscribe again', () => subscribes() > subscribesBefore, 10_000);
     // The whole window, then a probation more.
     await sleep((REREGISTER_WINDOW_S * 1000) / SPEED + probationMs(sb));
+    violations = watches.flatMap((w) => w.stop());
   });
 
   afterAll(async () => {
@@ -67,6 +70,10 @@ describe('a master failover with agents re-registering over a window moves nothi
       expect(recordedForcedDetaches(record, v.id), v.name).toEqual([]);
     }
     expect(replacementWindows(record)).toEqual([]);
+  });
+
+  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+    expect(violations).toEqual([]);
   });
 
   it('records only conformant Mesos and Portworx traffic', () => {
