@@ -18,8 +18,8 @@ export const SHIPPED_PROBATION_MS = simMs(10);
 
 /** The probation the pod actors really use (the runtime scales spec times by the sandbox speed). */
 export function probationMs(sb: Sandbox): number {
-  const input = sb.scheduler.runtime.registry.inputFor('node', 0) as { failurePolicy: { probationMs?: number } };
-  return input.failurePolicy.probationMs ?? SHIPPED_PROBATION_MS;
+  const input = sb.scheduler.runtime.registry.inputFor('node', 0) as { failurePolicy: { probationMs?: number }; timing?: { probationMs?: number } };
+  return input.failurePolicy.probationMs ?? input.timing?.probationMs ?? SHIPPED_PROBATION_MS;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
