@@ -116,7 +116,9 @@ const phaseSchema = z.strictObject({
 
 /**
  * Many Portworx nodes going offline at once is a storage control-plane outage, not host failures:
- * automatic replacement pauses (as Stork rate-limits evictions, libopenstorage/stork#1842).
+ * automatic replacement pauses (as Stork rate-limits evictions, libopenstorage/stork#1842). The
+ * default share (more than 40%) lets one failure domain of three (a rack of 2 of 6 hosts) be
+ * replaced, while half of the nodes at once pauses.
  */
 const storageOutageSchema = z
   .strictObject({
@@ -124,7 +126,7 @@ const storageOutageSchema = z
       .number({ error: 'expected a share of the Portworx nodes, above 0 and at most 1' })
       .gt(0, { error: 'expected a share of the Portworx nodes, above 0 and at most 1' })
       .max(1, { error: 'expected a share of the Portworx nodes, above 0 and at most 1 (1 never pauses)' })
-      .default(0.33),
+      .default(0.4),
     min_nodes: wholeNumber('the number of offline Portworx nodes that may mean an outage', 1).default(2),
     window: seconds(60),
   })

@@ -52,7 +52,7 @@ function allRunningOnLiveHosts(sb: Sandbox, name: string): SimTaskSummary[] | un
 
 /**
  * The shipped Cassandra spec, unchanged: three of the six hosts die at once. Half of the
- * Portworx nodes going offline within a minute is more than storage_outage.share (0.33) and at
+ * Portworx nodes going offline within a minute is more than storage_outage.share (0.4) and at
  * least min_nodes (2): that looks like a storage outage, so automatic replacement pauses and says
  * why, until the nodes come back; then the pods are replaced one at a time.
  */

@@ -48,7 +48,7 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
       probation: 10,
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
-      storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+      storageOutage: { share: 0.4, minNodes: 2, window: 60 },
     });
   });
 

@@ -18,14 +18,14 @@ ${journalExtra}  data:
 ${policy}`;
 
 describe('failure_policy', () => {
-  it('replaces automatically by default, after a 10 s probation, one pod at a time, pausing when a third of the storage nodes go', () => {
+  it('replaces automatically by default, after a 10 s probation, one pod at a time, pausing when more than 40% of the storage nodes go offline at once', () => {
     expect(parseSpec(MINIMAL).failurePolicy).toEqual({
       permanentFailureTimeout: 1200,
       autoReplace: true,
       probation: 10,
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
-      storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+      storageOutage: { share: 0.4, minNodes: 2, window: 60 },
     });
   });
 
@@ -45,7 +45,7 @@ describe('failure_policy', () => {
 
   it('fills the storage outage fields not given from the defaults', () => {
     const spec = parseSpec(`${MINIMAL}failure_policy:\n  storage_outage:\n    min_nodes: 4\n`);
-    expect(spec.failurePolicy.storageOutage).toEqual({ share: 0.33, minNodes: 4, window: 60 });
+    expect(spec.failurePolicy.storageOutage).toEqual({ share: 0.4, minNodes: 4, window: 60 });
   });
 
   it('resolves max_unavailable for every pod type: the pod type override, else the policy value', () => {

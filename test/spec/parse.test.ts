@@ -29,7 +29,7 @@ describe('parseSpec', () => {
         probation: 10,
         maxConcurrentReplacements: 1,
         maxUnavailable: { node: 1 },
-        storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+        storageOutage: { share: 0.4, minNodes: 2, window: 60 },
       },
       convergence: { mode: 'soft', maxWait: 60 },
       volumePolicy: 'retain',

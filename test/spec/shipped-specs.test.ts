@@ -35,7 +35,7 @@ describe('the shipped framework specs', () => {
       probation: 10,
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
-      storageOutage: { share: 0.33, minNodes: 2, window: 60 },
+      storageOutage: { share: 0.4, minNodes: 2, window: 60 },
     });
     expect(spec.convergence).toEqual({ mode: 'soft', maxWait: 60 });
     expect(spec.volumePolicy).toBe('retain');
@@ -45,7 +45,7 @@ describe('the shipped framework specs', () => {
     const { failurePolicy } = await loadSpecFile(join(DIR, file));
     expect(failurePolicy).toMatchObject({ autoReplace: true, probation: 10, maxConcurrentReplacements: 1 });
     expect(Object.values(failurePolicy.maxUnavailable).every((n) => n === 1)).toBe(true);
-    expect(failurePolicy.storageOutage).toEqual({ share: 0.33, minNodes: 2, window: 60 });
+    expect(failurePolicy.storageOutage).toEqual({ share: 0.4, minNodes: 2, window: 60 });
   });
 
   it('hdfs deploys journal x3, then name x2, then data x3', async () => {
