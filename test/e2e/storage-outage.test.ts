@@ -214,6 +214,69 @@ describe('three hosts crash at once with the outage pause off: one replacement a
 });
 
 /**
+ * The shipped Cassandra spec, unchanged: the hosts of two pods die at once. Two of six Portworx nodes (33%) is within storage_outage.share (40%):
+ * a failure domain lost, not a storage outage. Both pods are replaced, one after the other.
+ */
+describe('two hosts crash at once (a failure domain): no pause, both pods replaced one at a time', () => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+  let victims: SimTaskSummary[];
+  let plans: PlanSampler;
+  let watches: SafetyWatch[];
+  let moved: SimTaskSummary[];
+  const pods = PODS.slice(0, 2);
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+    victims = pods.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
+    watches = pods.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
+    plans = new PlanSampler(sb);
+    for (const v of victims) sb.mesos.crashAgent(v.hostname);
+    moved = await eventually(
+      'both pods running on other hosts',
+      () => {
+        const now = pods.map((p, i) => liveTasks(podTasks(sb, name, p), sb).find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victims[i]!.hostname));
+        return now.every(Boolean) ? (now as SimTaskSummary[]) : undefined;
+      },
+      30_000,
+    );
+    plans.stop();
+  });
+
+  afterAll(async () => {
+    plans?.stop();
+    for (const w of watches ?? []) w.stop();
+    await sb?.stop();
+  });
+
+  it('never pauses automatic replacement', () => {
+    expect(plans.governor.filter((g) => g.paused)).toEqual([]);
+  });
+
+  it('replaces both pods, one at a time, each with its own volume', () => {
+    const windows = replacementWindows(record);
+    expect(windows.map((w) => w.pod).sort()).toEqual(pods);
+    const { peak, overlapping } = peakConcurrentReplacements(windows);
+    expect(peak, `overlapping replacements: ${overlapping.join(', ')}`).toBe(1);
+    pods.forEach((p, i) => expect(moved[i]!.volumes.map((v) => v.name), p).toEqual([`${name}-${p}-data`]));
+  });
+
+  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+    expect(watches.flatMap((w) => w.stop())).toEqual([]);
+  });
+
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
+
+/**
  * The shipped Cassandra spec, unchanged: Portworx reports three of the six nodes OFFLINE at once
  * while every agent and task is fine (a storage control-plane outage, libopenstorage/stork#1842).
  * Nothing moves, during the outage or after it, and replacement is reported paused meanwhile.
