@@ -7,12 +7,13 @@ import {
   emptyDecommissionPlan,
   findStep,
   planStatus,
+  type Plan,
   removeSteps,
   stepName,
   type PodProgress,
   type StepRef,
 } from './plan';
-import type { FrameworkContext, FrameworkInput, FrameworkTiming, SavedFrameworkState } from './framework.types';
+import type { FrameworkContext, FrameworkInput, FrameworkTiming, SavedFrameworkState, TombstoneState } from './framework.types';
 
 export const FRAMEWORK_TIMING_DEFAULTS: FrameworkTiming = {
   retryInitialMs: 1_000,
@@ -107,9 +108,12 @@ export function applyPodState(
   if (progress !== 'decommissioned') {
     return { deploy, decommission, podStates: { ...context.podStates, [name]: { state, progress } } };
   }
-  // A decommissioned pod instance no longer exists: forget it everywhere but the finished step.
+  // A decommissioned pod instance no longer exists: forget it everywhere but the finished step,
+  // unless a scale-up came back to its index meanwhile (its deploy step, not started, waits).
   const podStates = { ...context.podStates };
   delete podStates[name];
+  const comingBack = findStep(deploy, ref)?.status;
+  if (comingBack === 'PENDING' || comingBack === 'WAITING') return { deploy, decommission, podStates };
   return {
     deploy: removeSteps(deploy, [ref]),
     decommission,
@@ -129,30 +133,92 @@ export function knownPodType(context: FrameworkContext, podType: string): boolea
 
 /**
  * Scale a pod type to `count`. Up: new instances take the lowest free indexes and join the deploy
- * plan. Down: the highest indexes go first; one the deploy plan never started is simply dropped,
- * any other joins the decommission plan (kill, release, dispose volumes).
+ * plan; an index whose decommission is under way counts as free (issue 10: 4 -> 3 -> 4 must come
+ * back as node-3, on node-3's retained volume). Such an instance's decommission is cancelled if it
+ * has not started (the pod never stopped), else its deploy step waits until the decommission is
+ * complete (see deployReady): one pod actor, one task, one writer per volume at any time. Down:
+ * the highest indexes go first; one the deploy plan never started is simply dropped, any other
+ * joins the decommission plan (kill, release, dispose volumes).
  */
 export function applyScale(context: FrameworkContext, podType: string, count: number): Partial<FrameworkContext> {
+  // Wanted: not being decommissioned, or coming back (a deploy step waits for its decommission).
   const active = context.pods
-    .filter((p) => p.podType === podType && !isDecommissioning(context, p))
+    .filter((p) => p.podType === podType && (!isDecommissioning(context, p) || findStep(context.deploy, p) !== undefined))
     .sort((a, b) => a.index - b.index);
   if (count > active.length) {
-    const used = new Set(context.pods.filter((p) => p.podType === podType).map((p) => p.index));
+    const used = new Set(active.map((p) => p.index));
     const added: StepRef[] = [];
     for (let i = 0; added.length < count - active.length; i++) if (!used.has(i)) added.push({ podType, index: i });
-    return { pods: [...context.pods, ...added], deploy: addSteps(context.deploy, added) };
+    const known = (r: StepRef) => context.pods.some((p) => p.podType === r.podType && p.index === r.index);
+    // A decommission step not started yet: its pod still runs as it was, so it simply stays.
+    const cancelled = added.filter((r) => {
+      const s = findStep(context.decommission, r);
+      return s !== undefined && (s.status === 'PENDING' || s.status === 'WAITING');
+    });
+    return {
+      pods: [...context.pods, ...added.filter((r) => !known(r))],
+      deploy: addSteps(context.deploy, added),
+      decommission: removeSteps(context.decommission, cancelled),
+    };
   }
   const victims = active.slice(count).reverse();
+  // Coming back but still being decommissioned: only the deploy step goes; the decommission ends it.
+  const returning = victims.filter((v) => isDecommissioning(context, v));
   const unstarted = victims.filter((v) => {
     const s = findStep(context.deploy, v);
-    return s !== undefined && (s.status === 'PENDING' || s.status === 'WAITING');
+    return !returning.includes(v) && s !== undefined && (s.status === 'PENDING' || s.status === 'WAITING');
   });
-  const started = victims.filter((v) => !unstarted.includes(v));
+  const started = victims.filter((v) => !unstarted.includes(v) && !returning.includes(v));
   return {
     pods: context.pods.filter((p) => !unstarted.includes(p)),
     deploy: removeSteps(context.deploy, victims),
     decommission: appendDecommissionSteps(context.decommission, started),
   };
+}
+
+/**
+ * May this deploy step start? Not while its pod instance is still being decommissioned (a
+ * scale-up that came back to that index waits for the old pod to be gone, volumes released).
+ */
+export function deployReady(context: FrameworkContext, ref: StepRef): boolean {
+  return !isDecommissioning(context, ref);
+}
+
+/** A plan with the same phases and no steps (an uninstalled service deploys nothing). */
+export function withoutSteps(plan: Plan): Plan {
+  return { ...plan, paused: false, phases: plan.phases.map((ph) => ({ ...ph, steps: [] })) };
+}
+
+/** The context of a service restored from its tombstone: nothing to deploy, the uninstall progress kept. */
+export function applyTombstone(context: FrameworkContext, t: TombstoneState): Partial<FrameworkContext> {
+  return {
+    frameworkId: t.frameworkId,
+    uninstall: t.uninstall,
+    pods: [],
+    podStates: {},
+    deploy: withoutSteps(context.deploy),
+    decommission: emptyDecommissionPlan(),
+  };
+}
+
+/** REINSTALL: a fresh deploy of the pods the current spec asks for, under a new framework id. */
+export function applyReinstall(context: FrameworkContext, podInstances: StepRef[]): Partial<FrameworkContext> {
+  const pods = podInstances.map((p) => ({ podType: p.podType, index: p.index }));
+  return {
+    frameworkId: null,
+    uninstall: null,
+    pods,
+    podStates: {},
+    deploy: addSteps(withoutSteps(context.deploy), pods),
+    decommission: emptyDecommissionPlan(),
+    reconcile: { tasks: [], attempt: 0 },
+    rejected: null,
+  };
+}
+
+/** The service is uninstalled once its state is deleted (only the tombstone is left). */
+export function isTombstoned(context: FrameworkContext): boolean {
+  return context.uninstall?.done.includes('delete-state') ?? false;
 }
 
 export function decommissionPending(context: FrameworkContext): boolean {

@@ -233,7 +233,8 @@ export const frameworkMachine = frameworkSetup.createMachine({
             { guard: { type: 'stepPending', params: { step: 'dispose-volumes' } }, target: 'disposing-volumes' },
             { guard: { type: 'stepPending', params: { step: 'teardown' } }, target: 'tearing-down' },
             { guard: { type: 'stepPending', params: { step: 'delete-state' } }, target: 'deleting-state' },
-            { target: '#framework.gone' },
+            { guard: { type: 'stepPending', params: { step: 'remove-app' } }, target: 'removing-app' },
+            { target: '#framework.uninstalled' },
           ],
         },
         'killing-tasks': {
@@ -276,17 +277,41 @@ export const frameworkMachine = frameworkSetup.createMachine({
           invoke: {
             src: 'deleteState',
             input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'delete-state' } } },
+            onDone: { target: 'resume', actions: ['recordStateDeleted', { type: 'uninstallStepDone', params: { step: 'delete-state' } }] },
             onError: retryOrPark('deleteState', 'backoff'),
+          },
+        },
+        // Last: removing the scheduler's own Marathon app ends this process (the tombstone is written).
+        'removing-app': {
+          invoke: {
+            src: 'removeApp',
+            input: ({ context }) => ({ service: context.service }),
+            onDone: { target: 'resume', actions: ['recordAppRemoval', { type: 'uninstallStepDone', params: { step: 'remove-app' } }] },
+            onError: retryOrPark('removeApp', 'backoff'),
           },
         },
         backoff: { after: { retryDelay: 'resume' } },
         blocked: { on: { RETRY: { target: 'resume', actions: 'resetRetries' } } },
       },
     },
-    gone: {
-      type: 'final',
-      entry: { type: 'note', params: { reason: 'uninstalled' } },
+    // The tombstone: healthy, deploys nothing, survives restarts; only REINSTALL deploys again.
+    uninstalled: {
+      entry: ['clearForTombstone', { type: 'note', params: { reason: 'uninstalled: `pxfw <service> reinstall --yes` deploys it again' } }],
+      on: {
+        REINSTALL: 'reinstalling',
+        LEASE_LOST: 'standby',
+        UNINSTALL: { actions: { type: 'rejectCommand', params: { reason: 'already uninstalled' } } },
+      },
+    },
+    reinstalling: {
+      entry: { type: 'note', params: { reason: 'reinstalling: removing the tombstone' } },
+      invoke: {
+        src: 'reinstall',
+        input: ({ context }) => ({ service: context.service }),
+        onDone: { target: 'subscribing', actions: 'applyReinstall' },
+        onError: { target: 'uninstalled', actions: { type: 'recordEffectError', params: { effect: 'reinstall' } } },
+      },
+      on: { LEASE_LOST: 'standby' },
     },
   },
 });

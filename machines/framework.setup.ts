@@ -3,8 +3,12 @@ import { describeEffectError, toEffectError } from './effect-error';
 import {
   applyPodState,
   applySavedState,
+  applyReinstall,
   applyScale,
+  applyTombstone,
   decommissionPending,
+  deployReady,
+  isTombstoned,
   initialFrameworkContext,
   knownPodType,
   needsOffers,
@@ -13,12 +17,15 @@ import {
 } from './framework.logic';
 import type {
   AcquireLeaseOutput,
+  DeleteStateOutput,
   DisposeAllInput,
   FrameworkContext,
   FrameworkEvent,
   FrameworkInput,
   GroupSnapshotOutput,
   ReconcileInput,
+  ReinstallOutput,
+  RemoveAppOutput,
   RestoreStateOutput,
   ServiceInput,
   SnapshotInput,
@@ -71,7 +78,9 @@ export const frameworkSetup = setup({
     detachAllVolumes: notProvided<ServiceInput, void>('detachAllVolumes'),
     disposeAllVolumes: notProvided<DisposeAllInput, void>('disposeAllVolumes'),
     teardown: notProvided<ServiceInput, void>('teardown'),
-    deleteState: notProvided<ServiceInput, void>('deleteState'),
+    deleteState: notProvided<ServiceInput, DeleteStateOutput>('deleteState'),
+    removeApp: notProvided<ServiceInput, RemoveAppOutput>('removeApp'),
+    reinstall: notProvided<ServiceInput, ReinstallOutput>('reinstall'),
   },
   delays: {
     retryDelay: ({ context }) => retryDelayMs(context),
@@ -85,6 +94,7 @@ export const frameworkSetup = setup({
     uninstallRequested: ({ context }) => context.uninstall !== null,
     tornDownAndLeading: ({ context, event }) =>
       outputOf<AcquireLeaseOutput>(event).acquired && (context.uninstall?.done.includes('teardown') ?? false),
+    tombstoned: ({ context }) => isTombstoned(context),
     allReconciled: ({ context }) => context.reconcile.tasks.length === 0,
     effectErrorIsTerminal: ({ event }) => !toEffectError(errorOf(event)).retryable,
     deployComplete: ({ context }) => planStatus(context.deploy) === 'COMPLETE',
@@ -122,8 +132,22 @@ export const frameworkSetup = setup({
     }),
     applyRestoredState: assign(({ context, event }) => {
       const out = outputOf<RestoreStateOutput>(event);
-      return { ...applySavedState(context, out.saved), reconcile: { tasks: out.tasks, attempt: 0 }, retries: 0, lastError: null };
+      const restored = out.tombstone ? applyTombstone(context, out.tombstone) : applySavedState(context, out.saved);
+      return { ...restored, reconcile: { tasks: out.tombstone ? [] : out.tasks, attempt: 0 }, retries: 0, lastError: null };
     }),
+    /** The uninstalled service deploys nothing: no pods, no steps (a restart restores the same from the tombstone). */
+    clearForTombstone: assign(({ context }) => (context.uninstall ? applyTombstone(context, { frameworkId: context.frameworkId, uninstall: context.uninstall }) : {})),
+    recordStateDeleted: assign(({ context, event }) => {
+      const u = context.uninstall;
+      if (u === null) return {};
+      return { uninstall: { ...u, uninstalledAt: outputOf<DeleteStateOutput>(event).uninstalledAt } };
+    }),
+    recordAppRemoval: assign(({ context, event }) => {
+      const u = context.uninstall;
+      if (u === null) return {};
+      return { uninstall: { ...u, app: outputOf<RemoveAppOutput>(event).message } };
+    }),
+    applyReinstall: assign(({ context, event }) => ({ ...applyReinstall(context, outputOf<ReinstallOutput>(event).podInstances), retries: 0, lastError: null })),
     recordLeaseHolder: assign(({ event }) => ({ leaseHolder: outputOf<AcquireLeaseOutput>(event).holder })),
     setFrameworkId: assign(({ event }) => (event.type === 'SUBSCRIBED' ? { frameworkId: event.frameworkId } : {})),
     forgetFrameworkId: assign({ frameworkId: null }),
@@ -209,7 +233,8 @@ export const frameworkSetup = setup({
  */
 function advance(reassert: boolean) {
   return frameworkSetup.enqueueActions(({ context, enqueue }) => {
-    const deployNext = nextSteps(context.deploy);
+    // A step whose pod instance is still being decommissioned (it is coming back) waits for it.
+    const deployNext = nextSteps(context.deploy).filter((ref) => deployReady(context, ref));
     const decoNext = nextSteps(context.decommission);
     const inFlight = (steps: { status: string; podType: string; index: number }[]): StepRef[] =>
       reassert ? steps.filter((s) => s.status === 'STARTING').map((s) => ({ podType: s.podType, index: s.index })) : [];

@@ -23,19 +23,28 @@ export interface FrameworkInput {
   timing?: Partial<FrameworkTiming>;
 }
 
-export type UninstallStep = 'kill-tasks' | 'detach-volumes' | 'dispose-volumes' | 'teardown' | 'delete-state';
+/**
+ * `delete-state` deletes the service's state but the tombstone (see docs/operations.md
+ * "Tombstone"); `remove-app` removes the scheduler's own Marathon app (a no-op without one).
+ */
+export type UninstallStep = 'kill-tasks' | 'detach-volumes' | 'dispose-volumes' | 'teardown' | 'delete-state' | 'remove-app';
 export const UNINSTALL_STEPS: readonly UninstallStep[] = [
   'kill-tasks',
   'detach-volumes',
   'dispose-volumes',
   'teardown',
   'delete-state',
+  'remove-app',
 ];
 
 export interface UninstallProgress {
   deleteVolumes: boolean;
   deleteSnapshots: boolean;
   done: UninstallStep[];
+  /** When the state was deleted (the tombstone's date), from the deleteState effect. */
+  uninstalledAt?: string | null;
+  /** What the remove-app step did (e.g. `removed Marathon app /cassandra`), for status lines. */
+  app?: string | null;
 }
 
 export interface SnapshotResult {
@@ -99,6 +108,7 @@ export type FrameworkEvent =
   | { type: 'SNAPSHOT_CREATE'; name: string }
   | { type: 'UNINSTALL'; deleteVolumes: boolean; deleteSnapshots: boolean }
   | { type: 'FRAMEWORK_REMOVED' }
+  | { type: 'REINSTALL' }
   | { type: 'RETRY' };
 
 /* Effect contracts (promise actors bound by src/ with .provide); all idempotent. */
@@ -109,6 +119,27 @@ export interface RestoreStateOutput {
   saved: SavedFrameworkState | null;
   /** Every task the pod records name, for explicit reconciliation. */
   tasks: StoredTask[];
+  /**
+   * The service was uninstalled: what its tombstone keeps (it wins over `saved`). The supervisor
+   * then finishes whatever uninstall step is left and stays `uninstalled` until REINSTALL.
+   */
+  tombstone?: TombstoneState | null;
+}
+/** What a tombstone hands back to the supervisor. */
+export interface TombstoneState {
+  frameworkId: string | null;
+  uninstall: UninstallProgress;
+}
+export interface DeleteStateOutput {
+  uninstalledAt: string;
+}
+export interface RemoveAppOutput {
+  /** One line for the operator: what happened to the Marathon app. */
+  message: string;
+}
+export interface ReinstallOutput {
+  /** The pod instances the current spec asks for: the new deploy plan. */
+  podInstances: StepRef[];
 }
 export interface AcquireLeaseOutput {
   acquired: boolean;

@@ -234,9 +234,12 @@ export function emptyDecommissionPlan(): Plan {
 export function appendDecommissionSteps(plan: Plan, refs: StepRef[]): Plan {
   const phase = plan.phases[0];
   if (phase === undefined) return plan;
+  // A finished step of the same instance (it came back and goes again) is replaced by a fresh one.
+  const again = (s: Step) => s.status === 'COMPLETE' && refs.some((r) => same(s, r));
+  const kept = phase.steps.filter((s) => !again(s));
   const fresh = [...refs]
     .sort((a, b) => b.index - a.index)
-    .filter((r) => !phase.steps.some((s) => same(s, r)))
+    .filter((r) => !kept.some((s) => same(s, r)))
     .map((r) => ({ ...r, name: stepName(r), status: (plan.paused ? 'WAITING' : 'PENDING') as StepStatus }));
-  return { ...plan, phases: [{ ...phase, steps: [...phase.steps, ...fresh] }, ...plan.phases.slice(1)] };
+  return { ...plan, phases: [{ ...phase, steps: [...kept, ...fresh] }, ...plan.phases.slice(1)] };
 }

@@ -8,7 +8,7 @@ import type { StateCoverage } from './state-coverage';
 
 export const FRAMEWORK_EFFECTS = [
   'restoreState', 'acquireLease', 'reconcile', 'runPreCommands', 'groupSnapshot', 'runPostCommands',
-  'killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState',
+  'killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState', 'removeApp', 'reinstall',
 ] as const;
 
 export const HDFS_INPUT: FrameworkInput = {

@@ -5,6 +5,7 @@ import type { SavedFrameworkState } from '../../machines/framework.types';
 import { effectFailure, EffectHarness, flush } from './effect-harness';
 import { HDFS_INPUT, startFramework, toActive, type FrameworkRig } from './framework-harness';
 import { StateCoverage } from './state-coverage';
+import { scaleBackCases, tombstoneCases } from './framework-tombstone.cases';
 
 const coverage = new StateCoverage();
 const fw = (input = HDFS_INPUT) => startFramework({ input, coverage });
@@ -272,17 +273,20 @@ describe('framework: scaling', () => {
 
 describe('framework: uninstall', () => {
   const UNINSTALL = { type: 'UNINSTALL', deleteVolumes: true, deleteSnapshots: false } as const;
+  const DELETED = { uninstalledAt: '2026-12-07T10:00:00.000Z' };
+  const NO_APP = { message: 'no --marathon: no Marathon app to remove' };
 
-  it('kills tasks, detaches, disposes, tears down and deletes state, in that order', async () => {
+  it('kills tasks, detaches, disposes, tears down, deletes state but the tombstone and removes the app, in that order', async () => {
     const rig = fw();
     await toActive(rig);
     rig.actor.send(UNINSTALL);
-    for (const effect of ['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState']) {
-      await rig.effects.resolve(effect);
-    }
-    expect(rig.state()).toBe('gone');
-    expect(rig.actor.getSnapshot().status).toBe('done');
-    expect(rig.effects.names().slice(-5)).toEqual(['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState']);
+    for (const effect of ['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown']) await rig.effects.resolve(effect);
+    await rig.effects.resolve('deleteState', DELETED);
+    await rig.effects.resolve('removeApp', NO_APP);
+    expect(rig.state()).toBe('uninstalled');
+    // Not final: the process stays up (healthy to Marathon) until REINSTALL.
+    expect(rig.actor.getSnapshot().status).toBe('active');
+    expect(rig.effects.names().slice(-6)).toEqual(['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState', 'removeApp']);
     expect(rig.effects.lastInput('disposeAllVolumes')).toEqual({ service: 'hdfs', deleteVolumes: true, deleteSnapshots: false });
   });
 
@@ -290,7 +294,8 @@ describe('framework: uninstall', () => {
     const rig = fw();
     await toActive(rig);
     rig.actor.send(UNINSTALL);
-    const steps = ['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState'];
+    const steps = ['killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState', 'removeApp'];
+    const outputs: Record<string, unknown> = { deleteState: DELETED, removeApp: NO_APP };
     for (const effect of steps) {
       await rig.effects.reject(effect, effectFailure('still busy', true));
       expect(rig.state()).toBe('uninstalling.backoff');
@@ -299,10 +304,10 @@ describe('framework: uninstall', () => {
       expect(rig.state()).toBe('uninstalling.blocked');
       expect(rig.ctx().reason).toContain('permission denied');
       rig.actor.send({ type: 'RETRY' });
-      await rig.effects.resolve(effect);
+      await rig.effects.resolve(effect, outputs[effect]);
     }
-    expect(rig.state()).toBe('gone');
-    expect(steps.map((e) => rig.effects.count(e))).toEqual([3, 3, 3, 3, 3]);
+    expect(rig.state()).toBe('uninstalled');
+    expect(steps.map((e) => rig.effects.count(e))).toEqual([3, 3, 3, 3, 3, 3]);
   });
 
   it('resumes a restored uninstall by re-running the step it was in', async () => {
@@ -318,9 +323,10 @@ describe('framework: uninstall', () => {
     await effects.resolve('detachAllVolumes');
     await effects.resolve('disposeAllVolumes');
     await effects.resolve('teardown');
-    await effects.resolve('deleteState');
-    expect(restored.state()).toBe('gone');
-    expect(effects.names()).toEqual(['detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState']);
+    await effects.resolve('deleteState', DELETED);
+    await effects.resolve('removeApp', NO_APP);
+    expect(restored.state()).toBe('uninstalled');
+    expect(effects.names()).toEqual(['detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState', 'removeApp']);
   });
 
   it('finishes an uninstall when the master says the framework was already removed', async () => {
@@ -357,8 +363,9 @@ describe('framework: uninstall', () => {
     await rig.effects.resolve('restoreState', { saved, tasks: [] });
     await rig.effects.resolve('acquireLease', { acquired: true, holder: 'me' });
     expect(rig.state()).toBe('uninstalling.deleting-state');
-    await rig.effects.resolve('deleteState');
-    expect(rig.state()).toBe('gone');
+    await rig.effects.resolve('deleteState', DELETED);
+    await rig.effects.resolve('removeApp', NO_APP);
+    expect(rig.state()).toBe('uninstalled');
   });
 
   it('resumes after a restart from stored progress, once it leads and is subscribed again', async () => {
@@ -398,6 +405,9 @@ describe('framework: uninstall', () => {
     await flush();
   });
 });
+
+tombstoneCases(fw);
+scaleBackCases(fw);
 
 describe('framework: coverage', () => {
   it('visited every state of the machine', () => {
