@@ -153,8 +153,8 @@ describe('a partition longer than the probation moves the pod after confirmation
       () => recordedUpdates(record, victim.taskId).find((u) => u.state === 'TASK_KILLED'),
       5_000,
     );
-    // At once: within a few offer intervals of the heal, not after a kill timeout.
-    expect(Date.parse(killed.ts) - healedAt).toBeLessThan(simMs(3));
+    // At once: well within a kill timeout (30 s) of the heal, not after one.
+    expect(Date.parse(killed.ts) - healedAt).toBeLessThan(simMs(10));
     await sleep(probationMs(sb));
     expect(watch.stop()).toEqual([]);
     const vol = sb.portworx.volumes().find((v) => v.id === volumeId)!;
