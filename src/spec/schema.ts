@@ -4,7 +4,8 @@ import { parseDurationSeconds, parseSizeGiB } from './units';
 
 /**
  * Structural schema of the YAML spec (snake_case, as written). Cross-field rules (phases naming
- * pods, dependency cycles, unique names) and constraint parsing live in validate.ts.
+ * pods, dependency cycles, unique names) and constraint parsing live in parse.ts, plans.ts and
+ * constraints.ts.
  */
 
 /** DNS label: these names end up in volume names, task ids and NATS subject tokens. */
