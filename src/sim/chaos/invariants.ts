@@ -25,6 +25,8 @@ export interface MonitorOptions {
   staleGraceMs: number;
   /** Interval of the fast watch, for timing tolerances. */
   pollMs: number;
+  /** Did the scheduler send a KILL for this task (seen on the wire)? */
+  sawKill?: (taskId: string) => boolean;
 }
 
 interface TaskMemo {
@@ -86,8 +88,11 @@ export class InvariantMonitor {
       if (!live) continue;
       byPod.set(t.pod, [...(byPod.get(t.pod) ?? []), t]);
     }
+    const newest = new Map<string, number>();
+    for (const t of truth.tasks) newest.set(t.pod, Math.max(newest.get(t.pod) ?? 0, this.memo.get(t.taskId)!.firstSeen));
     for (const [pod, tasks] of byPod) {
       if (tasks.length > 1) this.checkOverlap(pod, tasks, now, found);
+      for (const t of tasks) this.checkReturned(pod, t, newest.get(pod)!, now, found);
       const running = tasks.filter((t) => t.state === 'TASK_RUNNING').sort((a, b) => this.memo.get(b.taskId)!.firstSeen - this.memo.get(a.taskId)!.firstSeen)[0];
       if (running) this.checkMove(pod, running, now, found);
     }
@@ -120,8 +125,24 @@ export class InvariantMonitor {
     }
   }
 
+  /** A task back from a partition whose pod has moved on must be killed within the grace period. */
+  private checkReturned(pod: string, t: TruthTask, newestSeen: number, now: number, found: Violation[]): void {
+    const m = this.memo.get(t.taskId)!;
+    if (m.returnedAt === undefined || m.firstSeen >= newestSeen || now - m.returnedAt <= this.opts.staleGraceMs) return;
+    this.add(found, `stale:${t.taskId}`, {
+      kind: 'stale-task-kept',
+      at: now,
+      pod,
+      message: `${pod}: ${t.taskId} came back on ${t.hostname} after the pod was relaunched elsewhere, and is still ${t.state} ${now - m.returnedAt} ms later`,
+      evidence: [`${t.taskId} first seen ${new Date(m.firstSeen).toISOString()}, fenced until ${new Date(m.lastHidden ?? 0).toISOString()}, back at ${new Date(m.returnedAt).toISOString()}`],
+    });
+  }
+
   private checkMove(pod: string, t: TruthTask, now: number, found: Violation[]): void {
     const prev = this.home.get(pod);
+    // An older task back from a partition is not a move (the stale-task check judges it).
+    const homeTask = prev ? this.memo.get(prev.taskId) : undefined;
+    if (prev && homeTask && prev.taskId !== t.taskId && this.memo.get(t.taskId)!.firstSeen < homeTask.firstSeen) return;
     this.home.set(pod, { host: t.hostname, since: prev?.host === t.hostname ? prev.since : now, taskId: t.taskId });
     if (!prev || prev.host === t.hostname) return;
     const since = prev.since - 2 * this.opts.pollMs;
@@ -130,10 +151,12 @@ export class InvariantMonitor {
     if (strong.length > 0 || ops.length > 0) return;
     const oldState = this.memo.get(prev.taskId)?.lastState ?? 'unknown';
     const faultsSeen = `faults on ${prev.host} since it ran there: ${weak.length ? weak.map((e) => `#${e.step} ${e.kind}${e.until ? ` ${e.until - e.at} ms` : ' active'}`).join(', ') : 'none'}`;
-    const message = `${pod} moved from ${prev.host} (${prev.taskId}, last seen ${oldState}) to ${t.hostname} (${t.taskId}) without evidence that ${prev.host} was down`;
-    // The old task died by itself (LOST after a reboot, FAILED, GONE) on a host with a fault: a
-    // relaunch elsewhere is a placement choice, not an eviction. Note it, do not fail the run.
-    const diedOnItsOwn = weak.length > 0 && isTerminalState(oldState) && oldState !== 'TASK_KILLED';
+    const message = `${pod} moved from ${prev.host} (${prev.taskId}, last seen ${oldState}${this.opts.sawKill?.(prev.taskId) ? ', KILLed by the scheduler' : ''}) to ${t.hostname} (${t.taskId}) without evidence that ${prev.host} was down`;
+    // The old task died by itself (LOST after a reboot, FAILED, GONE; no KILL from the scheduler) on
+    // a host with a fault: a relaunch elsewhere is a placement choice, not an eviction. Note it.
+    const killed = oldState === 'TASK_KILLED' || oldState === 'TASK_KILLING' || (!isTerminalState(oldState) && this.opts.sawKill?.(prev.taskId) === true);
+    // (A task still live next to its successor is the double-launch check's business.)
+    const diedOnItsOwn = weak.length > 0 && !killed;
     const v = { kind: 'moved-without-evidence' as const, at: now, pod, message, evidence: [faultsSeen] };
     if (diedOnItsOwn) this.note(`move:${pod}:${t.taskId}`, v);
     else this.add(found, `move:${pod}:${t.taskId}`, v);

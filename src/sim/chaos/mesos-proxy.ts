@@ -72,6 +72,7 @@ export class MesosChaosProxy {
   private rates: WireFaultRates;
   private readonly rng: Prng;
   private readonly calls = new Map<string, number>();
+  private readonly killed = new Set<string>();
 
   private constructor(
     private readonly server: Server,
@@ -132,6 +133,11 @@ export class MesosChaosProxy {
   /** Scheduler calls seen so far, by type (a storm of KILLs or RECONCILEs shows here). */
   callCounts(): Record<string, number> {
     return Object.fromEntries(this.calls);
+  }
+
+  /** Has the scheduler sent a KILL for this task (whether or not the reply arrived)? */
+  sawKill(taskId: string): boolean {
+    return this.killed.has(taskId);
   }
 
   counts(): Record<WireFaultKind, number> {
@@ -212,6 +218,10 @@ export class MesosChaosProxy {
   private schedulerCall(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const type = this.callType(body);
     this.calls.set(type, (this.calls.get(type) ?? 0) + 1);
+    if (type === 'KILL') {
+      const id = /"task_id"\s*:\s*\{\s*"value"\s*:\s*"([^"]+)"/.exec(body.toString('utf8'))?.[1];
+      if (id) this.killed.add(id);
+    }
     const fate = this.callFate(type);
     if (fate === 'lost-request') {
       this.note('lost-request', type);

@@ -86,7 +86,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
   const env = await ChaosEnvironment.start(envOpts);
   const faults = new FaultLog();
   const probationMs = (10 * 1000) / speed;
-  const monitor = new InvariantMonitor(faults, { probationMs, staleGraceMs: Math.max(2000, 30_000 / speed), pollMs });
+  const monitor = new InvariantMonitor(faults, { probationMs, staleGraceMs: Math.max(2000, 30_000 / speed), pollMs, sawKill: (id) => env.proxy.sawKill(id) });
   const wanted = new WantedCount(3);
   const ctx: ActionContext = { env, nats: o.nats, faults, monitor, wanted, burstRates: o.burstRates ?? DEFAULT_BURST, baselineRates: baseline, step: 0 };
   let stepsRun = 0;
