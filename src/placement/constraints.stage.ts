@@ -1,5 +1,5 @@
 import { formatConstraint, type ConstraintOperator, type PlacementConstraint } from '../spec/constraints';
-import { canonicalField, fieldValue } from './fields';
+import { canonicalField, fieldValue, type AgentLike } from './fields';
 import type { PlacementIndex } from './placement-index';
 import type { StageContext } from './stage';
 import type { Offer, StageOutcome } from './types';
@@ -68,26 +68,34 @@ export function compileConstraints(
 }
 
 /**
- * GROUP_BY asks for an even spread, but a pod whose data already exists can only run where a
- * replica is: on a host holding every existing volume of the pod, the spread yields to data
- * locality (after a host is lost, its pod must move into a domain that has one already).
- * UNIQUE, MAX_PER and the rest stay hard.
+ * Under the `break` spread policy, when no up holder of all the pod's data keeps every
+ * constraint, the constraints yield on those holders: the pod follows its data and the broken
+ * constraints are reported. Under `keep` (the default) nothing yields.
  */
-function spreadYieldsToLocality(c: CompiledConstraint, offer: Offer, ctx: StageContext): boolean {
-  const existing = ctx.locality.existing;
-  return c.operator === 'GROUP_BY' && existing.length > 0 && existing.every((v) => v.holders.has(offer.hostname));
+function yieldsOnHolder(offer: AgentLike, ctx: StageContext): boolean {
+  return ctx.holders.breakOnHolders && ctx.holders.hosts.includes(offer.hostname);
 }
 
-/** Fast check (no allocation): every constraint holds on the offer's agent. */
+/** Fast check (no allocation): every constraint holds on the offer's agent (or yields by policy). */
 export function constraintsHold(offer: Offer, ctx: StageContext): boolean {
+  return strictlyHold(offer, ctx) || yieldsOnHolder(offer, ctx);
+}
+
+/** Every constraint holds on the agent, whatever the policy. */
+export function strictlyHold(agent: AgentLike, ctx: Pick<StageContext, 'constraints' | 'request' | 'index'>): boolean {
   for (const c of ctx.constraints) {
-    if (!constraintHolds(c, offer, ctx.request.podType, ctx.index) && !spreadYieldsToLocality(c, offer, ctx)) return false;
+    if (!constraintHolds(c, agent, ctx.request.podType, ctx.index)) return false;
   }
   return true;
 }
 
+/** The constraints that fail on the agent (texts), whatever the policy. */
+export function brokenConstraints(agent: AgentLike, ctx: Pick<StageContext, 'constraints' | 'request' | 'index'>): string[] {
+  return ctx.constraints.filter((c) => !constraintHolds(c, agent, ctx.request.podType, ctx.index)).map((c) => c.text);
+}
+
 /** One constraint against one offer (mesosphere/marathon docs/docs/constraints.md). */
-export function constraintHolds(c: CompiledConstraint, offer: Offer, podType: string, index: PlacementIndex): boolean {
+export function constraintHolds(c: CompiledConstraint, offer: AgentLike, podType: string, index: PlacementIndex): boolean {
   const v = fieldValue(offer, c.field);
   // Marathon: an agent without the attribute satisfies only UNLIKE.
   if (v === undefined) return c.operator === 'UNLIKE';
@@ -135,8 +143,12 @@ export function constraintsStage(offer: Offer, ctx: StageContext): StageOutcome 
   const held: string[] = [];
   for (const c of ctx.constraints) {
     const verdict = checkConstraint(c, offer, ctx.request.podType, ctx.index);
-    if (!verdict.pass && spreadYieldsToLocality(c, offer, ctx)) {
-      held.push(`${c.text} yields to data locality: ${offer.hostname} holds the pod's replicas (${verdict.why})`);
+    if (!verdict.pass && yieldsOnHolder(offer, ctx)) {
+      held.push(`${c.text} BROKEN by spread policy break: no replica holder keeps it, ${offer.hostname} holds the pod's data (${verdict.why})`);
+      continue;
+    }
+    if (!verdict.pass && ctx.holders.hosts.includes(offer.hostname) && ctx.holders.keeping.length === 0 && (ctx.request.spread ?? 'keep') === 'keep') {
+      failed.push(`${c.text} ${verdict.why} (replica holder; spread policy keep: a new replica goes where the constraints hold)`);
       continue;
     }
     (verdict.pass ? held : failed).push(`${c.text} ${verdict.why}`);
@@ -151,12 +163,12 @@ export interface Verdict {
 }
 
 /** One constraint with the words for `debug offers`; `pass` is exactly `constraintHolds`. */
-export function checkConstraint(c: CompiledConstraint, offer: Offer, podType: string, index: PlacementIndex): Verdict {
+export function checkConstraint(c: CompiledConstraint, offer: AgentLike, podType: string, index: PlacementIndex): Verdict {
   const pass = constraintHolds(c, offer, podType, index);
   return { pass, why: `${pass ? 'holds' : 'fails'}: ${explain(c, offer, podType, index, pass)}` };
 }
 
-function explain(c: CompiledConstraint, offer: Offer, podType: string, index: PlacementIndex, pass: boolean): string {
+function explain(c: CompiledConstraint, offer: AgentLike, podType: string, index: PlacementIndex, pass: boolean): string {
   const v = fieldValue(offer, c.field);
   if (v === undefined) return `agent has no ${c.field}`;
   const at = `${c.field}=${v}`;

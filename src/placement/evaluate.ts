@@ -1,15 +1,15 @@
 import { childLogger } from '../log/logger';
 import { podInstanceName } from '../spec/names';
-import { compileConstraints, constraintsHold, constraintsStage } from './constraints.stage';
+import { brokenConstraints, compileConstraints, constraintsHold, constraintsStage, strictlyHold, type CompiledConstraint } from './constraints.stage';
 import { rackOf } from './fields';
 import type { PlacementMemory } from './memory';
 import { PlacementIndex, buildPlacementIndex } from './placement-index';
 import { resourcesFit, resourcesStage } from './resources.stage';
-import type { Stage, StageContext } from './stage';
+import type { HolderPlan, Stage, StageContext } from './stage';
 import { storageHealthStage, storageUsable } from './storage-health.stage';
 import type { ClusterView, Offer, OfferEvaluation, PlacementResult, PodRequest } from './types';
 import { validateClusterView, validatePodRequest } from './validate';
-import { judgeLocality, prepareLocality, volumeLocalityStage, type LocalityJudgement } from './volume-locality.stage';
+import { judgeLocality, prepareLocality, volumeLocalityStage, type LocalityJudgement, type LocalityPlan } from './volume-locality.stage';
 
 const log = childLogger({ module: 'placement' });
 
@@ -30,12 +30,15 @@ export interface EvaluateOptions {
 
 /** Per-pod preparation shared by every offer of the round (reads the index; does not change it). */
 export function prepareStageContext(request: PodRequest, index: PlacementIndex): StageContext {
+  const constraints = compileConstraints(request.constraints, request.podType, index);
+  const locality = prepareLocality(request, index);
   return {
     request,
     instance: podInstanceName(request.podType, request.index),
     index,
-    constraints: compileConstraints(request.constraints, request.podType, index),
-    locality: prepareLocality(request, index),
+    constraints,
+    locality,
+    holders: planHolders(request, index, constraints, locality),
     spread: {
       rack: index.valueCounts(request.podType, 'rack'),
       zone: index.valueCounts(request.podType, '@zone'),
@@ -44,17 +47,34 @@ export function prepareStageContext(request: PodRequest, index: PlacementIndex):
   };
 }
 
+/**
+ * The up hosts holding a replica of every existing volume of the pod, and which of them keep every
+ * constraint. Under the `break` policy with none keeping them, the constraints yield there.
+ */
+export function planHolders(request: PodRequest, index: PlacementIndex, constraints: CompiledConstraint[], locality: LocalityPlan): HolderPlan {
+  const existing = locality.existing;
+  if (existing.length === 0) return { hosts: [], keeping: [], breakOnHolders: false };
+  const hosts = [...existing[0]!.holders]
+    .filter((h) => existing.every((v) => v.holders.has(h)) && index.storageHealth(h) === 'up' && index.agentByHostname(h) !== undefined)
+    .sort();
+  const keeping = hosts.filter((h) => strictlyHold(index.agentByHostname(h)!, { constraints, request, index }));
+  return { hosts, keeping, breakOnHolders: request.spread === 'break' && keeping.length === 0 && hosts.length > 0 };
+}
+
 /** Run every stage on one offer, with reasons. */
 export function evaluateOffer(offer: Offer, ctx: StageContext): OfferEvaluation {
   const outcomes = STAGES.map((stage) => stage(offer, ctx));
   const locality = outcomes[3] as { score?: number };
+  const pass = outcomes.every((o) => o.pass);
+  const breaks = pass && ctx.holders.breakOnHolders ? brokenConstraints(offer, ctx) : [];
   return {
     offerId: offer.offerId,
     agentId: offer.agentId,
     hostname: offer.hostname,
-    pass: outcomes.every((o) => o.pass),
+    pass,
     score: locality.score ?? 0,
     outcomes,
+    ...(breaks.length > 0 ? { breaks } : {}),
   };
 }
 
@@ -136,6 +156,7 @@ function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefi
       hostname: chosen.hostname,
       score: chosen.score,
       reasons: chosen.outcomes.map((o) => `${o.stage}: ${o.reason}`),
+      ...(chosen.breaks ? { breaks: chosen.breaks } : {}),
     },
     evaluations,
   };

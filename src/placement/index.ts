@@ -1,8 +1,8 @@
 export * from './types';
-export { evaluateOffer, evaluateOffers, prepareStageContext, STAGES, type EvaluateOptions } from './evaluate';
+export { evaluateOffer, evaluateOffers, planHolders, prepareStageContext, STAGES, type EvaluateOptions } from './evaluate';
 export { PlacementIndex, buildPlacementIndex } from './placement-index';
 export { pinReplicas, type PinOptions } from './pin-replicas';
-export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement } from './memory';
+export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement, type SpreadNote } from './memory';
 export { InsufficientReplicaHostsError, PlacementInputError, UnknownPodTypeError } from './errors';
 export { podRequestFor, type PodRequestState } from './request';
 export { resourcesStage, resourcesFit, RESOURCES_STAGE, portCount } from './resources.stage';
@@ -10,6 +10,8 @@ export {
   constraintsStage,
   constraintsHold,
   constraintHolds,
+  strictlyHold,
+  brokenConstraints,
   checkConstraint,
   compileConstraints,
   CONSTRAINTS_STAGE,
@@ -28,4 +30,4 @@ export {
 export { fieldValue, canonicalField, rackOf, type AgentLike } from './fields';
 export { validateOffers, validateClusterView, validatePodRequest } from './validate';
 export { podRequestSchema, offerSchema, clusterViewSchema } from './schemas';
-export type { Stage, StageContext } from './stage';
+export type { HolderPlan, Stage, StageContext } from './stage';

@@ -26,8 +26,20 @@ export interface PlacementMemoryOptions {
 }
 
 /** The last evaluation of each pod instance, bounded in pods and in offers per pod. */
+/** A pod's standing spread decision: a constraint broken by policy, or a replica being added to keep it. */
+export interface SpreadNote {
+  pod: string;
+  kind: 'broken' | 'syncing' | 'waiting';
+  /** The constraints concerned (texts, e.g. `@zone:GROUP_BY`). */
+  constraints: string[];
+  /** One line a person reads in `debug offers` and `plan status`. */
+  message: string;
+  at: string;
+}
+
 export class PlacementMemory {
   private readonly entries = new Map<string, RememberedPlacement>();
+  private readonly spread = new Map<string, SpreadNote>();
   private readonly maxPods: number;
   private readonly maxOffers: number;
   private readonly now: () => Date;
@@ -90,21 +102,43 @@ export class PlacementMemory {
     }
   }
 
+  /** Record (or with `undefined`, clear) a pod's spread decision; returns true when it changed. */
+  noteSpread(pod: string, note: Omit<SpreadNote, 'pod' | 'at'> | undefined): boolean {
+    const prev = this.spread.get(pod);
+    if (!note) return this.spread.delete(pod);
+    if (prev && prev.kind === note.kind && prev.message === note.message) return false;
+    this.spread.set(pod, { pod, at: this.now().toISOString(), ...note });
+    return true;
+  }
+
+  spreadNote(pod: string): SpreadNote | undefined {
+    return this.spread.get(pod);
+  }
+
+  /** Every pod's standing spread decision (broken constraints, replicas syncing), by pod name. */
+  spreadNotes(): SpreadNote[] {
+    return [...this.spread.values()].sort((a, b) => a.pod.localeCompare(b.pod));
+  }
+
   /** Lines a person reads: the decision, then each offer with its failing stages (or its score). */
   explain(pod: string): string[] {
     const e = this.entries.get(pod);
-    if (!e) return [`${pod}: no placement evaluated yet`];
+    const note = this.spread.get(pod);
+    const spreadLine = note ? [`spread (${note.kind}): ${note.message}`] : [];
+    if (!e) return [`${pod}: no placement evaluated yet`, ...spreadLine];
     const label = (host: string) => (e.racks[host] ? `${host} (${e.racks[host]})` : host);
     const lines = [
       e.chosen
         ? `${e.service} ${pod} at ${e.at}: chose ${label(e.chosen.hostname)} score ${e.chosen.score} of ${e.offersSeen} offer(s); ${e.convergence.mode} convergence`
         : `${e.service} ${pod} at ${e.at}: no offer fits among ${e.offersSeen} offer(s); ${e.convergence.mode} convergence`,
+      ...spreadLine,
     ];
     for (const ev of e.evaluations) {
       if (ev.pass) {
         const tag = e.chosen?.offerId === ev.offerId ? 'CHOSEN' : 'PASS';
         const locality = ev.outcomes.find((o) => o.stage === 'volume-locality');
-        lines.push(`${label(ev.hostname)}: ${tag} score ${ev.score}${locality ? `: ${locality.reason}` : ''}`);
+        const breaks = ev.breaks ? `; BREAKS ${ev.breaks.join(', ')} (spread policy break: no replica holder keeps it)` : '';
+        lines.push(`${label(ev.hostname)}: ${tag} score ${ev.score}${locality ? `: ${locality.reason}` : ''}${breaks}`);
         continue;
       }
       for (const o of ev.outcomes) if (!o.pass) lines.push(`${label(ev.hostname)}: FAIL ${o.stage}: ${o.reason}`);

@@ -24,6 +24,7 @@ export const podRequestSchema = z.object({
   ),
   volumes: z.array(z.object({ name: z.string().min(1), exists: z.boolean(), replicaHosts: z.array(z.string()) })),
   convergence: z.object({ mode: z.enum(['soft', 'hard']), softWaitExpired: z.boolean() }),
+  spread: z.enum(['keep', 'break']).optional(),
 });
 
 export const offerSchema = z.object({

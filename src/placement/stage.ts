@@ -3,6 +3,15 @@ import type { PlacementIndex } from './placement-index';
 import type { Offer, PodRequest, StageOutcome } from './types';
 import type { LocalityPlan } from './volume-locality.stage';
 
+export interface HolderPlan {
+  /** Up holders of all the pod's existing volumes that are known agents. */
+  hosts: string[];
+  /** Those among `hosts` where every constraint holds. */
+  keeping: string[];
+  /** Constraints yield on `hosts` (break policy, no holder keeps them). */
+  breakOnHolders: boolean;
+}
+
 /**
  * What every stage may read while judging one offer for one pod. Built once per pod
  * (`prepareStageContext`), so the per-offer work stays O(stages) lookups.
@@ -14,6 +23,12 @@ export interface StageContext {
   index: PlacementIndex;
   constraints: CompiledConstraint[];
   locality: LocalityPlan;
+  /**
+   * Hosts holding a replica of every existing volume whose storage is up, and whether any of them
+   * keeps every constraint. Under the `break` policy with none keeping them, constraints yield on
+   * these hosts (reported as broken).
+   */
+  holders: HolderPlan;
   /** Live counts of the pod's type by rack, zone and hostname, for the spread tie-break. */
   spread: { rack: ReadonlyMap<string, number>; zone: ReadonlyMap<string, number>; host: ReadonlyMap<string, number> };
 }

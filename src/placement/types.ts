@@ -7,6 +7,12 @@ import type { PlacementConstraint } from '../spec/constraints';
 
 export type { PlacementConstraint };
 export type ConvergenceMode = 'soft' | 'hard';
+/**
+ * When no replica holder of a pod's data keeps every hard constraint (a replacement, typically):
+ * keep (default): the constraint holds; the pod waits for a replica on a host the constraints allow.
+ * break: the pod goes to a holder anyway, and the broken constraints are reported.
+ */
+export type SpreadPolicy = 'keep' | 'break';
 
 /** Failure domains: rack from the agent's `rack` attribute, zone/region from its Mesos fault domain. */
 export interface FailureDomain {
@@ -45,6 +51,8 @@ export interface PodRequest {
     /** Soft mode: true once the pod has waited max_wait for a replica holder's offer. */
     softWaitExpired: boolean;
   };
+  /** What to do when no replica holder keeps every constraint (default keep). */
+  spread?: SpreadPolicy;
 }
 
 export interface PortRange {
@@ -98,6 +106,8 @@ export interface OfferEvaluation {
   pass: boolean;
   score: number;
   outcomes: StageOutcome[];
+  /** Constraints this placement breaks under the `break` spread policy (texts, e.g. `@zone:GROUP_BY`). */
+  breaks?: string[];
 }
 
 export interface PlacementChoice {
@@ -107,6 +117,8 @@ export interface PlacementChoice {
   score: number;
   /** The reasons of every stage for the chosen offer. */
   reasons: string[];
+  /** Constraints the choice breaks (only under the `break` spread policy). */
+  breaks?: string[];
 }
 
 export interface PlacementResult {

@@ -2,35 +2,74 @@ import { describe, expect, it } from 'vitest';
 import { evaluateOffers } from '../../src/placement';
 import { makeCluster, makeRequest, placePods } from './fixtures';
 
-describe('even spread (GROUP_BY) against data locality', () => {
+describe('even spread (GROUP_BY) against data locality: the spread policy decides', () => {
   // Six agents in three zones; node-1 and node-2 run in zones 1 and 2. node-0 lost its host
   // (agent-0, zone 0); its volume's other replica is on agent-1, in zone 1.
   const { view, offers } = makeCluster({ agents: 6, racks: 3, zones: 3 });
   const crowded = placePods(view, 'node', { 'agent-1': ['node-1'], 'agent-2': ['node-2'] });
+  const lost = { ...crowded, storage: { ...crowded.storage, 'agent-0': 'down' as const } };
   const live = offers.filter((o) => o.hostname !== 'agent-0');
   const request = makeRequest({
     constraints: [{ field: '@zone', operator: 'GROUP_BY' }],
     volumes: [{ name: 'cassandra-node-0-data', exists: true, replicaHosts: ['agent-0', 'agent-1'] }],
     convergence: { mode: 'hard', softWaitExpired: false },
   });
+  const constraintsOf = (result: ReturnType<typeof evaluateOffers>, host: string) =>
+    result.evaluations.find((e) => e.hostname === host)!.outcomes.find((o) => o.stage === 'constraints')!;
 
-  it('lets the pod follow its data onto a replica holder in a zone that already has a pod', () => {
-    const result = evaluateOffers(request, live, { ...crowded, storage: { ...crowded.storage, 'agent-0': 'down' } });
-    expect(result.chosen?.hostname).toBe('agent-1');
-    const reasons = result.evaluations.find((e) => e.hostname === 'agent-1')!.outcomes.find((o) => o.stage === 'constraints')!.reason;
-    expect(reasons).toMatch(/yields to data locality/);
+  it('keep (the default): the holder in a zone that already has a pod is rejected, naming the constraint it would break', () => {
+    const result = evaluateOffers(request, live, lost);
+    expect(result.chosen).toBeUndefined();
+    const holder = constraintsOf(result, 'agent-1');
+    expect(holder.pass).toBe(false);
+    expect(holder.reason).toMatch(/@zone:GROUP_BY fails: @zone=zone-1 has 1 node pod\(s\) while some @zone has 0/);
+    expect(holder.reason).toMatch(/spread policy keep: a new replica goes where the constraints hold/);
   });
 
-  it('keeps the spread for hosts that hold no replica', () => {
-    const result = evaluateOffers({ ...request, convergence: { mode: 'soft', softWaitExpired: true } }, live, crowded);
-    const agent4 = result.evaluations.find((e) => e.hostname === 'agent-4')!;
-    expect(agent4.outcomes.find((o) => o.stage === 'constraints')!.pass).toBe(false);
+  it('keep: once a replica is on a host of the empty zone, the pod goes there', () => {
+    const synced = { ...request, volumes: [{ ...request.volumes[0]!, replicaHosts: ['agent-0', 'agent-1', 'agent-3'] }] };
+    const result = evaluateOffers(synced, live, lost);
+    expect(result.chosen?.hostname).toBe('agent-3');
+    expect(result.chosen?.breaks).toBeUndefined();
+  });
+
+  it('break: the pod follows its data onto the holder and the choice names the broken constraint', () => {
+    const result = evaluateOffers({ ...request, spread: 'break' }, live, lost);
+    expect(result.chosen?.hostname).toBe('agent-1');
+    expect(result.chosen?.breaks).toEqual(['@zone:GROUP_BY']);
+    expect(constraintsOf(result, 'agent-1').reason).toMatch(/@zone:GROUP_BY BROKEN by spread policy break/);
+  });
+
+  it('break: a holder that keeps every constraint is preferred, and nothing is broken', () => {
+    const twoHolders = { ...request, spread: 'break' as const, volumes: [{ ...request.volumes[0]!, replicaHosts: ['agent-1', 'agent-3'] }] };
+    const result = evaluateOffers(twoHolders, live, lost);
+    expect(result.chosen?.hostname).toBe('agent-3');
+    expect(result.chosen?.breaks).toBeUndefined();
+    expect(constraintsOf(result, 'agent-1').pass).toBe(false);
+  });
+
+  it('keeps the spread for hosts that hold no replica, whatever the policy', () => {
+    for (const spread of ['keep', 'break'] as const) {
+      const result = evaluateOffers({ ...request, spread, convergence: { mode: 'soft', softWaitExpired: true } }, live, crowded);
+      expect(constraintsOf(result, 'agent-4').pass).toBe(false);
+    }
   });
 
   it('keeps the spread for a pod whose volumes are all new', () => {
     const fresh = makeRequest({ constraints: [{ field: '@zone', operator: 'GROUP_BY' }], volumes: [{ name: 'v', exists: false, replicaHosts: [] }] });
     const result = evaluateOffers(fresh, live, crowded);
     expect(result.chosen && ['agent-3'].includes(result.chosen.hostname)).toBe(true);
+  });
+
+  it('debug offers shows the broken constraint on the chosen offer and every rejected offer with its reasons', async () => {
+    const { PlacementMemory } = await import('../../src/placement');
+    const memory = new PlacementMemory();
+    evaluateOffers({ ...request, spread: 'break' }, live, lost, { memory, detail: 'summary' });
+    const lines = memory.explain('node-0');
+    expect(lines.find((l) => l.startsWith('agent-1'))).toMatch(/CHOSEN .*BREAKS @zone:GROUP_BY/);
+    for (const host of ['agent-2', 'agent-3', 'agent-4', 'agent-5']) {
+      expect(lines.some((l) => l.startsWith(`agent-${host.slice(-1)}`) && /FAIL/.test(l)), host).toBe(true);
+    }
   });
 });
 
