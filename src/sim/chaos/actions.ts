@@ -105,7 +105,7 @@ export async function runAction(a: Action, c: ActionContext): Promise<string> {
       await env.scheduler.kill();
       faults.end(log('scheduler-kill', `down ${a.downMs} ms`));
       await sleep(a.downMs);
-      await env.scheduler.start();
+      await startScheduler(env);
       return describeAction(a);
     case 'nats-restart':
       await c.nats.restart();
@@ -140,6 +140,18 @@ export async function runAction(a: Action, c: ActionContext): Promise<string> {
     }
     case 'quiet':
       return 'quiet';
+  }
+}
+
+/** Start the scheduler again; a start can fail while the tree is being edited, so try a few times. */
+export async function startScheduler(env: ChaosEnvironment, attempts = 3): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await env.scheduler.start();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await sleep(2000);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { endBurst, detectFeatures, healHost, runAction, WantedCount, type ActionContext } from './actions';
+import { endBurst, detectFeatures, healHost, runAction, startScheduler, WantedCount, type ActionContext } from './actions';
 import { ChaosEnvironment, type ChaosEnvironmentOptions, type NatsHandle } from './environment';
 import { FaultLog } from './fault-log';
 import { InvariantMonitor, type Violation } from './invariants';
@@ -173,7 +173,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
     endBurst(ctx);
     env.proxy.setRates({ duplicateUpdate: 0, delayUpdate: 0, cutStream: 0, lostReply: 0, lostRequest: 0 });
     for (const h of hosts) healHost(h, ctx);
-    if (!env.scheduler.running) await env.scheduler.start();
+    if (!env.scheduler.running) await startScheduler(env, 5);
     if (!stop()) {
       const settleMs = o.settleMs ?? 60_000;
       let last: string[] = [];
