@@ -90,6 +90,8 @@ export const volumeSchema: z.ZodType<Volume> = z.looseObject({
   attach_time: timestamp.optional(),
   detach_time: timestamp.optional(),
   in_trashcan: z.boolean().optional(),
+  runtime_state: z.array(z.looseObject({ runtime_state: z.record(z.string(), z.string()).optional() })).optional(),
+  fs_resize_required: z.boolean().optional(),
 });
 
 export const volumeInspectionSchema: z.ZodType<VolumeInspection> = z

@@ -183,6 +183,10 @@ export interface Volume {
   attach_time?: string;
   detach_time?: string;
   in_trashcan?: boolean;
+  /** Driver-specific runtime information (Portworx: `RuntimeState` is `clean` or `resync`). */
+  runtime_state?: { runtime_state?: Record<string, string> }[];
+  /** The volume grew but its filesystem has not yet (it grows at the next attach). */
+  fs_resize_required?: boolean;
   [field: string]: unknown;
 }
 

@@ -3,7 +3,8 @@ import { filterAlerts } from '../model/alert-filter';
 import { attachVolume, detachVolume, mountVolume, unmountVolume } from '../model/attach-ops';
 import type { ClusterModel } from '../model/cluster';
 import { createSnapshot, enumerateSnapshots, restoreSnapshot } from '../model/snapshot-ops';
-import { createVolume, deleteVolume, filterVolumes, updateVolume } from '../model/volume-ops';
+import { createVolume, deleteVolume, filterVolumes, fsResizeRequired, hadResync, resyncState, updateVolume } from '../model/volume-ops';
+import type { SimVolume } from '../model/types';
 import { omitZero, renderAlert, renderInspect, renderNode } from '../wire/render';
 import {
   alertsFilterSchema,
@@ -54,6 +55,31 @@ function clusterRoutes(model: ClusterModel): Route[] {
   ];
 }
 
+/**
+ * SdkVolumeInspectResponse plus what a volume update leaves behind: while a replica added by an
+ * ha_level increase resyncs, the volume is VOLUME_STATUS_DEGRADED and its `runtime_state` says
+ * `RuntimeState: resync` (then `clean`); a volume grown while detached has `fs_resize_required`.
+ */
+function inspectJson(model: ClusterModel, v: SimVolume): Record<string, unknown> {
+  const out = renderInspect(model, v);
+  const volume = { ...(out.volume as Record<string, unknown>) };
+  const resync = resyncState(v);
+  if (resync && volume.status === 'VOLUME_STATUS_UP') volume.status = 'VOLUME_STATUS_DEGRADED';
+  // Only volumes that went through a resync carry it, so other inspections stay as they were.
+  if (hadResync(v)) volume.runtime_state = [
+    {
+      runtime_state: {
+        ID: '0',
+        RuntimeState: resync ? 'resync' : 'clean',
+        ReplicaSetCurr: `[${v.replicaNodes.join(' ')}]`,
+        ...(resync ? { ResyncNodes: resync.nodes.join(','), ResyncProgress: `${Math.floor(resync.progress * 100)}` } : {}),
+      },
+    },
+  ];
+  if (fsResizeRequired(v)) volume.fs_resize_required = true;
+  return { ...out, volume };
+}
+
 function volumeRoutes(model: ClusterModel): Route[] {
   const filtered = (c: RouteContext) => {
     const f = parseBody(volumeFilterSchema, c.body, 'volume filter');
@@ -68,17 +94,18 @@ function volumeRoutes(model: ClusterModel): Route[] {
     }),
     sdk('GET', '/v1/volumes', () => ok({ volume_ids: filterVolumes(model, {}).map((v) => v.id) })),
     sdk('POST', '/v1/volumes/filters', (c) => ok({ volume_ids: filtered(c).map((v) => v.id) })),
-    sdk('POST', '/v1/volumes/inspectwithfilters', (c) => ok({ volumes: filtered(c).map((v) => renderInspect(model, v)) })),
+    sdk('POST', '/v1/volumes/inspectwithfilters', (c) => ok({ volumes: filtered(c).map((v) => inspectJson(model, v)) })),
     sdk('GET', '/v1/volumes/inspect/{volume_id}', (c) => {
       const id = c.params.volume_id ?? '';
       if (!id) throw invalidArgument('Must supply volume id');
-      return ok(renderInspect(model, model.requireVolume(id)));
+      return ok(inspectJson(model, model.requireVolume(id)));
     }),
     sdk('PUT', '/v1/volumes/{volume_id}', (c) => {
       const r = parseBody(volumeUpdateSchema, c.body, 'SdkVolumeUpdateRequest');
       const id = c.params.volume_id || r.volume_id || '';
       if (!id) throw invalidArgument('Must supply volume id');
-      updateVolume(model, id, r.labels, specUpdateFromWire(r.spec));
+      const replicaSet = (r.spec?.replica_set?.nodes ?? []).filter((n) => n !== '');
+      updateVolume(model, id, r.labels, { ...specUpdateFromWire(r.spec), ...(replicaSet.length > 0 ? { replicaSet } : {}) });
       return ok({});
     }),
     sdk('DELETE', '/v1/volumes/{volume_id}', (c) => {

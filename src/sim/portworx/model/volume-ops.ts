@@ -29,6 +29,69 @@ export interface VolumeSpecUpdateModel {
   queueDepth?: number;
   snapshotSchedule?: string;
   snapshotInterval?: number;
+  /**
+   * `replica_set.nodes` of the update: with a new ha_level, the node ids the caller wants as the
+   * replica set (Portworx `pxctl volume ha-update --node`): a higher level adds the listed nodes
+   * not yet holding a replica, a lower one keeps the listed nodes and drops the others.
+   */
+  replicaSet?: string[];
+}
+
+/**
+ * A replica added by an ha_level increase starts empty and is resynced from the others: until
+ * then the volume reports VOLUME_STATUS_DEGRADED and `runtime_state` `RuntimeState: resync`.
+ * Wall-clock time, `minMs` or `msPerGiB` per GiB of the volume, whichever is longer.
+ */
+export interface ResyncTiming {
+  minMs: number;
+  msPerGiB: number;
+}
+
+const DEFAULT_RESYNC: ResyncTiming = { minMs: 3000, msPerGiB: 100 };
+const resyncTimings = new WeakMap<ClusterModel, ResyncTiming>();
+/** Replicas being resynced, per volume: added node ids and when the resync ends (ms since epoch). */
+const resyncs = new WeakMap<SimVolume, { nodes: string[]; startedAt: number; endsAt: number }>();
+/** Volumes grown while detached: Portworx grows their filesystem at the next attach. */
+const fsResizePending = new WeakSet<SimVolume>();
+
+/** True once a replica was ever added to the volume by an update (it then reports its runtime state). */
+export function hadResync(v: SimVolume): boolean {
+  return resyncs.has(v);
+}
+
+/** How long a resync takes in this cluster (the simulator divides simulated time by its speed). */
+export function setResyncTiming(model: ClusterModel, timing: Partial<ResyncTiming>): void {
+  resyncTimings.set(model, { ...(resyncTimings.get(model) ?? DEFAULT_RESYNC), ...timing });
+}
+
+export interface ResyncState {
+  /** Node ids whose replica is still being resynced. */
+  nodes: string[];
+  /** 0…1 of the resync's duration elapsed. */
+  progress: number;
+}
+
+/** The resync in progress on a volume, or undefined once every replica is in sync. */
+export function resyncState(v: SimVolume, now = Date.now()): ResyncState | undefined {
+  const r = resyncs.get(v);
+  if (!r || now >= r.endsAt) return undefined;
+  const nodes = r.nodes.filter((n) => v.replicaNodes.includes(n));
+  if (nodes.length === 0) return undefined;
+  return { nodes, progress: Math.min(1, (now - r.startedAt) / Math.max(1, r.endsAt - r.startedAt)) };
+}
+
+/**
+ * True while a volume grown when detached still needs its filesystem grown (Volume.fs_resize_required).
+ * An attached volume's filesystem is grown online by the resize itself, as Portworx does: its CSI
+ * driver answers ControllerExpandVolume with NodeExpansionRequired false.
+ */
+export function fsResizeRequired(v: SimVolume): boolean {
+  if (!fsResizePending.has(v)) return false;
+  if (v.attachedOn.length > 0) {
+    fsResizePending.delete(v); // grown when the volume was attached again
+    return false;
+  }
+  return true;
 }
 
 export function candidates(model: ClusterModel): PlacementCandidate[] {
@@ -119,8 +182,8 @@ export function updateVolume(
 ): void {
   const v = model.requireVolume(id);
   if (update.size !== undefined && update.size !== v.spec.size) resize(model, v, update.size);
-  if (update.haLevel !== undefined && update.haLevel !== v.spec.haLevel) changeHaLevel(model, v, update.haLevel);
-  const { size: _size, haLevel: _ha, ...plain } = update;
+  if (update.haLevel !== undefined && update.haLevel !== v.spec.haLevel) changeHaLevel(model, v, update.haLevel, update.replicaSet ?? []);
+  const { size: _size, haLevel: _ha, replicaSet: _rs, ...plain } = update;
   for (const [k, val] of Object.entries(plain)) {
     if (val !== undefined) (v.spec as unknown as Record<string, unknown>)[k] = val;
   }
@@ -148,16 +211,17 @@ function resize(model: ClusterModel, v: SimVolume, size: number): void {
   }
   for (const nodeId of v.replicaNodes) model.nodes.get(nodeId)!.pool.usedBytes += grow;
   v.spec.size = size;
+  if (v.attachedOn.length === 0) fsResizePending.add(v);
 }
 
-function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number): void {
+function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number, replicaSet: string[]): void {
   if (haLevel < 1 || haLevel > MAX_HA_LEVEL) {
     throw internal(`Failed to update volume: HA level must be between 1 and ${MAX_HA_LEVEL}, got ${haLevel}`);
   }
   if (haLevel > v.replicaNodes.length) {
     let added: string[];
     try {
-      added = placeReplicas({ nodes: candidates(model), count: haLevel, sizeBytes: v.spec.size, existing: v.replicaNodes });
+      added = placeReplicas({ nodes: candidates(model), count: haLevel, sizeBytes: v.spec.size, existing: v.replicaNodes, pinned: replicaSet });
     } catch (err) {
       if (err instanceof PlacementError) throw internal(`Failed to update volume: ${err.message}`);
       throw err;
@@ -168,6 +232,11 @@ function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number): void
       v.replicaNodes.push(id);
       v.replicaPools.push(node.pool.uuid);
     }
+    const timing = resyncTimings.get(model) ?? DEFAULT_RESYNC;
+    const startedAt = Date.now();
+    const earlier = resyncState(v, startedAt)?.nodes ?? [];
+    const durationMs = Math.max(timing.minMs, (v.spec.size / 1024 ** 3) * timing.msPerGiB);
+    resyncs.set(v, { nodes: [...earlier, ...added], startedAt, endsAt: startedAt + durationMs });
   } else {
     // Drop replicas that serve no I/O first, then the most recently added.
     const up = (id: string) => {
@@ -177,6 +246,12 @@ function changeHaLevel(model: ClusterModel, v: SimVolume, haLevel: number): void
     const order = [...v.replicaNodes].sort(
       (a, b) => Number(up(a)) - Number(up(b)),
     );
+    const listed = replicaSet.filter((id) => v.replicaNodes.includes(id));
+    if (listed.length > haLevel) {
+      throw internal(`Failed to update volume: replica_set.nodes lists ${listed.length} nodes but ha_level is ${haLevel}`);
+    }
+    // The nodes the caller listed stay; the others go, those serving no I/O first.
+    order.sort((a, b) => Number(listed.includes(a)) - Number(listed.includes(b)));
     const drop = new Set(order.slice(0, v.replicaNodes.length - haLevel));
     for (const id of drop) model.nodes.get(id)!.pool.usedBytes -= v.spec.size;
     const keep = v.replicaNodes.map((id, i) => ({ id, pool: v.replicaPools[i]! })).filter((r) => !drop.has(r.id));
