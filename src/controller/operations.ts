@@ -17,13 +17,14 @@ import {
   UnknownPodError,
   UnknownSnapshotError,
 } from '../api/errors';
-import { parseSpec, ServiceSpecError } from '../spec';
 import type { Runtime } from './runtime';
 import type { PodEntry } from './pod-registry';
 import { restoreSnapshot } from './restore';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
 import { recoveryStage } from '../../machines/pod-instance.logic';
+import { ConfigUpdates } from './config-update';
+import { UPDATE_PLAN } from './config-update-plan';
 
 const PLANS = ['deploy', 'decommission'] as const;
 /** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
@@ -64,7 +65,13 @@ function planView(plan: Plan, errors: string[] = []): PlanView {
 
 /** The operator's verbs implemented on the live runtime (validation happens in src/api). */
 export class RuntimeOperations implements ServiceOperations {
-  constructor(private readonly rt: Runtime) {}
+  /** `config update` and its persisted `update` plan (adopted and resumed after a restart). */
+  private readonly configUpdates: ConfigUpdates;
+
+  constructor(private readonly rt: Runtime) {
+    this.configUpdates = new ConfigUpdates(rt);
+    void this.configUpdates.adopt();
+  }
 
   get service(): string {
     return this.rt.service;
@@ -72,7 +79,7 @@ export class RuntimeOperations implements ServiceOperations {
 
   async planList(): Promise<PlanView[]> {
     const uninstall = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
-    return [...PLANS.map((p) => this.plan(p)), this.recoveryPlan(), ...(uninstall ? [uninstall] : [])];
+    return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(uninstall ? [uninstall] : [])];
   }
 
   /** Pods on probation, relaunching, waiting for a replacement slot or being replaced; why nothing moves. */
@@ -93,15 +100,26 @@ export class RuntimeOperations implements ServiceOperations {
       return view;
     }
     if (plan === RECOVERY_PLAN) return this.recoveryPlan();
+    if (plan === UPDATE_PLAN) return this.configUpdates.view();
     return this.plan(this.planName(plan));
   }
 
   async planPause(plan: string): Promise<PlanView> {
+    if (plan === UPDATE_PLAN) {
+      this.configUpdates.runner.pause(true);
+      return this.configUpdates.view();
+    }
     this.rt.sendFramework({ type: 'PLAN_PAUSE', plan: this.planName(plan) });
     return this.plan(this.planName(plan));
   }
 
   async planResume(plan: string): Promise<PlanView> {
+    if (plan === UPDATE_PLAN) {
+      // A stopped plan tries its failed step again; a paused one goes on.
+      if (this.configUpdates.runner.current?.error) this.configUpdates.runner.retry();
+      else this.configUpdates.runner.pause(false);
+      return this.configUpdates.view();
+    }
     this.rt.sendFramework({ type: 'PLAN_RESUME', plan: this.planName(plan) });
     return this.plan(this.planName(plan));
   }
@@ -239,34 +257,9 @@ export class RuntimeOperations implements ServiceOperations {
     return { yaml: this.rt.specYaml, spec: this.rt.spec };
   }
 
+  /** Validated against the running spec; refused changes name their field; the rest is the `update` plan. */
   async configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }> {
-    let next;
-    try {
-      next = parseSpec(yaml);
-    } catch (err) {
-      if (err instanceof ServiceSpecError) throw new InvalidRequestError(err.message);
-      throw err;
-    }
-    if (next.name !== this.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.service}'`);
-    const changed = this.rt.registry
-      .all()
-      .filter((e) => JSON.stringify(next.pods[e.podType]) !== JSON.stringify({ ...this.rt.spec.pods[e.podType], count: next.pods[e.podType]?.count }));
-    this.rt.spec = next;
-    this.rt.specYaml = yaml;
-    // One failure domain at a time: restart the changed pods rack by rack.
-    const byRack = new Map<string, PodEntry[]>();
-    for (const e of changed) {
-      const host = this.rt.registry.context(e).task?.hostname;
-      const rack = (host && this.rt.cluster.agentByHost(host)?.domain.rack) ?? 'unknown';
-      byRack.set(rack, [...(byRack.get(rack) ?? []), e]);
-    }
-    void (async () => {
-      for (const group of byRack.values()) {
-        for (const e of group) this.rt.registry.send(e, { type: 'RESTART' });
-        await waitUntil(() => group.every((e) => e.state.startsWith('running')), 10 * 60_000);
-      }
-    })();
-    return { accepted: true, message: `rolling restart of ${changed.length} pods, one failure domain at a time`, changedPods: changed.map((e) => e.name) };
+    return this.configUpdates.update(yaml);
   }
 
   private plan(name: PlanName): PlanView {
@@ -279,7 +272,7 @@ export class RuntimeOperations implements ServiceOperations {
     if (plan === RECOVERY_PLAN || plan === UNINSTALL_PLAN) {
       throw new UnknownPlanError(`the ${plan} plan is driven by the scheduler and only shows progress (pxfw ${this.service} plan status ${plan}); commands take: ${PLANS.join(', ')}`);
     }
-    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, RECOVERY_PLAN, UNINSTALL_PLAN].join(', ')})`);
+    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, UPDATE_PLAN, RECOVERY_PLAN, UNINSTALL_PLAN].join(', ')})`);
   }
 
   private planCommand(type: 'PLAN_FORCE_COMPLETE' | 'PLAN_RESTART', plan: string, phase?: string, step?: string): PlanView {
@@ -358,9 +351,4 @@ export class RuntimeOperations implements ServiceOperations {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
 }

@@ -1,0 +1,141 @@
+import type { PodSpec, ServiceSpec, VolumeSpec } from '../spec';
+
+/**
+ * What a new service spec changes, judged against the running one before anything is touched.
+ * Pure: `config update` refuses the whole file when any change cannot be carried out, and
+ * otherwise turns the rest into steps of the update plan (config-update-plan.ts).
+ *
+ * Fields are named by their path in the YAML (`pods.node.volumes[0].size`), as the spec
+ * parser names them, so the operator finds the line to fix.
+ */
+
+/** A change `config update` cannot make: the YAML path and why. */
+export interface RefusedChange {
+  path: string;
+  reason: string;
+}
+
+/** An online change of one volume of a pod type, applied to every pod of that type. */
+export interface VolumeChange {
+  podType: string;
+  /** The volume's name in the spec (`data`), the same in both specs. */
+  volume: string;
+  /** GiB, when the volume grows. */
+  grow?: { from: number; to: number };
+  /** Replica count, when it changes. */
+  repl?: { from: number; to: number };
+  /** Portworx class of service / IO profile, when they change (VolumeSpecUpdate fields). */
+  priority?: { from: string; to: string };
+  ioProfile?: { from: string | undefined; to: string | undefined };
+}
+
+export interface ConfigDiff {
+  refused: RefusedChange[];
+  volumes: VolumeChange[];
+  /** Pod types whose pods must restart to take the change (task-level fields changed). */
+  restartTypes: string[];
+  /** Human summary of the service-level fields that changed (no pod is touched for them). */
+  serviceChanges: string[];
+}
+
+/** Pod fields that only reach a pod through a new task: changing them restarts its pods. */
+const TASK_FIELDS = ['cpus', 'mem', 'disk', 'ports', 'command', 'env', 'image', 'placement', 'preSnapshot', 'postSnapshot', 'snapshotTimeout'] as const;
+const YAML_NAME: Record<string, string> = { mem: 'memory', preSnapshot: 'pre_snapshot', postSnapshot: 'post_snapshot', snapshotTimeout: 'snapshot_timeout', ioProfile: 'io_profile', encryptionSecret: 'encryption_secret' };
+const yamlName = (field: string) => YAML_NAME[field] ?? field;
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Compare `next` with `current`. `livePods(podType)` is how many pods of the type exist now
+ * (running or not): a pod type with pods cannot be removed, its volumes cannot be renamed.
+ */
+export function diffSpecs(current: ServiceSpec, next: ServiceSpec, livePods: (podType: string) => number): ConfigDiff {
+  const refused: RefusedChange[] = [];
+  const volumes: VolumeChange[] = [];
+  const restartTypes: string[] = [];
+  for (const [type, cur] of Object.entries(current.pods)) {
+    const nxt = next.pods[type];
+    const pods = livePods(type);
+    if (!nxt) {
+      if (pods > 0 || cur.count > 0) {
+        refused.push({ path: `pods.${type}`, reason: `pod type '${type}' has ${pods} pods and cannot be removed by config update; scale it to 0 first (pxfw ${current.name} scale ${type} 0 --yes)` });
+      }
+      continue;
+    }
+    if (nxt.count !== cur.count) {
+      refused.push({ path: `pods.${type}.count`, reason: `config update does not scale (${cur.count} -> ${nxt.count}); use pxfw ${current.name} scale ${type} ${nxt.count} --yes, or keep count ${cur.count} in the file` });
+    }
+    diffVolumes(type, cur, nxt, refused, volumes);
+    if (TASK_FIELDS.some((f) => !same(cur[f], nxt[f]))) restartTypes.push(type);
+  }
+  for (const type of Object.keys(next.pods)) {
+    if (!current.pods[type]) {
+      refused.push({ path: `pods.${type}`, reason: `adding pod type '${type}' is not supported by config update (the deploy plan is fixed at install); deploy it as a new service` });
+    }
+  }
+  return { refused, volumes, restartTypes, serviceChanges: serviceChanges(current, next) };
+}
+
+function diffVolumes(type: string, cur: PodSpec, nxt: PodSpec, refused: RefusedChange[], out: VolumeChange[]): void {
+  const base = `pods.${type}.volumes`;
+  const n = Math.max(cur.volumes.length, nxt.volumes.length);
+  for (let i = 0; i < n; i++) {
+    const a = cur.volumes[i];
+    const b = nxt.volumes[i];
+    const at = `${base}[${i}]`;
+    if (a && !b) {
+      refused.push({ path: at, reason: `removing volume '${a.name}' would orphan its data on every ${type} pod; volumes of existing pods cannot be removed` });
+      continue;
+    }
+    if (!a && b) {
+      refused.push({ path: at, reason: `adding volume '${b.name}' to existing ${type} pods is not supported: their pods were created with ${cur.volumes.length} volume(s)` });
+      continue;
+    }
+    if (!a || !b) continue;
+    out.push(...diffVolume(type, at, a, b, refused));
+  }
+}
+
+function diffVolume(type: string, at: string, a: VolumeSpec, b: VolumeSpec, refused: RefusedChange[]): VolumeChange[] {
+  if (a.name !== b.name) {
+    refused.push({ path: `${at}.name`, reason: `renaming volume '${a.name}' to '${b.name}' is not supported: the pods' data lives on the volumes named '${a.name}' (a new name means new, empty volumes)` });
+    return [];
+  }
+  const fixed: [keyof VolumeSpec, string][] = [
+    ['path', 'the mount path is fixed once pods run (the service finds its data there)'],
+    ['shared', 'a volume cannot switch between shared and exclusive'],
+    ['fs', 'the filesystem is fixed at creation (reformatting would erase the data)'],
+    ['encryptionSecret', 'encryption is fixed at creation (Portworx cannot encrypt or decrypt a volume in place)'],
+  ];
+  for (const [field, why] of fixed) {
+    if (!same(a[field], b[field])) {
+      refused.push({ path: `${at}.${yamlName(field)}`, reason: `${JSON.stringify(a[field] ?? null)} -> ${JSON.stringify(b[field] ?? null)}: ${why}` });
+    }
+  }
+  if (b.size < a.size) {
+    refused.push({ path: `${at}.size`, reason: `shrinking volume '${a.name}' from ${a.size} GiB to ${b.size} GiB is not supported: Portworx volumes and their filesystems only grow` });
+  }
+  const change: VolumeChange = { podType: type, volume: a.name };
+  if (b.size > a.size) change.grow = { from: a.size, to: b.size };
+  if (b.repl !== a.repl) change.repl = { from: a.repl, to: b.repl };
+  if (b.priority !== a.priority) change.priority = { from: a.priority, to: b.priority };
+  if (b.ioProfile !== a.ioProfile) change.ioProfile = { from: a.ioProfile, to: b.ioProfile };
+  return change.grow || change.repl || change.priority || change.ioProfile ? [change] : [];
+}
+
+function serviceChanges(current: ServiceSpec, next: ServiceSpec): string[] {
+  const out: string[] = [];
+  const fields: [keyof ServiceSpec, string][] = [
+    ['failurePolicy', 'failure_policy'],
+    ['convergence', 'convergence'],
+    ['volumePolicy', 'volume_policy'],
+    ['plans', 'plans'],
+  ];
+  for (const [field, yaml] of fields) if (!same(current[field], next[field])) out.push(yaml);
+  return out;
+}
+
+/** One line per refused change, for the error the operator sees. */
+export function describeRefusals(refused: RefusedChange[]): string {
+  return refused.map((r) => `${r.path}: ${r.reason}`).join('; ');
+}

@@ -1,0 +1,128 @@
+import { parseSpec, ServiceSpecError, type ServiceSpec } from '../spec';
+import { InvalidRequestError } from '../api/errors';
+import type { PlanView } from '../api/operations';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
+import type { Runtime } from './runtime';
+import { describeRefusals, diffSpecs } from './config-diff';
+import { buildUpdatePlan, describePlan, planDone, updatePlanView, type UpdatePlanRecord } from './config-update-plan';
+import { ConfigChangeRefusedError, UpdateInProgressError } from './config-update-errors';
+import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from './config-update-runner';
+import { replacementPolicy } from './failure-policy';
+
+/**
+ * `config update` on the live runtime: validate the new spec against the running one, refuse
+ * what cannot be done (naming the fields), persist the update plan, make the new spec the
+ * target, then carry the plan out. On a restart, `adopt` reads the stored plan, makes its spec
+ * the target again and resumes it once the scheduler is active and leading.
+ */
+export class ConfigUpdates {
+  readonly runner: ConfigUpdateRunner;
+  private adopted: Promise<void> | undefined;
+
+  constructor(private readonly rt: Runtime) {
+    this.runner = new ConfigUpdateRunner(runtimeDeps(rt));
+  }
+
+  /** Adopt a stored update (once), and resume it whenever the scheduler becomes the active leader. */
+  adopt(): Promise<void> {
+    this.adopted ??= this.doAdopt().catch((err: unknown) => this.rt.logger.warn({ err }, 'could not read the stored update plan'));
+    return this.adopted;
+  }
+
+  private async doAdopt(): Promise<void> {
+    const rec = await this.runner.load();
+    if (rec) {
+      if (rec.yaml === this.rt.specYaml || rec.fromYaml === this.rt.specYaml) {
+        this.rt.spec = parseSpec(rec.yaml);
+        this.rt.specYaml = rec.yaml;
+        this.rt.logger.info({ configuration: rec.id, done: planDone(rec) }, 'target configuration restored from the update plan');
+      } else {
+        // The scheduler was started with a third spec: the operator's file wins (issue 11 plans it).
+        this.rt.logger.warn({ configuration: rec.id }, 'the stored update plan is for another spec than the one given: ignoring it');
+        return;
+      }
+    }
+    const kick = () => {
+      if (this.rt.leading && this.rt.frameworkStateName.startsWith('active')) this.runner.resume();
+    };
+    this.rt.framework.subscribe(() => kick());
+    kick();
+  }
+
+  view(): PlanView {
+    return updatePlanView(this.runner.current);
+  }
+
+  async update(yaml: string): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
+    await this.adopt();
+    let next: ServiceSpec;
+    try {
+      next = parseSpec(yaml);
+    } catch (err) {
+      if (err instanceof ServiceSpecError) throw new InvalidRequestError(err.message);
+      throw err;
+    }
+    if (next.name !== this.rt.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.rt.service}'`);
+    const current = this.runner.current;
+    if (current && !planDone(current) && !current.error) {
+      throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
+    }
+    const pods = this.rt.registry.all();
+    const diff = diffSpecs(this.rt.spec, next, (type) => pods.filter((e) => e.podType === type).length);
+    if (diff.refused.length > 0) {
+      throw new ConfigChangeRefusedError(diff.refused, `config update refused, nothing was changed: ${describeRefusals(diff.refused)}`);
+    }
+    const rec: UpdatePlanRecord = buildUpdatePlan(this.rt.service, diff, pods.map((e) => ({ name: e.name, podType: e.podType, index: e.index })), yaml, this.rt.specYaml);
+    // The plan (with the target spec) is stored before anything changes: a restart resumes it.
+    await this.runner.start({ ...rec, paused: true });
+    this.rt.spec = next;
+    this.rt.specYaml = yaml;
+    this.runner.pause(false);
+    const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => s.pod)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const maxUnavailable = (t: string) => replacementPolicy(next, t).maxUnavailable;
+    return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable), changedPods };
+  }
+}
+
+function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
+  const podView = (): UpdatePodView[] =>
+    rt.registry.all().map((e) => {
+      const ctx = rt.registry.context(e);
+      return {
+        name: e.name,
+        podType: e.podType,
+        state: e.state,
+        taskId: ctx.task?.taskId ?? null,
+        hostname: ctx.task?.hostname ?? null,
+        blocked: e.actor.getSnapshot().hasTag(POD_TAGS.blocked),
+        volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id })),
+      };
+    });
+  return {
+    px: rt.px,
+    store: rt.store,
+    pods: podView,
+    restart: (pod) => {
+      const e = rt.registry.get(pod);
+      if (e) rt.registry.send(e, { type: 'RESTART' });
+    },
+    onPodChange: (listener) => rt.transitions.subscribe((t) => t.actor.startsWith('pod/') && listener()),
+    invalidateLocations: (volume) => rt.volumes.invalidate([volume]),
+    maxUnavailable: (podType) => replacementPolicy(rt.spec, podType).maxUnavailable,
+    leading: () => rt.leading,
+    logger: rt.logger.child({ module: 'update-plan' }),
+    timeScale: rt.opts.timeScale ?? 1,
+    spec: () => rt.spec,
+    planningView: () => rt.cluster.view(rt.podsByAgent(true)),
+    hostOfNode: (id) => rt.cluster.hostOfNode(id),
+    nodeIdOfHost: (h) => rt.cluster.nodeIdOfHost(h),
+    siblingReplicaHosts: (podType, pod) => {
+      const out = new Set<string>();
+      for (const e of rt.registry.all()) {
+        if (e.podType !== podType || e.name === pod) continue;
+        for (const v of rt.registry.context(e).volumes) for (const h of rt.volumes.replicaHosts(v.name) ?? []) out.add(h);
+      }
+      return out;
+    },
+  };
+}
