@@ -6,7 +6,7 @@ import { callCommand, defaultCaller } from './client';
 import { SchedulerNotRunningError } from './client-errors';
 import { watchPlan, type WatchResult } from './progress';
 import { findVerb } from './verbs';
-import { parseReply, planViewSchema } from './views';
+import { parseReply, planViewSchema, serviceStatusSchema } from './views';
 
 /** Where the CLI writes; process.stdout/stderr in real use, buffers in tests. */
 export interface TextSink {
@@ -133,6 +133,21 @@ export class CliSession {
         return null;
       }
       throw err;
+    }
+  }
+
+  /**
+   * Above the output of plan and pod commands: one line when the service is uninstalled (issue 10),
+   * so an empty pod list is not mistaken for a service that lost its pods. Silent with --json, and
+   * with a scheduler too old to answer `status`.
+   */
+  async noteUninstalled(): Promise<void> {
+    if (this.json) return;
+    try {
+      const st = await this.call('status', {}, serviceStatusSchema, Math.min(this.requestTimeoutMs, 5000));
+      if (st.uninstalled) this.io.out.write(`${st.message}\n`);
+    } catch (err) {
+      if (err instanceof SchedulerNotRunningError) throw err;
     }
   }
 

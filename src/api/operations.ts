@@ -67,6 +67,24 @@ export interface OperationResult {
   message: string;
 }
 
+/** `pxfw <service> status`: what the service is, in one line (issue 10: an uninstalled service says so). */
+export interface ServiceStatusView {
+  service: string;
+  /** The supervisor's state line, e.g. `active(plans=complete,…)` or `uninstalled`. */
+  state: string;
+  uninstalled: boolean;
+  /** One line for people, e.g. `uninstalled at …; volumes retained; pxfw <service> reinstall --yes deploys it again`. */
+  message: string;
+  /** Set while uninstalling or uninstalled: what the uninstall did (from the tombstone after a restart). */
+  uninstall: {
+    deleteVolumes: boolean;
+    deleteSnapshots: boolean;
+    done: string[];
+    uninstalledAt: string | null;
+    app: string | null;
+  } | null;
+}
+
 export interface ServiceOperations {
   readonly service: string;
 
@@ -90,6 +108,10 @@ export interface ServiceOperations {
   snapshotRestore(snapshot: string): Promise<OperationResult>;
 
   uninstall(opts: { deleteVolumes: boolean; deleteSnapshots: boolean }): Promise<OperationResult>;
+  /** Deploy an uninstalled service again (removes its tombstone). Optional: see lifecycle.ts. */
+  reinstall?(): Promise<OperationResult>;
+  /** Optional: see lifecycle.ts. */
+  status?(): Promise<ServiceStatusView>;
 
   endpoints(): Promise<EndpointView[]>;
   debugOffers(pod?: string): Promise<OfferEvaluationView[]>;

@@ -9,6 +9,7 @@ import type {
   podInfoSchema,
   podViewSchema,
   scaleResultSchema,
+  serviceStatusSchema,
   snapshotViewSchema,
 } from './views';
 
@@ -133,4 +134,11 @@ export function renderConfigShow(cfg: z.output<typeof configShowSchema>): string
 export function renderConfigUpdate(result: z.output<typeof configUpdateResultSchema>): string {
   const changed = result.changedPods.length > 0 ? `pods to update: ${result.changedPods.join(', ')}` : 'no pods change';
   return `${result.message}\n${changed}`;
+}
+
+/** `pxfw <service> status`: the one status line, then the uninstall steps done when there are any. */
+export function renderServiceStatus(st: z.output<typeof serviceStatusSchema>): string {
+  const lines = [st.message];
+  if (st.uninstall && !st.uninstalled) lines.push(`uninstall steps done: ${st.uninstall.done.join(', ') || 'none yet'}`);
+  return lines.join('\n');
 }

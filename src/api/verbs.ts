@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceOperations } from './operations';
+import { lifecycleOf } from './lifecycle';
 
 /**
  * The command verbs: one request schema each (validated by the command service, published as
@@ -66,6 +67,8 @@ export const uninstallRequestSchema = z.strictObject({
   deleteSnapshots: z.boolean(expect('true or false')).default(false),
   confirm,
 });
+
+export const reinstallRequestSchema = z.strictObject({ confirm });
 
 export const configUpdateRequestSchema = z.strictObject({
   yaml: z
@@ -141,6 +144,22 @@ export const VERBS: readonly VerbDefinition[] = [
     destructive: true,
     readOnly: false,
     run: (ops, r) => ops.uninstall({ deleteVolumes: r.deleteVolumes, deleteSnapshots: r.deleteSnapshots }),
+  }),
+  verb({
+    verb: 'reinstall',
+    summary: 'deploy an uninstalled service again (removes its tombstone)',
+    schema: reinstallRequestSchema,
+    destructive: true,
+    readOnly: false,
+    run: (ops) => (ops.reinstall ? ops.reinstall() : lifecycleOf(ops.service).reinstall()),
+  }),
+  verb({
+    verb: 'status',
+    summary: 'what the service is: deploying, running, uninstalling or uninstalled',
+    schema: emptyRequestSchema,
+    destructive: false,
+    readOnly: true,
+    run: (ops) => (ops.status ? ops.status() : lifecycleOf(ops.service).status()),
   }),
   verb({ verb: 'endpoints', summary: 'list service endpoints', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.endpoints() }),
   verb({ verb: 'debug.offers', summary: 'show recent offer evaluations', schema: optionalPodRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.debugOffers(r.pod) }),

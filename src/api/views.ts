@@ -45,6 +45,21 @@ export const snapshotViewSchema = z.object({
 });
 export const endpointViewSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
 export const offerEvaluationSchema = z.object({ pod: z.string(), evaluatedAt: z.string(), lines: z.array(z.string()) });
+export const serviceStatusSchema = z.object({
+  service: z.string(),
+  state: z.string(),
+  uninstalled: z.boolean(),
+  message: z.string(),
+  uninstall: z
+    .object({
+      deleteVolumes: z.boolean(),
+      deleteSnapshots: z.boolean(),
+      done: z.array(z.string()),
+      uninstalledAt: nullableString,
+      app: nullableString,
+    })
+    .nullable(),
+});
 export const configShowSchema = z.object({ yaml: z.string(), spec: z.unknown() });
 
 /** Check a reply against its schema; a mismatch names the field, so version skew is obvious. */

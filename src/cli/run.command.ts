@@ -10,6 +10,7 @@ import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
 import { rootLogger } from '../log/logger';
 import { ValidationError } from '../errors';
+import { resolveMarathonSettings, setDefaultMarathonSettings } from '../marathon';
 
 /** How long SIGTERM waits for a clean stop before it abandons what is left (seconds). */
 export const DEFAULT_SHUTDOWN_GRACE_S = 20;
@@ -79,8 +80,9 @@ export function registerRun(program: Command): void {
     .option('--nats <url>', 'NATS server [NATS_URL]')
     .option('--http <port>', 'HTTP port for /health, /metrics, /v1/state, the dashboard [PXFW_HTTP_PORT]')
     .option('--record <dir>', 'record every exchange [PXFW_RECORD_DIR]')
+    .option('--marathon <url>', "Marathon's REST API (DC/OS: the adminrouter's /marathon): uninstall removes this scheduler's own app, MARATHON_APP_ID [PXFW_MARATHON_URL]")
     .option('--shutdown-grace <seconds>', `on SIGTERM, stop cleanly within this long, then exit anyway [PXFW_SHUTDOWN_GRACE] (default ${DEFAULT_SHUTDOWN_GRACE_S})`)
-    .action(async (flags: RunFlags & { shutdownGrace?: string }) => {
+    .action(async (flags: RunFlags & { shutdownGrace?: string; marathon?: string }) => {
       const log = rootLogger();
       const signals = new Signals();
       let phase: 'starting' | 'running' | 'stopping' = 'starting';
@@ -90,8 +92,10 @@ export function registerRun(program: Command): void {
         process.exit(1);
       };
       const graceMs = shutdownGraceMs(flags.shutdownGrace);
-      const { shutdownGrace: _grace, ...runFlags } = flags;
+      const { shutdownGrace: _grace, marathon, ...runFlags } = flags;
       const cfg = resolveRunConfig(runFlags);
+      // The runtime removes this app at the end of an uninstall (as `dcos package uninstall` expects).
+      setDefaultMarathonSettings(resolveMarathonSettings(marathon));
       const yaml = await readFile(cfg.spec, 'utf8');
       const spec = parseSpec(yaml, cfg.spec);
       // Bind the HTTP port before anything else: a port we cannot serve on is a startup error
@@ -125,6 +129,8 @@ export function registerRun(program: Command): void {
         throw err;
       }
       phase = 'running';
+      // After an uninstall the scheduler stays up, `uninstalled` (the tombstone), until a signal:
+      // an exit would only make Marathon start it again.
       const gone = service.runtime.whenGone().then(() => 'gone' as const);
       const why = await Promise.race([gone, signals.next()]);
       phase = 'stopping';

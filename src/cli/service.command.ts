@@ -14,6 +14,7 @@ import {
   podInfoSchema,
   podViewSchema,
   scaleResultSchema,
+  serviceStatusSchema,
   snapshotViewSchema,
 } from '../api/views';
 
@@ -57,6 +58,7 @@ function planCommands(root: Command, on: Binder): void {
         if (s.json && result?.plan) s.print('');
         return;
       }
+      await s.noteUninstalled();
       const view = await s.call('plan.status', { plan: name }, planViewSchema);
       s.print(render.renderPlan(view));
     }));
@@ -82,10 +84,12 @@ function planCommands(root: Command, on: Binder): void {
 function podCommands(root: Command, on: Binder): void {
   const pod = root.command('pod').description('pod instances');
   pod.command('list').description('list pods').action(on(async (s) => {
+    await s.noteUninstalled();
     const pods = await s.call('pod.list', {}, z.array(podViewSchema));
     s.print(render.renderPodList(pods));
   }));
   pod.command('status [pod]').description('show the status of one pod or all').action(on(async (s, [name]) => {
+    if (!name) await s.noteUninstalled();
     const pods = await s.call('pod.status', name ? { pod: name } : {}, z.array(podViewSchema));
     s.print(render.renderPodStatus(pods));
   }));
@@ -159,6 +163,34 @@ function uninstallCommand(root: Command, on: Binder): void {
     }));
 }
 
+/** Follow the service after `reinstall` until it is active again, then its deploy plan. */
+async function waitReinstalled(s: CliSession): Promise<void> {
+  const end = Date.now() + s.waitTimeoutMs;
+  for (;;) {
+    const st = await s.call('status', {}, serviceStatusSchema);
+    if (st.state.startsWith('active')) break;
+    if (Date.now() > end) return s.fail(`timed out after ${s.waitTimeoutMs / 1000} s waiting for ${s.service} to become active (${st.state})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await s.watch('deploy');
+}
+
+function lifecycleCommands(root: Command, on: Binder): void {
+  root.command('status').description('what the service is: deploying, running, uninstalling or uninstalled (one line)').action(on(async (s) => {
+    const st = await s.call('status', {}, serviceStatusSchema);
+    s.print(render.renderServiceStatus(st));
+  }));
+  root
+    .command('reinstall')
+    .description('deploy an uninstalled service again: removes the tombstone its uninstall left (destructive)')
+    .option('--wait', 'follow the deploy plan until it completes')
+    .action(on(async (s, _args, opts) => {
+      const result = await s.call('reinstall', { ...s.confirm('reinstall') }, operationResultSchema);
+      s.print(result.message);
+      if (opts.wait) await waitReinstalled(s);
+    }));
+}
+
 function infoCommands(root: Command, on: Binder): void {
   root.command('endpoints').description('list the endpoints the service exposes').action(on(async (s) => {
     const list = await s.call('endpoints', {}, z.array(endpointViewSchema));
@@ -202,6 +234,7 @@ function build(program: Command, service: string, io: ServiceCommandIo, state: {
   scaleCommand(program, on);
   snapshotCommands(program, on);
   uninstallCommand(program, on);
+  lifecycleCommands(program, on);
   infoCommands(program, on);
   configCommands(program, on);
 }

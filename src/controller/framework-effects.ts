@@ -13,11 +13,18 @@ import { LeaseHeldError } from '../state/errors';
 import type { Runtime } from './runtime';
 import type { PodRecord } from './pod-registry';
 import { NotConnectedError } from './errors';
+import { clearTombstone, deleteStateButTombstone, readTombstone, removeOwnApp, tombstoneState } from './tombstone';
 
 export const FRAMEWORK_KEY = 'framework';
 
-/** Read the supervisor's saved state and the tasks the pod records name (no actor is started). */
+/**
+ * Read the supervisor's saved state and the tasks the pod records name (no actor is started).
+ * A tombstone wins: the service was uninstalled and stays so (see tombstone.ts).
+ */
 export async function restoreState(rt: Runtime): Promise<RestoreStateOutput> {
+  const tombstone = await readTombstone(rt.store);
+  rt.marathonRemoval = tombstone?.marathon ?? null;
+  if (tombstone) return { saved: null, tasks: [], tombstone: tombstoneState(tombstone) };
   const saved = (await rt.store.get<SavedFrameworkState>(FRAMEWORK_KEY))?.value ?? null;
   const tasks: StoredTask[] = [];
   for (const key of await rt.store.keys('pods.')) {
@@ -32,6 +39,9 @@ export async function acquireLease(rt: Runtime): Promise<AcquireLeaseOutput> {
   try {
     await rt.lease.acquire();
     rt.leading = true;
+    // Renewed from now on, also on the paths that never subscribe (an uninstall finished offline,
+    // the tombstone): an uninstalled scheduler keeps leading, so only one answers `reinstall`.
+    rt.keepLease();
     return { acquired: true, holder: rt.lease.holder };
   } catch (err) {
     if (err instanceof LeaseHeldError) return { acquired: false, holder: err.holder };
@@ -102,11 +112,6 @@ export async function teardown(rt: Runtime): Promise<void> {
   }
 }
 
-export async function deleteState(rt: Runtime): Promise<void> {
-  rt.stopPersisting();
-  await rt.lease.release().catch(() => undefined);
-  await rt.store.destroy();
-}
 
 export function frameworkEffectActors(rt: Runtime) {
   const actor = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
@@ -121,6 +126,8 @@ export function frameworkEffectActors(rt: Runtime) {
     detachAllVolumes: actor((_: ServiceInput) => detachAllVolumes(rt)),
     disposeAllVolumes: actor((i: DisposeAllInput) => disposeAllVolumes(rt, i)),
     teardown: actor((_: ServiceInput) => teardown(rt)),
-    deleteState: actor((_: ServiceInput) => deleteState(rt)),
+    deleteState: actor((_: ServiceInput) => deleteStateButTombstone(rt)),
+    removeApp: actor((_: ServiceInput) => removeOwnApp(rt)),
+    reinstall: actor((_: ServiceInput) => clearTombstone(rt)),
   };
 }

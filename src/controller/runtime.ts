@@ -33,6 +33,11 @@ import { frameworkStatePath } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import { killLeftover, StrayKiller } from './stray-killer';
 import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
+import { MarathonClient, defaultMarathonSettings, type MarathonSettings } from '../marathon';
+import { persistKey, tombstoneRecord, TOMBSTONE_KEY, type MarathonRemoval } from './tombstone';
+import { registerLifecycle } from '../api/lifecycle';
+import { serviceStatusView } from './service-status';
+import { OperationConflictError } from '../api/errors';
 
 export interface RuntimeOptions {
   spec: ServiceSpec;
@@ -57,6 +62,8 @@ export interface RuntimeOptions {
   mesosBackoff?: { initialMs: number; maxMs: number };
   /** Where an agent's v1 API lives (default http://<hostname>:5051): GET_HEALTH confirms a host is down. */
   agentUrl?: (agentId: string, hostname: string) => string;
+  /** The scheduler's own Marathon app, removed at the end of an uninstall (default: what `pxfw run` set). */
+  marathon?: MarathonSettings;
 }
 
 /** One service's scheduler: the supervisor actor, the pod actors and every effect they use. */
@@ -84,6 +91,10 @@ export class Runtime {
   /** Kills tasks no pod owns, once per change of their agent's reachability (no kill storm). */
   readonly strays: StrayKiller;
   framework!: Actor<typeof frameworkMachine>;
+  /** Removes the scheduler's own Marathon app at the end of an uninstall (`--marathon`). */
+  readonly marathon: { settings: MarathonSettings; client: MarathonClient } | undefined;
+  /** The Marathon app removal recorded in the tombstone (see tombstone.ts removeOwnApp). */
+  marathonRemoval: MarathonRemoval = null;
   mesos: MesosSchedulerClient | undefined;
   subscribed = false;
   /** Set while our own TEARDOWN is in flight: the master closing the stream is then expected. */
@@ -103,6 +114,7 @@ export class Runtime {
   private leaseTimer: NodeJS.Timeout | undefined;
   private readonly goneWaiters: (() => void)[] = [];
   private readonly planning: PlanningState;
+  private unregister: () => void = () => undefined;
 
   private constructor(
     readonly opts: RuntimeOptions,
@@ -168,6 +180,8 @@ export class Runtime {
     this.planning = new PlanningState(this.registry, this.volumes, this.cluster);
     this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
     this.frameworkWrites = new PersistQueue(store, this.logger, () => this.leading);
+    const marathon = opts.marathon ?? defaultMarathonSettings();
+    this.marathon = marathon ? { settings: marathon, client: new MarathonClient({ url: marathon.url, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}) }) } : undefined;
   }
 
   static async start(opts: RuntimeOptions): Promise<Runtime> {
@@ -175,10 +189,17 @@ export class Runtime {
     const rt = new Runtime(opts, store);
     await rt.storageWatch.start();
     rt.startFramework();
+    rt.unregister = registerLifecycle(rt.service, {
+      reinstall: async () => rt.reinstall(),
+      status: async () => serviceStatusView(rt),
+    });
     return rt;
   }
 
-  /** Resolves when the service was uninstalled (the supervisor reached `gone`). */
+  /**
+   * Resolves if the supervisor actor ever ends. Since the tombstone (issue 10) it never does: an
+   * uninstalled scheduler stays up, `uninstalled`, until stopped. Kept for callers that stop with it.
+   */
   whenGone(): Promise<void> {
     if (this.framework.getSnapshot().status === 'done') return Promise.resolve();
     return new Promise((resolve) => this.goneWaiters.push(resolve));
@@ -202,6 +223,7 @@ export class Runtime {
 
   async stop(): Promise<void> {
     const leading = this.leading;
+    this.unregister();
     clearInterval(this.leaseTimer);
     this.leaseTimer = undefined;
     await this.storageWatch.stop();
@@ -264,7 +286,10 @@ export class Runtime {
     }
     if (this.persisting && !to.startsWith('starting') && !to.startsWith('standby')) {
       // Through the queue: one write in flight, the latest state wins, never an older one last.
-      this.frameworkWrites.write(FRAMEWORK_KEY, toSavedState(ctx));
+      // Once the state is deleted, the supervisor's progress lives in the tombstone instead.
+      const key = persistKey(to, ctx);
+      if (key === FRAMEWORK_KEY) this.frameworkWrites.write(FRAMEWORK_KEY, toSavedState(ctx));
+      if (key === TOMBSTONE_KEY) this.frameworkWrites.write(TOMBSTONE_KEY, tombstoneRecord(ctx, this.marathonRemoval));
     }
     if (status === 'done') {
       this.stop().catch((err: unknown) => this.logger.error({ err }, 'stopping after uninstall failed'));
@@ -352,8 +377,8 @@ export class Runtime {
     this.mesos.start();
   }
 
-  /** Renew the lease every third of its TTL; losing it, or failing to renew in time, stands us down. */
-  private keepLease(): void {
+  /** Renew the lease every third of its TTL; losing it, or failing to renew in time, stands us down. Idempotent. */
+  keepLease(): void {
     if (this.leaseTimer) return;
     const ttl = this.opts.leaseTtlMs ?? 15_000;
     let lastRenewed = Date.now();
@@ -396,6 +421,40 @@ export class Runtime {
     this.subscribed = false;
     await m?.stop();
     this.framework.send({ type: 'FRAMEWORK_REMOVED' });
+  }
+
+  /** `pxfw <service> reinstall`: only an uninstalled service can be deployed again. */
+  reinstall(): { accepted: boolean; message: string } {
+    if (this.frameworkState !== 'uninstalled') {
+      throw new OperationConflictError(`${this.service} is not uninstalled (scheduler ${this.frameworkState || 'starting'}): nothing to reinstall`);
+    }
+    this.framework.send({ type: 'REINSTALL' });
+    return { accepted: true, message: `reinstalling ${this.service}: tombstone removed, deploying ${this.spec.name} again under a new framework id` };
+  }
+
+  async flushFrameworkWrites(): Promise<void> {
+    await this.frameworkWrites.flushAll();
+  }
+
+  /** Write one of the supervisor's keys now (through its queue: no older write can land after it). */
+  async writeFrameworkKey(key: string, value: unknown): Promise<void> {
+    this.frameworkWrites.write(key, value);
+    await this.frameworkWrites.flush(key);
+  }
+
+  async deleteFrameworkKey(key: string): Promise<void> {
+    await this.frameworkWrites.delete(key);
+  }
+
+  /** Before a reinstall: no Mesos client of the torn-down framework, no pod actors, a fresh restore. */
+  async resetForReinstall(): Promise<void> {
+    const m = this.mesos;
+    this.mesos = undefined;
+    this.subscribed = false;
+    this.tearingDown = false;
+    this.registry.clear();
+    this.podsRestored = false;
+    await m?.stop();
   }
 
   async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<void> {

@@ -6,10 +6,10 @@ export const UNINSTALL_PLAN = 'uninstall';
 /**
  * The uninstall progress as a plan (one serial phase, one step per uninstall step), so
  * `plan status uninstall` and `uninstall --wait` can follow it like any other plan. Once the
- * supervisor is `gone` every step is complete, whatever the (deleted) state said.
+ * supervisor is `uninstalled` (the tombstone) every step is complete.
  */
 export function uninstallPlanView(ctx: FrameworkContext, frameworkState: string): PlanView | null {
-  const gone = frameworkState === 'gone';
+  const gone = frameworkState === 'uninstalled';
   if (!ctx.uninstall && !gone) return null;
   const done = new Set(ctx.uninstall?.done ?? []);
   const current = gone ? undefined : UNINSTALL_STEPS.find((s) => !done.has(s));

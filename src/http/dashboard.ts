@@ -10,6 +10,7 @@ table{border-collapse:collapse;min-width:40rem}td,th{border-bottom:1px solid #dd
 #log{font:12px ui-monospace,monospace;max-height:22rem;overflow:auto;background:#f6f8fa;padding:.5rem}
 </style></head><body>
 <h1>pxfw · <span id="svc">…</span> <small id="fw"></small></h1>
+<div id="uninstalled" class="bad" hidden></div>
 <div id="health"></div>
 <h2>Plans</h2><div id="plans"></div>
 <h2>Pods</h2><table><thead><tr><th>pod</th><th>state</th><th>host</th><th>task</th><th>volumes</th><th>reason</th></tr></thead><tbody id="pods"></tbody></table>
@@ -28,6 +29,10 @@ async function refresh() {
   const s = await (await fetch('/v1/state')).json();
   document.getElementById('svc').textContent = s.service;
   document.getElementById('fw').textContent = (s.framework && s.framework.state) || '';
+  // The tombstone: say plainly that the service is uninstalled and how to deploy it again.
+  const un = document.getElementById('uninstalled');
+  un.hidden = !(s.framework && s.framework.state === 'uninstalled');
+  un.innerHTML = un.hidden ? '' : '<b>' + esc(s.service) + ' is uninstalled</b>: it deploys nothing until <code>pxfw ' + esc(s.service) + ' reinstall --yes</code>';
   document.getElementById('plans').innerHTML = (s.plans || []).map((p) =>
     '<div><b>' + esc(p.name) + '</b> ' + esc(p.status) + ' — ' + (p.phases || []).map((ph) => esc(ph.name) + ': ' + esc(ph.status)).join(', ') + '</div>').join('');
   document.getElementById('pods').innerHTML = (s.pods || []).map((p) =>

@@ -24,10 +24,14 @@ export interface HealthInputs {
  */
 export function assessHealth(h: HealthInputs): HealthReport {
   const unreachableFor = h.portworx.reachable ? 0 : h.now - (h.portworx.unreachableSince ?? h.now);
+  // Uninstalled (the tombstone): nothing to act on, so neither Mesos (the framework is torn down)
+  // nor Portworx is needed. Healthy, so Marathon leaves the process up instead of restarting it;
+  // the lease still counts (one instance answers `reinstall`). See docs/operations.md "Tombstone".
+  const uninstalled = h.framework === 'uninstalled';
   const checks = {
-    mesos: { ok: h.subscribed, subscribed: h.subscribed, framework: h.framework },
+    mesos: { ok: h.subscribed || uninstalled, subscribed: h.subscribed, framework: h.framework, ...(uninstalled ? { uninstalled: true } : {}) },
     portworx: {
-      ok: h.portworx.reachable || unreachableFor < h.portworxGraceMs,
+      ok: h.portworx.reachable || unreachableFor < h.portworxGraceMs || uninstalled,
       reachable: h.portworx.reachable,
       checkedAt: new Date(h.portworx.checkedAt).toISOString(),
       latencyMs: h.portworx.latencyMs,
@@ -36,8 +40,10 @@ export function assessHealth(h: HealthInputs): HealthReport {
     lease: { ok: h.leading, leading: h.leading, instance: h.instance, ...(h.leading ? {} : { holder: h.leaseHolder ?? null }) },
   };
   const reasons: string[] = [];
+  if (uninstalled) reasons.push('uninstalled: deploys nothing until `pxfw <service> reinstall --yes`');
   if (!checks.mesos.ok) reasons.push(`not subscribed to Mesos (framework ${h.framework})`);
-  if (!checks.portworx.ok) reasons.push(`Portworx unreachable for ${Math.round(unreachableFor / 1000)} s: ${h.portworx.error ?? 'no answer'}`);
+  // While uninstalled Portworx is not needed: an outage is reported, never a reason to be unhealthy.
+  if (!h.portworx.reachable && !uninstalled && !checks.portworx.ok) reasons.push(`Portworx unreachable for ${Math.round(unreachableFor / 1000)} s: ${h.portworx.error ?? 'no answer'}`);
   else if (!h.portworx.reachable) reasons.push(`Portworx unreachable for ${Math.round(unreachableFor / 1000)} s (within the ${Math.round(h.portworxGraceMs / 1000)} s grace)`);
   if (!checks.lease.ok) reasons.push(`not leading: standby${h.leaseHolder ? `, the lease is held by ${h.leaseHolder}` : ''}`);
   const healthy = checks.mesos.ok && checks.portworx.ok && checks.lease.ok;
