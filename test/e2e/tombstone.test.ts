@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/sandbox';
+import { SchedulerService } from '../../src/controller/scheduler-service';
+import { setDefaultMarathonSettings } from '../../src/marathon';
+import { parseSpec } from '../../src/spec';
+import { ServiceStateStore } from '../../src/state/state-store';
+import { eventually, frameworkYaml, startSandbox } from './helpers';
+import { cli, kvKeys, rawNats, runningTasks, serviceVolumes } from './helpers-ops';
+
+/*
+ * Issue 10, problem 2: "A restart after uninstall deploys the service again". Before the fix the
+ * uninstall deleted the KV bucket and the scheduler exited; Marathon restarted it and the rerun
+ * deployed the service again on fresh volumes. Now the uninstall leaves a tombstone, the scheduler
+ * stays up `uninstalled` (healthy), a restart deploys nothing, and only `reinstall --yes` deploys.
+ */
+
+/** A tiny stand-in for Marathon's REST API: records each request, answers DELETE /v2/apps/<id> as Marathon does. */
+class FakeMarathon {
+  readonly requests: { method: string; url: string; authorization: string | undefined }[] = [];
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req: IncomingMessage, res) => {
+      this.requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+      const m = /^\/v2\/apps\/(.+?)(\?.*)?$/.exec(req.url ?? '');
+      if (req.method === 'DELETE' && m) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ version: '2026-12-07T10:00:00.000Z', deploymentId: 'dep-1' }));
+      }
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ message: `no route ${req.method} ${req.url}` }));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+async function tombstoneOf(name: string): Promise<Record<string, unknown> | undefined> {
+  const nc = await rawNats();
+  try {
+    const store = await ServiceStateStore.open(nc, name);
+    return (await store.get<Record<string, unknown>>('tombstone'))?.value;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', () => {
+  let sb: Sandbox;
+  let name: string;
+  let yaml: string;
+  let marathon: FakeMarathon;
+  let second: SchedulerService | undefined;
+  let nc: Awaited<ReturnType<typeof rawNats>>;
+  let volumesBefore: Map<string, string>;
+  let frameworkBefore: string | null;
+
+  beforeAll(async () => {
+    marathon = new FakeMarathon();
+    await marathon.start();
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    yaml = spec.yaml;
+    // What `pxfw run --marathon URL` sets from the flag and Marathon's task environment.
+    setDefaultMarathonSettings({ url: marathon.url, appId: `/${name}`, appVersion: '2026-12-07T09:00:00.000Z' });
+    ({ sandbox: sb } = await startSandbox(yaml, { record: false }));
+    nc = await rawNats();
+    await sb.scheduler.waitDeployed(60_000);
+    volumesBefore = new Map(serviceVolumes(sb, name).map((v) => [v.name, v.id]));
+    frameworkBefore = sb.scheduler.runtime.frameworkContext.frameworkId;
+  });
+  afterAll(async () => {
+    setDefaultMarathonSettings(undefined);
+    await second?.stop();
+    await sb?.stop();
+    await nc?.close();
+    await marathon?.stop();
+  });
+
+  it('uninstall --yes --wait follows six steps to COMPLETE; the scheduler stays up, uninstalled', async () => {
+    const r = await cli(name, 'uninstall', '--yes', '--wait');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^uninstall: 6\/6 steps complete, plan COMPLETE$/m);
+    const rt = sb.scheduler.runtime;
+    expect(rt.frameworkStateName).toBe('uninstalled');
+    expect(runningTasks(sb)).toEqual([]);
+    expect(sb.mesos.frameworks().filter((f) => f.name === name)).toEqual([]);
+    // Retained by default: three volumes, none attached.
+    expect(serviceVolumes(sb, name).map((v) => `${v.name}:${v.attachedOn.length}`).sort()).toEqual([0, 1, 2].map((i) => `${name}-node-${i}-data:0`));
+  });
+
+  it('deletes the state but the tombstone: the bucket keeps meta.owner, lease and tombstone only', async () => {
+    expect(await kvKeys(name)).toEqual(['lease', 'meta.owner', 'tombstone']);
+    const t = await tombstoneOf(name);
+    expect(t).toMatchObject({
+      kind: 'pxfw-tombstone',
+      version: 1,
+      service: name,
+      frameworkId: frameworkBefore,
+      uninstall: { deleteVolumes: false, deleteSnapshots: false, done: ['kill-tasks', 'detach-volumes', 'dispose-volumes', 'teardown', 'delete-state', 'remove-app'] },
+      marathon: { appId: `/${name}`, appVersion: '2026-12-07T09:00:00.000Z' },
+    });
+    expect((t?.uninstall as { uninstalledAt?: string }).uninstalledAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('removed its own Marathon app last, as dcos package uninstall expects: one DELETE /v2/apps/<id>?force=true', () => {
+    expect(marathon.requests.map((q) => `${q.method} ${q.url}`)).toEqual([`DELETE /v2/apps/${name}?force=true`]);
+    expect(sb.scheduler.runtime.frameworkContext.uninstall?.app).toBe(`removed Marathon app /${name} (deployment dep-1)`);
+  });
+
+  it('the CLI says so: status, and a status line above plan status and pod list', async () => {
+    const status = await cli(name, 'status');
+    expect(status.code).toBe(0);
+    const line = new RegExp(`^${name} is uninstalled \\(since \\S+; volumes retained \\(a reinstall reuses them by name\\); removed Marathon app /${name} \\(deployment dep-1\\)\\): \`pxfw ${name} reinstall --yes\` deploys it again$`, 'm');
+    expect(status.out).toMatch(line);
+    const pods = await cli(name, 'pod', 'list');
+    expect(pods.code).toBe(0);
+    expect(pods.out).toMatch(line);
+    const plan = await cli(name, 'plan', 'status');
+    expect(plan.code).toBe(0);
+    expect(plan.out).toMatch(line);
+    const again = await cli(name, 'uninstall', '--yes');
+    expect(again.out).toMatch(/^uninstalling /m);
+    expect(sb.scheduler.runtime.frameworkContext.rejected).toEqual({ event: 'UNINSTALL', reason: 'already uninstalled' });
+  });
+
+  it('a restarted scheduler (what Marathon does) deploys nothing: uninstalled, healthy, shown by /v1/state and the dashboard', async () => {
+    const launchedBefore = sb.mesos.tasks().length;
+    await sb.scheduler.stop();
+    second = await SchedulerService.start({
+      spec: parseSpec(yaml),
+      specYaml: yaml,
+      mesosUrl: sb.mesos.url,
+      portworxUrl: sb.portworx.url,
+      portworxLegacyUrl: sb.portworx.url,
+      nc,
+      instanceId: 'restarted-scheduler',
+      stateClaim: { kind: 'sandbox', sandbox: sb.id },
+      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
+      httpPort: 0,
+      speed: 10,
+    });
+    const rt = second.runtime;
+    await eventually('the restarted scheduler settles', () => rt.frameworkStateName === 'uninstalled');
+    // Twenty simulated seconds: no SUBSCRIBE, no task, no volume.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(rt.frameworkStateName).toBe('uninstalled');
+    expect(sb.mesos.tasks().length).toBe(launchedBefore);
+    expect(sb.mesos.frameworks().filter((f) => f.name === name)).toEqual([]);
+    expect(serviceVolumes(sb, name).map((v) => v.id).sort()).toEqual([...volumesBefore.values()].sort());
+    const base = `http://127.0.0.1:${second.http!.port}`;
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ healthy: true, checks: { mesos: { ok: true, subscribed: false, uninstalled: true }, lease: { ok: true } } });
+    const state = (await (await fetch(`${base}/v1/state`)).json()) as { framework: { state: string; reason: string }; pods: unknown[] };
+    expect(state.framework.state).toBe('uninstalled');
+    expect(state.framework.reason).toMatch(/reinstall --yes/);
+    expect(state.pods).toEqual([]);
+    expect(await (await fetch(`${base}/`)).text()).toContain(' is uninstalled</b>');
+    // The app was removed by this app version already: no second DELETE.
+    expect(marathon.requests).toHaveLength(1);
+  });
+
+  it('reinstall needs --yes; reinstall --yes --wait deploys again on the retained volumes, and the tombstone goes', async () => {
+    const refused = await cli(name, 'reinstall');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/reinstall/);
+    expect(second!.runtime.frameworkStateName).toBe('uninstalled');
+    const r = await cli(name, 'reinstall', '--yes', '--wait', '--timeout', '60');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^reinstalling /m);
+    expect(r.out).toMatch(/^deploy: 3\/3 steps complete, plan COMPLETE$/m);
+    await eventually('three running tasks', () => runningTasks(sb).length === 3);
+    // The same volumes: found by their deterministic names, data kept.
+    expect(new Map(serviceVolumes(sb, name).map((v) => [v.name, v.id]))).toEqual(volumesBefore);
+    const rt = second!.runtime;
+    expect(rt.frameworkContext.frameworkId).not.toBe(frameworkBefore);
+    expect(rt.frameworkContext.uninstall).toBeNull();
+    expect(await kvKeys(name)).not.toContain('tombstone');
+    expect(await kvKeys(name)).toContain('framework');
+    const status = await cli(name, 'status');
+    expect(status.out).toMatch(new RegExp(`^${name}: active\\(`, 'm'));
+  });
+
+  it('reinstall of a service that is installed is refused with a conflict', async () => {
+    const r = await cli(name, 'reinstall', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is not uninstalled/);
+  });
+});
