@@ -66,6 +66,13 @@ export class ClusterState {
   private readonly agents = new Map<string, KnownAgent>();
   private readonly byHost = new Map<string, string>();
   private readonly storage = new Map<string, StorageNodeView>();
+  private readonly storageListeners = new Set<() => void>();
+
+  /** Called after every full re-read of the storage nodes (the replica repair ticks on it). */
+  onStorageRefresh(listener: () => void): () => void {
+    this.storageListeners.add(listener);
+    return () => this.storageListeners.delete(listener);
+  }
 
   learnAgent(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'> & { agentId: string }): KnownAgent {
     const prev = this.agents.get(info.agentId);
@@ -126,6 +133,7 @@ export class ClusterState {
   setStorageNodes(nodes: StorageNode[]): void {
     this.storage.clear();
     for (const n of nodes) this.learnStorageNode(n);
+    for (const l of this.storageListeners) l();
   }
 
   /**

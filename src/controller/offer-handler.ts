@@ -14,6 +14,10 @@ import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
 import type { PodEntry, PodRegistry } from './pod-registry';
 import type { VolumeLocations } from './volume-locations';
+import type { TransitionLog } from '../observe/transition-log';
+import { spreadPolicy, transitionsOf } from './replica-ops';
+import { holderFacts, ReplicaMoves } from './replica-moves';
+import { ensureReplicaRepair } from './replica-repair';
 
 /** Offers declined while pods still wait come back soon; with nothing to place, much later. */
 export const REFUSE_SECONDS_BUSY = 5;
@@ -39,6 +43,21 @@ export interface OfferHandlerDeps {
   metrics: Metrics;
   /** Retry timing of the RECONCILE after an ACCEPT with an unknown outcome (LAUNCH_RECONCILE_BACKOFF). */
   reconcileBackoff?: BackoffOptions;
+  /** Where spread decisions are published as events (default: the pod registry's transition log). */
+  transitions?: Pick<TransitionLog, 'emit'>;
+}
+
+/** One ReplicaMoves per runtime (keyed by its pod registry), until the runtime owns it. */
+const movesByRegistry = new WeakMap<PodRegistry, ReplicaMoves>();
+
+export function replicaMovesOf(deps: OfferHandlerDeps): ReplicaMoves {
+  let moves = movesByRegistry.get(deps.registry);
+  if (!moves) {
+    const emit = transitionsOf(deps.transitions, deps.registry)?.emit;
+    moves = new ReplicaMoves({ px: deps.volumes.portworx, cluster: deps.cluster, volumes: deps.volumes, memory: deps.memory, logger: deps.logger, ...(emit ? { emit } : {}) });
+    movesByRegistry.set(deps.registry, moves);
+  }
+  return moves;
 }
 
 /**
@@ -76,6 +95,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
   const used = new Set<string>();
   const unsure: string[] = [];
+  ensureReplicaRepair(deps);
   if (waiting.length > 0) {
     const spec = deps.spec();
     const index = buildPlacementIndex(deps.cluster.view(deps.podsByAgent()));
@@ -95,12 +115,14 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       const chosen = preferred ?? result.chosen;
       if (!chosen) {
         deps.metrics.offers.inc({ outcome: 'no-fit' });
+        await keepSpread(deps, entry, request, index);
         continue;
       }
       const offer = byId.get(chosen.offerId)!;
       // Only an ACCEPT that went out uses the offer; anything else is declined below.
       const outcome = await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!);
       if (outcome === 'released') continue;
+      noteSpread(deps, entry.name, chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined, offer.hostname);
       used.add(chosen.offerId);
       // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
       // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
@@ -116,6 +138,39 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   }
 }
 
+/**
+ * No offer fits a pod whose data exists. Under the keep policy, when every up replica holder
+ * breaks a constraint, a replica goes to a host the constraints allow (ReplicaMoves); the pod is
+ * placed there once it has synced. Errors are logged and retried on the next round.
+ */
+async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodRequest, index: ReturnType<typeof buildPlacementIndex>): Promise<void> {
+  if (!request.volumes.some((v) => v.exists)) return;
+  const ctx = deps.registry.context(entry);
+  try {
+    const facts = holderFacts(request, index);
+    await replicaMovesOf(deps).consider(entry.name, request, index, facts, ctx.volumes, ctx.excludeHosts);
+  } catch (err) {
+    deps.logger.warn({ err, pod: entry.name }, 'could not add a replica to keep the spread; retrying next round');
+  }
+}
+
+/** After a launch: a placement that breaks constraints (break policy) is said in debug offers, plan status and an event. */
+function noteSpread(deps: OfferHandlerDeps, pod: string, breaks: string[] | undefined, host: string): void {
+  const moves = replicaMovesOf(deps);
+  const move = moves.pending().find((m) => m.pod === pod);
+  moves.done(pod);
+  if (!breaks || breaks.length === 0) {
+    const kept = move && move.target === host;
+    deps.memory.noteSpread(pod, kept ? { kind: 'kept', constraints: move.constraints, message: `placed on ${host} once its new replica had synced, keeping ${move.constraints.join(', ')} (spread policy keep)` } : undefined);
+    return;
+  }
+  const message = `placed on ${host}, a replica holder, breaking ${breaks.join(', ')}: no replica holder keeps it (spread policy break)`;
+  if (deps.memory.noteSpread(pod, { kind: 'broken', constraints: breaks, message })) {
+    deps.logger.warn({ pod, host, breaks }, 'placement breaks constraints by spread policy');
+    transitionsOf(deps.transitions, deps.registry)?.emit({ actor: `spread/${pod}`, from: 'constraints-kept', to: 'constraints-broken', event: 'SPREAD_BROKEN', reason: message });
+  }
+}
+
 function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry): PodRequest | undefined {
   const ctx = deps.registry.context(entry);
   const existingVolumes: Record<string, string[]> = {};
@@ -124,11 +179,12 @@ function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry
     if (hosts) existingVolumes[v.name] = hosts.filter((h) => !ctx.excludeHosts.includes(h));
     else if (v.id) return undefined;
   }
-  return podRequestFor(spec, entry.podType, entry.index, {
+  const request = podRequestFor(spec, entry.podType, entry.index, {
     existingVolumes,
     softWaitExpired: ctx.allowNonHolder,
     overhead: { cpus: DEFAULT_EXECUTOR_RESOURCES.cpus, mem: DEFAULT_EXECUTOR_RESOURCES.mem, disk: DEFAULT_EXECUTOR_RESOURCES.disk },
   });
+  return { ...request, spread: spreadPolicy(spec, entry.podType) };
 }
 
 async function launch(

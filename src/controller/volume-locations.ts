@@ -14,6 +14,11 @@ export class VolumeLocations {
     private readonly cluster: ClusterState,
   ) {}
 
+  /** The Portworx client the locations are read through (replica moves and repairs use it too). */
+  get portworx(): PortworxClient {
+    return this.px;
+  }
+
   replicaHosts(name: string): string[] | undefined {
     return this.hosts.get(name);
   }

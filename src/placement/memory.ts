@@ -29,7 +29,7 @@ export interface PlacementMemoryOptions {
 /** A pod's standing spread decision: a constraint broken by policy, or a replica being added to keep it. */
 export interface SpreadNote {
   pod: string;
-  kind: 'broken' | 'syncing' | 'waiting';
+  kind: 'broken' | 'syncing' | 'waiting' | 'kept';
   /** The constraints concerned (texts, e.g. `@zone:GROUP_BY`). */
   constraints: string[];
   /** One line a person reads in `debug offers` and `plan status`. */
