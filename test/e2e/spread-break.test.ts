@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/sandbox';
+import type { SimTaskSummary } from '../../src/sim/mesos';
+import type { SimVolumeView } from '../../src/sim/portworx';
+import { expectConformantRecordings } from '../conformance/recordings';
+import { eventually, frameworkYaml, startSandbox } from './helpers';
+import { MESOS_UNREACHABLE_MS, SPEED } from './helpers-faults';
+import { eventuallyPod, explainPod, podTasks, readRecords, recordedLaunches } from './helpers-recovery';
+import { zoneOf } from './spread-helpers';
+
+/**
+ * The same crash as spread-keep, under the `break` spread policy: the pod follows its data onto
+ * the surviving replica holder although its zone already runs a pod, and says so.
+ *
+ * The policy is a spec field still to come (`failure_policy.spread: break`, requested from the
+ * spec's owner); until the schema accepts it, the test sets it on the running scheduler's spec,
+ * which is where the scheduler reads it from.
+ */
+describe('a replacement under @zone:GROUP_BY with spread policy break: it goes to the holder and says which constraint it broke', () => {
+  let sb: Sandbox;
+  let record: string;
+  let name: string;
+  let victim: SimTaskSummary;
+  let volumeBefore: SimVolumeView;
+  let holder: string;
+  let replacement: SimTaskSummary;
+  let explained: string;
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra');
+    name = spec.name;
+    const started = await startSandbox(spec.yaml, { speed: SPEED });
+    sb = started.sandbox;
+    record = started.record!;
+    await sb.scheduler.waitDeployed(60_000);
+    const rt = sb.scheduler.runtime;
+    rt.spec = { ...rt.spec, failurePolicy: { ...rt.spec.failurePolicy, spread: 'break' } as typeof rt.spec.failurePolicy };
+    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
+    volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    holder = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
+    sb.mesos.crashAgent(victim.hostname);
+    replacement = await eventuallyPod(
+      sb,
+      'node-1',
+      'node-1 running again on another agent',
+      () => podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
+      MESOS_UNREACHABLE_MS + 10_000,
+    );
+    explained = await explainPod(sb, 'node-1');
+  });
+
+  afterAll(async () => {
+    await sb?.stop();
+  });
+
+  it('relaunches the pod on the surviving replica holder, in a zone that already runs a pod', () => {
+    expect(replacement.hostname).toBe(holder);
+    const others = ['node-0', 'node-2'].flatMap((p) => podTasks(sb, name, p).filter((t) => t.state === 'TASK_RUNNING'));
+    expect(others.map((t) => zoneOf(sb, t.hostname))).toContain(zoneOf(sb, holder));
+  });
+
+  it('adds no replica: the data stays where it was', () => {
+    const updates = readRecords(record, 'portworx').filter((r) => r.method === 'PUT' && r.path === `/v1/volumes/${volumeBefore.id}`);
+    expect(updates).toEqual([]);
+    expect(Date.parse(recordedLaunches(record, replacement.taskId)[0]!.ts)).toBeGreaterThan(0);
+  });
+
+  it('debug offers marks the chosen offer with the constraint it breaks', () => {
+    expect(explained).toMatch(new RegExp(`${holder}.*CHOSEN .*BREAKS @zone:GROUP_BY`));
+    expect(explained).toMatch(/spread \(broken\): placed on .*breaking @zone:GROUP_BY.*spread policy break/);
+  });
+
+  it('publishes the broken constraint as an event (transition of spread/node-1)', async () => {
+    const events = await eventually('a spread event', () => {
+      const list = readRecords(record, 'transitions').filter((t) => t.actor === 'spread/node-1');
+      return list.length > 0 && list;
+    });
+    expect(events.map((e) => e.event)).toEqual(['SPREAD_BROKEN']);
+    expect(events[0]!.to).toBe('constraints-broken');
+    expect(events[0]!.reason).toMatch(new RegExp(`placed on ${holder}.*breaking @zone:GROUP_BY`));
+  });
+
+  it('keeps the broken constraint on record for plan status (the placement memory lists it)', () => {
+    const notes = sb.scheduler.runtime.memory.spreadNotes();
+    expect(notes.map((n) => [n.pod, n.kind, n.constraints])).toEqual([['node-1', 'broken', ['@zone:GROUP_BY']]]);
+  });
+
+  it('records only conformant Mesos and Portworx traffic', () => {
+    expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
+  });
+});
