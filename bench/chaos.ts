@@ -72,6 +72,7 @@ for (let seed = first; seed < first + count; seed++) {
       stopOnViolation: !values['keep-going'],
       record: values.record,
       logLevel: values['log-level'],
+      reproFlags: [values.harsh ? '--harsh' : '', `--min-dwell ${values['min-dwell']} --max-dwell ${values['max-dwell']}`].filter(Boolean).join(' '),
     });
     results.push(r);
     writeFileSync(join(workDir, 'result.json'), JSON.stringify(r, null, 2));

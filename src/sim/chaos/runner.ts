@@ -38,6 +38,8 @@ export interface ChaosRunOptions {
   print?: (line: string) => void;
   pollMs?: number;
   logLevel?: string;
+  /** Extra bench/chaos.ts flags for the repro line of a violation (e.g. `--harsh`). */
+  reproFlags?: string;
   /** Calls of one type (ACKNOWLEDGE and DECLINE aside) per second above which a step reports a storm. */
   maxCallsPerSecond?: number;
 }
@@ -97,7 +99,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       for (const line of v.evidence) print(`  evidence: ${line}`);
       print(`  faults so far (${faults.entries.length}):`);
       for (const line of faults.describe(60)) print(`    ${line}`);
-      print(`  repro: node --import tsx bench/chaos.ts --seed ${o.seed} --steps ${v.step} --speed ${speed}`);
+      print(`  repro (same fault list; timing differs): node --import tsx bench/chaos.ts --seed ${o.seed} --steps ${v.step} --speed ${speed}${o.reproFlags ? ` ${o.reproFlags}` : ''} --record`);
     }
   };
   let watchBusy = false;
