@@ -139,15 +139,15 @@ export class CliSession {
   /**
    * Above the output of plan and pod commands: one line when the service is uninstalled (issue 10),
    * so an empty pod list is not mistaken for a service that lost its pods. Silent with --json, and
-   * with a scheduler too old to answer `status`.
+   * with a scheduler too old to answer `status`, and on any error.
    */
   async noteUninstalled(): Promise<void> {
     if (this.json) return;
     try {
       const st = await this.call('status', {}, serviceStatusSchema, Math.min(this.requestTimeoutMs, 5000));
       if (st.uninstalled) this.io.out.write(`${st.message}\n`);
-    } catch (err) {
-      if (err instanceof SchedulerNotRunningError) throw err;
+    } catch {
+      // The command itself reports whatever is wrong (no scheduler, NATS down), naming its own verb.
     }
   }
 

@@ -35,9 +35,11 @@ describe('the command service on NATS', () => {
       'snapshot.restore': { snapshot: 'nightly', ...confirm },
       'config.update': { yaml: 'name: x\npods:\n  node:\n    count: 4\n', ...confirm },
       uninstall: { ...confirm },
+      reinstall: { ...confirm },
     };
-    // uninstall last: after it the fake refuses changes, as the scheduler does.
-    const order = [...VERBS.filter((v) => v.verb !== 'uninstall'), ...VERBS.filter((v) => v.verb === 'uninstall')];
+    // uninstall last: after it the fake refuses changes, as the scheduler does; reinstall undoes it.
+    const last = ['uninstall', 'reinstall'];
+    const order = [...VERBS.filter((v) => !last.includes(v.verb)), ...last.map((name) => VERBS.find((v) => v.verb === name)!)];
     for (const def of order) {
       const reply = await request(def.verb, bodies[def.verb] ?? {});
       expect(errorOf(reply), def.verb).toEqual({ code: undefined, text: undefined });

@@ -15,6 +15,7 @@ import type {
   ServiceOperations,
   SnapshotView,
   StepView,
+  ServiceStatusView,
 } from '../../src/api/operations';
 
 /**
@@ -283,6 +284,18 @@ export class FakeOperations implements ServiceOperations {
     this.plans.set('uninstall', plan('uninstall', 'PENDING', steps));
     const keep = [opts.deleteVolumes ? 'deleting volumes' : 'keeping volumes', opts.deleteSnapshots ? 'deleting snapshots' : 'keeping snapshots'];
     return { accepted: true, message: `uninstalling ${this.service} (${keep.join(', ')})` };
+  }
+
+  /** Issue 10: after uninstall the scheduler stays up, uninstalled, until reinstall. */
+  async status(): Promise<ServiceStatusView> {
+    const message = this.uninstalling ? `${this.service} is uninstalled: \`pxfw ${this.service} reinstall --yes\` deploys it again` : `${this.service}: active`;
+    return { service: this.service, state: this.uninstalling ? 'uninstalled' : 'active(plans=complete)', uninstalled: this.uninstalling, message, uninstall: null };
+  }
+
+  async reinstall(): Promise<OperationResult> {
+    if (!this.uninstalling) throw new OperationConflictError(`${this.service} is not uninstalled: nothing to reinstall`);
+    this.uninstalling = false;
+    return { accepted: true, message: `reinstalling ${this.service}` };
   }
 
   async endpoints(): Promise<EndpointView[]> {

@@ -8,22 +8,21 @@ import { uninstallPlanView } from '../../src/controller/uninstall-plan';
 import { SchedulerService } from '../../src/controller/scheduler-service';
 import { parseSpec } from '../../src/spec';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { captureTransitions, cli, kvBucketExists, rawNats, runningTasks, serviceVolumes, SimSampler } from './helpers-ops';
+import { captureTransitions, cli, kvKeys, rawNats, runningTasks, serviceVolumes, SimSampler } from './helpers-ops';
 
 const TERMINAL = new Set(['TASK_KILLED', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_DROPPED', 'TASK_ERROR']);
 
-/** Resolve when the scheduler's supervisor reached `gone`, or fail after `ms`. */
+/** Resolve when the scheduler's supervisor reached `uninstalled` (issue 10: the tombstone), or fail after `ms`. */
 async function gone(sb: Sandbox, ms = 20_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`uninstall did not finish within ${ms} ms (scheduler ${sb.scheduler.runtime.frameworkStateName})`)), ms);
-  });
-  try {
-    await Promise.race([sb.scheduler.runtime.whenGone(), timeout]);
-  } finally {
-    clearTimeout(timer);
+  const end = Date.now() + ms;
+  while (sb.scheduler.runtime.frameworkStateName !== 'uninstalled') {
+    if (Date.now() > end) throw new Error(`uninstall did not finish within ${ms} ms (scheduler ${sb.scheduler.runtime.frameworkStateName})`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Issue 10: the uninstall deletes the state but its tombstone (the owner record and the lease stay with it). */
+const TOMBSTONE_KEYS = ['lease', 'meta.owner', 'tombstone'];
 
 /**
  * Nothing of the service is left on the simulators. A task on a crashed host died with it (the
@@ -83,10 +82,10 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     expect(uninstall.err).toBe('');
     expect(uninstall.code).toBe(0);
     expect(uninstall.out).toMatch(new RegExp(`^uninstalling ${name}: killing tasks, detaching volumes, deleting volumes, tearing down the framework$`, 'm'));
-    expect(uninstall.out).toMatch(/^(uninstall: 5\/5 steps complete, plan COMPLETE|uninstall: the scheduler for \S+ has exited \(uninstall finished\))$/m);
+    expect(uninstall.out).toMatch(/^uninstall: 6\/6 steps complete, plan COMPLETE$/m);
   });
 
-  it('runs the uninstall steps in order and the supervisor ends gone', () => {
+  it('runs the uninstall steps in order and the supervisor ends uninstalled', () => {
     const fw = transitions.list.filter((t) => t.actor === 'framework').map((t) => t.to);
     expect(fw).toEqual([
       'uninstalling.killing-tasks',
@@ -94,9 +93,10 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
       'uninstalling.disposing-volumes',
       'uninstalling.tearing-down',
       'uninstalling.deleting-state',
-      'gone',
+      'uninstalling.removing-app',
+      'uninstalled',
     ]);
-    expect(sb.scheduler.runtime.frameworkStateName).toBe('gone');
+    expect(sb.scheduler.runtime.frameworkStateName).toBe('uninstalled');
   });
 
   it('killed every task before detaching or deleting its volume', () => {
@@ -113,22 +113,22 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     expectNothingLeft(sb, name);
   });
 
-  it('removes the service state: the pxfw-<service> KV bucket no longer exists', async () => {
-    expect(await kvBucketExists(name)).toBe(false);
+  it('removes the service state but its tombstone: the bucket keeps only the owner record, the lease and the tombstone', async () => {
+    expect(await kvKeys(name)).toEqual(TOMBSTONE_KEYS);
     const nc = await rawNats();
     try {
-      // open() only binds; reading the bucket's status is what needs the stream behind it.
       const kv = await new Kvm(nc).open(bucketName(name));
-      await expect(kv.status()).rejects.toThrow(/not found/i);
+      const t = (await kv.get('tombstone'))?.json<{ kind: string; uninstall: { deleteVolumes: boolean; deleteSnapshots: boolean } }>();
+      expect(t).toMatchObject({ kind: 'pxfw-tombstone', uninstall: { deleteVolumes: true, deleteSnapshots: true } });
     } finally {
       await nc.close();
     }
   });
 
-  it('stops answering commands afterwards: the CLI says the scheduler is not running', async () => {
+  it('keeps answering commands afterwards (issue 10): pod list says the service is uninstalled and lists no pods', async () => {
     const r = await cli(name, 'pod', 'list');
-    expect(r.code).toBe(1);
-    expect(r.err.trim()).toBe(`pxfw: is the scheduler for ${name} running? (no responders on pxfw.${name}.pod.list)`);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^${name} is uninstalled \\(since \\S+; volumes deleted; no Marathon app removed \\(pxfw run was given no --marathon\\)\\): \`pxfw ${name} reinstall --yes\` deploys it again$`, 'm'));
   });
 });
 
@@ -164,7 +164,7 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
     await gone(sb);
     expect(Date.now() - started).toBeLessThan(20_000);
     expectNothingLeft(sb, name);
-    expect(await kvBucketExists(name)).toBe(false);
+    expect(await kvKeys(name)).toEqual(TOMBSTONE_KEYS);
   });
 });
 
@@ -185,6 +185,7 @@ describe('the uninstall plan that plan status uninstall and uninstall --wait fol
       'dispose-volumes=PENDING',
       'teardown=PENDING',
       'delete-state=PENDING',
+      'remove-app=PENDING',
     ]);
   });
 
@@ -200,8 +201,8 @@ describe('the uninstall plan that plan status uninstall and uninstall --wait fol
     expect(view.phases[0]!.steps[0]).toEqual({ name: 'kill-tasks', status: 'ERROR', message: 'delete refused' });
   });
 
-  it('is COMPLETE once the supervisor is gone, even though the state it came from was deleted', () => {
-    const view = uninstallPlanView(base(), 'gone')!;
+  it('is COMPLETE once the supervisor is uninstalled (the tombstone)', () => {
+    const view = uninstallPlanView(base(), 'uninstalled')!;
     expect(view.status).toBe('COMPLETE');
     expect(view.phases[0]!.steps.every((s) => s.status === 'COMPLETE')).toBe(true);
   });
@@ -272,10 +273,11 @@ describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
       'uninstalling.disposing-volumes',
       'uninstalling.tearing-down',
       'uninstalling.deleting-state',
-      'gone',
+      'uninstalling.removing-app',
+      'uninstalled',
     ]);
     // The --delete-volumes given to the first scheduler was honoured by the second.
     expectNothingLeft(sb, name);
-    expect(await kvBucketExists(name)).toBe(false);
+    expect(await kvKeys(name)).toEqual(TOMBSTONE_KEYS);
   });
 });
