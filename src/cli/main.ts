@@ -26,7 +26,7 @@ export function buildProgram(): Command {
   registerSimPortworx(sim);
   program.addHelpText(
     'after',
-    '\nService commands (over NATS):\n  pxfw <service> plan|pod|scale|snapshot|uninstall|endpoints|debug …  (pxfw <service> --help)\n',
+    '\nService commands (over NATS):\n  pxfw <service> plan|pod|scale|snapshot|uninstall|reinstall|status|endpoints|debug …  (pxfw <service> --help)\n',
   );
   return program;
 }
