@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   buildPlacementIndex,
   evaluateOffers,
+  constraintHolds,
   prepareStageContext,
-  strictlyHold,
   type ClusterView,
+  type Offer,
+  type StageContext,
   type PlacementConstraint,
   type PodRequest,
   type SpreadPolicy,
@@ -32,6 +34,11 @@ const replacementArb = fc.record({
   mode: fc.constantFrom<'soft' | 'hard'>('soft', 'hard'),
   expired: fc.boolean(),
 });
+
+/** Every constraint holds on the offer's agent, whatever the spread policy. */
+function strictlyHold(offer: Offer, ctx: Pick<StageContext, 'constraints' | 'request' | 'index'>): boolean {
+  return ctx.constraints.every((c) => constraintHolds(c, offer, ctx.request.podType, ctx.index));
+}
 
 type Replacement = typeof replacementArb extends fc.Arbitrary<infer T> ? T : never;
 
