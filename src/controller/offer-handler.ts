@@ -103,6 +103,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
     for (const entry of waiting.sort((a, b) => a.name.localeCompare(b.name))) {
       const ctx = deps.registry.context(entry);
       const candidates = offers.filter((o) => !used.has(o.offerId) && !ctx.excludeHosts.includes(o.hostname));
+      // A replica added for the pod (keep policy) that has synced makes its host a holder now.
+      await replicaMovesOf(deps).progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
       const request = buildRequest(deps, spec, entry);
       if (!request) {
         // An existing volume whose replicas we cannot locate yet would look new (placeable

@@ -66,6 +66,12 @@ export class ReplicaMoves {
     return this.moves.get(pod)?.target;
   }
 
+  /** Follow the pod's move, if any (before its offers are judged, so a synced replica counts this round). */
+  async progress(pod: string): Promise<MoveVerdict> {
+    const move = this.moves.get(pod);
+    return move ? this.follow(pod, move) : 'none';
+  }
+
   /** The pod was placed (anywhere): its move, if any, is over. */
   done(pod: string): void {
     this.moves.delete(pod);

@@ -80,9 +80,9 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
   /** Pod node-0 of service demo, its volume on h0, waiting for an offer; KV puts go through `onPut`. */
   async function rig(
     onPut?: (key: string, value: PodRecord) => void,
-    opts: { convergence?: 'hard'; replicas?: string[] } = {},
+    opts: { convergence?: 'hard'; replicas?: string[]; placement?: string[]; podsByAgent?: Map<string, Record<string, string[]>>; px?: FakePortworx } = {},
   ): Promise<Rig> {
-    const spec = opts.convergence ? demoSpec({ convergence: opts.convergence }) : demoSpec();
+    const spec = demoSpec({ ...(opts.convergence ? { convergence: opts.convergence } : {}), ...(opts.placement ? { placement: opts.placement, count: 2, repl: 2 } : {}) });
     const logger = silentLogger();
     const real = await ServiceStateStore.open(nc, `t-offers-${randomUUID().slice(0, 8)}`);
     const store = Object.create(real) as ServiceStateStore;
@@ -100,7 +100,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
       onPodState: () => undefined,
     });
     const cluster = clusterOf(hosts(3));
-    const px = new FakePortworx();
+    const px = opts.px ?? new FakePortworx();
     px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', opts.replicas ?? ['h0']));
     const mesos = new FakeMesos();
     const client = mesos.asClient();
@@ -119,7 +119,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
       volumes: new VolumeLocations(px.asClient(), cluster),
       memory: new PlacementMemory(),
       mesos: () => client,
-      podsByAgent: () => new Map(),
+      podsByAgent: () => opts.podsByAgent ?? new Map(),
       launching: () => true,
       logger,
       metrics: metrics(),
@@ -133,6 +133,52 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
   }
 
   const declined = (m: FakeMesos) => m.of('DECLINE').flatMap((c) => c.offerIds ?? []);
+
+  describe('spread policy keep: every replica holder breaks a constraint', () => {
+    /** node-0's only live replica is on h0, where node-1 runs; hostname:UNIQUE forbids h0. */
+    async function crowded() {
+      const px = new FakePortworx();
+      const updates: { id: string; spec: { ha_level?: number; replica_set?: { nodes: string[] } } }[] = [];
+      const client = px.asClient();
+      const r = await rig(undefined, { convergence: 'hard', placement: ['hostname:UNIQUE'], podsByAgent: new Map([[agentIdOf('h0'), { node: ['node-1'] }]]), px });
+      Object.assign(client, {
+        async updateVolume(id: string, u: { spec: { ha_level?: number; replica_set?: { nodes: string[] } } }) {
+          updates.push({ id, spec: u.spec });
+          const v = inspected('demo-node-0-data', id, u.spec.replica_set!.nodes.map((n) => n.replace(/^node-/, '')));
+          // The new replica starts empty: Portworx resyncs it (until the test says it is done).
+          v.volume.runtime_state = [{ runtime_state: { RuntimeState: 'resync' } }];
+          px.add(v);
+        },
+      });
+      const deps = { ...r.deps, volumes: new VolumeLocations(client, r.deps.cluster) };
+      const synced = () => (px.volumes.get('demo-node-0-data')!.volume.runtime_state = [{ runtime_state: { RuntimeState: 'clean' } }]);
+      return { ...r, deps, px, updates, synced };
+    }
+
+    it('launches nothing on the holder, and adds a replica (ha_level 2, pinned) on a host the constraint allows', async () => {
+      const { deps, mesos, updates } = await crowded();
+      await handleOffers(deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1')]);
+      expect(mesos.of('ACCEPT')).toEqual([]);
+      expect(updates).toEqual([{ id: 'vol-demo-node-0-data', spec: { ha_level: 2, replica_set: { nodes: ['node-h0', 'node-h1'] } } }]);
+      const lines = deps.memory.explain('node-0');
+      expect(lines.join('\n')).toMatch(/h0.*FAIL constraints: hostname:UNIQUE fails: .*spread policy keep: a new replica goes where the constraints hold/);
+      expect(lines.join('\n')).toMatch(/spread \(syncing\): every replica holder \(h0\) would break hostname:UNIQUE: adding a replica on h1/);
+    });
+
+    it('waits while the replica resyncs, then places the pod on the new holder; adds no second replica', async () => {
+      const { deps, mesos, updates, synced } = await crowded();
+      await handleOffers(deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1')]);
+      await handleOffers(deps, [offerFrom('h0', 'r0', 'o2'), offerFrom('h1', 'r1', 'o3')]);
+      expect(mesos.of('ACCEPT')).toEqual([]);
+      synced();
+      await handleOffers(deps, [offerFrom('h0', 'r0', 'o4'), offerFrom('h1', 'r1', 'o5')]);
+      expect(updates).toHaveLength(1);
+      const accepts = mesos.of('ACCEPT');
+      expect(accepts).toHaveLength(1);
+      expect(accepts[0]!.offerIds).toEqual(['o5']);
+      expect(deps.memory.spreadNote('node-0')).toMatchObject({ kind: 'kept', constraints: ['hostname:UNIQUE'] });
+    });
+  });
 
   it('holds a pod back from a non-holder under hard convergence while a replica node is not resolvable yet', async () => {
     const { deps, mesos } = await rig(undefined, { convergence: 'hard', replicas: ['h0', 'h-unlisted'] });
