@@ -1,4 +1,4 @@
-import type { PortworxClient } from '../portworx';
+import { replicaHealth, type PortworxClient } from '../portworx';
 import type { ClusterState } from './cluster-view';
 
 /**
@@ -8,6 +8,8 @@ import type { ClusterState } from './cluster-view';
  */
 export class VolumeLocations {
   private readonly hosts = new Map<string, string[]>();
+  /** Volumes with a replica still resyncing: read again on every refresh until in sync. */
+  private readonly resyncing = new Set<string>();
 
   constructor(
     private readonly px: PortworxClient,
@@ -30,10 +32,14 @@ export class VolumeLocations {
   /** Read replica sets of the given volumes that are not cached yet. */
   async refresh(volumes: { name: string; id: string | null }[]): Promise<void> {
     for (const v of volumes) {
-      if (this.hosts.has(v.name) || !v.id) continue;
+      if ((this.hosts.has(v.name) && !this.resyncing.has(v.name)) || !v.id) continue;
       const found = await this.px.inspectVolume(v.id).catch(() => undefined);
       if (!found) continue;
-      const nodes = (found.volume.replica_sets ?? []).flatMap((rs) => rs.nodes ?? []);
+      // A replica still being resynced holds no usable copy yet: it is no holder until in sync.
+      const health = replicaHealth(found.volume);
+      const nodes = (found.volume.replica_sets ?? []).flatMap((rs) => rs.nodes ?? []).filter((n) => !health.resyncNodes.includes(n));
+      if (health.resyncing) this.resyncing.add(v.name);
+      else this.resyncing.delete(v.name);
       const hosts = nodes.map((n) => this.cluster.hostOfNode(n));
       // A node not known yet (storage not listed so far) must not freeze a partial answer.
       if (hosts.some((h) => h === undefined)) continue;

@@ -27,4 +27,22 @@ describe('VolumeLocations (cached replica hosts per volume, for the locality sta
 
     expect(locations.replicaHosts('demo-node-0-data')).toEqual(['h0', 'h-new']);
   });
+
+  it('does not count a replica still resyncing as a holder, and reads the volume again until it is in sync', async () => {
+    const cluster = clusterOf(hosts(3));
+    const px = new FakePortworx();
+    const v = inspected('demo-node-0-data', 'vol-1', ['h0', 'h1']);
+    v.volume.runtime_state = [{ runtime_state: { RuntimeState: 'resync', ResyncNodes: 'node-h1' } }];
+    px.add(v);
+    const locations = new VolumeLocations(px.asClient(), cluster);
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+    expect(locations.replicaHosts('demo-node-0-data')).toEqual(['h0']);
+
+    v.volume.runtime_state = [{ runtime_state: { RuntimeState: 'clean' } }];
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+    expect(locations.replicaHosts('demo-node-0-data')).toEqual(['h0', 'h1']);
+    const reads = px.inspectCalls;
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
+    expect(px.inspectCalls).toBe(reads);
+  });
 });
