@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, type Plan } from '../../machines/plan';
 import { PlanInErrorError, RuntimeOperations } from '../../src/controller/operations';
 import type { Runtime } from '../../src/controller/runtime';
-import { demoSpec } from './fixtures';
+import { demoSpec, silentLogger } from './fixtures';
 
 /*
  * `scale` while a plan is in ERROR: a step's pod is parked (e.g. re-attaching.blocked after a
@@ -31,6 +31,9 @@ function runtime(plans: { deploy: Plan; decommission: Plan }) {
       context: () => ({ reason: 'fence failed (MESOS_AUTH): Mesos master forbids this principal (HTTP 403)' }),
     },
     sendFramework: (e: unknown) => sent.push(e),
+    // Read when RuntimeOperations is built (config updates); not used by scale.
+    logger: silentLogger(),
+    opts: {},
   };
   return { ops: new RuntimeOperations(rt as unknown as Runtime), sent };
 }
