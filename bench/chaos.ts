@@ -1,15 +1,16 @@
 /**
  * Seeded chaos run against the simulated cluster (issue 9):
  *   node --import tsx bench/chaos.ts --seed 7 --steps 150 [--speed 10] [--seeds 10] [--scheduler child|inproc]
- *        [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record] [--harsh]
+ *        [--plan STEPS.json] [--agents 8] [--racks 4] [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record] [--harsh]
  * Prints one line per step; on a violation the seed, the step, the fault list and the evidence.
  * Exit status 1 when any run saw a violation. Needs nats-server on PATH (a private one is started).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChaosRunResult } from '../src/sim/chaos/runner';
+import type { StepPlan } from '../src/sim/chaos/plan';
 
 // Loggers are created at import time: quiet the simulators before they load.
 process.env.PXFW_LOG_LEVEL ??= 'error';
@@ -32,9 +33,14 @@ const { values } = parseArgs({
     'max-dwell': { type: 'string', default: '2500' },
     // Two faults per step 40% of the time, up to 3 hosts down, constant wire faults at 3x.
     harsh: { type: 'boolean', default: false },
+    // Replay an explicit step list (JSON StepPlan[], e.g. a fast-check counterexample).
+    plan: { type: 'string' },
+    agents: { type: 'string', default: '8' },
+    racks: { type: 'string', default: '4' },
   },
 });
 
+const plan = values.plan ? (JSON.parse(readFileSync(values.plan, 'utf8')) as StepPlan[]) : undefined;
 const first = Number(values.seed);
 const count = Number(values.seeds);
 const out = values.out ?? mkdtempSync(join(tmpdir(), 'pxfw-chaos-'));
@@ -53,7 +59,10 @@ for (let seed = first; seed < first + count; seed++) {
   try {
     const r = await runChaos({
       seed,
-      steps: Number(values.steps),
+      steps: plan?.length ?? Number(values.steps),
+      ...(plan ? { plan, baselineRates: {} } : {}),
+      agents: Number(values.agents),
+      racks: Number(values.racks),
       speed: Number(values.speed),
       scheduler: values.scheduler === 'inproc' ? 'inproc' : 'child',
       settleMs: Number(values.settle) * 1000,

@@ -186,6 +186,17 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
       }, settleMs);
       print(`settle: ${converged ? 'converged' : 'NOT converged'} after ${((Date.now() - started) / 1000).toFixed(1)} s (wanted ${wanted.candidates.join(' or ')} pods)`);
       if (!converged) {
+        // The scheduler's own account of the stuck pods, for the report.
+        const stuck = [...new Set(last.map((l) => /\] (\S+-\d+):/.exec(l)?.[1]).filter((p): p is string => !!p))].slice(0, 3);
+        for (const pod of stuck) {
+          for (const verb of ['pod.info', 'debug.offers']) {
+            const r = await env.command(verb, { pod }, 3000);
+            last.push(`${verb} ${pod}: ${JSON.stringify(r.ok ? r.reply : r.error).slice(0, 1500)}`);
+          }
+        }
+        const nodes = await env.portworx.enumerateNodes().catch(() => []);
+        last.push(`portworx nodes: ${nodes.map((n) => `${n.scheduler_node_name || n.hostname}=${n.status ?? '?'}`).join(' ')}`);
+        last.push(`mesos agents: ${env.mesos.agents().map((a) => `${a.hostname}=${a.state}`).join(' ')}`);
         const v: Violation = { kind: 'not-converged', step: ctx.step, at: Date.now(), message: `after every fault healed and ${settleMs} ms, the service is not as wanted`, evidence: last };
         monitor.violations.push(v);
         report([v]);
