@@ -442,10 +442,6 @@ export class Runtime {
     await this.frameworkWrites.flush(key);
   }
 
-  async deleteFrameworkKey(key: string): Promise<void> {
-    await this.frameworkWrites.delete(key);
-  }
-
   /** Before a reinstall: no Mesos client of the torn-down framework, no pod actors, a fresh restore. */
   async resetForReinstall(): Promise<void> {
     const m = this.mesos;

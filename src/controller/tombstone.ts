@@ -89,11 +89,10 @@ export async function deleteStateButTombstone(rt: Runtime): Promise<DeleteStateO
   const record = tombstoneRecord({ ...ctx, uninstall: ctx.uninstall ? { ...ctx.uninstall, uninstalledAt } : null }, rt.marathonRemoval);
   if (record === null) throw new StateCorruptError('delete-state ran without an uninstall in progress');
   await rt.writeFrameworkKey(TOMBSTONE_KEY, record);
-  for (const key of await rt.store.keys()) {
-    if (KEPT.has(key)) continue;
-    if (key === 'framework') await rt.deleteFrameworkKey(key);
-    else await rt.store.delete(key);
-  }
+  // Straight to the store, not through the write queues (nothing is queued for these keys any
+  // more: both were flushed, pods are stopped, persistKey() pauses the supervisor's writes): a
+  // delete that fails fails the step, which then retries with backoff.
+  for (const key of await rt.store.keys()) if (!KEPT.has(key)) await rt.store.delete(key);
   rt.registry.clear();
   rt.logger.info({ uninstalledAt }, 'service state deleted; the tombstone is kept');
   return { uninstalledAt };
@@ -133,8 +132,9 @@ export async function removeOwnApp(rt: Runtime): Promise<RemoveAppOutput> {
 export async function clearTombstone(rt: Runtime): Promise<ReinstallOutput> {
   await rt.flushFrameworkWrites();
   await rt.resetForReinstall();
-  await rt.deleteFrameworkKey('framework');
-  await rt.deleteFrameworkKey(TOMBSTONE_KEY);
+  // The tombstone last: a crash before it leaves the service uninstalled, a crash after it deploys.
+  await rt.store.delete('framework');
+  await rt.store.delete(TOMBSTONE_KEY);
   rt.marathonRemoval = null;
   rt.logger.info('tombstone removed: deploying the service again');
   const podInstances = Object.values(rt.spec.pods).flatMap((p) => Array.from({ length: p.count }, (_, index) => ({ podType: p.type, index })));

@@ -6,6 +6,7 @@ import { SchedulerService } from '../../src/controller/scheduler-service';
 import { setDefaultMarathonSettings } from '../../src/marathon';
 import { parseSpec } from '../../src/spec';
 import { ServiceStateStore } from '../../src/state/state-store';
+import { StateUnavailableError } from '../../src/state/errors';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { cli, kvKeys, rawNats, runningTasks, serviceVolumes } from './helpers-ops';
 
@@ -164,7 +165,8 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(state.framework.state).toBe('uninstalled');
     expect(state.framework.reason).toMatch(/reinstall --yes/);
     expect(state.pods).toEqual([]);
-    expect(await (await fetch(`${base}/`)).text()).toContain(' is uninstalled</b>');
+    // The dashboard renders /v1/state: its banner keys on the state checked above.
+    expect(await (await fetch(`${base}/`)).text()).toContain("s.framework.state === 'uninstalled'");
     // The app was removed by this app version already: no second DELETE.
     expect(marathon.requests).toHaveLength(1);
   });
@@ -195,5 +197,76 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     const r = await cli(name, 'reinstall', '--yes');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/is not uninstalled/);
+  });
+});
+
+describe('an uninstall interrupted inside delete-state resumes from the tombstone', () => {
+  let sb: Sandbox;
+  let name: string;
+  let yaml: string;
+  let second: SchedulerService | undefined;
+  let nc: Awaited<ReturnType<typeof rawNats>>;
+
+  beforeAll(async () => {
+    const spec = frameworkYaml('cassandra', (y) => y.replace(/^volume_policy: .*$/m, 'volume_policy: delete'));
+    name = spec.name;
+    yaml = spec.yaml;
+    ({ sandbox: sb } = await startSandbox(yaml, { record: false }));
+    nc = await rawNats();
+    await sb.scheduler.waitDeployed(60_000);
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await sb?.stop();
+    await nc?.close();
+  });
+
+  it('a scheduler that dies after writing the tombstone, before deleting the rest, is finished by the next one', async () => {
+    const first = sb.scheduler.runtime;
+    // The KV store fails to delete pod records: delete-state writes the tombstone, deletes the
+    // framework record, then fails on the first pod record, again and again (retryable).
+    const store = first.store as unknown as { delete: (key: string) => Promise<void> };
+    const realDelete = store.delete.bind(first.store);
+    store.delete = async (key: string) => {
+      if (key.startsWith('pods.')) throw new StateUnavailableError(`injected: cannot delete state key '${key}'`);
+      return realDelete(key);
+    };
+    const r = await cli(name, 'uninstall', '--delete-volumes', '--yes');
+    expect(r.code).toBe(0);
+    await eventually('delete-state failing', () => /^uninstalling\.(deleting-state|backoff)$/.test(first.frameworkStateName) && first.frameworkContext.uninstall?.done.includes('teardown'), 20_000);
+    await eventually('the tombstone written', async () => (await kvKeys(name)).includes('tombstone'));
+    await eventually('the framework record deleted', async () => !(await kvKeys(name)).includes('framework'));
+    expect((await kvKeys(name)).filter((k) => k.startsWith('pods.'))).toEqual(['pods.node.0', 'pods.node.1', 'pods.node.2']);
+    expect(first.frameworkContext.lastError?.message).toMatch(/injected/);
+    // The process dies here (its stop writes nothing that matters: the tombstone is already in KV).
+    await sb.scheduler.stop();
+    second = await SchedulerService.start({
+      spec: parseSpec(yaml),
+      specYaml: yaml,
+      mesosUrl: sb.mesos.url,
+      portworxUrl: sb.portworx.url,
+      portworxLegacyUrl: sb.portworx.url,
+      nc,
+      instanceId: 'next-scheduler',
+      stateClaim: { kind: 'sandbox', sandbox: sb.id },
+      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
+      speed: 10,
+    });
+    const transitions: string[] = [];
+    const unsubscribe = second.runtime.transitions.subscribe((t) => transitions.push(t.to));
+    try {
+      await eventually('uninstalled', () => second!.runtime.frameworkStateName === 'uninstalled', 20_000);
+    } finally {
+      unsubscribe();
+    }
+    // From the lease straight to the step it was in: no SUBSCRIBE of the torn-down framework.
+    expect(transitions.slice(transitions.indexOf('starting.acquiring-lease') + 1)).toEqual([
+      'uninstalling.deleting-state',
+      'uninstalling.removing-app',
+      'uninstalled',
+    ]);
+    expect(await kvKeys(name)).toEqual(['lease', 'meta.owner', 'tombstone']);
+    expect(serviceVolumes(sb, name)).toEqual([]);
+    expect(second.runtime.frameworkContext.uninstall?.done).toEqual(['kill-tasks', 'detach-volumes', 'dispose-volumes', 'teardown', 'delete-state', 'remove-app']);
   });
 });

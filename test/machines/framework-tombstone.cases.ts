@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameworkInput, TombstoneState, UninstallStep } from '../../machines/framework.types';
+import { toSavedState } from '../../machines/framework.logic';
+import type { FrameworkInput, SavedFrameworkState, TombstoneState, UninstallStep } from '../../machines/framework.types';
 import { effectFailure } from './effect-harness';
 import { HDFS_INPUT, toActive, type FrameworkRig } from './framework-harness';
 
@@ -149,6 +150,26 @@ export function scaleBackCases(fw: Fw): void {
       rig.actor.send({ type: 'POD_STATE', podType: 'data', index: 3, state: 'decommissioned' });
       expect(dataPods(rig)).toEqual([0, 1, 2]);
       expect(starts(rig)).toEqual(['decommissionPod data-3']);
+    });
+
+    it('a restart while data-3 waits for its decommission resumes both: the decommission is re-asserted, data-3 starts after it', async () => {
+      const rig = fw(FOUR_DATA);
+      await toActive(rig);
+      rig.actor.send({ type: 'PLAN_FORCE_COMPLETE', plan: 'deploy' });
+      rig.actor.send({ type: 'SCALE', podType: 'data', count: 3 });
+      rig.actor.send({ type: 'SCALE', podType: 'data', count: 4 });
+      const saved = JSON.parse(JSON.stringify(toSavedState(rig.ctx()))) as SavedFrameworkState;
+      rig.actor.stop();
+      // SIGKILL: a new process restores the saved plans (the pod actors come back from their own records).
+      const again = fw(FOUR_DATA);
+      await again.effects.resolve('restoreState', { saved, tasks: [] });
+      await again.effects.resolve('acquireLease', { acquired: true, holder: 'me' });
+      again.actor.send({ type: 'SUBSCRIBED', frameworkId: 'fw-1' });
+      await again.effects.resolve('reconcile');
+      expect(starts(again)).toEqual(['decommissionPod data-3']);
+      again.actor.send({ type: 'POD_STATE', podType: 'data', index: 3, state: 'decommissioned' });
+      expect(starts(again)).toEqual(['decommissionPod data-3', 'startPod data-3']);
+      expect(dataPods(again)).toEqual([0, 1, 2, 3]);
     });
 
     it('a later scale-down of an instance that came back decommissions it again', async () => {
