@@ -26,9 +26,10 @@ export interface ConfigUpdateDeps extends ReplicaChoiceDeps {
     findVolumeByName(name: string): Promise<VolumeInspection | undefined>;
     updateVolume(id: string, update: UpdateVolumeInput): Promise<void>;
   };
+  /** Compare-and-set writes: a runner whose write conflicts was superseded and stops. */
   store: {
-    get<T>(key: string): Promise<{ value: T } | undefined>;
-    modify<T>(key: string, fn: (cur: T | undefined) => T): Promise<unknown>;
+    get<T>(key: string): Promise<{ value: T; revision: number } | undefined>;
+    put<T>(key: string, value: T, expectedRevision: number): Promise<number>;
   };
   pods(): UpdatePodView[];
   /** Send RESTART to a pod (relaunch in place with the current spec). */
@@ -40,6 +41,8 @@ export interface ConfigUpdateDeps extends ReplicaChoiceDeps {
   maxUnavailable(podType: string): number;
   /** Only the leader acts; a runner of a deposed leader stops at its next step. */
   leading(): boolean;
+  /** The scheduler is the active leader with its pods restored: steps may run. */
+  ready(): boolean;
   logger: Logger;
   /** Divides the timeouts and polling intervals (the sandbox runs time faster). */
   timeScale: number;
@@ -59,6 +62,10 @@ export class ConfigUpdateRunner {
   private running: Promise<void> | undefined;
   private writes: Promise<unknown> = Promise.resolve();
   private wake: (() => void) | undefined;
+  /** KV revision of `plans.update` as last read or written (0: absent). */
+  private revision = 0;
+  /** Set when another writer changed the plan under us: this runner does nothing more. */
+  private superseded = false;
 
   constructor(private readonly deps: ConfigUpdateDeps) {}
 
@@ -70,9 +77,17 @@ export class ConfigUpdateRunner {
     return !!this.record && !planDone(this.record) && !this.record.error;
   }
 
-  /** Read the stored plan (after a restart). */
+  /** The loop is running. */
+  get busy(): boolean {
+    return !!this.running;
+  }
+
+  /** Read the stored plan (after a restart, or on leading again). */
   async load(): Promise<UpdatePlanRecord | undefined> {
-    this.record = (await this.deps.store.get<UpdatePlanRecord>(UPDATE_PLAN_KEY))?.value;
+    const got = await this.deps.store.get<UpdatePlanRecord>(UPDATE_PLAN_KEY);
+    this.record = got?.value;
+    this.revision = got?.revision ?? 0;
+    this.superseded = false;
     return this.record;
   }
 
@@ -85,7 +100,9 @@ export class ConfigUpdateRunner {
 
   /** Run the loop if there is work and it is not running already. */
   resume(): void {
-    if (this.running || !this.record || planDone(this.record) || this.record.error || this.record.paused) return;
+    if (this.running || this.superseded || !this.record || planDone(this.record) || this.record.error || this.record.paused) return;
+    // Not before the pods are restored and we lead: the framework's next state change resumes it.
+    if (!this.deps.ready()) return;
     this.running = this.loop()
       .catch((err: unknown) => this.deps.logger.error({ err }, 'update plan loop failed'))
       .finally(() => {
@@ -111,10 +128,19 @@ export class ConfigUpdateRunner {
     this.resume();
   }
 
+  /** One write in flight, in order, each compare-and-set against the last one. */
   private save(): Promise<unknown> {
     const snapshot = structuredClone(this.record);
-    this.writes = this.writes.then(() => this.deps.store.modify<UpdatePlanRecord>(UPDATE_PLAN_KEY, () => snapshot!)).catch((err: unknown) => {
-      this.deps.logger.warn({ err }, 'could not persist the update plan');
+    this.writes = this.writes.then(async () => {
+      if (this.superseded || !snapshot) return;
+      try {
+        this.revision = await this.deps.store.put(UPDATE_PLAN_KEY, snapshot, this.revision);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'STATE_CONFLICT') {
+          this.superseded = true;
+          this.deps.logger.warn({ err }, 'the update plan was changed by another scheduler instance: this one stops driving it');
+        } else this.deps.logger.warn({ err }, 'could not persist the update plan');
+      }
     });
     return this.writes;
   }
@@ -135,7 +161,7 @@ export class ConfigUpdateRunner {
   }
 
   private stopped(rec: UpdatePlanRecord): boolean {
-    return rec !== this.record || rec.paused || !!rec.error || !this.deps.leading();
+    return rec !== this.record || this.superseded || rec.paused || !!rec.error || !this.deps.leading() || !this.deps.ready();
   }
 
   private async serial(rec: UpdatePlanRecord, steps: UpdateStep[]): Promise<boolean> {
@@ -252,13 +278,17 @@ export class ConfigUpdateRunner {
     const timeoutMs = (RESTART_TIMEOUT_S * 1000) / this.deps.timeScale;
     for (;;) {
       if (this.stopped(rec)) return false;
-      const pods = new Map(this.deps.pods().map((p) => [p.name, p]));
+      const all = this.deps.pods();
+      // No pods at all: the scheduler is stepping down or restoring; the next start resumes.
+      if (all.length === 0) return false;
+      const pods = new Map(all.map((p) => [p.name, p]));
       let changed = false;
       for (const step of steps.filter((s) => s.status === 'STARTING')) {
         const pod = pods.get(step.pod);
         if (!pod) {
-          this.fail(rec, step, new UpdateStepFailedError(`pod ${step.pod} no longer exists`));
-          return false;
+          Object.assign(step, { status: 'COMPLETE', message: `${step.pod} no longer exists (scaled down)` });
+          changed = true;
+          continue;
         }
         if (pod.state === 'running.up' && pod.taskId !== step.taskAtStart) {
           Object.assign(step, { status: 'COMPLETE', message: `running again as ${pod.taskId}` });
@@ -295,8 +325,9 @@ export class ConfigUpdateRunner {
         }
         const pod = pods.get(step.pod);
         if (!pod) {
-          this.fail(rec, step, new UpdateStepFailedError(`pod ${step.pod} no longer exists`));
-          return false;
+          Object.assign(step, { status: 'COMPLETE', message: `${step.pod} no longer exists (scaled down)` });
+          changed = true;
+          continue;
         }
         if (pod.state !== 'running.up') {
           // A pod that is down is not taken down further: the step waits for it to run.

@@ -42,8 +42,18 @@ export class ConfigUpdates {
         return;
       }
     }
+    // On every entry into `active` as leader: re-read the plan (another instance may have driven
+    // it meanwhile) and resume it.
+    let wasReady = false;
     const kick = () => {
-      if (this.rt.leading && this.rt.frameworkStateName.startsWith('active')) this.runner.resume();
+      const ready = this.rt.leading && this.rt.frameworkStateName.startsWith('active');
+      if (ready && !wasReady && !this.runner.busy) {
+        void this.runner
+          .load()
+          .then(() => this.runner.resume())
+          .catch((err: unknown) => this.rt.logger.warn({ err }, 'could not resume the update plan'));
+      }
+      wasReady = ready;
     };
     this.rt.framework.subscribe(() => kick());
     kick();
@@ -110,6 +120,7 @@ function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
     invalidateLocations: (volume) => rt.volumes.invalidate([volume]),
     maxUnavailable: (podType) => replacementPolicy(rt.spec, podType).maxUnavailable,
     leading: () => rt.leading,
+    ready: () => rt.leading && rt.frameworkStateName.startsWith('active'),
     logger: rt.logger.child({ module: 'update-plan' }),
     timeScale: rt.opts.timeScale ?? 1,
     spec: () => rt.spec,
