@@ -429,7 +429,7 @@ export class Runtime {
       throw new OperationConflictError(`${this.service} is not uninstalled (scheduler ${this.frameworkState || 'starting'}): nothing to reinstall`);
     }
     this.framework.send({ type: 'REINSTALL' });
-    return { accepted: true, message: `reinstalling ${this.service}: tombstone removed, deploying ${this.spec.name} again under a new framework id` };
+    return { accepted: true, message: `reinstalling ${this.service}: removing the tombstone, then deploying it again under a new framework id` };
   }
 
   async flushFrameworkWrites(): Promise<void> {
