@@ -160,10 +160,11 @@ export class ReplicaRepair {
 const repairs = new WeakMap<ClusterState, ReplicaRepair>();
 
 /**
- * Start the service's replica repair on its first offer round, driven by the storage watch's
- * refreshes (ClusterState.onStorageRefresh). Until the runtime creates it itself (requested).
+ * The service's replica repair, created once and driven by the storage watch's refreshes
+ * (ClusterState.onStorageRefresh). The offer handler calls it on every round; the runtime may
+ * call it at start too, so an idle scheduler (every pod running, offers suppressed) repairs.
  */
-export function ensureReplicaRepair(deps: OfferHandlerDeps): ReplicaRepair {
+export function ensureReplicaRepair(deps: Pick<OfferHandlerDeps, 'spec' | 'registry' | 'cluster' | 'volumes' | 'logger' | 'transitions'>): ReplicaRepair {
   let repair = repairs.get(deps.cluster);
   if (repair) return repair;
   const emit = transitionsOf(deps.transitions, deps.registry)?.emit;
