@@ -136,11 +136,11 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
 
   describe('spread policy keep: every replica holder breaks a constraint', () => {
     /** node-0's only live replica is on h0, where node-1 runs; hostname:UNIQUE forbids h0. */
-    async function crowded() {
+    async function crowded(busy: Map<string, Record<string, string[]>> = new Map([[agentIdOf('h0'), { node: ['node-1'] }]])) {
       const px = new FakePortworx();
       const updates: { id: string; spec: { ha_level?: number; replica_set?: { nodes: string[] } } }[] = [];
       const client = px.asClient();
-      const r = await rig(undefined, { convergence: 'hard', placement: ['hostname:UNIQUE'], podsByAgent: new Map([[agentIdOf('h0'), { node: ['node-1'] }]]), px });
+      const r = await rig(undefined, { convergence: 'hard', placement: ['hostname:UNIQUE'], podsByAgent: busy, px });
       Object.assign(client, {
         async updateVolume(id: string, u: { spec: { ha_level?: number; replica_set?: { nodes: string[] } } }) {
           updates.push({ id, spec: u.spec });
@@ -163,6 +163,15 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
       const lines = deps.memory.explain('node-0');
       expect(lines.join('\n')).toMatch(/h0.*FAIL constraints: hostname:UNIQUE fails: .*spread policy keep: a new replica goes where the constraints hold/);
       expect(lines.join('\n')).toMatch(/spread \(syncing\): every replica holder \(h0\) would break hostname:UNIQUE: adding a replica on h1/);
+    });
+
+    it('with no host the constraint allows, adds nothing and says in debug offers that the pod waits', async () => {
+      const everywhere = new Map(['h0', 'h1', 'h2'].map((h, i) => [agentIdOf(h), { node: [`node-${i + 1}`] }]));
+      const { deps, mesos, updates } = await crowded(everywhere);
+      await handleOffers(deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1')]);
+      expect(mesos.of('ACCEPT')).toEqual([]);
+      expect(updates).toEqual([]);
+      expect(deps.memory.explain('node-0').join('\n')).toMatch(/spread \(waiting\): every replica holder \(h0\) would break hostname:UNIQUE, and no host with storage up keeps the constraints yet/);
     });
 
     it('waits while the replica resyncs, then places the pod on the new holder; adds no second replica', async () => {
