@@ -50,14 +50,12 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     const file = join(dir, 'heap.yml');
     writeFileSync(file, yaml.replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 3G'));
     const transitions = captureTransitions(sb);
+    let reply = { code: -1, out: '', err: '' };
     try {
-      const r = await cli(name, 'config', 'update', file, '--yes');
-      expect(r.err).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^configuration [0-9a-f]{12}: rolling restart of 3 pods, at most 1 node down at a time \(failure_policy\.max_unavailable\); progress: pxfw \S+ plan status update$/m);
-      expect(r.out).toMatch(/^pods to update: node-0, node-1, node-2$/m);
+      reply = await cli(name, 'config', 'update', file, '--yes');
+      expect(reply.err).toBe('');
+      expect(reply.code).toBe(0);
       await eventually('every pod relaunched', () => settled(sb, 3) && runningTasks(sb).every((t) => !oldTasks.includes(t.taskId)), 60_000);
-      await eventually('update plan complete', async () => (await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 10_000);
     } finally {
       transitions.stop();
     }
@@ -72,6 +70,9 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     }
     expect(worst).toBe(1);
     expect(new Set(transitions.list.filter((x) => x.to === 'relaunching.killing').map((x) => x.actor))).toEqual(new Set(['pod/node-0', 'pod/node-1', 'pod/node-2']));
+    expect(reply.out).toMatch(/^configuration [0-9a-f]{12}: rolling restart of 3 pods, at most 1 node down at a time \(failure_policy\.max_unavailable\); progress: pxfw \S+ plan status update$/m);
+    expect(reply.out).toMatch(/^pods to update: node-0, node-1, node-2$/m);
+    await eventually('update plan complete', async () => (await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 10_000);
     const plan = await cliJson<PlanView>(name, 'plan', 'status', 'update');
     expect(plan.phases.map((p) => [p.name, p.status])).toEqual([['restart', 'COMPLETE']]);
     expect(plan.phases[0]!.steps.map((s) => s.name)).toEqual(['node-0', 'node-1', 'node-2']);
@@ -85,10 +86,10 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     const file = join(dir, 'two.yml');
     writeFileSync(file, yaml);
     const transitions = captureTransitions(sb);
+    let reply = { code: -1, out: '', err: '' };
     try {
-      const r = await cli(name, 'config', 'update', file, '--yes');
-      expect(r.code, r.err).toBe(0);
-      expect(r.out).toMatch(/at most 2 node down at a time/);
+      reply = await cli(name, 'config', 'update', file, '--yes');
+      expect(reply.code, reply.err).toBe(0);
       await eventually('every pod relaunched', () => settled(sb, 3) && runningTasks(sb).every((t) => !oldTasks.includes(t.taskId)), 60_000);
     } finally {
       transitions.stop();
@@ -101,6 +102,7 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
       worst = Math.max(worst, down.size);
     }
     expect(worst).toBe(2);
+    expect(reply.out).toMatch(/at most 2 node down at a time/);
   });
 
   it('every Portworx and Mesos exchange was conformant', () => {

@@ -50,6 +50,7 @@ describe('config update grows volumes and adds replicas online, through the upda
     const r = await update('grow', yaml);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+    await eventually('every data volume at 30 GiB in Portworx', () => dataVolumes().every((v) => v.size === 30 * GiB), 30_000);
     expect(r.out).toMatch(/^configuration [0-9a-f]{12}: node volume data: size 20 -> 30 GiB \(online, pods keep running\); progress: pxfw \S+ plan status update$/m);
     expect(r.out).toMatch(/^pods to update: node-0, node-1, node-2$/m);
     await eventually('update plan complete', async () => (await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 30_000);
@@ -71,6 +72,7 @@ describe('config update grows volumes and adds replicas online, through the upda
     yaml = yaml.replace('repl: 2', 'repl: 3');
     const r = await update('repl', yaml);
     expect(r.code, r.err).toBe(0);
+    await eventually('a data volume with 3 replicas in Portworx', () => dataVolumes().some((v) => v.haLevel === 3 && v.replicaHosts.length === 3), 30_000);
     expect(r.out).toMatch(/node volume data: repl 2 -> 3 \(online, pods keep running\)/);
     // Progress while the new replica resyncs: the step is STARTING and says so.
     const resyncing = await eventually(
