@@ -1,7 +1,7 @@
 /**
  * Seeded chaos run against the simulated cluster (issue 9):
  *   node --import tsx bench/chaos.ts --seed 7 --steps 150 [--speed 10] [--seeds 10] [--scheduler child|inproc]
- *        [--plan STEPS.json] [--agents 8] [--racks 4] [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record] [--harsh]
+ *        [--plan STEPS.json] [--only KIND,...] [--agents 8] [--racks 4] [--settle 60] [--min-dwell MS] [--max-dwell MS] [--out DIR] [--keep-going] [--record] [--harsh]
  * Prints one line per step; on a violation the seed, the step, the fault list and the evidence.
  * Exit status 1 when any run saw a violation. Needs nats-server on PATH (a private one is started).
  */
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChaosRunResult } from '../src/sim/chaos/runner';
-import type { StepPlan } from '../src/sim/chaos/plan';
+import { DEFAULT_WEIGHTS, type StepKind, type StepPlan } from '../src/sim/chaos/plan';
 
 // Loggers are created at import time: quiet the simulators before they load.
 process.env.PXFW_LOG_LEVEL ??= 'error';
@@ -35,12 +35,16 @@ const { values } = parseArgs({
     harsh: { type: 'boolean', default: false },
     // Replay an explicit step list (JSON StepPlan[], e.g. a fast-check counterexample).
     plan: { type: 'string' },
+    // Only these step kinds (comma-separated StepKind names), e.g. scale,wire-lose,crash,heal.
+    only: { type: 'string' },
     agents: { type: 'string', default: '8' },
     racks: { type: 'string', default: '4' },
   },
 });
 
 const plan = values.plan ? (JSON.parse(readFileSync(values.plan, 'utf8')) as StepPlan[]) : undefined;
+const only = values.only?.split(',').map((k) => k.trim()) ?? [];
+const weights = only.length ? (Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, only.includes(k) ? DEFAULT_WEIGHTS[k as StepKind] : 0])) as Record<StepKind, number>) : undefined;
 const first = Number(values.seed);
 const count = Number(values.seeds);
 const out = values.out ?? mkdtempSync(join(tmpdir(), 'pxfw-chaos-'));
@@ -62,6 +66,7 @@ for (let seed = first; seed < first + count; seed++) {
       steps: plan?.length ?? Number(values.steps),
       ...(plan ? { plan, baselineRates: {} } : {}),
       agents: Number(values.agents),
+      ...(weights ? { weights } : {}),
       racks: Number(values.racks),
       speed: Number(values.speed),
       scheduler: values.scheduler === 'inproc' ? 'inproc' : 'child',
@@ -81,7 +86,7 @@ for (let seed = first; seed < first + count; seed++) {
       stopOnViolation: !values['keep-going'],
       record: values.record,
       logLevel: values['log-level'],
-      reproFlags: [values.harsh ? '--harsh' : '', `--min-dwell ${values['min-dwell']} --max-dwell ${values['max-dwell']}`].filter(Boolean).join(' '),
+      reproFlags: [values.harsh ? '--harsh' : '', values.only ? `--only ${values.only}` : '', `--min-dwell ${values['min-dwell']} --max-dwell ${values['max-dwell']}`].filter(Boolean).join(' '),
     });
     results.push(r);
     writeFileSync(join(workDir, 'result.json'), JSON.stringify(r, null, 2));
