@@ -117,11 +117,16 @@ describe('a partition longer than the probation moves the pod after confirmation
     await sb?.stop();
   });
 
-  it('relaunches only after the probation, and long before the permanent failure timeout (20 min)', () => {
+  it('relaunches only after the probation, long before the permanent failure timeout (20 min)', () => {
     const launch = recordedLaunches(record, replacement.taskId)[0]!;
     const after = Date.parse(launch.ts) - partitionedAt;
     expect(after).toBeGreaterThanOrEqual(probationMs(sb) - 50);
-    expect(after).toBeLessThan(probationMs(sb) + 3_000);
+    expect(after).toBeLessThan(simMs(1200) / 10);
+  });
+
+  it('relaunches within the probation plus an offer round and slack (no wait beyond the confirmation)', () => {
+    const launch = recordedLaunches(record, replacement.taskId)[0]!;
+    expect(Date.parse(launch.ts) - partitionedAt).toBeLessThan(probationMs(sb) + 3_000);
   });
 
   it('relaunches on another agent with the same volume', () => {
