@@ -88,9 +88,15 @@ export class RuntimeOperations implements ServiceOperations {
     for (const e of this.rt.registry.all()) {
       const snap = e.actor.getSnapshot();
       const stage = recoveryStage((tag) => snap.hasTag(tag), this.rt.registry.context(e));
-      if (stage) pods.push({ name: e.name, stage, reason: this.rt.registry.context(e).reason });
+      if (!stage) continue;
+      // The spread decision of its placement (a constraint kept by syncing a replica, or broken).
+      const note = this.rt.memory.spreadNote(e.name);
+      const reason = this.rt.registry.context(e).reason;
+      pods.push({ name: e.name, stage, reason: note ? `${reason}; spread: ${note.message}` : reason });
     }
-    return recoveryPlanView(pods, this.rt.governor.status());
+    const view = recoveryPlanView(pods, this.rt.governor.status());
+    const broken = this.rt.memory.spreadNotes().filter((n) => n.kind === 'broken');
+    return broken.length === 0 ? view : { ...view, errors: [...view.errors, ...broken.map((n) => `${n.pod}: ${n.message}`)] };
   }
 
   async planStatus(plan: string): Promise<PlanView> {
