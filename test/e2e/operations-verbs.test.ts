@@ -166,12 +166,15 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
   });
 
   it('pod replace fences the volume and relaunches the pod elsewhere, on the other replica holder when it is free', async () => {
-    // Prefer a pod whose second replica holder runs no pod (hostname:UNIQUE would refuse it).
+    // Prefer a pod whose second replica holder runs no pod (hostname:UNIQUE would refuse it) and
+    // is in the pod's own zone (@zone:GROUP_BY, kept by the default spread policy).
     const busy = new Set(runningTasks(sb).map((t) => t.hostname));
+    const zoneOf = new Map(sb.mesos.agents().map((a) => [a.hostname, a.zone]));
     const candidates = ['node-2', 'node-1', 'node-0'].map((pod) => {
       const task = runningTasks(sb).find((t) => t.taskId.includes(`__${pod}__`))!;
       const vol = serviceVolumes(sb, name).find((v) => v.name === `${name}-${pod}-data`)!;
-      return { pod, task, vol, freeHolder: vol.replicaHosts.find((h) => h !== task.hostname && !busy.has(h)) };
+      const keepsSpread = (h: string) => zoneOf.get(h) === zoneOf.get(task.hostname);
+      return { pod, task, vol, freeHolder: vol.replicaHosts.find((h) => h !== task.hostname && !busy.has(h) && keepsSpread(h)) };
     });
     const { pod, task: before, vol, freeHolder } = candidates.find((c) => c.freeHolder) ?? candidates[0]!;
     const transitions = captureTransitions(sb);
@@ -189,8 +192,10 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     }
     const after = runningTasks(sb).find((t) => t.taskId.includes(`__${pod}__`))!;
     expect(after.hostname).not.toBe(before.hostname);
-    // With the other holder taken, soft convergence falls back to any host after max_wait.
+    // Without a free holder that keeps the spread, a replica is added where the constraints allow
+    // and the pod goes there once it has synced: it always lands on a replica holder.
     if (freeHolder) expect(after.hostname).toBe(freeHolder);
+    expect(serviceVolumes(sb, name).find((v) => v.id === vol.id)!.replicaHosts).toContain(after.hostname);
     expect(serviceVolumes(sb, name).find((v) => v.id === vol.id)!.attachedOn).toEqual([after.hostname]);
     const t = transitions.list;
     const actor = `pod/${pod}`;
@@ -238,7 +243,7 @@ describe('pxfw <service> config update rolls the changed pods one rack at a time
       const r = await cli(name, 'config', 'update', file, '--yes');
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^rolling restart of 3 pods, one failure domain at a time$/m);
+      expect(r.out).toMatch(/^configuration [0-9a-f]{12}: rolling restart of 3 pods, at most 1 node down at a time \(failure_policy\.max_unavailable\)/m);
       expect(r.out).toMatch(/^pods to update: node-\d, node-\d, node-\d$/m);
       await eventually('every pod relaunched', () => settled(sb) && runningTasks(sb).every((t) => !oldTasks.includes(t.taskId)), 30_000);
     } finally {
@@ -265,7 +270,7 @@ describe('pxfw <service> config update rolls the changed pods one rack at a time
     const tasks = runningTasks(sb).map((t) => t.taskId).sort();
     const r = await cli(name, 'config', 'update', file, '--yes');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^no pods change$/m);
+    expect(r.out).toMatch(/^configuration [0-9a-f]{12}: nothing to apply$/m);
     await new Promise((res) => setTimeout(res, 300));
     expect(runningTasks(sb).map((t) => t.taskId).sort()).toEqual(tasks);
   });
