@@ -35,6 +35,35 @@ describe('a config update survives a scheduler restart', () => {
     await nc.close();
   });
 
+  it('after a completed update, a scheduler restarted with its original spec file keeps the new spec', async () => {
+    const { yaml, name } = frameworkYaml('cassandra');
+    const start = () =>
+      SchedulerService.start({
+        spec: parseSpec(yaml),
+        specYaml: yaml,
+        mesosUrl: cluster.mesos.url,
+        portworxUrl: cluster.portworx.url,
+        portworxLegacyUrl: cluster.portworx.url,
+        nc,
+        instanceId: `config-keep-${Date.now()}`,
+        agentUrl: (id) => cluster.mesos.agentUrl(id),
+        speed: 10,
+      });
+    scheduler = await start();
+    await scheduler.waitDeployed(60_000);
+    const file = join(dir, 'keep.yml');
+    writeFileSync(file, yaml.replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 5G'));
+    expect((await cli(name, 'config', 'update', file, '--yes')).code).toBe(0);
+    const mine = (t: { taskId: string }) => t.taskId.startsWith(`${name}__`);
+    await eventually('every pod restarted', () => cluster.mesos.tasks().filter((t) => mine(t) && t.state === 'TASK_RUNNING' && parseTaskId(t.taskId)?.attempt === 2).length === 3, 60_000);
+    await scheduler.stop();
+    scheduler = await start();
+    await eventually('scheduler answering', async () => (await cli(name, 'config', 'show')).code === 0, 30_000);
+    expect((await cli(name, 'config', 'show')).out).toMatch(/^\s+MAX_HEAP_SIZE: 5G$/m);
+    await scheduler.stop();
+    scheduler = undefined;
+  });
+
   it('resumes the update plan after a restart with the original spec file: target kept, each pod restarted once', { timeout: 180_000 }, async () => {
     const { yaml, name } = frameworkYaml('cassandra');
     const start = () =>
@@ -80,7 +109,7 @@ describe('a config update survives a scheduler restart', () => {
     await eventually('update plan complete', async () => (last = await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; last plan: ${JSON.stringify(last)}; pods: ${scheduler!.runtime.registry.all().map((e) => `${e.name}=${e.state}`).join(', ')}`);
     });
-    await eventually('three pods running', () => scheduler!.runtime.registry.all().every((e) => e.state === 'running.up') && cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING').length === 3, 30_000);
+    await eventually('three pods running', () => scheduler!.runtime.registry.all().every((e) => e.state === 'running.up') && cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING' && t.taskId.startsWith(`${name}__`)).length === 3, 30_000);
     // Each pod runs its second attempt (the first, then the restart): node-0 was not restarted again.
     const attempts = Object.fromEntries(
       cluster.mesos
@@ -93,13 +122,14 @@ describe('a config update survives a scheduler restart', () => {
     expect(volumes.map((v) => v.size)).toEqual([30 * GiB, 30 * GiB, 30 * GiB]);
 
     // A second restart after the plan completed: the target stays, nothing restarts.
-    const running = cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING').map((t) => t.taskId).sort();
+    const ours = () => cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING' && t.taskId.startsWith(`${name}__`));
+    const running = ours().map((t) => t.taskId).sort();
     await scheduler.stop();
     scheduler = await start();
     await eventually('scheduler answering', async () => (await cli(name, 'config', 'show')).code === 0, 30_000);
     expect((await cli(name, 'config', 'show')).out).toMatch(/^\s+size: 30Gi$/m);
     await eventually('pods running', () => scheduler!.runtime.registry.all().length === 3 && scheduler!.runtime.registry.all().every((e) => e.state === 'running.up'), 30_000);
     await new Promise((res) => setTimeout(res, 500));
-    expect(cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING').map((t) => t.taskId).sort()).toEqual(running);
+    expect(ours().map((t) => t.taskId).sort()).toEqual(running);
   });
 });
