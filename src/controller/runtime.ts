@@ -451,6 +451,8 @@ export class Runtime {
     this.registry.clear();
     this.podsRestored = false;
     await m?.stop();
+    // The storage watch rests while uninstalled: plan the new pods on a current view.
+    await this.storageWatch.refresh();
   }
 
   async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<void> {

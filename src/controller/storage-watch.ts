@@ -49,9 +49,13 @@ export class StorageWatch {
     await this.refresh();
   }
 
-  /** Re-read agents and storage nodes; tell pods on a node that is down. Never runs twice at once. */
+  /**
+   * Re-read agents and storage nodes; tell pods on a node that is down. Never runs twice at once.
+   * Not while the service is uninstalled (the tombstone): no pods, nothing to tell; a reinstall
+   * refreshes before it deploys.
+   */
   refresh(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.rt.frameworkStateName === 'uninstalled') return Promise.resolve();
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
