@@ -88,7 +88,9 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
   const env = await ChaosEnvironment.start(envOpts);
   const faults = new FaultLog();
   const probationMs = (10 * 1000) / speed;
-  const monitor = new InvariantMonitor(faults, { probationMs, staleGraceMs: Math.max(2000, 30_000 / speed), pollMs, sawKill: (id) => env.proxy.sawKill(id) });
+  // A returning task's KILL may be lost on the wire; the scheduler retries after its kill wait
+  // (60 s / speed), so a stray must be gone within that and a margin.
+  const monitor = new InvariantMonitor(faults, { probationMs, staleGraceMs: Math.max(3000, 90_000 / speed), pollMs, sawKill: (id) => env.proxy.sawKill(id) });
   const wanted = new WantedCount(3);
   const ctx: ActionContext = { env, nats: o.nats, faults, monitor, wanted, burstRates: o.burstRates ?? DEFAULT_BURST, baselineRates: baseline, step: 0 };
   let stepsRun = 0;
@@ -97,6 +99,8 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosRunResult> {
     for (const v of vs) {
       print(`VIOLATION ${v.kind} seed=${o.seed} step=${v.step}: ${v.message}`);
       for (const line of v.evidence) print(`  evidence: ${line}`);
+      const wire = env.proxy.faults().filter((f) => f.at >= v.at - 15_000);
+      if (wire.length) print(`  wire faults in the 15 s before: ${wire.map((f) => `${new Date(f.at).toISOString().slice(11, 23)} ${f.kind} ${f.detail}`).join('; ')}`);
       print(`  faults so far (${faults.entries.length}):`);
       for (const line of faults.describe(60)) print(`    ${line}`);
       print(`  repro (same fault list; timing differs): node --import tsx bench/chaos.ts --seed ${o.seed} --steps ${v.step} --speed ${speed}${o.reproFlags ? ` ${o.reproFlags}` : ''} --record`);
