@@ -1,9 +1,24 @@
-import { evaluateOffers, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodRequest } from '../placement';
+import { childLogger } from '../log/logger';
+import { evaluateOffers, pinPodReplicas, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodPinning, type PodRequest } from '../placement';
 import type { ServiceSpec, VolumeSpec } from '../spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
 
 const GIB = 1024 ** 3;
+const log = childLogger({ module: 'volume-planner' });
+
+/** The pod a volume is planned for: its spec and index name the constraints its failover must keep. */
+export interface PlannedPod {
+  spec: ServiceSpec;
+  index: number;
+}
+
+/**
+ * The pod planned on each planning view (by identity), so `replicaHostsFor` can judge the
+ * failover replica when its caller passes no `PlannedPod` (pod-effects' ensureVolumes plans the
+ * host and pins the replicas on the same view). A bridge until every caller passes the pod.
+ */
+const plannedOnView = new WeakMap<ClusterView, { pod: PlannedPod; podType: string; host: string }>();
 
 /**
  * Where a new pod's volumes should live before any offer is at hand: placement runs against
@@ -13,6 +28,12 @@ const GIB = 1024 ** 3;
  * the locality stage.
  */
 export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string> = new Set()): string {
+  const host = planHostOf(spec, podType, index, view, avoid);
+  plannedOnView.set(view, { pod: { spec, index }, podType, host });
+  return host;
+}
+
+function planHostOf(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string>): string {
   const request = podRequestFor(spec, podType, index);
   // Hosts holding a sibling's replicas are that sibling's failover targets: keep them free if we can.
   const preferred = view.agents.filter((a) => !avoid.has(a.hostname));
@@ -51,15 +72,49 @@ function planOn(request: PodRequest, agents: ClusterView['agents'], view: Cluste
   return result.chosen.hostname;
 }
 
+/**
+ * Replica hosts of a new volume (see `pinVolumeReplicas`); logs where the failover replica went
+ * and why, and warns when it could not keep the pod's constraints.
+ */
 export function replicaHostsFor(
   host: string,
   volume: VolumeSpec,
   view: ClusterView,
   volumeName: string,
   siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
+  pod?: PlannedPod,
 ): string[] {
+  const pinned = pinVolumeReplicas(host, volume, view, volumeName, siblings, pod);
+  if (pinned.failover) {
+    const line = { volume: volumeName, replicas: pinned.hosts, failover: pinned.failover.host, keepsConstraints: pinned.failover.keepsConstraints };
+    if (pinned.failover.keepsConstraints) log.info(line, pinned.failover.reason);
+    else log.warn(line, pinned.failover.reason);
+  }
+  return pinned.hosts;
+}
+
+/**
+ * Replica 1 on the pod's host; replica 2 where the pod could run, every hard constraint kept, if
+ * that host died (another rack, then another host, clear of siblings' failover targets); 3+ in
+ * other failure domains. Without a known pod (no `pod`, no pod planned on `view` for `host`), the
+ * replicas only spread across failure domains, as before.
+ */
+export function pinVolumeReplicas(
+  host: string,
+  volume: VolumeSpec,
+  view: ClusterView,
+  volumeName: string,
+  siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
+  pod?: PlannedPod,
+): PodPinning {
+  const planned = plannedOnView.get(view);
+  const podType = siblings?.podType ?? planned?.podType;
+  const known = pod ?? (planned && planned.host === host && planned.podType === podType ? planned.pod : undefined);
+  const constraints = known && podType !== undefined ? known.spec.pods[podType]?.placement : undefined;
+  const options = { salt: volumeName, ...(siblings ? { podType: siblings.podType, avoidHosts: siblings.replicaHosts } : {}) };
   try {
-    return pinReplicas(host, volume.repl, view, { salt: volumeName, ...(siblings ? { podType: siblings.podType, avoidHosts: siblings.replicaHosts } : {}) });
+    if (!known || podType === undefined || !constraints) return { hosts: pinReplicas(host, volume.repl, view, options) };
+    return pinPodReplicas(host, volume.repl, view, { podType, index: known.index, constraints }, options);
   } catch (cause) {
     throw new NoStorageHostError(`cannot place ${volume.repl} replicas of ${volumeName}: ${(cause as Error).message}`, { cause });
   }

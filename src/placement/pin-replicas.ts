@@ -15,6 +15,11 @@ export interface PinOptions {
   podType?: string;
   /** Also prefer hosts outside this set (e.g. hosts already holding a sibling's replicas). */
   avoidHosts?: ReadonlySet<string>;
+  /**
+   * The second (failover) replica may go only on these hosts; a lower tier wins over any
+   * failure-domain preference (see `pinPodReplicas`). Replicas 3+ are not restricted.
+   */
+  failoverTiers?: ReadonlyMap<string, number>;
 }
 
 /** Failure domains already holding a replica; racks by zone since rack names repeat across zones. */
@@ -51,9 +56,12 @@ export function pinReplicas(
     let bestHost: string | undefined;
     let bestCost = Number.POSITIVE_INFINITY;
     let bestHash = 0;
+    const tiers = chosen.length === 1 ? options.failoverTiers : undefined;
     for (const host of index.storageUpHosts()) {
       if (chosen.includes(host)) continue;
-      const cost = domainCost(used, index.domainOf(host)) + siblingCost(index, host, options, cleanPerRack);
+      const tier = tiers?.get(host);
+      if (tiers && tier === undefined) continue;
+      const cost = (tier ?? 0) * TIER_STEP + domainCost(used, index.domainOf(host)) + siblingCost(index, host, options, cleanPerRack);
       if (cost > bestCost) continue;
       const h = fnv(host, seed);
       if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {
@@ -72,6 +80,9 @@ export function pinReplicas(
   }
   return chosen;
 }
+
+/** Above any domainCost + siblingCost (at most 27 + 9 + 3 + 1). */
+const TIER_STEP = 100;
 
 /**
  * Lower is better. Leaving the region dominates, then reusing a rack, then reusing a zone; an
