@@ -275,6 +275,9 @@ export class RuntimeOperations implements ServiceOperations {
 
   private planName(plan: string): PlanName {
     if ((PLANS as readonly string[]).includes(plan)) return plan as PlanName;
+    if (plan === UPDATE_PLAN) {
+      throw new UnknownPlanError(`the update plan takes pause and resume only (pxfw ${this.service} plan resume update retries a failed step); a new config update replaces it`);
+    }
     if (plan === RECOVERY_PLAN || plan === UNINSTALL_PLAN) {
       throw new UnknownPlanError(`the ${plan} plan is driven by the scheduler and only shows progress (pxfw ${this.service} plan status ${plan}); commands take: ${PLANS.join(', ')}`);
     }
