@@ -27,7 +27,7 @@ const FEW_KILLS = 5;
  * @zone GROUP_BY, fixed ports). A host dies silently: Mesos hears nothing until its ping timeouts
  * (75 s), Portworx notices after its detect delay (3 s).
  */
-describe('a host crashes: the pod moves to the other replica holder of its volume long before Mesos notices', () => {
+describe('a host crashes: the pod moves to a replica holder of its volume long before Mesos notices', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
