@@ -104,6 +104,8 @@ interface CrashSample {
   crash_to_accept_ms: number | null;
   crash_to_running_ms: number | null;
   same_volume: boolean | null;
+  /** The new host held a replica of the pod's volume before the crash (no data had to move first). */
+  to_prior_holder: boolean | null;
   error?: string;
 }
 
@@ -164,11 +166,12 @@ async function main(): Promise<void> {
       const ctx = rt.registry.context(entry);
       const host = ctx.task!.hostname;
       const volumesBefore = ctx.volumes.map((v) => v.id).join(',');
+      const holdersBefore = new Set(ctx.volumes.flatMap((v) => rt.volumes.replicaHosts(v.name) ?? []));
       const known = new Set(sim.tasks().map((t) => t.taskId));
       readAccepts();
       const crashAt = Date.now();
       faults.crashAgent(host);
-      const sample: CrashSample = { pod, from: host, to: null, crash_to_storage_offline_ms: null, crash_to_accept_ms: null, crash_to_running_ms: null, same_volume: null };
+      const sample: CrashSample = { pod, from: host, to: null, crash_to_storage_offline_ms: null, crash_to_accept_ms: null, crash_to_running_ms: null, same_volume: null, to_prior_holder: null };
       const storageOffline = () => {
         const node = sb!.portworx.nodes().find((n) => n.hostname === host) as { status?: string } | undefined;
         if (sample.crash_to_storage_offline_ms === null && node?.status === 'STATUS_OFFLINE') sample.crash_to_storage_offline_ms = Date.now() - crashAt;
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
         const runningAt = await until(`${pod} runs on another host`, () => !!find(), ms(args.timeoutS));
         sample.crash_to_running_ms = runningAt - crashAt;
         sample.to = moved!.hostname;
+        sample.to_prior_holder = holdersBefore.has(moved!.hostname);
         readAccepts();
         const accept = accepts.find((a) => a.at >= crashAt && a.taskIds.includes(moved!.taskId));
         sample.crash_to_accept_ms = accept ? accept.at - crashAt : null;
@@ -193,7 +197,7 @@ async function main(): Promise<void> {
       }
       samples.push(sample);
       log(
-        `crash ${i + 1}/${args.crashes}: ${pod} on ${host} -> ${sample.to ?? '?'}: storage offline ${fmt(sample.crash_to_storage_offline_ms)}, ` +
+        `crash ${i + 1}/${args.crashes}: ${pod} on ${host} -> ${sample.to ?? '?'}${sample.to_prior_holder === false ? ' (not a prior holder)' : ''}: storage offline ${fmt(sample.crash_to_storage_offline_ms)}, ` +
           `ACCEPT ${fmt(sample.crash_to_accept_ms)}, running ${fmt(sample.crash_to_running_ms)}${sample.error ? ` (${sample.error})` : ''}`,
       );
       // Bring the host back (a crashed host reboots with a new agent id) and let everything settle.
@@ -227,6 +231,7 @@ async function main(): Promise<void> {
         crash_to_accept_ms: accept,
         crash_to_running_elsewhere_ms: running,
         moved_with_same_volume: samples.filter((s) => s.same_volume === true).length,
+        moved_to_prior_replica_holder: samples.filter((s) => s.to_prior_holder === true).length,
         references_s: { mesos_only_unreachable: MESOS_ONLY_S, kubernetes_eviction: KUBERNETES_S, stork_eviction_up_to: STORK_S },
         goal: { running_elsewhere_p99_under_s: GOAL_S, met: running.p99_ms !== null && running.p99_ms < GOAL_S * 1000 },
         samples,
