@@ -21,9 +21,11 @@ const ENTRY_FILES = [
 ];
 
 /**
- * The three master-to-client additions of Mesos 1.5+ that DESIGN.md allows, with the numbers
- * upstream gave them (apache/mesos include/mesos/v1/master/master.proto and mesos.proto).
- * Nothing else is added: everything a framework sends must fit the Debian protos as they are.
+ * The master-to-client additions of Mesos 1.5+, with the numbers upstream gave them (apache/mesos
+ * include/mesos/v1/master/master.proto and mesos.proto): the three DESIGN.md allows, plus the
+ * reason MARK_AGENT_GONE gives (REASON_AGENT_REMOVED_BY_OPERATOR = 31), which issue 9 asks the
+ * simulator to send as a 1.5+ master does. Nothing else is added: everything a framework sends
+ * must fit the Debian protos as they are.
  */
 export const MESOS_15_ADDITIONS = [
   { kind: 'enum-value', enumName: 'mesos.master.Event.Type', name: 'HEARTBEAT', id: 9 },
@@ -35,6 +37,7 @@ export const MESOS_15_ADDITIONS = [
     type: 'double',
   },
   { kind: 'enum-value', enumName: 'mesos.TaskStatus.Reason', name: 'REASON_AGENT_REREGISTERED', id: 32 },
+  { kind: 'enum-value', enumName: 'mesos.TaskStatus.Reason', name: 'REASON_AGENT_REMOVED_BY_OPERATOR', id: 31 },
 ] as const;
 
 let cached: protobuf.Root | undefined;
@@ -77,7 +80,7 @@ function applyAdditions(root: protobuf.Root): void {
   }
 }
 
-/** The loaded, resolved Root with the three additions. Loaded once per process. */
+/** The loaded, resolved Root with the additions. Loaded once per process. */
 export function mesosProtoRoot(): protobuf.Root {
   if (cached) return cached;
   assertProtosPresent();

@@ -23,11 +23,12 @@ describe('what the checkers need, and how they say it is missing', () => {
     expect(missing).toThrow(/not found at \/nonexistent\/shared\/spec\/openstorage-sdk\.openapi\.json/);
   });
 
-  it('loads the real protos with exactly the three allowed additions, at upstream numbers', () => {
+  it('loads the real protos with exactly the four 1.5+ master-to-client additions, at upstream numbers', () => {
     const root = mesosProtoRoot();
     expect(root.lookupEnum('mesos.master.Event.Type').values.HEARTBEAT).toBe(9);
     expect(root.lookupType('mesos.master.Event.Subscribed').fields.heartbeat_interval_seconds?.id).toBe(2);
     expect(root.lookupEnum('mesos.TaskStatus.Reason').values.REASON_AGENT_REREGISTERED).toBe(32);
-    expect(MESOS_15_ADDITIONS).toHaveLength(3);
+    expect(root.lookupEnum('mesos.TaskStatus.Reason').values.REASON_AGENT_REMOVED_BY_OPERATOR).toBe(31);
+    expect(MESOS_15_ADDITIONS).toHaveLength(4);
   });
 });
