@@ -128,21 +128,27 @@ export class ConfigUpdateRunner {
     this.resume();
   }
 
-  /** One write in flight, in order, each compare-and-set against the last one. */
-  private save(): Promise<unknown> {
+  /**
+   * One write in flight, in order, each compare-and-set against the last one. Resolves true when
+   * this state is stored: an act that follows (a RESTART, a Portworx update) happens only then.
+   */
+  private save(): Promise<boolean> {
     const snapshot = structuredClone(this.record);
-    this.writes = this.writes.then(async () => {
-      if (this.superseded || !snapshot) return;
+    const write = this.writes.then(async () => {
+      if (this.superseded || !snapshot) return false;
       try {
         this.revision = await this.deps.store.put(UPDATE_PLAN_KEY, snapshot, this.revision);
+        return true;
       } catch (err) {
         if ((err as { code?: string }).code === 'STATE_CONFLICT') {
           this.superseded = true;
           this.deps.logger.warn({ err }, 'the update plan was changed by another scheduler instance: this one stops driving it');
         } else this.deps.logger.warn({ err }, 'could not persist the update plan');
+        return false;
       }
     });
-    return this.writes;
+    this.writes = write;
+    return write;
   }
 
   private async loop(): Promise<void> {
@@ -171,7 +177,8 @@ export class ConfigUpdateRunner {
       try {
         step.status = 'STARTING';
         step.startedAt ??= Date.now();
-        await this.save();
+        // Intent before the act: not stored, not done (the next leader or attempt does it).
+        if (!(await this.save())) return false;
         if (step.kind === 'volume-spec') await this.volumeSpec(step);
         else await this.replication(rec, step);
         step.status = 'COMPLETE';
@@ -242,7 +249,7 @@ export class ConfigUpdateRunner {
         keep = chooseKeptReplicas(hosts, target, podHost);
         step.message = `removing the replica of ${step.volume} on ${hosts.filter((h) => !keep.includes(h)).join(', ')}`;
       }
-      await this.save();
+      if (!(await this.save())) throw new UpdateStepFailedError('the replica choice could not be stored; not changing the volume');
       const ids = keep.map((h) => this.deps.nodeIdOfHost(h) ?? h);
       await this.deps.px.updateVolume(id, { spec: { ha_level: target, replica_set: { nodes: ids } } });
       this.deps.invalidateLocations(step.volume!);
@@ -336,7 +343,7 @@ export class ConfigUpdateRunner {
           continue;
         }
         Object.assign(step, { status: 'STARTING', taskAtStart: pod.taskId, startedAt: Date.now(), message: 'restarting' });
-        await this.save(); // intent before the act
+        if (!(await this.save())) return false; // intent before the act
         this.sentRestart.add(step.pod);
         this.deps.restart(step.pod);
         pod.state = 'restarting';

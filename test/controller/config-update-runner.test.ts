@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from '../../src/controller/config-update-runner';
+import { UPDATE_PLAN_KEY, type UpdatePlanRecord, type UpdateStep } from '../../src/controller/config-update-plan';
+import { StateConflictError } from '../../src/state/errors';
+import { parseSpec } from '../../src/spec';
+
+/** A KV with compare-and-set, like ServiceStateStore. */
+class FakeStore {
+  readonly data = new Map<string, { value: unknown; revision: number }>();
+  async get<T>(key: string) {
+    return this.data.get(key) as { value: T; revision: number } | undefined;
+  }
+  async put<T>(key: string, value: T, expected: number) {
+    const cur = this.data.get(key)?.revision ?? 0;
+    if (cur !== expected) throw new StateConflictError(key);
+    this.data.set(key, { value: structuredClone(value), revision: cur + 1 });
+    return cur + 1;
+  }
+}
+
+/** Pods that restart: RESTART takes the pod down, a few ms later it runs a new task. */
+class FakePods {
+  readonly pods: UpdatePodView[];
+  readonly restarts: string[] = [];
+  maxDown = 0;
+  private listeners = new Set<() => void>();
+  constructor(n: number) {
+    this.pods = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state: 'running.up', taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, volumes: [] }));
+  }
+  restart = (name: string) => {
+    const p = this.pods.find((x) => x.name === name)!;
+    this.restarts.push(name);
+    p.state = 'relaunching.killing';
+    this.note();
+    setTimeout(() => {
+      p.state = 'running.up';
+      p.taskId = `${p.taskId!.split('-')[0]}-${Number(p.taskId!.split('-')[1]) + 1}`;
+      this.note();
+    }, 15);
+  };
+  onChange = (l: () => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  private note() {
+    this.maxDown = Math.max(this.maxDown, this.pods.filter((p) => p.state !== 'running.up').length);
+    for (const l of this.listeners) l();
+  }
+}
+
+function deps(store: FakeStore, pods: FakePods, maxUnavailable = 1): ConfigUpdateDeps {
+  return {
+    px: { inspectVolume: async () => ({ volume: {}, name: '', labels: {} }), findVolumeByName: async () => undefined, updateVolume: async () => undefined },
+    store,
+    pods: () => pods.pods.map((p) => ({ ...p })),
+    restart: pods.restart,
+    onPodChange: pods.onChange,
+    invalidateLocations: () => undefined,
+    maxUnavailable: () => maxUnavailable,
+    leading: () => true,
+    ready: () => true,
+    logger: pino({ level: 'silent' }),
+    timeScale: 1000,
+    spec: () => parseSpec('name: s\npods:\n  node:\n    count: 3\n    cpus: 1\n    memory: 64\n    command: x\n'),
+    planningView: () => ({ agents: [], storage: {} }),
+    hostOfNode: () => undefined,
+    nodeIdOfHost: () => undefined,
+    siblingReplicaHosts: () => new Set(),
+  };
+}
+
+function restartPlan(names: string[], patch: Partial<UpdateStep>[] = []): UpdatePlanRecord {
+  return {
+    version: 1,
+    id: 'abc',
+    createdAt: new Date(0).toISOString(),
+    yaml: 'new',
+    fromYaml: 'old',
+    paused: false,
+    error: null,
+    phases: [{ name: 'restart', strategy: 'serial', steps: names.map((n, i) => ({ name: n, kind: 'restart', pod: n, podType: 'node', status: 'PENDING', ...patch[i] })) }],
+  };
+}
+
+async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const stored = (store: FakeStore) => store.data.get(UPDATE_PLAN_KEY)?.value as UpdatePlanRecord | undefined;
+
+describe('update plan runner: rolling restarts', () => {
+  it('restarts one pod at a time with max_unavailable 1, each once, and persists every step', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(3);
+    const runner = new ConfigUpdateRunner(deps(store, pods, 1));
+    await runner.start(restartPlan(['node-0', 'node-1', 'node-2']));
+    await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
+    expect(pods.restarts).toEqual(['node-0', 'node-1', 'node-2']);
+    expect(pods.maxDown).toBe(1);
+  });
+
+  it('with max_unavailable 2 takes two down together, never three', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(3);
+    const runner = new ConfigUpdateRunner(deps(store, pods, 2));
+    await runner.start(restartPlan(['node-0', 'node-1', 'node-2']));
+    await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
+    expect(pods.maxDown).toBe(2);
+  });
+
+  it('a pod down for another reason counts: the step waits and says why', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(3);
+    pods.pods[2]!.state = 'failed.transient';
+    const runner = new ConfigUpdateRunner(deps(store, pods, 1));
+    await runner.start(restartPlan(['node-0', 'node-1']));
+    await until('step waiting', () => stored(store)?.phases[0]!.steps[0]!.status === 'WAITING');
+    expect(stored(store)!.phases[0]!.steps[0]!.message).toBe('waiting: node-2 (failed.transient) down, failure_policy.max_unavailable is 1');
+    expect(pods.restarts).toEqual([]);
+    pods.pods[2]!.state = 'running.up';
+    await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
+    expect(pods.restarts).toEqual(['node-0', 'node-1']);
+  });
+
+  it('resumed from KV: a STARTING step whose pod already runs a new task completes without a second restart; one whose RESTART never went out sends it', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(2);
+    pods.pods[0]!.taskId = 't0-2'; // restarted before the crash
+    await store.put(UPDATE_PLAN_KEY, restartPlan(['node-0', 'node-1'], [{ status: 'STARTING', taskAtStart: 't0-1', startedAt: Date.now() }, { status: 'STARTING', taskAtStart: 't1-1', startedAt: Date.now() }]), 0);
+    const runner = new ConfigUpdateRunner(deps(store, pods, 2));
+    await runner.load();
+    runner.resume();
+    await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
+    expect(pods.restarts).toEqual(['node-1']);
+  });
+
+  it('a write that conflicts (another instance drives the plan) stops this runner', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(3);
+    const runner = new ConfigUpdateRunner(deps(store, pods, 1));
+    await runner.start({ ...restartPlan(['node-0', 'node-1', 'node-2']), paused: true });
+    // Someone else writes the plan.
+    const other = store.data.get(UPDATE_PLAN_KEY)!;
+    store.data.set(UPDATE_PLAN_KEY, { value: other.value, revision: other.revision + 5 });
+    runner.pause(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pods.restarts).toEqual([]);
+    expect(stored(store)!.paused).toBe(true);
+  });
+});
