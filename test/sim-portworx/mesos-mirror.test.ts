@@ -176,6 +176,24 @@ describe('pxfw sim portworx --mesos: one Portworx node per Mesos agent', () => {
     await until(() => px.nodes().find((n) => n.hostname === 'agent-2')!.status === 'STATUS_OK', 'agent-2 back');
   });
 
+  it('keeps every node online through a master failover whose agents re-register over a window', async () => {
+    const mesos = await MesosSimulator.start({ agents: 3, racks: 3, speed: 10 });
+    cleanups.push(() => mesos.stop());
+    const px = await PortworxSimulator.start({ mesosUrl: mesos.url, mesosReconnectMs: 20, detectDelaySeconds: 0.05 });
+    cleanups.push(() => px.stop());
+    await sleep(200);
+    // A new master knows the agents from its registry (recovered_agents) before they re-register.
+    mesos.failover({ reregisterWindowSeconds: 20 });
+    const offline = () => px.nodes().filter((n) => n.status !== 'STATUS_OK').map((n) => n.hostname);
+    const seen = new Set<string>();
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      for (const h of offline()) seen.add(h);
+      await sleep(20);
+    }
+    expect([...seen]).toEqual([]);
+  });
+
   it('hears of a crashed and rebooted host from `sim mesos --portworx URL` through the host routes', async () => {
     const px = await PortworxSimulator.start({ hosts: 'agent-1,agent-2,agent-3', detectDelaySeconds: 0.2, bootSeconds: 0.1 });
     cleanups.push(() => px.stop());

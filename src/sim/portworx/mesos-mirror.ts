@@ -1,6 +1,6 @@
 import { childLogger } from '../../log/logger';
 import { MesosOperatorClient, type OperatorClientEvent } from '../../mesos/operator-client';
-import type { OperatorAgent } from '../../mesos/operator-types';
+import type { GetAgents, OperatorAgent } from '../../mesos/operator-types';
 import type { AgentInfo } from '../../mesos/types';
 import { SimConfigError } from './errors';
 import { defaultTopology } from './hosts';
@@ -55,13 +55,13 @@ export class MesosMirror {
       backoff: { initialMs: opts.reconnectMs, maxMs: Math.max(opts.reconnectMs, 10_000) },
     });
     const mirror = new MesosMirror(model, faults, client, opts.poolBytes);
-    let agents: OperatorAgent[];
+    let agents: GetAgents;
     try {
-      agents = (await client.getAgents()).agents;
+      agents = await client.getAgents();
     } catch (err) {
       throw new SimConfigError(`cannot read the agents of the Mesos master at ${url}: ${(err as Error).message}`, { cause: err });
     }
-    mirror.reconcile(agents);
+    mirror.reconcile(agents.agents ?? [], agents.recovered_agents ?? []);
     mirror.loop = client.subscribe((e) => mirror.onEvent(e), { signal: mirror.abort.signal });
     return mirror;
   }
@@ -74,7 +74,7 @@ export class MesosMirror {
   private onEvent(event: OperatorClientEvent): void {
     switch (event.type) {
       case 'SUBSCRIBED':
-        this.reconcile(event.subscribed.get_state?.get_agents?.agents ?? []);
+        this.reconcile(event.subscribed.get_state?.get_agents?.agents ?? [], event.subscribed.get_state?.get_agents?.recovered_agents ?? []);
         return;
       case 'AGENT_ADDED': {
         const host = this.addAgent(event.agent_added.agent);
@@ -97,9 +97,14 @@ export class MesosMirror {
     }
   }
 
-  /** Agents the master lists are back if the mirror lost them; nodes of agents it no longer lists are lost. */
-  private reconcile(agents: OperatorAgent[]): void {
-    const listed = new Set<string>();
+  /**
+   * Agents the master lists are back if the mirror lost them; nodes of agents it no longer lists
+   * are lost. Agents a new master recovered from its registry but that have not re-registered yet
+   * (`recovered_agents`, after a master failover) are not lost: a Portworx node does not depend on
+   * the Mesos master, and the agents come back within the re-registration window.
+   */
+  private reconcile(agents: OperatorAgent[], recovered: { hostname: string }[] = []): void {
+    const listed = new Set<string>(recovered.map((a) => a.hostname));
     for (const a of agents) {
       const host = this.addAgent(a);
       listed.add(host);
