@@ -22,7 +22,7 @@ describe('failure policy as the runtime reads it', () => {
     expect(probationMs(spec)).toBe(10_000);
     expect(probationMs(spec, 10)).toBe(1_000);
     expect(replacementPolicy(spec, 'node')).toEqual({ maxConcurrentReplacements: 1, maxUnavailable: 1 });
-    expect(storageOutagePolicy(spec, 10)).toEqual({ share: 0.33, minNodes: 2, windowMs: 6_000 });
+    expect(storageOutagePolicy(spec, 10)).toEqual({ share: 0.4, minNodes: 2, windowMs: 6_000 });
   });
 
   it('takes the spec values, max_unavailable per pod type', () => {
