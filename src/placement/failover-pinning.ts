@@ -79,17 +79,28 @@ export function pinPodReplicas(
   }
   const hosts = pinReplicas(hostChosen, replicaCount, index, { ...options, failoverTiers: tiers });
   const tier = tiers.get(hosts[1]!)!;
+  const instance = podInstanceName(pod.podType, pod.index);
   const kept = pod.constraints.length === 0 ? 'no constraints' : pod.constraints.map(formatConstraint).join(', ');
-  const caveats = [
-    ...(tier === CURRENT || tier === CURRENT_BUSY ? ['with the siblings placed so far'] : []),
-    ...(tier === STABLE_BUSY || tier === CURRENT_BUSY ? ["sharing a sibling's failover host, none other being free"] : []),
-  ];
+  const shared = tier === STABLE_BUSY || tier === CURRENT_BUSY ? " (sharing a sibling's replica holder, no other being free)" : '';
+  if (tier === CURRENT || tier === CURRENT_BUSY) {
+    // Legal now, but outside the pod's own domain: a sibling placed later may take it.
+    return {
+      hosts,
+      failover: {
+        host: hosts[1]!,
+        keepsConstraints: false,
+        reason:
+          `no other host shares ${hostChosen}'s domain for ${kept}: the failover replica goes to ${describe(index, hosts[1]!)}${shared}, ` +
+          `where ${instance} could run if ${hostChosen} died only with the siblings placed so far; should a sibling take that domain, a crash of ${hostChosen} waits for a new replica to sync (spread policy keep)`,
+      },
+    };
+  }
   return {
     hosts,
     failover: {
       host: hosts[1]!,
       keepsConstraints: true,
-      reason: `failover replica on ${describe(index, hosts[1]!)}: ${podInstanceName(pod.podType, pod.index)} could run there if ${hostChosen} died, keeping ${kept}${caveats.length ? ` (${caveats.join('; ')})` : ''}`,
+      reason: `failover replica on ${describe(index, hosts[1]!)}${shared}: ${instance} could run there if ${hostChosen} died, keeping ${kept}`,
     },
   };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { planHost } from '../../src/controller/volume-planner';
+import { pinVolumeReplicas, planHost, replicaHostsFor } from '../../src/controller/volume-planner';
+import { evaluateOffers, podRequestFor, type ClusterView } from '../../src/placement';
+import type { ServiceSpec } from '../../src/spec';
+import { agentAt, makeCluster, placePods } from '../placement/fixtures';
 import { agentIdOf, clusterOf, demoSpec, hosts } from './fixtures';
 
 describe('planHost (where a new pod instance\'s volumes go before any offer is at hand)', () => {
@@ -52,5 +55,125 @@ describe('planHost (where a new pod instance\'s volumes go before any offer is a
     const view = clusterOf(shape).view(new Map());
     const chosen = planHost(spec, 'node', 0, view, new Set(shape.map((h) => h.host)));
     expect(shape.map((h) => h.host)).toContain(chosen);
+  });
+});
+
+describe('replicaHostsFor (where a new volume\'s replicas go: the second where its pod could fail over)', () => {
+  const cassandra = demoSpec({ count: 3, repl: 2, placement: ['hostname:UNIQUE', '@zone:GROUP_BY'] });
+  const data = (spec: ServiceSpec) => spec.pods.node!.volumes[0]!;
+  const zone = (view: ClusterView, host: string) => view.agents.find((a) => a.hostname === host)!.domain.zone;
+  const rack = (view: ClusterView, host: string) => view.agents.find((a) => a.hostname === host)!.domain.rack;
+
+  /** A serial deploy as pod-effects runs it: plan the host, pin the replicas, remember both. */
+  function deploy(spec: ServiceSpec, start: ClusterView, count: number) {
+    let view = start;
+    const pods: { host: string; replicas: string[] }[] = [];
+    for (let i = 0; i < count; i++) {
+      const siblings = new Set(pods.flatMap((p) => p.replicas));
+      const host = planHost(spec, 'node', i, view, siblings);
+      const replicas = replicaHostsFor(host, data(spec), view, `demo-node-${i}-data`, { podType: 'node', replicaHosts: siblings });
+      pods.push({ host, replicas });
+      view = placePods(view, 'node', { [host]: [`node-${i}`] });
+    }
+    return { pods, view };
+  }
+
+  it('shipped Cassandra layout (6 agents, 3 zones): replica 2 on the other host of the pod\'s zone, a host no pod uses', () => {
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const { pods } = deploy(cassandra, view, 3);
+    const podHosts = pods.map((p) => p.host);
+    for (const p of pods) {
+      expect(p.replicas[0]).toBe(p.host);
+      expect(zone(view, p.replicas[1]!)).toBe(zone(view, p.host));
+      expect(podHosts).not.toContain(p.replicas[1]);
+    }
+    expect(new Set(pods.map((p) => zone(view, p.host))).size).toBe(3);
+  });
+
+  it('after the pod\'s host dies, the placement engine takes replica 2\'s host, keeping every constraint (no replica to add)', () => {
+    const { view, offers } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const { pods, view: placed } = deploy(cassandra, view, 3);
+    pods.forEach((p, i) => {
+      const lost = { ...placed, storage: { ...placed.storage, [p.host]: 'down' as const } };
+      const request = podRequestFor(cassandra, 'node', i, { existingVolumes: { [`demo-node-${i}-data`]: p.replicas } });
+      const result = evaluateOffers(request, offers.filter((o) => o.hostname !== p.host), lost);
+      expect(result.chosen?.hostname).toBe(p.replicas[1]);
+      expect(result.chosen?.breaks).toBeUndefined();
+    });
+  });
+
+  it('prefers another rack of the pod\'s zone, then another host of its rack', () => {
+    const a = agentAt('a1', 'rack-1', 'zone-a', 'r');
+    const b = agentAt('a2', 'rack-1', 'zone-a', 'r');
+    const c = agentAt('a3', 'rack-2', 'zone-a', 'r');
+    const d = agentAt('b1', 'rack-3', 'zone-b', 'r');
+    const view: ClusterView = { agents: [a, b, c, d].map((x) => x.agent), storage: { a1: 'up', a2: 'up', a3: 'up', b1: 'up' } };
+    for (const salt of ['x', 'y', 'z', 'w']) {
+      expect(pinVolumeReplicas('a1', data(cassandra), view, salt, { podType: 'node', replicaHosts: new Set() }, { spec: cassandra, index: 0 }).hosts).toEqual(['a1', 'a3']);
+    }
+    const rack3Down = { ...view, storage: { ...view.storage, a3: 'down' as const } };
+    expect(pinVolumeReplicas('a1', data(cassandra), rack3Down, 'v', { podType: 'node', replicaHosts: new Set() }, { spec: cassandra, index: 0 }).hosts).toEqual(['a1', 'a2']);
+  });
+
+  it('keeps clear of a sibling\'s failover host, even at the cost of sharing the rack', () => {
+    const unique = demoSpec({ count: 3, repl: 2, placement: ['hostname:UNIQUE'] });
+    const { view } = makeCluster({ agents: 4, racks: 2, zones: 1 }); // agent-0, 2 in rack-0; agent-1, 3 in rack-1
+    const siblings = { podType: 'node', replicaHosts: new Set(['agent-1', 'agent-3']) };
+    const pinned = pinVolumeReplicas('agent-0', data(unique), view, 'v', siblings, { spec: unique, index: 0 });
+    expect(pinned.hosts).toEqual(['agent-0', 'agent-2']);
+    expect(pinned.failover?.keepsConstraints).toBe(true);
+  });
+
+  it('keeps static constraints too (LIKE / UNLIKE on an attribute): never a failover host the pod may not use', () => {
+    const notRack2 = demoSpec({ count: 2, repl: 2, placement: ['hostname:UNIQUE', 'rack:UNLIKE:rack-2'] });
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 1 });
+    for (const salt of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      const { hosts } = pinVolumeReplicas('agent-0', data(notRack2), view, salt, { podType: 'node', replicaHosts: new Set() }, { spec: notRack2, index: 0 });
+      expect(rack(view, hosts[1]!)).toBe('rack-1');
+    }
+  });
+
+  it('falls back to another failure domain when no host keeps the constraints (a zone with one host), and says so', () => {
+    // zone-0: agent-0 alone; zone-1: agent-1, agent-2, both running siblings.
+    const three = [agentAt('agent-0', 'rack-0', 'zone-0', 'r'), agentAt('agent-1', 'rack-1', 'zone-1', 'r'), agentAt('agent-2', 'rack-2', 'zone-1', 'r')];
+    const bare: ClusterView = { agents: three.map((h) => h.agent), storage: { 'agent-0': 'up', 'agent-1': 'up', 'agent-2': 'up' } };
+    const view = placePods(bare, 'node', { 'agent-1': ['node-1'], 'agent-2': ['node-2'] });
+    const pinned = pinVolumeReplicas('agent-0', data(cassandra), view, 'v', { podType: 'node', replicaHosts: new Set() }, { spec: cassandra, index: 0 });
+    expect(pinned.hosts[0]).toBe('agent-0');
+    expect(['agent-1', 'agent-2']).toContain(pinned.hosts[1]);
+    expect(pinned.failover).toMatchObject({ host: pinned.hosts[1], keepsConstraints: false });
+    expect(pinned.failover!.reason).toMatch(/no host with storage up where node-0 could run if agent-0 died keeps hostname:UNIQUE, @zone:GROUP_BY/);
+    expect(pinned.failover!.reason).toMatch(/waits for a new replica to sync \(spread policy keep\)/);
+  });
+
+  it('a host legal only with the siblings placed so far (another zone, before they come) is used, but not called keeping', () => {
+    const three = [agentAt('agent-0', 'rack-0', 'zone-0', 'r'), agentAt('agent-1', 'rack-1', 'zone-1', 'r'), agentAt('agent-2', 'rack-2', 'zone-1', 'r')];
+    const view: ClusterView = { agents: three.map((h) => h.agent), storage: { 'agent-0': 'up', 'agent-1': 'up', 'agent-2': 'up' } };
+    const pinned = pinVolumeReplicas('agent-0', data(cassandra), view, 'v', { podType: 'node', replicaHosts: new Set() }, { spec: cassandra, index: 0 });
+    expect(['agent-1', 'agent-2']).toContain(pinned.hosts[1]);
+    expect(pinned.failover?.keepsConstraints).toBe(false);
+    expect(pinned.failover!.reason).toMatch(/only with the siblings placed so far/);
+  });
+
+  it('repl 3: the third replica goes to another zone', () => {
+    const three = demoSpec({ count: 3, repl: 3, placement: ['hostname:UNIQUE', '@zone:GROUP_BY'] });
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const { pods } = deploy(three, view, 3);
+    for (const p of pods) {
+      expect(zone(view, p.replicas[1]!)).toBe(zone(view, p.host));
+      expect(zone(view, p.replicas[2]!)).not.toBe(zone(view, p.host));
+      expect(new Set(p.replicas).size).toBe(3);
+    }
+  });
+
+  it('without a known pod (no PlannedPod, no host planned on this view) the replicas only spread across failure domains, as before', () => {
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const copy = { ...view };
+    const pinned = pinVolumeReplicas('agent-0', data(cassandra), copy, 'v', { podType: 'node', replicaHosts: new Set() });
+    expect(pinned.failover).toBeUndefined();
+    expect(zone(view, pinned.hosts[1]!)).not.toBe('zone-0');
+    // planHost on the same view names the pod: replicaHostsFor then keeps its constraints without being told.
+    const planned = planHost(cassandra, 'node', 0, copy);
+    expect(zone(view, replicaHostsFor(planned, data(cassandra), copy, 'v', { podType: 'node', replicaHosts: new Set() })[1]!)).toBe(zone(view, planned));
   });
 });

@@ -96,35 +96,68 @@ describe('fixed ports and replica pinning', () => {
   });
 });
 
-describe('replica pinning over a whole deploy', () => {
-  it('leaves every pod of a one-per-rack service a clean failover host, whatever order and tie-breaks', async () => {
+describe('replica pinning over a whole deploy (hostname:UNIQUE, @zone:GROUP_BY: the shipped Cassandra spec)', () => {
+  const constraints = [
+    { field: 'hostname', operator: 'UNIQUE' as const },
+    { field: '@zone', operator: 'GROUP_BY' as const },
+  ];
+
+  it('leaves every pod, after any single host failure, a surviving replica holder that keeps every hard constraint and is no other pod\'s failover, whatever order and tie-breaks', async () => {
     const fc = (await import('fast-check')).default;
-    const { pinReplicas } = await import('../../src/placement');
+    const { pinPodReplicas } = await import('../../src/placement');
     fc.assert(
       fc.property(
-        fc.constantFrom([6, 3], [8, 4], [9, 3], [10, 5]),
+        // [agents, racks, zones, pods]: racks per zone 1 (6/3, 8/4, 9/3, 10/5) or 2 (8/4 over 2 zones, 12/6 over 3).
+        fc.constantFrom([6, 3, 3, 3], [8, 4, 4, 4], [9, 3, 3, 3], [10, 5, 5, 5], [8, 4, 2, 3], [12, 6, 3, 3]),
+        fc.constantFrom(2, 3),
         fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
         fc.array(fc.string(), { minLength: 5, maxLength: 5 }),
-        ([agents, racks], picks, salts) => {
-        const { view } = makeCluster({ agents: agents!, racks: racks!, zones: racks! });
-        let placed = view;
-        const podHost: string[] = [];
-        const replicaHosts = new Set<string>();
-        const replicaOf: string[] = [];
-        for (let i = 0; i < racks!; i++) {
-          // The pod goes to a rack with no pod yet, on a host holding no sibling's replica when one is left.
-          const used = new Set(podHost.map((h) => view.agents.find((a) => a.hostname === h)!.domain.rack));
-          const inFreeRacks = view.agents.filter((a) => !used.has(a.domain.rack));
-          const clean = inFreeRacks.filter((a) => !replicaHosts.has(a.hostname));
-          const choices = clean.length > 0 ? clean : inFreeRacks;
-          const host = choices[picks[i]! % choices.length]!.hostname;
-          podHost.push(host);
-          placed = placePods(placed, 'node', { [host]: [`node-${i}`] });
-          const [, second] = pinReplicas(host, 2, placed, { salt: salts[i]!, podType: 'node', avoidHosts: new Set(replicaHosts) });
-          replicaHosts.add(second!);
-          replicaOf.push(second!);
-        }
-        for (const r of replicaOf) expect(podHost).not.toContain(r);
+        fc.nat(),
+        ([agents, racks, zones, pods], repl, picks, salts, orderSeed) => {
+          const { view, offers } = makeCluster({ agents: agents!, racks: racks!, zones: zones! });
+          // Deploy order: a rotation of the indices, reversed or not (serial phases run in index order; others may not).
+          const order = Array.from({ length: pods! }, (_, i) => (i + orderSeed) % pods!);
+          if (orderSeed % 2 === 1) order.reverse();
+          let placed = view;
+          const hostOf = new Map<number, string>();
+          const replicasOf = new Map<number, string[]>();
+          for (const [step, i] of order.entries()) {
+            const siblingReplicas = new Set([...replicasOf.values()].flat());
+            // The pod goes where its constraints allow, off a sibling's replica holder when it can (planHost).
+            const request = makeRequest({ index: i, constraints, volumes: [{ name: `v${i}`, exists: false, replicaHosts: [] }] });
+            const fits = evaluateOffers(request, offers, placed).evaluations.filter((e) => e.pass).map((e) => e.hostname);
+            const clean = fits.filter((h) => !siblingReplicas.has(h));
+            const choices = clean.length > 0 ? clean : fits;
+            const host = choices[picks[step]! % choices.length]!;
+            hostOf.set(i, host);
+            placed = placePods(placed, 'node', { [host]: [`node-${i}`] });
+            const { hosts } = pinPodReplicas(host, repl, placed, { podType: 'node', index: i, constraints }, { salt: salts[step]!, podType: 'node', avoidHosts: siblingReplicas });
+            replicasOf.set(i, hosts);
+          }
+          // Each pod's host fails in turn: the keep path (hard convergence: holders only) must find
+          // holders that keep every constraint (the keepers), and place the pod on one, breaking nothing.
+          const keepersOf = new Map<number, string[]>();
+          for (const [i, host] of hostOf) {
+            const lost = { ...placed, storage: { ...placed.storage, [host]: 'down' as const } };
+            const request = makeRequest({
+              index: i,
+              constraints,
+              volumes: [{ name: `v${i}`, exists: true, replicaHosts: replicasOf.get(i)! }],
+              convergence: { mode: 'hard', softWaitExpired: false },
+            });
+            const result = evaluateOffers(request, offers.filter((o) => o.hostname !== host), lost);
+            const keepers = result.evaluations.filter((e) => e.pass).map((e) => e.hostname);
+            expect(result.chosen, `node-${i} on ${host}, replicas ${replicasOf.get(i)!.join(', ')}`).toBeDefined();
+            expect(result.chosen!.breaks).toBeUndefined();
+            for (const k of keepers) expect(replicasOf.get(i)).toContain(k);
+            keepersOf.set(i, keepers);
+          }
+          // A pod's failover may not take the only failover host of another pod: some keeper of
+          // every pod is no other pod's sole keeper.
+          for (const [i, keepers] of keepersOf) {
+            const neededByOthers = new Set([...keepersOf].filter(([q, k]) => q !== i && k.length === 1).map(([, k]) => k[0]!));
+            expect(keepers.filter((k) => !neededByOthers.has(k)), `node-${i}: keepers ${keepers.join(', ')}`).not.toEqual([]);
+          }
         },
       ),
       { numRuns: 300 },
