@@ -101,8 +101,8 @@ export async function deleteStateButTombstone(rt: Runtime): Promise<DeleteStateO
 /**
  * The remove-app step. The app id and version this process runs as are recorded in the tombstone
  * before the DELETE: should the DELETE succeed and Marathon kill us before the step is recorded,
- * a scheduler of a later `dcos package install` (another app version) finds that record and does
- * not remove its own, new app; a restart of the same version repeats the DELETE.
+ * a scheduler of a later `dcos package install` (another app id or version) finds that record and
+ * does not remove its own, new app; a restart of the same app and version repeats the DELETE.
  */
 export async function removeOwnApp(rt: Runtime): Promise<RemoveAppOutput> {
   const m = rt.marathon;
@@ -110,9 +110,9 @@ export async function removeOwnApp(rt: Runtime): Promise<RemoveAppOutput> {
   const appId = m.settings.appId;
   if (!appId) return { message: 'no Marathon app removed (MARATHON_APP_ID is not set: not run by Marathon)' };
   const prev = rt.marathonRemoval;
-  if (prev && prev.appId === appId && prev.appVersion !== m.settings.appVersion) {
+  if (prev && (prev.appId !== appId || prev.appVersion !== m.settings.appVersion)) {
     return {
-      message: `Marathon app ${appId} was removed by an earlier run (app version ${prev.appVersion ?? '?'}); this app (version ${m.settings.appVersion ?? '?'}) was installed after the uninstall and is kept`,
+      message: `Marathon app ${prev.appId} was removed by an earlier run (app version ${prev.appVersion ?? '?'}); this app (${appId}, version ${m.settings.appVersion ?? '?'}) was installed after the uninstall and is kept`,
     };
   }
   rt.marathonRemoval = { appId, appVersion: m.settings.appVersion, requestedAt: new Date().toISOString() };
