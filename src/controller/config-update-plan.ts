@@ -73,6 +73,12 @@ export interface PodRef {
   name: string;
   podType: string;
   index: number;
+  /**
+   * A pod index with no pod, whose volumes were kept by a scale-down (`volume_policy: retain`):
+   * its volumes get the volume steps too, so a later scale-up reuses them at the new size and
+   * replica count; it has no restart step.
+   */
+  retainedOnly?: boolean;
 }
 
 const COS: Record<string, string> = { high: 'HIGH', medium: 'MEDIUM', low: 'LOW' };
@@ -101,7 +107,7 @@ export function buildUpdatePlan(service: string, diff: ConfigDiff, pods: PodRef[
     }
   }
   const restartSteps: UpdateStep[] = sorted
-    .filter((p) => diff.restartTypes.includes(p.podType))
+    .filter((p) => !p.retainedOnly && diff.restartTypes.includes(p.podType))
     .map((p) => ({ name: p.name, kind: 'restart', pod: p.name, podType: p.podType, status: 'PENDING' }));
   const phases: UpdatePhase[] = [];
   if (volumeSteps.length > 0) phases.push({ name: 'volumes', strategy: 'serial', steps: volumeSteps });

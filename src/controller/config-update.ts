@@ -4,7 +4,7 @@ import type { PlanView } from '../api/operations';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import type { Runtime } from './runtime';
 import { describeRefusals, diffSpecs } from './config-diff';
-import { buildUpdatePlan, describePlan, planDone, updatePlanView, type UpdatePlanRecord } from './config-update-plan';
+import { buildUpdatePlan, describePlan, planDone, updatePlanView, type PodRef, type UpdatePlanRecord } from './config-update-plan';
 import { ConfigChangeRefusedError, UpdateInProgressError } from './config-update-errors';
 import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from './config-update-runner';
 import { replacementPolicy } from './failure-policy';
@@ -82,15 +82,35 @@ export class ConfigUpdates {
     if (diff.refused.length > 0) {
       throw new ConfigChangeRefusedError(diff.refused, `config update refused, nothing was changed: ${describeRefusals(diff.refused)}`);
     }
-    const rec: UpdatePlanRecord = buildUpdatePlan(this.rt.service, diff, pods.map((e) => ({ name: e.name, podType: e.podType, index: e.index })), yaml, this.rt.specYaml);
+    const live: PodRef[] = pods.map((e) => ({ name: e.name, podType: e.podType, index: e.index }));
+    const retained = diff.volumes.length > 0 ? await this.retainedIndexes(live, diff.volumes.map((v) => v.podType)) : [];
+    const rec: UpdatePlanRecord = buildUpdatePlan(this.rt.service, diff, [...live, ...retained], yaml, this.rt.specYaml);
     // The plan (with the target spec) is stored before anything changes: a restart resumes it.
     await this.runner.start({ ...rec, paused: true });
     this.rt.spec = next;
     this.rt.specYaml = yaml;
     this.runner.pause(false);
-    const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => s.pod)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => s.pod)).filter((pod) => !retained.some((r) => r.name === pod)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     const maxUnavailable = (t: string) => replacementPolicy(next, t).maxUnavailable;
-    return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable), changedPods };
+    const kept = retained.length > 0 ? ` (also the volumes kept for ${retained.map((r) => r.name).join(', ')})` : '';
+    return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable).replace('; progress:', `${kept}; progress:`), changedPods };
+  }
+
+  /**
+   * Pod indexes of the given types that have no pod but still have volumes in Portworx (kept by a
+   * scale-down under `volume_policy: retain`), found by the labels every pxfw volume carries.
+   */
+  private async retainedIndexes(live: PodRef[], podTypes: string[]): Promise<PodRef[]> {
+    const out: PodRef[] = [];
+    for (const podType of [...new Set(podTypes)]) {
+      const found = await this.rt.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': this.rt.service, 'pxfw/pod-type': podType } });
+      const indexes = new Set(found.map((v) => Number(v.labels?.['pxfw/pod-index'] ?? v.volume.locator?.volume_labels?.['pxfw/pod-index'])).filter((i) => Number.isInteger(i) && i >= 0));
+      for (const index of [...indexes].sort((a, b) => a - b)) {
+        const name = `${podType}-${index}`;
+        if (!live.some((p) => p.name === name)) out.push({ name, podType, index, retainedOnly: true });
+      }
+    }
+    return out;
   }
 }
 

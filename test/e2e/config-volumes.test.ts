@@ -107,6 +107,26 @@ describe('config update grows volumes and adds replicas online, through the upda
     for (const p of puts) expect((p.request as { spec: { ha_level: string; replica_set: { nodes: string[] } } }).spec).toMatchObject({ ha_level: '3', replica_set: { nodes: expect.arrayContaining([expect.any(String)]) } });
   });
 
+  it('a volume kept by a scale-down (volume_policy: retain) grows too, so a scale-up reuses it at the new size', async () => {
+    expect((await cli(name, 'scale', 'node', '2', '--yes', '--wait')).code).toBe(0);
+    const kept = dataVolumes().find((v) => v.name === `${name}-node-2-data`)!;
+    expect(kept).toMatchObject({ size: 30 * GiB, attachedOn: [] });
+    yaml = yaml.replace('size: 30Gi', 'size: 40Gi').replace(/^(\s+)count: 3$/m, '$1count: 2');
+    const r = await update('grow-kept', yaml);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/size 30 -> 40 GiB \(online, pods keep running\) \(also the volumes kept for node-2\)/);
+    expect(r.out).toMatch(/^pods to update: node-0, node-1$/m);
+    await eventually('every data volume at 40 GiB, the kept one included', () => dataVolumes().length === 3 && dataVolumes().every((v) => v.size === 40 * GiB), 30_000);
+    await eventually('update plan complete', async () => (await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 30_000);
+    const plan = await cliJson<PlanView>(name, 'plan', 'status', 'update');
+    // Detached: Portworx grows its filesystem when it is next attached.
+    expect(plan.phases[0]!.steps.find((s) => s.name === 'node-2-data-size')?.message).toBe('40 GiB; the filesystem grows when the volume is next attached');
+    expect((await cli(name, 'scale', 'node', '3', '--yes', '--wait')).code).toBe(0);
+    const back = dataVolumes().find((v) => v.name === `${name}-node-2-data`)!;
+    expect(back).toMatchObject({ id: kept.id, size: 40 * GiB, haLevel: 3 });
+    expect(back.attachedOn).toHaveLength(1);
+  });
+
   it('every Portworx and Mesos exchange was conformant', () => {
     expectConformantRecordings(record!, { require: ['mesos', 'portworx'] });
   });
