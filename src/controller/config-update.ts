@@ -1,5 +1,5 @@
 import { parseSpec, ServiceSpecError, type ServiceSpec } from '../spec';
-import { InvalidRequestError } from '../api/errors';
+import { InvalidRequestError, OperationConflictError } from '../api/errors';
 import type { PlanView } from '../api/operations';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import type { Runtime } from './runtime';
@@ -73,6 +73,8 @@ export class ConfigUpdates {
       throw err;
     }
     if (next.name !== this.rt.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.rt.service}'`);
+    const state = this.rt.frameworkStateName;
+    if (!state.startsWith('active')) throw new OperationConflictError(`cannot config update while the scheduler is ${state || 'starting'}`);
     const current = this.runner.current;
     if (current && !planDone(current) && !current.error) {
       throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
