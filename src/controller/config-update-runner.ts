@@ -49,6 +49,9 @@ export interface ConfigUpdateDeps extends ReplicaChoiceDeps {
 }
 
 
+/** The loop was told to stop (paused, not leading, superseded) in the middle of a step: not a failure. */
+class Interrupted extends Error {}
+
 const RESTART_TIMEOUT_S = 600;
 const RESYNC_TIMEOUT_S = 6 * 3600;
 const POLL_S = 5;
@@ -107,6 +110,8 @@ export class ConfigUpdateRunner {
       .catch((err: unknown) => this.deps.logger.error({ err }, 'update plan loop failed'))
       .finally(() => {
         this.running = undefined;
+        // Stopped because the scheduler was briefly not ready (and is again): carry on shortly.
+        if (this.deps.ready()) setTimeout(() => this.resume(), (POLL_S * 1000) / this.deps.timeScale).unref?.();
       });
   }
 
@@ -183,6 +188,7 @@ export class ConfigUpdateRunner {
         else await this.replication(rec, step);
         step.status = 'COMPLETE';
       } catch (err) {
+        if (err instanceof Interrupted) return false; // resumed later at this step
         this.fail(rec, step, err);
         return false;
       }
@@ -272,7 +278,7 @@ export class ConfigUpdateRunner {
         : `waiting for ${target} replicas in sync (Portworx reports ${health.replicas}, ${v.status ?? 'status unknown'})`;
       await this.save();
       if (Date.now() > end) throw new UpdateStepFailedError(`${step.volume} not in sync after ${RESYNC_TIMEOUT_S} s: ${step.message}`);
-      if (this.stopped(rec)) throw new UpdateStepFailedError(`interrupted while waiting: ${step.message}`);
+      if (this.stopped(rec)) throw new Interrupted(step.message);
       await this.sleep((POLL_S * 1000) / this.deps.timeScale);
     }
   }

@@ -152,4 +152,37 @@ describe('update plan runner: rolling restarts', () => {
     expect(pods.restarts).toEqual([]);
     expect(stored(store)!.paused).toBe(true);
   });
+
+  it('pausing while a new replica resyncs interrupts the wait, not the step: it completes after the resume', async () => {
+    const store = new FakeStore();
+    const pods = new FakePods(1);
+    pods.pods[0]!.volumes = [{ name: 's-node-0-data', id: 'v0' }];
+    let resyncing = true;
+    const updates: unknown[] = [];
+    const d = deps(store, pods, 1);
+    d.px = {
+      inspectVolume: async () => ({
+        name: 's-node-0-data',
+        labels: {},
+        volume: resyncing
+          ? { id: 'v0', status: 'VOLUME_STATUS_DEGRADED', spec: { ha_level: '3' }, replica_sets: [{ nodes: ['n0', 'n1', 'n2'] }], runtime_state: [{ runtime_state: { RuntimeState: 'resync' } }] }
+          : { id: 'v0', status: 'VOLUME_STATUS_UP', spec: { ha_level: '3' }, replica_sets: [{ nodes: ['n0', 'n1', 'n2'] }], runtime_state: [{ runtime_state: { RuntimeState: 'clean' } }] },
+      }),
+      findVolumeByName: async () => undefined,
+      updateVolume: async (_id, u) => void updates.push(u),
+    };
+    const runner = new ConfigUpdateRunner(d);
+    const plan: UpdatePlanRecord = { ...restartPlan([]), phases: [{ name: 'volumes', strategy: 'serial', steps: [{ name: 'node-0-data-repl', kind: 'replication', pod: 'node-0', podType: 'node', volume: 's-node-0-data', repl: 3, status: 'PENDING' }] }] };
+    await runner.start(plan);
+    await until('resync shown', () => /^resync of the new replica/.test(stored(store)?.phases[0]!.steps[0]!.message ?? ''));
+    runner.pause(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stored(store)!.phases[0]!.steps[0]!.status).toBe('STARTING');
+    expect(stored(store)!.error).toBeNull();
+    resyncing = false;
+    runner.pause(false);
+    await until('step complete', () => stored(store)?.phases[0]!.steps[0]!.status === 'COMPLETE');
+    expect(stored(store)!.phases[0]!.steps[0]!.message).toBe('3 replicas in sync');
+    expect(updates).toEqual([]); // ha_level was 3 already: nothing sent
+  });
 });
