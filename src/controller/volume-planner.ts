@@ -1,6 +1,6 @@
 import { childLogger } from '../log/logger';
 import { evaluateOffers, pinPodReplicas, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodPinning, type PodRequest } from '../placement';
-import type { ServiceSpec, VolumeSpec } from '../spec';
+import { volumeName as volumeNameOf, type ServiceSpec, type VolumeSpec } from '../spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
 
@@ -14,22 +14,26 @@ export interface PlannedPod {
 }
 
 /**
- * The pod planned on each planning view (by identity), so `replicaHostsFor` can judge the
+ * The pod each new volume was planned for, by volume name, so `replicaHostsFor` can judge the
  * failover replica when its caller passes no `PlannedPod` (pod-effects' ensureVolumes plans the
- * host and pins the replicas on the same view). A bridge until every caller passes the pod.
+ * host with `planHost`, then pins each volume). A bridge until every caller passes the pod;
+ * bounded, oldest first out.
  */
-const plannedOnView = new WeakMap<ClusterView, { pod: PlannedPod; podType: string; host: string }>();
+const plannedVolumes = new Map<string, { pod: PlannedPod; podType: string; host: string }>();
+const PLANNED_LIMIT = 10_000;
 
-/**
- * Where a new pod's volumes should live before any offer is at hand: placement runs against
- * every known agent whose storage is up (as if each offered unlimited resources), so the
- * constraints spread pods across failure domains; the first replica goes on that host and the
- * others on hosts in other failure domains. The pod then lands on a replica holder through
- * the locality stage.
- */
+function rememberPlanned(spec: ServiceSpec, podType: string, index: number, host: string): void {
+  for (const v of spec.pods[podType]?.volumes ?? []) {
+    const name = volumeNameOf(spec.name, podType, index, v.name);
+    plannedVolumes.delete(name);
+    plannedVolumes.set(name, { pod: { spec, index }, podType, host });
+  }
+  while (plannedVolumes.size > PLANNED_LIMIT) plannedVolumes.delete(plannedVolumes.keys().next().value!);
+}
+
 export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string> = new Set()): string {
   const host = planHostOf(spec, podType, index, view, avoid);
-  plannedOnView.set(view, { pod: { spec, index }, podType, host });
+  rememberPlanned(spec, podType, index, host);
   return host;
 }
 
@@ -96,8 +100,8 @@ export function replicaHostsFor(
 /**
  * Replica 1 on the pod's host; replica 2 where the pod could run, every hard constraint kept, if
  * that host died (another rack, then another host, clear of siblings' failover targets); 3+ in
- * other failure domains. Without a known pod (no `pod`, no pod planned on `view` for `host`), the
- * replicas only spread across failure domains, as before.
+ * other failure domains. Without a known pod (no `pod`, and `planHost` planned none with this
+ * volume on `host`), the replicas only spread across failure domains, as before.
  */
 export function pinVolumeReplicas(
   host: string,
@@ -107,7 +111,7 @@ export function pinVolumeReplicas(
   siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
   pod?: PlannedPod,
 ): PodPinning {
-  const planned = plannedOnView.get(view);
+  const planned = plannedVolumes.get(volumeName);
   const podType = siblings?.podType ?? planned?.podType;
   const known = pod ?? (planned && planned.host === host && planned.podType === podType ? planned.pod : undefined);
   const constraints = known && podType !== undefined ? known.spec.pods[podType]?.placement : undefined;

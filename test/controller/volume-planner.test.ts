@@ -166,14 +166,21 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
     }
   });
 
-  it('without a known pod (no PlannedPod, no host planned on this view) the replicas only spread across failure domains, as before', () => {
+  it('without a known pod (no PlannedPod, no planHost for the volume) the replicas only spread across failure domains, as before', () => {
     const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
-    const copy = { ...view };
-    const pinned = pinVolumeReplicas('agent-0', data(cassandra), copy, 'v', { podType: 'node', replicaHosts: new Set() });
+    const pinned = pinVolumeReplicas('agent-0', data(cassandra), view, 'v', { podType: 'node', replicaHosts: new Set() });
     expect(pinned.failover).toBeUndefined();
     expect(zone(view, pinned.hosts[1]!)).not.toBe('zone-0');
-    // planHost on the same view names the pod: replicaHostsFor then keeps its constraints without being told.
-    const planned = planHost(cassandra, 'node', 0, copy);
-    expect(zone(view, replicaHostsFor(planned, data(cassandra), copy, 'v', { podType: 'node', replicaHosts: new Set() })[1]!)).toBe(zone(view, planned));
+  });
+
+  it('after planHost, every volume of the pod keeps its constraints without being told the pod (pod-effects\' call)', () => {
+    const twoVolumes = demoSpec({ service: 'bridge', count: 3, repl: 2, volumes: ['data', 'logs'], placement: ['hostname:UNIQUE', '@zone:GROUP_BY'] });
+    const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
+    const planned = planHost(twoVolumes, 'node', 1, view);
+    for (const [i, v] of twoVolumes.pods.node!.volumes.entries()) {
+      // pod-effects reads a fresh planning view for each volume.
+      const hostsOf = replicaHostsFor(planned, v, { ...view }, `bridge-node-1-${v.name}`, { podType: 'node', replicaHosts: new Set() });
+      expect(zone(view, hostsOf[1]!), `volume ${i}`).toBe(zone(view, planned));
+    }
   });
 });
