@@ -75,7 +75,8 @@ export class ConfigUpdates {
     if (next.name !== this.rt.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.rt.service}'`);
     const state = this.rt.frameworkStateName;
     if (!state.startsWith('active')) throw new OperationConflictError(`cannot config update while the scheduler is ${state || 'starting'}`);
-    const current = this.runner.current;
+    // Re-read: another instance may have written it, or the bucket may be new (a reinstall).
+    const current = this.runner.busy ? this.runner.current : await this.runner.load();
     if (current && !planDone(current) && !current.error) {
       throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
     }
