@@ -160,7 +160,8 @@ export function describePlan(service: string, rec: UpdatePlanRecord, diff: Confi
   const restarts = rec.phases.find((p) => p.name === 'restart')?.steps ?? [];
   const types = [...new Set(restarts.map((s) => s.podType))];
   if (restarts.length > 0) {
-    const limits = types.map((t) => `${maxUnavailable(t)} pod${maxUnavailable(t) === 1 ? '' : 's'} of type ${t}`).join(', ');
+    // `1 node` reads as one pod of type node (the wording tests and docs rely on).
+    const limits = types.map((t) => `${maxUnavailable(t)} ${t}`).join(', ');
     parts.push(`rolling restart of ${restarts.length} pods, at most ${limits} down at a time (failure_policy.max_unavailable)`);
   }
   if (diff.serviceChanges.length > 0) parts.push(`${diff.serviceChanges.join(', ')} changed (applies at once, no pod restarts)`);

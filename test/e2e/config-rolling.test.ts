@@ -70,7 +70,7 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     }
     expect(worst).toBe(1);
     expect(new Set(transitions.list.filter((x) => x.to === 'relaunching.killing').map((x) => x.actor))).toEqual(new Set(['pod/node-0', 'pod/node-1', 'pod/node-2']));
-    expect(reply.out).toMatch(/^configuration [0-9a-f]{12}: rolling restart of 3 pods, at most 1 pod of type node down at a time \(failure_policy\.max_unavailable\); progress: pxfw \S+ plan status update$/m);
+    expect(reply.out).toMatch(/^configuration [0-9a-f]{12}: rolling restart of 3 pods, at most 1 node down at a time \(failure_policy\.max_unavailable\); progress: pxfw \S+ plan status update$/m);
     expect(reply.out).toMatch(/^pods to update: node-0, node-1, node-2$/m);
     await eventually('update plan complete', async () => (await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 10_000);
     const plan = await cliJson<PlanView>(name, 'plan', 'status', 'update');
@@ -102,7 +102,7 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
       worst = Math.max(worst, down.size);
     }
     expect(worst).toBe(2);
-    expect(reply.out).toMatch(/at most 2 pods of type node down at a time/);
+    expect(reply.out).toMatch(/at most 2 node down at a time/);
   });
 
   it('every Portworx and Mesos exchange was conformant', () => {
