@@ -147,9 +147,3 @@ function describe(index: PlacementIndex, host: string): string {
   const where = [d?.zone, d?.rack].filter((x): x is string => x !== undefined);
   return where.length ? `${host} (${where.join(', ')})` : host;
 }
-
-/** For tests and callers that want the rule without the pinning. */
-export function failoverCandidates(hostChosen: string, view: ClusterView | PlacementIndex, pod: FailoverPod, avoid: ReadonlySet<string> = new Set()): string[] {
-  const index = view instanceof PlacementIndex ? view : buildPlacementIndex(view);
-  return [...failoverTiers(hostChosen, index, pod, avoid).keys()];
-}

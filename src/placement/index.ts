@@ -2,7 +2,7 @@ export * from './types';
 export { evaluateOffer, evaluateOffers, planHolders, prepareStageContext, STAGES, type EvaluateOptions } from './evaluate';
 export { PlacementIndex, buildPlacementIndex } from './placement-index';
 export { pinReplicas, type PinOptions } from './pin-replicas';
-export { pinPodReplicas, failoverCandidates, type FailoverPod, type FailoverChoice, type PodPinning } from './failover-pinning';
+export { pinPodReplicas, type FailoverPod, type FailoverChoice, type PodPinning } from './failover-pinning';
 export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement, type SpreadNote } from './memory';
 export { InsufficientReplicaHostsError, PlacementInputError, UnknownPodTypeError } from './errors';
 export { podRequestFor, type PodRequestState } from './request';
