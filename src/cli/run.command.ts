@@ -10,7 +10,7 @@ import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
 import { rootLogger } from '../log/logger';
 import { ValidationError } from '../errors';
-import { resolveMarathonSettings, setDefaultMarathonSettings } from '../marathon';
+import { resolveMarathonSettings } from '../marathon';
 
 /** How long SIGTERM waits for a clean stop before it abandons what is left (seconds). */
 export const DEFAULT_SHUTDOWN_GRACE_S = 20;
@@ -95,7 +95,7 @@ export function registerRun(program: Command): void {
       const { shutdownGrace: _grace, marathon, ...runFlags } = flags;
       const cfg = resolveRunConfig(runFlags);
       // The runtime removes this app at the end of an uninstall (as `dcos package uninstall` expects).
-      setDefaultMarathonSettings(resolveMarathonSettings(marathon));
+      const marathonApp = resolveMarathonSettings(marathon);
       const yaml = await readFile(cfg.spec, 'utf8');
       const spec = parseSpec(yaml, cfg.spec);
       // Bind the HTTP port before anything else: a port we cannot serve on is a startup error
@@ -117,6 +117,7 @@ export function registerRun(program: Command): void {
           instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
           ...(recorder ? { recorder } : {}),
           http,
+          ...(marathonApp ? { marathon: marathonApp } : {}),
           // Divides every interval; for running against the simulators' own speed factor.
           speed: timeScale(),
           logger: log,
@@ -131,8 +132,7 @@ export function registerRun(program: Command): void {
       phase = 'running';
       // After an uninstall the scheduler stays up, `uninstalled` (the tombstone), until a signal:
       // an exit would only make Marathon start it again.
-      const gone = service.runtime.whenGone().then(() => 'gone' as const);
-      const why = await Promise.race([gone, signals.next()]);
+      const why = await signals.next();
       phase = 'stopping';
       abandonedWhat = 'the clean stop (state writes in flight, lease release)';
       const started = Date.now();

@@ -33,7 +33,7 @@ import { frameworkStatePath } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import { killLeftover, StrayKiller } from './stray-killer';
 import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
-import { MarathonClient, defaultMarathonSettings, type MarathonSettings } from '../marathon';
+import { MarathonClient, type MarathonSettings } from '../marathon';
 import { persistKey, tombstoneRecord, TOMBSTONE_KEY, type MarathonRemoval } from './tombstone';
 import { registerLifecycle } from '../api/lifecycle';
 import { serviceStatusView } from './service-status';
@@ -62,7 +62,7 @@ export interface RuntimeOptions {
   mesosBackoff?: { initialMs: number; maxMs: number };
   /** Where an agent's v1 API lives (default http://<hostname>:5051): GET_HEALTH confirms a host is down. */
   agentUrl?: (agentId: string, hostname: string) => string;
-  /** The scheduler's own Marathon app, removed at the end of an uninstall (default: what `pxfw run` set). */
+  /** The scheduler's own Marathon app, removed at the end of an uninstall (`pxfw run --marathon`). */
   marathon?: MarathonSettings;
 }
 
@@ -112,7 +112,6 @@ export class Runtime {
   private readonly frameworkWrites: PersistQueue;
   private storageWatch: StorageWatch;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private readonly goneWaiters: (() => void)[] = [];
   private readonly planning: PlanningState;
   private unregister: () => void = () => undefined;
 
@@ -180,7 +179,7 @@ export class Runtime {
     this.planning = new PlanningState(this.registry, this.volumes, this.cluster);
     this.storageWatch = new StorageWatch(this, opts.refreshMs ?? 10_000);
     this.frameworkWrites = new PersistQueue(store, this.logger, () => this.leading);
-    const marathon = opts.marathon ?? defaultMarathonSettings();
+    const marathon = opts.marathon;
     this.marathon = marathon ? { settings: marathon, client: new MarathonClient({ url: marathon.url, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}) }) } : undefined;
   }
 
@@ -194,15 +193,6 @@ export class Runtime {
       status: async () => serviceStatusView(rt),
     });
     return rt;
-  }
-
-  /**
-   * Resolves if the supervisor actor ever ends. Since the tombstone (issue 10) it never does: an
-   * uninstalled scheduler stays up, `uninstalled`, until stopped. Kept for callers that stop with it.
-   */
-  whenGone(): Promise<void> {
-    if (this.framework.getSnapshot().status === 'done') return Promise.resolve();
-    return new Promise((resolve) => this.goneWaiters.push(resolve));
   }
 
   get frameworkContext(): FrameworkContext {
@@ -271,13 +261,13 @@ export class Runtime {
       },
     });
     this.framework.subscribe({
-      next: (snap) => this.onFrameworkSnapshot(snap.value, snap.context, snap.status),
+      next: (snap) => this.onFrameworkSnapshot(snap.value, snap.context),
       error: (err) => this.logger.error({ err }, 'framework actor failed'),
     });
     this.framework.start();
   }
 
-  private onFrameworkSnapshot(value: unknown, ctx: FrameworkContext, status: string): void {
+  private onFrameworkSnapshot(value: unknown, ctx: FrameworkContext): void {
     const to = frameworkStatePath(value);
     if (to !== this.frameworkState) {
       this.transitions.emit({ actor: 'framework', from: this.frameworkState || 'init', to, event: this.frameworkEvent, reason: ctx.reason });
@@ -290,10 +280,6 @@ export class Runtime {
       const key = persistKey(to, ctx);
       if (key === FRAMEWORK_KEY) this.frameworkWrites.write(FRAMEWORK_KEY, toSavedState(ctx));
       if (key === TOMBSTONE_KEY) this.frameworkWrites.write(TOMBSTONE_KEY, tombstoneRecord(ctx, this.marathonRemoval));
-    }
-    if (status === 'done') {
-      this.stop().catch((err: unknown) => this.logger.error({ err }, 'stopping after uninstall failed'));
-      for (const w of this.goneWaiters.splice(0)) w();
     }
   }
 

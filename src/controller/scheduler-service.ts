@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { MarathonSettings } from '../marathon';
 import { planStatus } from '../../machines/plan';
 import type { MesosAuth } from '../mesos';
 import { PortworxClient } from '../portworx';
@@ -41,6 +42,8 @@ export interface SchedulerServiceOptions {
   portworxGraceMs?: number;
   /** Where a task's agent API lives (default http://<hostname>:5051). */
   agentUrl?: (agentId: string, hostname: string) => string;
+  /** The scheduler's own Marathon app, which uninstall removes (`--marathon`; none: left to the operator). */
+  marathon?: MarathonSettings;
   /** Divides every interval (the sandbox runs faster with its simulators). */
   speed?: number;
   logger?: Logger;
@@ -98,6 +101,7 @@ export class SchedulerService {
       ...(opts.logger ? { logger: opts.logger } : {}),
       // The probe that tells a live agent from a dead host must reach the same agent API.
       agentUrl,
+      ...(opts.marathon ? { marathon: opts.marathon } : {}),
       commandRunner: new MesosAgentCommandRunner({ agentUrl: (t: { agentId: string; hostname: string }) => agentUrl(t.agentId, t.hostname) }),
       podTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), relaunchInitialMs: ms(1000), relaunchMaxMs: ms(60_000), killTimeoutMs: ms(30_000), launchTimeoutMs: ms(300_000) },
       frameworkTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), leaseRetryMs: ms(10_000), subscribeTimeoutMs: ms(30_000), reconcileInitialMs: ms(4000), reconcileMaxMs: ms(30_000), reviveIntervalMs: ms(60_000) },
@@ -109,11 +113,6 @@ export class SchedulerService {
     });
     const operations = new RuntimeOperations(runtime);
     const commands = await startCommandService(opts.nc, operations, { logger: runtime.logger.child({ component: 'command-service' }) });
-    // Uninstall ends with the scheduler going away: stop answering for a service that no longer exists.
-    void runtime
-      .whenGone()
-      .then(() => commands.stop())
-      .catch((err: unknown) => runtime.logger.warn({ err }, 'command service did not stop after uninstall'));
     if (http) {
       // Its own client: no retries and a short timeout, so a probe never waits on a retry loop.
       const probeClient = new PortworxClient({

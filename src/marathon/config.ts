@@ -38,16 +38,3 @@ export function resolveMarathonSettings(flag: string | undefined, env: NodeJS.Pr
   return parsed.data;
 }
 
-let processDefault: MarathonSettings | undefined;
-
-/**
- * `pxfw run` sets the process's Marathon settings before it starts the scheduler; a runtime that
- * was given none explicitly uses these.
- */
-export function setDefaultMarathonSettings(settings: MarathonSettings | undefined): void {
-  processDefault = settings;
-}
-
-export function defaultMarathonSettings(): MarathonSettings | undefined {
-  return processDefault;
-}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { MarathonSettings } from '../marathon';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Scheduler tuning passed through (tests shorten timeouts). */
   instanceId?: string;
+  /** A Marathon app for the scheduler to remove at the end of an uninstall (tests with a fake Marathon). */
+  marathon?: MarathonSettings;
 }
 
 export async function loadFramework(framework: string): Promise<{ yaml: string; spec: ServiceSpec }> {
@@ -144,6 +147,7 @@ export class Sandbox {
         ...(recorder ? { recorder } : {}),
         ...(http ? { http } : {}),
         agentUrl: (agentId) => `${mesos.url}/agents/${agentId}`,
+        ...(opts.marathon ? { marathon: opts.marathon } : {}),
         speed,
         logger,
       });

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import type { MarathonSettings } from '../../src/marathon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ export function frameworkYaml(framework: string, overrides: (yaml: string) => st
   return { yaml: overrides(text.replace(/^name: .*$/m, `name: ${name}`)), name };
 }
 
-export async function startSandbox(yaml: string, opts: { agents?: number; racks?: number; speed?: number; record?: boolean } = {}) {
+export async function startSandbox(yaml: string, opts: { agents?: number; racks?: number; speed?: number; record?: boolean; marathon?: MarathonSettings } = {}) {
   const record = opts.record === false ? undefined : mkdtempSync(join(tmpdir(), 'pxfw-e2e-'));
   const sandbox = await Sandbox.start({
     specYaml: yaml,
@@ -21,6 +22,7 @@ export async function startSandbox(yaml: string, opts: { agents?: number; racks?
     speed: opts.speed ?? 10,
     nats: SHARED_NATS_URL,
     ...(record ? { record } : {}),
+    ...(opts.marathon ? { marathon: opts.marathon } : {}),
   });
   return { sandbox, record };
 }

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { SchedulerService } from '../../src/controller/scheduler-service';
-import { setDefaultMarathonSettings } from '../../src/marathon';
 import { parseSpec } from '../../src/spec';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
@@ -29,8 +28,8 @@ describe('remove-app left pending: repeated by the same app version, never done 
   const schedulers: SchedulerService[] = [];
 
   const startScheduler = async (appVersion: string, instanceId: string): Promise<SchedulerService> => {
-    setDefaultMarathonSettings({ url: marathonUrl, appId: `/${name}`, appVersion });
     const s = await SchedulerService.start({
+      marathon: { url: marathonUrl, appId: `/${name}`, appVersion },
       spec: parseSpec(yaml),
       specYaml: yaml,
       mesosUrl: sb.mesos.url,
@@ -62,13 +61,11 @@ describe('remove-app left pending: repeated by the same app version, never done 
     const spec = frameworkYaml('cassandra');
     name = spec.name;
     yaml = spec.yaml;
-    setDefaultMarathonSettings({ url: marathonUrl, appId: `/${name}`, appVersion: 'v1' });
-    ({ sandbox: sb } = await startSandbox(yaml, { record: false }));
+    ({ sandbox: sb } = await startSandbox(yaml, { record: false, marathon: { url: marathonUrl, appId: `/${name}`, appVersion: 'v1' } }));
     nc = await rawNats();
     await sb.scheduler.waitDeployed(60_000);
   });
   afterAll(async () => {
-    setDefaultMarathonSettings(undefined);
     for (const s of schedulers) await s.stop().catch(() => undefined);
     await sb?.stop();
     await nc?.close();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { SchedulerService } from '../../src/controller/scheduler-service';
-import { setDefaultMarathonSettings } from '../../src/marathon';
+import type { MarathonSettings } from '../../src/marathon';
 import { parseSpec } from '../../src/spec';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { StateUnavailableError } from '../../src/state/errors';
@@ -58,6 +58,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
   let name: string;
   let yaml: string;
   let marathon: FakeMarathon;
+  let app: MarathonSettings;
   let second: SchedulerService | undefined;
   let nc: Awaited<ReturnType<typeof rawNats>>;
   let volumesBefore: Map<string, string>;
@@ -69,16 +70,15 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     const spec = frameworkYaml('cassandra');
     name = spec.name;
     yaml = spec.yaml;
-    // What `pxfw run --marathon URL` sets from the flag and Marathon's task environment.
-    setDefaultMarathonSettings({ url: marathon.url, appId: `/${name}`, appVersion: '2026-12-07T09:00:00.000Z' });
-    ({ sandbox: sb } = await startSandbox(yaml, { record: false }));
+    // What `pxfw run --marathon URL` reads from the flag and Marathon's task environment.
+    app = { url: marathon.url, appId: `/${name}`, appVersion: '2026-12-07T09:00:00.000Z' };
+    ({ sandbox: sb } = await startSandbox(yaml, { record: false, marathon: app }));
     nc = await rawNats();
     await sb.scheduler.waitDeployed(60_000);
     volumesBefore = new Map(serviceVolumes(sb, name).map((v) => [v.name, v.id]));
     frameworkBefore = sb.scheduler.runtime.frameworkContext.frameworkId;
   });
   afterAll(async () => {
-    setDefaultMarathonSettings(undefined);
     await second?.stop();
     await sb?.stop();
     await nc?.close();
@@ -146,6 +146,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
       instanceId: 'restarted-scheduler',
       stateClaim: { kind: 'sandbox', sandbox: sb.id },
       agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
+      marathon: app,
       httpPort: 0,
       speed: 10,
     });
