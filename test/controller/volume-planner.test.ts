@@ -102,6 +102,34 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
     });
   });
 
+  it('through planHost and replicaHostsFor, any deploy order on 6/3, 8/4, 9/3, 10/5 hosts/zones: each pod\'s failover holder keeps the constraints after its host dies (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom([6, 3], [8, 4], [9, 3], [10, 5]), fc.nat(), fc.boolean(), ([agents, zones], rotate, reverse) => {
+        const spec = demoSpec({ service: 'prop', count: zones!, repl: 2, placement: ['hostname:UNIQUE', '@zone:GROUP_BY'] });
+        const { view: start, offers } = makeCluster({ agents: agents!, racks: zones!, zones: zones! });
+        const order = Array.from({ length: zones! }, (_, i) => (i + rotate) % zones!);
+        if (reverse) order.reverse();
+        let view = start;
+        const pods = new Map<number, { host: string; replicas: string[] }>();
+        for (const i of order) {
+          const siblings = new Set([...pods.values()].flatMap((p) => p.replicas));
+          const host = planHost(spec, 'node', i, view, siblings);
+          const replicas = replicaHostsFor(host, data(spec), view, `prop-node-${i}-data`, { podType: 'node', replicaHosts: siblings });
+          pods.set(i, { host, replicas });
+          view = placePods(view, 'node', { [host]: [`node-${i}`] });
+        }
+        for (const [i, p] of pods) {
+          const lost = { ...view, storage: { ...view.storage, [p.host]: 'down' as const } };
+          const request = podRequestFor(spec, 'node', i, { existingVolumes: { [`prop-node-${i}-data`]: p.replicas } });
+          const result = evaluateOffers({ ...request, convergence: { mode: 'hard', softWaitExpired: false } }, offers.filter((o) => o.hostname !== p.host), lost);
+          expect(result.chosen?.hostname, `node-${i}`).toBe(p.replicas[1]);
+          expect(result.chosen?.breaks).toBeUndefined();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('prefers another rack of the pod\'s zone, then another host of its rack', () => {
     const a = agentAt('a1', 'rack-1', 'zone-a', 'r');
     const b = agentAt('a2', 'rack-1', 'zone-a', 'r');
