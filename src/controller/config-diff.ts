@@ -40,7 +40,7 @@ export interface ConfigDiff {
 
 /** Pod fields that only reach a pod through a new task: changing them restarts its pods. */
 const TASK_FIELDS = ['cpus', 'mem', 'disk', 'ports', 'command', 'env', 'image', 'placement', 'preSnapshot', 'postSnapshot', 'snapshotTimeout'] as const;
-const YAML_NAME: Record<string, string> = { mem: 'memory', preSnapshot: 'pre_snapshot', postSnapshot: 'post_snapshot', snapshotTimeout: 'snapshot_timeout', ioProfile: 'io_profile', encryptionSecret: 'encryption_secret' };
+const YAML_NAME: Record<string, string> = { preSnapshot: 'pre_snapshot', postSnapshot: 'post_snapshot', snapshotTimeout: 'snapshot_timeout', ioProfile: 'io_profile', encryptionSecret: 'encryption_secret' };
 const yamlName = (field: string) => YAML_NAME[field] ?? field;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

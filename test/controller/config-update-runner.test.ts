@@ -62,7 +62,7 @@ function deps(store: FakeStore, pods: FakePods, maxUnavailable = 1): ConfigUpdat
     ready: () => true,
     logger: pino({ level: 'silent' }),
     timeScale: 1000,
-    spec: () => parseSpec('name: s\npods:\n  node:\n    count: 3\n    cpus: 1\n    memory: 64\n    command: x\n'),
+    spec: () => parseSpec('name: s\npods:\n  node:\n    count: 3\n    cpus: 1\n    mem: 64\n    command: x\n'),
     planningView: () => ({ agents: [], storage: {} }),
     hostOfNode: () => undefined,
     nodeIdOfHost: () => undefined,
