@@ -73,7 +73,30 @@ export function diffSpecs(current: ServiceSpec, next: ServiceSpec, livePods: (po
       refused.push({ path: `pods.${type}`, reason: `adding pod type '${type}' is not supported by config update (the deploy plan is fixed at install); deploy it as a new service` });
     }
   }
+  refused.push(...startupOnly(current, next));
   return { refused, volumes, restartTypes, serviceChanges: serviceChanges(current, next) };
+}
+
+/**
+ * Service-level fields the scheduler reads once: when it starts (the probation, the storage-outage
+ * pause, the deploy plan) or when a pod actor is created (its failure timeout, automatic
+ * replacement, convergence). `config update` cannot apply them to what runs, so it refuses them
+ * rather than accept and ignore them; they change with the spec the scheduler is started with.
+ */
+const STARTUP_ONLY: [path: string, read: (s: ServiceSpec) => unknown][] = [
+  ['failure_policy.permanent_failure_timeout', (s) => s.failurePolicy.permanentFailureTimeout],
+  ['failure_policy.auto_replace', (s) => s.failurePolicy.autoReplace],
+  ['failure_policy.probation', (s) => s.failurePolicy.probation],
+  ['failure_policy.storage_outage', (s) => s.failurePolicy.storageOutage],
+  ['convergence', (s) => s.convergence],
+  ['plans', (s) => s.plans],
+];
+
+function startupOnly(current: ServiceSpec, next: ServiceSpec): RefusedChange[] {
+  return STARTUP_ONLY.filter(([, read]) => !same(read(current), read(next))).map(([path]) => ({
+    path,
+    reason: `read only when the scheduler starts (and by each pod when it is created), so config update cannot apply it; change it in the spec the scheduler is started with (the Marathon app's PXFW_SPEC_YAML / --spec file)`,
+  }));
 }
 
 function diffVolumes(type: string, cur: PodSpec, nxt: PodSpec, refused: RefusedChange[], out: VolumeChange[]): void {
@@ -125,13 +148,11 @@ function diffVolume(type: string, at: string, a: VolumeSpec, b: VolumeSpec, refu
 
 function serviceChanges(current: ServiceSpec, next: ServiceSpec): string[] {
   const out: string[] = [];
-  const fields: [keyof ServiceSpec, string][] = [
-    ['failurePolicy', 'failure_policy'],
-    ['convergence', 'convergence'],
-    ['volumePolicy', 'volume_policy'],
-    ['plans', 'plans'],
-  ];
-  for (const [field, yaml] of fields) if (!same(current[field], next[field])) out.push(yaml);
+  // What is read live: max_unavailable and max_concurrent_replacements (the governor and the
+  // update plan read them per decision), volume_policy (read at each decommission).
+  const fp = (s: ServiceSpec) => ({ ...s.failurePolicy, permanentFailureTimeout: 0, autoReplace: false, probation: 0, storageOutage: null });
+  if (!same(fp(current), fp(next))) out.push('failure_policy');
+  if (current.volumePolicy !== next.volumePolicy) out.push('volume_policy');
   return out;
 }
 

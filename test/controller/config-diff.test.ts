@@ -38,7 +38,7 @@ describe('config diff: what config update refuses, by spec path', () => {
       delete d.pods.node;
       (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'other'));
     });
-    expect(paths(renamedType)).toEqual(['pods.node', 'pods.other']);
+    expect(paths(renamedType)).toEqual(['pods.node', 'pods.other', 'plans']);
     // A pod type with no pods and count 0 may go.
     const zero = { ...current, pods: { node: { ...current.pods.node!, count: 0 } } };
     expect(diffSpecs(zero, { ...current, pods: {} }, () => 0).refused.filter((r) => r.path === 'pods.node')).toEqual([]);
@@ -52,6 +52,17 @@ describe('config diff: what config update refuses, by spec path', () => {
     expect(diff.volumes).toEqual([
       { podType: 'node', volume: 'data', grow: { from: 20, to: 30 }, repl: { from: 2, to: 3 }, priority: { from: 'high', to: 'low' }, ioProfile: { from: 'db', to: 'random' } },
     ]);
+  });
+
+  it('refuses the fields read only at scheduler start or pod creation, rather than accept and ignore them', () => {
+    const fp = (patch: Record<string, unknown>) => variant((d) => Object.assign(d.failure_policy as Record<string, unknown>, patch));
+    expect(paths(fp({ probation: 30 }))).toEqual(['failure_policy.probation']);
+    expect(paths(fp({ permanent_failure_timeout: 60, auto_replace: false }))).toEqual(['failure_policy.permanent_failure_timeout', 'failure_policy.auto_replace']);
+    expect(paths(variant((d) => (d.convergence = { mode: 'hard' })))).toEqual(['convergence']);
+    expect(diffSpecs(current, fp({ probation: 30 }), threePods).refused[0]!.reason).toMatch(/^read only when the scheduler starts .*change it in the spec the scheduler is started with/);
+    // Read live: accepted.
+    expect(paths(fp({ max_unavailable: 2, max_concurrent_replacements: 2 }))).toEqual([]);
+    expect(paths(variant((d) => (d.volume_policy = 'delete')))).toEqual([]);
   });
 
   it('restarts a pod type whose task-level fields changed; service-level fields restart nothing', () => {

@@ -92,6 +92,11 @@ describe('config update refuses changes it cannot make, naming the field, and ch
     expect(err).toMatch(/pods\.seed: adding pod type 'seed' is not supported/);
   });
 
+  it('a field read only at scheduler start (failure_policy.probation): refused, not accepted and ignored', async () => {
+    const err = await refused('probation', (d) => ((d.failure_policy as Record<string, unknown>).probation = 30));
+    expect(err).toMatch(/400 CONFIG_CHANGE_REFUSED: .*failure_policy\.probation: read only when the scheduler starts .*config update cannot apply it/);
+  });
+
   it('a count change (config update does not scale) and several refusals at once, each named', async () => {
     const err = await refused('many', (d) => {
       d.pods.node!.count = 5;
