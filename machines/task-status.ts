@@ -34,7 +34,8 @@ export const LAUNCH_FAILED_REASONS: readonly string[] = [
  * - progress: still launching (STAGING, STARTING, KILLING);
  * - running: the task runs (its agent reported it, so the agent is reachable);
  * - launch-failed: the task never started (ERROR, DROPPED, FAILED while launching the container,
- *   or UNKNOWN while launching: the master never heard of it, e.g. an ACCEPT that got lost);
+ *   or UNKNOWN while launching, or GONE with REASON_RECONCILIATION while launching: the master
+ *   never heard of it, e.g. an ACCEPT that got lost);
  * - transient: the task ended and a live agent reported it: relaunch in place. TASK_GONE is one
  *   of these (a live agent that restarted kills executors it could not re-register, as
  *   dcos-commons reads it), not proof that the host is gone;
@@ -62,8 +63,11 @@ export function classifyTaskState(state: TaskState, reason: string | undefined, 
       return launching && reason !== undefined && LAUNCH_FAILED_REASONS.includes(reason) ? 'launch-failed' : 'transient';
     case 'TASK_FINISHED':
     case 'TASK_KILLED':
-    case 'TASK_GONE':
       return 'transient';
+    // Answering the reconciliation of a launch, GONE is the master's word for a task it never heard
+    // of on a registered agent (the ACCEPT never reached it): launch again at once.
+    case 'TASK_GONE':
+      return launching && reason === 'REASON_RECONCILIATION' ? 'launch-failed' : 'transient';
     case 'TASK_UNREACHABLE':
       return 'suspect';
     case 'TASK_LOST':

@@ -59,6 +59,9 @@ function offerDeps(rt: Runtime) {
     launching: () => rt.frameworkStateName.startsWith('active'),
     logger: rt.logger,
     metrics: rt.metrics,
+    transitions: rt.transitions,
+    // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
+    reconcileBackoff: { initialMs: 1_000 / rt.timeScale, maxMs: 30_000 / rt.timeScale },
   };
 }
 

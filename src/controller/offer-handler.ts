@@ -53,7 +53,7 @@ const movesByRegistry = new WeakMap<PodRegistry, ReplicaMoves>();
 export function replicaMovesOf(deps: OfferHandlerDeps): ReplicaMoves {
   let moves = movesByRegistry.get(deps.registry);
   if (!moves) {
-    const emit = transitionsOf(deps.transitions, deps.registry)?.emit;
+    const emit = transitionsOf(deps.transitions)?.emit;
     moves = new ReplicaMoves({ px: deps.volumes.portworx, cluster: deps.cluster, volumes: deps.volumes, memory: deps.memory, logger: deps.logger, ...(emit ? { emit } : {}) });
     movesByRegistry.set(deps.registry, moves);
   }
@@ -169,7 +169,7 @@ function noteSpread(deps: OfferHandlerDeps, pod: string, breaks: string[] | unde
   const message = `placed on ${host}, a replica holder, breaking ${breaks.join(', ')}: no replica holder keeps it (spread policy break)`;
   if (deps.memory.noteSpread(pod, { kind: 'broken', constraints: breaks, message })) {
     deps.logger.warn({ pod, host, breaks }, 'placement breaks constraints by spread policy');
-    transitionsOf(deps.transitions, deps.registry)?.emit({ actor: `spread/${pod}`, from: 'constraints-kept', to: 'constraints-broken', event: 'SPREAD_BROKEN', reason: message });
+    transitionsOf(deps.transitions)?.emit({ actor: `spread/${pod}`, from: 'constraints-kept', to: 'constraints-broken', event: 'SPREAD_BROKEN', reason: message });
   }
 }
 

@@ -77,11 +77,8 @@ type EmitFn = TransitionLog['emit'];
 
 /**
  * The service's transition log, where spread decisions are published as events (NATS
- * `pxfw.<service>.events.transition`, `/v1/events`, the recording). Taken from the deps when
- * given; until the runtime passes it (requested), from the pod registry that already holds it.
+ * `pxfw.<service>.events.transition`, `/v1/events`, the recording), bound for passing around.
  */
-export function transitionsOf(given: { emit: EmitFn } | undefined, registry: PodRegistry): { emit: EmitFn } | undefined {
-  if (given) return given;
-  const held = (registry as unknown as { deps?: { transitions?: { emit?: EmitFn } } }).deps?.transitions;
-  return held?.emit ? { emit: held.emit.bind(held) } : undefined;
+export function transitionsOf(given: { emit: EmitFn } | undefined): { emit: EmitFn } | undefined {
+  return given ? { emit: given.emit.bind(given) } : undefined;
 }

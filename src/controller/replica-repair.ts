@@ -167,7 +167,7 @@ const repairs = new WeakMap<ClusterState, ReplicaRepair>();
 export function ensureReplicaRepair(deps: Pick<OfferHandlerDeps, 'spec' | 'registry' | 'cluster' | 'volumes' | 'logger' | 'transitions'>): ReplicaRepair {
   let repair = repairs.get(deps.cluster);
   if (repair) return repair;
-  const emit = transitionsOf(deps.transitions, deps.registry)?.emit;
+  const emit = transitionsOf(deps.transitions)?.emit;
   repair = new ReplicaRepair({
     px: deps.volumes.portworx,
     cluster: deps.cluster,

@@ -31,6 +31,7 @@ import { routeSchedulerEvent } from './mesos-router';
 import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
+import { ensureReplicaRepair } from './replica-repair';
 import { killLeftover, StrayKiller } from './stray-killer';
 import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
 import { MarathonClient, type MarathonSettings } from '../marathon';
@@ -88,6 +89,8 @@ export class Runtime {
   readonly timing: { killWaitMs: number };
   /** Blast-radius limits: grants replacement slots (REPLACE_GRANTED) and pauses in a storage outage. */
   readonly governor: ReplacementGovernor;
+  /** Divides the spec's durations (the sandbox and tests run simulated time faster). */
+  readonly timeScale: number;
   /** Kills tasks no pod owns, once per change of their agent's reachability (no kill storm). */
   readonly strays: StrayKiller;
   framework!: Actor<typeof frameworkMachine>;
@@ -131,6 +134,7 @@ export class Runtime {
     this.lease = new LeaderLease(store, { holder: opts.instanceId, ttlMs: opts.leaseTtlMs ?? 15_000 });
     this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
     const timeScale = opts.timeScale ?? 1;
+    this.timeScale = timeScale;
     // Deferred grants: they happen while the runtime handles a pod's own state change.
     this.governor = createReplacementGovernor({ spec: () => this.spec, timeScale, logger: this.logger, metrics: this.metrics, transitions: this.transitions, grant: (pod) => queueMicrotask(() => this.grantReplacement(pod)) });
     this.strays = new StrayKiller({
@@ -186,6 +190,8 @@ export class Runtime {
   static async start(opts: RuntimeOptions): Promise<Runtime> {
     const store = await ServiceStateStore.open(opts.nc, opts.spec.name);
     const rt = new Runtime(opts, store);
+    // Driven by the storage refreshes: an idle scheduler (every pod running, offers suppressed) repairs too.
+    ensureReplicaRepair({ spec: () => rt.spec, registry: rt.registry, cluster: rt.cluster, volumes: rt.volumes, logger: rt.logger, transitions: rt.transitions });
     await rt.storageWatch.start();
     rt.startFramework();
     rt.unregister = registerLifecycle(rt.service, {
