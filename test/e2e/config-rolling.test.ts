@@ -7,7 +7,21 @@ import type { PlanView } from '../../src/api/operations';
 import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { captureTransitions, cli, cliJson, runningTasks } from './helpers-ops';
-import { patchSpec } from './helpers-recovery';
+import { patchSpec, readRecords } from './helpers-recovery';
+
+interface LaunchedTask {
+  task_id: { value: string };
+  command?: { environment?: { variables?: { name: string; value?: string }[] } };
+}
+
+/** Every task the scheduler launched (ACCEPT with LAUNCH_GROUP), from the Mesos recording. */
+function launchedTasks(dir: string): LaunchedTask[] {
+  return readRecords(dir, 'mesos').flatMap((r) => {
+    const body = r.body as { type?: string; accept?: { operations?: { launch_group?: { task_group?: { tasks?: LaunchedTask[] } } }[] } };
+    if (r.api !== 'scheduler' || r.dir !== 'call' || body.type !== 'ACCEPT') return [];
+    return (body.accept?.operations ?? []).flatMap((op) => op.launch_group?.task_group?.tasks ?? []);
+  });
+}
 
 /** Every pod actor is running and so is its task on the agent. */
 function settled(sb: Sandbox, count: number): boolean {
@@ -77,6 +91,11 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     expect(plan.phases.map((p) => [p.name, p.status])).toEqual([['restart', 'COMPLETE']]);
     expect(plan.phases[0]!.steps.map((s) => s.name)).toEqual(['node-0', 'node-1', 'node-2']);
     expect((await cli(name, 'config', 'show')).out).toMatch(/^\s+MAX_HEAP_SIZE: 3G$/m);
+    // The relaunched tasks carry the new environment (what the restart was for).
+    const running = new Set(runningTasks(sb).map((t) => t.taskId));
+    const launched = launchedTasks(record!).filter((t) => running.has(t.task_id.value));
+    expect(launched).toHaveLength(3);
+    for (const t of launched) expect(t.command?.environment?.variables).toContainEqual(expect.objectContaining({ name: 'MAX_HEAP_SIZE', value: '3G' }));
   });
 
   it('with max_unavailable 2, two pods of the type restart together and never three', async () => {
