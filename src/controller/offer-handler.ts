@@ -5,9 +5,11 @@ import {
   evaluateOffers,
   podRequestFor,
   type Offer,
+  type OfferEvaluation,
   type PlacementMemory,
   type PodRequest,
 } from '../placement';
+import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import type { ServiceSpec } from '../spec';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
@@ -113,7 +115,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         continue;
       }
       const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary' });
-      const preferred = ctx.preferAgent ? result.evaluations.find((e) => e.pass && e.agentId === ctx.preferAgent) : undefined;
+      const preferred = preferredEvaluation(deps, ctx, result.evaluations);
       const chosen = preferred ?? result.chosen;
       if (!chosen) {
         deps.metrics.offers.inc({ outcome: 'no-fit' });
@@ -304,4 +306,19 @@ function reconcileLaunch(deps: OfferHandlerDeps, entry: PodEntry, taskId: string
     if (waiting()) schedule();
   };
   schedule();
+}
+
+/**
+ * Relaunch in place: the agent the task ran on, or, once that agent is gone from the master (a
+ * rebooted host registers with a new agent id and its old tasks come back TASK_LOST), the same
+ * host under its new agent id. Only an offer that passes every stage qualifies.
+ */
+function preferredEvaluation(deps: OfferHandlerDeps, ctx: PodInstanceContext, evaluations: OfferEvaluation[]): OfferEvaluation | undefined {
+  if (!ctx.preferAgent) return undefined;
+  const task = ctx.task ?? ctx.lastTask;
+  const host = task?.agentId === ctx.preferAgent ? task.hostname : deps.cluster.agent(ctx.preferAgent)?.hostname;
+  return (
+    evaluations.find((e) => e.pass && e.agentId === ctx.preferAgent) ??
+    (host === undefined ? undefined : evaluations.find((e) => e.pass && e.hostname === host))
+  );
 }
