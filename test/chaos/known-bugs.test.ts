@@ -41,4 +41,27 @@ describe('known defects found by the chaos tools', () => {
     });
     expect(result.converged, lines.join('\n')).toBe(true);
   }, 40_000);
+
+  // Partition the hosts of the pods past the probation (they are replaced), then heal them and fail
+  // the master over at once: the old tasks come back TASK_RUNNING, their KILLs meet 403 "Framework is
+  // not subscribed", and the stray killer never sends them again (repro/returning-tasks-not-killed-after-failover.json).
+  it.fails('tasks that come back as the master fails over are killed once the scheduler subscribes again', async () => {
+    const lines: string[] = [];
+    const result = await runChaos({
+      seed: 1,
+      steps: 2,
+      plan: [
+        { step: 1, actions: ['agent-1', 'agent-2', 'agent-3'].map((host) => ({ kind: 'partition' as const, host })), dwellMs: 3000 },
+        { step: 2, actions: [...['agent-1', 'agent-2', 'agent-3'].map((host) => ({ kind: 'heal' as const, host, auto: false })), { kind: 'master-failover' as const }], dwellMs: 11_000 },
+      ],
+      speed: 10,
+      scheduler: 'inproc',
+      workDir: mkdtempSync(join(tmpdir(), 'pxfw-chaos-known-')),
+      nats: { url: nats.url, restart: () => nats.restart(), restartable: false },
+      baselineRates: {},
+      settleMs: 5000,
+      print: (l) => lines.push(l),
+    });
+    expect(result.violations, lines.join('\n')).toEqual([]);
+  }, 50_000);
 });
