@@ -111,7 +111,8 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
       // Synchronously after planning: a sibling planned while this create is in flight sees it.
       deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
     }
-    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts });
+    // The pod itself: its failover replica goes where it could run, every hard constraint kept.
+    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts }, { spec, index: input.index });
     deps.notePlannedReplicas?.(`${input.podType}-${input.index}`, hosts);
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));

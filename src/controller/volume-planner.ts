@@ -1,6 +1,6 @@
 import { childLogger } from '../log/logger';
 import { evaluateOffers, pinPodReplicas, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodPinning, type PodRequest } from '../placement';
-import { volumeName as volumeNameOf, type ServiceSpec, type VolumeSpec } from '../spec';
+import type { ServiceSpec, VolumeSpec } from '../spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
 
@@ -13,31 +13,7 @@ export interface PlannedPod {
   index: number;
 }
 
-/**
- * The pod each new volume was planned for, by volume name, so `replicaHostsFor` can judge the
- * failover replica when its caller passes no `PlannedPod` (pod-effects' ensureVolumes plans the
- * host with `planHost`, then pins each volume). A bridge until every caller passes the pod;
- * bounded, oldest first out.
- */
-const plannedVolumes = new Map<string, { pod: PlannedPod; podType: string; host: string }>();
-const PLANNED_LIMIT = 10_000;
-
-function rememberPlanned(spec: ServiceSpec, podType: string, index: number, host: string): void {
-  for (const v of spec.pods[podType]?.volumes ?? []) {
-    const name = volumeNameOf(spec.name, podType, index, v.name);
-    plannedVolumes.delete(name);
-    plannedVolumes.set(name, { pod: { spec, index }, podType, host });
-  }
-  while (plannedVolumes.size > PLANNED_LIMIT) plannedVolumes.delete(plannedVolumes.keys().next().value!);
-}
-
 export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string> = new Set()): string {
-  const host = planHostOf(spec, podType, index, view, avoid);
-  rememberPlanned(spec, podType, index, host);
-  return host;
-}
-
-function planHostOf(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string>): string {
   const request = podRequestFor(spec, podType, index);
   // Hosts holding a sibling's replicas are that sibling's failover targets: keep them free if we can.
   const preferred = view.agents.filter((a) => !avoid.has(a.hostname));
@@ -100,8 +76,7 @@ export function replicaHostsFor(
 /**
  * Replica 1 on the pod's host; replica 2 where the pod could run, every hard constraint kept, if
  * that host died (another rack, then another host, clear of siblings' failover targets); 3+ in
- * other failure domains. Without a known pod (no `pod`, and `planHost` planned none with this
- * volume on `host`), the replicas only spread across failure domains, as before.
+ * other failure domains. Without the pod (`pod`), the replicas only spread across failure domains.
  */
 export function pinVolumeReplicas(
   host: string,
@@ -111,9 +86,8 @@ export function pinVolumeReplicas(
   siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
   pod?: PlannedPod,
 ): PodPinning {
-  const planned = plannedVolumes.get(volumeName);
-  const podType = siblings?.podType ?? planned?.podType;
-  const known = pod ?? (planned && planned.host === host && planned.podType === podType ? planned.pod : undefined);
+  const podType = siblings?.podType;
+  const known = pod;
   const constraints = known && podType !== undefined ? known.spec.pods[podType]?.placement : undefined;
   const options = { salt: volumeName, ...(siblings ? { podType: siblings.podType, avoidHosts: siblings.replicaHosts } : {}) };
   try {

@@ -71,7 +71,7 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
     for (let i = 0; i < count; i++) {
       const siblings = new Set(pods.flatMap((p) => p.replicas));
       const host = planHost(spec, 'node', i, view, siblings);
-      const replicas = replicaHostsFor(host, data(spec), view, `demo-node-${i}-data`, { podType: 'node', replicaHosts: siblings });
+      const replicas = replicaHostsFor(host, data(spec), view, `demo-node-${i}-data`, { podType: 'node', replicaHosts: siblings }, { spec, index: i });
       pods.push({ host, replicas });
       view = placePods(view, 'node', { [host]: [`node-${i}`] });
     }
@@ -114,7 +114,7 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
         for (const i of order) {
           const siblings = new Set([...pods.values()].flatMap((p) => p.replicas));
           const host = planHost(spec, 'node', i, view, siblings);
-          const replicas = replicaHostsFor(host, data(spec), view, `prop-node-${i}-data`, { podType: 'node', replicaHosts: siblings });
+          const replicas = replicaHostsFor(host, data(spec), view, `prop-node-${i}-data`, { podType: 'node', replicaHosts: siblings }, { spec, index: i });
           pods.set(i, { host, replicas });
           view = placePods(view, 'node', { [host]: [`node-${i}`] });
         }
@@ -194,20 +194,20 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
     }
   });
 
-  it('without a known pod (no PlannedPod, no planHost for the volume) the replicas only spread across failure domains, as before', () => {
+  it('without the pod (no PlannedPod) the replicas only spread across failure domains', () => {
     const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
     const pinned = pinVolumeReplicas('agent-0', data(cassandra), view, 'v', { podType: 'node', replicaHosts: new Set() });
     expect(pinned.failover).toBeUndefined();
     expect(zone(view, pinned.hosts[1]!)).not.toBe('zone-0');
   });
 
-  it('after planHost, every volume of the pod keeps its constraints without being told the pod (pod-effects\' call)', () => {
+  it('every volume of a pod with several volumes keeps its constraints (pod-effects passes the pod for each)', () => {
     const twoVolumes = demoSpec({ service: 'bridge', count: 3, repl: 2, volumes: ['data', 'logs'], placement: ['hostname:UNIQUE', '@zone:GROUP_BY'] });
     const { view } = makeCluster({ agents: 6, racks: 3, zones: 3 });
     const planned = planHost(twoVolumes, 'node', 1, view);
     for (const [i, v] of twoVolumes.pods.node!.volumes.entries()) {
       // pod-effects reads a fresh planning view for each volume.
-      const hostsOf = replicaHostsFor(planned, v, { ...view }, `bridge-node-1-${v.name}`, { podType: 'node', replicaHosts: new Set() });
+      const hostsOf = replicaHostsFor(planned, v, { ...view }, `bridge-node-1-${v.name}`, { podType: 'node', replicaHosts: new Set() }, { spec: twoVolumes, index: 1 });
       expect(zone(view, hostsOf[1]!), `volume ${i}`).toBe(zone(view, planned));
     }
   });
