@@ -35,13 +35,15 @@ describe('a Cassandra-like service deploys hyper-converged and spread across rac
     }
   });
 
-  it('creates one volume per pod with its replicas in different racks', () => {
-    const { agents, volumes } = placementFacts(sb);
+  it("creates one volume per pod with both replicas in the pod's zone, on two hosts (where the pod could run if its host died)", () => {
+    const { agents, running, volumes } = placementFacts(sb);
     expect(volumes.map((v) => v.name).sort()).toEqual([0, 1, 2].map((i) => `${name}-node-${i}-data`));
     for (const v of volumes) {
       expect(v.haLevel).toBe(2);
-      const racks = v.replicaHosts.map((h) => agents.get(h)!.rack);
-      expect(new Set(racks).size).toBe(2);
+      expect(new Set(v.replicaHosts).size, v.name).toBe(2);
+      const podHost = running.find((t) => t.volumes.some((tv) => tv.name === v.name))!.hostname;
+      const podZone = agents.get(podHost)!.zone;
+      expect(v.replicaHosts.map((h) => agents.get(h)!.zone), v.name).toEqual([podZone, podZone]);
     }
   });
 

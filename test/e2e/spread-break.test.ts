@@ -6,15 +6,16 @@ import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { MESOS_UNREACHABLE_MS, SPEED } from './helpers-faults';
 import { eventuallyPod, explainPod, podTasks, readRecords, recordedLaunches } from './helpers-recovery';
-import { zoneOf } from './spread-helpers';
+import { freeHostInAnotherZone, movePinnedReplica, zoneOf } from './spread-helpers';
 
 /**
- * The same crash as spread-keep, under the `break` spread policy: the pod follows its data onto
+ * The same layout and crash as spread-keep (node-1's failover replica moved to the free host of
+ * another zone before the crash), under the `break` spread policy: the pod follows its data onto
  * the surviving replica holder although its zone already runs a pod, and says so.
  *
- * The policy is a spec field still to come (`failure_policy.spread: break`, requested from the
- * spec's owner); until the schema accepts it, the test sets it on the running scheduler's spec,
- * which is where the scheduler reads it from.
+ * The test sets the policy on the running scheduler's spec, which is where the scheduler reads
+ * it from (`failurePolicy.spread`, per pod type, as the spec's `failure_policy.spread: break`
+ * parses).
  */
 describe('a replacement under @zone:GROUP_BY with spread policy break: it goes to the holder and says which constraint it broke', () => {
   let sb: Sandbox;
@@ -34,10 +35,17 @@ describe('a replacement under @zone:GROUP_BY with spread policy break: it goes t
     record = started.record!;
     await sb.scheduler.waitDeployed(60_000);
     const rt = sb.scheduler.runtime;
-    rt.spec = { ...rt.spec, failurePolicy: { ...rt.spec.failurePolicy, spread: 'break' } as typeof rt.spec.failurePolicy };
+    const spread = Object.fromEntries(Object.keys(rt.spec.pods).map((type) => [type, 'break' as const]));
+    rt.spec = { ...rt.spec, failurePolicy: { ...rt.spec.failurePolicy, spread } as typeof rt.spec.failurePolicy };
     victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
     volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
-    holder = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
+    // Replica pinning puts the failover replica on node-1's zone mate, which keeps every
+    // constraint. Move it to a host of another zone that holds another pod's failover replica,
+    // so that the surviving holder's zone already runs a pod.
+    const zoneMate = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
+    holder = freeHostInAnotherZone(sb, name, victim.hostname);
+    await movePinnedReplica(sb, volumeBefore.name, zoneMate, holder);
+    volumeBefore = sb.portworx.volumes().find((v) => v.id === volumeBefore.id)!;
     sb.mesos.crashAgent(victim.hostname);
     replacement = await eventuallyPod(
       sb,

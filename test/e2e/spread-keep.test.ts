@@ -6,14 +6,16 @@ import { expectConformantRecordings } from '../conformance/recordings';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { MESOS_UNREACHABLE_MS, SPEED } from './helpers-faults';
 import { eventuallyPod, explainPod, liveTasks, podTasks, readRecords, recordedLaunches, SafetyWatch } from './helpers-recovery';
-import { ZoneWatch, zoneOf } from './spread-helpers';
+import { freeHostInAnotherZone, movePinnedReplica, ZoneWatch, zoneOf } from './spread-helpers';
 
 /**
  * The shipped Cassandra spec (hostname UNIQUE, @zone GROUP_BY, repl 2) on six agents in three
- * zones: one pod per zone, and each volume's second replica in another zone, on a host with no
- * pod. When node-1's host dies, its surviving replica holder sits in a zone that already runs a
- * pod. Under the default spread policy (keep) the pod does not follow its data there: a replica
- * is added on a host of the dead host's zone, synced, and the pod goes there.
+ * zones: one pod per zone. Replica pinning puts each volume's failover replica on the other host
+ * of the pod's zone; before the crash the test moves node-1's failover replica (Portworx SDK, as
+ * an operator would) to the free host of another zone. When node-1's host dies, its surviving
+ * replica holder then sits in a zone that already runs a pod. Under the default spread policy
+ * (keep) the pod does not follow its data there: a replica is added on a host of the dead host's
+ * zone, synced, and the pod goes there.
  */
 describe('a replacement under @zone:GROUP_BY keeps one pod per zone (spread policy keep, the default)', () => {
   let sb: Sandbox;
@@ -36,7 +38,13 @@ describe('a replacement under @zone:GROUP_BY keeps one pod per zone (spread poli
     await sb.scheduler.waitDeployed(60_000);
     victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
     volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
-    holder = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
+    // Replica pinning puts the failover replica on node-1's zone mate, which keeps every
+    // constraint. Move it to a host of another zone that holds another pod's failover replica,
+    // so that the surviving holder's zone already runs a pod.
+    const zoneMate = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
+    holder = freeHostInAnotherZone(sb, name, victim.hostname);
+    await movePinnedReplica(sb, volumeBefore.name, zoneMate, holder);
+    volumeBefore = sb.portworx.volumes().find((v) => v.id === volumeBefore.id)!;
     zones = new ZoneWatch(sb, name);
     const watch = new SafetyWatch(sb, name, 'node-1', volumeBefore.name);
     sb.mesos.crashAgent(victim.hostname);
