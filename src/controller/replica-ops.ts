@@ -17,15 +17,11 @@ export class ReplicaUpdateError extends PxfwError {
 
 /**
  * The spread policy of a pod type: what a replacement does when no replica holder keeps every
- * hard constraint. Read defensively until the spec carries it (requested: `failure_policy.spread`
- * with a per-pod-type `spread` override, values keep | break); anything else reads as `keep`,
- * the safe choice.
+ * hard constraint (`failure_policy.spread`, overridden per pod type by `pods.<type>.spread`).
  */
 export function spreadPolicy(spec: ServiceSpec, podType: string): SpreadPolicy {
-  const pod = spec.pods[podType] as { spread?: unknown } | undefined;
-  const policy = spec.failurePolicy as { spread?: unknown } | undefined;
-  const v = pod?.spread ?? policy?.spread;
-  return v === 'break' ? 'break' : 'keep';
+  // A spec object built in code (a test fixture, an older record) may lack the field: keep.
+  return (spec.failurePolicy.spread as Record<string, SpreadPolicy> | undefined)?.[podType] === 'break' ? 'break' : 'keep';
 }
 
 /** The `repl` of a pod's volume by its deterministic name, from the spec (undefined: not in the spec). */

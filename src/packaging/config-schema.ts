@@ -125,6 +125,14 @@ function failurePolicyGroup(spec: ServiceSpec): JsonObject {
       },
       window: { type: 'integer', description: 'Seconds the offline nodes are counted over.', minimum: 1, default: fp.storageOutage.window },
     }),
+    spread: {
+      type: 'string',
+      description:
+        'When no replica holder of a replaced pod keeps every placement constraint: keep adds a replica where they hold and moves the pod there once it is in sync; break moves it to the holder and says which constraint it broke.',
+      enum: ['keep', 'break'],
+      // One service-wide option: a per-pod-type override stays a spec file matter.
+      default: Object.values(fp.spread ?? {}).every((p) => p === 'break') && Object.keys(fp.spread ?? {}).length > 0 ? 'break' : 'keep',
+    },
   });
 }
 

@@ -55,6 +55,7 @@ export function templateSpec(specText: string, spec: ServiceSpec, source: string
       min_nodes: slots.add(['failure_policy', 'storage_outage', 'min_nodes'], 'integer'),
       window: slots.add(['failure_policy', 'storage_outage', 'window'], 'integer'),
     },
+    spread: slots.add(['failure_policy', 'spread'], 'string'),
   };
   raw.convergence = {
     ...(isJsonObject(raw.convergence) ? raw.convergence : {}),

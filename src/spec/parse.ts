@@ -75,7 +75,11 @@ function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
 function buildFailurePolicy(raw: RawSpec): FailurePolicy {
   const fp = raw.failure_policy;
   const maxUnavailable: Record<string, number> = {};
-  for (const [type, pod] of Object.entries(raw.pods)) maxUnavailable[type] = pod.max_unavailable ?? fp.max_unavailable;
+  const spread: Record<string, 'keep' | 'break'> = {};
+  for (const [type, pod] of Object.entries(raw.pods)) {
+    maxUnavailable[type] = pod.max_unavailable ?? fp.max_unavailable;
+    spread[type] = pod.spread ?? fp.spread;
+  }
   return {
     permanentFailureTimeout: fp.permanent_failure_timeout,
     autoReplace: fp.auto_replace,
@@ -83,6 +87,7 @@ function buildFailurePolicy(raw: RawSpec): FailurePolicy {
     maxConcurrentReplacements: fp.max_concurrent_replacements,
     maxUnavailable,
     storageOutage: { share: fp.storage_outage.share, minNodes: fp.storage_outage.min_nodes, window: fp.storage_outage.window },
+    spread,
   };
 }
 

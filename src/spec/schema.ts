@@ -52,6 +52,8 @@ const wholeNumber = (what: string, min: number) =>
     .min(min, { error: `expected ${what} (a whole number, ${min} or more)` });
 
 const maxUnavailable = wholeNumber('the number of pods of a type that may be down at once', 1);
+/** What a replacement does when no replica holder keeps every hard constraint (docs/placement.md). */
+const spreadPolicy = z.enum(['keep', 'break'], { error: "expected 'keep' (add a replica where the constraints hold, then move) or 'break' (move to the holder and say so)" });
 
 const strategy = z.enum(['serial', 'parallel'], { error: "expected 'serial' or 'parallel'" });
 const command = z.string({ error: 'expected a shell command (a string)' }).trim().min(1, { error: 'expected a non-empty shell command' });
@@ -106,6 +108,8 @@ export const podSchema = z.strictObject({
   snapshot_timeout: seconds(120),
   /** Overrides failure_policy.max_unavailable for this pod type. */
   max_unavailable: maxUnavailable.optional(),
+  /** Overrides failure_policy.spread for this pod type. */
+  spread: spreadPolicy.optional(),
 });
 
 const phaseSchema = z.strictObject({
@@ -159,6 +163,8 @@ export const specSchema = z.strictObject({
       max_concurrent_replacements: wholeNumber('the number of pods of a type replaced at once', 1).default(1),
       max_unavailable: maxUnavailable.default(1),
       storage_outage: storageOutageSchema,
+      // Keep the failure-domain spread by default: a replacement never silently breaks a constraint.
+      spread: spreadPolicy.default('keep'),
     })
     .prefault({}),
   convergence: z

@@ -103,6 +103,8 @@ export interface FailurePolicy {
   /** Pods of each type (every pod type is a key) that may be down at once, at most. */
   maxUnavailable: Record<string, number>;
   storageOutage: StorageOutagePolicy;
+  /** Per pod type (every pod type is a key, overrides applied): keep or break the spread when no holder keeps it. */
+  spread: Record<string, 'keep' | 'break'>;
 }
 
 /**

@@ -49,6 +49,7 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
       storageOutage: { share: 0.4, minNodes: 2, window: 60 },
+      spread: { node: 'keep' },
     });
   });
 
@@ -169,6 +170,7 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
           min_nodes: fc.integer({ min: 1, max: 100 }),
           window: fc.integer({ min: 1, max: 3600 }),
         }),
+        spread: fc.constantFrom('keep', 'break'),
       }),
     });
     await fc.assert(
@@ -189,6 +191,7 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
           maxConcurrentReplacements: fp.max_concurrent_replacements,
           maxUnavailable: { node: 1 },
           storageOutage: { share: fp.storage_outage.share, minNodes: fp.storage_outage.min_nodes, window: fp.storage_outage.window },
+          spread: { node: fp.spread },
         });
       }),
       { numRuns: 60 },

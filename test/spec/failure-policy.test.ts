@@ -26,12 +26,13 @@ describe('failure_policy', () => {
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
       storageOutage: { share: 0.4, minNodes: 2, window: 60 },
+      spread: { node: 'keep' },
     });
   });
 
   it('reads every field, durations with units', () => {
     const spec = parseSpec(
-      `${MINIMAL}failure_policy:\n  auto_replace: false\n  probation: 30s\n  max_concurrent_replacements: 2\n  max_unavailable: 2\n  storage_outage:\n    share: 0.5\n    min_nodes: 3\n    window: 2m\n`,
+      `${MINIMAL}failure_policy:\n  auto_replace: false\n  probation: 30s\n  max_concurrent_replacements: 2\n  max_unavailable: 2\n  storage_outage:\n    share: 0.5\n    min_nodes: 3\n    window: 2m\n  spread: break\n`,
     );
     expect(spec.failurePolicy).toEqual({
       permanentFailureTimeout: 1200,
@@ -40,7 +41,14 @@ describe('failure_policy', () => {
       maxConcurrentReplacements: 2,
       maxUnavailable: { node: 2 },
       storageOutage: { share: 0.5, minNodes: 3, window: 120 },
+      spread: { node: 'break' },
     });
+  });
+
+  it('takes a per-pod-type spread policy over the service-wide one, and names a bad value', () => {
+    const spec = parseSpec(MINIMAL.replace('    command: sleep 1000', '    command: sleep 1000\n    spread: break'));
+    expect(spec.failurePolicy.spread).toEqual({ node: 'break' });
+    expect(() => parseSpec(`${MINIMAL}failure_policy:\n  spread: sometimes\n`)).toThrow(/failure_policy\.spread.*'keep'.*'break'/s);
   });
 
   it('fills the storage outage fields not given from the defaults', () => {

@@ -30,6 +30,7 @@ describe('parseSpec', () => {
         maxConcurrentReplacements: 1,
         maxUnavailable: { node: 1 },
         storageOutage: { share: 0.4, minNodes: 2, window: 60 },
+        spread: { node: 'keep' },
       },
       convergence: { mode: 'soft', maxWait: 60 },
       volumePolicy: 'retain',

@@ -36,6 +36,7 @@ describe('the shipped framework specs', () => {
       maxConcurrentReplacements: 1,
       maxUnavailable: { node: 1 },
       storageOutage: { share: 0.4, minNodes: 2, window: 60 },
+      spread: { node: 'keep' },
     });
     expect(spec.convergence).toEqual({ mode: 'soft', maxWait: 60 });
     expect(spec.volumePolicy).toBe('retain');
