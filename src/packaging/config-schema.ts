@@ -48,6 +48,15 @@ function connectionGroups(): JsonObject {
     mesos: object('Mesos master.', {
       url: { type: 'string', description: 'Mesos master URL (PXFW_MESOS_URL); redirects to the leader are followed.', pattern: URL_PATTERN, default: 'http://leader.mesos:5050' },
     }),
+    marathon: object('Marathon, so that `pxfw <service> uninstall` also removes this scheduler app.', {
+      url: {
+        type: 'string',
+        description:
+          "Marathon's REST API (PXFW_MARATHON_URL; on DC/OS the adminrouter's /marathon, e.g. https://leader.mesos/marathon). Empty: the app stays, uninstalled, until removed by hand.",
+        pattern: '^([A-Za-z][A-Za-z0-9+.-]*://[^\\s"\\\\]+)?$',
+        default: '',
+      },
+    }),
     portworx: object(
       'Portworx.',
       {

@@ -29,6 +29,7 @@ export function marathonTemplate(specYamlJson: string): string {
   return `{
   "id": "{{service.name}}",
   "instances": 1,
+  "taskKillGracePeriodSeconds": 30,
   "cpus": {{service.cpus}},
   "mem": {{service.mem}},
   "disk": 0,
@@ -56,6 +57,9 @@ export function marathonTemplate(specYamlJson: string): string {
   "env": {
     "PXFW_SPEC_YAML": ${specYamlJson},
     "PXFW_MESOS_URL": "{{mesos.url}}",
+    {{#marathon.url}}
+    "PXFW_MARATHON_URL": "{{marathon.url}}",
+    {{/marathon.url}}
     "PXFW_PORTWORX_URL": "{{portworx.url}}",
     {{#portworx.legacy_url}}
     "PXFW_PORTWORX_LEGACY_URL": "{{portworx.legacy_url}}",

@@ -19,7 +19,7 @@ export interface Slot {
 }
 
 /** Top-level option groups of every package; a pod type may not use these names. */
-export const RESERVED_GROUPS = ['service', 'mesos', 'portworx', 'nats', 'failure_policy', 'convergence', 'volume_policy', 'resource'] as const;
+export const RESERVED_GROUPS = ['service', 'mesos', 'marathon', 'portworx', 'nats', 'failure_policy', 'convergence', 'volume_policy', 'resource'] as const;
 
 /** Strings put into the spec's double-quoted YAML scalars must not end the scalar or escape. */
 export const YAML_SAFE_PATTERN = '^[^"\\\\\\u0000-\\u001f]*$';

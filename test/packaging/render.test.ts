@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/spec';
 import { PackageFileError, PackageOptionsError, renderMarathonApp } from '../../src/packaging';
 import { PACKAGES_DIR, problems, validators } from './schemas';
+import { DEFAULT_SHUTDOWN_GRACE_S } from '../../src/cli/run.command';
 
 const CASSANDRA = join(PACKAGES_DIR, 'pxfw-cassandra');
 const HDFS = join(PACKAGES_DIR, 'pxfw-hdfs');
@@ -19,6 +20,17 @@ async function rejection(dir: string, options: unknown): Promise<PackageOptionsE
 }
 
 describe('renderMarathonApp (what `dcos package install --options` creates)', () => {
+  it('tells the scheduler its Marathon (PXFW_MARATHON_URL) only when marathon.url is set, so uninstall removes the app', async () => {
+    expect((await render(CASSANDRA)).env.PXFW_MARATHON_URL).toBeUndefined();
+    const app = await render(CASSANDRA, { marathon: { url: 'https://leader.mesos/marathon' } });
+    expect(app.env.PXFW_MARATHON_URL).toBe('https://leader.mesos/marathon');
+  });
+
+  it('gives the scheduler longer than its own shutdown grace before Mesos kills it (a clean stop on SIGTERM)', async () => {
+    const app = await render(CASSANDRA);
+    expect(app.taskKillGracePeriodSeconds).toBeGreaterThan(DEFAULT_SHUTDOWN_GRACE_S);
+  });
+
   it('lets user options override the config.json defaults and keeps the other defaults', async () => {
     const app = await render(CASSANDRA, {
       service: { name: 'cassandra-prod', cpus: 1 },
