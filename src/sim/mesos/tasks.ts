@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { statusUuid } from './ids';
 import { PXD_DRIVER, dockerVolumesOf, type VolumeIsolator, type VolumeMount } from './isolator';
 import type { Master } from './master';
-import { addRes, subtractRes, type Res } from './resources';
+import { addRes, type Res } from './resources';
 import { SimInvalidTransitionError } from './errors';
-import { isTerminal, type ContainerIdJson, type Json, type SimAgent, type SimExecutor, type SimFramework, type SimTask } from './state';
+import { isTerminal, type Json, type SimAgent, type SimFramework, type SimTask } from './state';
+import { containerOf, ensureExecutor, freeOnAgent } from './task-executors';
+import { recordMounts, releaseVolumes } from './task-volumes';
 import { reconcileTasks } from './reconcile';
 import { taskStatus, taskWire } from './wire';
 
 const STATUSES_KEPT = 16;
-const MOUNT_LOG_LIMIT = 20_000;
 
 export interface LaunchSpec {
   info: Json & { name: string; task_id: { value: string } };
@@ -45,7 +45,7 @@ export class TaskManager {
   }
 
   launch(fw: SimFramework, agent: SimAgent, spec: LaunchSpec, group?: SimTask[]): SimTask {
-    const executor = spec.executor ? this.ensureExecutor(fw, agent, spec.executor) : undefined;
+    const executor = spec.executor ? ensureExecutor(fw, agent, spec.executor) : undefined;
     const task: SimTask = {
       id: spec.info.task_id.value,
       frameworkId: fw.id,
@@ -75,7 +75,7 @@ export class TaskManager {
     agent.tasks.add(task);
     fw.tasks.set(task.id, task);
     this.m.tasksById.set(task.id, task);
-    this.recordMounts(task, agent);
+    recordMounts(this.mountLog, task, agent);
     this.m.publishOperator(() => ({ type: 'TASK_ADDED', task_added: { task: taskWire(task, 'TASK_STAGING') } }));
     // The master sends the task to a dead host as readily as to a live one; it never starts there.
     if (agent.hostDown) {
@@ -88,36 +88,6 @@ export class TaskManager {
     task.lifecycleTimer = setTimeout(() => this.starting(task, half), half);
     task.lifecycleTimer.unref();
     return task;
-  }
-
-  private ensureExecutor(fw: SimFramework, agent: SimAgent, ex: NonNullable<LaunchSpec['executor']>): SimExecutor {
-    const key = `${fw.id}/${ex.id}`;
-    let executor = agent.executors.get(key);
-    if (!executor) {
-      executor = { frameworkId: fw.id, executorId: ex.id, containerId: randomUUID(), info: ex.info, resources: ex.resources, tasks: new Set() };
-      agent.executors.set(key, executor);
-      agent.used = addRes(agent.used, ex.resources);
-    }
-    return executor;
-  }
-
-  private recordMounts(task: SimTask, agent: SimAgent): void {
-    for (const v of task.volumes) {
-      const mount: VolumeMount = {
-        ...v,
-        taskId: task.id,
-        frameworkId: task.frameworkId,
-        agentId: agent.id,
-        hostname: agent.hostname,
-        active: true,
-      };
-      task.mounts.push(mount);
-      this.mountLog.push(mount);
-    }
-    if (this.mountLog.length > MOUNT_LOG_LIMIT) {
-      const keep = this.mountLog.filter((x) => x.active);
-      this.mountLog.splice(0, this.mountLog.length, ...keep);
-    }
   }
 
   private starting(task: SimTask, half: number): void {
@@ -149,7 +119,7 @@ export class TaskManager {
       // The task may have been killed or its agent lost while the isolator worked.
       const now = this.m.agents.get(task.agentId);
       if (isTerminal(task.state) || task.released || !now || now.hostDown || task.killRequested) {
-        this.releaseVolumes(task);
+        releaseVolumes(task, this.isolator, this.m);
         return;
       }
     }
@@ -282,31 +252,10 @@ export class TaskManager {
     const agent = this.m.agents.get(task.agentId);
     if (agent && !task.freed) {
       task.freed = true;
-      agent.used = subtractRes(agent.used, task.resources);
-      if (task.executorId !== undefined) {
-        const key = `${task.frameworkId}/${task.executorId}`;
-        const ex = agent.executors.get(key);
-        ex?.tasks.delete(task);
-        if (ex && ex.tasks.size === 0) {
-          agent.executors.delete(key);
-          agent.used = subtractRes(agent.used, ex.resources);
-        }
-      }
+      freeOnAgent(agent, task);
     }
-    this.releaseVolumes(task);
+    releaseVolumes(task, this.isolator, this.m);
     this.onTaskEnded?.(task);
-  }
-
-  private releaseVolumes(task: SimTask): void {
-    if (task.released) return;
-    task.released = true;
-    for (const mount of task.mounts) mount.active = false;
-    if (!this.isolator || !task.prepared) return;
-    const agent = this.m.agents.get(task.agentId);
-    const pxd = task.volumes.filter((v) => v.driver === PXD_DRIVER).map(({ driver, name, options }) => ({ driver, name, options }));
-    this.isolator
-      .release({ taskId: task.id, agentId: task.agentId, hostname: agent?.hostname ?? '', volumes: pxd })
-      .catch((err: unknown) => this.m.log.error({ taskId: task.id, err }, 'volume isolator failed to release volumes'));
   }
 
   /** Forget a task (acknowledged terminal update, or a master-decided end). */
@@ -398,14 +347,4 @@ export class TaskManager {
       this.remove(t, isTerminal(t.state) ? t.state : 'TASK_KILLED');
     }
   }
-}
-
-/**
- * A task group's task runs in a container nested under its executor's; a task with its own
- * executor runs in the executor's container; a command task gets a container of its own.
- */
-function containerOf(executor: SimExecutor | undefined, inGroup: boolean): ContainerIdJson {
-  if (!executor) return { value: randomUUID() };
-  if (inGroup) return { value: randomUUID(), parent: { value: executor.containerId } };
-  return { value: executor.containerId };
 }
