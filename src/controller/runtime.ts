@@ -3,27 +3,20 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { frameworkMachine } from '../../machines/framework.machine';
 import { toSavedState } from '../../machines/framework.logic';
 import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.types';
-import { podInstanceMachine } from '../../machines/pod-instance.machine';
-import type { PodInstanceInput } from '../../machines/pod-instance.types';
-import { POD_TAGS } from '../../machines/pod-instance.logic';
-import { migratePodSnapshot } from '../../machines/pod-instance.migrate';
-import type { FrameworkTiming } from '../../machines/framework.types';
-import { MesosOperatorClient, MesosSchedulerClient, type MesosAuth } from '../mesos';
+import { MesosOperatorClient, type MesosSchedulerClient } from '../mesos';
 import type { PortworxClient } from '../portworx';
 import { PlacementMemory } from '../placement';
 import type { ServiceSpec } from '../spec';
 import { childLogger, type Logger } from '../log/logger';
-import type { Recorder } from '../record/recorder';
 import { createMetrics, type Metrics } from '../observe/metrics';
 import { TransitionLog } from '../observe/transition-log';
 import { ServiceStateStore } from '../state/state-store';
 import { LeaderLease } from '../state/leader-lease';
 import { ClusterState } from './cluster-view';
 import { PodRegistry, type PodEntry } from './pod-registry';
-import { podEffectActors } from './pod-effects';
 import { frameworkEffectActors, FRAMEWORK_KEY } from './framework-effects';
 import { VolumeLocations } from './volume-locations';
-import { SnapshotManager, type CommandRunner } from './snapshots';
+import { SnapshotManager } from './snapshots';
 import { TaskTracker } from './task-tracker';
 import { PersistQueue } from './persist-queue';
 import { PlanningState } from './planning-state';
@@ -32,40 +25,19 @@ import { StorageWatch } from './storage-watch';
 import { frameworkStatePath } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import { ensureReplicaRepair } from './replica-repair';
-import { killLeftover, StrayKiller } from './stray-killer';
-import { agentHealthProbe, createReplacementGovernor, podReplacementPhase, probationMs } from './failure-policy';
+import { StrayKiller } from './stray-killer';
+import { agentHealthProbe, createReplacementGovernor, probationMs } from './failure-policy';
 import { MarathonClient, type MarathonSettings } from '../marathon';
+import type { RuntimeOptions } from './runtime-options';
+import { LeaseKeeper } from './lease-keeper';
+import { frameworkInput, providePodMachine, schedulerClient } from './runtime-wiring';
+import { fanOutPodState } from './pod-state-fanout';
 import { persistKey, tombstoneRecord, TOMBSTONE_KEY, type MarathonRemoval } from './tombstone';
 import { registerLifecycle } from '../api/lifecycle';
 import { serviceStatusView } from './service-status';
 import { OperationConflictError } from '../api/errors';
 
-export interface RuntimeOptions {
-  spec: ServiceSpec;
-  specYaml: string;
-  mesosUrl: string;
-  mesosAuth?: MesosAuth;
-  px: PortworxClient;
-  nc: NatsConnection;
-  instanceId: string;
-  recorder?: Recorder;
-  logger?: Logger;
-  commandRunner?: CommandRunner;
-  podTiming?: PodInstanceInput['timing'];
-  frameworkTiming?: Partial<FrameworkTiming>;
-  leaseTtlMs?: number;
-  /** How often agents and storage nodes are re-read (level-triggered repair). */
-  refreshMs?: number;
-  killWaitMs?: number;
-  /** Divides the spec's durations (the sandbox and tests run simulated time faster). */
-  timeScale?: number;
-  /** Shorter Mesos heartbeat expectations etc. for the sandbox. */
-  mesosBackoff?: { initialMs: number; maxMs: number };
-  /** Where an agent's v1 API lives (default http://<hostname>:5051): GET_HEALTH confirms a host is down. */
-  agentUrl?: (agentId: string, hostname: string) => string;
-  /** The scheduler's own Marathon app, removed at the end of an uninstall (`pxfw run --marathon`). */
-  marathon?: MarathonSettings;
-}
+export type { RuntimeOptions } from './runtime-options';
 
 /** One service's scheduler: the supervisor actor, the pod actors and every effect they use. */
 export class Runtime {
@@ -114,7 +86,7 @@ export class Runtime {
   private generation = 0;
   private readonly frameworkWrites: PersistQueue;
   private storageWatch: StorageWatch;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly leaseKeeper: LeaseKeeper;
   private readonly planning: PlanningState;
   private unregister: () => void = () => undefined;
 
@@ -132,6 +104,7 @@ export class Runtime {
     this.metrics = createMetrics(this.service);
     this.transitions = new TransitionLog(this.service, this.logger.child({ actor: 'transitions' }), opts.recorder, opts.nc);
     this.lease = new LeaderLease(store, { holder: opts.instanceId, ttlMs: opts.leaseTtlMs ?? 15_000 });
+    this.leaseKeeper = new LeaseKeeper(this.lease, opts.leaseTtlMs ?? 15_000, this.logger, () => this.framework.send({ type: 'LEASE_LOST' }));
     this.timing = { killWaitMs: opts.killWaitMs ?? 60_000 };
     const timeScale = opts.timeScale ?? 1;
     this.timeScale = timeScale;
@@ -145,29 +118,24 @@ export class Runtime {
     this.volumes = new VolumeLocations(opts.px, this.cluster);
     this.snapshots = new SnapshotManager(this, opts.commandRunner);
     this.operator = new MesosOperatorClient({ master: opts.mesosUrl, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}), ...(opts.recorder ? { recorder: opts.recorder } : {}), logger: this.logger.child({ module: 'mesos-operator' }) });
-    const podMachine = podInstanceMachine.provide({
-      actors: podEffectActors({
-        spec: () => this.spec,
-        px: opts.px,
-        mesos: () => (this.subscribed ? this.mesos : undefined),
-        cluster: this.cluster,
-        planningView: () => this.cluster.view(this.planning.podsByAgent(true)),
-        notePlannedHost: (pod, host) => this.planning.notePlannedHost(pod, host),
-        notePlannedReplicas: (pod, hosts) => this.planning.notePlannedReplicas(pod, hosts),
-        siblingReplicaHosts: (podType, index) => this.planning.siblingReplicaHosts(podType, index),
-        logger: this.logger.child({ module: 'effects' }),
-        metrics: this.metrics,
-        waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
-        isTaskTerminal: (taskId) => this.tasks.surelyEnded(taskId),
-        fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
-        lastTaskState: (taskId) => this.tasks.status(taskId)?.state,
-        agentAnswers: agentHealthProbe({ agentUrl: opts.agentUrl, timeScale, logger: this.logger }),
-        refreshEvidence: () => this.storageWatch.refresh(),
-      }),
+    const podMachine = providePodMachine({
+      spec: () => this.spec,
+      px: opts.px,
+      mesos: () => (this.subscribed ? this.mesos : undefined),
+      cluster: this.cluster,
+      planningView: () => this.cluster.view(this.planning.podsByAgent(true)),
+      notePlannedHost: (pod, host) => this.planning.notePlannedHost(pod, host),
+      notePlannedReplicas: (pod, hosts) => this.planning.notePlannedReplicas(pod, hosts),
+      siblingReplicaHosts: (podType, index) => this.planning.siblingReplicaHosts(podType, index),
+      logger: this.logger.child({ module: 'effects' }),
+      metrics: this.metrics,
+      waitTaskEnded: (taskId, ms) => this.tasks.waitTerminal([taskId], ms),
+      isTaskTerminal: (taskId) => this.tasks.surelyEnded(taskId),
+      fenceKillWaitMs: opts.podTiming?.killTimeoutMs ?? 30_000,
+      lastTaskState: (taskId) => this.tasks.status(taskId)?.state,
+      agentAnswers: agentHealthProbe({ agentUrl: opts.agentUrl, timeScale, logger: this.logger }),
+      refreshEvidence: () => this.storageWatch.refresh(),
     });
-    // Pod records written before the probation model are brought up to date as they are restored.
-    const restoreSnapshot = podMachine.restoreSnapshot;
-    podMachine.restoreSnapshot = (snapshot, scope) => restoreSnapshot(migratePodSnapshot(snapshot), scope);
     this.registry = new PodRegistry({
       spec: () => this.spec,
       machine: podMachine,
@@ -220,8 +188,7 @@ export class Runtime {
   async stop(): Promise<void> {
     const leading = this.leading;
     this.unregister();
-    clearInterval(this.leaseTimer);
-    this.leaseTimer = undefined;
+    this.leaseKeeper.stop();
     await this.storageWatch.stop();
     this.framework.stop();
     this.registry.stopAll();
@@ -240,8 +207,6 @@ export class Runtime {
   }
 
   private startFramework(): void {
-    const spec = this.spec;
-    const podInstances = Object.values(spec.pods).flatMap((p) => Array.from({ length: p.count }, (_, index) => ({ podType: p.type, index })));
     const machine = frameworkMachine.provide({
       actors: frameworkEffectActors(this),
       // Deferred: an action runs inside the supervisor's transition, and these start other
@@ -259,12 +224,7 @@ export class Runtime {
       inspect: (ie) => {
         if (ie.type === '@xstate.event' && ie.actorRef === this.framework) this.frameworkEvent = ie.event.type;
       },
-      input: {
-        service: spec.name,
-        podInstances,
-        plans: { deploy: { strategy: spec.plans.deploy.strategy, phases: spec.plans.deploy.phases.map((p) => ({ name: p.name, podType: p.pod, strategy: p.strategy, dependsOn: p.dependsOn })) } },
-        ...(this.opts.frameworkTiming ? { timing: this.opts.frameworkTiming } : {}),
-      },
+      input: frameworkInput(this.spec, this.opts.frameworkTiming),
     });
     this.framework.subscribe({
       next: (snap) => this.onFrameworkSnapshot(snap.value, snap.context),
@@ -290,15 +250,7 @@ export class Runtime {
   }
 
   private onPodState(e: PodEntry): void {
-    const ctx = this.registry.context(e);
-    const snap = e.actor.getSnapshot();
-    const hasTag = (tag: string) => snap.hasTag(tag);
-    this.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
-    this.governor.track({ name: e.name, podType: e.podType }, podReplacementPhase(snap));
-    void killLeftover(this.strays, (id) => this.tasks.status(id)?.state, ctx).catch((err: unknown) => this.logger.warn({ err }, 'killing a leftover task failed'));
-    for (const [state, n] of this.registry.countsByState()) this.metrics.podStates.set({ state }, n);
-    if (hasTag(POD_TAGS.awaitingOffer)) this.volumes.invalidate(ctx.volumes.filter(() => ctx.replicaHosts.length > 0).map((v) => v.name));
-    if (snap.status === 'done') void this.registry.remove(e);
+    fanOutPodState(this, e);
   }
 
   private grantReplacement(pod: string): void {
@@ -356,45 +308,20 @@ export class Runtime {
     }
     if (this.mesos || generation !== this.generation) return;
     const frameworkId = this.frameworkContext.frameworkId ?? undefined;
-    this.mesos = new MesosSchedulerClient({
-      master: this.opts.mesosUrl,
-      framework: { name: this.service, roles: [`${this.service}-role`], principal: this.service, failoverTimeoutSeconds: 4 * 7 * 24 * 3600 },
-      ...(frameworkId ? { frameworkId } : {}),
-      ...(this.opts.mesosAuth ? { auth: this.opts.mesosAuth } : {}),
-      ...(this.opts.recorder ? { recorder: this.opts.recorder } : {}),
-      ...(this.opts.mesosBackoff ? { backoff: this.opts.mesosBackoff } : {}),
-      logger: this.logger.child({ module: 'mesos-scheduler' }),
-    });
+    this.mesos = schedulerClient(this.opts, this.service, frameworkId, this.logger);
     this.mesos.onEvent((ev) => routeSchedulerEvent(this, ev));
     this.mesos.start();
   }
 
   /** Renew the lease every third of its TTL; losing it, or failing to renew in time, stands us down. Idempotent. */
   keepLease(): void {
-    if (this.leaseTimer) return;
-    const ttl = this.opts.leaseTtlMs ?? 15_000;
-    let lastRenewed = Date.now();
-    this.leaseTimer = setInterval(() => {
-      if (Date.now() - lastRenewed > ttl) {
-        this.logger.warn({ ttlMs: ttl }, 'leader lease not renewed in time: standing down');
-        this.framework.send({ type: 'LEASE_LOST' });
-        return;
-      }
-      this.lease.renew().then(
-        () => (lastRenewed = Date.now()),
-        (err: unknown) => {
-          this.logger.warn({ err }, 'leader lease lost');
-          this.framework.send({ type: 'LEASE_LOST' });
-        },
-      );
-    }, Math.max(10, ttl / 3));
+    this.leaseKeeper.start();
   }
 
   private async stepDown(): Promise<void> {
     this.generation += 1;
     this.leading = false;
-    clearInterval(this.leaseTimer);
-    this.leaseTimer = undefined;
+    this.leaseKeeper.stop();
     this.registry.clear();
     this.podsRestored = false;
     const m = this.mesos;
