@@ -40,6 +40,8 @@ export interface ConfigDiff {
 
 /** Pod fields that only reach a pod through a new task: changing them restarts its pods. */
 const TASK_FIELDS = ['cpus', 'mem', 'disk', 'ports', 'command', 'env', 'image', 'placement', 'preSnapshot', 'postSnapshot', 'snapshotTimeout'] as const;
+/** Pod fields handled apart: the key, the count (scale), the volumes (online volume steps). */
+const NOT_TASK_FIELDS = new Set(['type', 'count', 'volumes']);
 const YAML_NAME: Record<string, string> = { preSnapshot: 'pre_snapshot', postSnapshot: 'post_snapshot', snapshotTimeout: 'snapshot_timeout', ioProfile: 'io_profile', encryptionSecret: 'encryption_secret' };
 const yamlName = (field: string) => YAML_NAME[field] ?? field;
 
@@ -66,7 +68,9 @@ export function diffSpecs(current: ServiceSpec, next: ServiceSpec, livePods: (po
       refused.push({ path: `pods.${type}.count`, reason: `config update does not scale (${cur.count} -> ${nxt.count}); use pxfw ${current.name} scale ${type} ${nxt.count} --yes, or keep count ${cur.count} in the file` });
     }
     diffVolumes(type, cur, nxt, refused, volumes);
-    if (TASK_FIELDS.some((f) => !same(cur[f], nxt[f]))) restartTypes.push(type);
+    // Any other pod field (those listed, and any added later) reaches a pod only through a new task.
+    const fields = new Set([...TASK_FIELDS, ...Object.keys(cur), ...Object.keys(nxt)].filter((f) => !NOT_TASK_FIELDS.has(f)));
+    if ([...fields].some((f) => !same(cur[f as keyof PodSpec], nxt[f as keyof PodSpec]))) restartTypes.push(type);
   }
   for (const type of Object.keys(next.pods)) {
     if (!current.pods[type]) {
