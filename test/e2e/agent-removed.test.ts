@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { frameworkYaml, startSandbox } from './helpers';
-import { podsThatAwaitedSlot, recordedUpdates, SPEED } from './helpers-faults';
-import { eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { podsThatAwaitedSlot, recordedUpdates, startDeployed } from './helpers-faults';
+import { dataVolume, eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 /**
  * The shipped Cassandra spec, unchanged. The operator takes an agent out of the cluster: marking
@@ -17,12 +16,7 @@ describe('the operator takes an agent out of the cluster: its pod comes back els
   let name: string;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ({ sb, record, name } = await startDeployed('cassandra'));
   });
 
   afterAll(async () => {
@@ -30,8 +24,8 @@ describe('the operator takes an agent out of the cluster: its pod comes back els
   });
 
   async function takeOut(pod: string, how: (host: string) => void) {
-    const victim = podTasks(sb, name, pod).find((t) => t.state === 'TASK_RUNNING')!;
-    const volume = sb.portworx.volumes().find((v) => v.name === `${name}-${pod}-data`)!;
+    const victim = runningTask(sb, name, pod);
+    const volume = dataVolume(sb, name, pod);
     const watch = new SafetyWatch(sb, name, pod, volume.name);
     how(victim.hostname);
     const replacement = await eventuallyPod(

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { podsThatAwaitedSlot, probationMs, recordedKills, recordedUpdates, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { eventually } from './helpers';
+import { podsThatAwaitedSlot, probationMs, recordedKills, recordedUpdates, replacementWindows, sleep, startDeployed } from './helpers-faults';
+import { dataVolume, eventuallyPod, liveTasks, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 /**
  * The shipped Cassandra spec, unchanged. An agent restart is not a host failure: the agent
@@ -19,22 +19,17 @@ describe('an agent restart moves nothing', () => {
   let name: string;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ({ sb, record, name } = await startDeployed('cassandra'));
   });
 
   afterAll(async () => {
     await sb?.stop();
   });
 
-  const volumeOf = (pod: string) => sb.portworx.volumes().find((v) => v.name === `${name}-${pod}-data`)!;
+  const volumeOf = (pod: string) => dataVolume(sb, name, pod);
 
   it('without a new id: the task keeps running, and nothing is launched, killed or detached', async () => {
-    const victim = podTasks(sb, name, 'node-0').find((t) => t.state === 'TASK_RUNNING')!;
+    const victim = runningTask(sb, name, 'node-0');
     const launchesBefore = recordedLaunches(record, `${name}__`).length;
     const watch = new SafetyWatch(sb, name, 'node-0', volumeOf('node-0').name);
     sb.mesos.restartAgent(victim.hostname);
@@ -51,7 +46,7 @@ describe('an agent restart moves nothing', () => {
   });
 
   it('losing its executors (TASK_GONE from the live agent): the pod relaunches in place, same agent, no fence', async () => {
-    const victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
+    const victim = runningTask(sb, name, 'node-1');
     const volume = volumeOf('node-1');
     const watch = new SafetyWatch(sb, name, 'node-1', volume.name);
     sb.mesos.restartAgent(victim.hostname, { loseExecutors: true });
@@ -70,7 +65,7 @@ describe('an agent restart moves nothing', () => {
   });
 
   it('with a new id (a reboot): the old task ends as Mesos reports it and the pod relaunches on the same host, same volume', async () => {
-    const victim = podTasks(sb, name, 'node-2').find((t) => t.state === 'TASK_RUNNING')!;
+    const victim = runningTask(sb, name, 'node-2');
     const volume = volumeOf('node-2');
     const watch = new SafetyWatch(sb, name, 'node-2', volume.name);
     sb.mesos.restartAgent(victim.hostname, { newId: true });

@@ -3,17 +3,9 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { DETECT_DELAY_MS, MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, sleep, SPEED } from './helpers-faults';
-import {
-  NodeAlertListener,
-  eventuallyPod,
-  SafetyWatch,
-  liveTasks,
-  podTasks,
-  recordedForcedDetaches,
-  recordedLaunches,
-} from './helpers-recovery';
+import { eventually } from './helpers';
+import { DETECT_DELAY_MS, MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, sleep, SPEED, startDeployed } from './helpers-faults';
+import { dataVolume, eventuallyMovedOff, liveTasks, NodeAlertListener, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 /** Mesos offers every allocation interval (1 s simulated). */
 const OFFER_INTERVAL_MS = 1000 / SPEED;
@@ -40,27 +32,16 @@ describe('a host crashes: the pod moves to a replica holder of its volume long b
   let crashedAt: number;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ({ sb, record, name } = await startDeployed('cassandra'));
     alerts = await NodeAlertListener.start(sb.portworx.clusterId);
 
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    victim = runningTask(sb, name, 'node-1');
+    volumeBefore = dataVolume(sb, name, 'node-1');
     volumeCountBefore = sb.portworx.volumes().length;
     const watch = new SafetyWatch(sb, name, 'node-1', volumeBefore.name);
     crashedAt = Date.now();
     sb.mesos.crashAgent(victim.hostname);
-    replacement = await eventuallyPod(
-      sb,
-      'node-1',
-      'node-1 running again on another agent',
-      () => podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
-      MESOS_UNREACHABLE_MS + 5_000,
-    );
+    replacement = await eventuallyMovedOff(sb, name, 'node-1', victim, MESOS_UNREACHABLE_MS + 5_000);
     violations = watch.stop();
   });
 

@@ -3,10 +3,9 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { frameworkYaml, startSandbox } from './helpers';
-import { DETECT_DELAY_MS, MESOS_UNREACHABLE_MS, probationMs, SPEED } from './helpers-faults';
-import { eventuallyPod, liveTasks, podTasks, readRecords, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
-import { ZoneWatch, zoneOf } from './spread-helpers';
+import { DETECT_DELAY_MS, MESOS_UNREACHABLE_MS, probationMs, SPEED, startDeployed } from './helpers-faults';
+import { dataVolume, eventuallyMovedOff, liveTasks, podTasks, readRecords, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
+import { zoneOf, ZoneWatch } from './spread-helpers';
 
 /** Mesos offers every allocation interval (1 s simulated). */
 const OFFER_INTERVAL_MS = 1000 / SPEED;
@@ -33,26 +32,15 @@ describe('a host crash with the shipped Cassandra spec: the pod moves to the fai
   let zones: ZoneWatch;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    victim = runningTask(sb, name, 'node-1');
+    volumeBefore = dataVolume(sb, name, 'node-1');
     replicasBefore = new Map(sb.portworx.volumes().map((v) => [v.name, [...v.replicaHosts].sort()]));
     zones = new ZoneWatch(sb, name);
     const watch = new SafetyWatch(sb, name, 'node-1', volumeBefore.name);
     crashedAt = Date.now();
     sb.mesos.crashAgent(victim.hostname);
-    replacement = await eventuallyPod(
-      sb,
-      'node-1',
-      'node-1 running again on another agent',
-      () => podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
-      MESOS_UNREACHABLE_MS + 10_000,
-    );
+    replacement = await eventuallyMovedOff(sb, name, 'node-1', victim, MESOS_UNREACHABLE_MS + 10_000);
     violations = watch.stop();
   });
 
@@ -65,7 +53,7 @@ describe('a host crash with the shipped Cassandra spec: the pod moves to the fai
 
   it('deployed every volume with its two replicas in its pod\'s zone, on two hosts', () => {
     for (const pod of ['node-0', 'node-1', 'node-2']) {
-      const vol = sb.portworx.volumes().find((v) => v.name === `${name}-${pod}-data`)!;
+      const vol = dataVolume(sb, name, pod);
       const hosts = replicasBefore.get(vol.name)!;
       expect(hosts, pod).toHaveLength(2);
       expect(new Set(hosts.map((h) => zoneOf(sb, h))).size, `${pod}: ${hosts.join(', ')}`).toBe(1);

@@ -1,5 +1,6 @@
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { PlanView } from '../../src/api/operations';
+import { frameworkYaml, startSandbox } from './helpers';
 import { podTransitions, readRecords } from './helpers-recovery';
 
 /**
@@ -20,6 +21,23 @@ export const SHIPPED_PROBATION_MS = simMs(10);
 export function probationMs(sb: Sandbox): number {
   const input = sb.scheduler.runtime.registry.inputFor('node', 0) as { failurePolicy: { probationMs?: number }; timing?: { probationMs?: number } };
   return input.failurePolicy.probationMs ?? input.timing?.probationMs ?? SHIPPED_PROBATION_MS;
+}
+
+/**
+ * A recorded sandbox at SPEED running a shipped framework spec (optionally patched, see
+ * patchSpec), once it is deployed. A sandbox that does not deploy is stopped again.
+ */
+export async function startDeployed(framework: string, overrides?: (yaml: string) => string): Promise<{ sb: Sandbox; record: string; name: string }> {
+  const spec = frameworkYaml(framework, overrides);
+  const started = await startSandbox(spec.yaml, { speed: SPEED });
+  const sb = started.sandbox;
+  try {
+    await sb.scheduler.waitDeployed(60_000);
+  } catch (err) {
+    await sb.stop().catch(() => undefined);
+    throw err;
+  }
+  return { sb, record: started.record!, name: spec.name };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

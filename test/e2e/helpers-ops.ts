@@ -2,6 +2,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { runServiceCommand } from '../../src/cli/service.command';
+import { SchedulerService, type SchedulerServiceOptions } from '../../src/controller/scheduler-service';
+import { parseSpec } from '../../src/spec';
 import { bucketName } from '../../src/state/state-store';
 import type { TransitionRecord } from '../../src/record/recorder';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
@@ -209,4 +211,24 @@ export function watchSchedulerDetaches(sb: Sandbox): { calls: DetachCall[]; stop
     return original(volumeId, opts as never);
   }) as typeof px.detach;
   return { calls, stop: () => void (px.detach = original) };
+}
+
+/**
+ * A new scheduler process for the sandbox's service (what Marathon starts when the old one died):
+ * on the sandbox's Mesos and Portworx, claiming the sandbox's state as `pxfw sandbox` would.
+ */
+export function startSchedulerOn(sb: Sandbox, yaml: string, nc: NatsConnection, instanceId: string, extra: Partial<SchedulerServiceOptions> = {}): Promise<SchedulerService> {
+  return SchedulerService.start({
+    spec: parseSpec(yaml),
+    specYaml: yaml,
+    mesosUrl: sb.mesos.url,
+    portworxUrl: sb.portworx.url,
+    portworxLegacyUrl: sb.portworx.url,
+    nc,
+    instanceId,
+    stateClaim: { kind: 'sandbox', sandbox: sb.id },
+    agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
+    speed: 10,
+    ...extra,
+  });
 }

@@ -4,6 +4,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
+import type { SimVolumeView } from '../../src/sim/portworx';
 import { parseTaskId } from '../../src/spec';
 import { parseJson } from '../../src/util/lossless-json';
 import type { MesosRecord, PortworxRecord, TransitionRecord } from '../../src/record/recorder';
@@ -81,6 +82,21 @@ export function podTasks(sb: Sandbox, service: string, pod: string): SimTaskSumm
  * (crashAgent: its processes died with it, whatever the master still believes). Without `sb`,
  * only the task states count.
  */
+/** The pod's TASK_RUNNING task, e.g. the one a fault is about to hit (the service is deployed). */
+export function runningTask(sb: Sandbox, service: string, pod: string): SimTaskSummary {
+  return podTasks(sb, service, pod).find((t) => t.state === 'TASK_RUNNING')!;
+}
+
+/** The pod's data volume (`<service>-<pod>-data`) as Portworx holds it now. */
+export function dataVolume(sb: Sandbox, service: string, pod: string): SimVolumeView {
+  return sb.portworx.volumes().find((v) => v.name === `${service}-${pod}-data`)!;
+}
+
+/** The id of the pod's data volume. */
+export function dataVolumeId(sb: Sandbox, service: string, pod: string): string {
+  return dataVolume(sb, service, pod).id;
+}
+
 export function liveTasks(tasks: SimTaskSummary[], sb?: Sandbox): SimTaskSummary[] {
   const dead = new Set(
     (sb?.mesos.agents() ?? []).filter((a) => a.hostDown).map((a) => a.id),
@@ -177,6 +193,17 @@ export async function eventuallyPod<T>(sb: Sandbox, pod: string, what: string, f
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n  ${await explainPod(sb, pod)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Waits until the pod runs a task on another host than `victim`'s (explaining the pod on a timeout). */
+export function eventuallyMovedOff(sb: Sandbox, service: string, pod: string, victim: SimTaskSummary, timeoutMs: number): Promise<SimTaskSummary> {
+  return eventuallyPod(
+    sb,
+    pod,
+    `${pod} running again on another agent`,
+    () => podTasks(sb, service, pod).find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
+    timeoutMs,
+  );
 }
 
 /** `pxfw <service> ARGS… --nats <shared NATS>` run in-process, as the command line would. */

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { probationMs, recordedKills, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { podTasks, readRecords, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { eventually } from './helpers';
+import { probationMs, recordedKills, replacementWindows, sleep, SPEED, startDeployed } from './helpers-faults';
+import { podTasks, readRecords, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 const PODS = ['node-0', 'node-1', 'node-2'];
 /** Agents re-register at random moments within this window (simulated seconds) after the failover. */
@@ -29,13 +29,8 @@ describe('a master failover with agents re-registering over a window moves nothi
     readRecords(record, 'mesos').filter((r) => r.api === 'scheduler' && r.dir === 'call' && (r.body as { type?: string }).type === 'SUBSCRIBE').length;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    before = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    before = PODS.map((p) => runningTask(sb, name, p));
     launchesBefore = recordedLaunches(record, `${name}__`).length;
     subscribesBefore = subscribes();
     const watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));

@@ -5,10 +5,9 @@ import { bucketName } from '../../src/state/state-store';
 import { GROUP_SNAPSHOT_LABEL } from '../../src/sim/portworx';
 import { initialFrameworkContext } from '../../machines/framework.logic';
 import { uninstallPlanView } from '../../src/controller/uninstall-plan';
-import { SchedulerService } from '../../src/controller/scheduler-service';
-import { parseSpec } from '../../src/spec';
+import type { SchedulerService } from '../../src/controller/scheduler-service';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { captureTransitions, cli, kvKeys, rawNats, runningTasks, serviceVolumes, SimSampler } from './helpers-ops';
+import { captureTransitions, cli, kvKeys, rawNats, runningTasks, serviceVolumes, SimSampler, startSchedulerOn } from './helpers-ops';
 
 const TERMINAL = new Set(['TASK_KILLED', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_LOST', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_DROPPED', 'TASK_ERROR']);
 
@@ -244,19 +243,8 @@ describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
     // The scheduler dies mid-uninstall; the agent comes back; a new scheduler process starts.
     await sb.scheduler.stop();
     sb.mesos.healAgent(victim.agentId);
-    second = await SchedulerService.start({
-      spec: parseSpec(yaml),
-      specYaml: yaml,
-      mesosUrl: sb.mesos.url,
-      portworxUrl: sb.portworx.url,
-      portworxLegacyUrl: sb.portworx.url,
-      nc,
-      instanceId: 'second-scheduler',
-      // The same sandbox's state: the new process claims it as that sandbox, as `pxfw sandbox` would.
-      stateClaim: { kind: 'sandbox', sandbox: sb.id },
-      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
-      speed: 10,
-    });
+    // The same sandbox's state: the new process claims it as that sandbox, as `pxfw sandbox` would.
+    second = await startSchedulerOn(sb, yaml, nc, 'second-scheduler');
     const transitions: string[] = [];
     const unsubscribe = second.runtime.transitions.subscribe((t) => transitions.push(t.to));
     try {

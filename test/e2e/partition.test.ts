@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, simMs, sleep, SPEED } from './helpers-faults';
-import { eventuallyPod, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { eventually } from './helpers';
+import { MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, simMs, sleep, startDeployed } from './helpers-faults';
+import { dataVolumeId, eventuallyPod, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 /**
  * The shipped Cassandra spec, unchanged: a partitioned agent is suspect for the probation (10 s),
@@ -23,15 +23,10 @@ describe('a partition shorter than the probation moves nothing', () => {
   let partitionedFor: number;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ({ sb, record, name } = await startDeployed('cassandra'));
     probation = probationMs(sb);
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeId = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!.id;
+    victim = runningTask(sb, name, 'node-1');
+    volumeId = dataVolumeId(sb, name, 'node-1');
     launchesBefore = recordedLaunches(record, `${name}__`).length;
 
     const start = Date.now();
@@ -90,14 +85,9 @@ describe('a partition longer than the probation moves the pod after confirmation
   let violations: string[];
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeId = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!.id;
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    victim = runningTask(sb, name, 'node-1');
+    volumeId = dataVolumeId(sb, name, 'node-1');
     // The old task keeps running behind the partition (that is the point of fencing), so only
     // the volume's attachments are watched here.
     const watch = new SafetyWatch(sb, name, 'node-1', `${name}-node-1-data`, { liveTasks: false });
@@ -190,13 +180,8 @@ describe('three agents partitioned at once, longer than the probation, then heal
   const pods = ['node-0', 'node-1', 'node-2'];
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victims = pods.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    victims = pods.map((p) => runningTask(sb, name, p));
     for (const v of victims) sb.mesos.partitionAgent(v.hostname);
     pausedSeen = await eventually('replacement paused', () => sb.scheduler.runtime.governor.status().paused, probationMs(sb) * 3).catch(() => false);
     await sleep(probationMs(sb) * 2);

@@ -3,10 +3,10 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { MESOS_UNREACHABLE_MS, SPEED } from './helpers-faults';
-import { eventuallyPod, explainPod, podTasks, readRecords, recordedLaunches } from './helpers-recovery';
-import { freeHostInAnotherZone, movePinnedReplica, zoneOf } from './spread-helpers';
+import { eventually } from './helpers';
+import { MESOS_UNREACHABLE_MS, startDeployed } from './helpers-faults';
+import { eventuallyMovedOff, explainPod, podTasks, readRecords, recordedLaunches, runningTask } from './helpers-recovery';
+import { moveFailoverReplicaToAnotherZone, zoneOf } from './spread-helpers';
 
 /**
  * The same layout and crash as spread-keep (node-1's failover replica moved to the free host of
@@ -28,32 +28,14 @@ describe('a replacement under @zone:GROUP_BY with spread policy break: it goes t
   let explained: string;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ({ sb, record, name } = await startDeployed('cassandra'));
     const rt = sb.scheduler.runtime;
     const spread = Object.fromEntries(Object.keys(rt.spec.pods).map((type) => [type, 'break' as const]));
     rt.spec = { ...rt.spec, failurePolicy: { ...rt.spec.failurePolicy, spread } as typeof rt.spec.failurePolicy };
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
-    // Replica pinning puts the failover replica on node-1's zone mate, which keeps every
-    // constraint. Move it to a host of another zone that holds another pod's failover replica,
-    // so that the surviving holder's zone already runs a pod.
-    const zoneMate = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
-    holder = freeHostInAnotherZone(sb, name, victim.hostname);
-    await movePinnedReplica(sb, volumeBefore.name, zoneMate, holder);
-    volumeBefore = sb.portworx.volumes().find((v) => v.id === volumeBefore.id)!;
+    victim = runningTask(sb, name, 'node-1');
+    ({ holder, volume: volumeBefore } = await moveFailoverReplicaToAnotherZone(sb, name, 'node-1', victim));
     sb.mesos.crashAgent(victim.hostname);
-    replacement = await eventuallyPod(
-      sb,
-      'node-1',
-      'node-1 running again on another agent',
-      () => podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
-      MESOS_UNREACHABLE_MS + 10_000,
-    );
+    replacement = await eventuallyMovedOff(sb, name, 'node-1', victim, MESOS_UNREACHABLE_MS + 10_000);
     explained = await explainPod(sb, 'node-1');
   });
 

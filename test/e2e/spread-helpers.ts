@@ -1,7 +1,9 @@
 import { PortworxClient } from '../../src/portworx';
 import type { Sandbox } from '../../src/sandbox/sandbox';
+import type { SimTaskSummary } from '../../src/sim/mesos';
+import type { SimVolumeView } from '../../src/sim/portworx';
 import { eventually } from './helpers';
-import { liveTasks } from './helpers-recovery';
+import { dataVolume, liveTasks } from './helpers-recovery';
 
 /** The Mesos fault-domain zone of a host, as the simulator knows it. */
 export function zoneOf(sb: Sandbox, hostname: string): string {
@@ -93,4 +95,18 @@ export async function movePinnedReplica(sb: Sandbox, volumeName: string, from: s
     return now.length === 2 && kept.every((h) => now.includes(h));
   });
   sb.scheduler.runtime.volumes.invalidate([volumeName]);
+}
+
+/**
+ * Replica pinning puts the failover replica of the victim's pod on its zone mate, which keeps
+ * every constraint. Move it to a free host of another zone (that holds another pod's failover
+ * replica), so that the surviving holder's zone already runs a pod. Returns that holder and the
+ * volume as it is now.
+ */
+export async function moveFailoverReplicaToAnotherZone(sb: Sandbox, service: string, pod: string, victim: SimTaskSummary): Promise<{ holder: string; volume: SimVolumeView }> {
+  const before = dataVolume(sb, service, pod);
+  const zoneMate = before.replicaHosts.find((h) => h !== victim.hostname)!;
+  const holder = freeHostInAnotherZone(sb, service, victim.hostname);
+  await movePinnedReplica(sb, before.name, zoneMate, holder);
+  return { holder, volume: sb.portworx.volumes().find((v) => v.id === before.id)! };
 }

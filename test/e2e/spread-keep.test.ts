@@ -3,10 +3,10 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { MESOS_UNREACHABLE_MS, SPEED } from './helpers-faults';
-import { eventuallyPod, explainPod, liveTasks, podTasks, readRecords, recordedLaunches, SafetyWatch } from './helpers-recovery';
-import { freeHostInAnotherZone, movePinnedReplica, ZoneWatch, zoneOf } from './spread-helpers';
+import { eventually } from './helpers';
+import { MESOS_UNREACHABLE_MS, startDeployed } from './helpers-faults';
+import { eventuallyMovedOff, explainPod, liveTasks, readRecords, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
+import { moveFailoverReplicaToAnotherZone, zoneOf, ZoneWatch } from './spread-helpers';
 
 /**
  * The shipped Cassandra spec (hostname UNIQUE, @zone GROUP_BY, repl 2) on six agents in three
@@ -30,31 +30,13 @@ describe('a replacement under @zone:GROUP_BY keeps one pod per zone (spread poli
   let explained: string;
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    volumeBefore = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
-    // Replica pinning puts the failover replica on node-1's zone mate, which keeps every
-    // constraint. Move it to a host of another zone that holds another pod's failover replica,
-    // so that the surviving holder's zone already runs a pod.
-    const zoneMate = volumeBefore.replicaHosts.find((h) => h !== victim.hostname)!;
-    holder = freeHostInAnotherZone(sb, name, victim.hostname);
-    await movePinnedReplica(sb, volumeBefore.name, zoneMate, holder);
-    volumeBefore = sb.portworx.volumes().find((v) => v.id === volumeBefore.id)!;
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    victim = runningTask(sb, name, 'node-1');
+    ({ holder, volume: volumeBefore } = await moveFailoverReplicaToAnotherZone(sb, name, 'node-1', victim));
     zones = new ZoneWatch(sb, name);
     const watch = new SafetyWatch(sb, name, 'node-1', volumeBefore.name);
     sb.mesos.crashAgent(victim.hostname);
-    replacement = await eventuallyPod(
-      sb,
-      'node-1',
-      'node-1 running again on another agent',
-      () => podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING' && t.hostname !== victim.hostname),
-      MESOS_UNREACHABLE_MS + 10_000,
-    );
+    replacement = await eventuallyMovedOff(sb, name, 'node-1', victim, MESOS_UNREACHABLE_MS + 10_000);
     explained = await explainPod(sb, 'node-1');
     violations = watch.stop();
   });

@@ -3,8 +3,8 @@ import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { SPEED, simMs } from './helpers-faults';
+import { eventually } from './helpers';
+import { simMs, startDeployed } from './helpers-faults';
 import { liveTasks, patchSpec, readRecords } from './helpers-recovery';
 import { zoneOf } from './spread-helpers';
 
@@ -29,17 +29,12 @@ describe('after a node is lost for good, each volume with a replica there gets b
   let repairedAt: number;
 
   beforeAll(async () => {
-    const spec = frameworkYaml(
+    ({ sb, record, name } = await startDeployed(
       'cassandra',
       patchSpec((doc) => {
         (doc.failure_policy as Record<string, unknown>).permanent_failure_timeout = LOST_AFTER_S;
       }),
-    );
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
+    ));
     tasksBefore = liveTasks(sb.mesos.tasks(), sb).filter((t) => t.taskId.startsWith(`${name}__`));
     const podHosts = new Set(tasksBefore.map((t) => t.hostname));
     const volumes = sb.portworx.volumes().filter((v) => !v.parentId && v.name.startsWith(`${name}-`));

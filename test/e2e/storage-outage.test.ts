@@ -4,9 +4,9 @@ import type { GovernorStatus } from '../../src/controller/replacement-governor';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { DETECT_DELAY_MS, lastRecoveryPlanError, peakConcurrentReplacements, probationMs, recoveryPlan, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { liveTasks, patchSpec, podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { eventually } from './helpers';
+import { DETECT_DELAY_MS, lastRecoveryPlanError, peakConcurrentReplacements, probationMs, recoveryPlan, replacementWindows, sleep, startDeployed } from './helpers-faults';
+import { liveTasks, patchSpec, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 const PODS = ['node-0', 'node-1', 'node-2'];
 
@@ -51,6 +51,25 @@ function allRunningOnLiveHosts(sb: Sandbox, name: string): SimTaskSummary[] | un
 }
 
 /**
+ * A deployed Cassandra service (the shipped spec, optionally patched) whose pods' running tasks
+ * are the victims of the fault to come: each pod is watched for safety, and `plan status
+ * recovery` and the governor are sampled from now on.
+ */
+async function watchedCassandra(pods: string[], overrides?: (yaml: string) => string) {
+  const started = await startDeployed('cassandra', overrides);
+  const { sb, name } = started;
+  const victims = pods.map((p) => runningTask(sb, name, p));
+  const watches = pods.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
+  return { ...started, victims, watches, plans: new PlanSampler(sb) };
+}
+
+async function stopWatched(sb: Sandbox | undefined, plans: PlanSampler | undefined, watches: SafetyWatch[] | undefined): Promise<void> {
+  plans?.stop();
+  for (const w of watches ?? []) w.stop();
+  await sb?.stop();
+}
+
+/**
  * The shipped Cassandra spec, unchanged: three of the six hosts die at once. Half of the
  * Portworx nodes going offline within a minute is more than storage_outage.share (0.4) and at
  * least min_nodes (2): that looks like a storage outage, so automatic replacement pauses and says
@@ -68,15 +87,7 @@ describe('three hosts crash at once: automatic replacement pauses and says so, t
   let watches: SafetyWatch[];
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victims = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
-    watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
-    plans = new PlanSampler(sb);
+    ({ sb, record, name, victims, watches, plans } = await watchedCassandra(PODS));
     for (const v of victims) sb.mesos.crashAgent(v.hostname);
     governorPaused = await eventually(
       'the replacement governor to pause',
@@ -92,11 +103,7 @@ describe('three hosts crash at once: automatic replacement pauses and says so, t
     queuedWhilePaused = sb.scheduler.runtime.governor.status().queued;
   });
 
-  afterAll(async () => {
-    plans?.stop();
-    for (const w of watches ?? []) w.stop();
-    await sb?.stop();
-  });
+  afterAll(() => stopWatched(sb, plans, watches));
 
   it('pauses automatic replacement, naming a storage outage, with every failed pod queued', () => {
     expect(governorPaused, 'governor status while three of six Portworx nodes are offline').toBeDefined();
@@ -153,30 +160,18 @@ describe('three hosts crash at once with the outage pause off: one replacement a
   let running: SimTaskSummary[];
 
   beforeAll(async () => {
-    const spec = frameworkYaml(
-      'cassandra',
+    ({ sb, record, name, victims, watches, plans } = await watchedCassandra(
+      PODS,
       patchSpec((doc) => {
         (doc.failure_policy as { storage_outage: { share: number } }).storage_outage.share = 1;
       }),
-    );
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victims = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
-    watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
-    plans = new PlanSampler(sb);
+    ));
     for (const v of victims) sb.mesos.crashAgent(v.hostname);
     running = await eventually('all three pods running on live hosts', () => allRunningOnLiveHosts(sb, name), 30_000);
     plans.stop();
   });
 
-  afterAll(async () => {
-    plans?.stop();
-    for (const w of watches ?? []) w.stop();
-    await sb?.stop();
-  });
+  afterAll(() => stopWatched(sb, plans, watches));
 
   it('moves every pod off its dead host', () => {
     const dead = new Set(victims.map((v) => v.hostname));
@@ -228,15 +223,7 @@ describe('two hosts crash at once (a failure domain): no pause, both pods replac
   const pods = PODS.slice(0, 2);
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victims = pods.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
-    watches = pods.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
-    plans = new PlanSampler(sb);
+    ({ sb, record, name, victims, watches, plans } = await watchedCassandra(pods));
     for (const v of victims) sb.mesos.crashAgent(v.hostname);
     moved = await eventually(
       'both pods running on other hosts',
@@ -249,11 +236,7 @@ describe('two hosts crash at once (a failure domain): no pause, both pods replac
     plans.stop();
   });
 
-  afterAll(async () => {
-    plans?.stop();
-    for (const w of watches ?? []) w.stop();
-    await sb?.stop();
-  });
+  afterAll(() => stopWatched(sb, plans, watches));
 
   it('never pauses automatic replacement', () => {
     expect(plans.governor.filter((g) => g.paused)).toEqual([]);
@@ -290,15 +273,7 @@ describe('Portworx reports three nodes offline at once while their agents run: n
   let watches: SafetyWatch[];
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victims = PODS.map((p) => podTasks(sb, name, p).find((t) => t.state === 'TASK_RUNNING')!);
-    watches = PODS.map((p) => new SafetyWatch(sb, name, p, `${name}-${p}-data`));
-    plans = new PlanSampler(sb);
+    ({ sb, record, name, victims, watches, plans } = await watchedCassandra(PODS));
     for (const v of victims) sb.portworx.setNodeStatus(v.hostname, 'STATUS_OFFLINE');
     await sleep(probationMs(sb) * 2.5);
     for (const v of victims) sb.portworx.setNodeStatus(v.hostname, 'STATUS_OK');
@@ -306,11 +281,7 @@ describe('Portworx reports three nodes offline at once while their agents run: n
     plans.stop();
   });
 
-  afterAll(async () => {
-    plans?.stop();
-    for (const w of watches ?? []) w.stop();
-    await sb?.stop();
-  });
+  afterAll(() => stopWatched(sb, plans, watches));
 
   it('reports automatic replacement paused while the nodes are offline, and resumed after', () => {
     expect(plans.governor.some((g) => g.paused && /storage outage/.test(g.reason ?? ''))).toBe(true);

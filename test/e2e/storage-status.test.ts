@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { frameworkYaml, startSandbox } from './helpers';
-import { probationMs, recordedKills, replacementWindows, sleep, SPEED } from './helpers-faults';
-import { podTasks, recordedForcedDetaches, recordedLaunches, SafetyWatch } from './helpers-recovery';
+import { probationMs, recordedKills, replacementWindows, sleep, startDeployed } from './helpers-faults';
+import { dataVolume, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 
 type Fault = { what: string; apply(sb: Sandbox, host: string, probation: number): void; reported?: string };
 
@@ -39,14 +38,9 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
   let violations: string[];
 
   beforeAll(async () => {
-    const spec = frameworkYaml('cassandra');
-    name = spec.name;
-    const started = await startSandbox(spec.yaml, { speed: SPEED });
-    sb = started.sandbox;
-    record = started.record!;
-    await sb.scheduler.waitDeployed(60_000);
-    victim = podTasks(sb, name, 'node-1').find((t) => t.state === 'TASK_RUNNING')!;
-    const volume = sb.portworx.volumes().find((v) => v.name === `${name}-node-1-data`)!;
+    ({ sb, record, name } = await startDeployed('cassandra'));
+    victim = runningTask(sb, name, 'node-1');
+    const volume = dataVolume(sb, name, 'node-1');
     volumeId = volume.id;
     launchesBefore = recordedLaunches(record, `${name}__`).length;
     const watch = new SafetyWatch(sb, name, 'node-1', volume.name);

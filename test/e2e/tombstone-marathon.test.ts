@@ -2,11 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
-import { SchedulerService } from '../../src/controller/scheduler-service';
-import { parseSpec } from '../../src/spec';
+import type { SchedulerService } from '../../src/controller/scheduler-service';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { cli, rawNats } from './helpers-ops';
+import { cli, rawNats, startSchedulerOn } from './helpers-ops';
 
 /*
  * Issue 10, problem 2: the uninstall's last step removes the scheduler's own Marathon app. It must
@@ -28,19 +27,7 @@ describe('remove-app left pending: repeated by the same app version, never done 
   const schedulers: SchedulerService[] = [];
 
   const startScheduler = async (appVersion: string, instanceId: string): Promise<SchedulerService> => {
-    const s = await SchedulerService.start({
-      marathon: { url: marathonUrl, appId: `/${name}`, appVersion },
-      spec: parseSpec(yaml),
-      specYaml: yaml,
-      mesosUrl: sb.mesos.url,
-      portworxUrl: sb.portworx.url,
-      portworxLegacyUrl: sb.portworx.url,
-      nc,
-      instanceId,
-      stateClaim: { kind: 'sandbox', sandbox: sb.id },
-      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
-      speed: 10,
-    });
+    const s = await startSchedulerOn(sb, yaml, nc, instanceId, { marathon: { url: marathonUrl, appId: `/${name}`, appVersion } });
     schedulers.push(s);
     return s;
   };

@@ -2,13 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
-import { SchedulerService } from '../../src/controller/scheduler-service';
+import type { SchedulerService } from '../../src/controller/scheduler-service';
 import type { MarathonSettings } from '../../src/marathon';
-import { parseSpec } from '../../src/spec';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { StateUnavailableError } from '../../src/state/errors';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
-import { cli, kvKeys, rawNats, runningTasks, serviceVolumes } from './helpers-ops';
+import { cli, kvKeys, rawNats, runningTasks, serviceVolumes, startSchedulerOn } from './helpers-ops';
 
 /*
  * Issue 10, problem 2: "A restart after uninstall deploys the service again". Before the fix the
@@ -136,20 +135,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
   it('a restarted scheduler (what Marathon does) deploys nothing: uninstalled, healthy, shown by /v1/state and the dashboard', async () => {
     const launchedBefore = sb.mesos.tasks().length;
     await sb.scheduler.stop();
-    second = await SchedulerService.start({
-      spec: parseSpec(yaml),
-      specYaml: yaml,
-      mesosUrl: sb.mesos.url,
-      portworxUrl: sb.portworx.url,
-      portworxLegacyUrl: sb.portworx.url,
-      nc,
-      instanceId: 'restarted-scheduler',
-      stateClaim: { kind: 'sandbox', sandbox: sb.id },
-      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
-      marathon: app,
-      httpPort: 0,
-      speed: 10,
-    });
+    second = await startSchedulerOn(sb, yaml, nc, 'restarted-scheduler', { marathon: app, httpPort: 0 });
     const rt = second.runtime;
     await eventually('the restarted scheduler settles', () => rt.frameworkStateName === 'uninstalled');
     // Twenty simulated seconds: no SUBSCRIBE, no task, no volume.
@@ -241,18 +227,7 @@ describe('an uninstall interrupted inside delete-state resumes from the tombston
     expect(first.frameworkContext.lastError?.message).toMatch(/injected/);
     // The process dies here (its stop writes nothing that matters: the tombstone is already in KV).
     await sb.scheduler.stop();
-    second = await SchedulerService.start({
-      spec: parseSpec(yaml),
-      specYaml: yaml,
-      mesosUrl: sb.mesos.url,
-      portworxUrl: sb.portworx.url,
-      portworxLegacyUrl: sb.portworx.url,
-      nc,
-      instanceId: 'next-scheduler',
-      stateClaim: { kind: 'sandbox', sandbox: sb.id },
-      agentUrl: (id) => `${sb.mesos.url}/agents/${id}`,
-      speed: 10,
-    });
+    second = await startSchedulerOn(sb, yaml, nc, 'next-scheduler');
     const transitions: string[] = [];
     const unsubscribe = second.runtime.transitions.subscribe((t) => transitions.push(t.to));
     try {
