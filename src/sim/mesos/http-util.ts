@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseJson } from '../../util/lossless-json';
 import { fastStringify } from './fast-json';
 
 /** Largest request body accepted (a LAUNCH_GROUP of many tasks stays far below it). */
@@ -73,3 +74,21 @@ export function acceptsJson(req: IncomingMessage): boolean {
 
 export const NOT_ACCEPTABLE = "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'";
 export const UNSUPPORTED_MEDIA = "Expecting 'Content-Type' of application/json or application/x-protobuf";
+
+/**
+ * Reads a v1 API call's body as the master and the agent do: a Content-Type that is present and
+ * exactly application/json (else 400 / 415; `protobufNote` is appended to the 415 answer to a
+ * protobuf body), and a body that parses as JSON (else 400). Answers the request itself when
+ * it refuses it, and then returns undefined.
+ */
+export async function readJsonCall(req: IncomingMessage, res: ServerResponse, protobufNote?: string): Promise<{ raw: unknown } | undefined> {
+  const ct = contentType(req);
+  if (ct === undefined) return void sendText(res, 400, "Expecting 'Content-Type' to be present");
+  if (protobufNote !== undefined && ct === 'application/x-protobuf') return void sendText(res, 415, `${UNSUPPORTED_MEDIA} ${protobufNote}`);
+  if (ct !== 'application/json') return void sendText(res, 415, UNSUPPORTED_MEDIA);
+  try {
+    return { raw: parseJson(await readBody(req)) };
+  } catch (err) {
+    return void sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJson } from '../../util/lossless-json';
 import type { AgentManager } from './agents';
 import { SimAgentNotFoundError } from './errors';
 import { EventStream } from './event-stream';
-import { NOT_ACCEPTABLE, UNSUPPORTED_MEDIA, acceptsJson, contentType, readBody, withoutNulls, sendEmpty, sendJson, sendText } from './http-util';
+import { NOT_ACCEPTABLE, acceptsJson, withoutNulls, sendEmpty, sendJson, sendText, readJsonCall } from './http-util';
 import type { Master } from './master';
 import { describeIssues, operatorCallSchema } from './schemas';
 import type { Json } from './state';
@@ -26,15 +25,9 @@ export class OperatorApi {
     if (req.method !== 'POST') {
       return sendText(res, 405, `Expecting one of { 'POST' }, but received '${req.method ?? ''}'`, { Allow: 'POST' });
     }
-    const ct = contentType(req);
-    if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
-    if (ct !== 'application/json') return sendText(res, 415, UNSUPPORTED_MEDIA);
-    let raw: unknown;
-    try {
-      raw = parseJson(await readBody(req));
-    } catch (err) {
-      return sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const body = await readJsonCall(req, res);
+    if (!body) return;
+    const raw = body.raw;
     this.m.opts.recorder?.mesos('operator', 'call', raw);
     const parsed = operatorCallSchema.safeParse(withoutNulls(raw));
     if (!parsed.success) {

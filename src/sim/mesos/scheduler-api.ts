@@ -1,16 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJson } from '../../util/lossless-json';
 import type { Allocator } from './allocator';
-import {
-  NOT_ACCEPTABLE,
-  UNSUPPORTED_MEDIA,
-  acceptsJson,
-  contentType,
-  withoutNulls,
-  readBody,
-  sendEmpty,
-  sendText,
-} from './http-util';
+import { NOT_ACCEPTABLE, acceptsJson, withoutNulls, sendEmpty, sendText, readJsonCall } from './http-util';
 import { isValidUuidBytes } from './ids';
 import type { Launcher } from './launch';
 import type { Master } from './master';
@@ -38,18 +28,9 @@ export class SchedulerApi {
       sendText(res, 405, `Expecting one of { 'POST' }, but received '${req.method ?? ''}'`, { Allow: 'POST' });
       return;
     }
-    const ct = contentType(req);
-    if (ct === undefined) return sendText(res, 400, "Expecting 'Content-Type' to be present");
-    if (ct === 'application/x-protobuf') {
-      return sendText(res, 415, `${UNSUPPORTED_MEDIA} (this simulator speaks application/json only)`);
-    }
-    if (ct !== 'application/json') return sendText(res, 415, UNSUPPORTED_MEDIA);
-    let raw: unknown;
-    try {
-      raw = parseJson(await readBody(req));
-    } catch (err) {
-      return sendText(res, 400, `Failed to parse body into JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const body = await readJsonCall(req, res, '(this simulator speaks application/json only)');
+    if (!body) return;
+    const raw = body.raw;
     this.m.opts.recorder?.mesos('scheduler', 'call', raw);
     const parsed = schedulerCallSchema.safeParse(withoutNulls(raw));
     if (!parsed.success) {
