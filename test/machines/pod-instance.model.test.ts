@@ -65,6 +65,16 @@ const scenario = fc.tuple(fc.boolean(), fc.array(command, { maxLength: 80 })).ma
   fromRunning ? [...RUNNING_PREFIX, ...cmds] : cmds,
 );
 
+/**
+ * What a partition-aware framework may take as "no longer runs" beyond Mesos' terminal states
+ * (docs/failure-classification.md rows M6, M9, M10): TASK_LOST comes only from the master
+ * removing the agent (it unregistered, killing its tasks, or a new agent took its address after a
+ * reboot), and TASK_UNKNOWN answering a launch means the master never launched it.
+ */
+function endedForPartitionAware(state: TaskState, launching: boolean): boolean {
+  return state === 'TASK_LOST' || (state === 'TASK_UNKNOWN' && launching);
+}
+
 function output(call: PendingCall, terminal: boolean, agentAnswers: boolean): unknown {
   if (call.name === 'ensureVolumes') return VOLUME_IDS;
   if (call.name === 'killTask') return { terminal };
@@ -119,8 +129,9 @@ async function runScenario(commands: Command[], autoReplace: boolean, agentAnswe
         case 'update': {
           const current = ctx().task;
           const taskId = cmd.current && current ? current.taskId : `stale-${model.seq}`;
+          const launching = activePaths(rig.actor.getSnapshot().value as never).includes('placed');
           rig.actor.send({ type: 'TASK_UPDATE', taskId, state: cmd.state });
-          if (isTerminalTaskState(cmd.state)) model.live.delete(taskId);
+          if (isTerminalTaskState(cmd.state) || endedForPartitionAware(cmd.state, launching)) model.live.delete(taskId);
           break;
         }
         case 'agentGone':
