@@ -61,6 +61,8 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       initial: 'awaiting-holder',
       on: {
         PLACE: { guard: 'canPlace', target: 'placed', actions: 'assignTask' },
+        // The host fenced by a replacement is back for Mesos and Portworx: it may be chosen again.
+        HOST_UP: { guard: 'readmitsHost', actions: 'readmitHost' },
       },
       states: {
         'awaiting-holder': {

@@ -143,6 +143,12 @@ export const podInstanceSetup = setup({
       const left = event.source === undefined ? NO_SUSPICION : { ...context.suspicion, [event.source]: null };
       return left.mesos === null && left.portworx === null;
     },
+    /**
+     * HOST_UP for every source (no `source`: Mesos and Portworx both have the host back) about a
+     * host the pod avoids since its fence: it is no longer the failed host.
+     */
+    readmitsHost: ({ context, event }) =>
+      event.type === 'HOST_UP' && event.source === undefined && context.excludeHosts.includes(event.hostname),
     hostConfirmedDown: ({ event }) => outputOf<ConfirmHostDownOutput>(event).down,
     routeIs: ({ context }, params: { route: 're-attach' | 'await-slot' | 'await-operator' }) =>
       context.failure !== null &&
@@ -283,6 +289,15 @@ export const podInstanceSetup = setup({
         preferAgent: null,
         retries: 0,
         lastError: null,
+      };
+    }),
+    /** The fenced host is back and healthy: a legitimate target again (docs/failure-classification.md, rule 8). */
+    readmitHost: assign(({ context, event }) => {
+      if (event.type !== 'HOST_UP') return {};
+      return {
+        excludeHosts: context.excludeHosts.filter((h) => h !== event.hostname),
+        reason: `${event.hostname} is back and healthy: placeable again`,
+        lastEvent: event.type,
       };
     }),
     clearFailure: assign({ failure: null, needsFence: false, suspicion: NO_SUSPICION }),

@@ -47,6 +47,38 @@ export interface OfferHandlerDeps {
   reconcileBackoff?: BackoffOptions;
   /** Where spread decisions are published as events (default: the pod registry's transition log). */
   transitions?: Pick<TransitionLog, 'emit'>;
+  /** The last state Mesos reported of a task (the runtime's TaskTracker), to tell a returning old task. */
+  taskState?: (taskId: string) => string | undefined;
+}
+
+/** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
+const ALIVE_STATES = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING']);
+
+/**
+ * The hosts a pod must still avoid this round. A replacement excludes the fenced host
+ * (`excludeHosts`) only while it is, or may be, the failed host. Level-triggered, the exclusion
+ * lapses once the host is back and healthy: an offer of this round comes from it (the master
+ * offers only registered, reachable agents: the same agent id after a partition, a new one after
+ * a reboot, so it is matched by hostname), its Portworx node is online, and the pod's old task is
+ * not reported alive on that same agent (a returning old task is a stray; it is killed first).
+ * Safe: the exclusion is set only after the fence force-detached every volume (confirmed by
+ * Portworx), so an old task that still runs there has no attachment to write through, and it is
+ * killed as a stray as soon as it shows up (docs/failure-classification.md, rule 8).
+ */
+export function activeExclusions(
+  deps: Pick<OfferHandlerDeps, 'cluster' | 'taskState'>,
+  ctx: Pick<PodInstanceContext, 'excludeHosts' | 'lastTask'>,
+  offers: readonly Pick<Offer, 'agentId' | 'hostname'>[],
+): string[] {
+  return ctx.excludeHosts.filter((host) => {
+    const offering = offers.filter((o) => o.hostname === host && deps.cluster.reachable(o.agentId));
+    if (offering.length === 0) return true;
+    if (deps.cluster.storageLiveness(host) !== 'online') return true;
+    const old = ctx.lastTask;
+    if (!old || old.hostname !== host || !deps.taskState) return false;
+    const state = deps.taskState(old.taskId);
+    return offering.some((o) => o.agentId === old.agentId) && state !== undefined && ALIVE_STATES.has(state);
+  });
 }
 
 /** One ReplicaMoves per runtime (keyed by its pod registry), until the runtime owns it. */
@@ -104,10 +136,14 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
     await deps.volumes.refresh(waiting.flatMap((e) => deps.registry.context(e).volumes));
     for (const entry of waiting.sort((a, b) => a.name.localeCompare(b.name))) {
       const ctx = deps.registry.context(entry);
-      const candidates = offers.filter((o) => !used.has(o.offerId) && !ctx.excludeHosts.includes(o.hostname));
+      const excluded = activeExclusions(deps, ctx, offers);
+      if (excluded.length < ctx.excludeHosts.length) {
+        deps.logger.info({ pod: entry.name, hosts: ctx.excludeHosts.filter((h) => !excluded.includes(h)) }, 'a fenced host is back and healthy: placeable again');
+      }
+      const candidates = offers.filter((o) => !used.has(o.offerId) && !excluded.includes(o.hostname));
       // A replica added for the pod (keep policy) that has synced makes its host a holder now.
       await replicaMovesOf(deps).progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
-      const request = buildRequest(deps, spec, entry);
+      const request = buildRequest(deps, spec, entry, excluded);
       if (!request) {
         // An existing volume whose replicas we cannot locate yet would look new (placeable
         // anywhere): wait for the next round rather than break convergence.
@@ -119,7 +155,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       const chosen = preferred ?? result.chosen;
       if (!chosen) {
         deps.metrics.offers.inc({ outcome: 'no-fit' });
-        await keepSpread(deps, entry, request, index);
+        await keepSpread(deps, entry, request, index, excluded);
         continue;
       }
       const offer = byId.get(chosen.offerId)!;
@@ -147,12 +183,12 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
  * breaks a constraint, a replica goes to a host the constraints allow (ReplicaMoves); the pod is
  * placed there once it has synced. Errors are logged and retried on the next round.
  */
-async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodRequest, index: ReturnType<typeof buildPlacementIndex>): Promise<void> {
+async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodRequest, index: ReturnType<typeof buildPlacementIndex>, excluded: string[]): Promise<void> {
   if (!request.volumes.some((v) => v.exists)) return;
   const ctx = deps.registry.context(entry);
   try {
     const facts = holderFacts(request, index);
-    await replicaMovesOf(deps).consider(entry.name, request, index, facts, ctx.volumes, ctx.excludeHosts);
+    await replicaMovesOf(deps).consider(entry.name, request, index, facts, ctx.volumes, excluded);
   } catch (err) {
     deps.logger.warn({ err, pod: entry.name }, 'could not add a replica to keep the spread; retrying next round');
   }
@@ -175,12 +211,12 @@ function noteSpread(deps: OfferHandlerDeps, pod: string, breaks: string[] | unde
   }
 }
 
-function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry): PodRequest | undefined {
+function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry, excluded: string[]): PodRequest | undefined {
   const ctx = deps.registry.context(entry);
   const existingVolumes: Record<string, string[]> = {};
   for (const v of ctx.volumes) {
     const hosts = deps.volumes.replicaHosts(v.name);
-    if (hosts) existingVolumes[v.name] = hosts.filter((h) => !ctx.excludeHosts.includes(h));
+    if (hosts) existingVolumes[v.name] = hosts.filter((h) => !excluded.includes(h));
     else if (v.id) return undefined;
   }
   const request = podRequestFor(spec, entry.podType, entry.index, {

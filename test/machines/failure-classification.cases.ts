@@ -6,7 +6,7 @@ import { podInput, toRunning, VOLUME_IDS, type PodRig } from './pod-harness';
  * drives a fresh pod from the start; the test files run every row (failure-classification.test.ts
  * one test per row; pod-instance.machine.test.ts for transition coverage).
  */
-export type Outcome = 'transient' | 're-place' | 'suspect' | 'permanent' | 'release and relaunch' | 'ended' | 'no action';
+export type Outcome = 'transient' | 're-place' | 'suspect' | 'permanent' | 'release and relaunch' | 'ended' | 'readmit' | 'no action';
 
 export interface ClassificationRow {
   id: string;
@@ -146,7 +146,27 @@ export const CLASSIFICATION_ROWS: ClassificationRow[] = [
       update(r, 'TASK_UNREACHABLE', {}, 'old-task');
     },
     state: 'running.up' },
+  { id: 'M35', signal: 'HOST_UP for the fenced host, every source (Mesos and Portworx have it back)', when: 'awaiting an offer after a replacement', outcome: 'readmit', autoReplace: true,
+    drive: async (r) => { await replacedOffH1(r); r.actor.send({ type: 'HOST_UP', hostname: 'h1' }); },
+    state: 'volume-provisioned.awaiting-holder', context: { excludeHosts: [], task: null, needsFence: false, replacing: true } },
+  { id: 'M36', signal: 'HOST_UP for the fenced host from Portworx only, or for another host', when: 'awaiting an offer after a replacement', outcome: 'no action', autoReplace: true,
+    drive: async (r) => {
+      await replacedOffH1(r);
+      r.actor.send({ type: 'HOST_UP', hostname: 'h1', source: 'portworx' });
+      r.actor.send({ type: 'HOST_UP', hostname: 'h9' });
+    },
+    state: 'volume-provisioned.awaiting-holder', context: { excludeHosts: ['h1'], task: null } },
 ];
+
+/** A running pod on h1 replaced after a confirmed host-down: fenced, waiting for an offer, h1 excluded. */
+async function replacedOffH1(rig: PodRig): Promise<void> {
+  await toRunning(rig);
+  pxDown(rig);
+  await confirm(rig, true, 'the agent does not answer; Portworx node OFFLINE');
+  rig.actor.send({ type: 'REPLACE_GRANTED' });
+  await rig.effects.resolve('fence');
+  await rig.effects.resolve('checkVolumes', { replicaHosts: ['h1', 'h2'] });
+}
 
 function expectReason(state: string): string {
   return `task reported ${state}: its agent unregistered or was replaced; releasing the volumes, then relaunching`;
