@@ -47,3 +47,21 @@ export class FenceNotConfirmedError extends PxfwError {
   readonly code = 'FENCE_NOT_CONFIRMED';
   readonly retryable = true;
 }
+
+/**
+ * Portworx refused a new volume because a node its replicas were pinned on is not up (offline,
+ * in maintenance, storage down): our view of the nodes was stale. Retryable: the next attempt
+ * re-reads the nodes and pins the replicas again, on nodes that are up.
+ */
+export class ReplicaNodeUnavailableError extends PxfwError {
+  readonly code = 'REPLICA_NODE_UNAVAILABLE';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** The hosts the refused create had pinned replicas on. */
+    readonly pinnedHosts: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -13,13 +13,13 @@ import type {
   ReleaseVolumesInput,
 } from '../../machines/pod-instance.types';
 import type { MesosSchedulerClient } from '../mesos';
-import type { PortworxClient, Volume } from '../portworx';
+import { GrpcCode, type PortworxClient, type Volume } from '../portworx';
 import type { ClusterView } from '../placement';
 import type { ServiceSpec } from '../spec';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
-import { FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError } from './errors';
+import { FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError, ReplicaNodeUnavailableError } from './errors';
 import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
 
 export interface PodEffectDeps {
@@ -91,6 +91,7 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
   if (!pod) throw new NoHealthyReplicaError(`pod type ${input.podType} is no longer in the spec`);
   const out: { name: string; id: string }[] = [];
   let plannedHost: string | undefined;
+  let fresh = false;
   // Hosts holding siblings' replicas are their failover targets: keep both the pod and our replicas off them.
   const siblingHosts = deps.siblingReplicaHosts?.(input.podType, input.index) ?? new Set<string>();
   for (const vol of input.volumes) {
@@ -105,6 +106,12 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     }
     const volSpec = pod.volumes.find((v) => `${spec.name}-${input.podType}-${input.index}-${v.name}` === vol.name);
     if (!volSpec) throw new NoHealthyReplicaError(`volume ${vol.name} is not declared by pod type ${input.podType}`);
+    if (!fresh) {
+      // Read the nodes now (level-triggered): a node that went down since the last storage refresh
+      // must not get a replica. Each attempt of this effect reads afresh, so a retry re-pins.
+      await deps.refreshEvidence?.().catch((err: unknown) => deps.logger.warn({ err }, 'could not re-read agents and storage nodes'));
+      fresh = true;
+    }
     const view = deps.planningView();
     if (plannedHost === undefined) {
       plannedHost = planHost(spec, input.podType, input.index, view, siblingHosts);
@@ -115,11 +122,41 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts }, { spec, index: input.index });
     deps.notePlannedReplicas?.(`${input.podType}-${input.index}`, hosts);
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
-    const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds));
+    const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds)).catch((err: unknown) => {
+      throw classifyCreateError(err, vol.name, hosts, nodeIds);
+    });
     deps.logger.info({ volume: vol.name, id, replicas: hosts }, 'volume created');
     out.push({ name: vol.name, id });
   }
   return { volumes: out };
+}
+
+/** gRPC codes Portworx answers a create with when a pinned replica node cannot take it (the simulator: INTERNAL). */
+const PINNED_NODE_REFUSAL_CODES: ReadonlySet<number> = new Set([
+  GrpcCode.UNKNOWN,
+  GrpcCode.INVALID_ARGUMENT,
+  GrpcCode.FAILED_PRECONDITION,
+  GrpcCode.INTERNAL,
+  GrpcCode.UNAVAILABLE,
+]);
+const NODE_UNUSABLE = /\b(offline|not online|is down|not up|storage down|maintenance|unavailable)\b/i;
+
+/**
+ * A create Portworx refused because a node named in `replica_set.nodes` is not up (say
+ * "replica_set.nodes: node <id> is offline") is a stale view, not a bad request: it becomes a
+ * retryable ReplicaNodeUnavailableError, and the next attempt re-pins. Anything else is left as is.
+ */
+export function classifyCreateError(err: unknown, volume: string, pinnedHosts: string[], pinnedNodeIds: string[]): unknown {
+  const grpcCode = (err as { grpcCode?: unknown } | null)?.grpcCode;
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof grpcCode !== 'number' || typeof message !== 'string' || !PINNED_NODE_REFUSAL_CODES.has(grpcCode)) return err;
+  const namesPinnedNode = message.includes('replica_set') || [...pinnedNodeIds, ...pinnedHosts].some((ref) => message.includes(ref));
+  if (!namesPinnedNode || !NODE_UNUSABLE.test(message)) return err;
+  return new ReplicaNodeUnavailableError(
+    `Portworx refused volume ${volume}: a node its replicas were pinned on (${pinnedHosts.join(', ')}) is not up; re-pinning on the next attempt (${message})`,
+    pinnedHosts,
+    { cause: err },
+  );
 }
 
 /** The host of a task is down as far as we can tell: Mesos lost the agent or Portworx says OFFLINE. */

@@ -4,7 +4,8 @@ import { pinVolumeReplicas, planHost, replicaHostsFor } from '../../src/controll
 import { evaluateOffers, podRequestFor, type ClusterView } from '../../src/placement';
 import type { ServiceSpec } from '../../src/spec';
 import { agentAt, makeCluster, placePods } from '../placement/fixtures';
-import { agentIdOf, clusterOf, demoSpec, hosts } from './fixtures';
+import { NoStorageHostError } from '../../src/controller/errors';
+import { agentIdOf, clusterOf, demoSpec, hosts, nodeIdOf } from './fixtures';
 
 describe('planHost (where a new pod instance\'s volumes go before any offer is at hand)', () => {
   const spec = demoSpec({ count: 3 });
@@ -210,5 +211,64 @@ describe('replicaHostsFor (where a new volume\'s replicas go: the second where i
       const hostsOf = replicaHostsFor(planned, v, { ...view }, `bridge-node-1-${v.name}`, { podType: 'node', replicaHosts: new Set() }, { spec: twoVolumes, index: 1 });
       expect(zone(view, hostsOf[1]!), `volume ${i}`).toBe(zone(view, planned));
     }
+  });
+});
+
+describe('planHost and replicaHostsFor use only Portworx nodes that are up (OK or NONE)', () => {
+  const STATUSES = ['STATUS_OK', 'STATUS_NONE', 'STATUS_OFFLINE', 'STATUS_MAINTENANCE', 'STATUS_STORAGE_DOWN'] as const;
+  const UP: ReadonlySet<string> = new Set(['STATUS_OK', 'STATUS_NONE']);
+  const spec = demoSpec({ count: 5, repl: 2, placement: ['hostname:UNIQUE'] });
+  const volume = spec.pods.node!.volumes[0]!;
+
+  /** The planning view as the runtime builds it: ClusterState fed Portworx's node list. */
+  function viewWith(statuses: readonly string[], unreachable: readonly boolean[] = []) {
+    const shape = hosts(statuses.length, 4);
+    const cluster = clusterOf(shape, { storage: false });
+    cluster.setStorageNodes(shape.map((h, i) => ({ id: nodeIdOf(h.host), hostname: h.host, scheduler_node_name: h.host, status: statuses[i] as never })));
+    shape.forEach((h, i) => cluster.markUnreachable(agentIdOf(h.host), unreachable[i] ?? false));
+    return { shape, view: cluster.view(new Map()) };
+  }
+
+  it('never plans a pod, nor pins a replica, on a node that is OFFLINE, in MAINTENANCE or STORAGE_DOWN, or whose agent is unreachable (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...STATUSES), { minLength: 2, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        (statuses, unreachable) => {
+          const { shape, view } = viewWith(statuses, unreachable);
+          const usable = new Set(shape.filter((h) => view.storage[h.host] === 'up').map((h) => h.host));
+          for (const h of shape) if (view.storage[h.host] === 'up') expect(UP.has(statuses[shape.indexOf(h)]!)).toBe(true);
+          let host: string;
+          try {
+            host = planHost(spec, 'node', 0, view);
+          } catch (err) {
+            expect(err).toBeInstanceOf(NoStorageHostError);
+            expect(usable.size).toBe(0);
+            return;
+          }
+          expect(usable.has(host)).toBe(true);
+          try {
+            const replicas = replicaHostsFor(host, volume, view, 'demo-node-0-data', { podType: 'node', replicaHosts: new Set() }, { spec, index: 0 });
+            expect(replicas.every((r) => usable.has(r))).toBe(true);
+          } catch (err) {
+            // Too few nodes up for repl 2: the pod waits (retryable), nothing is pinned.
+            expect(err).toBeInstanceOf(NoStorageHostError);
+            expect((err as NoStorageHostError).retryable).toBe(true);
+            expect(usable.size).toBeLessThan(2);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the chaos repro layout: with agent-4, 7 and 8 (here h3, h6, h7) OFFLINE, pod 3 and its replicas land on the five nodes that are up', () => {
+    const statuses = ['STATUS_OK', 'STATUS_OK', 'STATUS_OK', 'STATUS_OFFLINE', 'STATUS_OK', 'STATUS_OK', 'STATUS_OFFLINE', 'STATUS_OFFLINE'];
+    const { view } = viewWith(statuses);
+    const placed = placePods(view, 'node', { h0: ['node-0'], h1: ['node-1'], h2: ['node-2'] });
+    const host = planHost(spec, 'node', 3, placed);
+    expect(['h4', 'h5']).toContain(host);
+    const replicas = replicaHostsFor(host, volume, placed, 'demo-node-3-data', { podType: 'node', replicaHosts: new Set() }, { spec, index: 3 });
+    expect(replicas.filter((r) => ['h3', 'h6', 'h7'].includes(r))).toEqual([]);
   });
 });
