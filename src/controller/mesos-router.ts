@@ -17,6 +17,9 @@ export function routeSchedulerEvent(rt: Runtime, ev: RoutedEvent): void {
       rt.subscribed = true;
       rt.metrics.connected.set(1);
       rt.sendFramework({ type: 'SUBSCRIBED', frameworkId: ev.subscribed.framework_id.value });
+      // Level-triggered: KILLs that failed (403 while the master failed over) go out again now,
+      // and every stray the reconciliation that follows reports alive is killed again.
+      rt.strays.resubscribed();
       return;
     case 'DISCONNECTED':
       rt.subscribed = false;

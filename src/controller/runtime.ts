@@ -114,6 +114,8 @@ export class Runtime {
       kill: (taskId, agentId) => this.mesosCall('kill', (m) => m.kill(taskId, agentId)),
       reachable: (agentId) => this.cluster.reachable(agentId),
       minIntervalMs: opts.podTiming?.killTimeoutMs ?? 30_000,
+      retry: { initialMs: 1_000 / timeScale, maxMs: opts.podTiming?.killTimeoutMs ?? 30_000 },
+      logger: this.logger.child({ module: 'stray-killer' }),
     });
     this.volumes = new VolumeLocations(opts.px, this.cluster);
     this.snapshots = new SnapshotManager(this, opts.commandRunner);
@@ -189,6 +191,7 @@ export class Runtime {
     const leading = this.leading;
     this.unregister();
     this.leaseKeeper.stop();
+    this.strays.clear();
     await this.storageWatch.stop();
     this.framework.stop();
     this.registry.stopAll();
@@ -322,6 +325,7 @@ export class Runtime {
     this.generation += 1;
     this.leading = false;
     this.leaseKeeper.stop();
+    this.strays.clear();
     this.registry.clear();
     this.podsRestored = false;
     const m = this.mesos;
@@ -374,13 +378,20 @@ export class Runtime {
     await this.storageWatch.refresh();
   }
 
-  async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<void> {
+  /**
+   * One scheduler call, if subscribed; a failure is logged, not thrown. Resolves whether the call
+   * went through (false: not subscribed, or the master refused it, e.g. 403 during a failover),
+   * for callers that must try again (the stray killer); the others may ignore it.
+   */
+  async mesosCall(what: string, fn: (m: MesosSchedulerClient) => Promise<void>): Promise<boolean> {
     const m = this.mesos;
-    if (!m || !this.subscribed) return;
+    if (!m || !this.subscribed) return false;
     try {
       await fn(m);
+      return true;
     } catch (err) {
       this.logger.warn({ err, call: what }, 'Mesos call failed');
+      return false;
     }
   }
 }
