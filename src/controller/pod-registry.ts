@@ -8,7 +8,8 @@ import type { Logger } from '../log/logger';
 import type { TransitionLog } from '../observe/transition-log';
 import type { ServiceStateStore } from '../state/state-store';
 import type { Metrics } from '../observe/metrics';
-import { PersistQueue } from './persist-queue';
+import { awaitDurable, PersistQueue } from './persist-queue';
+import { gateDestructiveEffects, POD_SYSTEM_ID } from './persist-before-acting';
 
 export type PodMachine = ReturnType<typeof podInstanceMachine.provide>;
 export type PodActor = Actor<PodMachine>;
@@ -52,6 +53,8 @@ export class PodRegistry {
   /** Pods per top-level state, kept incrementally for the metrics gauge. */
   private readonly stateCounts = new Map<string, number>();
   private readonly persist: PersistQueue;
+  /** The pod machine whose destructive effects wait for the state they act on to be in KV. */
+  private readonly machine: PodMachine;
 
   constructor(
     private readonly deps: {
@@ -70,6 +73,21 @@ export class PodRegistry {
     },
   ) {
     this.persist = new PersistQueue(deps.store, deps.logger, deps.leading);
+    this.machine = gateDestructiveEffects(deps.machine, (actor) => this.persistedBeforeActing(actor));
+  }
+
+  /**
+   * Persist before acting: a destructive effect (KILL, volume delete) of a pod starts once the
+   * pod's current snapshot and every state write queued before it (e.g. the supervisor's record of
+   * the scale that decommissions the pod) are in KV. Rejects (StateNotSavedError) when a write was
+   * dropped because we no longer lead: the effect fails without having acted.
+   */
+  async persistedBeforeActing(actor: unknown): Promise<void> {
+    // The effect is started inside the pod's transition: let it finish, then save its result.
+    await Promise.resolve();
+    const entry = this.all().find((e) => e.actor === actor);
+    if (entry) this.save(entry);
+    await awaitDurable(this.deps.store);
   }
 
   inputFor(podType: string, index: number): PodInstanceInput {
@@ -158,10 +176,14 @@ export class PodRegistry {
     return taskIdFor(this.deps.spec().name, entry.podType, entry.index, entry.attempt);
   }
 
-  /** Wait until the pod's latest snapshot is in KV (persist intent before acting). */
+  /**
+   * Wait until the pod's latest snapshot is in KV (persist intent before acting: before an ACCEPT,
+   * before a status ACK). Rejects with StateNotSavedError when the write was dropped because we
+   * no longer lead: the caller must then not act (the next leader restores the older state).
+   */
   async flush(entry: PodEntry): Promise<void> {
     this.save(entry);
-    await this.persist.flush(podKey(entry.podType, entry.index));
+    await this.persist.flushed(podKey(entry.podType, entry.index));
   }
 
   async flushAll(): Promise<void> {
@@ -198,8 +220,10 @@ export class PodRegistry {
       if (ie.type === '@xstate.event' && ie.actorRef === actor && ie.event) received = ie.event.type;
     };
     const actor = createActor(
-      this.deps.machine,
-      snapshot ? { snapshot: snapshot as never, input: this.inputFor(podType, index), inspect } : { input: this.inputFor(podType, index), inspect },
+      this.machine,
+      snapshot
+        ? { snapshot: snapshot as never, input: this.inputFor(podType, index), inspect, systemId: POD_SYSTEM_ID }
+        : { input: this.inputFor(podType, index), inspect, systemId: POD_SYSTEM_ID },
     );
     const entry: PodEntry = { name, podType, index, attempt, actor, state: '', lastEvent: () => received };
     this.pods.set(name, entry);

@@ -1,4 +1,5 @@
 import { PxfwError } from '../errors';
+import { OperationError } from '../api/errors';
 
 /** A compare-and-set write lost the race: someone else wrote the key since we read it. */
 export class StateConflictError extends PxfwError {
@@ -50,5 +51,28 @@ export class StateOwnershipError extends PxfwError {
     readonly owner: unknown,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A state write the caller waits for did not reach KV: this instance stopped leading (the write
+ * was dropped) or KV did not answer in time (NATS unavailable). Whatever depended on the write
+ * (an operator's OK, a destructive effect) must not happen; the caller may retry.
+ */
+export class StateNotSavedError extends OperationError {
+  readonly code = 'STATE_NOT_SAVED';
+  readonly retryable = true;
+  readonly status = 503;
+  constructor(
+    readonly key: string,
+    readonly why: 'dropped' | 'timeout',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      why === 'dropped'
+        ? `state not saved: this scheduler stopped leading before '${key}' was written, retry`
+        : `state not saved: NATS unavailable ('${key}' not written in time), retry`,
+      options,
+    );
   }
 }

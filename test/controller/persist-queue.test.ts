@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PersistQueue } from '../../src/controller/persist-queue';
+import { awaitDurable, PersistQueue } from '../../src/controller/persist-queue';
 import { ServiceStateStore } from '../../src/state/state-store';
-import { StateConflictError } from '../../src/state/errors';
+import { StateConflictError, StateNotSavedError, StateUnavailableError } from '../../src/state/errors';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 import { silentLogger } from './fixtures';
 
@@ -19,6 +19,8 @@ class MemoryStore {
   delays: number[] = [];
   /** While set, every put loses the compare-and-set. */
   alwaysConflict = false;
+  /** While set, every put fails as if NATS were down. */
+  down = false;
 
   async get() {
     return this.revision === 0 ? undefined : { value: this.value, revision: this.revision };
@@ -27,6 +29,7 @@ class MemoryStore {
   async put(key: string, value: unknown, expected: number): Promise<number> {
     this.puts += 1;
     await sleep(this.delays.shift() ?? 0);
+    if (this.down) throw new StateUnavailableError('NATS is down');
     if (this.alwaysConflict || expected !== this.revision) throw new StateConflictError(key);
     this.value = value;
     this.stored.push(value);
@@ -145,5 +148,83 @@ describe('PersistQueue (ordered compare-and-set writes of the latest state per k
     expect(putsIn300ms).toBeGreaterThanOrEqual(2);
     expect(putsIn300ms).toBeLessThanOrEqual(6);
     expect(mem.value).toBe('mine');
+  });
+});
+
+describe('PersistQueue.flushed (persist before acting: wait for one write to be in KV)', () => {
+  it('resolves only once the value written so far is in KV', async () => {
+    const mem = new MemoryStore();
+    mem.delays = [50];
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    q.write('framework', { count: 2 });
+    let saved = false;
+    const done = q.flushed('framework').then(() => (saved = true));
+    await sleep(10);
+    expect(saved).toBe(false);
+    await done;
+    expect(mem.value).toEqual({ count: 2 });
+  });
+
+  it('rejects with StateNotSavedError (dropped) when the write is dropped because we no longer lead', async () => {
+    const mem = new MemoryStore();
+    mem.down = true;
+    let leading = true;
+    const q = new PersistQueue(mem.asStore(), silentLogger(), () => leading);
+    q.write('framework', { count: 2 });
+    const outcome = q.flushed('framework').then(
+      () => 'saved',
+      (err: unknown) => err,
+    );
+    await sleep(30);
+    leading = false;
+    mem.down = false;
+    const err = await outcome;
+    expect(err).toBeInstanceOf(StateNotSavedError);
+    expect(err).toMatchObject({ code: 'STATE_NOT_SAVED', why: 'dropped', retryable: true, status: 503 });
+    expect(mem.stored).toEqual([]);
+    // Asked again after the drop, it still says so rather than waiting for ever.
+    await expect(q.flushed('framework')).rejects.toBeInstanceOf(StateNotSavedError);
+  });
+
+  it('rejects with StateNotSavedError (timeout) while KV does not answer; the write still lands later', async () => {
+    const mem = new MemoryStore();
+    mem.down = true;
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    q.write('framework', { count: 2 });
+    await expect(q.flushed('framework', 100)).rejects.toMatchObject({ name: 'StateNotSavedError', why: 'timeout' });
+    mem.down = false;
+    await q.flushed('framework');
+    expect(mem.value).toEqual({ count: 2 });
+  });
+
+  it('is satisfied by a newer value of the key (writes coalesce)', async () => {
+    const mem = new MemoryStore();
+    mem.delays = [20];
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    q.write('k', 1);
+    const first = q.flushed('k');
+    q.write('k', 2);
+    q.write('k', 3);
+    await first;
+    await q.flushed('k');
+    expect(mem.value).toBe(3);
+  });
+
+  it('awaitDurable waits for every queue writing to the store (the supervisor and the pods)', async () => {
+    const mem = new MemoryStore();
+    const framework = new PersistQueue(mem.asStore(), silentLogger());
+    const pods = new PersistQueue(mem.asStore(), silentLogger());
+    mem.delays = [40, 0];
+    framework.write('framework', { count: 2 });
+    pods.write('pods.node.4', { state: 'stopping' });
+    await awaitDurable(mem.asStore());
+    expect(mem.stored).toEqual(expect.arrayContaining([{ count: 2 }, { state: 'stopping' }]));
+    // Only the keys asked for, when given.
+    mem.down = true;
+    pods.write('pods.node.3', { state: 'stopping' });
+    await awaitDurable(mem.asStore(), { keys: ['framework'], timeoutMs: 50 });
+    await expect(awaitDurable(mem.asStore(), { timeoutMs: 50 })).rejects.toBeInstanceOf(StateNotSavedError);
+    mem.down = false;
+    await pods.flushAll();
   });
 });
