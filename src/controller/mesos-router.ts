@@ -63,6 +63,8 @@ function offerDeps(rt: Runtime) {
     logger: rt.logger,
     metrics: rt.metrics,
     transitions: rt.transitions,
+    // A fenced host comes back into placement only once the pod's old task is not alive there.
+    taskState: (taskId: string) => rt.tasks.status(taskId)?.state,
     // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
     reconcileBackoff: { initialMs: 1_000 / rt.timeScale, maxMs: 30_000 / rt.timeScale },
   };

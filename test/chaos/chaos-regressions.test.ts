@@ -6,11 +6,10 @@ import { runChaos } from '../../src/sim/chaos/runner';
 import { PrivateNatsServer } from '../helpers/nats-server';
 
 /**
- * Defects the chaos tools found that are not fixed yet, each as the spec it should meet, marked
- * `it.fails` so the suite stays green while the defect is there. When a fix lands the test starts
- * "failing" (it passes): turn `it.fails` into `it`.
+ * Defects the chaos tools found, each replayed from its step plan as the spec the scheduler now
+ * meets (test/chaos/repro/README.md has the story of each).
  */
-describe('known defects found by the chaos tools', () => {
+describe('defects found by the chaos tools stay fixed', () => {
   let nats: PrivateNatsServer;
   beforeAll(async () => {
     nats = await PrivateNatsServer.start();
@@ -23,7 +22,7 @@ describe('known defects found by the chaos tools', () => {
   // there. A partition longer than the probation replaces that pod (fence, old host excluded);
   // the only host its constraints allow is agent-3, and the exclusion outlives the heal, so the
   // pod waits in volume-provisioned.awaiting-any for ever (debug offers never lists agent-3).
-  it.fails('a pod replaced off the only host of its zone runs there again once the host heals', async () => {
+  it('a pod replaced off the only host of its zone runs there again once the host heals', async () => {
     const lines: string[] = [];
     const result = await runChaos({
       seed: 1,
@@ -45,7 +44,7 @@ describe('known defects found by the chaos tools', () => {
   // Partition the hosts of the pods past the probation (they are replaced), then heal them and fail
   // the master over at once: the old tasks come back TASK_RUNNING, their KILLs meet 403 "Framework is
   // not subscribed", and the stray killer never sends them again (repro/returning-tasks-not-killed-after-failover.json).
-  it.fails('tasks that come back as the master fails over are killed once the scheduler subscribes again', async () => {
+  it('tasks that come back as the master fails over are killed once the scheduler subscribes again', async () => {
     const lines: string[] = [];
     const result = await runChaos({
       seed: 1,
