@@ -8,7 +8,7 @@ import { runChaos } from '../../src/sim/chaos/runner';
 import { PrivateNatsServer } from '../helpers/nats-server';
 
 const SPEED = 20;
-// Two hosts per zone (3 racks): with one, the zone-only-host defect of known-bugs.test.ts strands pods.
+// Two hosts per zone (3 racks): a zone-only host is covered by chaos-regressions.test.ts.
 const AGENTS = Number(process.env.PXFW_MODEL_AGENTS ?? 6);
 /** failure_policy.probation of the shipped Cassandra spec (10 s) at this speed. */
 const PROBATION_MS = 10_000 / SPEED;
