@@ -22,6 +22,8 @@ import type { PodEntry } from './pod-registry';
 import { restoreSnapshot } from './restore';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
+import { awaitDurable } from './persist-queue';
+import { FRAMEWORK_KEY } from './framework-effects';
 import { recoveryStage } from '../../machines/pod-instance.logic';
 import { ConfigUpdates } from './config-update';
 import { UPDATE_PLAN } from './config-update-plan';
@@ -29,6 +31,8 @@ import { UPDATE_PLAN } from './config-update-plan';
 const PLANS = ['deploy', 'decommission'] as const;
 /** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
 const SNAPSHOT_WAIT_MS = 15 * 60_000;
+/** Longest `scale` waits for its new count to be in KV before answering that it was not saved. */
+const SCALE_SAVE_TIMEOUT_MS = 4_000;
 type PlanName = (typeof PLANS)[number];
 
 /**
@@ -176,6 +180,8 @@ export class RuntimeOperations implements ServiceOperations {
     const rejected = this.rt.frameworkContext.rejected;
     if (rejected?.event === 'SCALE') throw new InvalidRequestError(rejected.reason);
     this.rt.spec = { ...this.rt.spec, pods: { ...this.rt.spec.pods, [podType]: { ...this.rt.spec.pods[podType]!, count } } };
+    // Persist before answering: OK only once the new count is in KV; else 503 STATE_NOT_SAVED (retry).
+    await awaitDurable(this.rt.store, { keys: [FRAMEWORK_KEY], timeoutMs: SCALE_SAVE_TIMEOUT_MS });
     const ctx = this.rt.frameworkContext;
     const deco = ctx.decommission.phases.some((p) => p.steps.length > 0);
     return {
