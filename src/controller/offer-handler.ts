@@ -63,13 +63,16 @@ const ALIVE_STATES = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', '
  * not reported alive on that same agent (a returning old task is a stray; it is killed first).
  * Safe: the exclusion is set only after the fence force-detached every volume (confirmed by
  * Portworx), so an old task that still runs there has no attachment to write through, and it is
- * killed as a stray as soon as it shows up (docs/failure-classification.md, rule 8).
+ * killed as a stray as soon as it shows up (docs/failure-classification.md, rule 8). An operator's
+ * `pod replace` is not a host failure: its exclusion holds for the placement it asked for.
  */
 export function activeExclusions(
   deps: Pick<OfferHandlerDeps, 'cluster' | 'taskState'>,
-  ctx: Pick<PodInstanceContext, 'excludeHosts' | 'lastTask'>,
+  ctx: Pick<PodInstanceContext, 'excludeHosts' | 'lastTask'> & { failure?: PodInstanceContext['failure'] },
   offers: readonly Pick<Offer, 'agentId' | 'hostname'>[],
 ): string[] {
+  // `pod replace` moves the pod off a host that never failed: the operator's word stands.
+  if (ctx.failure?.trigger === 'operator-replace') return ctx.excludeHosts;
   return ctx.excludeHosts.filter((host) => {
     const offering = offers.filter((o) => o.hostname === host && deps.cluster.reachable(o.agentId));
     if (offering.length === 0) return true;

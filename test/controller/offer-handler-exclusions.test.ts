@@ -30,6 +30,12 @@ describe('activeExclusions: a fenced host is avoided only while it may be the fa
     expect(activeExclusions({ cluster }, ctx, [offerOf('h2')])).toEqual(['h2']);
   });
 
+  it('keeps the host out after an operator\'s `pod replace`: that host never failed, the operator asked for a move', () => {
+    const cluster = clusterOf(hosts(3));
+    const replaced = { ...ctx, failure: { kind: 'permanent' as const, trigger: 'operator-replace' as const, reason: 'operator requested replace', excludeHost: 'h2' } };
+    expect(activeExclusions({ cluster }, replaced, [offerOf('h2')])).toEqual(['h2']);
+  });
+
   it('lets the host back once it offers again and its node is online (a healed partition: same agent id)', () => {
     const cluster = clusterOf(hosts(3));
     expect(activeExclusions({ cluster }, ctx, [offerOf('h2')])).toEqual([]);

@@ -5,6 +5,7 @@ import { childLogger } from '../../log/logger';
 import type { Recorder } from '../../record/recorder';
 import { AlertPublisher } from './alert-publisher';
 import { SimConfigError } from './errors';
+import { setResyncTiming } from './model/volume-ops';
 import { parseHostsSpec, type HostSpec } from './hosts';
 import { controlRoutes } from './http/control-routes';
 import { legacyRoutes } from './http/other-routes';
@@ -129,6 +130,9 @@ export class PortworxSimulator {
     const alerts = new AlertStore((a: SimAlert) => publisher?.publish(a));
     const model = new ClusterModel(clusterId, alerts);
     const faults = new NodeFaults(model, timing(opts));
+    // A resync is simulated time too: 30 s plus 1 s per GiB at speed 1 (a 20 GiB replica: 50 s).
+    const speed = opts.speed ?? 1;
+    setResyncTiming(model, { minMs: 30_000 / speed, msPerGiB: 1_000 / speed });
     let mirror: MesosMirror | undefined;
     try {
       if (opts.mesosUrl) {
