@@ -4,6 +4,7 @@ import { childLogger } from '../log/logger';
 import { PackageOptionsError, TemplateRenderError } from './errors';
 import { ajvIssues, createDraft04Ajv, deepMerge, defaultsFromSchema, isJsonObject, type JsonObject } from './json-schema';
 import { loadPackage, type UniversePackage } from './package-dir';
+import { parseSpec, ServiceSpecError } from '../spec';
 
 const log = childLogger({ module: 'packaging' });
 
@@ -56,6 +57,40 @@ export function renderTemplate(pkg: UniversePackage, options: JsonObject): JsonO
 }
 
 /**
+ * The option that set a field of the rendered spec (`pods.node.placement[0][1]` → `node.placement`),
+ * so a refusal names what the operator wrote; fields no option sets keep their spec path.
+ */
+function optionPath(specPath: string): string {
+  if (specPath === 'name') return 'service.name';
+  const pod = /^pods\.([^.[]+)\.(count|cpus|mem|placement|max_unavailable)\b/.exec(specPath);
+  if (pod) return `${pod[1]}.${pod[2]}`;
+  const vol = /^pods\.([^.[]+)\.volumes\[\d+\]\.(size|repl)\b/.exec(specPath);
+  if (vol) return `${vol[1]}.volume_${vol[2]} (spec ${specPath})`;
+  const top = /^(failure_policy|convergence|volume_policy)(\.[a-z_]+)*/.exec(specPath);
+  if (top) return top[0];
+  return `spec ${specPath}`;
+}
+
+/**
+ * The spec the scheduler will run, parsed exactly as `pxfw run` parses it: an option that passes
+ * config.json's schema but makes a spec `pxfw run` rejects (a placement `hostname:BOGUS`, `rack:MAX_PER`
+ * without its number) fails here, at render time, naming the option, instead of crash-looping the
+ * scheduler after install.
+ */
+export function checkRenderedSpec(pkg: UniversePackage, app: JsonObject): void {
+  const env = isJsonObject(app.env) ? app.env : {};
+  const yaml = env.PXFW_SPEC_YAML;
+  if (typeof yaml !== 'string') throw new TemplateRenderError(pkg.meta.name, 'renders no env.PXFW_SPEC_YAML (the spec the scheduler runs)');
+  try {
+    parseSpec(yaml, `the spec rendered from ${pkg.meta.name}`);
+  } catch (err) {
+    if (!(err instanceof ServiceSpecError)) throw err;
+    const issues = err.issues.map((i) => ({ path: optionPath(i.path), message: `${i.message} (pxfw run would refuse this spec)` }));
+    throw new PackageOptionsError(pkg.meta.name, issues, { cause: err });
+  }
+}
+
+/**
  * The Marathon app `dcos package install <package> --options=FILE` would create: config.json
  * defaults merged with `options`, validated, then marathon.json.mustache rendered.
  * (Cosmos also adds its own DCOS_PACKAGE_* labels; those are not part of the package.)
@@ -64,6 +99,7 @@ export async function renderMarathonApp(packageDir: string, options: unknown = {
   const pkg = await loadPackage(packageDir);
   const resolved = resolveOptions(pkg, options);
   const app = renderTemplate(pkg, resolved);
+  checkRenderedSpec(pkg, app);
   log.debug({ package: pkg.meta.name, id: app.id }, 'marathon app rendered');
   return app;
 }

@@ -149,6 +149,15 @@ describe('renderMarathonApp (what `dcos package install --options` creates)', ()
     expect(err.issues.map((i) => i.path)).toEqual(['node.placement']);
   });
 
+  it('rejects, at render time, a placement that config.json accepts but pxfw run would refuse, naming the option', async () => {
+    const bogus = await rejection(CASSANDRA, { node: { placement: 'hostname:BOGUS' } });
+    expect(bogus.issues).toEqual([{ path: 'node.placement', message: expect.stringMatching(/^expected one of UNIQUE, .*; got "BOGUS" \(pxfw run would refuse this spec\)$/) }]);
+    const maxPer = await rejection(CASSANDRA, { node: { placement: 'rack:MAX_PER' } });
+    expect(maxPer.message).toMatch(/node\.placement: MAX_PER needs a positive integer/);
+    const unique = await rejection(HDFS, { data: { placement: 'hostname:UNIQUE:x' } });
+    expect(unique.issues.map((i) => i.path)).toEqual(['data.placement']);
+  });
+
   it('rejects options that are not a JSON object', async () => {
     const err = await rejection(CASSANDRA, ['node']);
     expect(err.message).toContain('must be a JSON object');
