@@ -19,7 +19,8 @@ describe('the Portworx simulator: VolumeUpdate of size and ha_level (what config
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pxsim-upd-'));
-    sim = await PortworxSimulator.start({ hosts: HOSTS, recorder: Recorder.toDir(dir), poolBytes: 100 * GiB });
+    // Simulated time at ten times real speed: a resync (30 s + 1 s/GiB simulated) ends in about 3 s.
+    sim = await PortworxSimulator.start({ hosts: HOSTS, recorder: Recorder.toDir(dir), poolBytes: 100 * GiB, speed: 10 });
   });
   afterEach(async () => {
     await sim.stop();
