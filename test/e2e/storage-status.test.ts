@@ -54,9 +54,12 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
     await sb?.stop();
   });
 
-  it.runIf(fault.reported !== undefined)('reports the status for the node', () => {
-    expect(sb.portworx.nodes().find((n) => n.hostname === victim.hostname)?.status).toBe(fault.reported);
-  });
+  // A status fault is checked as Portworx reports it; a duplicate entry or a flap has no one status.
+  if (fault.reported !== undefined) {
+    it('reports the status for the node', () => {
+      expect(sb.portworx.nodes().find((n) => n.hostname === victim.hostname)?.status).toBe(fault.reported);
+    });
+  }
 
   it('keeps the same task running on the same agent: no launch, no kill, no forced detach, no replacement', () => {
     expect(podTasks(sb, name, 'node-1').map((t) => [t.taskId, t.hostname, t.state])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING']]);
