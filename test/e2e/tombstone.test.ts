@@ -226,7 +226,8 @@ describe('an uninstall interrupted inside delete-state resumes from the tombston
     expect((await kvKeys(name)).filter((k) => k.startsWith('pods.'))).toEqual(['pods.node.0', 'pods.node.1', 'pods.node.2']);
     expect(first.frameworkContext.lastError?.message).toMatch(/injected/);
     // The process dies here (its stop writes nothing that matters: the tombstone is already in KV).
-    await sb.scheduler.stop();
+    // Bounded, as `pxfw run` bounds it on SIGTERM: the injected failure may keep a write retrying.
+    await sb.scheduler.stop({ graceMs: 5_000 });
     second = await startSchedulerOn(sb, yaml, nc, 'next-scheduler');
     const transitions: string[] = [];
     const unsubscribe = second.runtime.transitions.subscribe((t) => transitions.push(t.to));
