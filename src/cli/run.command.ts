@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { resolveRunConfig, type RunFlags } from '../controller/run-config';
 import { SchedulerService } from '../controller/scheduler-service';
 import { SchedulerHttpServer } from '../http/server';
-import { parseSpec } from '../spec';
+import { parseSpec } from '../service-spec';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
 import { rootLogger } from '../log/logger';

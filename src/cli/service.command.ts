@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { CliSession, CliUsageError, type GlobalOptions, type ServiceCommandIo } from '../api/cli-session';
-import * as render from '../api/render';
+import { CliSession, CliUsageError, type GlobalOptions, type ServiceCommandIo } from './cli-session';
+import * as render from './render';
 import { assertServiceName } from '../api/subjects';
 import {
   configShowSchema,
@@ -18,7 +18,7 @@ import {
   snapshotViewSchema,
 } from '../api/views';
 
-export type { ServiceCommandIo } from '../api/cli-session';
+export type { ServiceCommandIo } from './cli-session';
 
 type Action = (session: CliSession, args: (string | undefined)[], opts: Record<string, unknown>) => Promise<void>;
 

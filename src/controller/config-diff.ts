@@ -1,4 +1,4 @@
-import type { PodSpec, ServiceSpec, VolumeSpec } from '../spec';
+import type { PodSpec, ServiceSpec, VolumeSpec } from '../service-spec';
 
 /**
  * What a new service spec changes, judged against the running one before anything is touched.

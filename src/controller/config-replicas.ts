@@ -1,5 +1,5 @@
 import type { ClusterView } from '../placement';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import { replicaHostsFor } from './volume-planner';
 import { UpdateStepFailedError } from './config-update-errors';
 

@@ -1,4 +1,4 @@
-import { parseSpec, ServiceSpecError, type ServiceSpec } from '../spec';
+import { parseSpec, ServiceSpecError, type ServiceSpec } from '../service-spec';
 import { InvalidRequestError, OperationConflictError } from '../api/errors';
 import type { PlanView } from '../api/operations';
 import { POD_TAGS } from '../../machines/pod-instance.logic';

@@ -1,5 +1,5 @@
-import type { ServiceSpec } from '../spec';
-import type { FailurePolicy, StorageOutagePolicy as StorageOutage } from '../spec/types';
+import type { ServiceSpec } from '../service-spec';
+import type { FailurePolicy, StorageOutagePolicy as StorageOutage } from '../service-spec/types';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import { replacementPhase } from '../../machines/pod-instance.logic';
 import { MesosAgentClient } from '../mesos';

@@ -1,5 +1,5 @@
 import type { SchedulerEvent, TaskStatus } from '../mesos';
-import { parseTaskId } from '../spec';
+import { parseTaskId } from '../service-spec';
 import type { TaskState } from '../../machines/task-status';
 import { handleOffers } from './offer-handler';
 import type { Runtime } from './runtime';

@@ -10,7 +10,7 @@ import {
   type PodRequest,
 } from '../placement';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';

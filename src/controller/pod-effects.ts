@@ -15,7 +15,7 @@ import type {
 import type { MesosSchedulerClient } from '../mesos';
 import { GrpcCode, type PortworxClient, type Volume } from '../portworx';
 import type { ClusterView } from '../placement';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';

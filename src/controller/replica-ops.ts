@@ -1,7 +1,7 @@
 import { PxfwError } from '../errors';
 import type { SpreadPolicy } from '../placement';
 import { replicaHealth, type PortworxClient, type Volume } from '../portworx';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { TransitionLog } from '../observe/transition-log';
 import type { ClusterState } from './cluster-view';
 import type { PodRegistry } from './pod-registry';

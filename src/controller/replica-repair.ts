@@ -1,5 +1,5 @@
 import type { PortworxClient, Volume } from '../portworx';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { ClusterState } from './cluster-view';
 import type { OfferHandlerDeps } from './offer-handler';

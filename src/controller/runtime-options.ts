@@ -3,7 +3,7 @@ import type { PodInstanceInput } from '../../machines/pod-instance.types';
 import type { FrameworkTiming } from '../../machines/framework.types';
 import type { MesosAuth } from '../mesos';
 import type { PortworxClient } from '../portworx';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
 import type { MarathonSettings } from '../marathon';

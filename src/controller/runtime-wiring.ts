@@ -2,7 +2,7 @@ import type { FrameworkInput } from '../../machines/framework.types';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import { migratePodSnapshot } from '../../machines/pod-instance.migrate';
 import { MesosSchedulerClient } from '../mesos';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { RuntimeOptions } from './runtime-options';
 import { podEffectActors, type PodEffectDeps } from './pod-effects';

@@ -6,7 +6,7 @@ import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.
 import { MesosOperatorClient, type MesosSchedulerClient } from '../mesos';
 import type { PortworxClient } from '../portworx';
 import { PlacementMemory } from '../placement';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import { childLogger, type Logger } from '../log/logger';
 import { createMetrics, type Metrics } from '../observe/metrics';
 import { TransitionLog } from '../observe/transition-log';

@@ -3,7 +3,7 @@ import type { MarathonSettings } from '../marathon';
 import { planStatus } from '../../machines/plan';
 import type { MesosAuth } from '../mesos';
 import { PortworxClient } from '../portworx';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
 import { SchedulerHttpServer } from '../http/server';

@@ -1,6 +1,6 @@
 import { childLogger } from '../log/logger';
 import { evaluateOffers, pinPodReplicas, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodPinning, type PodRequest } from '../placement';
-import type { ServiceSpec, VolumeSpec } from '../spec';
+import type { ServiceSpec, VolumeSpec } from '../service-spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
 

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import type { JsonObject } from './json-schema';
 import { podOptionSchema } from './options-model';
 

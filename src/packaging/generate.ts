@@ -4,7 +4,7 @@ import { isMap, isNode, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { childLogger } from '../log/logger';
-import { parseSpec, type ServiceSpec } from '../spec';
+import { parseSpec, type ServiceSpec } from '../service-spec';
 import { buildConfigSchema } from './config-schema';
 import { PackageFileError, PackageGenerateError } from './errors';
 import type { JsonObject } from './json-schema';

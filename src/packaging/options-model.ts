@@ -1,5 +1,5 @@
-import type { PodSpec, ServiceSpec } from '../spec';
-import { formatConstraint } from '../spec';
+import type { PodSpec, ServiceSpec } from '../service-spec';
+import { formatConstraint } from '../service-spec';
 import { PackageGenerateError } from './errors';
 import type { JsonObject } from './json-schema';
 

@@ -4,7 +4,7 @@ import { childLogger } from '../log/logger';
 import { PackageOptionsError, TemplateRenderError } from './errors';
 import { ajvIssues, createDraft04Ajv, deepMerge, defaultsFromSchema, isJsonObject, type JsonObject } from './json-schema';
 import { loadPackage, type UniversePackage } from './package-dir';
-import { parseSpec, ServiceSpecError } from '../spec';
+import { parseSpec, ServiceSpecError } from '../service-spec';
 
 const log = childLogger({ module: 'packaging' });
 

@@ -1,5 +1,5 @@
 import { Document, parseDocument, visit, Scalar } from 'yaml';
-import type { ServiceSpec } from '../spec';
+import type { ServiceSpec } from '../service-spec';
 import { PackageGenerateError } from './errors';
 import { isJsonObject, type JsonObject } from './json-schema';
 import { SlotRegistry, volumeOptionKey, type Slot } from './options-model';

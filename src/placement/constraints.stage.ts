@@ -1,4 +1,4 @@
-import { formatConstraint, type ConstraintOperator, type PlacementConstraint } from '../spec/constraints';
+import { formatConstraint, type ConstraintOperator, type PlacementConstraint } from '../service-spec/constraints';
 import { canonicalField, fieldValue, type AgentLike } from './fields';
 import type { PlacementIndex } from './placement-index';
 import type { StageContext } from './stage';

@@ -1,5 +1,5 @@
 import { childLogger } from '../log/logger';
-import { podInstanceName } from '../spec/names';
+import { podInstanceName } from '../service-spec/names';
 import { brokenConstraints, compileConstraints, constraintsHold, constraintsStage, strictlyHold, type CompiledConstraint } from './constraints.stage';
 import { rackOf } from './fields';
 import type { PlacementMemory } from './memory';

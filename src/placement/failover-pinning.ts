@@ -1,5 +1,5 @@
-import { formatConstraint, type PlacementConstraint } from '../spec/constraints';
-import { podInstanceName } from '../spec/names';
+import { formatConstraint, type PlacementConstraint } from '../service-spec/constraints';
+import { podInstanceName } from '../service-spec/names';
 import { compileConstraints, constraintHolds, type CompiledConstraint } from './constraints.stage';
 import { fieldValue } from './fields';
 import { PlacementIndex, buildPlacementIndex } from './placement-index';

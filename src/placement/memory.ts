@@ -1,4 +1,4 @@
-import { podInstanceName } from '../spec/names';
+import { podInstanceName } from '../service-spec/names';
 import type { PlacementIndex } from './placement-index';
 import type { OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
 

@@ -1,5 +1,5 @@
-import { volumeName } from '../spec/names';
-import type { ServiceSpec } from '../spec/types';
+import { volumeName } from '../service-spec/names';
+import type { ServiceSpec } from '../service-spec/types';
 import { UnknownPodTypeError } from './errors';
 import type { PodRequest } from './types';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSTRAINT_OPERATORS } from '../spec/constraints';
+import { CONSTRAINT_OPERATORS } from '../service-spec/constraints';
 
 /**
  * zod schemas of the placement inputs, for the boundary: evaluateOffers checks each request,

@@ -1,4 +1,4 @@
-import type { PlacementConstraint } from '../spec/constraints';
+import type { PlacementConstraint } from '../service-spec/constraints';
 
 /**
  * Plain JSON inputs and outputs of placement. Producers (the Mesos offer adapter, the supervisor's

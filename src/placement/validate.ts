@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatPath } from '../spec/path';
+import { formatPath } from '../service-spec/path';
 import { PlacementInputError } from './errors';
 import { clusterViewSchema, offerSchema, podRequestSchema } from './schemas';
 import type { ClusterView, Offer, PodRequest } from './types';

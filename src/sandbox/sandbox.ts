@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { MesosSimulator } from '../sim/mesos';
 import type { PortworxSimulator } from '../sim/portworx';
 import { SimulatedCluster } from './simulated-cluster';
-import { parseSpec, type ServiceSpec } from '../spec';
+import { parseSpec, type ServiceSpec } from '../service-spec';
 import { Recorder } from '../record/recorder';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { childLogger, type Logger } from '../log/logger';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { parseTaskId } from '../spec/names';
+import { parseTaskId } from '../service-spec/names';
 import { StateConflictError, StateOwnershipError, StateUnavailableError } from './errors';
 import { bucketName, ServiceStateStore } from './state-store';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatTable } from '../../src/api/table';
+import { formatTable } from '../../src/cli/table';
 import { redactRequest, callerFromHeaders } from '../../src/api/audit';
-import { planProgressLine } from '../../src/api/render';
-import { watchPlan } from '../../src/api/progress';
+import { planProgressLine } from '../../src/cli/render';
+import { watchPlan } from '../../src/cli/progress';
 import { scaleRequestSchema, VERBS, describeIssues, requestJsonSchema } from '../../src/api/verbs';
 import type { PlanView } from '../../src/api/operations';
 

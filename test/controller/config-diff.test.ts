@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { parseSpec, type ServiceSpec } from '../../src/spec';
+import { parseSpec, type ServiceSpec } from '../../src/service-spec';
 import { diffSpecs } from '../../src/controller/config-diff';
 import { buildUpdatePlan, updatePlanView } from '../../src/controller/config-update-plan';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { chooseAddedReplica, chooseKeptReplicas, type ReplicaChoiceDeps } from '../../src/controller/config-replicas';
 import { clusterOf, hosts, nodeIdOf, type HostShape } from './fixtures';
 

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from '../../src/controller/config-update-runner';
 import { UPDATE_PLAN_KEY, type UpdatePlanRecord, type UpdateStep } from '../../src/controller/config-update-plan';
 import { StateConflictError } from '../../src/state/errors';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 
 /** A KV with compare-and-set, like ServiceStateStore. */
 class FakeStore {

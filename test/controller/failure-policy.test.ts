@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentHealthProbe, probationMs, replacementPolicy, storageOutagePolicy } from '../../src/controller/failure-policy';
-import type { ServiceSpec } from '../../src/spec';
+import type { ServiceSpec } from '../../src/service-spec';
 import { demoSpec, silentLogger } from './fixtures';
 
 function withPolicy(spec: ServiceSpec, extra: Partial<ServiceSpec['failurePolicy']>): ServiceSpec {

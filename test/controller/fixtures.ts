@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import type { MesosSchedulerClient, Offer as MesosOffer, OfferOperation } from '../../src/mesos';
 import type { PortworxClient, VolumeInspection, CreateVolumeInput } from '../../src/portworx';
-import { parseSpec, type ServiceSpec } from '../../src/spec';
+import { parseSpec, type ServiceSpec } from '../../src/service-spec';
 import { ClusterState } from '../../src/controller/cluster-view';
 import { createMetrics } from '../../src/observe/metrics';
 

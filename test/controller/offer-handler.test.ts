@@ -22,7 +22,7 @@ import { PlacementMemory } from '../../src/placement';
 import { TransitionLog } from '../../src/observe/transition-log';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 import { MesosBadRequestError, MesosConnectionError, MesosFrameworkNotSubscribedError } from '../../src/mesos';
-import { parseTaskId } from '../../src/spec';
+import { parseTaskId } from '../../src/service-spec';
 import { agentIdOf, clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, offerFrom, silentLogger } from './fixtures';
 
 /** Pod effects that succeed at once: the offer handler, not Portworx, is under test. */

@@ -3,7 +3,7 @@ import { classifyCreateError, ensureVolumes, killTask, type PodEffectDeps } from
 import { NotConnectedError, ReplicaNodeUnavailableError } from '../../src/controller/errors';
 import type { ClusterState } from '../../src/controller/cluster-view';
 import { portworxErrorFromResponse, PortworxInternalError, type CreateVolumeInput, type PortworxClient } from '../../src/portworx';
-import type { ServiceSpec } from '../../src/spec';
+import type { ServiceSpec } from '../../src/service-spec';
 import { effectFailure } from '../machines/effect-harness';
 import { podInput, startPod } from '../machines/pod-harness';
 import { agentIdOf, clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, nodeIdOf, silentLogger } from './fixtures';

@@ -3,7 +3,7 @@ import type { Runtime } from '../../src/controller/runtime';
 import type { PodEntry } from '../../src/controller/pod-registry';
 import type { ClusterState } from '../../src/controller/cluster-view';
 import { TaskTracker } from '../../src/controller/task-tracker';
-import type { ServiceSpec } from '../../src/spec';
+import type { ServiceSpec } from '../../src/service-spec';
 import type { TaskRef } from '../../machines/pod-instance.types';
 import type { FakeMesos } from './fixtures';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { pinVolumeReplicas, planHost, replicaHostsFor } from '../../src/controller/volume-planner';
 import { evaluateOffers, podRequestFor, type ClusterView } from '../../src/placement';
-import type { ServiceSpec } from '../../src/spec';
+import type { ServiceSpec } from '../../src/service-spec';
 import { agentAt, makeCluster, placePods } from '../placement/fixtures';
 import { NoStorageHostError } from '../../src/controller/errors';
 import { agentIdOf, clusterOf, demoSpec, hosts, nodeIdOf } from './fixtures';

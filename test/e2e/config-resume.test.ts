@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SimulatedCluster } from '../../src/sandbox/simulated-cluster';
 import { SchedulerService } from '../../src/controller/scheduler-service';
 import type { PlanView } from '../../src/api/operations';
-import { parseSpec, parseTaskId } from '../../src/spec';
+import { parseSpec, parseTaskId } from '../../src/service-spec';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 import { eventually, frameworkYaml } from './helpers';
 import { cli, cliJson } from './helpers-ops';

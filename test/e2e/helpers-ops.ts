@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { runServiceCommand } from '../../src/cli/service.command';
 import { SchedulerService, type SchedulerServiceOptions } from '../../src/controller/scheduler-service';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { bucketName } from '../../src/state/state-store';
 import type { TransitionRecord } from '../../src/record/recorder';
 import { SHARED_NATS_URL } from '../helpers/nats-server';

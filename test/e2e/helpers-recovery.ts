@@ -5,7 +5,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import type { SimVolumeView } from '../../src/sim/portworx';
-import { parseTaskId } from '../../src/spec';
+import { parseTaskId } from '../../src/service-spec';
 import { parseJson } from '../../src/util/lossless-json';
 import type { MesosRecord, PortworxRecord, TransitionRecord } from '../../src/record/recorder';
 import { runServiceCommand } from '../../src/cli/service.command';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SimulatedCluster } from '../../src/sandbox/simulated-cluster';
 import { SchedulerService } from '../../src/controller/scheduler-service';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 import { eventually, frameworkYaml } from './helpers';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
-import { ServiceSpecError } from '../../src/spec';
+import { ServiceSpecError } from '../../src/service-spec';
 import { generatePackage, PackageGenerateError, PACKAGE_FILES } from '../../src/packaging';
 import { FRAMEWORKS_DIR, problems, validators } from './schemas';
 

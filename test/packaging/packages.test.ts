@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { createDraft04Ajv, defaultsFromSchema, generatePackages, PACKAGE_FILES, renderMarathonApp } from '../../src/packaging';
 import { FRAMEWORKS_DIR, PACKAGES_DIR, problems, validators } from './schemas';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { PackageFileError, PackageOptionsError, renderMarathonApp } from '../../src/packaging';
 import { PACKAGES_DIR, problems, validators } from './schemas';
 import { DEFAULT_SHUTDOWN_GRACE_S } from '../../src/cli/run.command';

@@ -6,7 +6,7 @@ import {
   podRequestFor,
   type PlacementConstraint,
 } from '../../src/placement';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { makeCluster, makeRequest, placePods } from './fixtures';
 
 describe('evaluateOffers', () => {

@@ -7,7 +7,7 @@ import { MesosOperatorClient } from '../../mesos/operator-client';
 import { connectNats } from '../../nats/connect';
 import { PortworxClient } from '../../portworx';
 import { SimulatedCluster } from '../../sandbox/simulated-cluster';
-import { parseSpec } from '../../spec';
+import { parseSpec } from '../../service-spec';
 import { ServiceStateStore } from '../../state/state-store';
 import { MesosChaosProxy, type WireFaultRates } from './mesos-proxy';
 import { ChildScheduler, InProcessScheduler, type SchedulerHandle } from './scheduler-handle';

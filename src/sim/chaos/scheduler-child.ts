@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SchedulerService } from '../../controller/scheduler-service';
-import { parseSpec } from '../../spec';
+import { parseSpec } from '../../service-spec';
 import { connectNats } from '../../nats/connect';
 import { Recorder } from '../../record/recorder';
 import { rootLogger } from '../../log/logger';

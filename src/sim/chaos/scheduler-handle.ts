@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SchedulerService } from '../../controller/scheduler-service';
-import { parseSpec } from '../../spec';
+import { parseSpec } from '../../service-spec';
 import { Recorder } from '../../record/recorder';
 import { childLogger } from '../../log/logger';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { planProgressLine } from './render';
-import type { planViewSchema } from './views';
+import type { planViewSchema } from '../api/views';
 
 type Plan = z.output<typeof planViewSchema>;
 

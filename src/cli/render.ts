@@ -11,7 +11,7 @@ import type {
   scaleResultSchema,
   serviceStatusSchema,
   snapshotViewSchema,
-} from './views';
+} from '../api/views';
 
 /** Human renderings of command replies (the CLI prints these unless --json). */
 

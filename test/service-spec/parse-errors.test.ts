@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpec, ServiceSpecError } from '../../src/spec';
+import { parseSpec, ServiceSpecError } from '../../src/service-spec';
 import { MINIMAL, withPod } from './fixtures';
 
 function issuesOf(text: string): { path: string; message: string }[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpec } from '../../src/spec';
+import { parseSpec } from '../../src/service-spec';
 import { MINIMAL } from './fixtures';
 
 const twoTypes = (journalExtra = '', policy = '') => `

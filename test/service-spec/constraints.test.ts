@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatConstraint, parseConstraints, type SpecIssue } from '../../src/spec';
+import { formatConstraint, parseConstraints, type SpecIssue } from '../../src/service-spec';
 
 function parse(input: unknown) {
   const issues: SpecIssue[] = [];

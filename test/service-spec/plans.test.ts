@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCycle, orderedPhases, parseSpec, ServiceSpecError, type DeployPlan } from '../../src/spec';
+import { findCycle, orderedPhases, parseSpec, ServiceSpecError, type DeployPlan } from '../../src/service-spec';
 
 const pod = (name: string) => `  ${name}:\n    count: 1\n    cpus: 1\n    mem: 64\n    command: run\n`;
 const spec = (phases: string, strategy = 'serial') =>

@@ -2,11 +2,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import { describeError, PxfwError } from '../errors';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
-import { callCommand, defaultCaller } from './client';
-import { SchedulerNotRunningError } from './client-errors';
+import { callCommand, defaultCaller } from '../api/client';
+import { SchedulerNotRunningError } from '../api/client-errors';
 import { watchPlan, type WatchResult } from './progress';
-import { findVerb } from './verbs';
-import { parseReply, planViewSchema, serviceStatusSchema } from './views';
+import { findVerb } from '../api/verbs';
+import { parseReply, planViewSchema, serviceStatusSchema } from '../api/views';
 
 /** Where the CLI writes; process.stdout/stderr in real use, buffers in tests. */
 export interface TextSink {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpecFile, orderedPhases, SpecFileError } from '../../src/spec';
+import { loadSpecFile, orderedPhases, SpecFileError } from '../../src/service-spec';
 
 const DIR = join(__dirname, '../../deploy/frameworks');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSizeGiB, parseDurationSeconds, parseSpec } from '../../src/spec';
+import { parseSizeGiB, parseDurationSeconds, parseSpec } from '../../src/service-spec';
 import { MINIMAL, withPod } from './fixtures';
 
 describe('parseSpec', () => {

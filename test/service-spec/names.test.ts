@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidNameInputError, parseTaskId, podInstanceName, taskIdFor, volumeName } from '../../src/spec';
+import { InvalidNameInputError, parseTaskId, podInstanceName, taskIdFor, volumeName } from '../../src/service-spec';
 
 const label = fc.stringMatching(/^[a-z]([-a-z0-9]{0,10}[a-z0-9])?$/);
 
