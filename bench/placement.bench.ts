@@ -16,7 +16,7 @@ import {
   type PodRequest,
   type StorageHealth,
 } from '../src/placement';
-import { volumeName } from '../src/spec/names';
+import { volumeName } from '../src/service-spec/names';
 
 const AGENTS = 2_000;
 const POD_TYPES = ['journal', 'name', 'data', 'broker', 'node'];

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const { setRootLogger } = await import('../src/log/logger');
   setRootLogger(pino({ level: process.env.PXFW_LOG_LEVEL ?? 'silent', base: { app: 'pxfw' } }, pino.destination(2)));
   const { Sandbox } = await import('../src/sandbox/sandbox');
-  const { parseTaskId } = await import('../src/spec');
+  const { parseTaskId } = await import('../src/service-spec');
   const ms = (s: number) => (s * 1000) / args.speed;
   const nats = await startPrivateNats();
   const recordDir = tempDir('pxfw-bench-record-');

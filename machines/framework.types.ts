@@ -99,7 +99,7 @@ export type FrameworkEvent =
   | { type: 'DISCONNECTED'; reason?: string }
   | { type: 'LEASE_LOST' }
   | { type: 'TASK_UPDATE'; taskId: string; state: string }
-  | { type: 'POD_STATE'; podType: string; index: number; state: string; blocked?: boolean }
+  | { type: 'POD_STATE'; podType: string; index: number; state: string; blocked?: boolean; ready?: boolean }
   | { type: 'PLAN_PAUSE'; plan: PlanName }
   | { type: 'PLAN_RESUME'; plan: PlanName }
   | { type: 'PLAN_FORCE_COMPLETE'; plan: PlanName; phase?: string; step?: string }

@@ -124,6 +124,13 @@ export const POD_TAGS = {
   awaitingOffer: 'awaiting-offer',
   /** Stopping or decommissioning. */
   stopping: 'stopping',
+  /** The task is TASK_RUNNING (running.up or on probation). */
+  running: 'running',
+  /**
+   * Running and ready: its readiness check (TaskInfo.check) passed, or it has none. A plan step
+   * (deploy, update, restore) is complete only when its pod is ready (issue 11).
+   */
+  ready: 'ready',
 } as const;
 
 export type RecoveryStage = 'probation' | 'relaunching' | 'waiting' | 'replacing';

@@ -13,7 +13,7 @@ export function fanOutPodState(rt: Runtime, e: PodEntry): void {
   const ctx = rt.registry.context(e);
   const snap = e.actor.getSnapshot();
   const hasTag = (tag: string) => snap.hasTag(tag);
-  rt.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked) });
+  rt.framework?.send({ type: 'POD_STATE', podType: e.podType, index: e.index, state: e.state, blocked: hasTag(POD_TAGS.blocked), ready: hasTag(POD_TAGS.ready) });
   rt.governor.track({ name: e.name, podType: e.podType }, podReplacementPhase(snap));
   void killLeftover(rt.strays, (id) => rt.tasks.status(id)?.state, ctx).catch((err: unknown) => rt.logger.warn({ err }, 'killing a leftover task failed'));
   for (const [state, n] of rt.registry.countsByState()) rt.metrics.podStates.set({ state }, n);
