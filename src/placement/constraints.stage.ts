@@ -1,7 +1,7 @@
 import { formatConstraint, type ConstraintOperator, type PlacementConstraint } from '../service-spec/constraints';
 import { canonicalField, fieldValue, type AgentLike } from './fields';
 import type { PlacementIndex } from './placement-index';
-import type { StageContext } from './stage';
+import type { Stage, StageContext } from './stage';
 import type { Offer, StageOutcome } from './types';
 
 export const CONSTRAINTS_STAGE = 'constraints';
@@ -77,7 +77,7 @@ function yieldsOnHolder(offer: AgentLike, ctx: StageContext): boolean {
 }
 
 /** Fast check (no allocation): every constraint holds on the offer's agent (or yields by policy). */
-export function constraintsHold(offer: Offer, ctx: StageContext): boolean {
+function constraintsHold(offer: Offer, ctx: StageContext): boolean {
   return strictlyHold(offer, ctx) || yieldsOnHolder(offer, ctx);
 }
 
@@ -133,11 +133,8 @@ function clusterStarted(c: CompiledConstraint, podType: string, index: Placement
   return c.clusterStarted ?? index.fieldTotal(podType, c.field) > 0;
 }
 
-/**
- * Every Marathon constraint of the pod holds on the offer's agent, counting the pods of the same
- * type already there (the pod being placed excluded). Each constraint's reason says why.
- */
-export function constraintsStage(offer: Offer, ctx: StageContext): StageOutcome {
+/** Every constraint with its reason; fails if any fails (and does not yield by policy). */
+function explainConstraints(offer: Offer, ctx: StageContext): StageOutcome {
   if (ctx.constraints.length === 0) return { stage: CONSTRAINTS_STAGE, pass: true, reason: 'no constraints' };
   const failed: string[] = [];
   const held: string[] = [];
@@ -156,6 +153,12 @@ export function constraintsStage(offer: Offer, ctx: StageContext): StageOutcome 
   if (failed.length > 0) return { stage: CONSTRAINTS_STAGE, pass: false, reason: failed.join('; ') };
   return { stage: CONSTRAINTS_STAGE, pass: true, reason: held.join('; ') };
 }
+
+/**
+ * Every Marathon constraint of the pod holds on the offer's agent, counting the pods of the same
+ * type already there (the pod being placed excluded). Each constraint's reason says why.
+ */
+export const constraintsStage: Stage = { name: CONSTRAINTS_STAGE, fits: constraintsHold, explain: explainConstraints };
 
 export interface Verdict {
   pass: boolean;

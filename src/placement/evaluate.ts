@@ -1,20 +1,26 @@
 import { childLogger } from '../log/logger';
 import { podInstanceName } from '../service-spec/names';
-import { brokenConstraints, compileConstraints, constraintsHold, constraintsStage, strictlyHold, type CompiledConstraint } from './constraints.stage';
+import { brokenConstraints, compileConstraints, constraintsStage, strictlyHold, type CompiledConstraint } from './constraints.stage';
 import { rackOf } from './fields';
 import type { PlacementMemory } from './memory';
 import { PlacementIndex, buildPlacementIndex } from './placement-index';
-import { resourcesFit, resourcesStage } from './resources.stage';
+import { resourcesStage } from './resources.stage';
 import type { HolderPlan, Stage, StageContext } from './stage';
-import { storageHealthStage, storageUsable } from './storage-health.stage';
+import { storageHealthStage } from './storage-health.stage';
 import type { ClusterView, Offer, OfferEvaluation, PlacementResult, PodRequest } from './types';
 import { validateClusterView, validatePodRequest } from './validate';
-import { judgeLocality, prepareLocality, volumeLocalityStage, type LocalityJudgement, type LocalityPlan } from './volume-locality.stage';
+import { prepareLocality, volumeLocalityStage, type LocalityJudgement, type LocalityPlan } from './volume-locality.stage';
 
 const log = childLogger({ module: 'placement' });
 
 /** The stages in evaluation order; a full evaluation runs all of them so every reason is shown. */
 export const STAGES: readonly Stage[] = [resourcesStage, constraintsStage, storageHealthStage, volumeLocalityStage];
+
+/**
+ * The pass/fail stages the hot path checks after locality has scored the offer, cheapest first
+ * (constraints last: they count pods per field value).
+ */
+const FILTERS: readonly Stage[] = [resourcesStage, storageHealthStage, constraintsStage];
 
 export interface EvaluateOptions {
   /**
@@ -63,8 +69,8 @@ export function planHolders(request: PodRequest, index: PlacementIndex, constrai
 
 /** Run every stage on one offer, with reasons. */
 export function evaluateOffer(offer: Offer, ctx: StageContext): OfferEvaluation {
-  const outcomes = STAGES.map((stage) => stage(offer, ctx));
-  const locality = outcomes[3] as { score?: number };
+  const outcomes = STAGES.map((stage) => stage.explain(offer, ctx));
+  const locality = outcomes[STAGES.indexOf(volumeLocalityStage)] as { score?: number };
   const pass = outcomes.every((o) => o.pass);
   const breaks = pass && ctx.holders.breakOnHolders ? brokenConstraints(offer, ctx) : [];
   return {
@@ -135,8 +141,8 @@ function rankFast(offers: readonly Offer[], ctx: StageContext): PlacementResult 
   let best: Best | undefined;
   for (let i = 0; i < offers.length; i++) {
     const offer = offers[i]!;
-    judgeLocality(offer, ctx, judgement);
-    const pass = judgement.pass && resourcesFit(offer, ctx) && storageUsable(offer, ctx) && constraintsHold(offer, ctx);
+    volumeLocalityStage.judge(offer, ctx, judgement);
+    const pass = judgement.pass && passesFilters(offer, ctx);
     const score = judgement.score;
     evaluations[i] = { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, pass, score, outcomes: [] };
     if (pass) best = pickBetter(best, i, score, offer, offers, ctx);
@@ -145,6 +151,11 @@ function rankFast(offers: readonly Offer[], ctx: StageContext): PlacementResult 
   const chosen = evaluateOffer(offers[best.i]!, ctx);
   evaluations[best.i] = chosen;
   return finish(evaluations, chosen);
+}
+
+function passesFilters(offer: Offer, ctx: StageContext): boolean {
+  for (const stage of FILTERS) if (!stage.fits(offer, ctx)) return false;
+  return true;
 }
 
 function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefined): PlacementResult {

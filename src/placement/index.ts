@@ -6,10 +6,9 @@ export { pinPodReplicas, type FailoverPod, type FailoverChoice, type PodPinning 
 export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement, type SpreadNote } from './memory';
 export { InsufficientReplicaHostsError, PlacementInputError, UnknownPodTypeError } from './errors';
 export { podRequestFor, type PodRequestState } from './request';
-export { resourcesStage, resourcesFit, RESOURCES_STAGE, portCount } from './resources.stage';
+export { resourcesStage, RESOURCES_STAGE, portCount } from './resources.stage';
 export {
   constraintsStage,
-  constraintsHold,
   constraintHolds,
   strictlyHold,
   brokenConstraints,
@@ -18,15 +17,16 @@ export {
   CONSTRAINTS_STAGE,
   type CompiledConstraint,
 } from './constraints.stage';
-export { storageHealthStage, storageUsable, STORAGE_HEALTH_STAGE } from './storage-health.stage';
+export { storageHealthStage, STORAGE_HEALTH_STAGE } from './storage-health.stage';
 export {
   volumeLocalityStage,
-  judgeLocality,
   prepareLocality,
   LOCALITY_SCORES,
   VOLUME_LOCALITY_STAGE,
   type LocalityPlan,
   type LocalityJudgement,
+  type LocalityOutcome,
+  type ScoringStage,
 } from './volume-locality.stage';
 export { fieldValue, canonicalField, rackOf, type AgentLike } from './fields';
 export { validateOffers, validateClusterView, validatePodRequest } from './validate';

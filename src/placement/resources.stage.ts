@@ -1,4 +1,4 @@
-import type { StageContext } from './stage';
+import type { Stage, StageContext } from './stage';
 import type { Offer, PortRange, StageOutcome } from './types';
 
 export const RESOURCES_STAGE = 'resources';
@@ -7,7 +7,7 @@ export const RESOURCES_STAGE = 'resources';
 const EPSILON = 1e-9;
 
 /** Fast check (no allocation): the offer has the pod's cpus, mem, disk and number of ports. */
-export function resourcesFit(offer: Offer, ctx: StageContext): boolean {
+function resourcesFit(offer: Offer, ctx: StageContext): boolean {
   const r = ctx.request;
   return (
     offer.cpus + EPSILON >= r.cpus &&
@@ -24,8 +24,8 @@ export function missingPorts(ranges: readonly PortRange[], fixed: readonly numbe
   return fixed.filter((p) => !ranges.some((r) => p >= r.begin && p <= r.end));
 }
 
-/** The offer has the pod's cpus, mem, disk and number of ports. */
-export function resourcesStage(offer: Offer, ctx: StageContext): StageOutcome {
+/** The offer has the pod's cpus, mem, disk and number of ports, with what is short. */
+function explainResources(offer: Offer, ctx: StageContext): StageOutcome {
   const r = ctx.request;
   const ports = portCount(offer.ports);
   const short: string[] = [];
@@ -48,3 +48,6 @@ export function portCount(ranges: readonly PortRange[]): number {
   for (const r of ranges) if (r.end >= r.begin) n += r.end - r.begin + 1;
   return n;
 }
+
+/** The offer has the pod's cpus, mem, disk, number of ports and its fixed ports. */
+export const resourcesStage: Stage = { name: RESOURCES_STAGE, fits: resourcesFit, explain: explainResources };

@@ -33,5 +33,15 @@ export interface StageContext {
   spread: { rack: ReadonlyMap<string, number>; zone: ReadonlyMap<string, number>; host: ReadonlyMap<string, number> };
 }
 
-/** A pure evaluation stage: one offer in, one outcome out (with a reason either way). */
-export type Stage = (offer: Offer, ctx: StageContext) => StageOutcome;
+/**
+ * A pure evaluation stage, one object per rule so its two readings cannot drift apart:
+ * `fits` is the hot path (no allocation, a boolean), `explain` the words for `debug offers`
+ * and the chosen offer's reasons. `fits(o, c) === explain(o, c).pass` always (a property test
+ * in test/placement/stage-objects.properties.test.ts holds every stage to it).
+ */
+export interface Stage<O extends StageOutcome = StageOutcome> {
+  /** The stage's name as shown in outcomes (`StageOutcome.stage`). */
+  readonly name: string;
+  fits(offer: Offer, ctx: StageContext): boolean;
+  explain(offer: Offer, ctx: StageContext): O;
+}

@@ -1,15 +1,15 @@
-import type { StageContext } from './stage';
+import type { Stage, StageContext } from './stage';
 import type { Offer, StageOutcome } from './types';
 
 export const STORAGE_HEALTH_STAGE = 'storage-health';
 
 /** Fast check: no volumes, or the host's Portworx node is up. */
-export function storageUsable(offer: Offer, ctx: StageContext): boolean {
+function storageUsable(offer: Offer, ctx: StageContext): boolean {
   return ctx.request.volumes.length === 0 || ctx.index.storageHealth(offer.hostname) === 'up';
 }
 
 /** A pod with volumes needs an up Portworx node on the offer's host: down or absent excludes it. */
-export function storageHealthStage(offer: Offer, ctx: StageContext): StageOutcome {
+function explainStorageHealth(offer: Offer, ctx: StageContext): StageOutcome {
   if (ctx.request.volumes.length === 0) {
     return { stage: STORAGE_HEALTH_STAGE, pass: true, reason: 'pod has no volumes' };
   }
@@ -23,3 +23,6 @@ export function storageHealthStage(offer: Offer, ctx: StageContext): StageOutcom
       return { stage: STORAGE_HEALTH_STAGE, pass: false, reason: `no Portworx node on ${offer.hostname}` };
   }
 }
+
+/** A pod with volumes needs an up Portworx node on the offer's host. */
+export const storageHealthStage: Stage = { name: STORAGE_HEALTH_STAGE, fits: storageUsable, explain: explainStorageHealth };

@@ -1,6 +1,6 @@
 import { rackOf } from './fields';
 import type { PlacementIndex } from './placement-index';
-import type { StageContext } from './stage';
+import type { Stage, StageContext } from './stage';
 import type { Offer, PodRequest, StageOutcome } from './types';
 
 export const VOLUME_LOCALITY_STAGE = 'volume-locality';
@@ -85,8 +85,8 @@ export interface LocalityJudgement {
   score: number;
 }
 
-/** Fast check: the score and verdict of volumeLocalityStage without building its reason. */
-export function judgeLocality(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement {
+/** Fast check: the score and verdict of the stage without building its reason. */
+function judgeLocality(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement {
   const plan = ctx.locality;
   if (plan.existing.length === 0) {
     out.pass = true;
@@ -118,12 +118,8 @@ const TIER_WORDS: Record<number, string> = {
   [LOCALITY_SCORES.other]: 'no replica nearby',
 };
 
-/**
- * Score the offer's host by closeness to each existing volume's replicas (mean over volumes; a
- * down storage node scores 0). Fail a non-holder under hard convergence, and under soft
- * convergence while max_wait has not expired and some holder could still offer.
- */
-export function volumeLocalityStage(offer: Offer, ctx: StageContext): LocalityOutcome {
+/** The verdict and score with the words: which volumes the host holds, how near the rest are. */
+function explainLocality(offer: Offer, ctx: StageContext): LocalityOutcome {
   const plan = ctx.locality;
   const stage = VOLUME_LOCALITY_STAGE;
   const { pass, score } = judgeLocality(offer, ctx, { pass: false, score: 0 });
@@ -158,3 +154,24 @@ export function volumeLocalityStage(offer: Offer, ctx: StageContext): LocalityOu
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
+
+/** A stage that also scores the offer (higher is better); `judge` is its allocation-free hot path. */
+export interface ScoringStage extends Stage<LocalityOutcome> {
+  /** Pass and score into `out` (reused across offers), without a reason. `judge(...).pass === fits(...)`. */
+  judge(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement;
+}
+
+const scratch: LocalityJudgement = { pass: false, score: 0 };
+
+/**
+ * Score the offer's host by closeness to each existing volume's replicas (mean over volumes; a
+ * down storage node scores 0). Fail a non-holder under hard convergence, and under soft
+ * convergence while max_wait has not expired and some holder could still offer.
+ */
+export const volumeLocalityStage: ScoringStage = {
+  name: VOLUME_LOCALITY_STAGE,
+  // Synchronous and non-reentrant, so one shared scratch judgement is safe.
+  fits: (offer, ctx) => judgeLocality(offer, ctx, scratch).pass,
+  explain: explainLocality,
+  judge: judgeLocality,
+};

@@ -14,7 +14,7 @@ const base = makeCluster({ agents: 6, racks: 3, zones: 2 });
 
 function judge(constraints: PlacementConstraint[], offer: Offer, view: ClusterView = base.view) {
   const index = buildPlacementIndex(view);
-  return constraintsStage(offer, prepareStageContext(makeRequest({ constraints, index: 9 }), index));
+  return constraintsStage.explain(offer, prepareStageContext(makeRequest({ constraints, index: 9 }), index));
 }
 const offer = (i: number) => base.offers[i]!;
 

@@ -69,7 +69,7 @@ describe('placement properties', () => {
         }
         const offer = offers.find((o) => o.offerId === result.chosen!.offerId)!;
         const ctx = prepareStageContext(request, buildPlacementIndex(view));
-        for (const stage of STAGES) expect(stage(offer, ctx).pass).toBe(true);
+        for (const stage of STAGES) expect(stage.explain(offer, ctx).pass).toBe(true);
         const best = Math.max(...result.evaluations.filter((e) => e.pass).map((e) => e.score));
         expect(result.chosen.score).toBe(best);
       }),

@@ -79,7 +79,7 @@ describe('fixed ports and replica pinning', () => {
     const { view, offers } = makeCluster({ agents: 1 });
     const offer = { ...offers[0]!, ports: [{ begin: 1025, end: 9041 }, { begin: 9043, end: 32000 }] };
     const ctx = prepareStageContext(makeRequest({ ports: 1, fixedPorts: [9042] }), buildPlacementIndex(view));
-    const outcome = resourcesStage(offer, ctx);
+    const outcome = resourcesStage.explain(offer, ctx);
     expect(outcome.pass).toBe(false);
     expect(outcome.reason).toMatch(/9042 not offered/);
   });

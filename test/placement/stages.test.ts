@@ -11,7 +11,7 @@ import {
 import { makeCluster, makeRequest } from './fixtures';
 
 function run(stage: typeof resourcesStage, offer: Offer, request: PodRequest, view: ClusterView) {
-  return stage(offer, prepareStageContext(request, buildPlacementIndex(view)));
+  return stage.explain(offer, prepareStageContext(request, buildPlacementIndex(view)));
 }
 
 describe('resources stage', () => {
