@@ -6,3 +6,4 @@ export { formatPath } from './path';
 export { defaultDeployPlan, findCycle, orderedPhases, validateDeployPlan } from './plans';
 export * from './types';
 export { parseDurationSeconds, parseSizeGiB } from './units';
+export { CHECK_DEFAULTS } from './checks';

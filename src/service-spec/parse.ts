@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { childLogger } from '../log/logger';
+import { buildHealthCheck, buildReadinessCheck } from './checks';
 import { parseConstraints } from './constraints';
 import { ServiceSpecError, SpecFileError, type SpecIssue } from './errors';
 import { formatPath } from './path';
@@ -117,6 +118,8 @@ function buildPod(type: string, raw: RawPod, issues: SpecIssue[]): PodSpec {
   if (raw.image) pod.image = raw.image;
   if (raw.pre_snapshot) pod.preSnapshot = raw.pre_snapshot;
   if (raw.post_snapshot) pod.postSnapshot = raw.post_snapshot;
+  if (raw.health_check) pod.healthCheck = buildHealthCheck(raw.health_check, pod.ports, `${at}.health_check`, issues);
+  if (raw.readiness_check) pod.readinessCheck = buildReadinessCheck(raw.readiness_check, pod.ports, `${at}.readiness_check`, issues);
   return pod;
 }
 

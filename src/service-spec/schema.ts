@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { healthCheckSchema, readinessCheckSchema } from './checks';
 import { IO_PROFILES } from './types';
 import { parseDurationSeconds, parseSizeGiB } from './units';
 
@@ -110,6 +111,10 @@ export const podSchema = z.strictObject({
   max_unavailable: maxUnavailable.optional(),
   /** Overrides failure_policy.spread for this pod type. */
   spread: spreadPolicy.optional(),
+  /** Mesos TaskInfo.health_check (checks.ts). */
+  health_check: healthCheckSchema.optional(),
+  /** Mesos TaskInfo.check: the pod is ready once it passes (checks.ts). */
+  readiness_check: readinessCheckSchema.optional(),
 });
 
 const phaseSchema = z.strictObject({

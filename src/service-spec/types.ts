@@ -56,6 +56,33 @@ export interface PodSpec {
   postSnapshot?: string;
   /** Seconds allowed for each pre/post snapshot command. */
   snapshotTimeout: number;
+  /** Mesos health check (TaskInfo.health_check): the executor kills the task after repeated failures. */
+  healthCheck?: HealthCheckSpec;
+  /** Mesos check (TaskInfo.check): the pod is ready once it passes; plan steps wait for it. */
+  readinessCheck?: ReadinessCheckSpec;
+}
+
+/** What a check probes: a port is a pod port name (resolved at launch) or a fixed port number. */
+export type CheckProbe =
+  | { kind: 'command'; command: string }
+  | { kind: 'http'; port: string | number; path: string; scheme?: 'http' | 'https' }
+  | { kind: 'tcp'; port: string | number };
+
+/** Seconds, as mesos.proto CheckInfo has them. */
+export interface ReadinessCheckSpec {
+  probe: CheckProbe;
+  /** After TASK_RUNNING, before the first check. */
+  delay: number;
+  /** Between the end of one check and the start of the next. */
+  interval: number;
+  /** One check's limit (0: none). */
+  timeout: number;
+}
+
+/** HealthCheck adds what decides a kill: failures are ignored for `gracePeriod` (until a first pass). */
+export interface HealthCheckSpec extends ReadinessCheckSpec {
+  gracePeriod: number;
+  consecutiveFailures: number;
 }
 
 export interface PortSpec {
