@@ -5,7 +5,8 @@ import { childLogger } from '../log/logger';
 import { sleep } from '../util/backoff';
 import { ALERT_SUBJECT_ROOT, alertDedupeKey, alertSubject, type SdkAlert } from './alert';
 import { AlertPublishError } from './errors';
-import { fetchAlerts, fetchClusterId } from './portworx-source';
+import type { PortworxClient } from '../portworx';
+import { alertSourceClient, fetchAlerts, fetchClusterId } from './portworx-source';
 import { RememberedKeys } from './remembered-keys';
 import { ensureAlertStream, type AlertStreamOptions } from './stream';
 
@@ -13,6 +14,8 @@ const log = childLogger({ module: 'alert-bridge' });
 
 export interface AlertBridgeOptions {
   portworxUrl: string;
+  /** The client to read alerts with (e.g. one with a token); default: `alertSourceClient(portworxUrl)`. */
+  portworx?: PortworxClient;
   nc: NatsConnection;
   /** How often the SDK alerts are read (default 2000 ms). */
   pollIntervalMs?: number;
@@ -45,6 +48,7 @@ export interface AlertBridgeStats {
 export class AlertBridge {
   private readonly js: JetStreamClient;
   private readonly published: RememberedKeys;
+  private readonly px: PortworxClient;
   private queue: Pending[] = [];
   private readonly queued = new Set<string>();
   private readonly abort = new AbortController();
@@ -56,6 +60,7 @@ export class AlertBridge {
   private constructor(private readonly opts: AlertBridgeOptions) {
     this.js = jetstream(opts.nc);
     this.published = new RememberedKeys(opts.rememberKeys ?? 100_000);
+    this.px = opts.portworx ?? alertSourceClient(opts.portworxUrl);
   }
 
   /** Start relaying in the background. */
@@ -74,12 +79,12 @@ export class AlertBridge {
   async pollOnce(): Promise<void> {
     this.stats.polls += 1;
     if (!this.clusterId) {
-      this.clusterId = await fetchClusterId(this.opts.portworxUrl, 5000, this.abort.signal);
+      this.clusterId = await fetchClusterId(this.px, this.abort.signal);
       log.info({ clusterId: this.clusterId }, 'relaying alerts of Portworx cluster');
     }
     // Read Portworx first: alerts raised while NATS is away are queued even though the stream
     // cannot be prepared yet.
-    const alerts = await fetchAlerts(this.opts.portworxUrl, 10_000, this.abort.signal);
+    const alerts = await fetchAlerts(this.px, this.abort.signal);
     for (const alert of alerts) this.enqueue(this.clusterId, alert);
     if (!this.streamName) {
       await this.prepareStream(this.clusterId);

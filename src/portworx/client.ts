@@ -71,6 +71,11 @@ export function defaultLegacyUrl(sdkUrl: string): string {
 export class PortworxClient {
   readonly transport: SdkTransport;
 
+  /** The SDK gateway this client talks to (for messages that name the endpoint). */
+  get url(): string {
+    return this.transport.opts.url;
+  }
+
   constructor(options: PortworxClientOptions) {
     const o = validateInput(optionsSchema, options, 'PortworxClient options');
     this.transport = new SdkTransport({
@@ -151,8 +156,8 @@ export class PortworxClient {
   inspectCurrentNode(opts?: { node?: string }): Promise<StorageNode> {
     return inspectCurrentNode(this.transport, opts);
   }
-  inspectCluster(): Promise<StorageCluster> {
-    return inspectCluster(this.transport);
+  inspectCluster(opts?: { signal?: AbortSignal }): Promise<StorageCluster> {
+    return inspectCluster(this.transport, opts);
   }
 
   // alerts

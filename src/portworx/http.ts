@@ -49,6 +49,8 @@ export interface CallSpec {
   node?: string;
   /** Send to the legacy REST (port 9001) instead of the SDK gateway. */
   legacy?: boolean;
+  /** Abort the exchange (and any retry) when this fires: the caller is stopping. */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -67,7 +69,8 @@ export class SdkTransport {
         const body = await this.once(spec);
         return this.decode(spec, schema, body);
       } catch (err) {
-        const retry = spec.idempotent && err instanceof PortworxError && err.retryable && attempt < this.opts.retries;
+        const retry =
+          spec.idempotent && err instanceof PortworxError && err.retryable && attempt < this.opts.retries && !spec.signal?.aborted;
         if (!retry) throw err;
         const delay = Math.min(this.opts.backoff.baseMs * 2 ** attempt, this.opts.backoff.maxMs);
         this.log.warn({ method: spec.method, path: spec.path, attempt: attempt + 1, delay, err: err.message }, 'portworx call failed; retrying');
@@ -102,7 +105,7 @@ export class SdkTransport {
       status = response.statusCode;
       if (status < 200 || status >= 300) {
         recorded = parseBody(await readAll(req));
-        throw portworxErrorFromResponse(status, recorded, { method: spec.method, path: spec.path });
+        throw streamErrorLine(spec, status, recorded) ?? portworxErrorFromResponse(status, recorded, { method: spec.method, path: spec.path });
       }
       const decoder = new JsonLineDecoder();
       for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -129,16 +132,9 @@ export class SdkTransport {
         httpStatus: 200,
       });
     }
-    const { error, result } = parsed.data;
-    if (error) {
-      const code = error.grpc_code ?? error.code ?? GrpcCode.UNKNOWN;
-      throw portworxErrorForCode(code, error.message || 'stream error without message', {
-        method: spec.method,
-        path: spec.path,
-        httpStatus: error.http_code ?? 200,
-      });
-    }
-    return result ?? {};
+    const failure = streamErrorLine(spec, 200, line);
+    if (failure) throw failure;
+    return parsed.data.result ?? {};
   }
 
   private async once(spec: CallSpec): Promise<unknown> {
@@ -152,6 +148,7 @@ export class SdkTransport {
         retry: { limit: 0 },
         throwHttpErrors: false,
         responseType: 'text',
+        signal: spec.signal,
       });
     } catch (err) {
       this.record(spec, 0, null);
@@ -217,6 +214,24 @@ export class SdkTransport {
       response: response ?? null,
     });
   }
+}
+
+/**
+ * The typed error of a stream's `{"error": …}` line, or undefined when `body` is not one.
+ * grpc-gateway answers a stream that fails before its first message with the error's HTTP
+ * status and that one line as the body (e.g. 400 with grpc_code 3), so a non-2xx stream
+ * answer is read this way before the plain gateway error body.
+ */
+function streamErrorLine(spec: CallSpec, httpStatus: number, body: unknown): PortworxError | undefined {
+  const parsed = streamLineSchema.safeParse(body);
+  const error = parsed.success ? parsed.data.error : undefined;
+  if (!error) return undefined;
+  const code = error.grpc_code ?? error.code ?? GrpcCode.UNKNOWN;
+  return portworxErrorForCode(code, error.message || 'stream error without message', {
+    method: spec.method,
+    path: spec.path,
+    httpStatus: error.http_code ?? httpStatus,
+  });
 }
 
 /** JSON when it parses, the text otherwise (legacy REST errors are text/plain), null when empty. */

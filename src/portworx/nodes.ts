@@ -41,6 +41,9 @@ export async function inspectCurrentNode(t: SdkTransport, opts: { node?: string 
   );
 }
 
-export async function inspectCluster(t: SdkTransport): Promise<StorageCluster> {
-  return t.call({ method: 'GET', path: '/v1/clusters/inspectcurrent', idempotent: true }, responses.clusterInspect);
+export async function inspectCluster(t: SdkTransport, opts: { signal?: AbortSignal } = {}): Promise<StorageCluster> {
+  return t.call(
+    { method: 'GET', path: '/v1/clusters/inspectcurrent', idempotent: true, ...(opts.signal ? { signal: opts.signal } : {}) },
+    responses.clusterInspect,
+  );
 }

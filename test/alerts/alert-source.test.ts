@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { alertDedupeKey, alertSubject, fetchAlerts, resourceToken } from '../../src/alerts';
+import { alertDedupeKey, alertSourceClient, alertSubject, fetchAlerts, resourceToken } from '../../src/alerts';
 import { AlertStreamError } from '../../src/alerts/errors';
 import { ValidationError } from '../../src/errors';
 
@@ -39,7 +39,7 @@ describe('reading the SDK alerts stream', () => {
   it('collects the alerts of every {"result"} message', async () => {
     const s = await serve(200, '{"result":{"alerts":[{"id":"1"}]}}\n{"result":{"alerts":[{"id":"2","cleared":true}]}}\n');
     try {
-      expect((await fetchAlerts(s.url)).map((a) => a.id)).toEqual(['1', '2']);
+      expect((await fetchAlerts(alertSourceClient(s.url))).map((a) => a.id)).toEqual(['1', '2']);
     } finally {
       await s.close();
     }
@@ -48,7 +48,7 @@ describe('reading the SDK alerts stream', () => {
   it('turns an {"error"} chunk into an AlertStreamError that says whether a retry can help', async () => {
     const s = await serve(400, '{"error":{"grpc_code":3,"http_code":400,"message":"Must provide at least one query","http_status":"Bad Request"}}\n');
     try {
-      const err = await fetchAlerts(s.url).catch((e: unknown) => e);
+      const err = await fetchAlerts(alertSourceClient(s.url)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AlertStreamError);
       expect(err).toMatchObject({ grpcCode: 3, retryable: false, message: expect.stringContaining('Must provide at least one query') });
     } finally {

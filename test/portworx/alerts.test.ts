@@ -7,6 +7,7 @@ import { ValidationError } from '../../src/errors';
 import {
   ALL_ALERTS,
   PortworxClient,
+  PortworxInvalidArgumentError,
   PortworxTimeoutError,
   PortworxUnauthenticatedError,
   PortworxUnavailableError,
@@ -122,6 +123,18 @@ describe('PortworxClient alert stream', () => {
     sdk.reply(ROUTE, e.status, e.body);
     await expect(collect(client.streamAlerts())).rejects.toBeInstanceOf(PortworxUnauthenticatedError);
     expect(recorded()[0]).toMatchObject({ status: 401, response: { code: 16, message: 'token expired' } });
+  });
+
+  it('reads a stream that fails before its first message (HTTP status plus one {"error"} line, as grpc-gateway sends it)', async () => {
+    const line = { error: { grpc_code: 3, http_code: 400, message: 'Must provide at least one query', http_status: 'Bad Request' } };
+    sdk.on(ROUTE, (_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(line) + '\n');
+    });
+    const err = await collect(client.streamAlerts()).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(PortworxInvalidArgumentError);
+    expect(err).toMatchObject({ grpcCode: 3, httpStatus: 400, retryable: false });
+    expect((err as Error).message).toContain('Must provide at least one query');
   });
 
   it('stops quietly when the caller aborts and records what was streamed so far', async () => {
