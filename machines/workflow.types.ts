@@ -1,0 +1,176 @@
+/*
+ * The persisted plan of a workflow (update, restore, …) as plain JSON, and the pure bookkeeping
+ * the workflow machine does on it. Unlike plan.ts (deploy/decommission: one step per pod instance,
+ * advanced by POD_STATE), a workflow step is an effect the plan runs itself: a named actor bound in
+ * src/ with `.provide()`, complete when the effect says so.
+ */
+
+export type JsonScalar = string | number | boolean | null;
+/** What a step acts on and what it recorded before acting (e.g. the task it restarts). */
+export type StepParams = Record<string, JsonScalar>;
+
+/**
+ * PENDING: not started. STARTING: its effect runs (persisted before the effect starts).
+ * WAITING: not acting yet, held (paused plan, or the effect waits for a slot before it acts).
+ * COMPLETE / ERROR: the effect said so.
+ */
+export type WorkflowStepStatus = 'PENDING' | 'STARTING' | 'WAITING' | 'COMPLETE' | 'ERROR';
+
+/** Every step effect a workflow can name; each is an actor of the workflow machine. */
+export const STEP_EFFECTS = [
+  'updateVolumeSpec',
+  'changeReplication',
+  'restartPod',
+  'stopPod',
+  'restoreVolume',
+  'startPod',
+] as const;
+export type StepEffect = (typeof STEP_EFFECTS)[number];
+
+export interface WorkflowStep {
+  /** Unique in the plan (the id of its effect actor). */
+  name: string;
+  effect: StepEffect;
+  status: WorkflowStepStatus;
+  message?: string;
+  params: StepParams;
+}
+
+export interface WorkflowPhase {
+  name: string;
+  /** serial: one step at a time; parallel: up to `maxInFlight` (all when unset). */
+  strategy: 'serial' | 'parallel';
+  maxInFlight?: number;
+  steps: WorkflowStep[];
+}
+
+export interface WorkflowPlan {
+  /** `update`, `restore`: also the KV key `plans.<name>`. */
+  name: string;
+  /** Identifies this run (the configuration id of an update, the snapshot of a restore). */
+  id: string;
+  /** Plan-wide facts every step effect gets (e.g. the target configuration id). */
+  params: StepParams;
+  paused: boolean;
+  /** Set by the first failed step: nothing new starts until `plan resume`. */
+  error: string | null;
+  /** Phases run in order; a phase starts once every step before it is complete. */
+  phases: WorkflowPhase[];
+}
+
+export interface WorkflowContext {
+  plan: WorkflowPlan;
+  /** Steps whose effect actor runs in this process (not persisted: a restart starts none). */
+  inFlight: string[];
+  /** Steps waiting for their checkpoint to be stored before they act. */
+  checkpoints: string[];
+}
+
+export interface WorkflowInput {
+  plan: WorkflowPlan;
+}
+
+export interface StepInput {
+  plan: { name: string; id: string; params: StepParams };
+  step: WorkflowStep;
+}
+
+export interface StepOutcome {
+  message?: string;
+  params?: StepParams;
+}
+
+export type WorkflowEvent =
+  | { type: 'STEP_PROGRESS'; step: string; message: string; waiting: boolean }
+  | { type: 'STEP_CHECKPOINT'; step: string; params: StepParams; message?: string }
+  | { type: 'STEP_DONE'; step: string; message?: string; params?: StepParams }
+  | { type: 'STEP_FAILED'; step: string; reason: string }
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' };
+
+/** Sent to a step's effect once its checkpoint is in KV. */
+export type CheckpointedEvent = { type: 'CHECKPOINTED' };
+
+/** State tags: `hasTag` / `waitFor` on a workflow actor. */
+export const WORKFLOW_TAGS = {
+  inProgress: 'in-progress',
+  complete: 'complete',
+  error: 'error',
+  paused: 'paused',
+  /** Another scheduler instance wrote the plan: this actor stopped driving it. */
+  superseded: 'superseded',
+} as const;
+
+export function allSteps(plan: WorkflowPlan): WorkflowStep[] {
+  return plan.phases.flatMap((p) => p.steps);
+}
+
+export function planComplete(plan: WorkflowPlan): boolean {
+  return allSteps(plan).every((s) => s.status === 'COMPLETE');
+}
+
+function mapSteps(plan: WorkflowPlan, fn: (s: WorkflowStep) => WorkflowStep): WorkflowPlan {
+  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: ph.steps.map(fn) })) };
+}
+
+export function updateStep(plan: WorkflowPlan, name: string, patch: Partial<WorkflowStep>): WorkflowPlan {
+  return mapSteps(plan, (s) => (s.name === name ? { ...s, ...patch, params: { ...s.params, ...(patch.params ?? {}) } } : s));
+}
+
+/**
+ * A plan read back from KV: no effect runs yet. A WAITING step never acted since its last
+ * checkpoint, so it is PENDING again unless the plan is paused; STARTING steps are re-run.
+ */
+export function resumedPlan(plan: WorkflowPlan): WorkflowPlan {
+  if (plan.paused) return plan;
+  return mapSteps(plan, (s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' } : s));
+}
+
+/** The phase that runs now: the first with a step not complete. */
+function activePhase(plan: WorkflowPlan): WorkflowPhase | undefined {
+  return plan.phases.find((ph) => ph.steps.some((s) => s.status !== 'COMPLETE'));
+}
+
+/** STARTING steps with no effect running here (a resumed plan): their effect starts again. */
+export function orphanedSteps(ctx: WorkflowContext): WorkflowStep[] {
+  return allSteps(ctx.plan).filter((s) => s.status === 'STARTING' && !ctx.inFlight.includes(s.name));
+}
+
+/** PENDING steps that may start now, within the active phase's strategy and max-in-flight. */
+export function stepsToStart(plan: WorkflowPlan): WorkflowStep[] {
+  if (plan.paused || plan.error !== null) return [];
+  const phase = activePhase(plan);
+  if (!phase || phase.steps.some((s) => s.status === 'ERROR')) return [];
+  const limit = phase.strategy === 'serial' ? 1 : Math.max(1, phase.maxInFlight ?? phase.steps.length);
+  const busy = phase.steps.filter((s) => s.status === 'STARTING' || s.status === 'WAITING').length;
+  return phase.steps.filter((s) => s.status === 'PENDING').slice(0, Math.max(0, limit - busy));
+}
+
+export function pauseWorkflow(plan: WorkflowPlan): WorkflowPlan {
+  return { ...mapSteps(plan, (s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s)), paused: true };
+}
+
+/** `plan resume`: held steps go on and the failed steps are tried again. */
+export function resumeWorkflow(plan: WorkflowPlan, inFlight: string[]): WorkflowPlan {
+  const again = mapSteps(plan, (s) => {
+    if (s.status === 'ERROR') return { ...s, status: 'PENDING', message: 'retrying' };
+    if (s.status === 'WAITING' && !inFlight.includes(s.name)) return { ...s, status: 'PENDING' };
+    return s;
+  });
+  return { ...again, paused: false, error: null };
+}
+
+export function failStep(plan: WorkflowPlan, name: string, reason: string): WorkflowPlan {
+  const failed = updateStep(plan, name, { status: 'ERROR', message: reason });
+  return { ...failed, error: plan.error ?? `stopped at step ${name}: ${reason}` };
+}
+
+export type WorkflowStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'ERROR' | 'WAITING';
+
+export function stepsStatus(steps: WorkflowStep[], paused = false): WorkflowStatus {
+  if (steps.every((s) => s.status === 'COMPLETE')) return 'COMPLETE';
+  if (steps.some((s) => s.status === 'ERROR')) return 'ERROR';
+  if (steps.some((s) => s.status === 'STARTING' || s.status === 'COMPLETE')) return 'IN_PROGRESS';
+  if (paused || steps.some((s) => s.status === 'WAITING')) return 'WAITING';
+  return 'PENDING';
+}
