@@ -27,10 +27,6 @@ export function toEffectError(err: unknown): EffectError {
   return { name: 'Error', code: 'UNKNOWN', message: String(err), retryable: true };
 }
 
-export function isTerminalError(err: unknown): boolean {
-  return !toEffectError(err).retryable;
-}
-
 /** Thrown by the placeholder implementation of every effect until `src/` binds a real one. */
 export class EffectNotProvidedError extends Error {
   readonly code = 'EFFECT_NOT_PROVIDED';

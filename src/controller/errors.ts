@@ -1,9 +1,30 @@
 import { PxfwError } from '../errors';
+import { GrpcCode } from '../portworx/errors';
 
 /** A volume has no healthy replica left: relaunching elsewhere would lose data. */
 export class NoHealthyReplicaError extends PxfwError {
   readonly code = 'NO_HEALTHY_REPLICA';
   readonly retryable = true;
+}
+
+/**
+ * The pod's type is no longer in the service spec (a rollback or a restart with another spec):
+ * its volumes and task cannot be built, and no retry changes that. Terminal, so the pod machine
+ * parks the pod (blocked) and the message tells the operator the two ways out.
+ */
+export class PodTypeRemovedError extends PxfwError {
+  readonly code = 'POD_TYPE_REMOVED';
+  readonly retryable = false;
+  constructor(
+    readonly service: string,
+    readonly podType: string,
+    readonly pod: string,
+  ) {
+    super(
+      `pod type '${podType}' is no longer in the spec of service '${service}', so pod ${pod} is parked: ` +
+        `restore pod type '${podType}' in the spec (pxfw ${service} config update), or decommission ${pod}`,
+    );
+  }
 }
 
 /** No host can take a new volume's replicas yet (too few storage nodes up or known). */
@@ -15,12 +36,6 @@ export class NoStorageHostError extends PxfwError {
 /** The scheduler is not subscribed to Mesos, so a Mesos call cannot be made now. */
 export class NotConnectedError extends PxfwError {
   readonly code = 'NOT_CONNECTED';
-  readonly retryable = true;
-}
-
-/** Another scheduler instance leads this service; this one stands by. */
-export class NotLeaderError extends PxfwError {
-  readonly code = 'NOT_LEADER';
   readonly retryable = true;
 }
 
@@ -64,4 +79,34 @@ export class ReplicaNodeUnavailableError extends PxfwError {
   ) {
     super(message, options);
   }
+}
+
+/** gRPC codes Portworx answers a create with when a pinned replica node cannot take it (the simulator: INTERNAL). */
+const PINNED_NODE_REFUSAL_CODES: ReadonlySet<number> = new Set([
+  GrpcCode.UNKNOWN,
+  GrpcCode.INVALID_ARGUMENT,
+  GrpcCode.FAILED_PRECONDITION,
+  GrpcCode.INTERNAL,
+  GrpcCode.UNAVAILABLE,
+]);
+// Portworx says why a node cannot take a replica only in words (no code of its own).
+const NODE_UNUSABLE = /\b(offline|not online|is down|not up|storage down|maintenance|unavailable)\b/i;
+
+/**
+ * Parser for a refused volume create: one Portworx refused because a node named in
+ * `replica_set.nodes` is not up (say "replica_set.nodes: node <id> is offline") is a stale view,
+ * not a bad request. It becomes a retryable ReplicaNodeUnavailableError, and the next attempt
+ * re-pins. Anything else is returned as is.
+ */
+export function classifyCreateError(err: unknown, volume: string, pinnedHosts: string[], pinnedNodeIds: string[]): unknown {
+  const grpcCode = (err as { grpcCode?: unknown } | null)?.grpcCode;
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof grpcCode !== 'number' || typeof message !== 'string' || !PINNED_NODE_REFUSAL_CODES.has(grpcCode)) return err;
+  const namesPinnedNode = message.includes('replica_set') || [...pinnedNodeIds, ...pinnedHosts].some((ref) => message.includes(ref));
+  if (!namesPinnedNode || !NODE_UNUSABLE.test(message)) return err;
+  return new ReplicaNodeUnavailableError(
+    `Portworx refused volume ${volume}: a node its replicas were pinned on (${pinnedHosts.join(', ')}) is not up; re-pinning on the next attempt (${message})`,
+    pinnedHosts,
+    { cause: err },
+  );
 }

@@ -13,13 +13,14 @@ import type {
   ReleaseVolumesInput,
 } from '../../machines/pod-instance.types';
 import type { MesosSchedulerClient } from '../mesos';
-import { GrpcCode, type PortworxClient, type Volume } from '../portworx';
+import type { PortworxClient, Volume } from '../portworx';
 import type { ClusterView } from '../placement';
 import type { ServiceSpec } from '../service-spec';
+import { podInstanceName } from '../service-spec/names';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
-import { FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError, ReplicaNodeUnavailableError } from './errors';
+import { classifyCreateError, FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError, PodTypeRemovedError } from './errors';
 import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
 
 export interface PodEffectDeps {
@@ -88,7 +89,7 @@ function replicaNodeIds(v: Volume): string[] {
 export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInput): Promise<EnsureVolumesOutput> {
   const spec = deps.spec();
   const pod = spec.pods[input.podType];
-  if (!pod) throw new NoHealthyReplicaError(`pod type ${input.podType} is no longer in the spec`);
+  if (!pod) throw new PodTypeRemovedError(spec.name, input.podType, podInstanceName(input.podType, input.index));
   const out: { name: string; id: string }[] = [];
   let plannedHost: string | undefined;
   let fresh = false;
@@ -129,34 +130,6 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     out.push({ name: vol.name, id });
   }
   return { volumes: out };
-}
-
-/** gRPC codes Portworx answers a create with when a pinned replica node cannot take it (the simulator: INTERNAL). */
-const PINNED_NODE_REFUSAL_CODES: ReadonlySet<number> = new Set([
-  GrpcCode.UNKNOWN,
-  GrpcCode.INVALID_ARGUMENT,
-  GrpcCode.FAILED_PRECONDITION,
-  GrpcCode.INTERNAL,
-  GrpcCode.UNAVAILABLE,
-]);
-const NODE_UNUSABLE = /\b(offline|not online|is down|not up|storage down|maintenance|unavailable)\b/i;
-
-/**
- * A create Portworx refused because a node named in `replica_set.nodes` is not up (say
- * "replica_set.nodes: node <id> is offline") is a stale view, not a bad request: it becomes a
- * retryable ReplicaNodeUnavailableError, and the next attempt re-pins. Anything else is left as is.
- */
-export function classifyCreateError(err: unknown, volume: string, pinnedHosts: string[], pinnedNodeIds: string[]): unknown {
-  const grpcCode = (err as { grpcCode?: unknown } | null)?.grpcCode;
-  const message = (err as { message?: unknown } | null)?.message;
-  if (typeof grpcCode !== 'number' || typeof message !== 'string' || !PINNED_NODE_REFUSAL_CODES.has(grpcCode)) return err;
-  const namesPinnedNode = message.includes('replica_set') || [...pinnedNodeIds, ...pinnedHosts].some((ref) => message.includes(ref));
-  if (!namesPinnedNode || !NODE_UNUSABLE.test(message)) return err;
-  return new ReplicaNodeUnavailableError(
-    `Portworx refused volume ${volume}: a node its replicas were pinned on (${pinnedHosts.join(', ')}) is not up; re-pinning on the next attempt (${message})`,
-    pinnedHosts,
-    { cause: err },
-  );
 }
 
 /** The host of a task is down as far as we can tell: Mesos lost the agent or Portworx says OFFLINE. */

@@ -43,10 +43,6 @@ export class PrerequisiteError extends PxfwError {
   }
 }
 
-export function isRetryable(err: unknown): boolean {
-  return err instanceof PxfwError && err.retryable;
-}
-
 /** Render any thrown value as one line a person can act on. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

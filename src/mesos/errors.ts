@@ -105,13 +105,25 @@ export class DcosLoginError extends PxfwError {
   }
 }
 
-/** The subscription was refused or ended (stream closed, ERROR event, failover). */
-export class MesosSubscriptionError extends PxfwError {
-  readonly code = 'MESOS_SUBSCRIPTION';
-  readonly retryable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/**
+ * The master removed the framework (teardown, or its failover timeout expired): it will never
+ * accept this framework id again. Terminal: the scheduler drops its client rather than retry.
+ */
+export class MesosFrameworkRemovedError extends PxfwError {
+  readonly code = 'MESOS_FRAMEWORK_REMOVED';
+  readonly retryable = false;
+  constructor(readonly masterMessage: string) {
+    super(`Mesos removed the framework: ${masterMessage}`);
   }
+}
+
+/**
+ * Parser for the message of a Mesos ERROR event. The v1 scheduler API sends only a string there
+ * (apache/mesos src/master/master.cpp: "Framework has been removed" after a teardown or failover
+ * timeout), so the words are all there is to read. Undefined for any other ERROR.
+ */
+export function parseMesosErrorEvent(message: string): MesosFrameworkRemovedError | undefined {
+  return /framework has been removed/i.test(message) ? new MesosFrameworkRemovedError(message) : undefined;
 }
 
 /** No event (heartbeats included) arrived within the allowed number of heartbeat intervals. */
@@ -152,7 +164,10 @@ export class MesosFrameworkNotSubscribedError extends PxfwError {
   }
 }
 
-/** The body of a 403/400 that only says the framework's subscription is gone, not that it is unauthorized. */
+/**
+ * Parser for a 403/400 body: true when it only says the framework's subscription is gone, not
+ * that it is unauthorized (then the answer is a MesosFrameworkNotSubscribedError).
+ */
 export function isNotSubscribedAnswer(status: number, body: string): boolean {
   if (status === 403) return /framework is not (subscribed|connected via http)/i.test(body);
   if (status === 400) return /stream id .* didn't match the stream id currently associated/i.test(body);

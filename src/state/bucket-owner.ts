@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { parseTaskId } from '../service-spec/names';
-import { StateConflictError, StateOwnershipError, StateUnavailableError } from './errors';
+import { isStreamNotFound, StateConflictError, StateOwnershipError, StateUnavailableError } from './errors';
 import { bucketName, ServiceStateStore } from './state-store';
 
 /**
@@ -39,7 +39,7 @@ export async function bucketExists(nc: NatsConnection, service: string): Promise
     await jsm.streams.info(`KV_${bucketName(service)}`);
     return true;
   } catch (err) {
-    if (/not found/i.test(String((err as Error)?.message ?? err))) return false;
+    if (isStreamNotFound(err)) return false;
     throw new StateUnavailableError(`cannot look up the state bucket ${bucketName(service)}`, { cause: err });
   }
 }

@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { PxfwError } from '../errors';
 import { OperationError } from '../api/errors';
 
@@ -75,4 +76,36 @@ export class StateNotSavedError extends OperationError {
       options,
     );
   }
+}
+
+// Parsers: what a NATS/JetStream failure means for the state store. nats.js gives a typed
+// JetStreamApiError carrying the server's err_code; the message text is read only for errors
+// that reach us without one (older servers, errors wrapped by other layers).
+
+const WRONG_LAST_SEQUENCE: ReadonlySet<number> = new Set([
+  JetStreamApiCodes.StreamWrongLastSequence,
+  JetStreamApiCodes.StreamWrongLastSequenceUnknown,
+]);
+
+function messageOf(err: unknown): string {
+  return String((err as { message?: unknown } | null)?.message ?? err);
+}
+
+/** A compare-and-set write refused because the key is no longer at the expected revision. */
+export function isRevisionMismatch(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return WRONG_LAST_SEQUENCE.has(err.code);
+  return /wrong last sequence|key exists|10071/i.test(messageOf(err));
+}
+
+/** The typed error of a failed KV write of `key`: lost the race (conflict), or KV unavailable. */
+export function parseStateWriteError(err: unknown, key: string): StateConflictError | StateUnavailableError {
+  if (err instanceof StateConflictError) return err;
+  if (isRevisionMismatch(err)) return new StateConflictError(key, { cause: err });
+  return new StateUnavailableError(`cannot write state key '${key}'`, { cause: err });
+}
+
+/** JetStream answered that the stream (a KV bucket is the stream `KV_<bucket>`) does not exist. */
+export function isStreamNotFound(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return err.code === JetStreamApiCodes.StreamNotFound;
+  return /not found/i.test(messageOf(err));
 }

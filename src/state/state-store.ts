@@ -1,6 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { StateConflictError, StateCorruptError, StateUnavailableError } from './errors';
+import { isRevisionMismatch, parseStateWriteError, StateConflictError, StateCorruptError, StateUnavailableError } from './errors';
 
 export interface Versioned<T> {
   value: T;
@@ -15,11 +15,6 @@ export function bucketName(service: string): string {
 /** KV keys allow [-/_=.A-Za-z0-9]; keep the caller's dots as hierarchy separators. */
 export function safeKey(key: string): string {
   return key.replace(/[^-/_=.A-Za-z0-9]/g, '_');
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  const text = String((err as { message?: string })?.message ?? err);
-  return /wrong last sequence|key exists|10071/i.test(text);
 }
 
 /**
@@ -67,9 +62,7 @@ export class ServiceStateStore {
     try {
       return expectedRevision === 0 ? await this.createOrReplaceDeleted(k, data) : await this.kv.update(k, data, expectedRevision);
     } catch (cause) {
-      if (cause instanceof StateConflictError) throw cause;
-      if (isWrongLastSequence(cause)) throw new StateConflictError(key, { cause });
-      throw new StateUnavailableError(`cannot write state key '${key}'`, { cause });
+      throw parseStateWriteError(cause, key);
     }
   }
 
@@ -122,7 +115,7 @@ export class ServiceStateStore {
     try {
       return await this.kv.create(key, data);
     } catch (err) {
-      if (!isWrongLastSequence(err)) throw err;
+      if (!isRevisionMismatch(err)) throw err;
       // create() refuses a key whose last entry is a delete marker only in some server
       // versions; a live value means a real conflict.
       const entry = await this.kv.get(key);

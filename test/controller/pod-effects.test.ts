@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCreateError, ensureVolumes, killTask, type PodEffectDeps } from '../../src/controller/pod-effects';
-import { NotConnectedError, ReplicaNodeUnavailableError } from '../../src/controller/errors';
+import { ensureVolumes, killTask, type PodEffectDeps } from '../../src/controller/pod-effects';
+import { classifyCreateError, NotConnectedError, PodTypeRemovedError, ReplicaNodeUnavailableError } from '../../src/controller/errors';
 import type { ClusterState } from '../../src/controller/cluster-view';
 import { portworxErrorFromResponse, PortworxInternalError, type CreateVolumeInput, type PortworxClient } from '../../src/portworx';
 import type { ServiceSpec } from '../../src/service-spec';
@@ -265,5 +265,30 @@ describe('a pod whose volume create keeps meeting offline replica nodes (pod mac
     const rig = startPod({ input: podInput() });
     await rig.effects.reject('ensureVolumes', effectFailure('Failed to create volume: replica_set.nodes: node node-h1 is offline', false, 'PORTWORX_INTERNAL'));
     expect(rig.state()).toBe('pending.blocked');
+  });
+});
+
+describe('a pod whose pod type is no longer in the spec (parked, not retried forever)', () => {
+  const input = { service: 'demo', podType: 'broker', index: 2, volumes: [{ name: 'demo-broker-2-data', id: null }] };
+
+  it('ensureVolumes fails with a terminal PodTypeRemovedError that names the pod type and what the operator can do', async () => {
+    const err = await ensureVolumes(depsFor({ cluster: clusterOf(hosts(2)) }), input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PodTypeRemovedError);
+    expect(err).toMatchObject({ name: 'PodTypeRemovedError', code: 'POD_TYPE_REMOVED', retryable: false, podType: 'broker' });
+    const message = (err as Error).message;
+    expect(message).toContain("pod type 'broker'");
+    expect(message).toContain('broker-2');
+    expect(message).toMatch(/restore .* in the spec/);
+    expect(message).toMatch(/decommission/);
+  });
+
+  it('the pod machine parks the pod in pending.blocked on that error, with the reason, instead of backing off', async () => {
+    const err = await ensureVolumes(depsFor({ cluster: clusterOf(hosts(2)) }), input).catch((e: unknown) => e);
+    const rig = startPod({ input: podInput({ service: 'demo', podType: 'broker', index: 2, volumes: [{ name: 'demo-broker-2-data' }] }) });
+    await rig.effects.reject('ensureVolumes', err as Error);
+    expect(rig.state()).toBe('pending.blocked');
+    expect(rig.actor.getSnapshot().context.reason).toContain('POD_TYPE_REMOVED');
+    rig.clock.increment(60_000);
+    expect(rig.effects.count('ensureVolumes')).toBe(1);
   });
 });
