@@ -70,11 +70,15 @@ export function applySavedState(context: FrameworkContext, saved: SavedFramework
   };
 }
 
-/** Reduce a pod machine's state value (top-level state name) to what plan steps need. */
-export function podProgressOf(state: string, blocked: boolean): PodProgress {
+/**
+ * Reduce a pod machine's state to what plan steps need. A step is complete only when its pod is
+ * ready (POD_STATE `ready`, the pod's `ready` tag): running with its readiness check passed.
+ * Without the flag, readiness is read off the state: `running.unready` waits for the check.
+ */
+export function podProgressOf(state: string, blocked: boolean, ready?: boolean): PodProgress {
   if (blocked || state.endsWith('.blocked') || state.endsWith('awaiting-replace')) return 'blocked';
   const top = state.split('.')[0];
-  if (top === 'running') return 'running';
+  if (top === 'running') return (ready ?? state !== 'running.unready') ? 'running' : 'busy';
   if (top === 'decommissioned') return 'decommissioned';
   return 'busy';
 }
@@ -100,8 +104,9 @@ export function applyPodState(
   ref: StepRef,
   state: string,
   blocked: boolean,
+  ready?: boolean,
 ): Partial<FrameworkContext> {
-  const progress = podProgressOf(state, blocked);
+  const progress = podProgressOf(state, blocked, ready);
   const name = stepName(ref);
   const deploy = applyPodProgress(context.deploy, ref, progress, 'running');
   const decommission = applyPodProgress(context.decommission, ref, progress, 'decommissioned');

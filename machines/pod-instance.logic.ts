@@ -43,6 +43,9 @@ export function initialPodContext(input: PodInstanceInput): PodInstanceContext {
     taskState: null,
     taskHasRun: false,
     healthy: null,
+    readinessCheck: false,
+    checkPassed: null,
+    configId: null,
     lastTask: null,
     needsFence: false,
     preferAgent: null,
@@ -106,6 +109,11 @@ export function suspicionReason(context: PodInstanceContext): string {
   return parts.length === 0 ? 'no evidence' : parts.join('; ');
 }
 
+/** Ready: the task runs and its readiness check passed, or it was launched without one. */
+export function isReady(context: Pick<PodInstanceContext, 'readinessCheck' | 'checkPassed'>): boolean {
+  return !context.readinessCheck || context.checkPassed === true;
+}
+
 /** Tags the pod machine puts on its states (documented in docs/machines.md). */
 export const POD_TAGS = {
   /** A task of this pod may be alive (launched and not known ended). */
@@ -124,10 +132,10 @@ export const POD_TAGS = {
   awaitingOffer: 'awaiting-offer',
   /** Stopping or decommissioning. */
   stopping: 'stopping',
-  /** The task is TASK_RUNNING (running.up or on probation). */
+  /** The task is TASK_RUNNING (running.up, running.unready or on probation). */
   running: 'running',
   /**
-   * Running and ready: its readiness check (TaskInfo.check) passed, or it has none. A plan step
+   * Running and ready (running.up): its readiness check (TaskInfo.check) passed, or it has none. A plan step
    * (deploy, update, restore) is complete only when its pod is ready (issue 11).
    */
   ready: 'ready',

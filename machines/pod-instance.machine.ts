@@ -111,7 +111,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
       },
     },
     running: {
-      tags: [POD_TAGS.taskLive],
+      tags: [POD_TAGS.taskLive, POD_TAGS.running],
       initial: 'up',
       on: {
         TASK_UPDATE: [...runningUpdates],
@@ -122,12 +122,26 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
         },
       },
       states: {
+        // Running and ready: the readiness check passed, or the task has none (ready = running).
         up: {
+          tags: [POD_TAGS.ready],
           entry: [{ type: 'note', params: { reason: 'task running' } }, 'replaced', 'resetSuspicion'],
           after: { stableAfter: { actions: 'resetCrashLoop' } },
+          always: { guard: 'notReady', target: 'unready' },
           on: {
             TASK_UPDATE: { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, actions: 'recordTaskState' },
             RESUMED: { target: 'up', reenter: true },
+          },
+        },
+        // Running, but its readiness check has not passed yet (or failed since): plan steps wait.
+        // Each TASK_RUNNING carries the check's latest result (check_status); a pass makes it up.
+        unready: {
+          entry: { type: 'note', params: { reason: 'task running, waiting for its readiness check to pass' } },
+          after: { stableAfter: { actions: 'resetCrashLoop' } },
+          always: { guard: 'ready', target: 'up' },
+          on: {
+            TASK_UPDATE: { guard: { type: 'updateIs', params: { outcome: 'running', launching: false } }, actions: 'recordTaskState' },
+            RESUMED: { target: 'unready', reenter: true },
           },
         },
         // Probation: evidence that the host is down, not yet confirmed. The task may be running

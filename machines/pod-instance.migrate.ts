@@ -31,6 +31,10 @@ export function migratePodSnapshot<T>(snapshot: T): T {
   context.failurePolicy = policy;
   context.suspicion ??= { mesos: null, portworx: null };
   context.replacing ??= false;
+  // Issue 11: tasks launched before checks existed had no readiness check (ready = running).
+  context.readinessCheck ??= false;
+  context.checkPassed ??= null;
+  context.configId ??= null;
   context.taskHasRun ??= context.taskState === 'TASK_RUNNING' || isRunning(snap.value);
   const failure = context.failure as Json | null | undefined;
   if (failure && typeof failure.trigger === 'string' && TRIGGERS[failure.trigger]) {

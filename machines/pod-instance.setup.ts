@@ -3,6 +3,7 @@ import { describeEffectError, EffectNotProvidedError, toEffectError } from './ef
 import {
   canAcceptPlacement,
   initialPodContext,
+  isReady,
   isStrayTask,
   movesPod,
   permanentRoute,
@@ -28,7 +29,7 @@ import type {
   PodInstanceInput,
   ReleaseVolumesInput,
 } from './pod-instance.types';
-import { classifyTaskState, endsStop, isTerminalTaskState, type TaskOutcome } from './task-status';
+import { checkPassed, classifyTaskState, endsStop, isTerminalTaskState, type TaskOutcome } from './task-status';
 
 /** Placeholder effect: fails terminally with a message naming what src/ forgot to bind. */
 export function notProvided<TInput, TOutput>(effect: string) {
@@ -94,6 +95,9 @@ export const podInstanceSetup = setup({
     canPlace: ({ context }) => canAcceptPlacement(context),
     readyToPlace: ({ context }) => canAcceptPlacement(context) && context.volumes.every((v) => v.id !== null),
     hasTask: ({ context }) => context.task !== null,
+    /** The running task's readiness check passed, or it has none. */
+    ready: ({ context }) => isReady(context),
+    notReady: ({ context }) => !isReady(context),
     needsFence: ({ context }) => context.needsFence,
     goalStopped: ({ context }) => context.goal === 'stopped',
     softConvergence: ({ context }) => context.convergence.mode === 'soft',
@@ -175,15 +179,28 @@ export const podInstanceSetup = setup({
     assignTask: assign(({ event }) => {
       if (event.type !== 'PLACE') return {};
       const { taskId, agentId, hostname, offerId } = event;
-      return { task: { taskId, agentId, hostname, offerId }, taskState: null, taskHasRun: false, healthy: null, failure: null };
+      return {
+        task: { taskId, agentId, hostname, offerId },
+        taskState: null,
+        taskHasRun: false,
+        healthy: null,
+        readinessCheck: event.readinessCheck === true,
+        checkPassed: null,
+        configId: event.configId ?? null,
+        failure: null,
+      };
     }),
     recordTaskState: assign(({ context, event }) => {
       const u = taskUpdate(event);
       if (u === null) return {};
+      const current = !isStrayTask(context, u.taskId);
       return {
         taskState: u.state,
-        taskHasRun: context.taskHasRun || (!isStrayTask(context, u.taskId) && u.state === 'TASK_RUNNING'),
+        taskHasRun: context.taskHasRun || (current && u.state === 'TASK_RUNNING'),
         healthy: u.healthy ?? null,
+        // Every update of a checked task carries check_status (the executor copies the last one
+        // into each update); one with no result yet (or a timed-out check) has not passed.
+        ...(current && u.checkStatus ? { checkPassed: checkPassed(u.checkStatus) === true } : {}),
         lastEvent: `TASK_UPDATE ${u.state}`,
       };
     }),
@@ -198,7 +215,9 @@ export const podInstanceSetup = setup({
     resetCrashLoop: assign({ consecutiveFailures: 0 }),
     failTransient: assign(({ context, event }) => {
       const u = taskUpdate(event);
-      const reason = u ? `task ended with ${u.state}${u.reason ? ` (${u.reason})` : ''}` : `task ended (${event.type})`;
+      // The default executor marks a task it killed for failing its health check healthy=false.
+      const unhealthy = u?.healthy === false ? ': killed by its health check (relaunching in place)' : '';
+      const reason = u ? `task ended with ${u.state}${u.reason ? ` (${u.reason})` : ''}${unhealthy}` : `task ended (${event.type})`;
       return {
         failure: { kind: 'transient', trigger: 'task-ended', reason, excludeHost: null } satisfies PodFailure,
         consecutiveFailures: context.consecutiveFailures + 1,

@@ -1,5 +1,5 @@
 import type { EffectError } from './effect-error';
-import type { TaskState } from './task-status';
+import type { CheckStatusInfo, TaskState } from './task-status';
 
 /** A Portworx volume of the pod; `name` is deterministic: <service>-<podType>-<index>-<volume>. */
 export interface PodVolume {
@@ -90,7 +90,14 @@ export interface PodInstanceContext {
   taskState: TaskState | null;
   /** The current task has reported TASK_RUNNING at least once. */
   taskHasRun: boolean;
+  /** TaskStatus.healthy of the current task's last update (null: not health checked, or no result yet). */
   healthy: boolean | null;
+  /** The current task was launched with a readiness check (TaskInfo.check); false: ready = running. */
+  readinessCheck: boolean;
+  /** The last readiness check result of the current task (null: none yet). */
+  checkPassed: boolean | null;
+  /** The configuration id the current (or last) task was launched with (null: not known). */
+  configId: string | null;
   /** The previous task, kept for fencing and relaunch-in-place. */
   lastTask: TaskRef | null;
   /** Set on a permanent failure, cleared only when fence completed: no placement in between. */
@@ -125,7 +132,17 @@ export interface PodInstanceContext {
 }
 
 export type PodInstanceEvent =
-  | { type: 'PLACE'; taskId: string; agentId: string; hostname: string; offerId: string }
+  | {
+      type: 'PLACE';
+      taskId: string;
+      agentId: string;
+      hostname: string;
+      offerId: string;
+      /** The task is launched with a readiness check: the pod is ready only once it passes. */
+      readinessCheck?: boolean;
+      /** The configuration id the task is launched with. */
+      configId?: string;
+    }
   | {
       type: 'TASK_UPDATE';
       taskId: string;
@@ -133,7 +150,10 @@ export type PodInstanceEvent =
       reason?: string;
       message?: string;
       agentId?: string;
+      /** TaskStatus.healthy: the health check's verdict (absent: no health check or no result yet). */
       healthy?: boolean;
+      /** TaskStatus.check_status: the readiness check's last result (every update of a checked task has one). */
+      checkStatus?: CheckStatusInfo;
     }
   /** The agent was removed from the cluster (its tasks are dead; the host may come back). */
   | { type: 'AGENT_GONE'; agentId: string }

@@ -103,3 +103,25 @@ export function isTerminalTaskState(state: TaskState): boolean {
 export function endsStop(state: TaskState): boolean {
   return isTerminalTaskState(state) || state === 'TASK_UNKNOWN' || state === 'TASK_LOST';
 }
+
+/** TaskStatus.check_status (mesos.proto CheckStatusInfo): the type always, the result once a check completed. */
+export interface CheckStatusInfo {
+  type?: 'COMMAND' | 'HTTP' | 'TCP' | 'UNKNOWN';
+  command?: { exit_code?: number };
+  http?: { status_code?: number };
+  tcp?: { succeeded?: boolean };
+}
+
+/**
+ * Whether a check result passed, read as the default executor's health checker reads one
+ * (apache/mesos src/checks/health_checker.cpp, interpretCheckStatusInfo): COMMAND exit code 0,
+ * HTTP status 200-399, TCP connected. A status with no result yet (only its type: the executor
+ * sends that until the first check completes, or after a check timed out) is undefined.
+ */
+export function checkPassed(status: CheckStatusInfo | undefined): boolean | undefined {
+  if (!status) return undefined;
+  if (status.command?.exit_code !== undefined) return status.command.exit_code === 0;
+  if (status.http?.status_code !== undefined) return status.http.status_code >= 200 && status.http.status_code < 400;
+  if (status.tcp?.succeeded !== undefined) return status.tcp.succeeded;
+  return undefined;
+}

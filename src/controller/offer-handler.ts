@@ -1,4 +1,5 @@
-import { DEFAULT_EXECUTOR_RESOURCES, callSurelyRejected, launchGroupOperation, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
+import { DEFAULT_EXECUTOR_RESOURCES, callSurelyRejected, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
+import { buildTaskGroup } from '../mesos/task-group';
 import type { BackoffOptions } from '../util/backoff';
 import {
   buildPlacementIndex,
@@ -49,6 +50,11 @@ export interface OfferHandlerDeps {
   transitions?: Pick<TransitionLog, 'emit'>;
   /** The last state Mesos reported of a task (the runtime's TaskTracker), to tell a returning old task. */
   taskState?: (taskId: string) => string | undefined;
+  /**
+   * The id of the configuration a launch runs (config-update-plan.ts `configId`): put in the
+   * task's `pxfw/config-id` label and recorded by the pod. Absent: no label, no id recorded.
+   */
+  targetConfigId?: () => string;
 }
 
 /** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
@@ -106,17 +112,6 @@ type LaunchOutcome = 'launched' | 'released' | 'unknown';
 
 function waitingForOffer(deps: OfferHandlerDeps, e: PodEntry): boolean {
   return e.state.startsWith('volume-provisioned') && deps.registry.context(e).task === null;
-}
-
-/** Pick ports for a pod: its fixed ports, then the lowest free ones of the offer's ranges. */
-function choosePorts(spec: ServiceSpec, podType: string, offer: Offer): number[] {
-  const wanted = spec.pods[podType]?.ports ?? [];
-  const fixed = new Set(wanted.flatMap((p) => (p.port ? [p.port] : [])));
-  const out: number[] = [...fixed];
-  for (const r of offer.ports) {
-    for (let p = r.begin; p <= r.end && out.length < wanted.length; p++) if (!fixed.has(p)) out.push(p);
-  }
-  return out;
 }
 
 /**
@@ -241,8 +236,18 @@ async function launch(
   const pod = spec.pods[entry.podType]!;
   const ctx = deps.registry.context(entry);
   const taskId = deps.registry.nextTaskId(entry);
+  const configId = deps.targetConfigId?.();
   const stillPlaced = () => entry.state === 'placed' && deps.registry.context(entry).task?.taskId === taskId;
-  deps.registry.send(entry, { type: 'PLACE', taskId, agentId: offer.agent_id.value, hostname: offer.hostname, offerId: offer.id.value });
+  // The pod records what its task is launched with: the config id and whether readiness is checked.
+  deps.registry.send(entry, {
+    type: 'PLACE',
+    taskId,
+    agentId: offer.agent_id.value,
+    hostname: offer.hostname,
+    offerId: offer.id.value,
+    readinessCheck: pod.readinessCheck !== undefined,
+    ...(configId !== undefined ? { configId } : {}),
+  });
   if (!stillPlaced()) {
     deps.logger.warn({ pod: entry.name, state: entry.state }, 'pod refused the placement; offer released');
     return 'released';
@@ -253,38 +258,15 @@ async function launch(
     deps.logger.info({ pod: entry.name, state: entry.state }, 'pod left placed before launch; offer released');
     return 'released';
   }
-  const ports = choosePorts(spec, entry.podType, view);
-  const env: Record<string, string> = {
-    ...pod.env,
-    PXFW_SERVICE: spec.name,
-    PXFW_POD: entry.name,
-    PXFW_POD_INDEX: String(entry.index),
-    PXFW_TASK_ID: taskId,
-  };
-  pod.ports.forEach((p, i) => (env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(ports[i])));
-  const operation = launchGroupOperation({
-    offer,
-    executorId: `${taskId}__executor`,
+  const operation = buildTaskGroup({
+    spec,
+    pod: { podType: entry.podType, index: entry.index, name: entry.name },
+    taskId,
     frameworkId: mesos.frameworkId!,
-    role: offer.allocation_info?.role ?? '*',
-    tasks: [
-      {
-        taskId,
-        name: `${spec.name}-${entry.name}`,
-        cpus: pod.cpus,
-        mem: pod.mem,
-        ...(pod.disk > 0 ? { disk: pod.disk } : {}),
-        ...(ports.length > 0 ? { ports } : {}),
-        command: pod.command,
-        env,
-        ...(pod.image ? { image: pod.image } : {}),
-        volumes: ctx.volumes.map((v) => {
-          const vs = pod.volumes.find((s) => v.name.endsWith(`-${s.name}`));
-          return { containerPath: vs?.path ?? `/mnt/${v.name}`, name: v.name, driverOptions: (vs ? { size: String(vs.size), repl: String(vs.repl) } : {}) as Record<string, string> };
-        }),
-        labels: { 'pxfw/service': spec.name, 'pxfw/pod': entry.name },
-      },
-    ],
+    offer,
+    offerPorts: view.ports,
+    volumes: ctx.volumes,
+    configId,
   });
   try {
     await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ResourcePool } from './resources';
 import type { ContainerInfo, ExecutorInfo, Offer, OfferOperation, Resource, TaskInfo, Volume } from './types';
+import type { CheckInfo, HealthCheckInfo } from './task-group-checks';
 import { parseOrThrow } from './validate';
 
 export {
@@ -44,6 +45,10 @@ const taskSpec = z.object({
   image: z.string().min(1).optional(),
   volumes: z.array(volumeSpec),
   labels: z.record(z.string(), z.string()).optional(),
+  /** TaskInfo.health_check, as built by task-group-checks.ts (mesos.proto HealthCheck JSON). */
+  healthCheck: z.custom<HealthCheckInfo>((v) => typeof v === 'object' && v !== null && 'type' in v).optional(),
+  /** TaskInfo.check (mesos.proto CheckInfo JSON). */
+  check: z.custom<CheckInfo>((v) => typeof v === 'object' && v !== null && 'type' in v).optional(),
 });
 
 const launchGroupSpec = z.object({
@@ -95,7 +100,10 @@ export function launchGroupOperation(input: LaunchGroupInput): OfferOperation {
   return { type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks } } };
 }
 
-function taskInfo(task: z.output<typeof taskSpec>, offer: Offer, pool: ResourcePool): TaskInfo {
+/** A TaskInfo with the check fields mesos.proto v1 gives it (health_check = 9, check = 13). */
+export type CheckedTaskInfo = TaskInfo & { health_check?: HealthCheckInfo; check?: CheckInfo };
+
+function taskInfo(task: z.output<typeof taskSpec>, offer: Offer, pool: ResourcePool): CheckedTaskInfo {
   const what = `task ${task.taskId}`;
   const resources: Resource[] = [
     ...pool.takeScalar('cpus', task.cpus, what),
@@ -117,6 +125,8 @@ function taskInfo(task: z.output<typeof taskSpec>, offer: Offer, pool: ResourceP
     },
     container: mesosContainer(task.image, task.volumes),
     ...(labels.length > 0 ? { labels: { labels } } : {}),
+    ...(task.healthCheck ? { health_check: task.healthCheck } : {}),
+    ...(task.check ? { check: task.check } : {}),
   };
 }
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { MesosProtocolError } from './errors';
 import { OPERATOR_EVENT_TYPES, type OperatorEvent } from './operator-types';
 import { SCHEDULER_EVENT_TYPES, type SchedulerEvent } from './scheduler-types';
-import { TASK_STATES } from './types';
+import { TASK_STATES, type TaskStatus } from './types';
+import type { CheckStatusInfo } from '../../machines/task-status';
 import { parseOrThrow } from './validate';
 
 /**
@@ -18,12 +19,23 @@ const offer = z.looseObject({
   hostname: z.string(),
   resources: z.array(resource).optional(),
 });
+/** TaskStatus.check_status (mesos.proto CheckStatusInfo): the type, and the result once there is one. */
+const checkStatusInfo = z.looseObject({
+  type: z.enum(['UNKNOWN', 'COMMAND', 'HTTP', 'TCP']).optional(),
+  command: z.looseObject({ exit_code: z.number().int().optional() }).optional(),
+  http: z.looseObject({ status_code: z.number().int().optional() }).optional(),
+  tcp: z.looseObject({ succeeded: z.boolean().optional() }).optional(),
+});
 const taskStatus = z.looseObject({
   task_id: id,
   state: z.enum(TASK_STATES),
   agent_id: id.optional(),
   uuid: z.string().optional(),
   timestamp: z.number().optional(),
+  // The health check's verdict (REASON_TASK_HEALTH_CHECK_STATUS_UPDATED) and the check's last
+  // result (REASON_TASK_CHECK_STATUS_UPDATED); the default executor copies both into every update.
+  healthy: z.boolean().optional(),
+  check_status: checkStatusInfo.optional(),
 });
 const task = z.looseObject({ task_id: id, framework_id: id, agent_id: id, state: z.enum(TASK_STATES), name: z.string() });
 const agentInfo = z.looseObject({ hostname: z.string(), id: id.optional() });
@@ -83,3 +95,15 @@ export function parseOperatorEvent(raw: unknown): OperatorEvent | undefined {
   return parseOrThrow(operatorEventSchema, raw, 'operator event', protocolError) as OperatorEvent;
 }
 
+
+/**
+ * What a pod learns about its checks from a TaskStatus (already validated by parseSchedulerEvent):
+ * `healthy` and `check_status`, as the TASK_UPDATE event to the pod carries them.
+ */
+export function checkFieldsOf(status: TaskStatus & { check_status?: unknown }): { healthy?: boolean; checkStatus?: CheckStatusInfo } {
+  const check = checkStatusInfo.safeParse(status.check_status);
+  return {
+    ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+    ...(status.check_status !== undefined && check.success ? { checkStatus: check.data as CheckStatusInfo } : {}),
+  };
+}

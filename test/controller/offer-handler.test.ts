@@ -80,9 +80,13 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
   /** Pod node-0 of service demo, its volume on h0, waiting for an offer; KV puts go through `onPut`. */
   async function rig(
     onPut?: (key: string, value: PodRecord) => void,
-    opts: { convergence?: 'hard'; replicas?: string[]; placement?: string[]; podsByAgent?: Map<string, Record<string, string[]>>; px?: FakePortworx } = {},
+    opts: { convergence?: 'hard'; replicas?: string[]; placement?: string[]; podsByAgent?: Map<string, Record<string, string[]>>; px?: FakePortworx; volumes?: string[] } = {},
   ): Promise<Rig> {
-    const spec = demoSpec({ ...(opts.convergence ? { convergence: opts.convergence } : {}), ...(opts.placement ? { placement: opts.placement, count: 2, repl: 2 } : {}) });
+    const spec = demoSpec({
+      ...(opts.convergence ? { convergence: opts.convergence } : {}),
+      ...(opts.placement ? { placement: opts.placement, count: 2, repl: 2 } : {}),
+      ...(opts.volumes ? { volumes: opts.volumes } : {}),
+    });
     const logger = silentLogger();
     const real = await ServiceStateStore.open(nc, `t-offers-${randomUUID().slice(0, 8)}`);
     const store = Object.create(real) as ServiceStateStore;
@@ -101,7 +105,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     });
     const cluster = clusterOf(hosts(3));
     const px = opts.px ?? new FakePortworx();
-    px.add(inspected('demo-node-0-data', 'vol-demo-node-0-data', opts.replicas ?? ['h0']));
+    for (const v of opts.volumes ?? ['data']) px.add(inspected(`demo-node-0-${v}`, `vol-demo-node-0-${v}`, opts.replicas ?? ['h0']));
     const mesos = new FakeMesos();
     const client = mesos.asClient();
     const reconciles: Rig['reconciles'] = [];
@@ -194,6 +198,19 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     await handleOffers(deps, [offerFrom('h1', 'r1')]);
     expect(mesos.of('ACCEPT')).toEqual([]);
     expect(declined(mesos)).toEqual(['offer-h1']);
+  });
+
+  it('mounts each volume at the path of its own spec, found by name: `data` and `meta-data` are not confused', async () => {
+    const { mesos, deps } = await rig(undefined, { volumes: ['data', 'meta-data'] });
+    await handleOffers(deps, [offerFrom('h0', 'r0')]);
+    const [accept] = mesos.of('ACCEPT');
+    const op = accept?.operations?.[0];
+    const task = op?.type === 'LAUNCH_GROUP' ? op.launch_group.task_group.tasks?.[0] : undefined;
+    const mounts = (task?.container?.volumes ?? []).map((v) => [v.source?.docker_volume?.name, v.container_path]);
+    expect(mounts).toEqual([
+      ['demo-node-0-data', '/data'],
+      ['demo-node-0-meta-data', '/meta-data'],
+    ]);
   });
 
   it('declines, in the same round, the offer a pod refused to be placed with', async () => {

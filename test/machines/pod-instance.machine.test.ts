@@ -693,6 +693,27 @@ describe('pod instance: every row of the failure classification (for coverage)',
   });
 });
 
+describe('pod instance: readiness (details in pod-instance.readiness.test.ts)', () => {
+  const checked = (rig: PodRig) => rig.actor.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o', readinessCheck: true });
+  const check = (exit_code?: number) => ({ checkStatus: { type: 'COMMAND', command: exit_code === undefined ? {} : { exit_code } } });
+
+  it('waits in running.unready until the check passes, goes back when it fails, and keeps its timers', async () => {
+    const rig = pod();
+    await rig.effects.resolve('ensureVolumes', VOLUME_IDS);
+    checked(rig);
+    update(rig, 'TASK_RUNNING', 't1', check());
+    expect(rig.state()).toBe('running.unready');
+    rig.actor.send({ type: 'RESUMED' });
+    update(rig, 'TASK_RUNNING', 't1', check(1));
+    expect(rig.state()).toBe('running.unready');
+    rig.clock.increment(300_000);
+    update(rig, 'TASK_RUNNING', 't1', check(0));
+    expect(rig.state()).toBe('running.up');
+    update(rig, 'TASK_RUNNING', 't1', check(1));
+    expect(rig.state()).toBe('running.unready');
+  });
+});
+
 describe('pod instance: coverage', () => {
   it('visited every state of the machine', () => {
     expect(allStatePaths(podInstanceMachine).length).toBeGreaterThan(30);

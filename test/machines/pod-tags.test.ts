@@ -20,13 +20,13 @@ describe('pod state tags, governor phase and recovery stage', () => {
   it('running: a live task, nothing to recover', async () => {
     const rig = auto();
     await toRunning(rig);
-    expect(reading(rig)).toEqual({ tags: ['task-live'], phase: 'done', stage: null });
+    expect(reading(rig)).toEqual({ tags: ['task-live', 'running', 'ready'], phase: 'done', stage: null });
   });
 
   it('on probation', async () => {
     const rig = auto();
     await hostDown(rig);
-    expect(reading(rig)).toEqual({ tags: ['task-live', 'probation'], phase: 'done', stage: 'probation' });
+    expect(reading(rig)).toEqual({ tags: ['task-live', 'probation', 'running'], phase: 'done', stage: 'probation' });
   });
 
   it('waiting for a slot, then replacing until the new task runs', async () => {
@@ -43,7 +43,7 @@ describe('pod state tags, governor phase and recovery stage', () => {
     rig.actor.send({ type: 'PLACE', taskId: 't2', agentId: 'a2', hostname: 'h2', offerId: 'o' });
     expect(reading(rig).phase).toBe('replacing');
     rig.actor.send({ type: 'TASK_UPDATE', taskId: 't2', state: 'TASK_RUNNING' });
-    expect(reading(rig)).toEqual({ tags: ['task-live'], phase: 'done', stage: null });
+    expect(reading(rig)).toEqual({ tags: ['task-live', 'running', 'ready'], phase: 'done', stage: null });
   });
 
   it('relaunching in place (crash, lost task) is recovery but no replacement', async () => {
