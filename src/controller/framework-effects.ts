@@ -9,125 +9,121 @@ import type {
   StoredTask,
 } from '../../machines/framework.types';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
-import { LeaseHeldError } from '../state/errors';
-import type { Runtime } from './runtime';
-import type { PodRecord } from './pod-registry';
-import { NotConnectedError } from './errors';
-import { clearTombstone, deleteStateButTombstone, readTombstone, removeOwnApp, tombstoneState } from './tombstone';
+import type { PortworxClient } from '../portworx';
+import type { Logger } from '../log/logger';
+import type { PodEntry, PodRecord } from './pod-registry';
+import type { TaskTracker } from './task-tracker';
+import type { SnapshotManager } from './snapshots';
+import type { ReadonlyCluster } from './ports/cluster-view';
+import type { SchedulerCalls } from './ports/scheduler-calls';
+import type { StateStore } from './ports/state-store';
+import { clearTombstone, deleteStateButTombstone, readTombstone, removeOwnApp, tombstoneState, type TombstoneDeps } from './tombstone';
 
 export const FRAMEWORK_KEY = 'framework';
+
+/** What the supervisor's effects need: narrow views, never the runtime. */
+export interface FrameworkEffectDeps extends TombstoneDeps {
+  service: string;
+  kv: StateStore;
+  leadership: { acquire(): Promise<AcquireLeaseOutput> };
+  scheduler: Pick<SchedulerCalls, 'reconcile' | 'killOrThrow' | 'teardown'>;
+  pods: TombstoneDeps['pods'] & {
+    all(): PodEntry[];
+    context(e: PodEntry): Pick<PodInstanceContext, 'task'>;
+    stopAll(): void;
+  };
+  tasks: Pick<TaskTracker, 'isTerminal' | 'waitTerminal'>;
+  cluster: Pick<ReadonlyCluster, 'agent' | 'hostOfNode' | 'storageNode'>;
+  px: Pick<PortworxClient, 'inspectVolumeWithFilters' | 'detach' | 'deleteVolume' | 'deleteSnapshot'>;
+  snapshots: Pick<SnapshotManager, 'runCommands' | 'groupSnapshot' | 'allSnapshotIds'>;
+  /** How long killAllTasks waits for the killed tasks to end. */
+  killWaitMs: number;
+  logger: Logger;
+}
 
 /**
  * Read the supervisor's saved state and the tasks the pod records name (no actor is started).
  * A tombstone wins: the service was uninstalled and stays so (see tombstone.ts).
  */
-export async function restoreState(rt: Runtime): Promise<RestoreStateOutput> {
-  const tombstone = await readTombstone(rt.store);
-  rt.marathonRemoval = tombstone?.marathon ?? null;
+export async function restoreState(deps: Pick<FrameworkEffectDeps, 'kv' | 'removal'>): Promise<RestoreStateOutput> {
+  const tombstone = await readTombstone(deps.kv);
+  deps.removal.set(tombstone?.marathon ?? null);
   if (tombstone) return { saved: null, tasks: [], tombstone: tombstoneState(tombstone) };
-  const saved = (await rt.store.get<SavedFrameworkState>(FRAMEWORK_KEY))?.value ?? null;
+  const saved = (await deps.kv.get<SavedFrameworkState>(FRAMEWORK_KEY))?.value ?? null;
   const tasks: StoredTask[] = [];
-  for (const key of await rt.store.keys('pods.')) {
-    const rec = await rt.store.get<PodRecord>(key);
+  for (const key of await deps.kv.keys('pods.')) {
+    const rec = await deps.kv.get<PodRecord>(key);
     const ctx = (rec?.value.snapshot as { context?: PodInstanceContext } | undefined)?.context;
     if (ctx?.task) tasks.push({ taskId: ctx.task.taskId, agentId: ctx.task.agentId });
   }
   return { saved, tasks };
 }
 
-export async function acquireLease(rt: Runtime): Promise<AcquireLeaseOutput> {
-  try {
-    await rt.lease.acquire();
-    rt.leading = true;
-    // Renewed from now on, also on the paths that never subscribe (an uninstall finished offline,
-    // the tombstone): an uninstalled scheduler keeps leading, so only one answers `reinstall`.
-    rt.keepLease();
-    return { acquired: true, holder: rt.lease.holder };
-  } catch (err) {
-    if (err instanceof LeaseHeldError) return { acquired: false, holder: err.holder };
-    throw err;
-  }
+export async function reconcile(deps: Pick<FrameworkEffectDeps, 'scheduler'>, input: ReconcileInput): Promise<void> {
+  await deps.scheduler.reconcile(input.tasks.map((t) => ({ taskId: t.taskId, agentId: t.agentId })));
 }
 
-export async function reconcile(rt: Runtime, input: ReconcileInput): Promise<void> {
-  const mesos = rt.mesos;
-  if (!mesos?.frameworkId) throw new NotConnectedError('cannot reconcile before SUBSCRIBED');
-  await mesos.reconcile(input.tasks.map((t) => ({ taskId: t.taskId, agentId: t.agentId })));
-}
+type KillAllDeps = Pick<FrameworkEffectDeps, 'tasks' | 'cluster' | 'scheduler' | 'killWaitMs' | 'logger'> & {
+  pods: Pick<FrameworkEffectDeps['pods'], 'all' | 'context' | 'stopAll'>;
+};
 
 /** Kill every task of the service and wait until each is terminal (an agent gone counts as done). */
-export async function killAllTasks(rt: Runtime): Promise<void> {
-  rt.registry.stopAll();
-  const live = rt.registry
+export async function killAllTasks(deps: KillAllDeps): Promise<void> {
+  deps.pods.stopAll();
+  const live = deps.pods
     .all()
-    .map((e) => rt.registry.context(e).task)
-    .filter((t): t is NonNullable<typeof t> => !!t && !rt.tasks.isTerminal(t.taskId) && !rt.cluster.agent(t.agentId)?.gone);
-  const mesos = rt.mesos;
-  if (live.length > 0 && !mesos?.frameworkId) throw new NotConnectedError('cannot kill tasks before SUBSCRIBED');
-  for (const t of live) await mesos!.kill(t.taskId, t.agentId);
-  const agentOf = (id: string) => rt.cluster.agent(live.find((t) => t.taskId === id)!.agentId);
+    .map((e) => deps.pods.context(e).task)
+    .filter((t): t is NonNullable<typeof t> => !!t && !deps.tasks.isTerminal(t.taskId) && !deps.cluster.agent(t.agentId)?.gone);
+  for (const t of live) await deps.scheduler.killOrThrow(t.taskId, t.agentId);
+  const agentOf = (id: string) => deps.cluster.agent(live.find((t) => t.taskId === id)!.agentId);
   try {
-    await rt.tasks.waitTerminal(live.map((t) => t.taskId), rt.timing.killWaitMs, (id) => !!agentOf(id)?.gone);
+    await deps.tasks.waitTerminal(live.map((t) => t.taskId), deps.killWaitMs, (id) => !!agentOf(id)?.gone);
   } catch (err) {
     // A task on a partitioned agent cannot answer: TEARDOWN kills it should the agent return,
     // and the next step force-detaches its volumes. Any other task still running is an error.
-    const stuck = live.filter((t) => !rt.tasks.isTerminal(t.taskId) && !agentOf(t.taskId)?.gone && !agentOf(t.taskId)?.unreachable);
+    const stuck = live.filter((t) => !deps.tasks.isTerminal(t.taskId) && !agentOf(t.taskId)?.gone && !agentOf(t.taskId)?.unreachable);
     if (stuck.length > 0) throw err;
-    const unreachable = live.filter((t) => !rt.tasks.isTerminal(t.taskId) && agentOf(t.taskId)?.unreachable).map((t) => t.taskId);
-    rt.logger.warn({ tasks: unreachable }, 'tasks on unreachable agents counted as killed; TEARDOWN ends them if the agents return');
+    const unreachable = live.filter((t) => !deps.tasks.isTerminal(t.taskId) && agentOf(t.taskId)?.unreachable).map((t) => t.taskId);
+    deps.logger.warn({ tasks: unreachable }, 'tasks on unreachable agents counted as killed; TEARDOWN ends them if the agents return');
   }
 }
 
-export async function detachAllVolumes(rt: Runtime): Promise<void> {
-  const volumes = await rt.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': rt.service } });
+export async function detachAllVolumes(deps: Pick<FrameworkEffectDeps, 'service' | 'px' | 'cluster'>): Promise<void> {
+  const volumes = await deps.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': deps.service } });
   for (const v of volumes) {
     const node = v.volume.attached_on;
     if (!node || !v.volume.id) continue;
-    const host = rt.cluster.hostOfNode(node);
-    const up = !!host && rt.cluster.storageNode(host)?.health === 'up';
-    await rt.px.detach(v.volume.id, { force: !up, unmountBeforeDetach: true, ...(up && host ? { node: host } : {}) });
+    const host = deps.cluster.hostOfNode(node);
+    const up = !!host && deps.cluster.storageNode(host)?.health === 'up';
+    await deps.px.detach(v.volume.id, { force: !up, unmountBeforeDetach: true, ...(up && host ? { node: host } : {}) });
   }
 }
 
-export async function disposeAllVolumes(rt: Runtime, input: DisposeAllInput): Promise<void> {
+export async function disposeAllVolumes(deps: Pick<FrameworkEffectDeps, 'service' | 'px' | 'snapshots'>, input: DisposeAllInput): Promise<void> {
   if (input.deleteSnapshots) {
-    for (const snap of await rt.snapshots.allSnapshotIds()) await rt.px.deleteSnapshot(snap);
+    for (const snap of await deps.snapshots.allSnapshotIds()) await deps.px.deleteSnapshot(snap);
   }
   if (!input.deleteVolumes) return;
-  const volumes = await rt.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': rt.service } });
-  for (const v of volumes) if (v.volume.id) await rt.px.deleteVolume(v.volume.id);
+  const volumes = await deps.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': deps.service } });
+  for (const v of volumes) if (v.volume.id) await deps.px.deleteVolume(v.volume.id);
 }
 
-export async function teardown(rt: Runtime): Promise<void> {
-  const mesos = rt.mesos;
-  if (!mesos?.frameworkId) throw new NotConnectedError('cannot TEARDOWN before SUBSCRIBED');
-  // The master ends the subscription as part of TEARDOWN; that must not send the supervisor
-  // back to subscribing (a removed framework can never subscribe again).
-  rt.tearingDown = true;
-  try {
-    await mesos.teardown();
-  } catch (err) {
-    rt.tearingDown = false;
-    throw err;
-  }
-}
-
-
-export function frameworkEffectActors(rt: Runtime) {
+/** The supervisor's effects, typed as the framework machine declares them (no casts in `.provide()`). */
+export function frameworkEffectActors(deps: FrameworkEffectDeps) {
   const actor = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
   return {
-    restoreState: actor((_: ServiceInput) => restoreState(rt)),
-    acquireLease: actor((_: ServiceInput) => acquireLease(rt)),
-    reconcile: actor((i: ReconcileInput) => reconcile(rt, i)),
-    runPreCommands: actor((i: { service: string; name: string }) => rt.snapshots.runCommands('pre', i.name)),
-    groupSnapshot: actor((i: { service: string; name: string }) => rt.snapshots.groupSnapshot(i.name)),
-    runPostCommands: actor((i: { service: string; name: string }) => rt.snapshots.runCommands('post', i.name)),
-    killAllTasks: actor((_: ServiceInput) => killAllTasks(rt)),
-    detachAllVolumes: actor((_: ServiceInput) => detachAllVolumes(rt)),
-    disposeAllVolumes: actor((i: DisposeAllInput) => disposeAllVolumes(rt, i)),
-    teardown: actor((_: ServiceInput) => teardown(rt)),
-    deleteState: actor((_: ServiceInput) => deleteStateButTombstone(rt)),
-    removeApp: actor((_: ServiceInput) => removeOwnApp(rt)),
-    reinstall: actor((_: ServiceInput) => clearTombstone(rt)),
+    restoreState: actor((_: ServiceInput) => restoreState(deps)),
+    acquireLease: actor((_: ServiceInput) => deps.leadership.acquire()),
+    reconcile: actor((i: ReconcileInput) => reconcile(deps, i)),
+    runPreCommands: actor((i: { service: string; name: string }) => deps.snapshots.runCommands('pre', i.name)),
+    groupSnapshot: actor((i: { service: string; name: string }) => deps.snapshots.groupSnapshot(i.name)),
+    runPostCommands: actor((i: { service: string; name: string }) => deps.snapshots.runCommands('post', i.name)),
+    killAllTasks: actor((_: ServiceInput) => killAllTasks(deps)),
+    detachAllVolumes: actor((_: ServiceInput) => detachAllVolumes(deps)),
+    disposeAllVolumes: actor((i: DisposeAllInput) => disposeAllVolumes(deps, i)),
+    teardown: actor((_: ServiceInput) => deps.scheduler.teardown()),
+    deleteState: actor((_: ServiceInput) => deleteStateButTombstone(deps)),
+    removeApp: actor((_: ServiceInput) => removeOwnApp(deps)),
+    reinstall: actor((_: ServiceInput) => clearTombstone(deps)),
   };
 }

@@ -1,85 +1,105 @@
-import type { SchedulerEvent, TaskStatus } from '../mesos';
+import type { Offer, SchedulerEvent, TaskStatus } from '../mesos';
 import { parseTaskId } from '../service-spec';
 import type { TaskState } from '../../machines/task-status';
-import { handleOffers } from './offer-handler';
-import type { Runtime } from './runtime';
-import { isTerminalState } from './task-tracker';
+import type { FrameworkEvent } from '../../machines/framework.types';
+import type { Logger } from '../log/logger';
+import type { Metrics } from '../observe/metrics';
+import type { ClusterState } from './cluster-view';
+import type { PodEntry, PodRegistry } from './pod-registry';
+import type { PodInstanceContext } from '../../machines/pod-instance.types';
+import type { SchedulerConnection } from './ports/scheduler-calls';
+import type { StrayKiller } from './stray-killer';
+import { isTerminalState, type TaskTracker } from './task-tracker';
 
-type RoutedEvent = SchedulerEvent | { type: 'DISCONNECTED'; reason: string };
+export type RoutedEvent = SchedulerEvent | { type: 'DISCONNECTED'; reason: string };
+
+/** Where the router sends what Mesos says; each part changes only through its owner's methods. */
+export interface RouterDeps {
+  service: string;
+  /** The subscription state is the connection's: the router only reports SUBSCRIBED and disconnects. */
+  scheduler: Pick<SchedulerConnection, 'markSubscribed' | 'markDisconnected' | 'acknowledge'>;
+  supervisor: { send(event: FrameworkEvent): void; stateName(): string };
+  cluster: Pick<ClusterState, 'markUnreachable' | 'markGone'>;
+  pods: Pick<PodRegistry, 'all' | 'send' | 'byTask' | 'flush'> & { context(e: PodEntry): Pick<PodInstanceContext, 'task'> };
+  tasks: Pick<TaskTracker, 'observe'>;
+  strays: Pick<StrayKiller, 'resubscribed' | 'ended' | 'kill'>;
+  /** Offer rounds (OfferRounds: one at a time, in arrival order). */
+  offers: { handle(offers: Offer[]): void };
+  /** The master will never take our framework id again. */
+  frameworkRemoved: () => void;
+  metrics: Pick<Metrics, 'connected'>;
+  logger: Logger;
+}
 
 /** Offer rounds run one at a time, in arrival order. */
-const offerChains = new WeakMap<Runtime, Promise<void>>();
+export class OfferRounds {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly round: (offers: Offer[]) => Promise<unknown>,
+    private readonly logger: Logger,
+  ) {}
+
+  handle(offers: Offer[]): void {
+    this.chain = this.chain.then(() => this.round(offers)).then(
+      () => undefined,
+      (err: unknown) => this.logger.error({ err }, 'offer round failed'),
+    );
+  }
+
+  /** Resolves once every round queued so far is done. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}
 
 /** Route one Mesos scheduler event to the supervisor and the pod actors. */
-export function routeSchedulerEvent(rt: Runtime, ev: RoutedEvent): void {
+export function routeSchedulerEvent(deps: RouterDeps, ev: RoutedEvent): void {
   switch (ev.type) {
     case 'SUBSCRIBED':
-      rt.subscribed = true;
-      rt.metrics.connected.set(1);
-      rt.sendFramework({ type: 'SUBSCRIBED', frameworkId: ev.subscribed.framework_id.value });
+      deps.scheduler.markSubscribed();
+      deps.metrics.connected.set(1);
+      deps.supervisor.send({ type: 'SUBSCRIBED', frameworkId: ev.subscribed.framework_id.value });
       // Level-triggered: KILLs that failed (403 while the master failed over) go out again now,
       // and every stray the reconciliation that follows reports alive is killed again.
-      rt.strays.resubscribed();
+      deps.strays.resubscribed();
       return;
-    case 'DISCONNECTED':
-      rt.subscribed = false;
-      rt.metrics.connected.set(0);
-      if (rt.tearingDown) return;
-      rt.sendFramework({ type: 'DISCONNECTED', reason: ev.reason });
-      return;
-    case 'OFFERS': {
-      const offers = ev.offers.offers ?? [];
-      const prev = offerChains.get(rt) ?? Promise.resolve();
-      const next = prev.then(() => handleOffers(offerDeps(rt), offers)).catch((err: unknown) => rt.logger.error({ err }, 'offer round failed'));
-      offerChains.set(rt, next);
+    case 'DISCONNECTED': {
+      const expected = deps.scheduler.markDisconnected();
+      deps.metrics.connected.set(0);
+      if (expected) return;
+      deps.supervisor.send({ type: 'DISCONNECTED', reason: ev.reason });
       return;
     }
+    case 'OFFERS':
+      deps.offers.handle(ev.offers.offers ?? []);
+      return;
     case 'UPDATE':
-      void routeUpdate(rt, ev.update.status).catch((err: unknown) => rt.logger.error({ err }, 'task update handling failed'));
+      void routeUpdate(deps, ev.update.status).catch((err: unknown) => deps.logger.error({ err }, 'task update handling failed'));
       return;
     case 'FAILURE':
-      rt.logger.warn({ failure: ev.failure }, 'Mesos reported a failure');
-      if (ev.failure.agent_id && !ev.failure.executor_id) agentFailed(rt, ev.failure.agent_id.value);
+      deps.logger.warn({ failure: ev.failure }, 'Mesos reported a failure');
+      if (ev.failure.agent_id && !ev.failure.executor_id) agentFailed(deps, ev.failure.agent_id.value);
       return;
     case 'ERROR':
-      rt.logger.error({ message: ev.error.message }, 'Mesos sent an ERROR event');
-      if (/framework has been removed/i.test(ev.error.message)) void rt.frameworkRemoved();
+      deps.logger.error({ message: ev.error.message }, 'Mesos sent an ERROR event');
+      if (/framework has been removed/i.test(ev.error.message)) deps.frameworkRemoved();
       return;
     default:
       return;
   }
 }
 
-function offerDeps(rt: Runtime) {
-  return {
-    spec: () => rt.spec,
-    registry: rt.registry,
-    cluster: rt.cluster,
-    volumes: rt.volumes,
-    memory: rt.memory,
-    mesos: () => (rt.subscribed ? rt.mesos : undefined),
-    podsByAgent: () => rt.podsByAgent(),
-    launching: () => rt.frameworkStateName.startsWith('active'),
-    logger: rt.logger,
-    metrics: rt.metrics,
-    transitions: rt.transitions,
-    // A fenced host comes back into placement only once the pod's old task is not alive there.
-    taskState: (taskId: string) => rt.tasks.status(taskId)?.state,
-    // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
-    reconcileBackoff: { initialMs: 1_000 / rt.timeScale, maxMs: 30_000 / rt.timeScale },
-  };
-}
-
 /**
  * A FAILURE without an executor: Mesos lost the agent (removed or unreachable). That is evidence,
  * not proof, that the host is down: pods with a task there go on probation (HOST_DOWN).
  */
-function agentFailed(rt: Runtime, agentId: string): void {
-  rt.cluster.markUnreachable(agentId, true);
-  for (const entry of rt.registry.all()) {
-    const task = rt.registry.context(entry).task;
+function agentFailed(deps: RouterDeps, agentId: string): void {
+  deps.cluster.markUnreachable(agentId, true);
+  for (const entry of deps.pods.all()) {
+    const task = deps.pods.context(entry).task;
     if (task?.agentId !== agentId) continue;
-    rt.registry.send(entry, { type: 'HOST_DOWN', hostname: task.hostname, source: 'mesos', reason: `Mesos lost agent ${agentId} (FAILURE)` });
+    deps.pods.send(entry, { type: 'HOST_DOWN', hostname: task.hostname, source: 'mesos', reason: `Mesos lost agent ${agentId} (FAILURE)` });
   }
 }
 
@@ -88,22 +108,22 @@ function agentFailed(rt: Runtime, agentId: string): void {
  * is persisted, so a crash in between makes Mesos resend the update. A live task that no pod
  * owns any more is killed: never two live tasks for one pod instance.
  */
-async function routeUpdate(rt: Runtime, status: TaskStatus): Promise<void> {
+async function routeUpdate(deps: RouterDeps, status: TaskStatus): Promise<void> {
   const taskId = status.task_id.value;
   const agentId = status.agent_id?.value;
-  rt.tasks.observe(status);
+  deps.tasks.observe(status);
   if (agentId) {
-    if (status.state === 'TASK_UNREACHABLE') rt.cluster.markUnreachable(agentId, true);
+    if (status.state === 'TASK_UNREACHABLE') deps.cluster.markUnreachable(agentId, true);
     // Only the operator's MARK_AGENT_GONE takes an agent out for good. TASK_GONE comes from a
     // live agent (after a restart it kills executors it could not re-register): it stays placeable.
-    else if (status.state === 'TASK_GONE_BY_OPERATOR') rt.cluster.markGone(agentId);
-    else if (status.state === 'TASK_RUNNING') rt.cluster.markUnreachable(agentId, false);
+    else if (status.state === 'TASK_GONE_BY_OPERATOR') deps.cluster.markGone(agentId);
+    else if (status.state === 'TASK_RUNNING') deps.cluster.markUnreachable(agentId, false);
   }
-  rt.sendFramework({ type: 'TASK_UPDATE', taskId, state: status.state });
-  const entry = rt.registry.byTask(taskId);
-  const current = entry ? rt.registry.context(entry).task?.taskId === taskId : false;
+  deps.supervisor.send({ type: 'TASK_UPDATE', taskId, state: status.state });
+  const entry = deps.pods.byTask(taskId);
+  const current = entry ? deps.pods.context(entry).task?.taskId === taskId : false;
   if (entry && current) {
-    rt.registry.send(entry, {
+    deps.pods.send(entry, {
       type: 'TASK_UPDATE',
       taskId,
       state: status.state as TaskState,
@@ -112,11 +132,12 @@ async function routeUpdate(rt: Runtime, status: TaskStatus): Promise<void> {
       ...(agentId ? { agentId } : {}),
       ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
     });
-    await rt.registry.flush(entry);
+    await deps.pods.flush(entry);
   } else if (isTerminalState(status.state)) {
-    rt.strays.ended(taskId);
-  } else if (parseTaskId(taskId)?.service === rt.service && agentId && rt.frameworkStateName !== '') {
-    if (await rt.strays.kill(taskId, agentId)) rt.logger.warn({ taskId, state: status.state }, 'killed a stray task no pod instance owns');
+    deps.strays.ended(taskId);
+  } else if (parseTaskId(taskId)?.service === deps.service && agentId && deps.supervisor.stateName() !== '') {
+    // (A stateName of '' means the supervisor has not started: nothing owns anything yet.)
+    if (await deps.strays.kill(taskId, agentId)) deps.logger.warn({ taskId, state: status.state }, 'killed a stray task no pod instance owns');
   }
-  if (status.uuid) await rt.mesosCall('acknowledge', (m) => m.acknowledge(status));
+  if (status.uuid) await deps.scheduler.acknowledge(status);
 }

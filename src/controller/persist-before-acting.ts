@@ -1,6 +1,10 @@
-import { fromPromise, type AnyActorRef } from 'xstate';
+import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import type { DisposeVolumesInput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
+import type { podInstanceMachine } from '../../machines/pod-instance.machine';
 import { migratePodSnapshot } from '../../machines/pod-instance.migrate';
-import type { PodMachine } from './pod-registry';
+
+/** The pod machine with its effects provided (what the registry runs). */
+export type PodMachine = ReturnType<typeof podInstanceMachine.provide>;
 
 /**
  * The pod effects that destroy something a restore from KV could not bring back: the KILL of a
@@ -11,7 +15,23 @@ export const DESTRUCTIVE_POD_EFFECTS = ['killTask', 'disposeVolumes'] as const;
 /** The systemId the registry gives each pod actor, so that its effects can find their pod. */
 export const POD_SYSTEM_ID = 'pod';
 
-type PromiseCreator = (args: { input: unknown; system: { get(id: string): unknown }; self: AnyActorRef; signal: AbortSignal; emit: unknown }) => PromiseLike<unknown>;
+/** Resolves once it is safe for the pod (the actor) to act; rejects when it never will be. */
+export type DestructiveBarrier = (pod: AnyActorRef | undefined) => Promise<void>;
+
+/**
+ * `logic` run only once `barrier` resolved. The original runs as its own actor with the same
+ * input (the pod effects read nothing else) and is stopped if the pod leaves the state first.
+ */
+function gated<O, I>(logic: AnyActorLogic, barrier: DestructiveBarrier) {
+  return fromPromise<O, I>(async ({ input, system, signal }) => {
+    await barrier(system.get(POD_SYSTEM_ID) as AnyActorRef | undefined);
+    const effect = createActor(logic, { input });
+    signal.addEventListener('abort', () => effect.stop(), { once: true });
+    effect.start();
+    const output: O = await toPromise(effect);
+    return output;
+  });
+}
 
 /**
  * Persist before acting, for the pod's destructive effects: the effect starts only once `barrier`
@@ -19,20 +39,23 @@ type PromiseCreator = (args: { input: unknown; system: { get(id: string): unknow
  * and every state write queued before it (the supervisor's scale) are in KV. A barrier that
  * rejects (the write was dropped: we stopped leading) fails the effect, which never ran.
  */
-export function gateDestructiveEffects(machine: PodMachine, barrier: (pod: AnyActorRef | undefined) => Promise<void>): PodMachine {
-  const actors: Record<string, unknown> = {};
-  for (const name of DESTRUCTIVE_POD_EFFECTS) {
-    const logic = machine.implementations.actors[name] as { config?: PromiseCreator } | undefined;
-    const run = logic?.config;
-    if (typeof run !== 'function') continue;
-    actors[name] = fromPromise(async (args) => {
-      await barrier(args.system.get(POD_SYSTEM_ID) as AnyActorRef | undefined);
-      return run(args as Parameters<PromiseCreator>[0]);
-    });
-  }
-  const gated = machine.provide({ actors } as never) as PodMachine;
+export function gateDestructiveEffects(machine: PodMachine, barrier: DestructiveBarrier): PodMachine {
+  const given = machine.implementations.actors;
+  const kill = logicOf(given.killTask);
+  const dispose = logicOf(given.disposeVolumes);
+  const gatedMachine = machine.provide({
+    actors: {
+      ...(kill ? { killTask: gated<KillTaskOutput, KillTaskInput>(kill, barrier) } : {}),
+      ...(dispose ? { disposeVolumes: gated<void, DisposeVolumesInput>(dispose, barrier) } : {}),
+    },
+  });
   // provide() makes a new machine: keep the snapshot migration of the runtime's pod machine.
-  const restore = gated.restoreSnapshot;
-  gated.restoreSnapshot = (snapshot, scope) => restore(migratePodSnapshot(snapshot), scope);
-  return gated;
+  const restore = gatedMachine.restoreSnapshot;
+  gatedMachine.restoreSnapshot = (snapshot, scope) => restore(migratePodSnapshot(snapshot), scope);
+  return gatedMachine;
+}
+
+function logicOf(impl: AnyActorLogic | { src: AnyActorLogic } | undefined): AnyActorLogic | undefined {
+  if (!impl) return undefined;
+  return 'src' in impl ? impl.src : impl;
 }

@@ -1,5 +1,4 @@
 import { createActor, type Actor, type Snapshot } from 'xstate';
-import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import { statePath } from '../../machines/pod-instance.logic';
 import type { PodInstanceContext, PodInstanceEvent, PodInstanceInput } from '../../machines/pod-instance.types';
 import type { ServiceSpec } from '../service-spec';
@@ -9,9 +8,9 @@ import type { TransitionLog } from '../observe/transition-log';
 import type { ServiceStateStore } from '../state/state-store';
 import type { Metrics } from '../observe/metrics';
 import { awaitDurable, PersistQueue } from './persist-queue';
-import { gateDestructiveEffects, POD_SYSTEM_ID } from './persist-before-acting';
+import { gateDestructiveEffects, POD_SYSTEM_ID, type PodMachine } from './persist-before-acting';
 
-export type PodMachine = ReturnType<typeof podInstanceMachine.provide>;
+export type { PodMachine } from './persist-before-acting';
 export type PodActor = Actor<PodMachine>;
 
 /** What one pod instance keeps in KV: the actor's persisted snapshot and its launch counter. */
@@ -236,6 +235,11 @@ export class PodRegistry {
     });
     actor.start();
     return entry;
+  }
+
+  /** Tell whoever listens of the pod's current state again (a restored or (re)started pod). */
+  notify(entry: PodEntry): void {
+    this.deps.onPodState(entry);
   }
 
   private onSnapshot(entry: PodEntry, value: string | object, ctx: PodInstanceContext): void {

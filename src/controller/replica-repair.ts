@@ -2,7 +2,6 @@ import type { PortworxClient, Volume } from '../portworx';
 import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { ClusterState } from './cluster-view';
-import type { OfferHandlerDeps } from './offer-handler';
 import type { PodRegistry } from './pod-registry';
 import type { VolumeLocations } from './volume-locations';
 import { addReplica, desiredRepl, haLevel, healthyHost, MAX_HA_LEVEL, removeReplica, replicaNodes, resyncing, transitionsOf } from './replica-ops';
@@ -156,19 +155,21 @@ export class ReplicaRepair {
   }
 }
 
-/** One repair loop per runtime (keyed by its cluster state), ticking on every storage refresh. */
-const repairs = new WeakMap<ClusterState, ReplicaRepair>();
-
 /**
- * The service's replica repair, created once and driven by the storage watch's refreshes
- * (ClusterState.onStorageRefresh). The offer handler calls it on every round; the runtime may
- * call it at start too, so an idle scheduler (every pod running, offers suppressed) repairs.
+ * The service's replica repair, driven by the storage watch's refreshes
+ * (ClusterState.onStorageRefresh): an idle scheduler (every pod running, offers suppressed)
+ * repairs too. The composition root makes one per service.
  */
-export function ensureReplicaRepair(deps: Pick<OfferHandlerDeps, 'spec' | 'registry' | 'cluster' | 'volumes' | 'logger' | 'transitions'>): ReplicaRepair {
-  let repair = repairs.get(deps.cluster);
-  if (repair) return repair;
+export function createReplicaRepair(deps: {
+  spec: () => ServiceSpec;
+  registry: PodRegistry;
+  cluster: ClusterState;
+  volumes: VolumeLocations;
+  logger: Logger;
+  transitions?: Parameters<typeof transitionsOf>[0];
+}): ReplicaRepair {
   const emit = transitionsOf(deps.transitions)?.emit;
-  repair = new ReplicaRepair({
+  const repair = new ReplicaRepair({
     px: deps.volumes.portworx,
     cluster: deps.cluster,
     volumes: deps.volumes,
@@ -178,8 +179,12 @@ export function ensureReplicaRepair(deps: Pick<OfferHandlerDeps, 'spec' | 'regis
     lostAfterMs: (podType) => deps.registry.inputFor(podType, 0).failurePolicy.permanentFailureTimeoutMs,
     ...(emit ? { emit } : {}),
   });
-  repairs.set(deps.cluster, repair);
-  const r = repair;
-  deps.cluster.onStorageRefresh(() => r.tick());
+  deps.cluster.onStorageRefresh(() => repair.tick());
   return repair;
 }
+
+/**
+ * Kept until the offer handler stops calling it (CONTRACTS Requests, ports -> checks): the
+ * composition root creates the repair when the service starts, so there is nothing to ensure.
+ */
+export function ensureReplicaRepair(_deps: unknown): void {}

@@ -15,6 +15,8 @@ import { claimServiceState, type StateClaim } from '../state/bucket-owner';
 import { Runtime } from './runtime';
 import { RuntimeOperations } from './operations';
 import { MesosAgentCommandRunner } from './task-commands';
+import type { FrameworkSnapshot } from './ports/supervisor';
+import { frameworkIn } from './state-names';
 
 export class DeployTimeoutError extends PxfwError {
   readonly code = 'DEPLOY_TIMEOUT';
@@ -46,8 +48,13 @@ export interface SchedulerServiceOptions {
   marathon?: MarathonSettings;
   /** Divides every interval (the sandbox runs faster with its simulators). */
   speed?: number;
+  /** How long a stop() given no grace may take (default DEFAULT_STOP_GRACE_MS). */
+  stopGraceMs?: number;
   logger?: Logger;
 }
+
+/** A stop() given no grace still ends within this long (see SchedulerService.stop). */
+export const DEFAULT_STOP_GRACE_MS = 30_000;
 
 /** How a bounded stop went: what did not finish within the grace period. */
 export interface StopOutcome {
@@ -62,6 +69,8 @@ export class SchedulerService {
     readonly operations: RuntimeOperations,
     readonly http: SchedulerHttpServer | undefined,
     private readonly commands: CommandService,
+    /** The grace of a stop() given none (SchedulerServiceOptions.stopGraceMs). */
+    private readonly stopGraceMs: number = DEFAULT_STOP_GRACE_MS,
   ) {}
 
   /**
@@ -142,36 +151,34 @@ export class SchedulerService {
         registry: runtime.metrics.registry,
       });
     }
-    return new SchedulerService(runtime, operations, http, commands);
+    return new SchedulerService(runtime, operations, http, commands, opts.stopGraceMs);
   }
 
   /** Resolve once the deploy plan is complete; reject after `timeoutMs`. */
   async waitDeployed(timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const ctx = this.runtime.frameworkContext;
-      if (this.runtime.frameworkStateName.startsWith('active') && planStatus(ctx.deploy) === 'COMPLETE') return;
-      if (Date.now() > end) {
-        const steps = ctx.deploy.phases.flatMap((p) => p.steps).map((s) => `${s.name}=${s.status}`);
-        throw new DeployTimeoutError(`deploy plan not complete after ${Math.round(timeoutMs / 1000)} s (${steps.join(', ')}; scheduler ${this.runtime.frameworkStateName})`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const deployed = (snap: FrameworkSnapshot) => frameworkIn(snap, 'active') && planStatus(snap.context.deploy) === 'COMPLETE';
+    try {
+      await this.runtime.waitForFramework(deployed, timeoutMs);
+    } catch (cause) {
+      const steps = this.runtime.frameworkContext.deploy.phases.flatMap((p) => p.steps).map((s) => `${s.name}=${s.status}`);
+      throw new DeployTimeoutError(`deploy plan not complete after ${Math.round(timeoutMs / 1000)} s (${steps.join(', ')}; scheduler ${this.runtime.frameworkStateName})`, { cause });
     }
   }
 
   /**
    * Stop taking work (command service, HTTP), then stop the runtime: it finishes the state writes
-   * in flight and releases the lease. With `graceMs`, each step gets what is left of the grace and
-   * a step that does not finish in time is abandoned (named in the outcome): a KV write is
+   * in flight and releases the lease. Each step gets what is left of the grace (`graceMs`, default
+   * DEFAULT_STOP_GRACE_MS: a stop never hangs, e.g. on a KV write NATS never answers) and a step
+   * that does not finish in time is abandoned (named in the outcome): a KV write is
    * compare-and-set, so one that never landed leaves the previous value, never a torn one, and the
    * next leader reconciles from there.
    */
   async stop(opts: { graceMs?: number } = {}): Promise<StopOutcome> {
-    const deadline = opts.graceMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.graceMs;
+    const graceMs = opts.graceMs ?? this.stopGraceMs;
+    const deadline = Date.now() + graceMs;
     const abandoned: string[] = [];
     // The command service and HTTP get at most a quarter of the grace each: the state writes
     // in the runtime's stop are what matter most.
-    const cap = opts.graceMs === undefined ? Number.POSITIVE_INFINITY : opts.graceMs / 4;
     const step = async (what: string, fn: () => Promise<unknown>, capMs = Number.POSITIVE_INFINITY): Promise<void> => {
       const left = Math.min(deadline - Date.now(), capMs);
       if (left <= 0) {
@@ -179,16 +186,16 @@ export class SchedulerService {
         return;
       }
       const work = fn().catch((err: unknown) => this.runtime.logger.warn({ err }, `stopping: ${what} failed`));
-      if (left === Number.POSITIVE_INFINITY) return void (await work);
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), left)));
       const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
       clearTimeout(timer);
       if (outcome === 'expired') abandoned.push(what);
     };
-    await step('command service', () => this.commands.stop(), cap);
-    await step('HTTP server', async () => this.http?.stop(), cap);
+    await step('command service', () => this.commands.stop(), graceMs / 4);
+    await step('HTTP server', async () => this.http?.stop(), graceMs / 4);
     await step('scheduler (state writes, lease release)', () => this.runtime.stop());
+    if (abandoned.length > 0) this.runtime.logger.warn({ abandoned, graceMs }, 'stopped with steps abandoned after the grace period');
     return { clean: abandoned.length === 0, abandoned };
   }
 }

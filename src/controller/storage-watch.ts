@@ -1,5 +1,28 @@
 import { subscribeAlerts, type AlertSubscription, type SdkAlert } from '../alerts';
-import type { Runtime } from './runtime';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { MesosOperatorClient } from '../mesos';
+import type { PortworxClient } from '../portworx';
+import type { Logger } from '../log/logger';
+import type { ClusterState } from './cluster-view';
+import type { PodEntry } from './pod-registry';
+import type { PodInstanceContext, PodInstanceEvent } from '../../machines/pod-instance.types';
+import type { ReplacementGovernor } from './replacement-governor';
+import type { SupervisorView } from './ports/supervisor';
+
+/** What the watch reads (Mesos agents, Portworx nodes and alerts) and whom it tells. */
+export interface StorageWatchDeps {
+  service: string;
+  nc: NatsConnection;
+  px: Pick<PortworxClient, 'inspectCluster' | 'enumerateNodes'>;
+  operator: Pick<MesosOperatorClient, 'getAgents'>;
+  /** The one writer of the agents and storage nodes the cluster view shows. */
+  cluster: Pick<ClusterState, 'learnAgent' | 'setStorageNodes' | 'storageHosts' | 'storageLiveness'>;
+  governor: Pick<ReplacementGovernor, 'observeStorage'>;
+  pods: { all(): PodEntry[]; context(e: PodEntry): Pick<PodInstanceContext, 'task'>; send(e: PodEntry, ev: PodInstanceEvent): void };
+  supervisor: Pick<SupervisorView, 'is'>;
+  logger: Logger;
+  intervalMs: number;
+}
 
 /**
  * Keeps the view of agents and Portworx nodes current. Alerts are only hints: each one triggers
@@ -15,23 +38,20 @@ export class StorageWatch {
   private clusterId: string | undefined;
   private stopped = false;
 
-  constructor(
-    private readonly rt: Runtime,
-    private readonly intervalMs: number,
-  ) {}
+  constructor(private readonly deps: StorageWatchDeps) {}
 
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.timer = setInterval(() => void this.refresh(), this.deps.intervalMs);
     try {
-      this.clusterId = (await this.rt.px.inspectCluster()).id;
-      this.sub = await subscribeAlerts(this.rt.nc, {
+      this.clusterId = (await this.deps.px.inspectCluster()).id;
+      this.sub = await subscribeAlerts(this.deps.nc, {
         ...(this.clusterId ? { clusterId: this.clusterId } : {}),
-        durable: `pxfw-${this.rt.service}-${(this.clusterId ?? 'all').replace(/[^-_A-Za-z0-9]/g, '_')}`,
+        durable: `pxfw-${this.deps.service}-${(this.clusterId ?? 'all').replace(/[^-_A-Za-z0-9]/g, '_')}`,
         handler: (alert) => this.onAlert(alert),
       });
     } catch (err) {
-      this.rt.logger.warn({ err }, 'Portworx alerts unavailable; relying on periodic node refresh');
+      this.deps.logger.warn({ err }, 'Portworx alerts unavailable; relying on periodic node refresh');
     }
   }
 
@@ -45,7 +65,7 @@ export class StorageWatch {
 
   private async onAlert(alert: SdkAlert): Promise<void> {
     if (alert.resource !== 'RESOURCE_TYPE_NODE') return;
-    this.rt.logger.info({ alert: { id: alert.id, node: alert.resource_id, message: alert.message, cleared: alert.cleared } }, 'Portworx node alert');
+    this.deps.logger.info({ alert: { id: alert.id, node: alert.resource_id, message: alert.message, cleared: alert.cleared } }, 'Portworx node alert');
     await this.refresh();
   }
 
@@ -55,7 +75,7 @@ export class StorageWatch {
    * refreshes before it deploys.
    */
   refresh(): Promise<void> {
-    if (this.stopped || this.rt.frameworkStateName === 'uninstalled') return Promise.resolve();
+    if (this.stopped || this.deps.supervisor.is('uninstalled')) return Promise.resolve();
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
@@ -64,32 +84,32 @@ export class StorageWatch {
 
   private async doRefresh(): Promise<void> {
     try {
-      const agents = await this.rt.operator.getAgents();
+      const agents = await this.deps.operator.getAgents();
       for (const a of agents.agents ?? []) {
-        if (a.agent_info.id) this.rt.cluster.learnAgent({ ...a.agent_info, agentId: a.agent_info.id.value });
+        if (a.agent_info.id) this.deps.cluster.learnAgent({ ...a.agent_info, agentId: a.agent_info.id.value });
       }
     } catch (err) {
-      this.rt.logger.warn({ err }, 'cannot list Mesos agents');
+      this.deps.logger.warn({ err }, 'cannot list Mesos agents');
     }
     if (this.stopped) return;
     try {
-      this.rt.cluster.setStorageNodes(await this.rt.px.enumerateNodes());
+      this.deps.cluster.setStorageNodes(await this.deps.px.enumerateNodes());
     } catch (err) {
-      this.rt.logger.warn({ err }, 'cannot list Portworx nodes');
+      this.deps.logger.warn({ err }, 'cannot list Portworx nodes');
       return;
     }
-    this.rt.governor.observeStorage(this.rt.cluster.storageHosts());
+    this.deps.governor.observeStorage(this.deps.cluster.storageHosts());
     // Every pod, including those whose agent Mesos already marked unreachable: the probation
     // and its confirmation decide, never a skip (which left such a pod waiting 20 minutes).
-    for (const entry of this.rt.registry.all()) {
-      const host = this.rt.registry.context(entry).task?.hostname;
+    for (const entry of this.deps.pods.all()) {
+      const host = this.deps.pods.context(entry).task?.hostname;
       if (!host) continue;
-      const liveness = this.rt.cluster.storageLiveness(host);
+      const liveness = this.deps.cluster.storageLiveness(host);
       if (liveness === undefined) continue;
       if (liveness === 'offline') {
-        this.rt.registry.send(entry, { type: 'HOST_DOWN', hostname: host, source: 'portworx', reason: `Portworx reports node ${host} OFFLINE` });
+        this.deps.pods.send(entry, { type: 'HOST_DOWN', hostname: host, source: 'portworx', reason: `Portworx reports node ${host} OFFLINE` });
       } else {
-        this.rt.registry.send(entry, { type: 'HOST_UP', hostname: host, source: 'portworx' });
+        this.deps.pods.send(entry, { type: 'HOST_UP', hostname: host, source: 'portworx' });
       }
     }
   }

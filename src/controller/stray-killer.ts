@@ -168,7 +168,7 @@ export class StrayKiller {
  * runtime checks on every pod state change. Returns whether a KILL went out.
  */
 export function killLeftover(
-  strays: StrayKiller,
+  strays: Pick<StrayKiller, 'kill'>,
   lastState: (taskId: string) => string | undefined,
   pod: { task: { taskId: string } | null; lastTask: { taskId: string; agentId: string } | null },
 ): Promise<boolean> {

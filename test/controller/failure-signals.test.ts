@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { PodInstanceEvent } from '../../machines/pod-instance.types';
 import type { StorageNode, PortworxClient } from '../../src/portworx';
 import type { SchedulerEvent } from '../../src/mesos';
-import type { Runtime } from '../../src/controller/runtime';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { SchedulerConnection } from '../../src/controller/ports/scheduler-calls';
 import type { PodEntry } from '../../src/controller/pod-registry';
 import { ClusterState } from '../../src/controller/cluster-view';
-import { StorageWatch } from '../../src/controller/storage-watch';
-import { routeSchedulerEvent } from '../../src/controller/mesos-router';
+import { StorageWatch, type StorageWatchDeps } from '../../src/controller/storage-watch';
+import { routeSchedulerEvent, type RouterDeps } from '../../src/controller/mesos-router';
 import { killLeftover, StrayKiller } from '../../src/controller/stray-killer';
 import { TaskTracker } from '../../src/controller/task-tracker';
 import { confirmHostDown, fence, killTask, type PodEffectDeps } from '../../src/controller/pod-effects';
@@ -36,51 +37,64 @@ function podOnHost(host: string, index = 0): FakePodEntry {
   return { name: `node-${index}`, task: { taskId: `demo__node-${index}__1`, agentId: agentIdOf(host), hostname: host, offerId: 'o' }, sent: [] };
 }
 
-/** Just what StorageWatch and the Mesos router touch of the runtime. */
+/** The narrow deps StorageWatch and the Mesos router take, over fake pods and a fake master. */
 function fakeRuntime(opts: { cluster: ClusterState; pods: FakePodEntry[]; nodes?: StorageNode[]; mesos?: FakeMesos; now?: () => number }) {
   const observed: { hostname: string; online: boolean }[][] = [];
   const tasks = new TaskTracker();
-  const mesos = opts.mesos?.asClient();
+  const logger = silentLogger();
   const registry = {
     all: () => opts.pods as unknown as PodEntry[],
     context: (e: PodEntry) => ({ task: (e as unknown as FakePodEntry).task }),
-    send: (e: PodEntry, ev: PodInstanceEvent) => (e as unknown as FakePodEntry).sent.push(ev),
+    send: (e: PodEntry, ev: PodInstanceEvent) => void (e as unknown as FakePodEntry).sent.push(ev),
     byTask: (taskId: string) => opts.pods.find((p) => p.task?.taskId === taskId) as unknown as PodEntry | undefined,
     flush: async () => undefined,
   };
-  const rt = {
-    service: 'demo',
-    cluster: opts.cluster,
-    registry,
-    tasks,
-    logger: silentLogger(),
-    metrics: metrics(),
-    frameworkStateName: 'active(plans=complete)',
-    subscribed: true,
-    mesos,
-    sendFramework: () => undefined,
-    mesosCall: async (_what: string, fn: (m: NonNullable<typeof mesos>) => Promise<void>) => {
-      if (mesos) await fn(mesos);
-    },
-    operator: { getAgents: async () => ({ agents: [] }) },
-    px: { enumerateNodes: async () => opts.nodes ?? [] } as unknown as PortworxClient,
-    governor: { observeStorage: (n: { hostname: string; online: boolean }[]) => observed.push(n) },
-  } as Record<string, unknown>;
-  rt.strays = new StrayKiller({
-    kill: (taskId, agentId) => (rt.mesosCall as (w: string, f: (m: NonNullable<typeof mesos>) => Promise<void>) => Promise<void>)('kill', (m) => m.kill(taskId, agentId)),
+  const scheduler = new SchedulerConnection(logger);
+  if (opts.mesos) {
+    scheduler.connect(opts.mesos.asClient());
+    scheduler.markSubscribed();
+  }
+  const strays = new StrayKiller({
+    kill: (taskId, agentId) => scheduler.kill(taskId, agentId),
     reachable: (agentId) => opts.cluster.reachable(agentId),
     minIntervalMs: 30_000,
     ...(opts.now ? { now: opts.now } : {}),
   });
-  return { rt: rt as unknown as Runtime, observed, tasks };
+  const supervisor = { send: () => undefined, stateName: () => 'active(plans=complete)', is: () => false };
+  const rt: RouterDeps = {
+    service: 'demo',
+    scheduler,
+    supervisor,
+    cluster: opts.cluster,
+    pods: registry,
+    tasks,
+    strays,
+    offers: { handle: () => undefined },
+    frameworkRemoved: () => undefined,
+    metrics: metrics(),
+    logger,
+  };
+  const watch: StorageWatchDeps = {
+    service: 'demo',
+    nc: {} as NatsConnection,
+    px: { enumerateNodes: async () => opts.nodes ?? [] } as unknown as PortworxClient,
+    operator: { getAgents: async () => ({ agents: [], recovered_agents: [] }) },
+    cluster: opts.cluster,
+    governor: { observeStorage: (n: { hostname: string; online: boolean }[]) => void observed.push(n) },
+    pods: registry,
+    supervisor,
+    logger,
+    intervalMs: 60_000,
+  };
+  return { rt, watch, observed, tasks, strays };
 }
 
 async function refreshWith(nodes: StorageNode[], opts: { unreachable?: boolean } = {}) {
   const cluster = clusterOf(hosts(3), { storage: false });
   if (opts.unreachable) cluster.markUnreachable(agentIdOf('h1'), true);
   const pod = podOnHost('h1');
-  const { rt, observed } = fakeRuntime({ cluster, pods: [pod], nodes });
-  await new StorageWatch(rt, 60_000).refresh();
+  const { watch, observed } = fakeRuntime({ cluster, pods: [pod], nodes });
+  await new StorageWatch(watch).refresh();
   return { pod, cluster, observed };
 }
 
@@ -197,7 +211,7 @@ describe('failure classification (docs/failure-classification.md), runtime rows'
     const cluster = clusterOf(hosts(3));
     const mesos = new FakeMesos();
     let now = 0;
-    const { rt } = fakeRuntime({ cluster, pods: [], mesos, now: () => now });
+    const { rt, strays } = fakeRuntime({ cluster, pods: [], mesos, now: () => now });
     // The chaos run: 3,378 KILLs in 9 s. Here: 1,000 UNREACHABLE answers within 9 s.
     for (let i = 0; i < 1_000; i++) {
       now = i * 9;
@@ -217,7 +231,7 @@ describe('failure classification (docs/failure-classification.md), runtime rows'
     expect(mesos.of('KILL')).toHaveLength(3);
     routeSchedulerEvent(rt, update('demo__node-4__1', 'TASK_KILLED'));
     await settle();
-    expect((rt.strays as StrayKiller).tracked).toBe(0);
+    expect(strays.tracked).toBe(0);
   });
 
   it('S9 confirmHostDown: the agent answers GET_HEALTH → not down, whatever else says', async () => {

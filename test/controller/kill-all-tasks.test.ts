@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { killAllTasks } from '../../src/controller/framework-effects';
 import { agentIdOf, capturingLogger, clusterOf, demoSpec, FakeMesos, hosts } from './fixtures';
-import { fakeRuntime, podOn } from './runtime-fakes';
+import { fakeDeps, podOn } from './runtime-fakes';
 
 describe('killAllTasks (the uninstall step that ends every task of the service)', () => {
   const spec = demoSpec({ count: 2 });
@@ -11,10 +11,10 @@ describe('killAllTasks (the uninstall step that ends every task of the service)'
     cluster.markUnreachable(agentIdOf('h1'), true);
     const mesos = new FakeMesos();
     const { logger, lines } = capturingLogger();
-    const { rt, stopped } = fakeRuntime({ spec, pods: [podOn('node', 1, 'running.unreachable', 'h1')], cluster, mesos, killWaitMs: 80, logger });
+    const { deps, stopped } = fakeDeps({ spec, pods: [podOn('node', 1, 'running.unreachable', 'h1')], cluster, mesos, killWaitMs: 80, logger });
 
     const started = Date.now();
-    await expect(killAllTasks(rt)).resolves.toBeUndefined();
+    await expect(killAllTasks(deps)).resolves.toBeUndefined();
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(70);
     expect(stopped()).toBe(true);
@@ -25,9 +25,9 @@ describe('killAllTasks (the uninstall step that ends every task of the service)'
 
   it('fails with a retryable error when a task on a reachable agent never ends', async () => {
     const cluster = clusterOf(hosts(2));
-    const { rt } = fakeRuntime({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
+    const { deps } = fakeDeps({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
 
-    const err = (await killAllTasks(rt).catch((e: unknown) => e)) as { message: string; retryable?: boolean; code?: string };
+    const err = (await killAllTasks(deps).catch((e: unknown) => e)) as { message: string; retryable?: boolean; code?: string };
 
     expect(err).toBeInstanceOf(Error);
     expect(err.retryable).toBe(true);
@@ -39,16 +39,16 @@ describe('killAllTasks (the uninstall step that ends every task of the service)'
     const cluster = clusterOf(hosts(2));
     cluster.markUnreachable(agentIdOf('h1'), true);
     const pods = [podOn('node', 0, 'running.up', 'h0'), podOn('node', 1, 'running.unreachable', 'h1')];
-    const { rt } = fakeRuntime({ spec, pods, cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
+    const { deps } = fakeDeps({ spec, pods, cluster, mesos: new FakeMesos(), killWaitMs: 80, logger: capturingLogger().logger });
 
-    await expect(killAllTasks(rt)).rejects.toMatchObject({ retryable: true, code: 'KILL_TIMEOUT' });
+    await expect(killAllTasks(deps)).rejects.toMatchObject({ retryable: true, code: 'KILL_TIMEOUT' });
   });
 
   it('counts a task the master answers TASK_UNKNOWN (its agent died before a scheduler restart) as killed', async () => {
     const cluster = clusterOf(hosts(2));
     const mesos = new FakeMesos();
-    const { rt, tasks } = fakeRuntime({ spec, pods: [podOn('node', 1, 'running.up', 'h1')], cluster, mesos, killWaitMs: 5_000, logger: capturingLogger().logger });
-    const done = killAllTasks(rt);
+    const { deps, tasks } = fakeDeps({ spec, pods: [podOn('node', 1, 'running.up', 'h1')], cluster, mesos, killWaitMs: 5_000, logger: capturingLogger().logger });
+    const done = killAllTasks(deps);
     await new Promise((r) => setTimeout(r, 10));
     tasks.observe({ task_id: { value: 'demo__node-1__1' }, agent_id: { value: agentIdOf('h1') }, state: 'TASK_UNKNOWN' } as never);
     await expect(done).resolves.toBeUndefined();

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { SnapshotManager, type CommandRunner, type CommandTarget } from '../../src/controller/snapshots';
 import { SnapshotCommandError } from '../../src/controller/errors';
 import { demoSpec, silentLogger } from './fixtures';
-import { fakeRuntime, podOn } from './runtime-fakes';
+import { fakeDeps, podOn } from './runtime-fakes';
+import type { StateStore } from '../../src/controller/ports/state-store';
+import type { PortworxClient } from '../../src/portworx';
+
+/** A SnapshotManager over fixed pods; Portworx and KV are not reached by runCommands. */
+function managerFor(deps: ReturnType<typeof fakeDeps>['deps'], runner: CommandRunner): SnapshotManager {
+  return new SnapshotManager({ ...deps, px: {} as PortworxClient, kv: {} as StateStore, runner });
+}
 
 function recordingRunner(): CommandRunner & { runs: { target: CommandTarget; command: string }[] } {
   const runs: { target: CommandTarget; command: string }[] = [];
@@ -20,8 +27,8 @@ const spec = demoSpec({ count: 2, extra: '    pre_snapshot: nodetool flush\n    
 describe("SnapshotManager.runCommands('pre') (flush every running task before the group snapshot)", () => {
   it('fails, naming the pod, when a running pod\'s task container is not known yet', async () => {
     const runner = recordingRunner();
-    const { rt } = fakeRuntime({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], logger: silentLogger() });
-    const snapshots = new SnapshotManager(rt, runner);
+    const { deps } = fakeDeps({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], logger: silentLogger() });
+    const snapshots = managerFor(deps, runner);
 
     const err = await snapshots.runCommands('pre', 'nightly').catch((e: unknown) => e);
 
@@ -32,20 +39,20 @@ describe("SnapshotManager.runCommands('pre') (flush every running task before th
 
   it('fails when the only status seen for the task carries no container_status (e.g. a reconciliation answer)', async () => {
     const runner = recordingRunner();
-    const { rt, tasks } = fakeRuntime({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], logger: silentLogger() });
+    const { deps, tasks } = fakeDeps({ spec, pods: [podOn('node', 0, 'running.up', 'h0')], logger: silentLogger() });
     tasks.observe({ task_id: { value: 'demo__node-0__1' }, state: 'TASK_RUNNING', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' });
 
-    await expect(new SnapshotManager(rt, runner).runCommands('pre', 'nightly')).rejects.toThrow(/node-0/);
+    await expect(managerFor(deps, runner).runCommands('pre', 'nightly')).rejects.toThrow(/node-0/);
     expect(runner.runs).toEqual([]);
   });
 
   it('still flushes the pods whose container is known, and fails naming only the pod it could not reach', async () => {
     const runner = recordingRunner();
     const pods = [podOn('node', 0, 'running.up', 'h0'), podOn('node', 1, 'running.up', 'h1')];
-    const { rt, tasks } = fakeRuntime({ spec, pods, logger: silentLogger() });
+    const { deps, tasks } = fakeDeps({ spec, pods, logger: silentLogger() });
     tasks.observe({ task_id: { value: 'demo__node-0__1' }, state: 'TASK_RUNNING', container_status: { container_id: { value: 'c-child', parent: { value: 'c-parent' } } } });
 
-    const err = (await new SnapshotManager(rt, runner).runCommands('pre', 'nightly').catch((e: unknown) => e)) as Error;
+    const err = (await managerFor(deps, runner).runCommands('pre', 'nightly').catch((e: unknown) => e)) as Error;
 
     expect(runner.runs).toEqual([
       { target: { taskId: 'demo__node-0__1', agentId: 'agent-h0', hostname: 'h0', containerId: { value: 'c-child', parent: { value: 'c-parent' } } }, command: 'nodetool flush' },

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MesosSchedulerClient, SchedulerEvent } from '../../src/mesos';
 import { MesosFrameworkNotSubscribedError } from '../../src/mesos/errors';
-import { Runtime } from '../../src/controller/runtime';
+import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import type { PodEntry } from '../../src/controller/pod-registry';
-import { routeSchedulerEvent } from '../../src/controller/mesos-router';
+import { routeSchedulerEvent, type RouterDeps } from '../../src/controller/mesos-router';
+import { SchedulerConnection } from '../../src/controller/ports/scheduler-calls';
 import { StrayKiller } from '../../src/controller/stray-killer';
 import { TaskTracker } from '../../src/controller/task-tracker';
 import { agentIdOf, clusterOf, hosts, metrics, silentLogger } from './fixtures';
@@ -43,38 +44,40 @@ interface FakePod {
 }
 
 /**
- * What the Mesos router touches of the runtime, with the runtime's own mesosCall (so the
- * "did the call go through" answer is the real one).
+ * The router's deps, with the real scheduler connection (so the "did the call go through"
+ * answer is the real one).
  */
 function fakeRuntime(master: FailingOverMaster, pods: FakePod[] = []) {
   const cluster = clusterOf(hosts(3));
-  const rt = {
+  const logger = silentLogger();
+  const scheduler = new SchedulerConnection(logger);
+  scheduler.connect(master.client());
+  scheduler.markSubscribed();
+  const strays = new StrayKiller({
+    kill: (taskId, agentId) => scheduler.kill(taskId, agentId),
+    reachable: (agentId) => cluster.reachable(agentId),
+    minIntervalMs: 30_000,
+  });
+  const rt: RouterDeps = {
     service: 'demo',
+    scheduler,
+    supervisor: { send: () => undefined, stateName: () => 'active(plans=complete)' },
     cluster,
-    tasks: new TaskTracker(),
-    logger: silentLogger(),
-    metrics: metrics(),
-    frameworkStateName: 'active(plans=complete)',
-    subscribed: true,
-    tearingDown: false,
-    mesos: master.client(),
-    sendFramework: () => undefined,
-    registry: {
+    pods: {
       all: () => pods as unknown as PodEntry[],
-      context: (e: PodEntry) => e as unknown as FakePod,
+      context: (e: PodEntry) => e as unknown as Pick<PodInstanceContext, 'task'>,
       byTask: (taskId: string) => pods.find((p) => p.task?.taskId === taskId || p.lastTask?.taskId === taskId) as unknown as PodEntry | undefined,
       send: () => undefined,
       flush: async () => undefined,
     },
-  } as Record<string, unknown>;
-  rt.mesosCall = Runtime.prototype.mesosCall.bind(rt as unknown as Runtime);
-  const strays = new StrayKiller({
-    kill: (taskId, agentId) => (rt as unknown as Runtime).mesosCall('kill', (m) => m.kill(taskId, agentId)),
-    reachable: (agentId) => cluster.reachable(agentId),
-    minIntervalMs: 30_000,
-  });
-  rt.strays = strays;
-  return { rt: rt as unknown as Runtime, strays };
+    tasks: new TaskTracker(),
+    strays,
+    offers: { handle: () => undefined },
+    frameworkRemoved: () => undefined,
+    metrics: metrics(),
+    logger,
+  };
+  return { rt, strays, scheduler };
 }
 
 const update = (taskId: string, state: string, host = 'h1'): SchedulerEvent =>
@@ -87,7 +90,7 @@ async function settle(): Promise<void> {
 }
 
 /** The master fails over: our stream closes, the next SUBSCRIBED comes from the new master. */
-async function failover(rt: Runtime, master: FailingOverMaster): Promise<void> {
+async function failover(rt: RouterDeps, master: FailingOverMaster): Promise<void> {
   routeSchedulerEvent(rt, disconnected);
   await settle();
   master.refusing = false;
@@ -192,13 +195,13 @@ describe('stray killer across a master failover', () => {
     expect(taken).toHaveLength(3);
   });
 
-  it('mesosCall says whether the call went through: not subscribed or refused is false', async () => {
+  it('a scheduler call says whether it went through: not subscribed or refused is false', async () => {
     const master = new FailingOverMaster();
-    const { rt } = fakeRuntime(master);
-    expect(await rt.mesosCall('kill', (m) => m.kill('t', 'a'))).toBe(true);
+    const { scheduler } = fakeRuntime(master);
+    expect(await scheduler.kill('t', 'a')).toBe(true);
     master.refusing = true;
-    expect(await rt.mesosCall('kill', (m) => m.kill('t', 'a'))).toBe(false);
-    rt.subscribed = false;
-    expect(await rt.mesosCall('kill', (m) => m.kill('t', 'a'))).toBe(false);
+    expect(await scheduler.kill('t', 'a')).toBe(false);
+    scheduler.markDisconnected();
+    expect(await scheduler.kill('t', 'a')).toBe(false);
   });
 });
