@@ -10,6 +10,7 @@ import { MarathonClient } from '../marathon';
 import { LeaderLease } from '../state/leader-lease';
 import type { ServiceStateStore } from '../state/state-store';
 import { ClusterState } from './cluster-view';
+import { configId } from './config-update-plan';
 import { FRAMEWORK_KEY, type FrameworkEffectDeps } from './framework-effects';
 import { agentHealthProbe, createReplacementGovernor, probationMs } from './failure-policy';
 import { OfferRounds, type RouterDeps } from './mesos-router';
@@ -242,6 +243,8 @@ function composeOffers(p: Parts): OfferRounds {
     mesos: () => p.scheduler.client(),
     podsByAgent: () => p.planning.podsByAgent(),
     launching: () => p.supervisor.is('active'),
+    // The id each launch records (pxfw/config-id label): the spec the pod is launched with.
+    targetConfigId: () => configId(p.specs.yaml()),
     logger: p.logger,
     metrics: p.metrics,
     transitions: p.transitions,

@@ -1,4 +1,5 @@
-import type { Offer, SchedulerEvent, TaskStatus } from '../mesos';
+import { parseMesosErrorEvent, type Offer, type SchedulerEvent, type TaskStatus } from '../mesos';
+import { checkFieldsOf } from '../mesos/event-schemas';
 import { parseTaskId } from '../service-spec';
 import type { TaskState } from '../../machines/task-status';
 import type { FrameworkEvent } from '../../machines/framework.types';
@@ -83,7 +84,7 @@ export function routeSchedulerEvent(deps: RouterDeps, ev: RoutedEvent): void {
       return;
     case 'ERROR':
       deps.logger.error({ message: ev.error.message }, 'Mesos sent an ERROR event');
-      if (/framework has been removed/i.test(ev.error.message)) deps.frameworkRemoved();
+      if (parseMesosErrorEvent(ev.error.message)) deps.frameworkRemoved();
       return;
     default:
       return;
@@ -130,7 +131,7 @@ async function routeUpdate(deps: RouterDeps, status: TaskStatus): Promise<void> 
       ...(status.reason ? { reason: status.reason } : {}),
       ...(status.message ? { message: status.message } : {}),
       ...(agentId ? { agentId } : {}),
-      ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+      ...checkFieldsOf(status),
     });
     await deps.pods.flush(entry);
   } else if (isTerminalState(status.state)) {
