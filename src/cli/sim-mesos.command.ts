@@ -122,6 +122,8 @@ export function registerSimMesos(sim: Command): void {
       await simulator.stop();
     });
 
+  registerSimTask(sim);
+
   const agent = sim.command('agent').description('inject agent and host faults into a running `pxfw sim mesos` (real Mesos semantics)');
   const actions: [string, string][] = [
     ['crash', 'the host dies silently: no updates, KILLs lost; TASK_UNREACHABLE after the ping timeouts'],
@@ -150,6 +152,40 @@ export function registerSimMesos(sim: Command): void {
       const a = result.agent ?? {};
       const state = `${a.state ?? 'unknown'}${a.hostDown === true ? ' (host down)' : ''}`;
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `agent ${a.hostname ?? name} (${a.id ?? '?'}) is now ${state}\n`);
+    });
+  }
+}
+
+interface TaskFlags {
+  mesos: string;
+  json?: boolean;
+  hang?: boolean;
+}
+
+/**
+ * `pxfw sim task unready|ready|unhealthy|healthy TASK`: make a task's readiness check
+ * (TaskInfo.check) or health check fail, or pass again. The simulated executor reports the change
+ * at its next check; a health check failing `consecutive_failures` times kills the task.
+ */
+function registerSimTask(sim: Command): void {
+  const task = sim.command('task').description("make a task's checks fail or pass in a running `pxfw sim mesos` (the executor's checkers report it)");
+  const actions: [string, string][] = [
+    ['unready', 'its readiness check (TaskInfo.check) fails from its next run'],
+    ['ready', 'its readiness check passes again'],
+    ['unhealthy', 'its health check fails from its next run; consecutive_failures failures kill the task'],
+    ['healthy', 'its health check passes again'],
+  ];
+  for (const [action, description] of actions) {
+    const cmd = task
+      .command(`${action} <task>`)
+      .description(`${description}; TASK is a task id`)
+      .addOption(new Option('--mesos <URL>', 'URL of the Mesos simulator').env('PXFW_MESOS_URL').default(DEFAULT_MESOS_URL))
+      .option('--json', 'print the task as JSON');
+    if (action === 'unready' || action === 'unhealthy') cmd.option('--hang', 'the check hangs and times out (timeout_seconds) instead of failing');
+    cmd.action(async (id: string, flags: TaskFlags) => {
+      const body = flags.hang === true ? { hang: true } : undefined;
+      const result = (await simControl(flags.mesos, `sim/v1/tasks/${encodeURIComponent(id)}/${action}`, body)) as { task?: { taskId?: string; state?: string } };
+      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `task ${result.task?.taskId ?? id} (${result.task?.state ?? '?'}): ${action}${flags.hang ? ' (hanging checks)' : ''}\n`);
     });
   }
 }

@@ -15,6 +15,7 @@ export interface SimControl {
   healAgent(agent: string): unknown;
   markAgentGone(agent: string): unknown;
   failTask(taskId: string, state?: string, reason?: string, message?: string): unknown;
+  setTaskCheck(taskId: string, which: 'readiness' | 'health', mode: 'pass' | 'fail' | 'hang'): unknown;
   failover(opts?: { reregisterWindowSeconds?: number }): void;
   allocate(): void;
   agents(): unknown;
@@ -46,6 +47,15 @@ const restartBody = z.object({ new_id: z.boolean().optional(), lose_executors: z
 const failoverBody = z.object({ reregister_window_seconds: z.number().nonnegative().optional() }).strict();
 
 const AGENT_ACTIONS = new Set(['crash', 'restart', 'partition', 'heal', 'gone', 'kill']);
+
+/** `POST /sim/v1/tasks/{id}/{action}`: which check it sets, and to fail or to pass. */
+const CHECK_ACTIONS: Record<string, { which: 'readiness' | 'health'; failing: boolean }> = {
+  unready: { which: 'readiness', failing: true },
+  ready: { which: 'readiness', failing: false },
+  unhealthy: { which: 'health', failing: true },
+  healthy: { which: 'health', failing: false },
+};
+const checkBody = z.object({ hang: z.boolean().optional() }).strict();
 
 async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, what: string): Promise<T> {
   const text = await readBody(req);
@@ -117,6 +127,12 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
     if (!parsed.success) throw new ControlBodyError(`invalid command behaviour body: ${describeIssues(parsed.error)}`);
     const { match, ...behaviour } = parsed.data;
     return { behaviours: sim.setCommandBehaviour(match, behaviour) };
+  }
+  const checkAction = action !== undefined && Object.hasOwn(CHECK_ACTIONS, action) ? CHECK_ACTIONS[action] : undefined;
+  if (head === 'tasks' && id !== undefined && checkAction && parts.length === 3) {
+    const body = await readJsonBody(req, checkBody, `${action} request`);
+    const mode = !checkAction.failing ? 'pass' : body.hang === true ? 'hang' : 'fail';
+    return { task: sim.setTaskCheck(id, checkAction.which, mode) };
   }
   if (head === 'tasks' && id !== undefined && action === 'fail' && parts.length === 3) {
     const text = await readBody(req);

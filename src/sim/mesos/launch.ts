@@ -1,3 +1,4 @@
+import { checkError } from './task-checks';
 import type { Allocator } from './allocator';
 import type { Master } from './master';
 import { addRes, containsRes, emptyRes, formatRes, resFromWire, subtractRes, type Res } from './resources';
@@ -158,6 +159,8 @@ export class Launcher {
     if (id.includes('/') || id === '.' || id === '..' || /[\0\s]/.test(id)) return `'${id}' contains invalid characters`;
     if (fw.tasks.has(id) || seen.has(id)) return `Task has duplicate ID: ${id}`;
     if (info.agent_id.value !== agent.id) return `Task uses invalid agent ${info.agent_id.value} while agent ${agent.id} is expected`;
+    const checkProblem = checkError(info);
+    if (checkProblem !== undefined) return checkProblem;
     if (info.resources.length === 0) return 'Task uses no resources';
     const res = resFromWire(info.resources);
     if (typeof res === 'string') return `Task uses invalid resources: ${res}`;

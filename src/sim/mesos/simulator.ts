@@ -5,7 +5,7 @@ import { AgentFaults, type RestartOptions } from './agent-faults';
 import { AgentManager } from './agents';
 import { Allocator } from './allocator';
 import { handleControl, type SimControl } from './control-api';
-import { SimListenError, SimTaskNotFoundError } from './errors';
+import { SimInvalidTransitionError, SimListenError, SimTaskNotFoundError } from './errors';
 import { BodyTooLargeError, sendText } from './http-util';
 import type { VolumeMount } from './isolator';
 import { Launcher } from './launch';
@@ -15,6 +15,7 @@ import { resolveOptions, type MesosSimOptions } from './options';
 import { SchedulerApi } from './scheduler-api';
 import type { Res } from './resources';
 import type { SimAgent, SimTask } from './state';
+import type { CheckMode, SimTaskChecks } from './task-checks';
 import { TaskManager } from './tasks';
 
 export interface SimAgentSummary {
@@ -45,6 +46,8 @@ export interface SimTaskSummary {
   masterState: string;
   pendingUpdates: number;
   volumes: { driver: string; name: string; containerPath: string }[];
+  /** The executor's checkers: how each is set to answer, and the latest results. */
+  checks?: { readiness?: CheckMode; health?: CheckMode; healthy?: boolean; checkStatus?: unknown };
 }
 
 /**
@@ -204,6 +207,23 @@ export class MesosSimulator implements SimControl {
   }
 
   /**
+   * Make a task's readiness check (TaskInfo.check) or health check fail, hang (time out) or pass
+   * again: `pxfw sim task unready|unhealthy|ready|healthy TASK`. The executor's checkers report
+   * the change at their next check (task-checks.ts); a task without that check is a 409.
+   */
+  setTaskCheck(taskId: string, which: 'readiness' | 'health', mode: CheckMode): SimTaskSummary {
+    const task = this.m.tasksById.get(taskId);
+    if (!task) throw new SimTaskNotFoundError(taskId);
+    const checks = task.checks;
+    if (!checks || (which === 'readiness' ? !checks.check : !checks.health)) {
+      throw new SimInvalidTransitionError(`task '${taskId}' was launched without a ${which === 'readiness' ? 'check (TaskInfo.check)' : 'health check (TaskInfo.health_check)'}`);
+    }
+    if (which === 'readiness') checks.readiness = mode;
+    else checks.healthMode = mode;
+    return this.summarizeTask(task);
+  }
+
+  /**
    * Master failover: a new master id; every stream drops and frameworks must re-subscribe. The
    * agents re-register at random moments within `reregisterWindowSeconds` (option default);
    * until then the master knows none of their tasks and explicit reconciliation of those is
@@ -317,6 +337,15 @@ export class MesosSimulator implements SimControl {
       masterState: this.taskManager.masterView(t),
       pendingUpdates: t.pending.length,
       volumes: t.volumes.map((v) => ({ driver: v.driver, name: v.name, containerPath: v.containerPath })),
+      ...(t.checks ? { checks: checkSummary(t.checks) } : {}),
     };
   }
+}
+
+function checkSummary(c: SimTaskChecks): NonNullable<SimTaskSummary['checks']> {
+  return {
+    ...(c.check ? { readiness: c.readiness, checkStatus: c.checkStatus } : {}),
+    ...(c.health ? { health: c.healthMode } : {}),
+    ...(c.healthy !== undefined ? { healthy: c.healthy } : {}),
+  };
 }

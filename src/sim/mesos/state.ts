@@ -1,3 +1,4 @@
+import type { SimTaskChecks } from './task-checks';
 import type { EventStream } from './event-stream';
 import type { DockerVolume, VolumeMount } from './isolator';
 import type { Res } from './resources';
@@ -120,6 +121,8 @@ export interface SimTask {
   retryTimer?: NodeJS.Timeout;
   retryDelayMs: number;
   lifecycleTimer?: NodeJS.Timeout;
+  /** The executor's checkers of TaskInfo.check / health_check (task-checks.ts); absent: none. */
+  checks?: SimTaskChecks | undefined;
 }
 
 export interface Filter {

@@ -7,6 +7,7 @@ import { isTerminal, type Json, type SimAgent, type SimFramework, type SimTask }
 import { containerOf, ensureExecutor, freeOnAgent } from './task-executors';
 import { recordMounts, releaseVolumes } from './task-volumes';
 import { reconcileTasks } from './reconcile';
+import { checksOf, emptyStatus, startChecks, stopChecks, type CheckHost } from './task-checks';
 import { taskStatus, taskWire } from './wire';
 
 const STATUSES_KEPT = 16;
@@ -68,6 +69,7 @@ export class TaskManager {
       killRequested: false,
       pending: [],
       retryDelayMs: this.m.ms(this.m.opts.statusRetrySeconds),
+      checks: checksOf(spec.info),
     };
     group?.push(task);
     executor?.tasks.add(task);
@@ -124,16 +126,45 @@ export class TaskManager {
       }
     }
     this.agentUpdate(task, 'TASK_RUNNING');
+    if (task.checks) startChecks(this.checkHost, task, task.checks);
+  }
+
+  /** The executor side of the checkers (task-checks.ts): check/health updates and the health kill. */
+  private readonly checkHost: CheckHost = {
+    ms: (seconds) => this.m.ms(seconds),
+    runningUpdate: (task, reason) => {
+      if (task.state !== 'TASK_RUNNING' || task.killRequested) return;
+      this.agentUpdate(task, 'TASK_RUNNING', { reason, fromChecker: true });
+    },
+    killUnhealthy: (task) => {
+      this.m.log.info({ taskId: task.id }, 'health check failed too often: the executor kills the task');
+      if (!isTerminal(task.state)) this.killGroup(task, true);
+    },
+  };
+
+  /**
+   * The check fields of an executor update (default_executor.cpp): a checker's update copies the
+   * last status, so it carries the latest check result and health verdict; any other update is
+   * made afresh, with an empty check_status, and healthy=false only on the end of a task killed
+   * for failing its health check.
+   */
+  private checkFields(task: SimTask, state: string, fromChecker: boolean): { healthy?: boolean; checkStatus?: Json } {
+    const c = task.checks;
+    if (!c) return {};
+    if (fromChecker) return { ...(c.checkStatus ? { checkStatus: c.checkStatus } : {}), ...(c.healthy !== undefined ? { healthy: c.healthy } : {}) };
+    return { ...(c.check ? { checkStatus: emptyStatus(c.check.type) } : {}), ...(c.killedUnhealthy && isTerminal(state) ? { healthy: false } : {}) };
   }
 
   /** An update generated on the agent (executor): reliable, with a uuid, queued until acknowledged. */
-  agentUpdate(task: SimTask, state: string, extra: { reason?: string; message?: string; source?: Source } = {}): void {
+  agentUpdate(task: SimTask, state: string, extra: { reason?: string; message?: string; source?: Source; fromChecker?: boolean } = {}): void {
     if (isTerminal(task.state)) return;
     task.state = state;
+    if (isTerminal(state) || state === 'TASK_KILLING') stopChecks(task.checks);
     const uuid = statusUuid();
     // Executors name the task's container in every update they send (the default executor does).
     const containerStatus = { container_id: task.containerId };
-    const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid, containerStatus });
+    const checks = this.checkFields(task, state, extra.fromChecker === true);
+    const status = taskStatus({ task, state, source: extra.source ?? 'SOURCE_EXECUTOR', reason: extra.reason, message: extra.message, uuid, containerStatus, ...checks });
     const seen = this.m.hears(this.m.agents.get(task.agentId));
     task.pending.push({ status, state, uuid, seen });
     if (isTerminal(state)) this.endOnAgent(task);
@@ -221,6 +252,7 @@ export class TaskManager {
     for (const t of task.group ?? [task]) {
       if ((t === task && !includeSelf) || t.killRequested || isTerminal(t.state)) continue;
       t.killRequested = true;
+      stopChecks(t.checks);
       if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
       if (fw?.taskKillingState && t.state === 'TASK_RUNNING') this.agentUpdate(t, 'TASK_KILLING');
       t.lifecycleTimer = setTimeout(() => this.agentUpdate(t, 'TASK_KILLED'), this.m.ms(this.m.opts.taskKillSeconds));
@@ -247,6 +279,7 @@ export class TaskManager {
 
   /** A task reached a terminal state on its agent: free its resources, executor and volumes. */
   private endOnAgent(task: SimTask): void {
+    stopChecks(task.checks);
     if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
     task.lifecycleTimer = undefined;
     const agent = this.m.agents.get(task.agentId);
@@ -314,6 +347,7 @@ export class TaskManager {
    */
   hostDied(agent: SimAgent): void {
     for (const t of agent.tasks) {
+      stopChecks(t.checks);
       if (t.lifecycleTimer) clearTimeout(t.lifecycleTimer);
       if (t.retryTimer) clearTimeout(t.retryTimer);
       t.lifecycleTimer = undefined;
@@ -330,6 +364,7 @@ export class TaskManager {
    * volumes are no longer mounted there, but nothing was unmounted or detached cleanly.
    */
   diedWithHost(task: SimTask): void {
+    stopChecks(task.checks);
     if (task.lifecycleTimer) clearTimeout(task.lifecycleTimer);
     if (task.retryTimer) clearTimeout(task.retryTimer);
     task.lifecycleTimer = undefined;
@@ -344,6 +379,7 @@ export class TaskManager {
   private abandon(fw: SimFramework): void {
     for (const t of [...fw.tasks.values()]) {
       t.killRequested = true;
+      stopChecks(t.checks);
       this.remove(t, isTerminal(t.state) ? t.state : 'TASK_KILLED');
     }
   }

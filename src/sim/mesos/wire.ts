@@ -102,6 +102,10 @@ export interface StatusFields {
   unreachableAt?: number | undefined;
   /** mesos.ContainerStatus; executor updates carry the task's container id. */
   containerStatus?: Json | undefined;
+  /** TaskStatus.healthy: the health checker's verdict. */
+  healthy?: boolean | undefined;
+  /** TaskStatus.check_status: every executor update of a checked task has one. */
+  checkStatus?: Json | undefined;
 }
 
 export function taskStatus(f: StatusFields): Json {
@@ -116,6 +120,8 @@ export function taskStatus(f: StatusFields): Json {
     timestamp: Date.now() / 1000,
     ...(f.uuid !== undefined ? { uuid: f.uuid } : {}),
     ...(f.containerStatus !== undefined ? { container_status: f.containerStatus } : {}),
+    ...(f.healthy !== undefined ? { healthy: f.healthy } : {}),
+    ...(f.checkStatus !== undefined ? { check_status: f.checkStatus } : {}),
     ...(f.unreachableAt !== undefined ? { unreachable_time: timeInfo(f.unreachableAt) } : {}),
   };
 }
