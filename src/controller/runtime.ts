@@ -17,6 +17,7 @@ import { frameworkEffectActors } from './framework-effects';
 import { routeSchedulerEvent } from './mesos-router';
 import type { PodRegistry } from './pod-registry';
 import type { FrameworkSnapshot } from './ports/supervisor';
+import type { FrameworkStateCheck } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import type { RuntimeOptions } from './runtime-options';
 import { frameworkInput, schedulerClient } from './runtime-wiring';
@@ -121,6 +122,11 @@ export class Runtime {
 
   get frameworkStateName(): string {
     return this.parts.supervisor.stateName();
+  }
+
+  /** Is the supervisor in one of the states the controller acts on (tags, never the state name)? */
+  frameworkIs(state: FrameworkStateCheck): boolean {
+    return this.parts.supervisor.is(state);
   }
 
   /** The supervisor as the operator verbs may use it (kept: `rt.framework.subscribe`). */

@@ -31,9 +31,12 @@ function runtime(plans: { deploy: Plan; decommission: Plan }) {
       context: () => ({ reason: 'fence failed (MESOS_AUTH): Mesos master forbids this principal (HTTP 403)' }),
     },
     sendFramework: (e: unknown) => sent.push(e),
-    // Read when RuntimeOperations is built (config updates); not used by scale.
+    // Read when RuntimeOperations is built (config updates, restores); not used by scale.
     logger: silentLogger(),
     opts: {},
+    leading: false,
+    framework: { subscribe: () => ({ unsubscribe: () => undefined }) },
+    onFramework: () => () => undefined,
   };
   return { ops: new RuntimeOperations(rt as unknown as Runtime), sent };
 }

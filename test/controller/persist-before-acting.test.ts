@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromPromise } from 'xstate';
+import { fromPromise, waitFor } from 'xstate';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type {
   CheckVolumesInput,
@@ -107,10 +108,10 @@ function rig() {
 /** A pod whose task was launched (PLACE persisted, as the offer handler does before ACCEPT). */
 async function launched(registry: PodRegistry): Promise<PodEntry> {
   const pod = registry.ensure('node', 0);
-  await until('volumes provisioned', () => pod.state.startsWith('volume-provisioned'));
+  await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
   registry.send(pod, { type: 'PLACE', taskId: 'demo__node-0__1-abcd0123', agentId: 'a1', hostname: 'h1', offerId: 'o1' });
   await registry.flush(pod);
-  expect(pod.state).toBe('placed');
+  expect(pod.actor.getSnapshot().matches('placed')).toBe(true);
   return pod;
 }
 
@@ -122,7 +123,7 @@ describe('persist before acting: a decommission KILLs the task only once its int
 
     registry.send(pod, { type: 'DECOMMISSION', volumes: 'retain' });
     await sleep(150);
-    expect(pod.state).toBe('stopping.killing');
+    expect(pod.actor.getSnapshot().matches({ stopping: 'killing' })).toBe(true);
     expect(kills).toEqual([]);
 
     kv.down = false;

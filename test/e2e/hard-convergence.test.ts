@@ -83,7 +83,7 @@ describe('hard convergence: a pod whose replica holders are full waits, and debu
 
   it('leaves the pod waiting in volume-provisioned without launching it', () => {
     const entry = sb.scheduler.runtime.registry.get('node-0')!;
-    expect(entry.state).toBe('volume-provisioned.awaiting-holder');
+    expect(entry.actor.getSnapshot().matches({ 'volume-provisioned': 'awaiting-holder' })).toBe(true);
     expect(waitedMs).toBeGreaterThan(sb.scheduler.runtime.registry.inputFor('node', 0).convergence.maxWaitMs);
     expect(podTasks(sb, name, 'node-0')).toEqual([]);
     expect(recordedLaunches(record, `${name}__node-0__`)).toEqual([]);

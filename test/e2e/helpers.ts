@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { waitFor, type AnyActorRef } from 'xstate';
 import type { MarathonSettings } from '../../src/marathon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,4 +49,23 @@ export function placementFacts(sb: Sandbox) {
   const running = sb.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING');
   const volumes = sb.portworx.volumes().filter((v) => !v.parentId);
   return { agents, running, volumes };
+}
+
+/** The tags of a pod's current state, as the runtime reads them (never its state name). */
+export function podTags(rt: { registry: { get(name: string): { actor: { getSnapshot(): { tags: Set<string> } } } | undefined } }, pod: string): string[] {
+  return [...(rt.registry.get(pod)?.actor.getSnapshot().tags ?? [])].sort();
+}
+
+/**
+ * Wait (xstate waitFor, no polling) until the pod's actor reaches a state with `tag`. The actor
+ * the registry holds now: a pod actor replaced meanwhile (restore, reinstall) is not followed.
+ */
+export async function waitForPodTag(
+  rt: { registry: { get(name: string): { actor: AnyActorRef } | undefined } },
+  pod: string,
+  tag: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const entry = await eventually(`${pod} exists`, () => rt.registry.get(pod), timeoutMs);
+  await waitFor(entry.actor, (s: { hasTag(t: string): boolean }) => s.hasTag(tag), { timeout: timeoutMs });
 }

@@ -3,7 +3,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
-import { eventually, frameworkYaml } from './helpers';
+import { eventually, frameworkYaml, podTags } from './helpers';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /** Read server-sent events from `url` until `stop()`; events land in `events`. */
 function sse(url: string) {
@@ -77,7 +78,7 @@ describe('what operators watch: health, metrics, state, live events and the tran
     const stream = sse(`${base}/v1/events`);
     await new Promise((r) => setTimeout(r, 100));
     await sb.scheduler.operations.podRestart('node-1');
-    await eventually('pod-1 running again', () => sb.scheduler.runtime.registry.get('node-1')?.state === 'running.up' && onNats.some((t) => t.actor === 'pod/node-1' && t.to === 'running.up'));
+    await eventually('pod-1 running again', () => podTags(sb.scheduler.runtime, 'node-1').includes(POD_TAGS.ready) && onNats.some((t) => t.actor === 'pod/node-1' && t.to === 'running.up'));
     await eventually('SSE transitions', () => stream.events.some((e) => e.event === 'transition' && JSON.parse(e.data).actor === 'pod/node-1'));
     await stream.stop();
     sub.unsubscribe();

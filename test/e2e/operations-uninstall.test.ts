@@ -153,7 +153,7 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
     // The host dies: Portworx notices after its detect delay; Mesos hears nothing for 75 s.
     sb.mesos.crashAgent(victim.agentId);
     const rt = sb.scheduler.runtime;
-    await eventually('node-1 waiting for replace', () => rt.registry.get('node-1')?.state.startsWith('failed.awaiting-replace'));
+    await eventually('node-1 waiting for replace', () => rt.registry.get('node-1')?.actor.getSnapshot().matches({ failed: 'awaiting-replace' }));
     const status = await cli(name, 'pod', 'status', 'node-1');
     expect(status.out).toMatch(/^node-1\s+failed\.awaiting-replace\s/m);
     const started = Date.now();

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually } from './helpers';
+import { eventually, podTags } from './helpers';
 import { MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, simMs, sleep, startDeployed } from './helpers-faults';
 import { dataVolumeId, eventuallyPod, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /**
  * The shipped Cassandra spec, unchanged: a partitioned agent is suspect for the probation (10 s),
@@ -36,7 +37,7 @@ describe('a partition shorter than the probation moves nothing', () => {
     await sleep(probation * 0.4);
     partitionedFor = Date.now() - start;
     sb.mesos.healAgent(victim.hostname);
-    await eventuallyPod(sb, 'node-1', 'node-1 running again after the heal', () => sb.scheduler.runtime.registry.get('node-1')?.state === 'running.up', 10_000);
+    await eventuallyPod(sb, 'node-1', 'node-1 running again after the heal', () => podTags(sb.scheduler.runtime, 'node-1').includes(POD_TAGS.ready), 10_000);
     // Give a wrongly armed timer (or a late alert) the time to misbehave.
     await sleep(probation * 2);
   });
@@ -186,7 +187,7 @@ describe('three agents partitioned at once, longer than the probation, then heal
     pausedSeen = await eventually('replacement paused', () => sb.scheduler.runtime.governor.status().paused, probationMs(sb) * 3).catch(() => false);
     await sleep(probationMs(sb) * 2);
     for (const v of victims) sb.mesos.healAgent(v.hostname);
-    await eventually('every pod running again', () => pods.every((p) => sb.scheduler.runtime.registry.get(p)?.state === 'running.up'), 10_000).catch(() => undefined);
+    await eventually('every pod running again', () => pods.every((p) => podTags(sb.scheduler.runtime, p).includes(POD_TAGS.ready)), 10_000).catch(() => undefined);
     await sleep(probationMs(sb));
   });
 

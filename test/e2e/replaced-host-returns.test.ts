@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
+import { eventually, frameworkYaml, podTags, startSandbox, waitForPodTag } from './helpers';
 import { MESOS_UNREACHABLE_MS, probationMs, sleep, SPEED } from './helpers-faults';
 import { eventuallyPod, liveTasks, podTasks, SafetyWatch } from './helpers-recovery';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /**
  * Chaos defect "zone-only host excluded" (test/chaos/repro/zone-only-host-excluded.json). Five
@@ -43,12 +44,12 @@ describe('a pod replaced off the only host of its zone runs there again once the
     // Past the probation: the pod is fenced, and waits for a host with agent-3 excluded.
     await eventuallyPod(sb, pod, `${pod} fenced and waiting for an offer`, () => {
       const e = rt.registry.get(pod)!;
-      return e.state.startsWith('volume-provisioned') && rt.registry.context(e).excludeHosts.includes('agent-3');
+      return e.actor.getSnapshot().hasTag(POD_TAGS.awaitingOffer) && rt.registry.context(e).excludeHosts.includes('agent-3');
     }, MESOS_UNREACHABLE_MS);
     excludedWhileDown = [...rt.registry.context(rt.registry.get(pod)!).excludeHosts];
     // No other host of zone-3: it stays unplaced while agent-3 is away.
     await sleep(probationMs(sb));
-    expect(rt.registry.get(pod)!.state.startsWith('volume-provisioned')).toBe(true);
+    expect(podTags(rt, pod)).toContain(POD_TAGS.awaitingOffer);
 
     sb.mesos.healAgent('agent-3');
     back = await eventuallyPod(
@@ -59,7 +60,7 @@ describe('a pod replaced off the only host of its zone runs there again once the
       // Heal, Portworx back online, a new offer round, a launch: a few simulated seconds.
       Math.max(10_000, probationMs(sb) * 5),
     );
-    await eventually(`${pod} running in the scheduler`, () => rt.registry.get(pod)!.state === 'running.up', 10_000);
+    await waitForPodTag(rt, pod, POD_TAGS.ready, 10_000);
     violations = watch.stop();
   }, 120_000);
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
-import { eventually, frameworkYaml, startSandbox } from './helpers';
+import { eventually, frameworkYaml, startSandbox, waitForPodTag } from './helpers';
 import { cli, kvKeys, runningTasks, serviceVolumes, SimSampler } from './helpers-ops';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /*
  * Issue 10, problem 6: "Scaling back up forgets retained data". Scaling 4 -> 3 -> 4 quickly left
@@ -34,13 +35,9 @@ class PodTaskWatch {
   }
 }
 
-/** Wait (polling every millisecond) until the pod is stopping: its decommission is under way. */
+/** Wait (xstate waitFor on the pod actor: no state is missed) until the pod is stopping: its decommission is under way. */
 async function stoppingOf(sb: Sandbox, pod: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!sb.scheduler.runtime.registry.get(pod)?.state.startsWith('stopping')) {
-    if (Date.now() > end) throw new Error(`${pod} never started stopping (${sb.scheduler.runtime.registry.get(pod)?.state})`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await waitForPodTag(sb.scheduler.runtime, pod, POD_TAGS.stopping, 10_000);
 }
 
 const podsRunning = (sb: Sandbox) => runningTasks(sb).map((t) => t.taskId.split('__')[1]).sort();

@@ -4,6 +4,8 @@ import type { SimTaskSummary } from '../../src/sim/mesos';
 import { expectConformantRecordings } from '../conformance/recordings';
 import { probationMs, recordedKills, replacementWindows, sleep, startDeployed } from './helpers-faults';
 import { dataVolume, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
+import { podTags } from './helpers';
 
 type Fault = { what: string; apply(sb: Sandbox, host: string, probation: number): void; reported?: string };
 
@@ -78,7 +80,7 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
     if (fault.reported) sb.portworx.setNodeStatus(victim.hostname, 'STATUS_OK');
     else sb.portworx.removeDuplicateNode(victim.hostname);
     await sleep(probationMs(sb) / 2);
-    expect(sb.scheduler.runtime.registry.get('node-1')?.state).toBe('running.up');
+    expect(podTags(sb.scheduler.runtime, 'node-1')).toContain(POD_TAGS.ready);
     expect(podTasks(sb, name, 'node-1').map((t) => t.taskId)).toEqual([victim.taskId]);
   });
 

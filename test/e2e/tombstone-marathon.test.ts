@@ -6,6 +6,7 @@ import type { SchedulerService } from '../../src/controller/scheduler-service';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { cli, rawNats, startSchedulerOn } from './helpers-ops';
+import { frameworkIn } from '../../src/controller/state-names';
 
 /*
  * Issue 10, problem 2: the uninstall's last step removes the scheduler's own Marathon app. It must
@@ -72,7 +73,7 @@ describe('remove-app left pending: repeated by the same app version, never done 
     const before = deletes.length;
     answer = 200;
     const later = await startScheduler('v2', 'later-install');
-    await eventually('uninstalled', () => later.runtime.frameworkStateName === 'uninstalled', 20_000);
+    await later.runtime.waitForFramework((s) => frameworkIn(s, 'uninstalled'), 20_000);
     expect(deletes.length).toBe(before);
     expect(later.runtime.frameworkContext.uninstall?.app).toBe(
       `Marathon app /${name} was removed by an earlier run (app version v1); this app (/${name}, version v2) was installed after the uninstall and is kept`,
@@ -89,7 +90,7 @@ describe('remove-app left pending: repeated by the same app version, never done 
     }));
     const before = deletes.length;
     const same = await startScheduler('v1', 'same-app-restarted');
-    await eventually('uninstalled', () => same.runtime.frameworkStateName === 'uninstalled', 20_000);
+    await same.runtime.waitForFramework((s) => frameworkIn(s, 'uninstalled'), 20_000);
     expect(deletes.slice(before)).toEqual([`/v2/apps/${name}?force=true`]);
     expect(same.runtime.frameworkContext.uninstall?.app).toBe(`removed Marathon app /${name} (deployment dep-9)`);
   });

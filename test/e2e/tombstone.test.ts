@@ -8,6 +8,7 @@ import { ServiceStateStore } from '../../src/state/state-store';
 import { StateUnavailableError } from '../../src/state/errors';
 import { eventually, frameworkYaml, startSandbox } from './helpers';
 import { cli, kvKeys, rawNats, runningTasks, serviceVolumes, startSchedulerOn } from './helpers-ops';
+import { frameworkIn } from '../../src/controller/state-names';
 
 /*
  * Issue 10, problem 2: "A restart after uninstall deploys the service again". Before the fix the
@@ -90,7 +91,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^uninstall: 6\/6 steps complete, plan COMPLETE$/m);
     const rt = sb.scheduler.runtime;
-    expect(rt.frameworkStateName).toBe('uninstalled');
+    expect(rt.frameworkIs('uninstalled')).toBe(true);
     expect(runningTasks(sb)).toEqual([]);
     expect(sb.mesos.frameworks().filter((f) => f.name === name)).toEqual([]);
     // Retained by default: three volumes, none attached.
@@ -137,10 +138,10 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     await sb.scheduler.stop();
     second = await startSchedulerOn(sb, yaml, nc, 'restarted-scheduler', { marathon: app, httpPort: 0 });
     const rt = second.runtime;
-    await eventually('the restarted scheduler settles', () => rt.frameworkStateName === 'uninstalled');
+    await rt.waitForFramework((s) => frameworkIn(s, 'uninstalled'), 30_000);
     // Twenty simulated seconds: no SUBSCRIBE, no task, no volume.
     await new Promise((r) => setTimeout(r, 2000));
-    expect(rt.frameworkStateName).toBe('uninstalled');
+    expect(rt.frameworkIs('uninstalled')).toBe(true);
     expect(sb.mesos.tasks().length).toBe(launchedBefore);
     expect(sb.mesos.frameworks().filter((f) => f.name === name)).toEqual([]);
     expect(serviceVolumes(sb, name).map((v) => v.id).sort()).toEqual([...volumesBefore.values()].sort());
@@ -162,7 +163,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     const refused = await cli(name, 'reinstall');
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/reinstall/);
-    expect(second!.runtime.frameworkStateName).toBe('uninstalled');
+    expect(second!.runtime.frameworkIs('uninstalled')).toBe(true);
     const r = await cli(name, 'reinstall', '--yes', '--wait', '--timeout', '60');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -232,7 +233,7 @@ describe('an uninstall interrupted inside delete-state resumes from the tombston
     const transitions: string[] = [];
     const unsubscribe = second.runtime.transitions.subscribe((t) => transitions.push(t.to));
     try {
-      await eventually('uninstalled', () => second!.runtime.frameworkStateName === 'uninstalled', 20_000);
+      await second!.runtime.waitForFramework((s) => frameworkIn(s, 'uninstalled'), 20_000);
     } finally {
       unsubscribe();
     }
