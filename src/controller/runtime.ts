@@ -16,7 +16,7 @@ import { composeService, type ServiceParts } from './composition-root';
 import { frameworkEffectActors } from './framework-effects';
 import { routeSchedulerEvent } from './mesos-router';
 import type { PodRegistry } from './pod-registry';
-import type { FrameworkSnapshot } from './ports/supervisor';
+import type { FrameworkSnapshot, SupervisorListener } from './ports/supervisor';
 import type { FrameworkStateCheck } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import type { RuntimeOptions } from './runtime-options';
@@ -130,12 +130,12 @@ export class Runtime {
   }
 
   /** The supervisor as the operator verbs may use it (kept: `rt.framework.subscribe`). */
-  get framework(): { subscribe(listener: (snap: FrameworkSnapshot) => void): { unsubscribe(): void } } {
+  get framework(): { subscribe(listener: SupervisorListener): { unsubscribe(): void } } {
     return { subscribe: (listener) => ({ unsubscribe: this.onFramework(listener) }) };
   }
 
   /** Every supervisor snapshot; returns the unsubscribe function. */
-  onFramework(listener: (snap: FrameworkSnapshot) => void): () => void {
+  onFramework(listener: SupervisorListener): () => void {
     return this.parts.supervisor.subscribe(listener);
   }
 

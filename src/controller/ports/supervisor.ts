@@ -1,4 +1,4 @@
-import { createActor, waitFor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor, waitFor, type Actor, type Observer, type SnapshotFrom } from 'xstate';
 import { frameworkMachine } from '../../../machines/framework.machine';
 import type { FrameworkContext, FrameworkEvent, FrameworkInput } from '../../../machines/framework.types';
 import type { Logger } from '../../log/logger';
@@ -8,6 +8,8 @@ import { frameworkIn, frameworkStatePath, type FrameworkStateCheck } from '../st
 
 export type FrameworkMachine = ReturnType<typeof frameworkMachine.provide>;
 export type FrameworkSnapshot = SnapshotFrom<typeof frameworkMachine>;
+/** A snapshot listener, or an observer that also hears the actor stop (`complete`). */
+export type SupervisorListener = ((snap: FrameworkSnapshot) => void) | Observer<FrameworkSnapshot>;
 
 /** The service's supervisor as the controller's modules see it: read its state, ask if it is in one. */
 export interface SupervisorView {
@@ -78,9 +80,9 @@ export class SupervisorHost implements Supervisor {
     this.actor?.send(event);
   }
 
-  /** Listen to every snapshot; returns the unsubscribe function. */
-  subscribe(listener: (snap: FrameworkSnapshot) => void): () => void {
-    const sub = this.started().subscribe(listener);
+  /** Listen to every snapshot (and to the end of the actor); returns the unsubscribe function. */
+  subscribe(listener: SupervisorListener): () => void {
+    const sub = typeof listener === 'function' ? this.started().subscribe(listener) : this.started().subscribe(listener);
     return () => sub.unsubscribe();
   }
 
