@@ -28,6 +28,17 @@ export interface PlanView {
   errors: string[];
 }
 
+export interface ConfigShow {
+  yaml: string;
+  spec: unknown;
+  /** The target configuration id (sha256 of its YAML, 12 hex digits). */
+  target?: string;
+  /** The configuration `config rollback` returns to (null: none). */
+  previous?: string | null;
+  /** Per pod, the configuration its current task was launched with (null: not recorded). */
+  pods?: { name: string; configId: string | null }[];
+}
+
 export interface PodView {
   name: string; // <podType>-<index>
   podType: string;
@@ -116,6 +127,9 @@ export interface ServiceOperations {
   endpoints(): Promise<EndpointView[]>;
   debugOffers(pod?: string): Promise<OfferEvaluationView[]>;
 
-  configShow(): Promise<{ yaml: string; spec: unknown }>;
+  /** The spec, the target configuration id and the id each pod's task was launched with. */
+  configShow(): Promise<ConfigShow>;
   configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }>;
+  /** Make the previous configuration the target again and run the update plan to it. */
+  configRollback?(): Promise<OperationResult & { changedPods: string[] }>;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServiceOperations } from './operations';
 import { lifecycleOf } from './lifecycle';
+import { OperationConflictError } from './errors';
 
 /**
  * The command verbs: one request schema each (validated by the command service, published as
@@ -76,6 +77,8 @@ export const configUpdateRequestSchema = z.strictObject({
     .min(1, { error: 'must not be empty (the whole service spec as YAML)' }),
   confirm,
 });
+
+export const configRollbackRequestSchema = z.strictObject({ confirm });
 
 export interface VerbDefinition<S extends z.ZodType = z.ZodType> {
   /** Subject suffix after `pxfw.<service>.`, e.g. `pod.replace`. */
@@ -163,7 +166,7 @@ export const VERBS: readonly VerbDefinition[] = [
   }),
   verb({ verb: 'endpoints', summary: 'list service endpoints', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.endpoints() }),
   verb({ verb: 'debug.offers', summary: 'show recent offer evaluations', schema: optionalPodRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.debugOffers(r.pod) }),
-  verb({ verb: 'config.show', summary: 'show the service spec', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.configShow() }),
+  verb({ verb: 'config.show', summary: 'show the service spec, the target configuration id and each pod\'s', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.configShow() }),
   verb({
     verb: 'config.update',
     summary: 'replace the service spec',
@@ -171,6 +174,17 @@ export const VERBS: readonly VerbDefinition[] = [
     destructive: true,
     readOnly: false,
     run: (ops, r) => ops.configUpdate(r.yaml),
+  }),
+  verb({
+    verb: 'config.rollback',
+    summary: 'make the previous configuration the target again (pods roll back)',
+    schema: configRollbackRequestSchema,
+    destructive: true,
+    readOnly: false,
+    run: (ops) => {
+      if (!ops.configRollback) throw new OperationConflictError(`${ops.service} does not support config rollback`);
+      return ops.configRollback();
+    },
   }),
 ];
 

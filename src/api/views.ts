@@ -60,7 +60,13 @@ export const serviceStatusSchema = z.object({
     })
     .nullable(),
 });
-export const configShowSchema = z.object({ yaml: z.string(), spec: z.unknown() });
+export const configShowSchema = z.object({
+  yaml: z.string(),
+  spec: z.unknown(),
+  target: z.string().optional(),
+  previous: z.string().nullable().optional(),
+  pods: z.array(z.object({ name: z.string(), configId: z.string().nullable() })).optional(),
+});
 
 /** Check a reply against its schema; a mismatch names the field, so version skew is obvious. */
 export function parseReply<S extends z.ZodType>(schema: S, reply: unknown, verb: string): z.output<S> {

@@ -127,8 +127,12 @@ export function renderOffers(list: z.output<typeof offerEvaluationSchema>[]): st
   return list.map((e) => [`${e.pod} (evaluated ${e.evaluatedAt})`, ...e.lines.map((l) => `  ${l}`)].join('\n')).join('\n\n');
 }
 
+/** The spec as YAML, headed by YAML comments (the output stays a valid spec file). */
 export function renderConfigShow(cfg: z.output<typeof configShowSchema>): string {
-  return cfg.yaml.replace(/\n$/, '');
+  const head: string[] = [];
+  if (cfg.target) head.push(`# target configuration: ${cfg.target}${cfg.previous ? ` (rollback to ${cfg.previous})` : ''}`);
+  for (const p of cfg.pods ?? []) head.push(`#   ${p.name}: ${p.configId ?? 'unknown'}${p.configId && p.configId !== cfg.target ? ' (not yet on the target)' : ''}`);
+  return [...head, cfg.yaml.replace(/\n$/, '')].join('\n');
 }
 
 export function renderConfigUpdate(result: z.output<typeof configUpdateResultSchema>): string {

@@ -204,7 +204,7 @@ function infoCommands(root: Command, on: Binder): void {
 
 function configCommands(root: Command, on: Binder): void {
   const config = root.command('config').description('the service spec');
-  config.command('show').description('print the service spec (YAML)').action(on(async (s) => {
+  config.command('show').description('print the service spec (YAML), headed by the target configuration id and each pod\'s').action(on(async (s) => {
     const cfg = await s.call('config.show', {}, configShowSchema);
     s.print(render.renderConfigShow(cfg));
   }));
@@ -214,6 +214,11 @@ function configCommands(root: Command, on: Binder): void {
       throw new CliUsageError(`cannot read ${file}: ${cause.message}`, { cause });
     });
     const result = await s.call('config.update', { yaml, ...confirm }, configUpdateResultSchema);
+    s.print(render.renderConfigUpdate(result));
+  }));
+  config.command('rollback').description('make the previous configuration the target again (destructive: pods roll back)').action(on(async (s) => {
+    const confirm = s.confirm('config rollback');
+    const result = await s.call('config.rollback', { ...confirm }, configUpdateResultSchema);
     s.print(render.renderConfigUpdate(result));
   }));
 }

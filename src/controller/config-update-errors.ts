@@ -30,3 +30,10 @@ export class UpdateInProgressError extends OperationError {
   readonly retryable = true;
   readonly status = 409;
 }
+
+/** `config rollback` with no configuration before the target (or its YAML not in KV): 409, nothing changed. */
+export class NoPreviousConfigError extends OperationError {
+  readonly code = 'NO_PREVIOUS_CONFIG';
+  readonly retryable = false;
+  readonly status = 409;
+}

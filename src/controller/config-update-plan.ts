@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { PlanStatusValue, PlanView, StepStatus } from '../api/operations';
+import type { PlanView, StepStatus } from '../api/operations';
+import { planComplete, type JsonScalar, type StepEffect, type StepParams, type WorkflowPhase, type WorkflowPlan, type WorkflowStep } from '../../machines/workflow.types';
+import { workflowPlanView } from '../workflows/workflow-view';
 import type { ConfigDiff } from './config-diff';
 
 /**
@@ -20,50 +22,19 @@ export const UPDATE_PLAN_KEY = 'plans.update';
 
 export type UpdateStepKind = 'volume-spec' | 'replication' | 'restart';
 
-export interface UpdateStep {
-  /** Unique in the plan: `node-0-data-size`, `node-0-data-repl`, `node-0`. */
-  name: string;
-  kind: UpdateStepKind;
-  pod: string;
-  podType: string;
-  /** Portworx volume name (volume steps). */
-  volume?: string;
-  /** Target size in GiB (volume-spec). */
-  sizeGiB?: number;
-  /** Portworx `cos` and `io_profile` enum names to set (volume-spec). */
-  cos?: string;
-  ioProfile?: string;
-  /** Target replica count (replication). */
-  repl?: number;
-  /** The host chosen for the new replica, kept so a resumed step pins the same one. */
-  addedHost?: string;
-  /** The pod's task when the restart was sent: done once a new task runs (restart). */
-  taskAtStart?: string | null;
-  /** When the step started (ms since epoch), for its timeout. */
-  startedAt?: number;
-  status: StepStatus;
-  message?: string;
-}
-
-export interface UpdatePhase {
-  name: 'volumes' | 'restart';
-  strategy: 'serial';
-  steps: UpdateStep[];
-}
-
-export interface UpdatePlanRecord {
+/** The version-1 record (a loop ran it); read back and migrated to a workflow plan. */
+export interface UpdatePlanRecordV1 {
   version: 1;
-  /** Configuration id: the first 12 hex digits of the SHA-256 of the target YAML. */
   id: string;
   createdAt: string;
-  /** The target spec and the one it replaced (a restart adopts `yaml` if its own file is either). */
   yaml: string;
   fromYaml: string;
   paused: boolean;
-  /** Set when a step failed: the plan stops there until `plan resume update`. */
   error: string | null;
-  phases: UpdatePhase[];
+  phases: { name: string; strategy: 'serial'; steps: ({ name: string; kind: UpdateStepKind; status: StepStatus; message?: string } & Record<string, unknown>)[] }[];
 }
+
+export type UpdatePlanRecord = WorkflowPlan;
 
 export function configId(yaml: string): string {
   return createHash('sha256').update(yaml).digest('hex').slice(0, 12);
@@ -85,64 +56,90 @@ const COS: Record<string, string> = { high: 'HIGH', medium: 'MEDIUM', low: 'LOW'
 const IO_PROFILE: Record<string, string> = { db_remote: 'IO_PROFILE_DB_REMOTE', sync_shared: 'IO_PROFILE_SYNC_SHARED', auto_journal: 'IO_PROFILE_AUTO_JOURNAL' };
 const ioProfileEnum = (p: string) => IO_PROFILE[p] ?? `IO_PROFILE_${p.toUpperCase()}`;
 
-/** The plan for an accepted diff over the pods that exist now (pods created later get the new spec). */
-export function buildUpdatePlan(service: string, diff: ConfigDiff, pods: PodRef[], yaml: string, fromYaml: string, now = new Date()): UpdatePlanRecord {
-  const sorted = [...pods].sort((a, b) => a.podType.localeCompare(b.podType) || a.index - b.index);
-  const volumeSteps: UpdateStep[] = [];
+const EFFECT: Record<UpdateStepKind, StepEffect> = { 'volume-spec': 'updateVolumeSpec', replication: 'changeReplication', restart: 'restartPod' };
+
+function volumeSteps(service: string, diff: ConfigDiff, sorted: PodRef[]): WorkflowStep[] {
+  const out: WorkflowStep[] = [];
   for (const pod of sorted) {
     for (const c of diff.volumes.filter((v) => v.podType === pod.podType)) {
       const volume = `${service}-${pod.podType}-${pod.index}-${c.volume}`;
-      const base = { pod: pod.name, podType: pod.podType, volume, status: 'PENDING' as StepStatus };
+      const base = { pod: pod.name, podType: pod.podType, volume };
       if (c.grow || c.priority || c.ioProfile?.to) {
-        volumeSteps.push({
+        const params: StepParams = {
           ...base,
-          name: `${pod.name}-${c.volume}-size`,
           kind: 'volume-spec',
           ...(c.grow ? { sizeGiB: c.grow.to } : {}),
           ...(c.priority ? { cos: COS[c.priority.to] ?? 'MEDIUM' } : {}),
           ...(c.ioProfile?.to ? { ioProfile: ioProfileEnum(c.ioProfile.to) } : {}),
-        });
+        };
+        out.push({ name: `${pod.name}-${c.volume}-size`, effect: 'updateVolumeSpec', status: 'PENDING', params });
       }
-      if (c.repl) volumeSteps.push({ ...base, name: `${pod.name}-${c.volume}-repl`, kind: 'replication', repl: c.repl.to });
+      if (c.repl) out.push({ name: `${pod.name}-${c.volume}-repl`, effect: 'changeReplication', status: 'PENDING', params: { ...base, kind: 'replication', repl: c.repl.to } });
     }
   }
-  const restartSteps: UpdateStep[] = sorted
-    .filter((p) => !p.retainedOnly && diff.restartTypes.includes(p.podType))
-    .map((p) => ({ name: p.name, kind: 'restart', pod: p.name, podType: p.podType, status: 'PENDING' }));
-  const phases: UpdatePhase[] = [];
-  if (volumeSteps.length > 0) phases.push({ name: 'volumes', strategy: 'serial', steps: volumeSteps });
-  if (restartSteps.length > 0) phases.push({ name: 'restart', strategy: 'serial', steps: restartSteps });
-  return { version: 1, id: configId(yaml), createdAt: now.toISOString(), yaml, fromYaml, paused: false, error: null, phases };
+  return out;
 }
 
-export function allSteps(rec: UpdatePlanRecord): UpdateStep[] {
-  return rec.phases.flatMap((p) => p.steps);
+/**
+ * The plan for an accepted diff over the pods that exist now (pods created later get the new
+ * spec). Restarts are serial unless a pod type allows more than one pod down: then up to the
+ * largest `max_unavailable` run together and each restart still waits for its type's slot.
+ */
+export function buildUpdatePlan(
+  service: string,
+  diff: ConfigDiff,
+  pods: PodRef[],
+  yaml: string,
+  fromYaml: string,
+  now = new Date(),
+  maxUnavailable: (podType: string) => number = () => 1,
+): UpdatePlanRecord {
+  const sorted = [...pods].sort((a, b) => a.podType.localeCompare(b.podType) || a.index - b.index);
+  const restarts: WorkflowStep[] = sorted
+    .filter((p) => !p.retainedOnly && diff.restartTypes.includes(p.podType))
+    .map((p) => ({ name: p.name, effect: 'restartPod', status: 'PENDING', params: { kind: 'restart', pod: p.name, podType: p.podType } }));
+  const width = Math.max(1, ...restarts.map((s) => maxUnavailable(String(s.params.podType))));
+  const phases: WorkflowPhase[] = [];
+  const volumes = volumeSteps(service, diff, sorted);
+  if (volumes.length > 0) phases.push({ name: 'volumes', strategy: 'serial', steps: volumes });
+  if (restarts.length > 0) phases.push(width > 1 ? { name: 'restart', strategy: 'parallel', maxInFlight: width, steps: restarts } : { name: 'restart', strategy: 'serial', steps: restarts });
+  const id = configId(yaml);
+  return { name: UPDATE_PLAN, id, params: { configId: id, fromConfigId: configId(fromYaml), createdAt: now.toISOString() }, paused: false, error: null, phases };
+}
+
+function isV1(v: unknown): v is UpdatePlanRecordV1 {
+  return typeof v === 'object' && v !== null && (v as { version?: unknown }).version === 1;
+}
+
+const scalar = (v: unknown): JsonScalar | undefined => (v === null || ['string', 'number', 'boolean'].includes(typeof v) ? (v as JsonScalar) : undefined);
+
+/** A stored update plan of version 1 as a workflow plan (its specs go to `configs.<id>`, see config-target). */
+export function migrateUpdateRecord(stored: unknown): WorkflowPlan | undefined {
+  if (!isV1(stored)) return stored as WorkflowPlan | undefined;
+  const phases: WorkflowPhase[] = stored.phases.map((p) => ({
+    name: p.name,
+    strategy: 'serial',
+    steps: p.steps.map((s) => {
+      const params: StepParams = {};
+      for (const k of ['kind', 'pod', 'podType', 'volume', 'sizeGiB', 'cos', 'ioProfile', 'repl', 'addedHost', 'taskAtStart']) {
+        const v = scalar(s[k]);
+        if (v !== undefined) params[k] = v;
+      }
+      const status = s.status === 'PREPARED' ? 'PENDING' : s.status;
+      return { name: s.name, effect: EFFECT[s.kind], status, params, ...(s.message ? { message: s.message } : {}) };
+    }),
+  }));
+  const fromConfigId = configId(stored.fromYaml);
+  return { name: UPDATE_PLAN, id: stored.id, params: { configId: stored.id, fromConfigId, createdAt: stored.createdAt }, paused: stored.paused, error: stored.error, phases };
 }
 
 export function planDone(rec: UpdatePlanRecord): boolean {
-  return allSteps(rec).every((s) => s.status === 'COMPLETE');
-}
-
-function phaseStatus(steps: UpdateStep[]): PlanStatusValue {
-  if (steps.every((s) => s.status === 'COMPLETE')) return 'COMPLETE';
-  if (steps.some((s) => s.status === 'ERROR')) return 'ERROR';
-  if (steps.some((s) => s.status === 'STARTING' || s.status === 'COMPLETE')) return 'IN_PROGRESS';
-  if (steps.some((s) => s.status === 'WAITING')) return 'WAITING';
-  return 'PENDING';
+  return planComplete(rec);
 }
 
 /** `plan status update`: COMPLETE with no steps when no update was ever made. */
 export function updatePlanView(rec: UpdatePlanRecord | undefined): PlanView {
-  if (!rec) return { name: UPDATE_PLAN, status: 'COMPLETE', paused: false, phases: [], errors: [] };
-  const phases = rec.phases.map((p) => ({
-    name: p.name,
-    strategy: p.strategy,
-    status: phaseStatus(p.steps),
-    steps: p.steps.map((s) => ({ name: s.name, status: s.status, ...(s.message ? { message: s.message } : {}) })),
-  }));
-  const steps = allSteps(rec);
-  const status: PlanStatusValue = steps.length === 0 ? 'COMPLETE' : phaseStatus(steps);
-  return { name: UPDATE_PLAN, status, paused: rec.paused, phases, errors: rec.error ? [rec.error] : [] };
+  return workflowPlanView(UPDATE_PLAN, rec);
 }
 
 /** One line for the `config update` reply. */
@@ -158,7 +155,7 @@ export function describePlan(service: string, rec: UpdatePlanRecord, diff: Confi
     parts.push(`${c.podType} volume ${c.volume}: ${what.join(', ')} (online, pods keep running)`);
   }
   const restarts = rec.phases.find((p) => p.name === 'restart')?.steps ?? [];
-  const types = [...new Set(restarts.map((s) => s.podType))];
+  const types = [...new Set(restarts.map((s) => String(s.params.podType)))];
   if (restarts.length > 0) {
     // `1 node` reads as one pod of type node (the wording tests and docs rely on).
     const limits = types.map((t) => `${maxUnavailable(t)} ${t}`).join(', ');

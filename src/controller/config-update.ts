@@ -1,70 +1,164 @@
 import { parseSpec, ServiceSpecError, type ServiceSpec } from '../service-spec';
 import { InvalidRequestError, OperationConflictError } from '../api/errors';
 import type { PlanView } from '../api/operations';
-import { POD_TAGS } from '../../machines/pod-instance.logic';
 import type { Runtime } from './runtime';
 import { describeRefusals, diffSpecs } from './config-diff';
-import { buildUpdatePlan, describePlan, planDone, updatePlanView, type PodRef, type UpdatePlanRecord } from './config-update-plan';
-import { ConfigChangeRefusedError, UpdateInProgressError } from './config-update-errors';
-import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from './config-update-runner';
+import { buildUpdatePlan, configId, describePlan, planDone, UPDATE_PLAN_KEY, updatePlanView, type PodRef, type UpdatePlanRecordV1 } from './config-update-plan';
+import { ConfigChangeRefusedError, NoPreviousConfigError, UpdateInProgressError } from './config-update-errors';
+import { ConfigUpdateRunner, type ConfigUpdateDeps } from './config-update-runner';
+import { podViews } from './restore';
 import { replacementPolicy } from './failure-policy';
+import { ConfigTargets } from '../workflows/config-target';
+import { podConfigId } from '../workflows/pod-view';
+import { onActiveLeader } from '../workflows/leadership';
+
+export interface ConfigShowView {
+  yaml: string;
+  spec: unknown;
+  /** The target configuration id (what every pod converges to). */
+  target: string;
+  /** The id `config rollback` returns to (null: none). */
+  previous: string | null;
+  /** The configuration id each pod's current task was launched with (null: not recorded). */
+  pods: { name: string; configId: string | null }[];
+}
 
 /**
- * `config update` on the live runtime: validate the new spec against the running one, refuse
- * what cannot be done (naming the fields), persist the update plan, make the new spec the
- * target, then carry the plan out. On a restart, `adopt` reads the stored plan, makes its spec
- * the target again and resumes it once the scheduler is active and leading.
+ * `config update` and `config rollback` on the live runtime: validate the new spec against the
+ * running one, refuse what cannot be done (naming the fields), store it under its id
+ * (`configs.<id>`), store the update plan, make the new id the target (`config.target`), then run
+ * the plan. A scheduler that starts adopts the target, and runs the plan only when it is for the
+ * target (a plan stored by a request that died before its target was set is not).
  */
 export class ConfigUpdates {
   readonly runner: ConfigUpdateRunner;
+  readonly targets: ConfigTargets;
   private adopted: Promise<void> | undefined;
 
   constructor(private readonly rt: Runtime) {
     this.runner = new ConfigUpdateRunner(runtimeDeps(rt));
+    this.targets = new ConfigTargets({ store: rt.store });
   }
 
-  /** Adopt a stored update (once), and resume it whenever the scheduler becomes the active leader. */
+  /** The configuration the offer handler stamps on every launch. */
+  targetConfigId(): string {
+    return configId(this.rt.specYaml);
+  }
+
+  /** Adopt the stored target (once), and drive the plan whenever the scheduler becomes the active leader. */
   adopt(): Promise<void> {
-    this.adopted ??= this.doAdopt().catch((err: unknown) => this.rt.logger.warn({ err }, 'could not read the stored update plan'));
+    this.adopted ??= this.doAdopt().catch((err: unknown) => this.rt.logger.warn({ err }, 'could not read the stored configuration target'));
     return this.adopted;
   }
 
   private async doAdopt(): Promise<void> {
-    const rec = await this.runner.load();
-    if (rec) {
-      if (rec.yaml === this.rt.specYaml || rec.fromYaml === this.rt.specYaml) {
-        this.rt.spec = parseSpec(rec.yaml);
-        this.rt.specYaml = rec.yaml;
-        this.rt.logger.info({ configuration: rec.id, done: planDone(rec) }, 'target configuration restored from the update plan');
+    await this.migrateV1();
+    const target = await this.targets.read();
+    const started = configId(this.rt.specYaml);
+    if (target && target.id !== started) {
+      const known = target.history.includes(started);
+      const stored = known ? await this.targets.config(target.id) : undefined;
+      if (stored) {
+        this.rt.spec = parseSpec(stored.yaml);
+        this.rt.specYaml = stored.yaml;
+        this.rt.logger.info({ configuration: target.id }, 'target configuration adopted from KV');
       } else {
-        // The scheduler was started with a third spec: the operator's file wins (issue 11 plans it).
-        this.rt.logger.warn({ configuration: rec.id }, 'the stored update plan is for another spec than the one given: ignoring it');
-        return;
+        // Started with a third spec: the operator's file wins, the stored plan is not driven.
+        this.rt.logger.warn({ configuration: target.id, started }, 'the stored target is for another spec than the one given: ignoring it');
       }
     }
-    // On every entry into `active` as leader: re-read the plan (another instance may have driven
-    // it meanwhile) and resume it.
-    let wasReady = false;
-    const kick = () => {
-      const ready = this.rt.leading && this.rt.frameworkStateName.startsWith('active');
-      if (ready && !wasReady && !this.runner.busy) {
-        void this.runner
-          .load()
-          .then(() => this.runner.resume())
-          .catch((err: unknown) => this.rt.logger.warn({ err }, 'could not resume the update plan'));
-      }
-      wasReady = ready;
-    };
-    this.rt.framework.subscribe(() => kick());
-    kick();
+    await this.runner.load();
+    onActiveLeader(
+      { subscribe: (o) => this.rt.framework.subscribe({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }), activeLeader: () => this.rt.leading && this.rt.frameworkStateName.startsWith('active') },
+      () => void this.resumeStored(),
+      () => this.runner.stop(),
+    );
+  }
+
+  /** Re-read the plan (another instance may have driven it meanwhile) and run it if it is for the target. */
+  private async resumeStored(): Promise<void> {
+    try {
+      const rec = await this.runner.load();
+      if (rec && rec.params.configId === this.targetConfigId()) this.runner.resume();
+    } catch (err) {
+      this.rt.logger.warn({ err }, 'could not resume the update plan');
+    }
+  }
+
+  /** A version-1 update plan held the specs itself: store them by id and make its target the target. */
+  private async migrateV1(): Promise<void> {
+    const got = await this.rt.store.get<UpdatePlanRecordV1 | { version?: undefined }>(UPDATE_PLAN_KEY);
+    if (got?.value.version !== 1 || (await this.targets.read())) return;
+    const rec = got.value;
+    const from = await this.targets.storeConfig(rec.fromYaml);
+    await this.targets.storeConfig(rec.yaml);
+    await this.targets.setTarget(rec.id, from);
   }
 
   view(): PlanView {
     return updatePlanView(this.runner.current);
   }
 
-  async update(yaml: string): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
+  show(): ConfigShowView {
+    const pods = this.rt.registry
+      .all()
+      .map((e) => ({ name: e.name, configId: podConfigId(this.rt.registry.context(e)) }))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    return { yaml: this.rt.specYaml, spec: this.rt.spec, target: this.targetConfigId(), previous: this.targets.previousId ?? null, pods };
+  }
+
+  update(yaml: string): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
+    return this.apply(yaml, false);
+  }
+
+  /** Make the configuration the target replaced the target again, and run the update plan to it. */
+  async rollback(): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
     await this.adopt();
+    await this.targets.read();
+    const previous = this.targets.previousId;
+    if (!previous) throw new NoPreviousConfigError(`no previous configuration of ${this.rt.service} to roll back to: the target ${this.targetConfigId()} is the first one (config update makes a new one)`);
+    const stored = await this.targets.config(previous);
+    if (!stored) throw new NoPreviousConfigError(`the previous configuration ${previous} is not stored in KV (configs.${previous}); nothing was changed`);
+    const r = await this.apply(stored.yaml, true);
+    return { ...r, message: `rolling back to ${r.message}` };
+  }
+
+  private async apply(yaml: string, rollback: boolean): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
+    await this.adopt();
+    const next = this.validate(yaml);
+    const state = this.rt.frameworkStateName;
+    if (!state.startsWith('active')) throw new OperationConflictError(`cannot config ${rollback ? 'rollback' : 'update'} while the scheduler is ${state || 'starting'}`);
+    // Re-read: another instance may have written it, or the bucket may be new (a reinstall).
+    const current = this.runner.busy ? this.runner.current : await this.runner.load();
+    if (current && !planDone(current) && !current.error && current.params.configId === this.targetConfigId()) {
+      throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
+    }
+    const pods = this.rt.registry.all();
+    const diff = diffSpecs(this.rt.spec, next, (type) => pods.filter((e) => e.podType === type).length);
+    if (diff.refused.length > 0) {
+      throw new ConfigChangeRefusedError(diff.refused, `config ${rollback ? 'rollback' : 'update'} refused, nothing was changed: ${describeRefusals(diff.refused)}`);
+    }
+    const live: PodRef[] = pods.map((e) => ({ name: e.name, podType: e.podType, index: e.index }));
+    const retained = diff.volumes.length > 0 ? await this.retainedIndexes(live, diff.volumes.map((v) => v.podType)) : [];
+    const maxUnavailable = (t: string) => replacementPolicy(next, t).maxUnavailable;
+    const rec = buildUpdatePlan(this.rt.service, diff, [...live, ...retained], yaml, this.rt.specYaml, new Date(), maxUnavailable);
+    // Stored, then the target, then acted on: a restart at any point adopts a consistent pair.
+    const from = await this.targets.storeConfig(this.rt.specYaml);
+    const id = await this.targets.storeConfig(yaml);
+    this.runner.stop();
+    await this.runner.write(rec);
+    await this.targets.setTarget(id, from, rollback);
+    this.rt.spec = next;
+    this.rt.specYaml = yaml;
+    this.runner.resume();
+    const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => String(s.params.pod))).filter((pod) => !retained.some((r) => r.name === pod)))].sort((a, b) =>
+      a.localeCompare(b, undefined, { numeric: true }),
+    );
+    const kept = retained.length > 0 ? ` (also the volumes kept for ${retained.map((r) => r.name).join(', ')})` : '';
+    return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable).replace('; progress:', `${kept}; progress:`), changedPods };
+  }
+
+  private validate(yaml: string): ServiceSpec {
     let next: ServiceSpec;
     try {
       next = parseSpec(yaml);
@@ -73,30 +167,7 @@ export class ConfigUpdates {
       throw err;
     }
     if (next.name !== this.rt.service) throw new InvalidRequestError(`the spec names service '${next.name}', not '${this.rt.service}'`);
-    const state = this.rt.frameworkStateName;
-    if (!state.startsWith('active')) throw new OperationConflictError(`cannot config update while the scheduler is ${state || 'starting'}`);
-    // Re-read: another instance may have written it, or the bucket may be new (a reinstall).
-    const current = this.runner.busy ? this.runner.current : await this.runner.load();
-    if (current && !planDone(current) && !current.error) {
-      throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
-    }
-    const pods = this.rt.registry.all();
-    const diff = diffSpecs(this.rt.spec, next, (type) => pods.filter((e) => e.podType === type).length);
-    if (diff.refused.length > 0) {
-      throw new ConfigChangeRefusedError(diff.refused, `config update refused, nothing was changed: ${describeRefusals(diff.refused)}`);
-    }
-    const live: PodRef[] = pods.map((e) => ({ name: e.name, podType: e.podType, index: e.index }));
-    const retained = diff.volumes.length > 0 ? await this.retainedIndexes(live, diff.volumes.map((v) => v.podType)) : [];
-    const rec: UpdatePlanRecord = buildUpdatePlan(this.rt.service, diff, [...live, ...retained], yaml, this.rt.specYaml);
-    // The plan (with the target spec) is stored before anything changes: a restart resumes it.
-    await this.runner.start({ ...rec, paused: true });
-    this.rt.spec = next;
-    this.rt.specYaml = yaml;
-    this.runner.pause(false);
-    const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => s.pod)).filter((pod) => !retained.some((r) => r.name === pod)))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-    const maxUnavailable = (t: string) => replacementPolicy(next, t).maxUnavailable;
-    const kept = retained.length > 0 ? ` (also the volumes kept for ${retained.map((r) => r.name).join(', ')})` : '';
-    return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable).replace('; progress:', `${kept}; progress:`), changedPods };
+    return next;
   }
 
   /**
@@ -118,23 +189,10 @@ export class ConfigUpdates {
 }
 
 function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
-  const podView = (): UpdatePodView[] =>
-    rt.registry.all().map((e) => {
-      const ctx = rt.registry.context(e);
-      return {
-        name: e.name,
-        podType: e.podType,
-        state: e.state,
-        taskId: ctx.task?.taskId ?? null,
-        hostname: ctx.task?.hostname ?? null,
-        blocked: e.actor.getSnapshot().hasTag(POD_TAGS.blocked),
-        volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id })),
-      };
-    });
   return {
     px: rt.px,
     store: rt.store,
-    pods: podView,
+    pods: () => podViews(rt),
     restart: (pod) => {
       const e = rt.registry.get(pod);
       if (e) rt.registry.send(e, { type: 'RESTART' });
@@ -142,7 +200,6 @@ function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
     onPodChange: (listener) => rt.transitions.subscribe((t) => t.actor.startsWith('pod/') && listener()),
     invalidateLocations: (volume) => rt.volumes.invalidate([volume]),
     maxUnavailable: (podType) => replacementPolicy(rt.spec, podType).maxUnavailable,
-    leading: () => rt.leading,
     ready: () => rt.leading && rt.frameworkStateName.startsWith('active'),
     logger: rt.logger.child({ module: 'update-plan' }),
     timeScale: rt.opts.timeScale ?? 1,

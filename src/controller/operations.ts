@@ -19,13 +19,14 @@ import {
 } from '../api/errors';
 import type { Runtime } from './runtime';
 import type { PodEntry } from './pod-registry';
-import { restoreSnapshot } from './restore';
+import { SnapshotRestores } from './restore';
+import { RESTORE_PLAN } from '../workflows/restore-workflow';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
 import { awaitDurable } from './persist-queue';
 import { FRAMEWORK_KEY } from './framework-effects';
 import { recoveryStage } from '../../machines/pod-instance.logic';
-import { ConfigUpdates } from './config-update';
+import { ConfigUpdates, type ConfigShowView } from './config-update';
 import { UPDATE_PLAN } from './config-update-plan';
 
 const PLANS = ['deploy', 'decommission'] as const;
@@ -71,10 +72,19 @@ function planView(plan: Plan, errors: string[] = []): PlanView {
 export class RuntimeOperations implements ServiceOperations {
   /** `config update` and its persisted `update` plan (adopted and resumed after a restart). */
   private readonly configUpdates: ConfigUpdates;
+  /** `snapshot restore` as the persisted `restore` plan (resumed after a restart). */
+  private readonly restores: SnapshotRestores;
 
   constructor(private readonly rt: Runtime) {
     this.configUpdates = new ConfigUpdates(rt);
     void this.configUpdates.adopt();
+    this.restores = new SnapshotRestores(rt);
+    this.restores.watch();
+  }
+
+  /** The configuration every launch is stamped with (the offer handler's `targetConfigId`). */
+  targetConfigId(): string {
+    return this.configUpdates.targetConfigId();
   }
 
   get service(): string {
@@ -83,7 +93,8 @@ export class RuntimeOperations implements ServiceOperations {
 
   async planList(): Promise<PlanView[]> {
     const uninstall = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
-    return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(uninstall ? [uninstall] : [])];
+    const restore = this.restores.workflow.view();
+    return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(restore ? [restore] : []), ...(uninstall ? [uninstall] : [])];
   }
 
   /** Pods on probation, relaunching, waiting for a replacement slot or being replaced; why nothing moves. */
@@ -111,6 +122,7 @@ export class RuntimeOperations implements ServiceOperations {
     }
     if (plan === RECOVERY_PLAN) return this.recoveryPlan();
     if (plan === UPDATE_PLAN) return this.configUpdates.view();
+    if (plan === RESTORE_PLAN) return this.restoreView();
     return this.plan(this.planName(plan));
   }
 
@@ -118,6 +130,10 @@ export class RuntimeOperations implements ServiceOperations {
     if (plan === UPDATE_PLAN) {
       this.configUpdates.runner.pause(true);
       return this.configUpdates.view();
+    }
+    if (plan === RESTORE_PLAN) {
+      this.restores.workflow.runner.pause();
+      return this.restoreView();
     }
     this.rt.sendFramework({ type: 'PLAN_PAUSE', plan: this.planName(plan) });
     return this.plan(this.planName(plan));
@@ -129,6 +145,12 @@ export class RuntimeOperations implements ServiceOperations {
       if (this.configUpdates.runner.current?.error) this.configUpdates.runner.retry();
       else this.configUpdates.runner.pause(false);
       return this.configUpdates.view();
+    }
+    if (plan === RESTORE_PLAN) {
+      const runner = this.restores.workflow.runner;
+      if (!runner.running && runner.current) runner.run();
+      runner.resume();
+      return this.restoreView();
     }
     this.rt.sendFramework({ type: 'PLAN_RESUME', plan: this.planName(plan) });
     return this.plan(this.planName(plan));
@@ -214,7 +236,7 @@ export class RuntimeOperations implements ServiceOperations {
     const view = await this.rt.snapshots.find(snapshot);
     if (!view) throw new UnknownSnapshotError(`no snapshot '${snapshot}' (pxfw ${this.service} snapshot list)`);
     this.assertActive('restore');
-    await restoreSnapshot(this.rt, view);
+    await this.restores.restore(view);
     return { accepted: true, message: `restored ${view.volumes.length} volumes from '${view.name}'; pods restarted` };
   }
 
@@ -265,8 +287,20 @@ export class RuntimeOperations implements ServiceOperations {
     }));
   }
 
-  async configShow(): Promise<{ yaml: string; spec: unknown }> {
-    return { yaml: this.rt.specYaml, spec: this.rt.spec };
+  async configShow(): Promise<ConfigShowView> {
+    await this.configUpdates.adopt();
+    await this.configUpdates.targets.read();
+    return this.configUpdates.show();
+  }
+
+  /** The previous configuration becomes the target again; refused when there is none. */
+  async configRollback(): Promise<OperationResult & { changedPods: string[] }> {
+    return this.configUpdates.rollback();
+  }
+
+  private restoreView(): PlanView {
+    // No restore was ever made: COMPLETE with no phases, like the update plan.
+    return this.restores.workflow.view() ?? { name: RESTORE_PLAN, status: 'COMPLETE', paused: false, phases: [], errors: [] };
   }
 
   /** Validated against the running spec; refused changes name their field; the rest is the `update` plan. */
@@ -284,10 +318,13 @@ export class RuntimeOperations implements ServiceOperations {
     if (plan === UPDATE_PLAN) {
       throw new UnknownPlanError(`the update plan takes pause and resume only (pxfw ${this.service} plan resume update retries a failed step); a new config update replaces it`);
     }
+    if (plan === RESTORE_PLAN) {
+      throw new UnknownPlanError(`the restore plan takes pause and resume only (pxfw ${this.service} plan resume restore retries a failed step)`);
+    }
     if (plan === RECOVERY_PLAN || plan === UNINSTALL_PLAN) {
       throw new UnknownPlanError(`the ${plan} plan is driven by the scheduler and only shows progress (pxfw ${this.service} plan status ${plan}); commands take: ${PLANS.join(', ')}`);
     }
-    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, UPDATE_PLAN, RECOVERY_PLAN, UNINSTALL_PLAN].join(', ')})`);
+    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, UPDATE_PLAN, RECOVERY_PLAN, RESTORE_PLAN, UNINSTALL_PLAN].join(', ')})`);
   }
 
   private planCommand(type: 'PLAN_FORCE_COMPLETE' | 'PLAN_RESTART', plan: string, phase?: string, step?: string): PlanView {

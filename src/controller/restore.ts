@@ -1,35 +1,72 @@
 import type { SnapshotView } from '../api/operations';
-import { OperationFailedError } from '../api/errors';
 import type { Runtime } from './runtime';
-
-const STOP_TIMEOUT_MS = 5 * 60_000;
+import { RestoreWorkflow } from '../workflows/restore-workflow';
+import { onActiveLeader } from '../workflows/leadership';
+import { podIsReady, podConfigId, type WorkflowPodView } from '../workflows/pod-view';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /**
- * Restore a group snapshot: stop the pods that use its volumes (tasks killed, volumes released),
- * restore every volume from its snapshot, then start the pods again. Each step checks state
- * first, so repeating a restore after a crash is safe.
+ * `snapshot restore` on the live runtime: the persisted `restore` plan (src/workflows) over the
+ * pods that use the snapshot's volumes, resumed from KV whenever this scheduler becomes the
+ * active leader (a restore a crash interrupted finishes: its pods are started again).
  */
-export async function restoreSnapshot(rt: Runtime, snap: SnapshotView): Promise<void> {
-  const volumeIds = new Set(snap.volumes.map((v) => v.volumeId));
-  const pods = rt.registry.all().filter((e) => rt.registry.context(e).volumes.some((v) => v.id && volumeIds.has(v.id)));
-  for (const e of pods) if (e.state !== 'stopped') rt.registry.send(e, { type: 'STOP' });
-  const end = Date.now() + STOP_TIMEOUT_MS;
-  while (!pods.every((e) => e.state === 'stopped')) {
-    if (Date.now() > end) {
-      const busy = pods.filter((e) => e.state !== 'stopped').map((e) => `${e.name} (${e.state})`);
-      for (const e of pods) rt.registry.send(e, { type: 'START' });
-      throw new OperationFailedError(`pods did not stop for the restore, nothing restored: ${busy.join(', ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+export class SnapshotRestores {
+  readonly workflow: RestoreWorkflow;
+
+  constructor(private readonly rt: Runtime) {
+    this.workflow = new RestoreWorkflow({
+      store: rt.store,
+      logger: rt.logger.child({ module: 'restore-plan' }),
+      timeScale: rt.opts.timeScale ?? 1,
+      ready: () => activeLeader(rt),
+      pods: () => podViews(rt),
+      onPodChange: (listener) => rt.transitions.subscribe((t) => t.actor.startsWith('pod/') && listener()),
+      stop: (pod) => send(rt, pod, 'STOP'),
+      start: (pod) => send(rt, pod, 'START'),
+      px: rt.px,
+    });
   }
-  try {
-    for (const v of snap.volumes) {
-      if (!v.snapshotId) throw new OperationFailedError(`snapshot '${snap.name}' has no snapshot of ${v.volumeName}`);
-      await rt.px.restoreSnapshot(v.volumeId, v.snapshotId);
-      rt.logger.info({ volume: v.volumeName, snapshot: v.snapshotId }, 'volume restored');
-    }
-  } finally {
-    // Even a failed restore must not leave the service down: the pods start on what they have.
-    for (const e of pods) rt.registry.send(e, { type: 'START' });
+
+  /** Resume a stored restore each time this scheduler becomes the active leader. */
+  watch(): void {
+    onActiveLeader(
+      { subscribe: (o) => this.rt.framework.subscribe({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }), activeLeader: () => activeLeader(this.rt) },
+      () => void this.workflow.resumeStored().catch((err: unknown) => this.rt.logger.warn({ err }, 'could not resume the restore plan')),
+      () => this.workflow.stop(),
+    );
   }
+
+  /** Stop the pods using the snapshot's volumes, restore every volume, start the pods; resolves when done. */
+  async restore(snap: SnapshotView): Promise<void> {
+    const volumeIds = new Set(snap.volumes.map((v) => v.volumeId));
+    const pods = this.rt.registry.all().filter((e) => this.rt.registry.context(e).volumes.some((v) => v.id && volumeIds.has(v.id)));
+    await this.workflow.restore(snap, pods.map((e) => e.name));
+  }
+}
+
+function activeLeader(rt: Runtime): boolean {
+  return rt.leading && rt.frameworkStateName.startsWith('active');
+}
+
+function send(rt: Runtime, pod: string, type: 'STOP' | 'START'): void {
+  const e = rt.registry.get(pod);
+  if (e) rt.registry.send(e, { type });
+}
+
+export function podViews(rt: Runtime): WorkflowPodView[] {
+  return rt.registry.all().map((e) => {
+    const ctx = rt.registry.context(e);
+    const snap = e.actor.getSnapshot();
+    return {
+      name: e.name,
+      podType: e.podType,
+      state: e.state,
+      taskId: ctx.task?.taskId ?? null,
+      hostname: ctx.task?.hostname ?? null,
+      ready: podIsReady(snap, e.state),
+      blocked: snap.hasTag(POD_TAGS.blocked),
+      configId: podConfigId(ctx),
+      volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id })),
+    };
+  });
 }

@@ -87,8 +87,8 @@ describe('update plan: steps built from a diff', () => {
       ['volumes', ['node-0-data-size', 'node-0-data-repl', 'node-1-data-size', 'node-1-data-repl', 'node-2-data-size', 'node-2-data-repl']],
       ['restart', ['node-0', 'node-1', 'node-2']],
     ]);
-    expect(rec.phases[0]!.steps[0]).toMatchObject({ kind: 'volume-spec', volume: 'cassandra-node-0-data', sizeGiB: 30 });
-    expect(rec.phases[0]!.steps[1]).toMatchObject({ kind: 'replication', volume: 'cassandra-node-0-data', repl: 3 });
+    expect(rec.phases[0]!.steps[0]).toMatchObject({ effect: 'updateVolumeSpec', params: { kind: 'volume-spec', volume: 'cassandra-node-0-data', sizeGiB: 30 } });
+    expect(rec.phases[0]!.steps[1]).toMatchObject({ effect: 'changeReplication', params: { kind: 'replication', volume: 'cassandra-node-0-data', repl: 3 } });
     expect(updatePlanView(rec)).toMatchObject({ name: 'update', status: 'PENDING', errors: [] });
     expect(updatePlanView(undefined)).toEqual({ name: 'update', status: 'COMPLETE', paused: false, phases: [], errors: [] });
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { ConfigUpdateRunner, type ConfigUpdateDeps, type UpdatePodView } from '../../src/controller/config-update-runner';
-import { UPDATE_PLAN_KEY, type UpdatePlanRecord, type UpdateStep } from '../../src/controller/config-update-plan';
+import { UPDATE_PLAN_KEY, type UpdatePlanRecord, type UpdatePlanRecordV1 } from '../../src/controller/config-update-plan';
+import type { WorkflowStep } from '../../machines/workflow.types';
 import { StateConflictError } from '../../src/state/errors';
 import { parseSpec } from '../../src/service-spec';
 
@@ -19,22 +20,24 @@ class FakeStore {
   }
 }
 
-/** Pods that restart: RESTART takes the pod down, a few ms later it runs a new task. */
+/** Pods that restart: RESTART takes the pod down (not ready), a few ms later it runs a new task, ready. */
 class FakePods {
   readonly pods: UpdatePodView[];
   readonly restarts: string[] = [];
   maxDown = 0;
   private listeners = new Set<() => void>();
   constructor(n: number) {
-    this.pods = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state: 'running.up', taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, volumes: [] }));
+    this.pods = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state: 'running.up', ready: true, taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, configId: null, volumes: [] }));
   }
   restart = (name: string) => {
     const p = this.pods.find((x) => x.name === name)!;
     this.restarts.push(name);
     p.state = 'relaunching.killing';
+    p.ready = false;
     this.note();
     setTimeout(() => {
       p.state = 'running.up';
+      p.ready = true;
       p.taskId = `${p.taskId!.split('-')[0]}-${Number(p.taskId!.split('-')[1]) + 1}`;
       this.note();
     }, 15);
@@ -44,7 +47,7 @@ class FakePods {
     return () => this.listeners.delete(l);
   };
   private note() {
-    this.maxDown = Math.max(this.maxDown, this.pods.filter((p) => p.state !== 'running.up').length);
+    this.maxDown = Math.max(this.maxDown, this.pods.filter((p) => !p.ready).length);
     for (const l of this.listeners) l();
   }
 }
@@ -58,7 +61,6 @@ function deps(store: FakeStore, pods: FakePods, maxUnavailable = 1): ConfigUpdat
     onPodChange: pods.onChange,
     invalidateLocations: () => undefined,
     maxUnavailable: () => maxUnavailable,
-    leading: () => true,
     ready: () => true,
     logger: pino({ level: 'silent' }),
     timeScale: 1000,
@@ -70,7 +72,20 @@ function deps(store: FakeStore, pods: FakePods, maxUnavailable = 1): ConfigUpdat
   };
 }
 
-function restartPlan(names: string[], patch: Partial<UpdateStep>[] = []): UpdatePlanRecord {
+function restartPlan(names: string[], maxInFlight = 1): UpdatePlanRecord {
+  const steps: WorkflowStep[] = names.map((n) => ({ name: n, effect: 'restartPod', status: 'PENDING', params: { kind: 'restart', pod: n, podType: 'node' } }));
+  return {
+    name: 'update',
+    id: 'abc',
+    params: { configId: 'abc', fromConfigId: 'old' },
+    paused: false,
+    error: null,
+    phases: [maxInFlight > 1 ? { name: 'restart', strategy: 'parallel', maxInFlight, steps } : { name: 'restart', strategy: 'serial', steps }],
+  };
+}
+
+/** The record a version-1 scheduler stored (a polling loop ran it): read back and migrated. */
+function restartPlanV1(names: string[], patch: Record<string, unknown>[] = []): UpdatePlanRecordV1 {
   return {
     version: 1,
     id: 'abc',
@@ -108,7 +123,7 @@ describe('update plan runner: rolling restarts', () => {
     const store = new FakeStore();
     const pods = new FakePods(3);
     const runner = new ConfigUpdateRunner(deps(store, pods, 2));
-    await runner.start(restartPlan(['node-0', 'node-1', 'node-2']));
+    await runner.start(restartPlan(['node-0', 'node-1', 'node-2'], 2));
     await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
     expect(pods.maxDown).toBe(2);
   });
@@ -116,13 +131,13 @@ describe('update plan runner: rolling restarts', () => {
   it('a pod down for another reason counts: the step waits and says why', async () => {
     const store = new FakeStore();
     const pods = new FakePods(3);
-    pods.pods[2]!.state = 'failed.transient';
+    Object.assign(pods.pods[2]!, { state: 'failed.transient', ready: false });
     const runner = new ConfigUpdateRunner(deps(store, pods, 1));
     await runner.start(restartPlan(['node-0', 'node-1']));
     await until('step waiting', () => stored(store)?.phases[0]!.steps[0]!.status === 'WAITING');
     expect(stored(store)!.phases[0]!.steps[0]!.message).toBe('waiting: node-2 (failed.transient) down, failure_policy.max_unavailable is 1');
     expect(pods.restarts).toEqual([]);
-    pods.pods[2]!.state = 'running.up';
+    Object.assign(pods.pods[2]!, { state: 'running.up', ready: true });
     await until('plan complete', () => stored(store)?.phases[0]!.steps.every((s) => s.status === 'COMPLETE') ?? false);
     expect(pods.restarts).toEqual(['node-0', 'node-1']);
   });
@@ -131,7 +146,7 @@ describe('update plan runner: rolling restarts', () => {
     const store = new FakeStore();
     const pods = new FakePods(2);
     pods.pods[0]!.taskId = 't0-2'; // restarted before the crash
-    await store.put(UPDATE_PLAN_KEY, restartPlan(['node-0', 'node-1'], [{ status: 'STARTING', taskAtStart: 't0-1', startedAt: Date.now() }, { status: 'STARTING', taskAtStart: 't1-1', startedAt: Date.now() }]), 0);
+    await store.put(UPDATE_PLAN_KEY, restartPlanV1(['node-0', 'node-1'], [{ status: 'STARTING', taskAtStart: 't0-1', startedAt: Date.now() }, { status: 'STARTING', taskAtStart: 't1-1', startedAt: Date.now() }]), 0);
     const runner = new ConfigUpdateRunner(deps(store, pods, 2));
     await runner.load();
     runner.resume();
@@ -172,7 +187,10 @@ describe('update plan runner: rolling restarts', () => {
       updateVolume: async (_id, u) => void updates.push(u),
     };
     const runner = new ConfigUpdateRunner(d);
-    const plan: UpdatePlanRecord = { ...restartPlan([]), phases: [{ name: 'volumes', strategy: 'serial', steps: [{ name: 'node-0-data-repl', kind: 'replication', pod: 'node-0', podType: 'node', volume: 's-node-0-data', repl: 3, status: 'PENDING' }] }] };
+    const plan: UpdatePlanRecord = {
+      ...restartPlan([]),
+      phases: [{ name: 'volumes', strategy: 'serial', steps: [{ name: 'node-0-data-repl', effect: 'changeReplication', status: 'PENDING', params: { kind: 'replication', pod: 'node-0', podType: 'node', volume: 's-node-0-data', repl: 3 } }] }],
+    };
     await runner.start(plan);
     await until('resync shown', () => /^resync of the new replica/.test(stored(store)?.phases[0]!.steps[0]!.message ?? ''));
     runner.pause(true);
