@@ -1,5 +1,6 @@
 import { advancePlans, frameworkSetup, initialFrameworkContext, reassertPlans } from './framework.setup';
 import { retryOrPark } from './retry';
+import { FRAMEWORK_TAGS } from './framework.types';
 
 /*
  * The framework supervisor: one per service. It never holds pod actors (the runtime in src/
@@ -19,6 +20,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
   },
   states: {
     starting: {
+      tags: [FRAMEWORK_TAGS.unsaved],
       initial: 'restoring-state',
       states: {
         'restoring-state': {
@@ -48,6 +50,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
       },
     },
     standby: {
+      tags: [FRAMEWORK_TAGS.unsaved],
       entry: ['stepDown', { type: 'note', params: { reason: 'another scheduler holds the lease: standing by' } }],
       after: { leaseRetry: 'starting' },
     },
@@ -117,6 +120,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
     },
     active: {
       type: 'parallel',
+      tags: [FRAMEWORK_TAGS.active],
       entry: [reassertPlans, { type: 'note', params: { reason: 'active' } }],
       on: {
         POD_STATE: { actions: ['recordPodState', advancePlans] },
@@ -217,6 +221,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
       },
     },
     uninstalling: {
+      tags: [FRAMEWORK_TAGS.uninstalling],
       initial: 'resume',
       entry: { type: 'note', params: { reason: 'uninstalling' } },
       on: {
@@ -274,6 +279,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
           },
         },
         'deleting-state': {
+          tags: [FRAMEWORK_TAGS.deletingState],
           invoke: {
             src: 'deleteState',
             input: ({ context }) => ({ service: context.service }),
@@ -296,6 +302,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
     },
     // The tombstone: healthy, deploys nothing, survives restarts; only REINSTALL deploys again.
     uninstalled: {
+      tags: [FRAMEWORK_TAGS.uninstalled],
       entry: ['clearForTombstone', { type: 'note', params: { reason: 'uninstalled: `pxfw <service> reinstall --yes` deploys it again' } }],
       on: {
         REINSTALL: 'reinstalling',
@@ -304,6 +311,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
       },
     },
     reinstalling: {
+      tags: [FRAMEWORK_TAGS.reinstalling],
       entry: { type: 'note', params: { reason: 'reinstalling: removing the tombstone' } },
       invoke: {
         src: 'reinstall',

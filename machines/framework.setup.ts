@@ -165,7 +165,7 @@ export const frameworkSetup = setup({
     countReconcileAttempt: assign(({ context }) => ({ reconcile: { ...context.reconcile, attempt: context.reconcile.attempt + 1 } })),
     recordPodState: assign(({ context, event }) => {
       if (event.type !== 'POD_STATE') return {};
-      return applyPodState(context, { podType: event.podType, index: event.index }, event.state, event.blocked ?? false);
+      return applyPodState(context, { podType: event.podType, index: event.index }, event.state, event.blocked ?? false, event.ready);
     }),
     applyPlanCommand: assign(({ context, event }) => {
       const e = planEvent(event);

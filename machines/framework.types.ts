@@ -161,3 +161,17 @@ export interface DisposeAllInput {
   deleteVolumes: boolean;
   deleteSnapshots: boolean;
 }
+
+/**
+ * State tags of the supervisor (`hasTag` / `waitFor` in src/ and tests, in place of state names).
+ * A tag on a parent state holds in every state inside it.
+ */
+export const FRAMEWORK_TAGS = {
+  active: 'active',
+  uninstalling: 'uninstalling',
+  uninstalled: 'uninstalled',
+  reinstalling: 'reinstalling',
+  /** starting.* and standby: the context is not persisted there. */
+  unsaved: 'unsaved',
+  deletingState: 'deleting-state',
+} as const;
