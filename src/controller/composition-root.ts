@@ -208,25 +208,39 @@ function composePods(core: Core, control: Control) {
   };
   const planning = new PlanningState(registry, volumes, cluster);
   const clusterView = readonlyCluster(cluster, planning);
+  const watches = composeWatches(core, control, { cluster, governor, registry, tasks, volumes, memory });
+  const { storageWatch } = watches;
+  return { cluster, clusterView, planning, tasks, memory, governor, strays, volumes, registry, ...watches };
+}
+
+/** The storage watch, the snapshots, the state writes and the replica moves and repair (one each). */
+function composeWatches(
+  core: Core,
+  control: Control,
+  p: { cluster: ClusterState; governor: ReplacementGovernor; registry: PodRegistry; tasks: TaskTracker; volumes: VolumeLocations; memory: PlacementMemory },
+) {
+  const { logger, opts } = core;
+  const spec = () => core.specs.spec();
+  const { cluster, registry, volumes } = p;
   const storageWatch = new StorageWatch({
     service: core.service,
     nc: core.nc,
     px: opts.px,
     operator: control.operator,
     cluster,
-    governor,
+    governor: p.governor,
     pods: registry,
     supervisor: control.supervisor,
     logger,
     intervalMs: opts.refreshMs ?? 10_000,
   });
-  const snapshots = new SnapshotManager({ service: core.service, spec, pods: registry, tasks, px: opts.px, kv: core.store, runner: opts.commandRunner });
+  const snapshots = new SnapshotManager({ service: core.service, spec, pods: registry, tasks: p.tasks, px: opts.px, kv: core.store, runner: opts.commandRunner });
   const writes = new QueuedStateWrites(control.frameworkWrites, registry);
   const emit = transitionsOf(core.transitions)?.emit;
-  const replicaMoves = new ReplicaMoves({ px: volumes.portworx, cluster, volumes, memory, logger, ...(emit ? { emit } : {}) });
+  const replicaMoves = new ReplicaMoves({ px: volumes.portworx, cluster, volumes, memory: p.memory, logger, ...(emit ? { emit } : {}) });
   // Driven by the storage refreshes: an idle scheduler (every pod running, offers suppressed) repairs too.
   const replicaRepair = createReplicaRepair({ spec, registry, cluster, volumes, logger, transitions: core.transitions });
-  return { cluster, clusterView, planning, tasks, memory, governor, strays, volumes, registry, storageWatch, snapshots, writes, replicaMoves, replicaRepair };
+  return { storageWatch, snapshots, writes, replicaMoves, replicaRepair };
 }
 
 type Parts = Core & Control & ReturnType<typeof composePods>;

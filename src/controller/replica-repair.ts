@@ -88,7 +88,8 @@ export class ReplicaRepair {
     const max = this.deps.maxUpdatesPerPass ?? 2;
     const spec = this.deps.spec();
     for (const entry of this.deps.registry.all()) {
-      if (entry.state.startsWith('decommissioned')) continue;
+      // A decommissioned pod (its machine's final state) keeps no volume to repair.
+      if (entry.actor.getSnapshot().status === 'done') continue;
       for (const v of this.deps.registry.context(entry).volumes) {
         if (actions.length >= max) return actions;
         const repl = desiredRepl(spec, entry.podType, entry.index, v.name);

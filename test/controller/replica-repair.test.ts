@@ -44,7 +44,8 @@ class ReplicaPortworx {
 
 /** Pods demo node-i, each with its one volume `demo-node-i-data` (repl 2), none running. */
 function registryOf(count: number): PodRegistry {
-  const entries = Array.from({ length: count }, (_, i) => ({ name: `node-${i}`, podType: 'node', index: i, state: 'running.up', ctx: { task: null, volumes: [{ name: `demo-node-${i}-data`, id: `vol-${i}` }] } }));
+  const running = { getSnapshot: () => ({ status: 'active' }) };
+  const entries = Array.from({ length: count }, (_, i) => ({ name: `node-${i}`, podType: 'node', index: i, actor: running, ctx: { task: null, volumes: [{ name: `demo-node-${i}-data`, id: `vol-${i}` }] } }));
   return { all: () => entries, context: (e: (typeof entries)[number]) => e.ctx } as unknown as PodRegistry;
 }
 

@@ -20,6 +20,9 @@ function spec() {
       node.cpus = 5;
       node.mem = 1024;
       node.ports = [];
+      // No ports, so no TCP check on one (this spec is about placement; its pods never launch).
+      delete node.health_check;
+      delete node.readiness_check;
       node.placement = [['hostname', 'UNIQUE']];
       doc.pods.load = { count: 3, cpus: 5, mem: 1024, command: 'sleep infinity', placement: [['hostname', 'UNIQUE']] };
       doc.plans = {
