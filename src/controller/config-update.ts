@@ -10,6 +10,7 @@ import { podViews } from './restore';
 import { replacementPolicy } from './failure-policy';
 import { ConfigTargets } from '../workflows/config-target';
 import { podConfigId } from '../workflows/pod-view';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { onActiveLeader } from '../workflows/leadership';
 
 export interface ConfigShowView {
@@ -59,8 +60,7 @@ export class ConfigUpdates {
       const known = target.history.includes(started);
       const stored = known ? await this.targets.config(target.id) : undefined;
       if (stored) {
-        this.rt.spec = parseSpec(stored.yaml);
-        this.rt.specYaml = stored.yaml;
+        this.rt.setSpec(parseSpec(stored.yaml), stored.yaml);
         this.rt.logger.info({ configuration: target.id }, 'target configuration adopted from KV');
       } else {
         // Started with a third spec: the operator's file wins, the stored plan is not driven.
@@ -69,7 +69,7 @@ export class ConfigUpdates {
     }
     await this.runner.load();
     onActiveLeader(
-      { subscribe: (o) => this.rt.framework.subscribe({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }), activeLeader: () => this.rt.leading && this.rt.frameworkStateName.startsWith('active') },
+      { subscribe: (o) => ({ unsubscribe: this.rt.onFramework({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }) }), activeLeader: () => this.rt.leading && this.rt.frameworkIs('active') },
       () => void this.resumeStored(),
       () => this.runner.stop(),
     );
@@ -127,7 +127,7 @@ export class ConfigUpdates {
     await this.adopt();
     const next = this.validate(yaml);
     const state = this.rt.frameworkStateName;
-    if (!state.startsWith('active')) throw new OperationConflictError(`cannot config ${rollback ? 'rollback' : 'update'} while the scheduler is ${state || 'starting'}`);
+    if (!this.rt.frameworkIs('active')) throw new OperationConflictError(`cannot config ${rollback ? 'rollback' : 'update'} while the scheduler is ${state || 'starting'}`);
     // Re-read: another instance may have written it, or the bucket may be new (a reinstall).
     const current = this.runner.busy ? this.runner.current : await this.runner.load();
     if (current && !planDone(current) && !current.error && current.params.configId === this.targetConfigId()) {
@@ -148,14 +148,21 @@ export class ConfigUpdates {
     this.runner.stop();
     await this.runner.write(rec);
     await this.targets.setTarget(id, from, rollback);
-    this.rt.spec = next;
-    this.rt.specYaml = yaml;
+    this.rt.setSpec(next, yaml);
+    this.retryParked(next);
     this.runner.resume();
     const changedPods = [...new Set(rec.phases.flatMap((p) => p.steps.map((s) => String(s.params.pod))).filter((pod) => !retained.some((r) => r.name === pod)))].sort((a, b) =>
       a.localeCompare(b, undefined, { numeric: true }),
     );
     const kept = retained.length > 0 ? ` (also the volumes kept for ${retained.map((r) => r.name).join(', ')})` : '';
     return { accepted: true, message: describePlan(this.rt.service, rec, diff, maxUnavailable).replace('; progress:', `${kept}; progress:`), changedPods };
+  }
+
+  /** Pods parked (blocked) whose pod type the new target has (back): they try again on it. */
+  private retryParked(next: ServiceSpec): void {
+    for (const e of this.rt.registry.all()) {
+      if (next.pods[e.podType] && e.actor.getSnapshot().hasTag(POD_TAGS.blocked)) this.rt.registry.send(e, { type: 'RETRY' });
+    }
   }
 
   private validate(yaml: string): ServiceSpec {
@@ -200,7 +207,7 @@ function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
     onPodChange: (listener) => rt.transitions.subscribe((t) => t.actor.startsWith('pod/') && listener()),
     invalidateLocations: (volume) => rt.volumes.invalidate([volume]),
     maxUnavailable: (podType) => replacementPolicy(rt.spec, podType).maxUnavailable,
-    ready: () => rt.leading && rt.frameworkStateName.startsWith('active'),
+    ready: () => rt.leading && rt.frameworkIs('active'),
     logger: rt.logger.child({ module: 'update-plan' }),
     timeScale: rt.opts.timeScale ?? 1,
     spec: () => rt.spec,

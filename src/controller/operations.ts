@@ -1,10 +1,13 @@
-import { phaseStatus, planStatus, type Plan } from '../../machines/plan';
+import { planStatus } from '../../machines/plan';
+import { PlanInErrorError, planView } from '../workflows/plan-views';
+import { FRAMEWORK_TAGS } from '../../machines/framework.types';
+import { POD_TAGS, recoveryStage } from '../../machines/pod-instance.logic';
+import { podIsReady } from '../workflows/pod-view';
 import type {
   EndpointView,
   OfferEvaluationView,
   OperationResult,
   PlanView,
-  PlanStatusValue,
   PodView,
   ServiceOperations,
   SnapshotView,
@@ -12,7 +15,6 @@ import type {
 import {
   InvalidRequestError,
   OperationConflictError,
-  OperationError,
   UnknownPlanError,
   UnknownPodError,
   UnknownSnapshotError,
@@ -25,7 +27,6 @@ import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
 import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
 import { awaitDurable } from './persist-queue';
 import { FRAMEWORK_KEY } from './framework-effects';
-import { recoveryStage } from '../../machines/pod-instance.logic';
 import { ConfigUpdates, type ConfigShowView } from './config-update';
 import { UPDATE_PLAN } from './config-update-plan';
 
@@ -36,39 +37,9 @@ const SNAPSHOT_WAIT_MS = 15 * 60_000;
 const SCALE_SAVE_TIMEOUT_MS = 4_000;
 type PlanName = (typeof PLANS)[number];
 
-/**
- * A plan is in ERROR (a step's pod is parked and needs an operator): a new scale would only queue
- * behind it and never happen, so it is refused, naming the plan, the steps and why.
- */
-export class PlanInErrorError extends OperationError {
-  readonly code = 'PLAN_IN_ERROR';
-  readonly retryable = false;
-  readonly status = 409;
-  constructor(
-    readonly plan: string,
-    readonly steps: { name: string; reason: string }[],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function planView(plan: Plan, errors: string[] = []): PlanView {
-  return {
-    name: plan.name,
-    status: plan.phases.length === 0 ? 'COMPLETE' : (planStatus(plan) as PlanStatusValue),
-    paused: plan.paused,
-    phases: plan.phases.map((p) => ({
-      name: p.name,
-      strategy: p.strategy,
-      status: (phaseStatus(p) === 'STARTING' ? 'IN_PROGRESS' : phaseStatus(p)) as PlanStatusValue,
-      steps: p.steps.map((s) => ({ name: s.name, status: s.status })),
-    })),
-    errors,
-  };
-}
-
 /** The operator's verbs implemented on the live runtime (validation happens in src/api). */
+export { PlanInErrorError } from '../workflows/plan-views';
+
 export class RuntimeOperations implements ServiceOperations {
   /** `config update` and its persisted `update` plan (adopted and resumed after a restart). */
   private readonly configUpdates: ConfigUpdates;
@@ -180,6 +151,11 @@ export class RuntimeOperations implements ServiceOperations {
 
   async podRestart(pod: string): Promise<OperationResult> {
     const e = this.pod(pod);
+    // A parked pod (it needs an operator) is retried: RESTART means nothing to it.
+    if (e.actor.getSnapshot().hasTag(POD_TAGS.blocked)) {
+      this.rt.registry.send(e, { type: 'RETRY' });
+      return { accepted: true, message: `retrying ${e.name}` };
+    }
     this.assertMayDisrupt(e, 'restart');
     this.rt.registry.send(e, { type: 'RESTART' });
     return { accepted: true, message: `restarting ${e.name} in place` };
@@ -201,7 +177,7 @@ export class RuntimeOperations implements ServiceOperations {
     this.rt.sendFramework({ type: 'SCALE', podType, count });
     const rejected = this.rt.frameworkContext.rejected;
     if (rejected?.event === 'SCALE') throw new InvalidRequestError(rejected.reason);
-    this.rt.spec = { ...this.rt.spec, pods: { ...this.rt.spec.pods, [podType]: { ...this.rt.spec.pods[podType]!, count } } };
+    this.rt.setSpec({ ...this.rt.spec, pods: { ...this.rt.spec.pods, [podType]: { ...this.rt.spec.pods[podType]!, count } } });
     // Persist before answering: OK only once the new count is in KV; else 503 STATE_NOT_SAVED (retry).
     await awaitDurable(this.rt.store, { keys: [FRAMEWORK_KEY], timeoutMs: SCALE_SAVE_TIMEOUT_MS });
     const ctx = this.rt.frameworkContext;
@@ -253,8 +229,9 @@ export class RuntimeOperations implements ServiceOperations {
    * `max_unavailable` allows (a pod that is down already may always be restarted or replaced).
    */
   private assertMayDisrupt(e: PodEntry, verb: 'restart' | 'replace'): void {
-    if (e.state !== 'running.up') return;
-    const down = this.rt.registry.all().filter((p) => p.podType === e.podType && p.name !== e.name && p.state !== 'running.up');
+    const ready = (p: PodEntry) => podIsReady(p.actor.getSnapshot(), p.state);
+    if (!ready(e)) return;
+    const down = this.rt.registry.all().filter((p) => p.podType === e.podType && p.name !== e.name && !ready(p));
     if (this.rt.governor.mayDisrupt(e.podType, down.length)) return;
     throw new OperationConflictError(
       `cannot ${verb} ${e.name}: ${down.map((p) => `${p.name} (${p.state})`).join(', ')} of pod type ${e.podType} ` +
@@ -267,7 +244,7 @@ export class RuntimeOperations implements ServiceOperations {
     const out = new Map<string, string[]>();
     for (const e of this.rt.registry.all()) {
       const task = this.rt.registry.context(e).task;
-      if (!task || !e.state.startsWith('running')) continue;
+      if (!task || !e.actor.getSnapshot().hasTag(POD_TAGS.running)) continue;
       const pod = this.rt.spec.pods[e.podType];
       for (const p of pod?.ports ?? []) {
         const list = out.get(`${e.podType}-${p.name}`) ?? [];
@@ -381,8 +358,7 @@ export class RuntimeOperations implements ServiceOperations {
   }
 
   private assertActive(what: string): void {
-    const state = this.rt.frameworkStateName;
-    if (!state.startsWith('active')) throw new OperationConflictError(`cannot ${what} while the scheduler is ${state || 'starting'}`);
+    if (!this.rt.frameworkIs('active')) throw new OperationConflictError(`cannot ${what} while the scheduler is ${this.rt.frameworkStateName || 'starting'}`);
   }
 
   private async waitSnapshot(name: string) {
@@ -391,16 +367,15 @@ export class RuntimeOperations implements ServiceOperations {
     if (started.current?.name !== name && started.lastResult?.name !== name) {
       throw new OperationConflictError(`snapshot '${name}' did not start: ${started.current ? `snapshot '${started.current.name}' is still running` : 'the scheduler is busy'}`);
     }
-    const end = Date.now() + SNAPSHOT_WAIT_MS;
-    for (;;) {
-      const ctx = this.rt.frameworkContext;
-      const last = ctx.snapshot.lastResult;
-      if (last && last.name === name && ctx.snapshot.current === null) return last;
-      if (!this.rt.frameworkStateName.startsWith('active')) {
-        throw new OperationConflictError(`snapshot '${name}' interrupted: the scheduler left the active state (${this.rt.frameworkStateName})`);
-      }
-      if (Date.now() > end) throw new OperationConflictError(`snapshot '${name}' still running after ${SNAPSHOT_WAIT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
+    const finished = (c: typeof started) => c.lastResult?.name === name && c.current === null;
+    const snap = await this.rt
+      .waitForFramework((f) => finished(f.context.snapshot) || !f.hasTag(FRAMEWORK_TAGS.active), SNAPSHOT_WAIT_MS)
+      .catch((cause: unknown) => {
+        throw new OperationConflictError(`snapshot '${name}' still running after ${SNAPSHOT_WAIT_MS / 1000} s`, { cause });
+      });
+    if (!finished(snap.context.snapshot)) {
+      throw new OperationConflictError(`snapshot '${name}' interrupted: the scheduler left the active state (${this.rt.frameworkStateName})`);
     }
+    return snap.context.snapshot.lastResult!;
   }
 }

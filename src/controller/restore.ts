@@ -30,7 +30,7 @@ export class SnapshotRestores {
   /** Resume a stored restore each time this scheduler becomes the active leader. */
   watch(): void {
     onActiveLeader(
-      { subscribe: (o) => this.rt.framework.subscribe({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }), activeLeader: () => activeLeader(this.rt) },
+      { subscribe: (o) => ({ unsubscribe: this.rt.onFramework({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }) }), activeLeader: () => activeLeader(this.rt) },
       () => void this.workflow.resumeStored().catch((err: unknown) => this.rt.logger.warn({ err }, 'could not resume the restore plan')),
       () => this.workflow.stop(),
     );
@@ -45,7 +45,7 @@ export class SnapshotRestores {
 }
 
 function activeLeader(rt: Runtime): boolean {
-  return rt.leading && rt.frameworkStateName.startsWith('active');
+  return rt.leading && rt.frameworkIs('active');
 }
 
 function send(rt: Runtime, pod: string, type: 'STOP' | 'START'): void {
