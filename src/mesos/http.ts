@@ -17,15 +17,18 @@ import {
   MesosUnavailableError,
   isNotSubscribedAnswer,
 } from './errors';
+import { CALL_CONNECTIONS, CALL_IDLE_TIMEOUT_MS, postCall } from './call-transport';
 import { recordStrings } from './recordio';
 
 /**
- * Calls (not the event stream) share a bounded pool of kept-alive connections: a burst of
- * thousands of ACKNOWLEDGEs queues here instead of opening thousands of sockets at the master.
+ * Operator calls share a bounded pool of kept-alive connections, idle ones closed before any
+ * server would close them (see CALL_IDLE_TIMEOUT_MS). They stay on got: their answers
+ * (GET_STATE, GET_TASKS) can be megabytes, which got asks for compressed. The scheduler's calls
+ * are small and hot and go through undici (call-transport.ts).
  */
-const CALL_AGENTS = {
-  http: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
-  https: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
+const OPERATOR_AGENTS = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: CALL_CONNECTIONS, timeout: CALL_IDLE_TIMEOUT_MS }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: CALL_CONNECTIONS, timeout: CALL_IDLE_TIMEOUT_MS }),
 };
 
 export type MesosApi = 'scheduler' | 'operator';
@@ -205,15 +208,23 @@ export class MesosHttp {
   }
 
   private async send(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Raw> {
+    const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
+    if (this.opts.api === 'scheduler') {
+      try {
+        return await postCall(url, body, headers, timeoutMs, signal);
+      } catch (cause) {
+        throw new MesosConnectionError(url, { cause });
+      }
+    }
     try {
       const res = await got.post(url, {
         body,
         headers,
-        agent: CALL_AGENTS,
+        agent: OPERATOR_AGENTS,
         followRedirect: false,
         throwHttpErrors: false,
         retry: { limit: 0 },
-        timeout: { request: this.opts.requestTimeoutMs ?? 30_000 },
+        timeout: { request: timeoutMs },
         signal,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };

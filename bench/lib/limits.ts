@@ -1,0 +1,101 @@
+/**
+ * The limits a figure is read against, measured in the same run: the raw rate of keep-alive
+ * HTTP POSTs to a local sink (node:http server, empty 202 answers), the raw pipelined NATS KV put
+ * rate on a temporary bucket, and the longest event-loop stall while something runs.
+ */
+import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+
+export const SHARED_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** A local HTTP sink answering every POST with 202 and no body, like a master taking an ACK. */
+export async function startSink(): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(202, { 'content-length': '0' });
+      res.end();
+    });
+  });
+  // As Mesos (libprocess) does: idle connections are kept far longer than any client keeps them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/scheduler`;
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Run `count` calls of `one`, at most `concurrency` in flight; returns calls per second. */
+export async function rate(count: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
+  return Math.round(count / (Number(process.hrtime.bigint() - started) / 1e9));
+}
+
+/** The raw limit of keep-alive HTTP POSTs: node:http with a keep-alive agent, nothing else. */
+export async function rawPostRate(url: string, count: number, concurrency: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const body = '{"type":"ACKNOWLEDGE"}';
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  await rate(200, concurrency, post);
+  const result = await rate(count, concurrency, post);
+  agent.destroy();
+  return result;
+}
+
+/**
+ * The raw pipelined KV put rate on the shared NATS: a temporary bucket (created here, deleted
+ * after), `window` puts in flight, each awaited for its JetStream ack.
+ */
+export async function rawKvPutRate(count: number, window = 256): Promise<number> {
+  const nc = await connect({ servers: SHARED_NATS_URL });
+  const kvm = new Kvm(jetstream(nc));
+  const bucket = `bench-limit-${randomUUID().slice(0, 8)}`;
+  const kv = await kvm.create(bucket, { history: 1 });
+  try {
+    const value = new TextEncoder().encode(JSON.stringify({ podType: 'node', index: 1, attempt: 1, snapshot: { value: 'running', context: {} } }));
+    await rate(200, window, async (i) => kv.put(`warm.${i % 100}`, value));
+    return await rate(count, window, async (i) => kv.put(`pods.node.${i % 1000}`, value));
+  } finally {
+    await kv.destroy().catch(() => undefined);
+    await nc.close();
+  }
+}
+
+/** Run `fn` and report the longest event-loop stall seen meanwhile (ms, 1 ms resolution). */
+export async function withStallMonitor<T>(fn: () => Promise<T>): Promise<{ value: T; maxStallMs: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  try {
+    const value = await fn();
+    return { value, maxStallMs: Math.round(h.max / 1e6) };
+  } finally {
+    h.disable();
+  }
+}
