@@ -10,6 +10,8 @@ export interface RestartDeps extends WorkflowPods {
   maxUnavailable(podType: string): number;
   /** How long a restarted pod may take to be ready again before the step fails. */
   readyTimeoutMs: number;
+  /** Divides the timeouts (the sandbox runs time faster); messages name the unscaled seconds. */
+  timeScale: number;
   /** Re-read interval when no pod change comes. */
   pollMs: number;
 }
@@ -56,7 +58,7 @@ async function restartLoop(deps: RestartDeps, input: StepInput, io: StepIO): Pro
     if (typeof at === 'object' && 'fail' in at) throw new UpdateStepFailedError(at.fail);
     if (typeof at === 'object') {
       if (!at.held && Date.now() > deadline) {
-        throw new UpdateStepFailedError(`${name} not ready ${Math.round(deps.readyTimeoutMs / 1000)} s after its restart (state ${pod!.state})`);
+        throw new UpdateStepFailedError(`${name} not ready ${Math.round((deps.readyTimeoutMs * deps.timeScale) / 1000)} s after its restart (state ${pod!.state})`);
       }
       io.progress(at.wait, at.held);
     } else {

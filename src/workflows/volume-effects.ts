@@ -18,6 +18,8 @@ export interface VolumeEffectDeps extends ReplicaChoiceDeps, WorkflowPods {
   invalidateLocations(volume: string): void;
   resyncTimeoutMs: number;
   pollMs: number;
+  /** Divides the timeouts (the sandbox runs time faster); messages name the unscaled seconds. */
+  timeScale: number;
 }
 
 interface VolumeStep {
@@ -112,7 +114,7 @@ async function waitResync(deps: VolumeEffectDeps, io: StepIO, step: VolumeStep, 
       ? `resync of the new replica on ${addedHost ?? health.resyncNodes.join(', ')}${health.progress !== undefined ? `: ${health.progress}%` : ''} (volume ${v.status ?? 'status unknown'})`
       : `waiting for ${target} replicas in sync (Portworx reports ${health.replicas}, ${v.status ?? 'status unknown'})`;
     io.progress(message);
-    if (Date.now() > end) throw new UpdateStepFailedError(`${step.volume} not in sync after ${Math.round(deps.resyncTimeoutMs / 1000)} s: ${message}`);
+    if (Date.now() > end) throw new UpdateStepFailedError(`${step.volume} not in sync after ${Math.round((deps.resyncTimeoutMs * deps.timeScale) / 1000)} s: ${message}`);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, deps.pollMs);
       io.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
