@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError, type Response } from 'got';
 import type { z } from 'zod';
 import { childLogger, type Logger } from '../log/logger';
@@ -23,6 +25,19 @@ import { streamLineSchema } from './schemas';
  * correct against either.
  */
 export const NODE_HEADER = 'x-pxfw-node';
+
+/**
+ * How long a kept-alive connection to Portworx may sit idle before this client closes it. The SDK
+ * gateway (Go net/http) keeps idle connections open, the simulator 75 s: the client always closes
+ * first, so it never sends a call (a volume create under load) onto a socket the server is
+ * closing (ECONNRESET). A server's `Keep-Alive: timeout=N` hint shortens it (node closes 1 s before).
+ */
+export const PORTWORX_IDLE_TIMEOUT_MS = 30_000;
+
+const AGENTS = {
+  http: new HttpAgent({ keepAlive: true, timeout: PORTWORX_IDLE_TIMEOUT_MS }),
+  https: new HttpsAgent({ keepAlive: true, timeout: PORTWORX_IDLE_TIMEOUT_MS }),
+};
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -93,6 +108,7 @@ export class SdkTransport {
       headers: this.headers(spec),
       body: spec.body === undefined ? undefined : stringifyJson(spec.body),
       timeout: { response: this.opts.timeoutMs, socket: this.opts.timeoutMs },
+      agent: AGENTS,
       retry: { limit: 0 },
       throwHttpErrors: false,
       signal,
@@ -145,6 +161,7 @@ export class SdkTransport {
         headers: this.headers(spec),
         body: spec.body === undefined ? undefined : stringifyJson(spec.body),
         timeout: { request: this.opts.timeoutMs },
+        agent: AGENTS,
         retry: { limit: 0 },
         throwHttpErrors: false,
         responseType: 'text',

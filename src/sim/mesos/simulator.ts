@@ -18,6 +18,9 @@ import type { SimAgent, SimTask } from './state';
 import type { CheckMode, SimTaskChecks } from './task-checks';
 import { TaskManager } from './tasks';
 
+/** Idle keep-alive connections are kept this long: longer than every pxfw client's idle timeout. */
+export const MESOS_SIM_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface SimAgentSummary {
   id: string;
   hostname: string;
@@ -83,9 +86,10 @@ export class MesosSimulator implements SimControl {
     const resolved = resolveOptions(opts);
     const master = new Master(resolved);
     const server = createServer({ keepAlive: true });
-    // Longer than any client's idle keep-alive, so a reused connection is never reset under it.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    // Longer than any client's idle keep-alive, so a reused connection is never reset under it
+    // (libprocess keeps idle connections until the client closes them).
+    server.keepAliveTimeout = MESOS_SIM_KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = MESOS_SIM_KEEP_ALIVE_TIMEOUT_MS + 1_000;
     const sim = new MesosSimulator(master, server);
     server.on('request', (req, res) => void sim.route(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +103,11 @@ export class MesosSimulator implements SimControl {
     sim.allocator.start();
     master.log.info({ url: sim.url, agents: resolved.agents }, 'Mesos simulator listening');
     return sim;
+  }
+
+  /** How long this server keeps an idle connection open (ms). */
+  get keepAliveTimeoutMs(): number {
+    return this.server.keepAliveTimeout;
   }
 
   get url(): string {

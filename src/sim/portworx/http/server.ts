@@ -15,6 +15,13 @@ const log = childLogger({ module: 'sim-portworx-http' });
 /** Header naming the node whose SDK endpoint a request stands for (hostname or node id). */
 export const SERVING_NODE_HEADER = 'x-pxfw-node';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Idle keep-alive connections are kept this long. The real SDK gateway is Go net/http
+ * (grpc-gateway), which by default never closes an idle connection; node's default (5 s) equals
+ * node's client idle timeout, so under load a client wrote volume creates onto sockets this
+ * server was closing (ECONNRESET, then retries). Longer than every pxfw client's idle timeout.
+ */
+export const SIM_KEEP_ALIVE_TIMEOUT_MS = 75_000;
 
 interface Reply {
   status: number;
@@ -42,7 +49,10 @@ export class SimHttpServer {
     routes: Route[],
     opts: { port: number; host: string; recorder?: Recorder },
   ): Promise<SimHttpServer> {
-    const server = createServer();
+    const server = createServer({ keepAlive: true });
+    server.keepAliveTimeout = SIM_KEEP_ALIVE_TIMEOUT_MS;
+    // Must exceed keepAliveTimeout, or node cuts a kept-alive connection waiting for its next request.
+    server.headersTimeout = SIM_KEEP_ALIVE_TIMEOUT_MS + 1_000;
     const sim = new SimHttpServer(server, model, routes, opts.recorder);
     server.on('request', (req, res) => sim.onRequest(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -53,6 +63,11 @@ export class SimHttpServer {
       });
     });
     return sim;
+  }
+
+  /** How long this server keeps an idle connection open (ms). */
+  get keepAliveTimeoutMs(): number {
+    return this.server.keepAliveTimeout;
   }
 
   get port(): number {
