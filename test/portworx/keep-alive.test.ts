@@ -8,11 +8,11 @@ import { PortworxSimulator } from '../../src/sim/portworx';
 const NODE_DEFAULT_KEEP_ALIVE_MS = 5_000;
 
 /** One GET over `agent`: status, the server's Keep-Alive hint, and whether a kept-alive socket carried it. */
-function get(url: string, agent: Agent): Promise<{ status: number; keepAlive: string | undefined; reused: boolean }> {
+function get(url: string, agent: Agent): Promise<{ status: number; keepAlive: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/v1/clusters/inspectcurrent`, { agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'], reused: req.reusedSocket }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: String(res.headers['keep-alive'] ?? ''), reused: req.reusedSocket }));
     });
     req.on('error', reject);
     req.end();
@@ -31,7 +31,7 @@ describe('keep-alive between the Portworx client and the simulator (the server o
     const { status, keepAlive } = await get(sim.url, agent);
     agent.destroy();
     expect(status).toBe(200);
-    const serverMs = Number(/timeout=(\d+)/.exec(keepAlive ?? '')?.[1]) * 1000;
+    const serverMs = Number(/timeout=(\d+)/.exec(keepAlive)?.[1]) * 1000;
     expect(serverMs).toBeGreaterThan(PORTWORX_IDLE_TIMEOUT_MS);
   });
 
