@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { PxfwError } from '../errors';
-import { DASHBOARD_HTML } from './dashboard';
+import { CONSOLE_HTML } from './console-page';
+import { CONSOLE_SCRIPT } from './console-script';
 
 /**
  * The HTTP port cannot be bound (in use, or not allowed). A startup error: a scheduler without its
@@ -35,6 +36,18 @@ export interface HttpSources {
   /** Live events for `/v1/events`; returns an unsubscribe function. */
   subscribe: (listener: (event: { type: string; data: unknown }) => void) => () => void;
   registry: Registry;
+  /** The operations console (docs/console.md): its state, its live events, the scrape-time gauges. */
+  console?: ConsoleSource;
+}
+
+/** What the console page reads: `/v1/console`, and `console` / `console-event` SSE events. */
+export interface ConsoleSource {
+  state(): Promise<unknown>;
+  /** `states`: also the whole state (`console` events) after each change; else `console-event`s only. */
+  subscribe(listener: (event: { type: string; data: unknown }) => void, opts?: { states?: boolean }): () => void;
+  /** Set the scrape-time gauges (called before each /metrics answer). */
+  beforeScrape?(): Promise<void>;
+  close?(): void;
 }
 
 export interface ListenOptions {
@@ -103,7 +116,13 @@ export class SchedulerHttpServer {
     return srv;
   }
 
+  /** The sources served now (undefined while starting). */
+  get attached(): HttpSources | undefined {
+    return this.sources;
+  }
+
   attach(sources: HttpSources): void {
+    if (this.sources !== sources) this.sources?.console?.close?.();
     this.sources = sources;
   }
 
@@ -112,6 +131,7 @@ export class SchedulerHttpServer {
   }
 
   async stop(): Promise<void> {
+    this.sources?.console?.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -127,6 +147,8 @@ async function route(req: IncomingMessage, res: ServerResponse, src: HttpSources
       return send(res, h.healthy ? 200 : 503, h);
     }
     case '/metrics': {
+      // A console that cannot read its state must not cost Prometheus the other metrics.
+      await src.console?.beforeScrape?.().catch(() => undefined);
       const body = await src.registry.metrics();
       res.writeHead(200, { 'content-type': src.registry.contentType });
       res.end(body);
@@ -134,27 +156,42 @@ async function route(req: IncomingMessage, res: ServerResponse, src: HttpSources
     }
     case '/v1/state':
       return send(res, 200, src.state());
+    case '/v1/console':
+      if (!src.console) return send(res, 404, { error: 'this scheduler serves no console state' });
+      return send(res, 200, await src.console.state());
     case '/v1/events':
       return streamEvents(req, res, src);
     case '/':
     case '/index.html':
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(DASHBOARD_HTML);
-      return;
+      return sendText(res, 'text/html; charset=utf-8', CONSOLE_HTML);
+    case '/console.js':
+      return sendText(res, 'text/javascript; charset=utf-8', CONSOLE_SCRIPT);
     default:
-      return send(res, 404, { error: `no route ${path}; try /health, /metrics, /v1/state, /v1/events or /` });
+      return send(res, 404, { error: `no route ${path}; try /health, /metrics, /v1/state, /v1/console, /v1/events or /` });
   }
 }
 
+/**
+ * Server-sent events: every transition and console event (`console-event`); with `?console=1`
+ * also the whole console state (`console`) after each change, which is what the page renders.
+ */
 function streamEvents(req: IncomingMessage, res: ServerResponse, src: HttpSources): void {
+  const wantsState = new URL(req.url ?? '/', 'http://x').searchParams.get('console') === '1';
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': pxfw events\n\n');
-  const unsubscribe = src.subscribe((ev) => res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`));
+  const write = (ev: { type: string; data: unknown }) => res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`);
+  const unsubscribe = [src.subscribe(write)];
+  if (src.console) unsubscribe.push(src.console.subscribe(write, { states: wantsState }));
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.on('close', () => {
     clearInterval(keepAlive);
-    unsubscribe();
+    for (const u of unsubscribe) u();
   });
+}
+
+function sendText(res: ServerResponse, type: string, body: string): void {
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+  res.end(body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
