@@ -60,6 +60,12 @@ export const workflowSetup = setup({
     stopPod: unbound('stopPod'),
     restoreVolume: unbound('restoreVolume'),
     startPod: unbound('startPod'),
+    killTasks: unbound('killTasks'),
+    detachVolumes: unbound('detachVolumes'),
+    disposeVolumes: unbound('disposeVolumes'),
+    teardown: unbound('teardown'),
+    deleteState: unbound('deleteState'),
+    removeApp: unbound('removeApp'),
   },
   delays: {
     persistRetry: 1000,

@@ -24,6 +24,14 @@ export const STEP_EFFECTS = [
   'stopPod',
   'restoreVolume',
   'startPod',
+  // The uninstall steps: the supervisor still drives them (framework.machine.ts `uninstalling`);
+  // its progress is expressed as a plan of these effects (src/controller/uninstall-plan.ts).
+  'killTasks',
+  'detachVolumes',
+  'disposeVolumes',
+  'teardown',
+  'deleteState',
+  'removeApp',
 ] as const;
 export type StepEffect = (typeof STEP_EFFECTS)[number];
 
