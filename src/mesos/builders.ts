@@ -65,6 +65,8 @@ const launchGroupSpec = z.object({
       mem: z.number().min(MIN_EXECUTOR_MEM_MB).optional(),
       disk: z.number().positive().optional(),
       name: z.string().min(1).optional(),
+      /** A virtual network the task group joins: tasks of a group share the executor's network. */
+      network: z.object({ name: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }).optional(),
     })
     .optional(),
 });
@@ -95,9 +97,21 @@ export function launchGroupOperation(input: LaunchGroupInput): OfferOperation {
     // The default executor runs the tasks itself: it must not carry a command.
     resources: executorResources,
     ...(exec.name ? { name: exec.name } : {}),
+    ...(exec.network ? { container: executorContainer(exec.network) } : {}),
   };
   const tasks = spec.tasks.map((task) => taskInfo(task, offer, pool));
   return { type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks } } };
+}
+
+/**
+ * mesos.proto NetworkInfo naming a CNI network. Mesos refuses it on a task of a task group ("nested
+ * containers not joining parent's network" may not have HTTP/TCP health checks), so it goes on the
+ * executor's container and every task of the group shares that network.
+ */
+function executorContainer(network: { name: string; labels?: Record<string, string> | undefined }): ContainerInfo {
+  const labels = Object.entries(network.labels ?? {}).map(([key, value]) => ({ key, value }));
+  const info = { name: network.name, ...(labels.length > 0 ? { labels: { labels } } : {}) };
+  return { type: 'MESOS', network_infos: [info] } as ContainerInfo;
 }
 
 /** A TaskInfo with the check fields mesos.proto v1 gives it (health_check = 9, check = 13). */

@@ -1,7 +1,9 @@
-import { volumeName } from '../service-spec/names';
-import type { PodSpec, ServiceSpec } from '../service-spec/types';
-import { launchGroupOperation, type LaunchTaskSpec, type VolumeMountSpec } from './builders';
+import { discoveryView, taskVariables, type DiscoveryView } from '../service-spec/discovery';
+import { renderTemplate } from '../service-spec/templates';
+import type { HealthCheckSpec, PodSpec, ReadinessCheckSpec, ServiceSpec } from '../service-spec/types';
+import { launchGroupOperation, type LaunchTaskSpec } from './builders';
 import { checkInfo, healthCheckInfo, type PortOf } from './task-group-checks';
+import { volumeMounts } from './task-group-volumes';
 import type { Offer, OfferOperation } from './types';
 
 /**
@@ -43,53 +45,62 @@ export function portEnvName(name: string): string {
   return `PORT_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/**
- * The volume spec of each of the pod's volumes, matched by its full deterministic name: a suffix
- * match would take volume `meta-data` for the spec of `data`.
- */
-export function volumeMounts(spec: ServiceSpec, pod: TaskGroupInput['pod'], volumes: readonly { name: string }[]): VolumeMountSpec[] {
-  const podSpec = spec.pods[pod.podType];
-  return volumes.map((v): VolumeMountSpec => {
-    const vs = podSpec?.volumes.find((s) => volumeName(spec.name, pod.podType, pod.index, s.name) === v.name);
-    return {
-      containerPath: vs?.path ?? `/mnt/${v.name}`,
-      name: v.name,
-      driverOptions: vs ? { size: String(vs.size), repl: String(vs.repl) } : {},
-    };
-  });
+export { pxdDriverOptions, volumeMounts } from './task-group-volumes';
+
+/** A check with its command template rendered for this pod instance (port probes have none). */
+function renderedCheck<C extends ReadinessCheckSpec | HealthCheckSpec>(check: C, view: DiscoveryView): C {
+  if (check.probe.kind !== 'command') return check;
+  return { ...check, probe: { kind: 'command', command: renderTemplate(check.probe.command, view) } };
 }
 
-/** The one task of the pod's task group: resources, command, environment, volumes, checks, labels. */
+/**
+ * The task's environment: the spec's own (templates rendered), then the discovery variables
+ * dcos-commons sets (TASK_NAME, POD_INSTANCE_INDEX, FRAMEWORK_NAME, FRAMEWORK_HOST, and pxfw's
+ * TASK_HOST, TASK_MESOS_HOST, POD_TYPE), then the PXFW_* names, then one PORT_<NAME> per port.
+ */
+function taskEnv(input: TaskGroupInput, pod: PodSpec, ports: number[], view: DiscoveryView): Record<string, string> {
+  const { spec, pod: ref, taskId } = input;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(pod.env)) env[name] = renderTemplate(value, view);
+  Object.assign(env, taskVariables(spec, ref.podType, ref.index), {
+    PXFW_SERVICE: spec.name,
+    PXFW_POD: ref.name,
+    PXFW_POD_INDEX: String(ref.index),
+    PXFW_TASK_ID: taskId,
+  });
+  pod.ports.forEach((p, i) => (env[portEnvName(p.name)] = String(ports[i])));
+  return env;
+}
+
+/**
+ * The one task of the pod's task group: resources, command, environment, volumes, checks, labels.
+ * Its name is the pod instance name (`node-0`): Mesos-DNS and DC/OS autoip name the task
+ * `<task name>.<framework name>…`, so the name is what discovery.ts promises the siblings.
+ */
 export function podTask(input: TaskGroupInput): LaunchTaskSpec {
   const { spec, pod: ref, taskId } = input;
   const pod = spec.pods[ref.podType];
   if (!pod) throw new RangeError(`pod type '${ref.podType}' is not in spec '${spec.name}'`);
   const ports = choosePorts(pod, input.offerPorts);
-  const env: Record<string, string> = {
-    ...pod.env,
-    PXFW_SERVICE: spec.name,
-    PXFW_POD: ref.name,
-    PXFW_POD_INDEX: String(ref.index),
-    PXFW_TASK_ID: taskId,
-  };
-  pod.ports.forEach((p, i) => (env[portEnvName(p.name)] = String(ports[i])));
+  const view = discoveryView(spec, ref.podType, ref.index);
+  const env = taskEnv(input, pod, ports, view);
   const portOf: PortOf = (port) => (typeof port === 'number' ? port : (ports[pod.ports.findIndex((p) => p.name === port)] ?? 0));
   const labels: Record<string, string> = { 'pxfw/service': spec.name, 'pxfw/pod': ref.name };
   if (input.configId !== undefined) labels[CONFIG_ID_LABEL] = input.configId;
   return {
     taskId,
-    name: `${spec.name}-${ref.name}`,
+    name: ref.name,
     cpus: pod.cpus,
     mem: pod.mem,
     ...(pod.disk > 0 ? { disk: pod.disk } : {}),
     ...(ports.length > 0 ? { ports } : {}),
-    command: pod.command,
+    command: renderTemplate(pod.command, view),
     env,
     ...(pod.image ? { image: pod.image } : {}),
     volumes: volumeMounts(spec, ref, input.volumes),
     labels,
-    ...(pod.healthCheck ? { healthCheck: healthCheckInfo(pod.healthCheck, portOf, env) } : {}),
-    ...(pod.readinessCheck ? { check: checkInfo(pod.readinessCheck, portOf, env) } : {}),
+    ...(pod.healthCheck ? { healthCheck: healthCheckInfo(renderedCheck(pod.healthCheck, view), portOf, env) } : {}),
+    ...(pod.readinessCheck ? { check: checkInfo(renderedCheck(pod.readinessCheck, view), portOf, env) } : {}),
   };
 }
 
@@ -103,6 +114,7 @@ export function buildTaskGroup(input: TaskGroupInput): OfferOperation {
     executorId: `${input.taskId}__executor`,
     frameworkId: input.frameworkId,
     role: input.offer.allocation_info?.role ?? '*',
+    ...(input.spec.network ? { executor: { network: input.spec.network } } : {}),
     tasks: [podTask(input)],
   });
 }

@@ -1,7 +1,10 @@
 export * from './constraints';
 export * from './errors';
 export * from './names';
-export { loadSpecFile, parseSpec } from './parse';
+export { loadSpecFile, parseSpec, type ParseSpecOptions } from './parse';
+export { clusterRuleIssues } from './cluster-rules';
+export * from './discovery';
+export { renderTemplate, specTemplateIssues, templateProblems } from './templates';
 export { formatPath } from './path';
 export { defaultDeployPlan, findCycle, orderedPhases, validateDeployPlan } from './plans';
 export * from './types';

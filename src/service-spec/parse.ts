@@ -3,16 +3,29 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { childLogger } from '../log/logger';
 import { buildHealthCheck, buildReadinessCheck } from './checks';
+import { clusterRuleIssues } from './cluster-rules';
 import { parseConstraints } from './constraints';
 import { ServiceSpecError, SpecFileError, type SpecIssue } from './errors';
 import { formatPath } from './path';
 import { defaultDeployPlan, validateDeployPlan } from './plans';
 import { specSchema, type RawPod, type RawSpec } from './schema';
+import { specTemplateIssues } from './templates';
 import type { DeployPlan, FailurePolicy, PodSpec, ServiceSpec, VolumeSpec } from './types';
 
 const log = childLogger({ module: 'spec' });
 
-/** Read and validate a spec file; every problem is reported with the path of its field. */
+export interface ParseSpecOptions {
+  /**
+   * Also apply the rules of a real DC/OS cluster (cluster-rules.ts: no absolute volume path
+   * without an image). Off for the short specs the simulated cluster runs in tests.
+   */
+  clusterRules?: boolean;
+}
+
+/**
+ * Read and validate a spec file, cluster rules included (a file is what an operator runs); every
+ * problem is reported with the path of its field.
+ */
 export async function loadSpecFile(path: string): Promise<ServiceSpec> {
   let text: string;
   try {
@@ -20,13 +33,13 @@ export async function loadSpecFile(path: string): Promise<ServiceSpec> {
   } catch (err) {
     throw new SpecFileError(path, { cause: err });
   }
-  const spec = parseSpec(text, path);
+  const spec = parseSpec(text, path, { clusterRules: true });
   log.info({ path, service: spec.name, podTypes: Object.keys(spec.pods) }, 'service spec loaded');
   return spec;
 }
 
 /** Parse YAML text into a validated ServiceSpec, or throw ServiceSpecError listing every issue. */
-export function parseSpec(text: string, source?: string): ServiceSpec {
+export function parseSpec(text: string, source?: string, options: ParseSpecOptions = {}): ServiceSpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -45,6 +58,8 @@ export function parseSpec(text: string, source?: string): ServiceSpec {
   if (!parsed.success) throw new ServiceSpecError(zodIssues(parsed.error.issues), source);
   const issues: SpecIssue[] = [];
   const spec = build(parsed.data, issues);
+  if (issues.length === 0) issues.push(...specTemplateIssues(spec));
+  if (issues.length === 0 && options.clusterRules) issues.push(...clusterRuleIssues(spec));
   if (issues.length > 0) throw new ServiceSpecError(issues, source);
   return spec;
 }
@@ -65,6 +80,7 @@ function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
   }
   return {
     name: raw.name,
+    ...(raw.network ? { network: raw.network } : {}),
     pods,
     plans: { deploy },
     failurePolicy: buildFailurePolicy(raw),
@@ -97,6 +113,9 @@ function buildPod(type: string, raw: RawPod, issues: SpecIssue[]): PodSpec {
   reportDuplicates(raw.ports.map((p) => p.name), `${at}.ports`, 'name', 'port name', issues);
   reportDuplicates(raw.volumes.map((v) => v.name), `${at}.volumes`, 'name', 'volume name', issues);
   reportDuplicates(raw.volumes.map((v) => v.path), `${at}.volumes`, 'path', 'mount path', issues);
+  for (const name of Object.keys(raw.tunables)) {
+    if (!(name in raw.env)) issues.push({ path: `${at}.tunables.${name}`, message: `'${name}' is not in ${at}.env: a tunable names an env variable with its default value` });
+  }
   const pod: PodSpec = {
     type,
     count: raw.count,
@@ -106,6 +125,7 @@ function buildPod(type: string, raw: RawPod, issues: SpecIssue[]): PodSpec {
     ports: raw.ports.map((p) => (p.port ? { name: p.name, port: p.port } : { name: p.name })),
     command: raw.command,
     env: Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, String(v)])),
+    tunables: raw.tunables,
     placement: parseConstraints(raw.placement, `${at}.placement`, issues),
     volumes: raw.volumes.map((v): VolumeSpec => {
       const vol: VolumeSpec = { name: v.name, path: v.path, size: v.size, repl: v.repl as 1 | 2 | 3, priority: v.priority, shared: v.shared, fs: v.fs };

@@ -36,10 +36,23 @@ const seconds = (fallback: number) =>
       return s;
     });
 
+/**
+ * Whole GiB: the size travels to Portworx as the pxd `size` driver option, which OpenStorage's
+ * Docker plugin reads with pkg/units Parse, a bare number as GiB and only its integer part
+ * ("0.5" creates a 0-byte volume). docs/service-spec.md, "Volumes".
+ */
 const size = z.unknown().transform((v, ctx) => {
   const gib = parseSizeGiB(v);
   if (gib === undefined || gib <= 0) {
-    ctx.issues.push({ code: 'custom', input: v, message: 'expected a positive number (GiB) or a size with units such as "512Mi", "10Gi", "1Ti"' });
+    ctx.issues.push({ code: 'custom', input: v, message: 'expected a positive number of whole GiB, or a size with units such as "10Gi", "2048Mi", "1Ti"' });
+    return z.NEVER;
+  }
+  if (!Number.isInteger(gib)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: v,
+      message: `${JSON.stringify(v)} is ${gib} GiB: Portworx's Docker volume driver takes whole GiB only; use ${Math.ceil(gib)}Gi`,
+    });
     return z.NEVER;
   }
   return gib;
@@ -71,13 +84,14 @@ const volumeSchema = z.strictObject({
     .int({ error: 'expected a replication factor 1, 2 or 3' })
     .min(1, { error: 'expected a replication factor 1, 2 or 3' })
     .max(3, { error: 'expected a replication factor 1, 2 or 3 (Portworx keeps at most 3 replicas)' }),
-  io_profile: z.enum(IO_PROFILES, { error: `expected one of ${IO_PROFILES.join(', ')}` }).optional(),
+  // '' is "not set" too: what a package install option with no value renders.
+  io_profile: z.union([z.enum(IO_PROFILES), z.literal('')], { error: `expected one of ${IO_PROFILES.join(', ')} (or '' for Portworx's choice)` }).optional(),
   priority: z.enum(['high', 'medium', 'low'], { error: "expected 'high', 'medium' or 'low'" }).default('medium'),
   shared: z.boolean({ error: 'expected true or false' }).default(false),
   fs: z.enum(['ext4', 'xfs'], { error: "expected 'ext4' or 'xfs'" }).default('ext4'),
   encryption_secret: z
     .string({ error: 'expected the name of a secret (never the key itself)' })
-    .regex(/^[A-Za-z0-9][-A-Za-z0-9_./]*$/, { error: 'expected the name of a secret: letters, digits, - _ . /' })
+    .regex(/^([A-Za-z0-9][-A-Za-z0-9_./]*)?$/, { error: 'expected the name of a secret: letters, digits, - _ . / (or \'\' for none)' })
     .optional(),
 });
 
@@ -102,6 +116,12 @@ export const podSchema = z.strictObject({
   command,
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }), envValue).default({}),
   image: z.string({ error: 'expected a container image reference' }).min(1).optional(),
+  /** Env variables a package install may set: name → what it means (the option's description). */
+  tunables: z
+    .record(z.string(), z.string({ error: 'expected a description of what the variable sets' }).min(1), {
+      error: 'expected a map of env variable name to a description of what it sets',
+    })
+    .default({}),
   placement: z.unknown().optional(),
   volumes: z.array(volumeSchema, { error: 'expected a list of volumes' }).default([]),
   pre_snapshot: command.optional(),
@@ -142,8 +162,32 @@ const storageOutageSchema = z
   })
   .prefault({});
 
+/** `k:v,k2:v2` (the package option form) or a map: labels for the CNI network plugin. */
+const networkLabels = z
+  .union([z.record(z.string(), z.string()), z.string()], { error: 'expected a map of labels or "key:value,key:value"' })
+  .transform((v, ctx) => {
+    if (typeof v !== 'string') return v;
+    const out: Record<string, string> = {};
+    for (const pair of v.split(',').filter((p) => p.trim() !== '')) {
+      const i = pair.indexOf(':');
+      if (i <= 0) {
+        ctx.issues.push({ code: 'custom', input: v, message: `'${pair}' is not key:value (labels are "key:value,key:value")` });
+        return z.NEVER;
+      }
+      out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+    }
+    return out;
+  });
+
+/** A virtual (CNI) network every pod joins, e.g. DC/OS's overlay `dcos`; absent: the agent's host network. */
+const networkSchema = z.strictObject({
+  name: z.string({ error: 'expected the name of a virtual network such as dcos' }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: 'expected the name of a virtual network such as dcos' }),
+  labels: networkLabels.default({}),
+});
+
 export const specSchema = z.strictObject({
   name: dnsLabel('service name'),
+  network: networkSchema.optional(),
   pods: z
     .record(dnsLabel('pod type'), podSchema, { error: 'expected a map of pod type to pod spec' })
     .refine((p) => Object.keys(p).length > 0, { error: 'expected at least one pod type' }),

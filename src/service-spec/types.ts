@@ -8,6 +8,8 @@ import type { PlacementConstraint } from './constraints';
 export interface ServiceSpec {
   /** DNS-label-safe: it appears in volume names, task ids and NATS subjects. */
   name: string;
+  /** The virtual network the pods join (ExecutorInfo.container.network_infos); absent: host network. */
+  network?: { name: string; labels: Record<string, string> };
   /** Pod types in declaration order (object key order is declaration order). */
   pods: Record<string, PodSpec>;
   plans: { deploy: DeployPlan };
@@ -49,6 +51,8 @@ export interface PodSpec {
   ports: PortSpec[];
   command: string;
   env: Record<string, string>;
+  /** Env variables (keys of `env`) a package install may set, with what each sets. */
+  tunables: Record<string, string>;
   image?: string;
   placement: PlacementConstraint[];
   volumes: VolumeSpec[];

@@ -114,8 +114,8 @@ describe('buildTaskGroup (pure: spec, pod, offer, config id → LAUNCH_GROUP)', 
   it('mounts each volume at its own spec path, matched by full name (`meta-data` is not `data`)', () => {
     const volumes = taskOf(buildTaskGroup(input())).container?.volumes ?? [];
     expect(volumes.map((v) => [v.source?.docker_volume?.name, v.container_path, v.source?.docker_volume?.driver_options?.parameter])).toEqual([
-      ['db-node-1-data', '/var/lib/db', [{ key: 'size', value: '10' }, { key: 'repl', value: '2' }]],
-      ['db-node-1-meta-data', '/var/lib/meta', [{ key: 'size', value: '1' }, { key: 'repl', value: '3' }]],
+      ['db-node-1-data', '/var/lib/db', [{ key: 'size', value: '10' }, { key: 'repl', value: '2' }, { key: 'fs', value: 'ext4' }, { key: 'io_priority', value: 'medium' }]],
+      ['db-node-1-meta-data', '/var/lib/meta', [{ key: 'size', value: '1' }, { key: 'repl', value: '3' }, { key: 'fs', value: 'ext4' }, { key: 'io_priority', value: 'medium' }]],
     ]);
   });
 

@@ -17,6 +17,7 @@ describe('parseSpec', () => {
           ports: [],
           command: 'sleep 1000',
           env: {},
+          tunables: {},
           placement: [],
           volumes: [{ name: 'data', path: '/data', size: 1, repl: 2, priority: 'medium', shared: false, fs: 'ext4' }],
           snapshotTimeout: 120,
@@ -55,10 +56,10 @@ describe('parseSpec', () => {
 
   it('reads volume sizes with units as GiB and keeps the secret reference name', () => {
     const spec = parseSpec(
-      withPod('    volumes:\n      - {name: a, path: /a, size: 512Mi, repl: 1}\n      - {name: b, path: /b, size: "2Ti", repl: 3, encryption_secret: px/vol-key, shared: true}\n'),
+      withPod('    volumes:\n      - {name: a, path: /a, size: 2048Mi, repl: 1}\n      - {name: b, path: /b, size: "2Ti", repl: 3, encryption_secret: px/vol-key, shared: true}\n'),
     );
     const [a, b] = spec.pods.node!.volumes;
-    expect(a!.size).toBe(0.5);
+    expect(a!.size).toBe(2);
     expect(b).toMatchObject({ size: 2048, repl: 3, encryptionSecret: 'px/vol-key', shared: true });
   });
 

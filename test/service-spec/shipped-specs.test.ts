@@ -61,10 +61,11 @@ describe('the shipped framework specs', () => {
     ]);
   });
 
-  it('elasticsearch gives the coordinator no volume and dynamic ports where none is fixed', async () => {
+  it('elasticsearch gives the coordinator no volume, masters the fixed transport port the seed hosts name, dynamic ports elsewhere', async () => {
     const spec = await loadSpecFile(join(DIR, 'elasticsearch.yml'));
     expect(spec.pods.coordinator!.volumes).toEqual([]);
-    expect(spec.pods.master!.ports).toEqual([{ name: 'http' }, { name: 'transport' }]);
+    expect(spec.pods.master!.ports).toEqual([{ name: 'http' }, { name: 'transport', port: 9300 }]);
+    expect(spec.pods.data!.ports).toEqual([{ name: 'http' }, { name: 'transport' }]);
     expect(spec.pods.coordinator!.env.ES_SETTING_NODE_ROLES).toBe('');
   });
 

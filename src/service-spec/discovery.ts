@@ -1,0 +1,111 @@
+import type { ServiceSpec } from './types';
+
+/**
+ * How the tasks of a service find each other on DC/OS (docs/service-spec.md, "Discovery").
+ *
+ * Mesos-DNS gives every task a name `<task name>.<framework name>.mesos`, and DC/OS networking
+ * the same under `autoip.dcos.thisdcos.directory` (the default autoip TLD of dcos-commons'
+ * SchedulerConfig). The framework name is the service name and the task name is the pod instance
+ * name (`node-0`), so both names are known before anything is launched, and stay the same when a
+ * pod moves to another agent. dcos-commons hands its tasks `TASK_NAME`, `POD_INSTANCE_INDEX`,
+ * `FRAMEWORK_NAME` and `FRAMEWORK_HOST`; pxfw does the same and adds the names of the siblings of
+ * each pod type, which a spec needs for its cluster's own discovery (seeds, voters, quorums).
+ */
+
+/** The DC/OS autoip top-level domain (dcos-commons SchedulerConfig default of SERVICE_TLD). */
+export const AUTOIP_TLD = 'autoip.dcos.thisdcos.directory';
+/** The Mesos-DNS domain (its `domain` setting; `mesos` on DC/OS). */
+export const MESOS_DNS_DOMAIN = 'mesos';
+
+/** `<service>.autoip.dcos.thisdcos.directory`: what dcos-commons calls FRAMEWORK_HOST. */
+export function frameworkHost(service: string): string {
+  return `${service}.${AUTOIP_TLD}`;
+}
+
+/** `<task>.<service>.autoip.dcos.thisdcos.directory`, e.g. `node-0.cassandra.autoip.dcos.thisdcos.directory`. */
+export function taskHost(service: string, taskName: string): string {
+  return `${taskName}.${frameworkHost(service)}`;
+}
+
+/** `<task>.<service>.mesos`, the Mesos-DNS A record of the task (the agent's address). */
+export function taskMesosHost(service: string, taskName: string): string {
+  return `${taskName}.${service}.${MESOS_DNS_DOMAIN}`;
+}
+
+/** The key prefix of a pod type's sibling variables: `name-node` → `NAME_NODE`. */
+export function podTypeKey(podType: string): string {
+  return podType.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** The variables describing the task itself; also set in its environment (as dcos-commons does). */
+export const TASK_VARIABLES = ['FRAMEWORK_NAME', 'FRAMEWORK_HOST', 'POD_TYPE', 'POD_INSTANCE_INDEX', 'TASK_NAME', 'TASK_HOST', 'TASK_MESOS_HOST'] as const;
+/** Per pod type T: `T_COUNT`, `T_HOSTS`, `T_MESOS_HOSTS`, `T_NAMES` (comma-separated, by index). */
+export const SIBLING_SCALARS = ['COUNT', 'HOSTS', 'MESOS_HOSTS', 'NAMES'] as const;
+/** Per pod type T, the list section `{{#T_PODS}}…{{/T_PODS}}` has these fields per instance. */
+export const SIBLING_FIELDS = ['INDEX', 'TASK_NAME', 'HOST', 'MESOS_HOST'] as const;
+/** Booleans of each list item, for separators: `{{^LAST}},{{/LAST}}`. */
+export const SIBLING_FLAGS = ['FIRST', 'LAST'] as const;
+
+export interface Sibling {
+  INDEX: string;
+  TASK_NAME: string;
+  HOST: string;
+  MESOS_HOST: string;
+  FIRST: boolean;
+  LAST: boolean;
+}
+
+/** What the templates of one pod instance see: scalars by name, and `T_PODS` lists. */
+export type DiscoveryView = Record<string, string | Sibling[]>;
+
+function siblingsOf(spec: ServiceSpec, podType: string): Sibling[] {
+  const count = spec.pods[podType]?.count ?? 0;
+  return Array.from({ length: count }, (_, i) => {
+    const name = `${podType}-${i}`;
+    return { INDEX: String(i), TASK_NAME: name, HOST: taskHost(spec.name, name), MESOS_HOST: taskMesosHost(spec.name, name), FIRST: i === 0, LAST: i === count - 1 };
+  });
+}
+
+/** The variables of the task `<podType>-<index>` itself (its environment gets exactly these). */
+export function taskVariables(spec: ServiceSpec, podType: string, index: number): Record<(typeof TASK_VARIABLES)[number], string> {
+  const name = `${podType}-${index}`;
+  return {
+    FRAMEWORK_NAME: spec.name,
+    FRAMEWORK_HOST: frameworkHost(spec.name),
+    POD_TYPE: podType,
+    POD_INSTANCE_INDEX: String(index),
+    TASK_NAME: name,
+    TASK_HOST: taskHost(spec.name, name),
+    TASK_MESOS_HOST: taskMesosHost(spec.name, name),
+  };
+}
+
+/**
+ * Everything a template of pod instance `<podType>-<index>` may use: its own variables and, for
+ * every pod type of the spec, its siblings at the spec's current count.
+ */
+export function discoveryView(spec: ServiceSpec, podType: string, index: number): DiscoveryView {
+  const view: DiscoveryView = { ...taskVariables(spec, podType, index) };
+  for (const type of Object.keys(spec.pods)) {
+    const key = podTypeKey(type);
+    const siblings = siblingsOf(spec, type);
+    view[`${key}_COUNT`] = String(siblings.length);
+    view[`${key}_HOSTS`] = siblings.map((s) => s.HOST).join(',');
+    view[`${key}_MESOS_HOSTS`] = siblings.map((s) => s.MESOS_HOST).join(',');
+    view[`${key}_NAMES`] = siblings.map((s) => s.TASK_NAME).join(',');
+    view[`${key}_PODS`] = siblings;
+  }
+  return view;
+}
+
+/** The names a template may use at the top level, and the list sections, for a spec's pod types. */
+export function knownNames(podTypes: readonly string[]): { scalars: Set<string>; lists: Set<string> } {
+  const scalars = new Set<string>(TASK_VARIABLES);
+  const lists = new Set<string>();
+  for (const type of podTypes) {
+    const key = podTypeKey(type);
+    for (const s of SIBLING_SCALARS) scalars.add(`${key}_${s}`);
+    lists.add(`${key}_PODS`);
+  }
+  return { scalars, lists };
+}
