@@ -94,6 +94,9 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^name: ${name}$`, 'm'));
     expect(r.out).toMatch(/^\s+pre_snapshot: nodetool flush$/m);
+    // Headed by the target configuration id and the one each pod's task was launched with.
+    expect(r.out).toMatch(/^# target configuration: [0-9a-f]{12}$/m);
+    expect(r.out).toMatch(/^# {3}node-0: [0-9a-f]{12}$/m);
   });
 
   it('plan pause holds a scale-up; plan resume lets it run', async () => {
@@ -386,7 +389,8 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     expect(r2.code).toBe(1);
     expect(r2.err).toBe(`pxfw: 400 INVALID_REQUEST: the spec names service 'someone-else', not '${name}'\n`);
     const shown = await cli(name, 'config', 'show');
-    expect(shown.out.trim()).toBe(yaml.trim());
+    // `config show` heads the spec with the configuration ids (YAML comments); the spec is unchanged.
+    expect(shown.out.replace(/^(# (target configuration: |  ).*\n)+/, '').trim()).toBe(yaml.trim());
     await expectUnchanged();
   });
 
