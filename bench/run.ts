@@ -4,7 +4,9 @@
  *
  *   npm run bench -- [--crashes N] [--quick]
  *
- * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those.
+ * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those. Benches: limits,
+ * placement, offer-handler, ack, http-clients, recovery, sim-scale (docs/bench.md). The output
+ * ends with `side_by_side`: each figure of this run next to the limit measured in the same run.
  *
  * A signal to this process (Ctrl-C, SIGTERM) is passed on to the running bench, which stops its
  * sandbox and nats-server before exiting: no run leaves processes behind.
@@ -14,7 +16,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BENCHES: { file: string; args: string[] }[] = [
+  { file: 'limits.bench.ts', args: [] },
   { file: 'placement.bench.ts', args: [] },
+  { file: 'offer-handler.bench.ts', args: [] },
+  { file: 'ack.bench.ts', args: [] },
+  { file: 'http-clients.bench.ts', args: [] },
   { file: 'recovery.bench.ts', args: process.argv.slice(2) },
   { file: 'sim-scale.bench.ts', args: [] },
 ];
@@ -62,4 +68,26 @@ try {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
+figures.side_by_side = sideBySide(figures);
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+
+/** Each figure next to its limit (when both ran): what the figure could be at most on this machine now. */
+function sideBySide(f: Record<string, any>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const limits = f.limits ?? {};
+  if (f.ack) {
+    out.ack_round_trips_per_s = { figure: f.ack.round_trips_per_s, limit_raw_http_post_per_s: f.ack.limit_raw_http_post_per_s, max_stall_ms: f.ack.max_stall_ms };
+  }
+  if (f.offer_handler) {
+    out.placement_decisions_per_s = {
+      figure: f.offer_handler.decisions_per_s,
+      goal: 2_000,
+      limit_bare_placement_loop_per_s: f.placement_pods_per_s,
+      max_stall_ms: f.offer_handler.max_stall_ms,
+    };
+  }
+  if (f.limits) {
+    out.limits = { nats_kv_put_per_s: limits.nats_kv_put_per_s, http_post_keepalive_per_s: limits.http_post_keepalive_per_s };
+  }
+  return out;
+}

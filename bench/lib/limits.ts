@@ -94,6 +94,8 @@ export async function withStallMonitor<T>(fn: () => Promise<T>): Promise<{ value
   h.enable();
   try {
     const value = await fn();
+    // A stall is sampled when the loop turns again: let it turn before reading.
+    await new Promise((r) => setTimeout(r, 5));
     return { value, maxStallMs: Math.round(h.max / 1e6) };
   } finally {
     h.disable();

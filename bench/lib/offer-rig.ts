@@ -1,0 +1,157 @@
+/**
+ * The real offer handler (src/controller/offer-handler.ts) with everything around it in memory:
+ * 2,000 agents in 20 racks and 4 zones, 1,000 pods of one service waiting for offers with their
+ * volumes provisioned (one replica pinned on a host of their own), a Mesos client that answers
+ * ACCEPT/DECLINE at once, a state store in a Map. Only the handler and placement cost time.
+ */
+import pino from 'pino';
+import { fromPromise } from 'xstate';
+import { podInstanceMachine } from '../../machines/pod-instance.machine';
+import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
+import { ClusterState } from '../../src/controller/cluster-view';
+import type { OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { PodRegistry } from '../../src/controller/pod-registry';
+import { VolumeLocations } from '../../src/controller/volume-locations';
+import type { MesosSchedulerClient, Offer as MesosOffer } from '../../src/mesos';
+import { TransitionLog } from '../../src/observe/transition-log';
+import { createMetrics } from '../../src/observe/metrics';
+import { PlacementMemory } from '../../src/placement';
+import type { PortworxClient, VolumeInspection } from '../../src/portworx';
+import { parseSpec } from '../../src/service-spec';
+import type { ServiceStateStore } from '../../src/state/state-store';
+
+export const AGENTS = Number(process.env.BENCH_AGENTS ?? 2_000);
+export const PODS = Number(process.env.BENCH_PENDING_PODS ?? 1_000);
+const RACKS = 20;
+const ZONES = 4;
+
+const host = (i: number) => `host-${i}`;
+const agentId = (i: number) => `agent-${String(i).padStart(5, '0')}`;
+
+/** A state store that keeps values in a Map: the bench measures placement, not NATS. */
+function memoryStore(): ServiceStateStore {
+  const values = new Map<string, { value: unknown; revision: number }>();
+  let revision = 0;
+  return {
+    async get(key: string) {
+      return values.get(key);
+    },
+    async put(key: string, value: unknown) {
+      values.set(key, { value, revision: ++revision });
+      return revision;
+    },
+    async delete(key: string) {
+      values.delete(key);
+    },
+    async keys(prefix = '') {
+      return [...values.keys()].filter((k) => k.startsWith(prefix));
+    },
+  } as unknown as ServiceStateStore;
+}
+
+/** Portworx answering inspects from a Map by id; volume `i` has its replica on host i. */
+function portworx(): PortworxClient {
+  const byId = new Map<string, VolumeInspection>();
+  return {
+    async inspectVolume(id: string) {
+      let v = byId.get(id);
+      if (!v) {
+        const i = Number(/-(\d+)-data$/.exec(id)?.[1] ?? 0);
+        v = { name: id.slice(4), labels: {}, volume: { id, locator: { name: id.slice(4) }, replica_sets: [{ nodes: [`node-${host(i % AGENTS)}`] }] } } as VolumeInspection;
+        byId.set(id, v);
+      }
+      return v;
+    },
+  } as unknown as PortworxClient;
+}
+
+const podMachine = podInstanceMachine.provide({
+  actors: {
+    ensureVolumes: fromPromise<EnsureVolumesOutput, EnsureVolumesInput>(async ({ input }) => ({
+      volumes: input.volumes.map((v) => ({ name: v.name, id: `vol-${v.name}` })),
+    })),
+    killTask: fromPromise<KillTaskOutput, KillTaskInput>(async () => ({ terminal: true })),
+    checkVolumes: fromPromise<CheckVolumesOutput, CheckVolumesInput>(async () => ({ replicaHosts: [] })),
+  },
+});
+
+/** The Mesos offer of agent `i`: 8 cpus, 32 GiB, ports 31000-31999, rack and zone. */
+export function offerOf(i: number, round: number): MesosOffer {
+  return {
+    id: { value: `offer-${round}-${i}` },
+    framework_id: { value: 'fw-bench' },
+    agent_id: { value: agentId(i) },
+    hostname: host(i),
+    attributes: [{ name: 'rack', type: 'TEXT', text: { value: `rack-${i % RACKS}` } }],
+    domain: { fault_domain: { region: { name: 'region-1' }, zone: { name: `zone-${i % ZONES}` } } },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 8 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 32_768 } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 100_000 } },
+      { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31999 }] } },
+    ],
+  } as MesosOffer;
+}
+
+const SPEC = `name: bench
+pods:
+  node:
+    count: ${PODS}
+    cpus: 1
+    mem: 1024
+    command: sleep 1000
+    placement: "hostname:UNIQUE,rack:MAX_PER:${Math.ceil(PODS / RACKS) + 1}"
+    volumes:
+      - name: data
+        path: /data
+        size: 1
+        repl: 1
+`;
+
+export interface OfferRig {
+  deps: OfferHandlerDeps;
+  registry: PodRegistry;
+  accepts: () => number;
+  waiting: () => number;
+}
+
+/** Build the rig and wait until every pod waits for an offer. */
+export async function offerRig(): Promise<OfferRig> {
+  const spec = parseSpec(SPEC);
+  const logger = pino({ level: 'silent' });
+  const metrics = createMetrics('bench');
+  const registry = new PodRegistry({ spec: () => spec, machine: podMachine, store: memoryStore(), logger, transitions: new TransitionLog(spec.name, logger), metrics, onPodState: () => undefined });
+  const cluster = new ClusterState();
+  for (let i = 0; i < AGENTS; i++) {
+    cluster.learnOffer(offerOf(i, -1));
+    cluster.learnStorageNode({ id: `node-${host(i)}`, hostname: host(i), scheduler_node_name: host(i), status: 'STATUS_OK' });
+  }
+  let accepted = 0;
+  const mesos = {
+    frameworkId: 'fw-bench',
+    async accept() {
+      accepted++;
+    },
+    async decline() {},
+    async reconcile() {},
+  } as unknown as MesosSchedulerClient;
+  const deps: OfferHandlerDeps = {
+    spec: () => spec,
+    registry,
+    cluster,
+    volumes: new VolumeLocations(portworx(), cluster),
+    memory: new PlacementMemory(),
+    mesos: () => mesos,
+    podsByAgent: () => new Map(),
+    launching: () => true,
+    logger,
+    metrics,
+  };
+  for (let i = 0; i < PODS; i++) registry.ensure('node', i);
+  const waiting = () => registry.all().filter((e) => e.state.startsWith('volume-provisioned') && registry.context(e).task === null).length;
+  for (let t = 0; waiting() < PODS; t++) {
+    if (t > 2_000) throw new Error(`only ${waiting()} of ${PODS} pods came to wait for an offer`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { deps, registry, accepts: () => accepted, waiting };
+}
