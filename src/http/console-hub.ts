@@ -139,6 +139,8 @@ export class ConsoleHub {
       this.tick = setInterval(() => void this.broadcast(), this.deps.tickMs ?? 2_000);
       this.tick.unref();
     }
+    // A page that (re)connects gets the current state at once, not at the next change.
+    if (opts.states ?? true) this.changed();
     return () => {
       this.listeners.delete(listener);
       if (!this.watched()) {

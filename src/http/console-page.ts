@@ -20,8 +20,10 @@ h3{font-size:.9rem;margin:.6rem 0 .3rem;color:var(--muted);font-weight:600}
 #live{margin-left:auto;font-size:.8rem}
 #banner{margin:1rem 1.4rem 0;padding:.6rem 1rem;border-radius:8px;background:#fef3f2;color:var(--bad);border:1px solid #fecdca}
 .region{border-left:3px solid var(--line);padding-left:.6rem;margin-bottom:.6rem}
+.zones{display:flex;flex-wrap:wrap;gap:.8rem}
+.zone{flex:1;min-width:15rem}
 .racks{display:flex;flex-wrap:wrap;gap:.6rem}
-.rack{border:1px dashed var(--line);border-radius:6px;padding:.4rem;min-width:12rem;flex:1}
+.rack{border:1px dashed var(--line);border-radius:6px;padding:.4rem;min-width:13rem;flex:1}
 .rack>.label{font-size:.75rem;color:var(--muted)}
 .agent{border:1px solid var(--line);border-radius:6px;padding:.4rem .5rem;margin-top:.4rem;background:#fff}
 .agent.bad{border:2px solid var(--bad);background:repeating-linear-gradient(135deg,#fff,#fff 8px,#fef3f2 8px,#fef3f2 16px)}
@@ -39,7 +41,10 @@ tr.bad td{background:#fef3f2}
 .step{font-size:.8rem;padding:.05rem .45rem;border-radius:4px;border:1px solid currentColor}
 .step.bad{font-weight:700}.step.paused{border-style:dashed}
 #events{max-height:24rem;overflow:auto}
-.event{display:grid;grid-template-columns:5.5rem 6.5rem 1fr;gap:.5rem;padding:.2rem 0;border-bottom:1px solid var(--line)}
+.event{display:grid;grid-template-columns:4.5rem 6rem 1fr;gap:.5rem;padding:.2rem 0;border-bottom:1px solid var(--line);align-items:start}
+.event .badge{justify-self:start}
+td .badge{white-space:normal;border-radius:6px}
+.why{font-size:.8rem;color:var(--muted);margin-top:.2rem}
 .event time{color:var(--muted);font-variant-numeric:tabular-nums}
 svg{width:100%;height:auto;background:#fff}
 svg text{font:11px system-ui,sans-serif;fill:#475467}

@@ -36,24 +36,26 @@ function renderTopology(s) {
     '<span class="host">' + esc(a.hostname) + '</span> ' + badge(a, ' data-role="agent-status"') +
     '<div class="pods">' + (a.pods.length ? a.pods.map(podChip).join('') : '<span class="empty">no pods</span>') + '</div></div>';
   const rack = (r) => '<div class="rack"><div class="label">rack ' + esc(r.name) + '</div>' + r.agents.map(agent).join('') + '</div>';
-  const zone = (z) => '<h3>zone ' + esc(z.name) + '</h3><div class="racks">' + z.racks.map(rack).join('') + '</div>';
-  const region = (r) => '<div class="region"><h3>region ' + esc(r.name) + '</h3>' + r.zones.map(zone).join('') + '</div>';
+  const zone = (z) => '<div class="zone"><h3>zone ' + esc(z.name) + '</h3><div class="racks">' + z.racks.map(rack).join('') + '</div></div>';
+  const region = (r) => '<div class="region"><h3>region ' + esc(r.name) + '</h3><div class="zones">' + r.zones.map(zone).join('') + '</div></div>';
   $('topology').innerHTML = s.topology.length ? s.topology.map(region).join('') : '<p class="empty">no agents known yet</p>';
   $('unplaced').innerHTML = s.unplaced.length ? '<h3>not on an agent</h3><div class="pods" data-role="unplaced">' + s.unplaced.map(podChip).join('') + '</div>' : '';
 }
 
 function renderPlans(s) {
   const step = (st) => '<span class="step ' + esc(st.tone) + '" data-step="' + esc(st.name) + '" title="' + esc(st.message || st.text) + '">' + esc(st.name) + ': ' + esc(st.text) + '</span>';
+  // Why a step that is not done waits: the scheduler's own message (e.g. on probation: the host is down).
+  const why = (st) => (st.tone !== 'ok' && st.message ? '<div class="why">' + esc(st.name) + ': ' + esc(st.message) + '</div>' : '');
   const phase = (ph, paused) =>
-    '<div><h3>' + esc(ph.name) + ' ' + badge(ph) + '</h3><div class="steps' + (paused ? ' paused' : '') + '">' +
-    (ph.steps.length ? ph.steps.map(step).join('') : '<span class="empty">no steps</span>') + '</div></div>';
+    '<div data-phase="' + esc(ph.name) + '"><h3>' + esc(ph.name) + ' ' + badge(ph) + '</h3><div class="steps' + (paused ? ' paused' : '') + '">' +
+    ph.steps.map(step).join('') + '</div>' + ph.steps.map(why).join('') + '</div>';
   const plan = (p) => {
     const pct = p.total ? Math.round((100 * p.done) / p.total) : 100;
     return '<div class="plan" data-plan="' + esc(p.name) + '" data-status="' + esc(p.text) + '"><b>' + esc(p.name) + '</b> ' + badge(p) +
       (p.paused ? ' <span class="badge warn">paused</span>' : '') +
-      ' <span class="progress" data-role="progress">' + p.done + ' of ' + p.total + ' steps done</span>' +
-      '<div class="bar"><span style="width:' + pct + '%"></span></div>' +
-      p.phases.map((ph) => phase(ph, p.paused)).join('') +
+      ' <span class="progress" data-role="progress">' + (p.total ? p.done + ' of ' + p.total + ' steps done' : 'nothing to do') + '</span>' +
+      (p.total ? '<div class="bar"><span style="width:' + pct + '%"></span></div>' : '') +
+      p.phases.filter((ph) => ph.steps.length > 0).map((ph) => phase(ph, p.paused)).join('') +
       p.errors.map((e) => '<div class="bad">' + esc(e) + '</div>').join('') + '</div>';
   };
   $('plans').innerHTML = s.plans.map(plan).join('') || '<p class="empty">no plans</p>';
@@ -78,13 +80,13 @@ function renderTables(s) {
 /** Recovery time: one bar per completed recovery (seconds), newest right; open ones as a note. */
 function renderRecoveryChart(s) {
   const rs = s.charts.recoveries.slice(-30);
-  const open = s.charts.recovering.map((r) => esc(r.pod) + ' (' + esc(r.type) + ', ' + Math.round((Date.now() - r.startedAt) / 1000) + ' s so far)');
+  const open = s.charts.recovering.map((r) => esc(r.pod) + ' (' + Math.round((Date.parse(s.at) - r.startedAt) / 1000) + ' s so far)');
   if (!rs.length) {
     $('recovery-chart').innerHTML = '<p class="empty">no recovery this session</p>' + (open.length ? '<p class="warn">recovering: ' + open.join(', ') + '</p>' : '');
     return;
   }
   const W = 480, H = 160, L = 36, B = 28, max = Math.max(1, ...rs.map((r) => r.seconds));
-  const bw = (W - L) / rs.length;
+  const bw = Math.min(48, (W - L) / rs.length);
   const bars = rs.map((r, i) => {
     const h = ((H - B - 10) * r.seconds) / max;
     const x = L + i * bw + 2, y = H - B - h;

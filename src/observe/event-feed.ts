@@ -21,7 +21,7 @@ const top = (path: string) => path.split(/[.(]/)[0] ?? path;
 function podEvent(pod: string, t: TransitionRecord): Omit<ConsoleEvent, 'ts'> | null {
   const enters = (prefix: string) => t.to.startsWith(prefix) && !t.from.startsWith(prefix);
   const why = t.reason ? `: ${t.reason}` : '';
-  if (enters('running.suspect')) return { kind: 'pod', text: `${pod} on probation${why}`, tone: 'warn' };
+  if (enters('running.suspect')) return { kind: 'pod', text: t.reason ? `${pod}: ${t.reason}` : `${pod} on probation`, tone: 'warn' };
   if (enters('failed.awaiting-slot')) return { kind: 'replacement', text: `${pod} waits for a replacement slot`, tone: 'warn' };
   if (enters('re-attaching')) return { kind: 'replacement', text: `${pod} is being replaced on another host (fencing its volumes first)`, tone: 'warn' };
   if (enters('failed.transient') || enters('failed.releasing')) return { kind: 'pod', text: `${pod} failed and is relaunched${why}`, tone: 'warn' };
