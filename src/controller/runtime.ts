@@ -228,16 +228,10 @@ export class Runtime {
       if (generation !== leadership.generation) return; // stepped down meanwhile: leave it to the next leader
       this.podsRestored = true;
       // Pods of a service being uninstalled must not act again (e.g. re-create a disposed volume).
+      // A restore a crash interrupted is the persisted restore plan's to finish (its start-pods
+      // phase starts the pods it stopped), not a special case here.
       if (this.frameworkContext.uninstall) this.registry.stopAll();
-      else {
-        for (const e of restored) this.registry.notify(e);
-        // Only a snapshot restore stops pods; one that a crash interrupted must not leave the
-        // service down for good (the operator's restore request already failed).
-        for (const e of restored.filter((p) => p.actor.getSnapshot().matches('stopped'))) {
-          this.logger.warn({ pod: e.name }, 'an interrupted snapshot restore left this pod stopped: starting it');
-          this.registry.send(e, { type: 'START' });
-        }
-      }
+      else for (const e of restored) this.registry.notify(e);
     }
     if (scheduler.connected || generation !== leadership.generation) return;
     const client = schedulerClient(this.opts, this.service, this.frameworkContext.frameworkId ?? undefined, this.logger);

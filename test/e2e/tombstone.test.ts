@@ -153,8 +153,8 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(state.framework.state).toBe('uninstalled');
     expect(state.framework.reason).toMatch(/reinstall --yes/);
     expect(state.pods).toEqual([]);
-    // The dashboard renders /v1/state: its banner keys on the state checked above.
-    expect(await (await fetch(`${base}/`)).text()).toContain("s.framework.state === 'uninstalled'");
+    // The console (issue 13) keys its "is uninstalled" banner on the framework state in words.
+    expect(await (await fetch(`${base}/console.js`)).text()).toContain("s.framework.text === 'uninstalled'");
     // The app was removed by this app version already: no second DELETE.
     expect(marathon.requests).toHaveLength(1);
   });
