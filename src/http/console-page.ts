@@ -2,6 +2,7 @@
  * The operations console (docs/console.md): one page an operator keeps open. Plain HTML and CSS;
  * the script (console-script.ts, served at /console.js) renders `/v1/console` and then every
  * `console` server-sent event from `/v1/events?console=1`, so it updates live with no reload.
+ * Every URL is relative: behind the DC/OS admin router the page lives at /service/<name>/.
  */
 const STYLE = `
 :root{--ok:#17803d;--warn:#9a6700;--bad:#b42318;--info:#175cd3;--muted:#667085;--line:#e4e7ec;--bg:#f8f9fb}
@@ -74,6 +75,6 @@ export const CONSOLE_HTML = `<!doctype html>
   <section><h2>Events</h2><div id="events"></div></section>
   <section class="wide"><h2>Pods</h2><table><thead><tr><th>pod</th><th>state</th><th>host</th><th>why</th></tr></thead><tbody id="pods"></tbody></table></section>
 </main>
-<footer>live over <a href="/v1/events?console=1">/v1/events</a> · state <a href="/v1/console">/v1/console</a> · <a href="/metrics">/metrics</a> · <a href="/health">/health</a></footer>
-<script src="/console.js"></script>
+<footer>live over <a href="v1/events?console=1">/v1/events</a> · state <a href="v1/console">/v1/console</a> · <a href="metrics">/metrics</a> · <a href="health">/health</a></footer>
+<script src="console.js"></script>
 </body></html>`;

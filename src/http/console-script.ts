@@ -131,11 +131,11 @@ function render(s) {
 }
 
 function connect() {
-  const es = new EventSource('/v1/events?console=1');
+  const es = new EventSource('v1/events?console=1');
   es.addEventListener('open', () => { $('live').textContent = 'live'; $('live').className = 'ok'; });
   es.addEventListener('error', () => { $('live').textContent = 'reconnecting…'; $('live').className = 'warn'; });
   es.addEventListener('console', (e) => render(JSON.parse(e.data)));
 }
 
-fetch('/v1/console').then((r) => r.json()).then(render).catch(() => undefined).finally(connect);
+fetch('v1/console').then((r) => r.json()).then(render).catch(() => undefined).finally(connect);
 `;

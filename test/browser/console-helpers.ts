@@ -10,9 +10,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(__dirname, '..', '..', '.test-results', 'screenshots');
 
 /** Fails, naming the Debian package, when Chromium is missing: a browser test must not pass by skipping. */
-export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install the Debian package \`chromium\` (apt-get install chromium; .ci/run does) to run the console browser test`);
+export function requireChromium(path = CHROMIUM): void {
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: install the Debian package \`chromium\` (apt-get install chromium; .ci/run does) to run the console browser test`);
   }
 }
 

@@ -46,6 +46,10 @@ describe('the operations console, in Chromium, on the sandbox', () => {
     await sb?.stop();
   });
 
+  it('fails, naming the Debian package, when Chromium is missing (never skipped)', () => {
+    expect(() => requireChromium('/nonexistent/chromium')).toThrow(/install the Debian package `chromium`/);
+  });
+
   it('shows the deploy plan progressing live, in words, until the service is active', async () => {
     await page.locator('[data-plan="deploy"][data-status="complete"]').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('#fw').textContent(), { timeout: 10_000 }).toBe('active');

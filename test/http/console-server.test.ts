@@ -80,10 +80,12 @@ describe('the console over HTTP: the page, its state, live updates and the metri
     server = await SchedulerHttpServer.start(0, sources, '127.0.0.1');
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain('/v1/events');
-    expect(html).toContain('<script src="/console.js">');
+    // Relative URLs: behind the DC/OS admin router the page is /service/<name>/.
+    expect(html).toContain('<script src="console.js">');
+    expect(html).not.toMatch(/(src|href)="\//);
     const js = await fetch(`${server.url}/console.js`);
     expect(js.headers.get('content-type')).toMatch(/javascript/);
-    expect(await js.text()).toContain("new EventSource('/v1/events?console=1')");
+    expect(await js.text()).toContain("new EventSource('v1/events?console=1')");
   });
 
   it('answers /v1/console with the state in words', async () => {
