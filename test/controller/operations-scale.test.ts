@@ -25,6 +25,7 @@ function runtime(plans: { deploy: Plan; decommission: Plan }) {
     service: 'demo',
     spec: demoSpec({ count: 3 }),
     frameworkStateName: 'active.running',
+    frameworkIs: (state: string) => state === 'active',
     frameworkContext: { ...plans, rejected: null },
     registry: {
       get: (name: string) => pods.get(name),
