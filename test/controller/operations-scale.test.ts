@@ -32,6 +32,9 @@ function runtime(plans: { deploy: Plan; decommission: Plan }) {
       context: () => ({ reason: 'fence failed (MESOS_AUTH): Mesos master forbids this principal (HTTP 403)' }),
     },
     sendFramework: (e: unknown) => sent.push(e),
+    setSpec(spec: ReturnType<typeof demoSpec>) {
+      this.spec = spec;
+    },
     // Read when RuntimeOperations is built (config updates, restores); not used by scale.
     logger: silentLogger(),
     opts: {},
