@@ -52,7 +52,7 @@ function renderPlans(s) {
   const plan = (p) => {
     const pct = p.total ? Math.round((100 * p.done) / p.total) : 100;
     return '<div class="plan" data-plan="' + esc(p.name) + '" data-status="' + esc(p.text) + '"><b>' + esc(p.name) + '</b> ' + badge(p) +
-      (p.paused ? ' <span class="badge warn">paused</span>' : '') +
+      (p.paused && p.text !== 'paused' ? ' <span class="badge warn">paused</span>' : '') +
       ' <span class="progress" data-role="progress">' + (p.total ? p.done + ' of ' + p.total + ' steps done' : 'nothing to do') + '</span>' +
       (p.total ? '<div class="bar"><span style="width:' + pct + '%"></span></div>' : '') +
       p.phases.filter((ph) => ph.steps.length > 0).map((ph) => phase(ph, p.paused)).join('') +

@@ -38,7 +38,8 @@ export function eventOfTransition(t: TransitionRecord): ConsoleEvent | null {
   if (t.actor.startsWith('spread/')) return { ts: t.ts, kind: 'pod', text: `${t.actor.slice(7)}: ${t.reason ?? 'spread constraint broken'}`, tone: 'warn' };
   if (t.actor === 'framework') {
     if (top(t.from) === top(t.to)) return null;
-    return { ts: t.ts, kind: 'scheduler', text: `scheduler ${top(t.to).replace(/-/g, ' ')}${t.reason ? ` (${t.reason})` : ''}`, tone: 'info' };
+    const to = top(t.to).replace(/-/g, ' ');
+    return { ts: t.ts, kind: 'scheduler', text: `scheduler ${to}${t.reason && t.reason !== to ? ` (${t.reason})` : ''}`, tone: 'info' };
   }
   if (t.actor.startsWith('pod/')) {
     const e = podEvent(t.actor.slice(4), t);

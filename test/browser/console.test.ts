@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { callCommand } from '../../src/api/client';
+import { frameworkIn } from '../../src/controller/state-names';
 import { Sandbox } from '../../src/sandbox/sandbox';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 import { frameworkYaml } from '../e2e/helpers';
@@ -13,6 +16,7 @@ import { ensureConsole, launchChromium, requireChromium, screenshot, simAgent } 
  */
 describe('the operations console, in Chromium, on the sandbox', () => {
   let sb: Sandbox;
+  let nc: NatsConnection;
   let base: string;
   let chrome: { context: BrowserContext; close: () => Promise<void> };
   let page: Page;
@@ -26,6 +30,10 @@ describe('the operations console, in Chromium, on the sandbox', () => {
     const spec = frameworkYaml('cassandra');
     sb = await Sandbox.start({ specYaml: spec.yaml, speed: 10, nats: SHARED_NATS_URL, http: 0 });
     base = await ensureConsole(sb);
+    // The deploy is paused by an operator before the page opens, so the page sees it move.
+    nc = await connect({ servers: sb.natsUrl });
+    await sb.scheduler.runtime.waitForFramework((snap) => frameworkIn(snap, 'active'), 30_000);
+    await callCommand(nc, sb.service, 'plan.pause', { plan: 'deploy' }, { user: 'alice' });
     page = chrome.context.pages()[0] ?? (await chrome.context.newPage());
     page.on('request', (r) => void (new URL(r.url()).pathname === '/v1/console' && consoleFetches++));
     page.on('framenavigated', (f) => void (f === page.mainFrame() && navigations++));
@@ -43,6 +51,7 @@ describe('the operations console, in Chromium, on the sandbox', () => {
 
   afterAll(async () => {
     await chrome?.close();
+    await nc?.close();
     await sb?.stop();
   });
 
@@ -50,13 +59,21 @@ describe('the operations console, in Chromium, on the sandbox', () => {
     expect(() => requireChromium('/nonexistent/chromium')).toThrow(/install the Debian package `chromium`/);
   });
 
-  it('shows the deploy plan progressing live, in words, until the service is active', async () => {
+  it('shows the paused deploy, then its progress live once resumed, until the service is active', async () => {
+    await page.locator('[data-plan="deploy"][data-status="paused"]').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'console-deploy-paused');
+    const before = deployProgress.at(-1);
+    expect(before).toMatch(/^[0-2] of 3 steps done$/);
+    await callCommand(nc, sb.service, 'plan.resume', { plan: 'deploy' }, { user: 'alice' });
     await page.locator('[data-plan="deploy"][data-status="complete"]').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('#fw').textContent(), { timeout: 10_000 }).toBe('active');
     expect(deployProgress.at(-1)).toBe('3 of 3 steps done');
-    // It moved while the page was open: more than one value, each rendered from an SSE event.
     expect(deployProgress.length).toBeGreaterThan(1);
     expect(await page.locator('[data-pod-row] .badge').allTextContents()).toEqual(['running', 'running', 'running']);
+    // The commands, with who gave them.
+    await expect.poll(() => page.locator('#events [data-kind="command"]').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('plan.resume by alice: ok')]),
+    );
     // No machine paths anywhere on the page (the old dashboard showed `running.up`).
     expect(await page.locator('body').innerText()).not.toMatch(/running\.up|active\(|volume-provisioned/);
     await screenshot(page, 'console-deployed');
