@@ -1,6 +1,6 @@
 import type { ServiceSpec } from '../service-spec';
 import type { JsonObject } from './json-schema';
-import { podOptionSchema } from './options-model';
+import { podOptionSchema, YAML_SAFE_PATTERN } from './options-model';
 
 /** DNS label: the service name appears in volume names, task ids, NATS subjects and the app id. */
 const SERVICE_NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
@@ -40,7 +40,50 @@ function serviceGroup(spec: ServiceSpec, image: string): JsonObject {
       enum: ['trace', 'debug', 'info', 'warn', 'error'],
       default: 'info',
     },
+    ...securityOptions(),
+    ...networkOptions(),
   });
+}
+
+/** DC/OS strict mode: the scheduler authenticates as a service account (the dcos-commons options). */
+function securityOptions(): JsonObject {
+  return {
+    service_account: {
+      type: 'string',
+      description: 'DC/OS service account the scheduler authenticates as, and its Mesos framework principal; empty on a cluster that does not require it.',
+      pattern: '^[A-Za-z0-9_.-]*$',
+      default: '',
+      media: { type: 'application/x-service-account+string' },
+    },
+    service_account_secret: {
+      type: 'string',
+      description: "Secret store path of the service account's credential (JSON with uid, private_key, login_endpoint); empty for none.",
+      pattern: '^[A-Za-z0-9/_.-]*$',
+      default: '',
+      media: { type: 'application/x-secret+string' },
+    },
+  };
+}
+
+/** Where the pods run: a virtual network, another region (the dcos-commons options). */
+function networkOptions(): JsonObject {
+  return {
+    virtual_network_enabled: { type: 'boolean', description: 'Run the pods on a virtual (CNI) network instead of the agents\' host network.', default: false },
+    virtual_network_name: { type: 'string', description: 'The virtual network the pods join.', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', default: 'dcos' },
+    virtual_network_plugin_labels: {
+      type: 'string',
+      description: 'Labels for the network plugin, as key:value,key:value; empty for none.',
+      pattern: YAML_SAFE_PATTERN,
+      default: '',
+    },
+    region: {
+      type: 'string',
+      description: 'Region every pod runs in (a placement @region:IS:<region> in front of each pod type\'s own); empty for no region constraint.',
+      pattern: '^[-A-Za-z0-9_.]*$',
+      default: '',
+      media: { type: 'application/x-region+string' },
+    },
+  };
 }
 
 function connectionGroups(): JsonObject {

@@ -11,7 +11,7 @@ import type { JsonObject } from './json-schema';
 import { marathonTemplate, SCHEDULER_IMAGE_ALIAS } from './marathon-template';
 import { checkSpecFitsPackage } from './options-model';
 import { PACKAGE_FILES } from './package-dir';
-import { fillSlots, templateSpec } from './spec-template';
+import { fillSlots, NETWORK_SECTION, protectLaunchTags, templateSpec } from './spec-template';
 
 const log = childLogger({ module: 'packaging' });
 
@@ -86,10 +86,10 @@ export function generatePackage(specText: string, source: string, metadata: Pack
   const meta = parsedMeta.data;
   const spec = parseSpec(specText, source);
   checkSpecFitsPackage(spec, source);
-  // Mustache would read these as tags inside the embedded spec.
-  if (/\{\{|\}\}/.test(specText)) throw new PackageGenerateError(source, "the spec contains '{{' or '}}', which mustache would read as a tag");
   const template = templateSpec(specText, spec, source);
-  const specJson = fillSlots(JSON.stringify(template.yaml), template.slots, source);
+  // Launch templates pass through Cosmos as text; option tags (added after) are what Cosmos fills.
+  const yaml = `${protectLaunchTags(template.yaml)}${NETWORK_SECTION}`;
+  const specJson = fillSlots(JSON.stringify(yaml), template.slots, source);
   const pkg = packageJson(spec, specText, meta);
   const files: Record<string, string> = {
     [PACKAGE_FILES.package]: json(pkg),

@@ -47,13 +47,20 @@ export function marathonTemplate(specYamlJson: string): string {
     "DCOS_PACKAGE_FRAMEWORK_NAME": "{{service.name}}",
     "DCOS_SERVICE_SCHEME": "http",
     "DCOS_SERVICE_PORT_INDEX": "0",
+    "DCOS_COMMONS_API_VERSION": "v1",
     "MARATHON_SINGLE_INSTANCE_APP": "true"
   },
   {{#nats.creds_secret}}
   "secrets": {
-    "natsCreds": { "source": "{{nats.creds_secret}}" }
+    "natsCreds": { "source": "{{nats.creds_secret}}" }{{#service.service_account_secret}},
+    "serviceCredential": { "source": "{{service.service_account_secret}}" }{{/service.service_account_secret}}
   },
   {{/nats.creds_secret}}
+  {{^nats.creds_secret}}{{#service.service_account_secret}}
+  "secrets": {
+    "serviceCredential": { "source": "{{service.service_account_secret}}" }
+  },
+  {{/service.service_account_secret}}{{/nats.creds_secret}}
   "env": {
     "PXFW_SPEC_YAML": ${specYamlJson},
     "PXFW_MESOS_URL": "{{mesos.url}}",
@@ -67,6 +74,12 @@ export function marathonTemplate(specYamlJson: string): string {
     {{#nats.creds_secret}}
     "PXFW_NATS_CREDS_CONTENT": { "secret": "natsCreds" },
     {{/nats.creds_secret}}
+    {{#service.service_account_secret}}
+    "PXFW_SERVICE_ACCOUNT_CREDENTIAL": { "secret": "serviceCredential" },
+    {{/service.service_account_secret}}
+    {{#service.service_account}}
+    "PXFW_MESOS_PRINCIPAL": "{{service.service_account}}",
+    {{/service.service_account}}
     "NATS_URL": "{{nats.url}}",
     "PXFW_LOG_LEVEL": "{{service.log_level}}"
   },

@@ -1,5 +1,5 @@
 import type { PodSpec, ServiceSpec } from '../service-spec';
-import { formatConstraint } from '../service-spec';
+import { formatConstraint, IO_PROFILES } from '../service-spec';
 import { PackageGenerateError } from './errors';
 import type { JsonObject } from './json-schema';
 
@@ -16,6 +16,8 @@ export interface Slot {
   kind: SlotKind;
   /** Unique token placed in the spec YAML until it is replaced by `{{node.count}}`. */
   placeholder: string;
+  /** Mustache text replacing the placeholder when it is more than `{{path}}` (e.g. the region prefix). */
+  tag?: string;
 }
 
 /** Top-level option groups of every package; a pod type may not use these names. */
@@ -27,9 +29,9 @@ export const YAML_SAFE_PATTERN = '^[^"\\\\\\u0000-\\u001f]*$';
 export class SlotRegistry {
   readonly slots: Slot[] = [];
 
-  add(path: string[], kind: SlotKind): string {
+  add(path: string[], kind: SlotKind, tag?: string): string {
     const placeholder = `PXFWOPT${this.slots.length}Z`;
-    this.slots.push({ path, kind, placeholder });
+    this.slots.push({ path, kind, placeholder, ...(tag ? { tag } : {}) });
     return placeholder;
   }
 }
@@ -42,9 +44,56 @@ const positive = (description: string, dflt: number): JsonObject => ({
   default: dflt,
 });
 
-/** The option key of a volume's size/replication: plain when the pod has one volume. */
-export function volumeOptionKey(pod: PodSpec, volumeName: string, what: 'size' | 'repl'): string {
+/** The per-volume options of a pod type, by the spec field each sets. */
+export const VOLUME_OPTIONS = ['size', 'repl', 'io_profile', 'priority', 'fs', 'encryption_secret'] as const;
+export type VolumeOption = (typeof VOLUME_OPTIONS)[number];
+
+/** The option key of a volume setting: plain when the pod has one volume (`volume_size`), else prefixed by the volume. */
+export function volumeOptionKey(pod: PodSpec, volumeName: string, what: VolumeOption): string {
   return pod.volumes.length === 1 ? `volume_${what}` : `${volumeName.replace(/-/g, '_')}_volume_${what}`;
+}
+
+/** The option key of a tunable env variable: its name in lower case (`MAX_HEAP_SIZE` → `max_heap_size`). */
+export function tunableOptionKey(envName: string): string {
+  return envName.toLowerCase();
+}
+
+function volumeOptions(pod: PodSpec, vol: PodSpec['volumes'][number]): JsonObject {
+  const what = `the Portworx volume '${vol.name}' of each ${pod.type} pod`;
+  return {
+    [volumeOptionKey(pod, vol.name, 'size')]: {
+      type: 'integer',
+      description: `Size of ${what}, in GiB (whole GiB: Portworx's Docker volume driver reads no fractions).`,
+      minimum: 1,
+      default: vol.size,
+    },
+    [volumeOptionKey(pod, vol.name, 'repl')]: {
+      type: 'integer',
+      description: `Portworx replicas of ${what} (1-3), spread across failure domains.`,
+      minimum: 1,
+      maximum: 3,
+      default: vol.repl,
+    },
+    [volumeOptionKey(pod, vol.name, 'io_profile')]: {
+      type: 'string',
+      description: `Portworx IO profile of ${what}; empty for Portworx's choice.`,
+      enum: ['', ...IO_PROFILES],
+      default: vol.ioProfile ?? '',
+    },
+    [volumeOptionKey(pod, vol.name, 'priority')]: {
+      type: 'string',
+      description: `Portworx IO priority (class of service) of ${what}.`,
+      enum: ['high', 'medium', 'low'],
+      default: vol.priority,
+    },
+    [volumeOptionKey(pod, vol.name, 'fs')]: { type: 'string', description: `File system of ${what}.`, enum: ['ext4', 'xfs'], default: vol.fs },
+    [volumeOptionKey(pod, vol.name, 'encryption_secret')]: {
+      type: 'string',
+      description: `Name of the Portworx secret whose key encrypts ${what} (never the key itself); empty for no encryption. Fixed at creation.`,
+      pattern: '^([A-Za-z0-9][-A-Za-z0-9_./]*)?$',
+      default: vol.encryptionSecret ?? '',
+    },
+  };
 }
 
 /**
@@ -70,15 +119,9 @@ export function podOptionSchema(pod: PodSpec, maxUnavailable: number): JsonObjec
       default: maxUnavailable,
     },
   };
-  for (const vol of pod.volumes) {
-    properties[volumeOptionKey(pod, vol.name, 'size')] = positive(`Size of the Portworx volume '${vol.name}' of each ${pod.type} pod, in GiB.`, vol.size);
-    properties[volumeOptionKey(pod, vol.name, 'repl')] = {
-      type: 'integer',
-      description: `Portworx replicas of the volume '${vol.name}' (1-3), spread across failure domains.`,
-      minimum: 1,
-      maximum: 3,
-      default: vol.repl,
-    };
+  for (const vol of pod.volumes) Object.assign(properties, volumeOptions(pod, vol));
+  for (const [name, description] of Object.entries(pod.tunables)) {
+    properties[tunableOptionKey(name)] = { type: 'string', description: `${description} (${name})`, pattern: YAML_SAFE_PATTERN, default: pod.env[name] ?? '' };
   }
   return {
     type: 'object',
@@ -94,6 +137,12 @@ export function checkSpecFitsPackage(spec: ServiceSpec, source: string): void {
   for (const pod of Object.values(spec.pods)) {
     if ((RESERVED_GROUPS as readonly string[]).includes(pod.type)) {
       throw new PackageGenerateError(source, `pod type '${pod.type}' collides with the option group of that name; rename the pod type`);
+    }
+    for (const name of Object.keys(pod.tunables)) {
+      const key = tunableOptionKey(name);
+      if (['count', 'cpus', 'mem', 'placement', 'max_unavailable'].includes(key) || key.includes('volume_')) {
+        throw new PackageGenerateError(source, `pods.${pod.type}.tunables: ${name} would be option ${pod.type}.${key}, which another option has; rename the variable`);
+      }
     }
     for (const c of pod.placement) {
       if (c.value?.includes(',') || /["\\]/.test(`${c.field}${c.value ?? ''}`)) {

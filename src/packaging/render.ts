@@ -64,8 +64,11 @@ function optionPath(specPath: string): string {
   if (specPath === 'name') return 'service.name';
   const pod = /^pods\.([^.[]+)\.(count|cpus|mem|placement|max_unavailable)\b/.exec(specPath);
   if (pod) return `${pod[1]}.${pod[2]}`;
-  const vol = /^pods\.([^.[]+)\.volumes\[\d+\]\.(size|repl)\b/.exec(specPath);
+  const vol = /^pods\.([^.[]+)\.volumes\[\d+\]\.(size|repl|io_profile|priority|fs|encryption_secret)\b/.exec(specPath);
   if (vol) return `${vol[1]}.volume_${vol[2]} (spec ${specPath})`;
+  const env = /^pods\.([^.[]+)\.env\.([A-Za-z0-9_]+)$/.exec(specPath);
+  if (env) return `${env[1]}.${env[2]!.toLowerCase()} (spec ${specPath})`;
+  if (specPath === 'network' || specPath.startsWith('network.')) return 'service.virtual_network_plugin_labels';
   const top = /^(failure_policy|convergence|volume_policy)(\.[a-z_]+)*/.exec(specPath);
   if (top) return top[0];
   return `spec ${specPath}`;
@@ -82,7 +85,7 @@ export function checkRenderedSpec(pkg: UniversePackage, app: JsonObject): void {
   const yaml = env.PXFW_SPEC_YAML;
   if (typeof yaml !== 'string') throw new TemplateRenderError(pkg.meta.name, 'renders no env.PXFW_SPEC_YAML (the spec the scheduler runs)');
   try {
-    parseSpec(yaml, `the spec rendered from ${pkg.meta.name}`);
+    parseSpec(yaml, `the spec rendered from ${pkg.meta.name}`, { clusterRules: true });
   } catch (err) {
     if (!(err instanceof ServiceSpecError)) throw err;
     const issues = err.issues.map((i) => ({ path: optionPath(i.path), message: `${i.message} (pxfw run would refuse this spec)` }));

@@ -2,7 +2,7 @@ import { Document, parseDocument, visit, Scalar } from 'yaml';
 import type { ServiceSpec } from '../service-spec';
 import { PackageGenerateError } from './errors';
 import { isJsonObject, type JsonObject } from './json-schema';
-import { SlotRegistry, volumeOptionKey, type Slot } from './options-model';
+import { SlotRegistry, tunableOptionKey, VOLUME_OPTIONS, volumeOptionKey, type Slot, type SlotKind, type VolumeOption } from './options-model';
 
 export interface SpecTemplate {
   /** The spec as YAML text with a placeholder wherever an install option goes. */
@@ -22,15 +22,42 @@ function templatePod(raw: JsonObject, type: string, spec: ServiceSpec, slots: Sl
   raw.count = slots.add([type, 'count'], 'integer');
   raw.cpus = slots.add([type, 'cpus'], 'number');
   raw.mem = slots.add([type, 'mem'], 'number');
-  raw.placement = slots.add([type, 'placement'], 'string');
+  raw.placement = slots.add([type, 'placement'], 'string', regionPlacement(type));
   raw.max_unavailable = slots.add([type, 'max_unavailable'], 'integer');
   const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];
   volumes.forEach((v: unknown, i) => {
     const vol = asObject(v, `pods.${type}.volumes[${i}]`, source);
     const name = String(vol.name);
-    vol.size = slots.add([type, volumeOptionKey(pod, name, 'size')], 'number');
-    vol.repl = slots.add([type, volumeOptionKey(pod, name, 'repl')], 'integer');
+    for (const what of VOLUME_OPTIONS) vol[what] = slots.add([type, volumeOptionKey(pod, name, what)], VOLUME_OPTION_KINDS[what]);
   });
+  if (Object.keys(pod.tunables).length > 0) {
+    const env = asObject(raw.env, `pods.${type}.env`, source);
+    for (const name of Object.keys(pod.tunables)) env[name] = slots.add([type, tunableOptionKey(name)], 'string');
+  }
+}
+
+const VOLUME_OPTION_KINDS: Record<VolumeOption, SlotKind> = { size: 'integer', repl: 'integer', io_profile: 'string', priority: 'string', fs: 'string', encryption_secret: 'string' };
+
+/**
+ * The pod type's placement with `service.region` in front: a service in another region is pinned
+ * there (`@region:IS:<region>`); with no region the placement is as configured.
+ */
+function regionPlacement(type: string): string {
+  const placement = `{{${type}.placement}}`;
+  return `{{#service.region}}@region:IS:{{service.region}}{{#${type}.placement}},{{/${type}.placement}}{{/service.region}}${placement}`;
+}
+
+/** The `network` block of the spec, present when the install enables the virtual network. */
+export const NETWORK_SECTION =
+  '{{#service.virtual_network_enabled}}network:\n  name: "{{service.virtual_network_name}}"\n  labels: "{{service.virtual_network_plugin_labels}}"\n{{/service.virtual_network_enabled}}';
+
+/**
+ * Launch templates of the spec (`{{TASK_NAME}}`, rendered by pxfw at launch) must reach the
+ * scheduler as written, through Cosmos' own mustache rendering of marathon.json.mustache: each is
+ * wrapped in set-delimiter tags, so mustache reads it as text (the mustache spec's Set Delimiter).
+ */
+export function protectLaunchTags(text: string): string {
+  return text.replace(/\{\{[^}]*\}\}\}?/g, (tag) => `{{=<% %>=}}${tag}<%={{ }}=%>`);
 }
 
 /**
@@ -81,7 +108,7 @@ export function fillSlots(text: string, slots: readonly Slot[], source: string):
   for (const slot of slots) {
     const parts = out.split(slot.placeholder);
     if (parts.length !== 2) throw new PackageGenerateError(source, `placeholder for ${slot.path.join('.')} occurs ${parts.length - 1} times`);
-    out = parts.join(`{{${slot.path.join('.')}}}`);
+    out = parts.join(slot.tag ?? `{{${slot.path.join('.')}}}`);
   }
   return out;
 }

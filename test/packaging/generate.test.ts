@@ -2,14 +2,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
-import { ServiceSpecError } from '../../src/service-spec';
-import { generatePackage, PackageGenerateError, PACKAGE_FILES } from '../../src/packaging';
+import { parseSpec, ServiceSpecError } from '../../src/service-spec';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { generatePackage, PackageGenerateError, PACKAGE_FILES, renderMarathonApp, type GeneratedPackage } from '../../src/packaging';
 import { FRAMEWORKS_DIR, problems, validators } from './schemas';
 
 const META = { version: '0.1.0', image: 'pxfw/pxfw:0.1.0' };
 
 const spec = (pods: string, extra = '') => `name: demo\npods:\n${pods}\n${extra}`;
 const pod = (type: string, more = '') => `  ${type}:\n    count: 1\n    cpus: 1\n    mem: 512\n    command: sleep 1\n${more}`;
+
+async function writeTemp(pkg: GeneratedPackage): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'pxfw-pkg-')), pkg.name);
+  await mkdir(dir);
+  for (const [file, text] of Object.entries(pkg.files)) await writeFile(join(dir, file), text);
+  return dir;
+}
 
 function failure(text: string, meta: Record<string, unknown> = META): unknown {
   try {
@@ -44,10 +53,12 @@ describe('generatePackage', () => {
     expect((err as Error).message).toContain("pod type 'service' collides");
   });
 
-  it('refuses a spec holding mustache delimiters', () => {
-    const err = failure(spec(pod('db', '    env:\n      X: "{{oops}}"\n')));
-    expect(err).toBeInstanceOf(PackageGenerateError);
-    expect((err as Error).message).toContain("'{{'");
+  it('passes launch templates through Cosmos rendering as written (set-delimiter tags), and still checks them', async () => {
+    const text = spec(pod('db', '    env:\n      PEERS: "{{#DB_PODS}}{{HOST}}{{^LAST}},{{/LAST}}{{/DB_PODS}}"\n      ME: "{{TASK_HOST}}"\n'));
+    const dir = await writeTemp(generatePackage(text, 'demo.yml', META));
+    const app = (await renderMarathonApp(dir)) as { env: { PXFW_SPEC_YAML: string } };
+    expect(parseSpec(app.env.PXFW_SPEC_YAML).pods.db!.env).toMatchObject({ PEERS: '{{#DB_PODS}}{{HOST}}{{^LAST}},{{/LAST}}{{/DB_PODS}}', ME: '{{TASK_HOST}}' });
+    expect(failure(spec(pod('db', '    env:\n      X: "{{oops}}"\n')))).toBeInstanceOf(ServiceSpecError);
   });
 
   it('refuses a placement value that has no string form (a comma in a LIKE pattern)', () => {
