@@ -137,5 +137,9 @@ function connect() {
   es.addEventListener('console', (e) => render(JSON.parse(e.data)));
 }
 
-fetch('v1/console').then((r) => r.json()).then(render).catch(() => undefined).finally(connect);
+// A scheduler that serves no console state (an older wiring) says so instead of hanging on "loading".
+fetch('v1/console')
+  .then((r) => (r.ok ? r.json().then(render) : r.json().then((b) => { $('topology').innerHTML = '<p class="bad">' + esc(b.error || r.status) + '</p>'; })))
+  .catch(() => undefined)
+  .finally(connect);
 `;
