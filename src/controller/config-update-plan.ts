@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { PlanView, StepStatus } from '../api/operations';
 import { planComplete, type JsonScalar, type StepEffect, type StepParams, type WorkflowPhase, type WorkflowPlan, type WorkflowStep } from '../../machines/workflow.types';
 import { workflowPlanView } from '../workflows/workflow-view';
+import { configId } from '../workflows/config-id';
 import type { ConfigDiff } from './config-diff';
 
 /**
@@ -36,9 +36,8 @@ export interface UpdatePlanRecordV1 {
 
 export type UpdatePlanRecord = WorkflowPlan;
 
-export function configId(yaml: string): string {
-  return createHash('sha256').update(yaml).digest('hex').slice(0, 12);
-}
+/** The id of a configuration: a hash of its canonical parsed spec (see src/workflows/config-id.ts). */
+export { configId } from '../workflows/config-id';
 
 export interface PodRef {
   name: string;

@@ -12,6 +12,8 @@ import { ConfigTargets } from '../workflows/config-target';
 import { podConfigId } from '../workflows/pod-view';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { onActiveLeader } from '../workflows/leadership';
+import { isIdOf, legacyConfigId } from '../workflows/config-id';
+import type { WorkflowPlan } from '../../machines/workflow.types';
 
 export interface ConfigShowView {
   yaml: string;
@@ -55,9 +57,9 @@ export class ConfigUpdates {
   private async doAdopt(): Promise<void> {
     await this.migrateV1();
     const target = await this.targets.read();
-    const started = configId(this.rt.specYaml);
-    if (target && target.id !== started) {
-      const known = target.history.includes(started);
+    const started = this.rt.specYaml;
+    if (target && !isIdOf(target.id, started)) {
+      const known = target.history.some((h) => isIdOf(h, started));
       const stored = known ? await this.targets.config(target.id) : undefined;
       if (stored) {
         this.rt.setSpec(parseSpec(stored.yaml), stored.yaml);
@@ -67,6 +69,7 @@ export class ConfigUpdates {
         this.rt.logger.warn({ configuration: target.id, started }, 'the stored target is for another spec than the one given: ignoring it');
       }
     }
+    await this.targets.migrateLegacy(this.rt.specYaml);
     await this.runner.load();
     onActiveLeader(
       { subscribe: (o) => ({ unsubscribe: this.rt.onFramework({ next: () => o.next(), error: () => undefined, complete: () => o.complete() }) }), activeLeader: () => this.rt.leading && this.rt.frameworkIs('active') },
@@ -79,7 +82,9 @@ export class ConfigUpdates {
   private async resumeStored(): Promise<void> {
     try {
       const rec = await this.runner.load();
-      if (rec && rec.params.configId === this.targetConfigId()) this.runner.resume();
+      if (!rec || !isIdOf(String(rec.params.configId), this.rt.specYaml)) return;
+      if (rec.params.configId !== this.targetConfigId()) await this.runner.write(canonicalPlan(rec, this.targetConfigId()));
+      this.runner.resume();
     } catch (err) {
       this.rt.logger.warn({ err }, 'could not resume the update plan');
     }
@@ -102,9 +107,14 @@ export class ConfigUpdates {
   show(): ConfigShowView {
     const pods = this.rt.registry
       .all()
-      .map((e) => ({ name: e.name, configId: podConfigId(this.rt.registry.context(e)) }))
+      .map((e) => ({ name: e.name, configId: this.canonical(podConfigId(this.rt.registry.context(e))) }))
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
     return { yaml: this.rt.specYaml, spec: this.rt.spec, target: this.targetConfigId(), previous: this.targets.previousId ?? null, pods };
+  }
+
+  /** A pod launched before ids were canonical carries the raw-YAML id of the same configuration. */
+  private canonical(id: string | null): string | null {
+    return id !== null && id === legacyConfigId(this.rt.specYaml) ? this.targetConfigId() : id;
   }
 
   update(yaml: string): Promise<{ accepted: boolean; message: string; changedPods: string[] }> {
@@ -130,7 +140,7 @@ export class ConfigUpdates {
     if (!this.rt.frameworkIs('active')) throw new OperationConflictError(`cannot config ${rollback ? 'rollback' : 'update'} while the scheduler is ${state || 'starting'}`);
     // Re-read: another instance may have written it, or the bucket may be new (a reinstall).
     const current = this.runner.busy ? this.runner.current : await this.runner.load();
-    if (current && !planDone(current) && !current.error && current.params.configId === this.targetConfigId()) {
+    if (current && !planDone(current) && !current.error && isIdOf(String(current.params.configId), this.rt.specYaml)) {
       throw new UpdateInProgressError(`configuration ${current.id} is still being applied (pxfw ${this.rt.service} plan status update); wait for it, or pause it first`);
     }
     const pods = this.rt.registry.all();
@@ -193,6 +203,14 @@ export class ConfigUpdates {
     }
     return out;
   }
+}
+
+/**
+ * An update plan stored for the raw-YAML id of the target: the same plan for its canonical id.
+ * Pods its steps relaunched before carry the old id (`legacyConfigId`): they count as on the target.
+ */
+function canonicalPlan(rec: WorkflowPlan, id: string): WorkflowPlan {
+  return { ...rec, id, params: { ...rec.params, configId: id, legacyConfigId: String(rec.params.configId) } };
 }
 
 function runtimeDeps(rt: Runtime): ConfigUpdateDeps {

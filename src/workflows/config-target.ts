@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PlanStore } from './workflow-runner';
-import { configId } from '../controller/config-update-plan';
+import { configId, isIdOf } from './config-id';
 
 /**
  * Configurations by id and the target: `configs.<id>` holds a validated spec's YAML, and
@@ -79,6 +79,28 @@ export class ConfigTargets {
     this.revision = await this.deps.store.put(CONFIG_TARGET_KEY, next, this.revision);
     this.target = next;
     return next;
+  }
+
+  /**
+   * A target written when ids hashed the raw YAML, for the configuration `yaml` (the one adopted):
+   * rewrite it under canonical ids (each configuration also stored under its canonical id, the
+   * YAML as it was given), so every later comparison sees one id per configuration. Returns the
+   * legacy id it replaced (undefined: nothing to migrate).
+   */
+  async migrateLegacy(yaml: string): Promise<string | undefined> {
+    const target = await this.read();
+    const id = configId(yaml);
+    if (!target || target.id === id || !isIdOf(target.id, yaml)) return undefined;
+    await this.storeConfig(yaml);
+    const history: string[] = [];
+    for (const h of target.history) {
+      const stored = await this.config(h);
+      history.push(stored && !isIdOf(h, stored.yaml) ? h : stored ? await this.storeConfig(stored.yaml) : h);
+    }
+    const next: ConfigTargetRecord = { id, history, updatedAt: target.updatedAt };
+    this.revision = await this.deps.store.put(CONFIG_TARGET_KEY, next, this.revision);
+    this.target = next;
+    return target.id;
   }
 
   private now(): Date {

@@ -23,9 +23,10 @@ type PodCheck = { done: string } | { wait: string; held: boolean } | { fail: str
  * launched with the target id, or (a pod machine that records no id) when it runs another task
  * than the one the step recorded before its RESTART.
  */
-function check(pod: WorkflowPodView | undefined, target: string, taskAtStart: string | null | undefined, restarted: boolean): PodCheck {
+function check(pod: WorkflowPodView | undefined, targets: string[], taskAtStart: string | null | undefined, restarted: boolean): PodCheck {
   if (!pod) return { done: 'no longer exists (scaled down)' };
-  const onTarget = pod.configId !== null ? pod.configId === target : taskAtStart !== undefined && pod.taskId !== taskAtStart;
+  const target = targets[0];
+  const onTarget = pod.configId !== null ? targets.includes(pod.configId) : taskAtStart !== undefined && pod.taskId !== taskAtStart;
   if (onTarget && pod.ready) return { done: `running ${pod.taskId ?? ''} ready with configuration ${target}`.replace('  ', ' ') };
   if (pod.blocked) return { fail: `${pod.name} did not come back: ${pod.state}` };
   if (!pod.ready) {
@@ -47,13 +48,15 @@ function slotFree(deps: RestartDeps, pod: WorkflowPodView): string | null {
 async function restartLoop(deps: RestartDeps, input: StepInput, io: StepIO): Promise<string> {
   const name = String(input.step.params.pod ?? input.step.name);
   const target = String(input.plan.params.configId ?? input.plan.id);
+  // A plan migrated from a raw-YAML id: pods it relaunched before carry that id (config-id.ts).
+  const targets = input.plan.params.legacyConfigId ? [target, String(input.plan.params.legacyConfigId)] : [target];
   let taskAtStart = input.step.params.taskAtStart as string | null | undefined;
   let restarted = false;
   let deadline = Date.now() + deps.readyTimeoutMs;
   for (;;) {
     if (io.signal.aborted) throw new StepAbortedError(`${name}: stopped`);
     const pod = deps.pods().find((p) => p.name === name);
-    const at = check(pod, target, taskAtStart, restarted);
+    const at = check(pod, targets, taskAtStart, restarted);
     if (typeof at === 'object' && 'done' in at) return at.done;
     if (typeof at === 'object' && 'fail' in at) throw new UpdateStepFailedError(at.fail);
     if (typeof at === 'object') {

@@ -34,7 +34,8 @@ describe('config diff: what config update refuses, by spec path', () => {
     expect(paths(variant((d) => (d.pods.node!.volumes = [])))).toEqual(['pods.node.volumes[0]']);
     expect(paths(variant((d) => (d.pods.node!.count = 4)))).toEqual(['pods.node.count']);
     const renamedType = variant((d) => {
-      d.pods.other = d.pods.node!;
+      // The renamed type's command names its own siblings ({{NODE_HOSTS}} is {{OTHER_HOSTS}} there).
+      d.pods.other = { ...d.pods.node!, command: String(d.pods.node!.command).replaceAll('{{NODE_', '{{OTHER_') };
       delete d.pods.node;
       (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'other'));
     });
