@@ -121,6 +121,7 @@ function waitingForOffer(deps: OfferHandlerDeps, e: PodEntry): boolean {
  */
 export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOffer[]): Promise<void> {
   const offers = mesosOffers.map((o) => deps.cluster.learnOffer(o));
+  const offerViews = new Map(offers.map((o) => [o.offerId, o]));
   const byId = new Map(mesosOffers.map((o) => [o.id.value, o]));
   const mesos = deps.mesos();
   if (!mesos) return;
@@ -130,7 +131,10 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   ensureReplicaRepair(deps);
   if (waiting.length > 0) {
     const spec = deps.spec();
+    // One index for the round: each placement is recorded in it, never rebuilt per pod.
     const index = buildPlacementIndex(deps.cluster.view(deps.podsByAgent()));
+    // The round's offers not used yet, in offer order (a launched offer leaves it).
+    const available = offers.slice();
     await deps.volumes.refresh(waiting.flatMap((e) => deps.registry.context(e).volumes));
     for (const entry of waiting.sort((a, b) => a.name.localeCompare(b.name))) {
       const ctx = deps.registry.context(entry);
@@ -138,7 +142,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       if (excluded.length < ctx.excludeHosts.length) {
         deps.logger.info({ pod: entry.name, hosts: ctx.excludeHosts.filter((h) => !excluded.includes(h)) }, 'a fenced host is back and healthy: placeable again');
       }
-      const candidates = offers.filter((o) => !used.has(o.offerId) && !excluded.includes(o.hostname));
+      const candidates = excluded.length === 0 ? available : available.filter((o) => !excluded.includes(o.hostname));
       // A replica added for the pod (keep policy) that has synced makes its host a holder now.
       await replicaMovesOf(deps).progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
       const request = buildRequest(deps, spec, entry, excluded);
@@ -148,7 +152,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         deps.metrics.offers.inc({ outcome: 'no-fit' });
         continue;
       }
-      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary' });
+      // The request is built here from the parsed spec: no zod check per pod (trusted).
+      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary', trusted: true });
       const preferred = preferredEvaluation(deps, ctx, result.evaluations);
       const chosen = preferred ?? result.chosen;
       if (!chosen) {
@@ -158,10 +163,11 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       }
       const offer = byId.get(chosen.offerId)!;
       // Only an ACCEPT that went out uses the offer; anything else is declined below.
-      const outcome = await launch(deps, mesos, spec, entry, offer, offers.find((o) => o.offerId === chosen.offerId)!);
+      const outcome = await launch(deps, mesos, spec, entry, offer, offerViews.get(chosen.offerId)!);
       if (outcome === 'released') continue;
       noteSpread(deps, entry.name, chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined, offer.hostname);
       used.add(chosen.offerId);
+      available.splice(available.indexOf(offerViews.get(chosen.offerId)!), 1);
       // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
       // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
       if (outcome === 'unknown') unsure.push(chosen.offerId);

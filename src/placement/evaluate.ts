@@ -2,6 +2,7 @@ import { childLogger } from '../log/logger';
 import { podInstanceName } from '../service-spec/names';
 import { brokenConstraints, compileConstraints, constraintsStage, strictlyHold, type CompiledConstraint } from './constraints.stage';
 import { rackOf } from './fields';
+import { freezeExplainer } from './frozen-explainer';
 import type { PlacementMemory } from './memory';
 import { PlacementIndex, buildPlacementIndex } from './placement-index';
 import { resourcesStage } from './resources.stage';
@@ -30,8 +31,13 @@ export interface EvaluateOptions {
    * reasons for the offers it keeps.
    */
   detail?: 'full' | 'summary';
-  /** Keep this evaluation for `debug offers`. */
+  /** Keep this evaluation for `debug offers` (its reasons are built only when read). */
   memory?: PlacementMemory;
+  /**
+   * The request was built here from a parsed spec (podRequestFor), not taken from outside: skip
+   * its zod check. Boundaries (tests, adapters) leave it unset and get the check.
+   */
+  trusted?: boolean;
 }
 
 /** Per-pod preparation shared by every offer of the round (reads the index; does not change it). */
@@ -97,7 +103,7 @@ export function evaluateOffers(
   view: ClusterView | PlacementIndex,
   options: EvaluateOptions = {},
 ): PlacementResult {
-  validatePodRequest(request);
+  if (!options.trusted) validatePodRequest(request);
   const index = view instanceof PlacementIndex ? view : buildPlacementIndex(validateClusterView(view));
   const instance = podInstanceName(request.podType, request.index);
   const own = index.locationOf(instance);
@@ -107,7 +113,7 @@ export function evaluateOffers(
     const ctx = prepareStageContext(request, index);
     const full = (options.detail ?? 'full') === 'full';
     const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx);
-    options.memory?.remember(request, result, index, (i) => evaluateOffer(offers[i]!, ctx));
+    options.memory?.remember(request, result, index, freezeExplainer(offers, ctx, evaluateOffer));
     log.debug(
       { pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score },
       result.chosen ? 'offer chosen' : 'no offer fits',

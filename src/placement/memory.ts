@@ -1,4 +1,5 @@
 import { podInstanceName } from '../service-spec/names';
+import type { DeferredExplainer } from './frozen-explainer';
 import type { PlacementIndex } from './placement-index';
 import type { OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
 
@@ -37,8 +38,15 @@ export interface SpreadNote {
   at: string;
 }
 
+/** A remembered placement whose kept offers still carry no reasons: explained on first read. */
+interface Entry {
+  placement: RememberedPlacement;
+  /** Positions (in the evaluated offers) of the kept evaluations that still need their reasons. */
+  unexplained?: { slots: number[]; positions: number[]; explain: DeferredExplainer };
+}
+
 export class PlacementMemory {
-  private readonly entries = new Map<string, RememberedPlacement>();
+  private readonly entries = new Map<string, Entry>();
   private readonly spread = new Map<string, SpreadNote>();
   private readonly maxPods: number;
   private readonly maxOffers: number;
@@ -60,24 +68,33 @@ export class PlacementMemory {
   }
 
   get(pod: string): RememberedPlacement | undefined {
-    return this.entries.get(pod);
+    const entry = this.entries.get(pod);
+    if (!entry) return undefined;
+    if (entry.unexplained) {
+      // Explained only now that someone reads it (`debug offers`), from what was frozen then.
+      const { slots, positions, explain } = entry.unexplained;
+      slots.forEach((slot, k) => (entry.placement.evaluations[slot] = explain(positions[k]!)));
+      entry.unexplained = undefined;
+    }
+    return entry.placement;
   }
 
   /**
-   * Keep a pod's evaluation. `explainOffer(i)` re-evaluates offer i with reasons; it fills in the
-   * kept offers of a summary evaluation (outcomes empty), and must run before the index changes.
+   * Keep a pod's evaluation. The kept offers of a summary evaluation (outcomes empty) get their
+   * reasons from `explainKept`: called now with their positions, it freezes what explaining them
+   * reads (it must run before the index changes) and returns the explainer, which runs only when
+   * the placement is read (`get`, `explain`).
    */
   remember(
     request: PodRequest,
     result: PlacementResult,
     index?: PlacementIndex,
-    explainOffer?: (position: number) => OfferEvaluation,
+    explainKept?: (positions: readonly number[]) => DeferredExplainer,
   ): void {
     const pod = podInstanceName(request.podType, request.index);
-    const kept = trim(result, this.maxOffers).map((i) => {
-      const ev = result.evaluations[i]!;
-      return ev.outcomes.length === 0 && explainOffer ? explainOffer(i) : ev;
-    });
+    const positions = trim(result, this.maxOffers);
+    const kept = positions.map((i) => result.evaluations[i]!);
+    const slots = explainKept ? positions.flatMap((i, slot) => (kept[slot]!.outcomes.length === 0 ? [slot] : [])) : [];
     const racks: Record<string, string> = {};
     for (const ev of kept) {
       const rack = index?.domainOf(ev.hostname)?.rack;
@@ -94,8 +111,10 @@ export class PlacementMemory {
       racks,
     };
     if (result.chosen) entry.chosen = result.chosen;
+    const pending = slots.map((slot) => positions[slot]!);
+    const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
     this.entries.delete(pod);
-    this.entries.set(pod, entry);
+    this.entries.set(pod, { placement: entry, ...(unexplained ? { unexplained } : {}) });
     if (this.entries.size > this.maxPods) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -122,7 +141,7 @@ export class PlacementMemory {
 
   /** Lines a person reads: the decision, then each offer with its failing stages (or its score). */
   explain(pod: string): string[] {
-    const e = this.entries.get(pod);
+    const e = this.get(pod);
     const note = this.spread.get(pod);
     const spreadLine = note ? [`spread (${note.kind}): ${note.message}`] : [];
     if (!e) return [`${pod}: no placement evaluated yet`, ...spreadLine];
@@ -149,13 +168,22 @@ export class PlacementMemory {
   }
 }
 
-/** Positions of the evaluations to keep: chosen, other passing by score, failing in offer order. */
+/**
+ * Positions of the evaluations to keep: chosen, other passing by score (stable), failing in offer
+ * order; at most `max`. One pass; only the failing ones that can still be kept are collected.
+ */
 function trim(result: PlacementResult, max: number): number[] {
   const chosenId = result.chosen?.offerId;
-  const positions = result.evaluations.map((_, i) => i);
   const evs = result.evaluations;
-  const chosen = positions.filter((i) => evs[i]!.offerId === chosenId);
-  const passing = positions.filter((i) => evs[i]!.pass && evs[i]!.offerId !== chosenId).sort((a, b) => evs[b]!.score - evs[a]!.score);
-  const failing = positions.filter((i) => !evs[i]!.pass);
+  const chosen: number[] = [];
+  const passing: number[] = [];
+  const failing: number[] = [];
+  for (let i = 0; i < evs.length; i++) {
+    const ev = evs[i]!;
+    if (ev.offerId === chosenId) chosen.push(i);
+    else if (ev.pass) passing.push(i);
+    else if (failing.length < max) failing.push(i);
+  }
+  passing.sort((a, b) => evs[b]!.score - evs[a]!.score);
   return [...chosen, ...passing, ...failing].slice(0, max);
 }

@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildPlacementIndex, evaluateOffers, PlacementMemory, type PlacementConstraint, type StorageHealth } from '../../src/placement';
+import { makeCluster, makeRequest } from './fixtures';
+
+const constraintArb: fc.Arbitrary<PlacementConstraint> = fc.oneof(
+  fc.constant<PlacementConstraint>({ field: 'hostname', operator: 'UNIQUE' }),
+  fc.constant<PlacementConstraint>({ field: 'rack', operator: 'GROUP_BY' }),
+  fc.constant<PlacementConstraint>({ field: '@zone', operator: 'GROUP_BY' }),
+  fc.integer({ min: 1, max: 3 }).map((n): PlacementConstraint => ({ field: 'rack', operator: 'MAX_PER', value: String(n) })),
+  fc.constant<PlacementConstraint>({ field: 'rack', operator: 'CLUSTER' }),
+  fc.integer({ min: 0, max: 3 }).map((n): PlacementConstraint => ({ field: '@zone', operator: 'IS_NOT', value: `zone-${n}` })),
+);
+
+const roundArb = fc.record({
+  agents: fc.integer({ min: 1, max: 20 }),
+  racks: fc.integer({ min: 1, max: 4 }),
+  zones: fc.integer({ min: 1, max: 3 }),
+  health: fc.array(fc.constantFrom<StorageHealth>('up', 'up', 'up', 'down'), { minLength: 20, maxLength: 20 }),
+  constraints: fc.array(constraintArb, { maxLength: 3 }),
+  pods: fc.array(fc.record({ holders: fc.array(fc.nat(22), { maxLength: 2 }), exists: fc.boolean(), cpus: fc.double({ min: 0.5, max: 3, noNaN: true }) }), { minLength: 1, maxLength: 8 }),
+  mode: fc.constantFrom<'soft' | 'hard'>('soft', 'hard'),
+  expired: fc.boolean(),
+  spread: fc.constantFrom<'keep' | 'break'>('keep', 'break'),
+  maxOffers: fc.integer({ min: 1, max: 30 }),
+});
+
+describe('debug offers explains lazily (only when read) exactly what held at decision time', () => {
+  it('a summary-mode memory read after the round says what a full evaluation said when each pod was placed', () => {
+    fc.assert(
+      fc.property(roundArb, (r) => {
+        const { view, offers } = makeCluster({ agents: r.agents, racks: r.racks, zones: r.zones, cpus: 4 });
+        view.agents.forEach((a, i) => (view.storage[a.hostname] = r.health[i]!));
+        const index = buildPlacementIndex(view);
+        const now = () => new Date(0);
+        const lazy = new PlacementMemory({ now, maxOffersPerPod: r.maxOffers });
+        const eager = new PlacementMemory({ now, maxOffersPerPod: r.maxOffers });
+        r.pods.forEach((p, n) => {
+          const request = makeRequest({
+            index: n,
+            cpus: p.cpus,
+            constraints: r.constraints,
+            spread: r.spread,
+            volumes: [{ name: `svc-node-${n}-data`, exists: p.exists, replicaHosts: p.exists ? p.holders.map((h) => `agent-${h}`) : [] }],
+            convergence: { mode: r.mode, softWaitExpired: r.expired },
+          });
+          const full = evaluateOffers(request, offers, index, { detail: 'full', memory: eager });
+          const fast = evaluateOffers(request, offers, index, { detail: 'summary', memory: lazy, trusted: true });
+          expect(fast.chosen?.offerId).toBe(full.chosen?.offerId);
+          if (!fast.chosen) return;
+          // The round goes on: the pod lands, its offer shrinks, the index counts it.
+          const offer = offers.find((o) => o.offerId === fast.chosen!.offerId)!;
+          offer.cpus -= request.cpus;
+          index.recordPlacement(request.podType, `node-${n}`, offer);
+        });
+        for (const pod of eager.pods()) {
+          expect(lazy.explain(pod)).toEqual(eager.explain(pod));
+          expect(lazy.get(pod)).toEqual(eager.get(pod));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
