@@ -1,7 +1,8 @@
 import type { PortworxClient } from '../../portworx';
 import { PxfwError } from '../../errors';
 import type { Logger } from '../../log/logger';
-import { PXD_DRIVER, type IsolatedTask, type VolumeIsolator } from '../mesos/isolator';
+import { PXD_DRIVER, type DockerVolume, type IsolatedTask, type VolumeIsolator } from '../mesos/isolator';
+import { pxdRequest } from './pxd-options';
 
 export class VolumeMountRefusedError extends PxfwError {
   readonly code = 'VOLUME_MOUNT_REFUSED';
@@ -15,9 +16,10 @@ export function hostMountPath(volumeName: string): string {
 
 /**
  * Plays the Mesos agents' `docker/volume` isolator with the Portworx `pxd` driver: before a task
- * runs, each of its pxd volumes is attached and mounted on the task's agent; when the last task
- * using a volume on that agent ends, the volume is unmounted and detached. Portworx refusing
- * the attach (still attached elsewhere, or missing) fails the launch, as on a real agent.
+ * runs, each of its pxd volumes is created when missing (from its driver options), then attached
+ * and mounted on the task's agent; when the last task using a volume on that agent ends, the
+ * volume is unmounted and detached. Options that disagree with the existing volume, or Portworx
+ * refusing the attach (still attached elsewhere), fail the launch, as on a real agent.
  *
  * A host that crashes never releases its tasks' volumes. When it comes back it registers a new
  * agent id at the same hostname, so users recorded under another agent id of that host are stale
@@ -36,7 +38,7 @@ export class PortworxVolumeIsolator implements VolumeIsolator {
     for (const vol of task.volumes.filter((v) => v.driver === PXD_DRIVER)) {
       const key = `${task.hostname}|${vol.name}`;
       const users = this.currentUsers(key, task.agentId);
-      if (users.size === 0) await this.attachAndMount(vol.name, task.hostname);
+      if (users.size === 0) await this.attachAndMount(vol, task.hostname);
       users.set(task.taskId, task.agentId);
       this.users.set(key, users);
     }
@@ -69,12 +71,40 @@ export class PortworxVolumeIsolator implements VolumeIsolator {
     return users;
   }
 
-  private async attachAndMount(name: string, hostname: string): Promise<void> {
-    const found = await this.px.findVolumeByName(name);
-    if (!found?.volume.id) {
-      throw new VolumeMountRefusedError(`Failed to mount docker volume ${name}: volume not found in Portworx`);
+  /**
+   * `dvdcli mount` has the driver create the volume first: a missing volume is created from the
+   * driver options, and an existing one whose size or shared flag differs from them is refused as
+   * the SDK refuses it (ALREADY_EXISTS, api/server/sdk/volume_ops.go). An absent `size` is not
+   * compared here (the plugin would read it as 0 and refuse): pxfw always sends one.
+   */
+  private async ensureVolume(vol: DockerVolume): Promise<string> {
+    const request = pxdRequest(vol.options);
+    if ('error' in request) throw new VolumeMountRefusedError(`Failed to mount docker volume ${vol.name}: ${request.error}`);
+    const found = await this.px.findVolumeByName(vol.name);
+    const existing = found?.volume;
+    if (existing?.id) {
+      const size = BigInt(existing.spec?.size ?? 0);
+      if (vol.options.size !== undefined && size !== request.size) {
+        throw new VolumeMountRefusedError(`Failed to mount docker volume ${vol.name}: Existing volume has a size of ${size} which differs from requested size of ${request.size}`);
+      }
+      const shared = existing.spec?.shared ?? false;
+      if (shared !== request.shared) {
+        throw new VolumeMountRefusedError(`Failed to mount docker volume ${vol.name}: Existing volume has shared=${shared} while request is asking for shared=${request.shared}`);
+      }
+      return existing.id;
     }
-    const id = found.volume.id;
+    try {
+      const id = await this.px.createVolume({ name: vol.name, spec: request.create });
+      this.logger?.info({ volume: vol.name, options: vol.options }, 'pxd created the missing volume from its driver options');
+      return id;
+    } catch (cause) {
+      throw new VolumeMountRefusedError(`Failed to mount docker volume ${vol.name}: create: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  private async attachAndMount(vol: DockerVolume, hostname: string): Promise<void> {
+    const name = vol.name;
+    const id = await this.ensureVolume(vol);
     try {
       await this.px.attach(id, { node: hostname });
       await this.px.mount(id, hostMountPath(name), { node: hostname });
