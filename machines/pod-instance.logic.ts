@@ -139,6 +139,8 @@ export const POD_TAGS = {
    * (deploy, update, restore) is complete only when its pod is ready (issue 11).
    */
   ready: 'ready',
+  /** Stopped by a restore or a rolling restart: task killed, volumes released, waiting for START. */
+  stopped: 'stopped',
 } as const;
 
 export type RecoveryStage = 'probation' | 'relaunching' | 'waiting' | 'replacing';

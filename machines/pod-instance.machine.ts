@@ -231,6 +231,7 @@ export const podInstanceMachine = podInstanceSetup.createMachine({
     're-attaching': reattachingState,
     stopping: stoppingState,
     stopped: {
+      tags: [POD_TAGS.stopped],
       entry: { type: 'note', params: { reason: 'stopped: task killed, volumes released' } },
       on: {
         STOP: {},

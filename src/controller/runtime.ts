@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { frameworkMachine } from '../../machines/framework.machine';
 import type { FrameworkContext, FrameworkEvent } from '../../machines/framework.types';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import type { MesosOperatorClient } from '../mesos';
 import type { PortworxClient } from '../portworx';
 import type { PlacementMemory } from '../placement';
@@ -190,7 +191,7 @@ export class Runtime {
 
   private startPod(ref: { podType: string; index: number }): void {
     const entry = this.registry.ensure(ref.podType, ref.index);
-    if (entry.actor.getSnapshot().matches('stopped')) this.registry.send(entry, { type: 'START' });
+    if (entry.actor.getSnapshot().hasTag(POD_TAGS.stopped)) this.registry.send(entry, { type: 'START' });
     this.registry.notify(entry);
   }
 

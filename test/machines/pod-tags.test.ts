@@ -72,6 +72,6 @@ describe('pod state tags, governor phase and recovery stage', () => {
     await rig.effects.resolve('killTask', { terminal: true });
     await rig.effects.resolve('releaseVolumes');
     expect(rig.state()).toBe('stopped');
-    expect(reading(rig)).toEqual({ tags: [], phase: 'done', stage: null });
+    expect(reading(rig)).toEqual({ tags: ['stopped'], phase: 'done', stage: null });
   });
 });
