@@ -4,6 +4,7 @@ import { PortworxClient } from '../portworx';
 import { Recorder } from '../record/recorder';
 import { PortworxVolumeIsolator } from '../sim/isolator/portworx-isolator';
 import { MesosSimulator, simControl, type MesosSimOptions } from '../sim/mesos';
+import { simPodCheck, type CheckAction } from '../sim/mesos/control-client';
 
 const DEFAULT_MESOS_URL = 'http://127.0.0.1:5050';
 
@@ -160,16 +161,19 @@ interface TaskFlags {
   mesos: string;
   json?: boolean;
   hang?: boolean;
+  pod?: string;
 }
 
 /**
  * `pxfw sim task unready|ready|unhealthy|healthy TASK`: make a task's readiness check
  * (TaskInfo.check) or health check fail, or pass again. The simulated executor reports the change
  * at its next check; a health check failing `consecutive_failures` times kills the task.
+ * `--pod POD` in place of TASK: the pod's tasks launched from now on fail that check from their
+ * first run (a relaunched task fails before it ever passes), until `ready|healthy --pod POD`.
  */
 function registerSimTask(sim: Command): void {
   const task = sim.command('task').description("make a task's checks fail or pass in a running `pxfw sim mesos` (the executor's checkers report it)");
-  const actions: [string, string][] = [
+  const actions: [CheckAction, string][] = [
     ['unready', 'its readiness check (TaskInfo.check) fails from its next run'],
     ['ready', 'its readiness check passes again'],
     ['unhealthy', 'its health check fails from its next run; consecutive_failures failures kill the task'],
@@ -177,14 +181,23 @@ function registerSimTask(sim: Command): void {
   ];
   for (const [action, description] of actions) {
     const cmd = task
-      .command(`${action} <task>`)
-      .description(`${description}; TASK is a task id`)
+      .command(`${action} [task]`)
+      .description(`${description}; TASK is a task id (or --pod POD: the pod's next tasks, until the opposite --pod)`)
       .addOption(new Option('--mesos <URL>', 'URL of the Mesos simulator').env('PXFW_MESOS_URL').default(DEFAULT_MESOS_URL))
+      .option('--pod <pod>', "the pod's tasks launched from now on (sticky), in place of a task id")
       .option('--json', 'print the task as JSON');
     if (action === 'unready' || action === 'unhealthy') cmd.option('--hang', 'the check hangs and times out (timeout_seconds) instead of failing');
-    cmd.action(async (id: string, flags: TaskFlags) => {
+    cmd.action(async (id: string | undefined, flags: TaskFlags) => {
+      if ((id === undefined) === (flags.pod === undefined)) throw new InvalidArgumentError('give a task id or --pod POD (one of them)');
+      if (flags.pod !== undefined) {
+        const result = await simPodCheck(flags.mesos, flags.pod, action, { hang: flags.hang === true });
+        const failing = action === 'unready' || action === 'unhealthy';
+        const what = failing ? `its tasks launched from now on fail the check${flags.hang ? ' (hanging)' : ''}` : `its checks pass again${result.tasks.length > 0 ? ` (${result.tasks.join(', ')})` : ''}`;
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `pod ${flags.pod}: ${action}: ${what}\n`);
+        return;
+      }
       const body = flags.hang === true ? { hang: true } : undefined;
-      const result = (await simControl(flags.mesos, `sim/v1/tasks/${encodeURIComponent(id)}/${action}`, body)) as { task?: { taskId?: string; state?: string } };
+      const result = (await simControl(flags.mesos, `sim/v1/tasks/${encodeURIComponent(id!)}/${action}`, body)) as { task?: { taskId?: string; state?: string } };
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `task ${result.task?.taskId ?? id} (${result.task?.state ?? '?'}): ${action}${flags.hang ? ' (hanging checks)' : ''}\n`);
     });
   }

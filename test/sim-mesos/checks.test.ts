@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MesosSimulator } from '../../src/sim/mesos';
 import { protoViolations } from '../mesos/helpers/proto-check';
+import { podCheckRules } from '../../src/sim/mesos/task-checks';
 import { SPEED, TestScheduler, launchGroup, post, startSim, taskInfo, type Json } from './helpers';
 
 /** Seconds of simulated time as wall-clock milliseconds at the tests' speed. */
@@ -108,5 +109,62 @@ describe('Mesos simulator: the default executor runs TaskInfo.check and health_c
     await s.call(launchGroup(offer, [taskInfo('t1', offer.agent_id.value, { health_check: { type: 'HTTP', http: { port: 80, path: 'health' } } })]));
     const st = await s.waitForUpdate('t1', 'TASK_ERROR');
     expect(st.message).toContain("The path 'health' of HTTP health check must start with '/'");
+  });
+});
+
+describe('Mesos simulator: `unready --pod` fails the readiness of the pod\'s next tasks until `ready --pod`', () => {
+  let sim: MesosSimulator;
+  let s: TestScheduler;
+
+  beforeEach(async () => {
+    sim = await startSim({ agents: 2 });
+    s = await TestScheduler.subscribe(sim.url);
+    s.autoAck();
+  });
+  afterEach(async () => {
+    podCheckRules.clear();
+    s.close();
+    await sim.stop();
+  });
+
+  /** A task of pod `pod` as pxfw names it: TaskInfo.name and the `pxfw/pod` label. */
+  const podTask = (id: string, pod: string, agentId: string) =>
+    taskInfo(id, agentId, { name: pod, check: CHECK, labels: { labels: [{ key: 'pxfw/pod', value: pod }] } });
+  const results = (id: string) => s.updates(id).filter((u) => u.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').map((u) => u.check_status.command.exit_code as number);
+
+  it('the running task keeps passing; a task of the pod launched after fails from its first check, another pod\'s passes; ready --pod passes it', async () => {
+    const [first, second] = await s.offers();
+    await s.call(launchGroup(first!, [podTask('node-0__a', 'node-0', first!.agent_id.value)]));
+    await s.waitFor(() => results('node-0__a').length === 1, 3000);
+
+    const set = await post(`${sim.url}/sim/v1/pods/node-0/unready`, {});
+    expect(set.status).toBe(200);
+    expect(JSON.parse(set.text)).toEqual({ pod: 'node-0', rule: { readiness: 'fail' }, tasks: [] });
+    await sleep(6);
+    expect(results('node-0__a')).toEqual([0]);
+
+    // The relaunch (here on another agent) and a task of another pod, launched after the rule.
+    await s.call(launchGroup(second!, [podTask('node-0__b', 'node-0', second!.agent_id.value), podTask('node-1__a', 'node-1', second!.agent_id.value)]));
+    await s.waitFor(() => results('node-0__b').length === 1 && results('node-1__a').length === 1, 3000);
+    expect(results('node-0__b')).toEqual([1]);
+    expect(results('node-1__a')).toEqual([0]);
+    await sleep(6);
+    expect(results('node-0__b')).toEqual([1]);
+
+    const cleared = await post(`${sim.url}/sim/v1/pods/node-0/ready`, {});
+    expect(JSON.parse(cleared.text)).toEqual({ pod: 'node-0', rule: {}, tasks: ['node-0__a', 'node-0__b'] });
+    await s.waitFor(() => results('node-0__b').length === 2, 3000);
+    expect(results('node-0__b')).toEqual([1, 0]);
+    expect(results('node-0__a')).toEqual([0]);
+  });
+
+  it('--hang makes the next tasks\' checks time out (no result) instead of failing', async () => {
+    const [offer] = await s.offers();
+    expect((await post(`${sim.url}/sim/v1/pods/node-2/unready`, { hang: true })).status).toBe(200);
+    await s.call(launchGroup(offer!, [podTask('node-2__a', 'node-2', offer!.agent_id.value)]));
+    await s.waitForUpdate('node-2__a', 'TASK_RUNNING');
+    await sleep(10);
+    expect(results('node-2__a')).toEqual([]);
+    expect(s.updates('node-2__a').at(-1)?.check_status).toEqual({ type: 'COMMAND', command: {} });
   });
 });

@@ -5,6 +5,7 @@ import { parseJson } from '../../util/lossless-json';
 import { SimAgentNotFoundError, SimInvalidTransitionError, SimTaskNotFoundError } from './errors';
 import { readBody, sendJson } from './http-util';
 import { describeIssues } from './schemas';
+import { podCheckRules, type CheckMode, type CheckWhich } from './task-checks';
 
 /** What the control endpoint needs from the simulator (MesosSimulator implements it). */
 export interface SimControl {
@@ -65,7 +66,7 @@ async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, what:
 }
 
 /**
- * `/sim/v1/…`: fault injection and inspection for tests, demos and `pxfw sim agent`.
+ * `/sim/v1/…`: fault injection and inspection for tests, demos, `pxfw sim agent` and `pxfw sim task`.
  * JSON in and out; errors are `{"error": {"code", "message"}}` with 400/404/405/409.
  */
 export async function handleControl(sim: SimControl, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -134,6 +135,11 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
     const mode = !checkAction.failing ? 'pass' : body.hang === true ? 'hang' : 'fail';
     return { task: sim.setTaskCheck(id, checkAction.which, mode) };
   }
+  if (head === 'pods' && id !== undefined && checkAction && parts.length === 3) {
+    const body = await readJsonBody(req, checkBody, `${action} request`);
+    const mode = !checkAction.failing ? 'pass' : body.hang === true ? 'hang' : 'fail';
+    return setPodCheck(sim, id, checkAction.which, mode);
+  }
   if (head === 'tasks' && id !== undefined && action === 'fail' && parts.length === 3) {
     const text = await readBody(req);
     const parsed = failBody.safeParse(text.trim() === '' ? {} : parseJson(text));
@@ -141,6 +147,31 @@ async function route(sim: SimControl, method: string, parts: string[], req: Inco
     return { task: sim.failTask(id, parsed.data.state, parsed.data.reason, parsed.data.message) };
   }
   return undefined;
+}
+
+interface TaskOfPod {
+  taskId: string;
+  name: string;
+  state: string;
+  checks?: { readiness?: CheckMode; health?: CheckMode };
+}
+
+/**
+ * `POST /sim/v1/pods/{pod}/{unready|unhealthy}`: the pod's tasks launched from now on start with
+ * that check failing (sticky, task-checks.ts PodCheckRules); the running one is left as it is.
+ * `{ready|healthy}`: the rule goes, and the pod's live tasks with that check pass again.
+ */
+function setPodCheck(sim: SimControl, pod: string, which: CheckWhich, mode: CheckMode): { pod: string; rule: Record<string, CheckMode>; tasks: string[] } {
+  const rule = podCheckRules.set(pod, which, mode);
+  const passed: string[] = [];
+  if (mode === 'pass') {
+    for (const t of sim.tasks() as TaskOfPod[]) {
+      if (t.name !== pod || !['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING'].includes(t.state) || t.checks?.[which] === undefined) continue;
+      sim.setTaskCheck(t.taskId, which, 'pass');
+      passed.push(t.taskId);
+    }
+  }
+  return { pod, rule, tasks: passed };
 }
 
 class ControlBodyError extends PxfwError {

@@ -38,3 +38,11 @@ export async function simControl(baseUrl: string, path: string, body?: unknown, 
   }
   return json;
 }
+
+export type CheckAction = 'unready' | 'ready' | 'unhealthy' | 'healthy';
+
+/** `pxfw sim task ACTION --pod POD`: the pod's next tasks fail that check (sticky), or pass again. */
+export async function simPodCheck(baseUrl: string, pod: string, action: CheckAction, opts: { hang?: boolean } = {}): Promise<{ pod: string; rule: Record<string, string>; tasks: string[] }> {
+  const body = opts.hang === true ? { hang: true } : undefined;
+  return (await simControl(baseUrl, `sim/v1/pods/${encodeURIComponent(pod)}/${action}`, body)) as { pod: string; rule: Record<string, string>; tasks: string[] };
+}

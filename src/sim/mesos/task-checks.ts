@@ -13,7 +13,8 @@ import type { Json, SimTask } from './state';
  *   whose terminal update says healthy=false (src/checks/health_checker.cpp,
  *   src/launcher/default_executor.cpp).
  * Commands are not run: a check passes unless the operator made it fail (`pxfw sim task
- * unready|unhealthy TASK`) or hang (`--hang`: it times out after `timeout_seconds`).
+ * unready|unhealthy TASK`, or `--pod POD` for the pod's next tasks) or hang (`--hang`: it times
+ * out after `timeout_seconds`).
  */
 
 export type CheckMode = 'pass' | 'fail' | 'hang';
@@ -47,6 +48,45 @@ export interface CheckHost {
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
 
+export type CheckWhich = 'readiness' | 'health';
+
+/** The pod a launched task belongs to: its `pxfw/pod` label (pxfw's tasks), else its TaskInfo.name. */
+export function podOfTask(info: Json): string | undefined {
+  const labels = ((info.labels as Json | undefined)?.labels ?? []) as { key?: string; value?: string }[];
+  return labels.find((l) => l.key === 'pxfw/pod')?.value ?? (typeof info.name === 'string' ? info.name : undefined);
+}
+
+/**
+ * Sticky check modes per pod (`pxfw sim task unready|unhealthy --pod POD`): every task of the pod
+ * launched from then on starts with its check failing (or hanging), so a relaunched task fails
+ * before it ever passes, until `ready|healthy --pod POD` drops the rule. The task running when the
+ * rule is set keeps its mode (`unready TASK` is for that one). The rules are held per process:
+ * tests run one simulator per service name, and pods are named per service by pxfw.
+ */
+export class PodCheckRules {
+  private readonly rules = new Map<string, Partial<Record<CheckWhich, CheckMode>>>();
+
+  /** `pass` drops the rule for that check. */
+  set(pod: string, which: CheckWhich, mode: CheckMode): Partial<Record<CheckWhich, CheckMode>> {
+    const rule = { ...this.rules.get(pod) };
+    if (mode === 'pass') delete rule[which];
+    else rule[which] = mode;
+    if (Object.keys(rule).length === 0) this.rules.delete(pod);
+    else this.rules.set(pod, rule);
+    return rule;
+  }
+
+  modeOf(pod: string | undefined, which: CheckWhich): CheckMode {
+    return (pod !== undefined ? this.rules.get(pod)?.[which] : undefined) ?? 'pass';
+  }
+
+  clear(): void {
+    this.rules.clear();
+  }
+}
+
+export const podCheckRules = new PodCheckRules();
+
 /** The check fields of a launched task (mesos.proto defaults for absent timings). */
 export function checksOf(info: Json): SimTaskChecks | undefined {
   const check = info.check as Json | undefined;
@@ -69,8 +109,8 @@ export function checksOf(info: Json): SimTaskChecks | undefined {
         }
       : {}),
     ...(check ? { checkStatus: emptyStatus(check.type as Kind) } : {}),
-    readiness: 'pass',
-    healthMode: 'pass',
+    readiness: podCheckRules.modeOf(podOfTask(info), 'readiness'),
+    healthMode: podCheckRules.modeOf(podOfTask(info), 'health'),
     initializing: true,
     consecutiveFailures: 0,
     startedAt: 0,
