@@ -78,7 +78,7 @@ export function registerRun(program: Command): void {
     .option('--portworx <url>', 'Portworx SDK REST gateway [PXFW_PORTWORX_URL]')
     .option('--portworx-legacy <url>', 'Portworx legacy REST (group snapshots) [PXFW_PORTWORX_LEGACY_URL]')
     .option('--nats <url>', 'NATS server [NATS_URL]')
-    .option('--http <port>', 'HTTP port for /health, /metrics, /v1/state, the dashboard [PXFW_HTTP_PORT]')
+    .option('--http <port>', 'HTTP port for /health, /metrics, /v1/state, the console [PXFW_HTTP_PORT]')
     .option('--record <dir>', 'record every exchange [PXFW_RECORD_DIR]')
     .option('--marathon <url>', "Marathon's REST API (DC/OS: the adminrouter's /marathon): uninstall removes this scheduler's own app, MARATHON_APP_ID [PXFW_MARATHON_URL]")
     .option('--shutdown-grace <seconds>', `on SIGTERM, stop cleanly within this long, then exit anyway [PXFW_SHUTDOWN_GRACE] (default ${DEFAULT_SHUTDOWN_GRACE_S})`)

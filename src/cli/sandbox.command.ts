@@ -15,7 +15,7 @@ interface SandboxFlags {
   json?: boolean;
 }
 
-/** The dashboard port the sandbox tries first when none is given; taken, it falls back to a free one. */
+/** The console port the sandbox tries first when none is given; taken, it falls back to a free one. */
 export const DEFAULT_SANDBOX_HTTP_PORT = 8080;
 
 /** How long a stopping sandbox may take before the process exits anyway. */
@@ -42,7 +42,7 @@ export function registerSandbox(program: Command): void {
     .option('--agents <n>', 'simulated Mesos agents', '6')
     .option('--racks <n>', 'racks (one zone per rack)', '3')
     .option('--nats <url>', 'share this NATS server, with the service namespaced by a sandbox id [NATS_URL] (default: a nats-server of its own)', process.env.NATS_URL)
-    .option('--http <port>', `scheduler HTTP port (dashboard, /health, /metrics) [PXFW_HTTP_PORT] (default: ${DEFAULT_SANDBOX_HTTP_PORT}, or a free port if that is taken)`, process.env.PXFW_HTTP_PORT)
+    .option('--http <port>', `scheduler HTTP port (console, /health, /metrics) [PXFW_HTTP_PORT] (default: ${DEFAULT_SANDBOX_HTTP_PORT}, or a free port if that is taken)`, process.env.PXFW_HTTP_PORT)
     .option('--record <dir>', 'record every Mesos and Portworx exchange and every transition', process.env.PXFW_RECORD_DIR)
     .option('--until <condition>', "exit once the condition holds: 'deployed'")
     .option('--speed <factor>', 'run simulated time faster', '1')
@@ -92,8 +92,8 @@ export function registerSandbox(program: Command): void {
       });
       if (svc !== spec) say(`  on the shared NATS ${sandbox.natsUrl} the service runs as ${svc} (sandbox ${sandbox.id}): its state and subjects are its own`, { service: svc });
       say(`  mesos ${sandbox.mesos.url}  portworx ${sandbox.portworx.url}  nats ${sandbox.natsUrl}`);
-      if (http?.fellBackFrom !== undefined) say(`  port ${http.fellBackFrom} is taken: the dashboard is on port ${http.port} instead`, { fellBackFrom: http.fellBackFrom, port: http.port });
-      if (http) say(`  dashboard ${http.url}/   try: pxfw ${svc} pod list --nats ${sandbox.natsUrl}`);
+      if (http?.fellBackFrom !== undefined) say(`  port ${http.fellBackFrom} is taken: the console is on port ${http.port} instead`, { fellBackFrom: http.fellBackFrom, port: http.port });
+      if (http) say(`  console ${http.url}/   try: pxfw ${svc} pod list --nats ${sandbox.natsUrl}`);
       const unsubscribe = sandbox.scheduler.runtime.transitions.subscribe((t) => {
         if (!flags.json) process.stdout.write(`  ${t.actor}: ${t.from} -> ${t.to}${t.reason ? `  (${t.reason})` : ''}\n`);
       });

@@ -74,7 +74,6 @@ export function createReplacementGovernor(deps: {
     emit: (e) => {
       if (e.kind === 'queued' || e.kind === 'granted') {
         deps.metrics.replacements.inc({ outcome: e.kind });
-        if (e.kind === 'granted') deps.metrics.recoveries.inc({ type: 'replace' });
         deps.logger.info({ governor: e }, e.reason);
         return;
       }

@@ -28,7 +28,7 @@ export interface RouterDeps {
   offers: { handle(offers: Offer[]): void };
   /** The master will never take our framework id again. */
   frameworkRemoved: () => void;
-  metrics: Pick<Metrics, 'connected'>;
+  metrics: Pick<Metrics, 'connected' | 'statusUpdates'>;
   logger: Logger;
 }
 
@@ -76,6 +76,7 @@ export function routeSchedulerEvent(deps: RouterDeps, ev: RoutedEvent): void {
       deps.offers.handle(ev.offers.offers ?? []);
       return;
     case 'UPDATE':
+      deps.metrics.statusUpdates.inc({ state: ev.update.status.state });
       void routeUpdate(deps, ev.update.status).catch((err: unknown) => deps.logger.error({ err }, 'task update handling failed'));
       return;
     case 'FAILURE':

@@ -10,6 +10,7 @@ import { SchedulerHttpServer } from '../http/server';
 import { PortworxProbe } from '../http/portworx-probe';
 import { assessHealth } from '../http/health';
 import { startCommandService, type CommandService } from '../api/command-service';
+import { countCommand, schedulerHttpSources } from '../http/console-wiring';
 import { PxfwError } from '../errors';
 import { claimServiceState, type StateClaim } from '../state/bucket-owner';
 import { Runtime } from './runtime';
@@ -121,7 +122,10 @@ export class SchedulerService {
       mesosBackoff: { initialMs: ms(500), maxMs: ms(30_000) },
     });
     const operations = new RuntimeOperations(runtime);
-    const commands = await startCommandService(opts.nc, operations, { logger: runtime.logger.child({ component: 'command-service' }) });
+    const commands = await startCommandService(opts.nc, operations, {
+      logger: runtime.logger.child({ component: 'command-service' }),
+      audit: { onRecord: (r) => countCommand(runtime.metrics, r) },
+    });
     if (http) {
       // Its own client: no retries and a short timeout, so a probe never waits on a retry loop.
       const probeClient = new PortworxClient({
@@ -134,22 +138,24 @@ export class SchedulerService {
       });
       const probe = new PortworxProbe({ call: () => probeClient.inspectCluster(), cacheMs: ms(3000), timeoutMs: 2000 });
       const graceMs = opts.portworxGraceMs ?? ms(30_000);
-      http.attach({
-        health: async () =>
-          assessHealth({
-            framework: runtime.frameworkStateName,
-            subscribed: runtime.subscribed,
-            leading: runtime.leading,
-            leaseHolder: runtime.frameworkContext.leaseHolder,
-            instance: opts.instanceId,
-            portworx: await probe.status(),
-            portworxGraceMs: graceMs,
-            now: Date.now(),
-          }),
-        state: () => schedulerState(runtime, operations),
-        subscribe: (listener) => runtime.transitions.subscribe((t) => listener({ type: 'transition', data: t })),
-        registry: runtime.metrics.registry,
-      });
+      http.attach(
+        schedulerHttpSources({
+          runtime,
+          operations,
+          health: async () =>
+            assessHealth({
+              framework: runtime.frameworkStateName,
+              subscribed: runtime.subscribed,
+              leading: runtime.leading,
+              leaseHolder: runtime.frameworkContext.leaseHolder,
+              instance: opts.instanceId,
+              portworx: await probe.status(),
+              portworxGraceMs: graceMs,
+              now: Date.now(),
+            }),
+          state: () => schedulerState(runtime, operations),
+        }),
+      );
     }
     return new SchedulerService(runtime, operations, http, commands, opts.stopGraceMs);
   }

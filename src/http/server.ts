@@ -60,7 +60,7 @@ export interface ListenOptions {
 const STARTING: HealthReport = { healthy: false, details: { framework: 'starting' } };
 
 /**
- * The scheduler's HTTP face: Marathon health check, Prometheus, JSON state, SSE and a dashboard.
+ * The scheduler's HTTP face: Marathon health check, Prometheus, JSON state, SSE and the operations console.
  * It binds its port first (`listen`), before anything else starts, so a port that cannot be bound
  * stops the process before it touches Mesos, Portworx or the state; `attach` gives it the sources.
  */

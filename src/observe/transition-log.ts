@@ -39,7 +39,7 @@ export class TransitionLog {
     for (const l of this.listeners) l(rec);
   }
 
-  /** The latest transitions, oldest first (for the dashboard and `/v1/state`). */
+  /** The latest transitions, oldest first (for the console and `/v1/state`). */
   latest(): readonly TransitionRecord[] {
     return this.recent;
   }

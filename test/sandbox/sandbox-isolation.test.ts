@@ -57,7 +57,7 @@ describe('the sandbox owns its world (issue 10, problem 1)', () => {
     await nc.close();
   });
 
-  it('two sandboxes run side by side, each with its own NATS; a taken default dashboard port falls back to a free one and says so', async () => {
+  it('two sandboxes run side by side, each with its own NATS; a taken default console port falls back to a free one and says so', async () => {
     // Hold the default port (if nobody else does already), so both must fall back.
     let held: Server | undefined = createServer();
     await new Promise<void>((r) => {
@@ -75,10 +75,10 @@ describe('the sandbox owns its world (issue 10, problem 1)', () => {
         expect(r.killed, r.err).toBe(false);
         expect(r.code, r.err).toBe(0);
         expect(r.out).toContain(`deploy plan complete for ${spec.name}`);
-        expect(r.out).toContain(`port ${DEFAULT_SANDBOX_HTTP_PORT} is taken: the dashboard is on port `);
+        expect(r.out).toContain(`port ${DEFAULT_SANDBOX_HTTP_PORT} is taken: the console is on port `);
       }
       const natsOf = (out: string) => /nats (nats:\/\/\S+)/.exec(out)?.[1];
-      const dashOf = (out: string) => /dashboard (http:\/\/\S+)\//.exec(out)?.[1];
+      const dashOf = (out: string) => /console (http:\/\/\S+)\//.exec(out)?.[1];
       expect(natsOf(ra.out)).not.toBe(natsOf(rb.out));
       for (const r of [ra, rb]) expect(natsOf(r.out)).not.toBe('nats://127.0.0.1:4222');
       expect(dashOf(ra.out)).not.toBe(dashOf(rb.out));
@@ -132,7 +132,7 @@ describe('the sandbox owns its world (issue 10, problem 1)', () => {
 
   it('SIGTERM stops it and everything it started: status 0, its own NATS server gone', async () => {
     const p = new PxfwProcess(['sandbox', '--speed', '10', '--http', '0', '--framework', specFile().path], { env: FRESH_ENV, killAfterMs: 45_000 });
-    await p.waitForOutput('dashboard http://', 30_000);
+    await p.waitForOutput('console http://', 30_000);
     const url = /nats (nats:\/\/\S+)/.exec(p.out)![1]!;
     p.child.kill('SIGTERM');
     const r = await p.exited;
