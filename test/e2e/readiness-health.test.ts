@@ -13,8 +13,8 @@ describe('a serial Cassandra deploy waits for each node to be ready; an unhealth
   let sb: Sandbox;
   let name: string;
   const rt = () => sb.scheduler.runtime;
-  const taskOf = (pod: string) => sb.mesos.tasks().find((t) => t.name === `${name}-${pod}` && t.state === 'TASK_RUNNING');
-  const anyTaskOf = (pod: string) => sb.mesos.tasks().find((t) => t.name === `${name}-${pod}`);
+  const taskOf = (pod: string) => sb.mesos.tasks().find((t) => t.name === pod && t.taskId.startsWith(`${name}__`) && t.state === 'TASK_RUNNING');
+  const anyTaskOf = (pod: string) => sb.mesos.tasks().find((t) => t.name === pod && t.taskId.startsWith(`${name}__`));
   const control = (taskId: string, action: string) => simControl(sb.mesos.url, `sim/v1/tasks/${encodeURIComponent(taskId)}/${action}`);
 
   beforeAll(async () => {

@@ -59,7 +59,7 @@ function launchOne(offer: Offer, frameworkId: string, taskId: string, volume: st
         cpus: 0.5,
         mem: 256,
         command: 'sleep 3600',
-        volumes: [{ containerPath: 'data', name: volume, driverOptions: { size: '10', repl: '2' } }],
+        volumes: [{ containerPath: 'data', name: volume, driverOptions: { size: '1', repl: '2' } }],
       },
     ],
   });
@@ -105,7 +105,7 @@ describe('Mesos client against the Mesos simulator', () => {
     expect(running.uuid).toEqual(expect.any(String));
     expect(running.agent_id?.value).toBe(agentId);
     expect(sim.volumeMounts()).toMatchObject([
-      { driver: 'pxd', name: 'pv-db-0', options: { size: '10', repl: '2' }, containerPath: 'data', taskId: 'db-0', agentId, active: true },
+      { driver: 'pxd', name: 'pv-db-0', options: { size: '1', repl: '2' }, containerPath: 'data', taskId: 'db-0', agentId, active: true },
     ]);
 
     // The acknowledgement reaches the agent: nothing is pending and RUNNING is not re-sent.
