@@ -131,5 +131,5 @@ export interface ServiceOperations {
   configShow(): Promise<ConfigShow>;
   configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }>;
   /** Make the previous configuration the target again and run the update plan to it. */
-  configRollback?(): Promise<OperationResult & { changedPods: string[] }>;
+  configRollback(): Promise<OperationResult & { changedPods: string[] }>;
 }

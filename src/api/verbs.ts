@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ServiceOperations } from './operations';
 import { lifecycleOf } from './lifecycle';
-import { OperationConflictError } from './errors';
 
 /**
  * The command verbs: one request schema each (validated by the command service, published as
@@ -181,10 +180,7 @@ export const VERBS: readonly VerbDefinition[] = [
     schema: configRollbackRequestSchema,
     destructive: true,
     readOnly: false,
-    run: (ops) => {
-      if (!ops.configRollback) throw new OperationConflictError(`${ops.service} does not support config rollback`);
-      return ops.configRollback();
-    },
+    run: (ops) => ops.configRollback(),
   }),
 ];
 

@@ -34,6 +34,7 @@ describe('the command service on NATS', () => {
       'snapshot.create': { name: 'nightly' },
       'snapshot.restore': { snapshot: 'nightly', ...confirm },
       'config.update': { yaml: 'name: x\npods:\n  node:\n    count: 4\n', ...confirm },
+      'config.rollback': { ...confirm },
       uninstall: { ...confirm },
       reinstall: { ...confirm },
     };

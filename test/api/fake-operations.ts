@@ -45,6 +45,7 @@ export class FakeOperations implements ServiceOperations {
   /** The next call throws this (to exercise the 500 path). */
   failNext: Error | undefined;
   private spec: Record<string, unknown>;
+  private previousSpec: Record<string, unknown> | undefined;
   private taskSeq = 0;
 
   constructor(
@@ -330,8 +331,17 @@ export class FakeOperations implements ServiceOperations {
     if (!next || typeof next !== 'object' || !('pods' in next)) throw new InvalidRequestError('yaml: the spec needs a pods section');
     this.mutate();
     const changed = JSON.stringify(next) !== JSON.stringify(this.spec);
+    if (changed) this.previousSpec = this.spec;
     this.spec = next as Record<string, unknown>;
     return { accepted: true, message: changed ? 'spec updated; the update plan rolls the pods' : 'spec unchanged', changedPods: changed ? [...this.pods.keys()] : [] };
+  }
+
+  async configRollback(): Promise<OperationResult & { changedPods: string[] }> {
+    this.check();
+    if (!this.previousSpec) throw new OperationConflictError('no previous configuration to roll back to');
+    this.mutate();
+    [this.spec, this.previousSpec] = [this.previousSpec, undefined];
+    return { accepted: true, message: 'the previous configuration is the target again; the update plan rolls the pods', changedPods: [...this.pods.keys()] };
   }
 }
 
