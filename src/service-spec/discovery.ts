@@ -56,14 +56,53 @@ export interface Sibling {
 }
 
 /** What the templates of one pod instance see: scalars by name, and `T_PODS` lists. */
-export type DiscoveryView = Record<string, string | Sibling[]>;
+export type DiscoveryView = Record<string, string | readonly Sibling[]>;
 
-function siblingsOf(spec: ServiceSpec, podType: string): Sibling[] {
-  const count = spec.pods[podType]?.count ?? 0;
-  return Array.from({ length: count }, (_, i) => {
+/** One pod type's siblings and the scalars built from them, as every template of the spec sees them. */
+interface SiblingEntry {
+  count: number;
+  service: string;
+  siblings: readonly Sibling[];
+  scalars: Readonly<Record<string, string>>;
+}
+
+/**
+ * Per spec object and pod type: every launch of a deploy builds the same view, and rebuilding the
+ * siblings each time is O(count) per launch, O(count²) per deploy. Specs are not mutated after
+ * parseSpec (a new config is a new object); the count and name are kept and checked anyway so a
+ * caller mutating a spec in place still gets a fresh view.
+ */
+const siblingsCache = new WeakMap<ServiceSpec, Map<string, SiblingEntry>>();
+
+function buildEntry(spec: ServiceSpec, podType: string, count: number): SiblingEntry {
+  const siblings = Array.from({ length: count }, (_, i) => {
     const name = `${podType}-${i}`;
-    return { INDEX: String(i), TASK_NAME: name, HOST: taskHost(spec.name, name), MESOS_HOST: taskMesosHost(spec.name, name), FIRST: i === 0, LAST: i === count - 1 };
+    return Object.freeze({ INDEX: String(i), TASK_NAME: name, HOST: taskHost(spec.name, name), MESOS_HOST: taskMesosHost(spec.name, name), FIRST: i === 0, LAST: i === count - 1 });
   });
+  const key = podTypeKey(podType);
+  const scalars = {
+    [`${key}_COUNT`]: String(count),
+    [`${key}_HOSTS`]: siblings.map((s) => s.HOST).join(','),
+    [`${key}_MESOS_HOSTS`]: siblings.map((s) => s.MESOS_HOST).join(','),
+    [`${key}_NAMES`]: siblings.map((s) => s.TASK_NAME).join(','),
+  };
+  return { count, service: spec.name, siblings: Object.freeze(siblings), scalars: Object.freeze(scalars) };
+}
+
+function siblingEntry(spec: ServiceSpec, podType: string): SiblingEntry {
+  let byType = siblingsCache.get(spec);
+  if (!byType) siblingsCache.set(spec, (byType = new Map()));
+  const count = spec.pods[podType]?.count ?? 0;
+  const cached = byType.get(podType);
+  if (cached && cached.count === count && cached.service === spec.name) return cached;
+  const entry = buildEntry(spec, podType, count);
+  byType.set(podType, entry);
+  return entry;
+}
+
+/** The siblings of a pod type at the spec's count (memoized: the same frozen array for the same spec). */
+export function siblingsOf(spec: ServiceSpec, podType: string): readonly Sibling[] {
+  return siblingEntry(spec, podType).siblings;
 }
 
 /** The variables of the task `<podType>-<index>` itself (its environment gets exactly these). */
@@ -87,13 +126,10 @@ export function taskVariables(spec: ServiceSpec, podType: string, index: number)
 export function discoveryView(spec: ServiceSpec, podType: string, index: number): DiscoveryView {
   const view: DiscoveryView = { ...taskVariables(spec, podType, index) };
   for (const type of Object.keys(spec.pods)) {
-    const key = podTypeKey(type);
-    const siblings = siblingsOf(spec, type);
-    view[`${key}_COUNT`] = String(siblings.length);
-    view[`${key}_HOSTS`] = siblings.map((s) => s.HOST).join(',');
-    view[`${key}_MESOS_HOSTS`] = siblings.map((s) => s.MESOS_HOST).join(',');
-    view[`${key}_NAMES`] = siblings.map((s) => s.TASK_NAME).join(',');
-    view[`${key}_PODS`] = siblings;
+    const entry = siblingEntry(spec, type);
+    Object.assign(view, entry.scalars);
+    // The cached array itself: templates only read it (frozen, so a writer fails loudly).
+    view[`${podTypeKey(type)}_PODS`] = entry.siblings;
   }
   return view;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoveryView, parseSpec, renderTemplate, ServiceSpecError } from '../../src/service-spec';
+import { discoveryView, parseSpec, renderTemplate, ServiceSpecError, siblingsOf } from '../../src/service-spec';
 
 const spec = (command: string, extra = '') =>
   `name: db\npods:\n  node:\n    count: 2\n    cpus: 1\n    mem: 1\n    command: '${command}'\n${extra}  name-node:\n    count: 1\n    cpus: 1\n    mem: 1\n    command: x\n`;
@@ -39,6 +39,25 @@ describe('discovery variables', () => {
   it('leave text without tags untouched and do not HTML-escape values', () => {
     const view = { ...discoveryView(parseSpec(spec('x')), 'node', 0), TASK_NAME: 'a&b' };
     expect(renderTemplate('$HOME && {{TASK_NAME}}', view)).toBe('$HOME && a&b');
+  });
+  it('build the siblings once per spec and pod type: every launch of a deploy shares them', () => {
+    const parsed = parseSpec(spec('x'));
+    const a = discoveryView(parsed, 'node', 0);
+    const b = discoveryView(parsed, 'node', 1);
+    expect(b.NODE_PODS).toBe(a.NODE_PODS);
+    expect(siblingsOf(parsed, 'node')).toBe(a.NODE_PODS);
+    expect(Object.isFrozen(a.NODE_PODS)).toBe(true);
+    // Another spec object (a new config) gets its own, at its own count.
+    const scaled = parseSpec(spec('x').replace('count: 2', 'count: 3'));
+    expect(discoveryView(scaled, 'node', 0).NODE_NAMES).toBe('node-0,node-1,node-2');
+    expect(discoveryView(parsed, 'node', 0).NODE_NAMES).toBe('node-0,node-1');
+  });
+
+  it('follow a spec whose count was changed in place (not how pxfw changes it, but never stale)', () => {
+    const parsed = parseSpec(spec('x'));
+    expect(discoveryView(parsed, 'node', 0).NODE_COUNT).toBe('2');
+    (parsed.pods.node as { count: number }).count = 3;
+    expect(discoveryView(parsed, 'node', 0)).toMatchObject({ NODE_COUNT: '3', NODE_NAMES: 'node-0,node-1,node-2' });
   });
 });
 
