@@ -10,6 +10,7 @@ import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
 import { ClusterState } from '../../src/controller/cluster-view';
 import type { OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { ReplicaMoves } from '../../src/controller/replica-moves';
 import { PodRegistry } from '../../src/controller/pod-registry';
 import { VolumeLocations } from '../../src/controller/volume-locations';
 import type { MesosSchedulerClient, Offer as MesosOffer } from '../../src/mesos';
@@ -135,12 +136,15 @@ export async function offerRig(): Promise<OfferRig> {
     async decline() {},
     async reconcile() {},
   } as unknown as MesosSchedulerClient;
+  const volumes = new VolumeLocations(portworx(), cluster);
+  const memory = new PlacementMemory();
   const deps: OfferHandlerDeps = {
     spec: () => spec,
     registry,
     cluster,
-    volumes: new VolumeLocations(portworx(), cluster),
-    memory: new PlacementMemory(),
+    volumes,
+    memory,
+    replicaMoves: new ReplicaMoves({ px: volumes.portworx, cluster, volumes, memory, logger }),
     mesos: () => mesos,
     podsByAgent: () => new Map(),
     launching: () => true,

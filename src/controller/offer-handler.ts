@@ -19,8 +19,7 @@ import type { PodEntry, PodRegistry } from './pod-registry';
 import type { VolumeLocations } from './volume-locations';
 import type { TransitionLog } from '../observe/transition-log';
 import { spreadPolicy, transitionsOf } from './replica-ops';
-import { holderFacts, ReplicaMoves } from './replica-moves';
-import { ensureReplicaRepair } from './replica-repair';
+import { holderFacts, type ReplicaMoves } from './replica-moves';
 
 /** Offers declined while pods still wait come back soon; with nothing to place, much later. */
 export const REFUSE_SECONDS_BUSY = 5;
@@ -55,6 +54,8 @@ export interface OfferHandlerDeps {
    * task's `pxfw/config-id` label and recorded by the pod. Absent: no label, no id recorded.
    */
   targetConfigId?: () => string;
+  /** The service's replica moves (keep spread policy), owned by the composition root. */
+  replicaMoves: ReplicaMoves;
 }
 
 /** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
@@ -90,19 +91,6 @@ export function activeExclusions(
   });
 }
 
-/** One ReplicaMoves per runtime (keyed by its pod registry), until the runtime owns it. */
-const movesByRegistry = new WeakMap<PodRegistry, ReplicaMoves>();
-
-export function replicaMovesOf(deps: OfferHandlerDeps): ReplicaMoves {
-  let moves = movesByRegistry.get(deps.registry);
-  if (!moves) {
-    const emit = transitionsOf(deps.transitions)?.emit;
-    moves = new ReplicaMoves({ px: deps.volumes.portworx, cluster: deps.cluster, volumes: deps.volumes, memory: deps.memory, logger: deps.logger, ...(emit ? { emit } : {}) });
-    movesByRegistry.set(deps.registry, moves);
-  }
-  return moves;
-}
-
 /**
  * How a launch attempt ended: the ACCEPT was answered 202 (`launched`), the pod never got that
  * far or the master surely refused the call (`released`: the offer is free again), or the answer
@@ -128,7 +116,6 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
   const used = new Set<string>();
   const unsure: string[] = [];
-  ensureReplicaRepair(deps);
   if (waiting.length > 0) {
     const spec = deps.spec();
     // One index for the round: each placement is recorded in it, never rebuilt per pod.
@@ -144,7 +131,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       }
       const candidates = excluded.length === 0 ? available : available.filter((o) => !excluded.includes(o.hostname));
       // A replica added for the pod (keep policy) that has synced makes its host a holder now.
-      await replicaMovesOf(deps).progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
+      await deps.replicaMoves.progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
       const request = buildRequest(deps, spec, entry, excluded);
       if (!request) {
         // An existing volume whose replicas we cannot locate yet would look new (placeable
@@ -192,7 +179,7 @@ async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodR
   const ctx = deps.registry.context(entry);
   try {
     const facts = holderFacts(request, index);
-    await replicaMovesOf(deps).consider(entry.name, request, index, facts, ctx.volumes, excluded);
+    await deps.replicaMoves.consider(entry.name, request, index, facts, ctx.volumes, excluded);
   } catch (err) {
     deps.logger.warn({ err, pod: entry.name }, 'could not add a replica to keep the spread; retrying next round');
   }
@@ -200,7 +187,7 @@ async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodR
 
 /** After a launch: a placement that breaks constraints (break policy) is said in debug offers, plan status and an event. */
 function noteSpread(deps: OfferHandlerDeps, pod: string, breaks: string[] | undefined, host: string): void {
-  const moves = replicaMovesOf(deps);
+  const moves = deps.replicaMoves;
   const move = moves.pending().find((m) => m.pod === pod);
   moves.done(pod);
   if (!breaks || breaks.length === 0) {

@@ -183,9 +183,3 @@ export function createReplicaRepair(deps: {
   deps.cluster.onStorageRefresh(() => repair.tick());
   return repair;
 }
-
-/**
- * Kept until the offer handler stops calling it (CONTRACTS Requests, ports -> checks): the
- * composition root creates the repair when the service starts, so there is nothing to ensure.
- */
-export function ensureReplicaRepair(_deps: unknown): void {}

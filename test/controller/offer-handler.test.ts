@@ -17,6 +17,7 @@ import type {
 import { handleOffers, type OfferHandlerDeps } from '../../src/controller/offer-handler';
 import { PodRegistry, type PodEntry, type PodRecord } from '../../src/controller/pod-registry';
 import { VolumeLocations } from '../../src/controller/volume-locations';
+import { ReplicaMoves } from '../../src/controller/replica-moves';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { PlacementMemory } from '../../src/placement';
 import { TransitionLog } from '../../src/observe/transition-log';
@@ -116,12 +117,15 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
         if (reconcileFailure.error) throw reconcileFailure.error;
       },
     });
+    const volumes = new VolumeLocations(px.asClient(), cluster);
+    const memory = new PlacementMemory();
     const deps: OfferHandlerDeps = {
       spec: () => spec,
       registry,
       cluster,
-      volumes: new VolumeLocations(px.asClient(), cluster),
-      memory: new PlacementMemory(),
+      volumes,
+      memory,
+      replicaMoves: new ReplicaMoves({ px: volumes.portworx, cluster, volumes, memory, logger }),
       mesos: () => client,
       podsByAgent: () => opts.podsByAgent ?? new Map(),
       launching: () => true,
@@ -154,7 +158,9 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
           px.add(v);
         },
       });
-      const deps = { ...r.deps, volumes: new VolumeLocations(client, r.deps.cluster) };
+      const volumes = new VolumeLocations(client, r.deps.cluster);
+      const replicaMoves = new ReplicaMoves({ px: client, cluster: r.deps.cluster, volumes, memory: r.deps.memory, logger: r.deps.logger });
+      const deps = { ...r.deps, volumes, replicaMoves };
       const synced = () => (px.volumes.get('demo-node-0-data')!.volume.runtime_state = [{ runtime_state: { RuntimeState: 'clean' } }]);
       return { ...r, deps, px, updates, synced };
     }
