@@ -1,6 +1,5 @@
 import { advancePlans, frameworkSetup, initialFrameworkContext, reassertPlans } from './framework.setup';
-import { retryOrPark } from './retry';
-import { FRAMEWORK_TAGS } from './framework.types';
+import { FRAMEWORK_TAGS, type UninstallStep } from './framework.types';
 
 /*
  * The framework supervisor: one per service. It never holds pod actors (the runtime in src/
@@ -9,6 +8,19 @@ import { FRAMEWORK_TAGS } from './framework.types';
  * it fresh on every process start: restoreState hands back what toSavedState() stored, so no
  * pending `after` timer is ever lost across a restart. See docs/machines.md.
  */
+
+/** The mirror substate of the first uninstall step the record does not have done. */
+const UNINSTALL_SUBSTATE: [UninstallStep, string][] = [
+  ['kill-tasks', 'killing-tasks'],
+  ['detach-volumes', 'detaching-volumes'],
+  ['dispose-volumes', 'disposing-volumes'],
+  ['teardown', 'tearing-down'],
+  ['delete-state', 'deleting-state'],
+  ['remove-app', 'removing-app'],
+];
+function uninstallRoutes() {
+  return UNINSTALL_SUBSTATE.map(([step, target]) => ({ guard: { type: 'stepPending' as const, params: { step } }, target }));
+}
 
 export const frameworkMachine = frameworkSetup.createMachine({
   id: 'framework',
@@ -220,84 +232,53 @@ export const frameworkMachine = frameworkSetup.createMachine({
         },
       },
     },
+    // The uninstall is a workflow plan (src/workflows/uninstall-workflow.ts, KV `plans.uninstall`):
+    // started here, it runs the steps, persisted one by one, and reports its stored progress
+    // (UNINSTALL_PLAN). The substates mirror the step under way (`ctx.uninstall.done`, which goes
+    // to the record and then the tombstone); the supervisor is `uninstalled` on the plan's completion tag.
     uninstalling: {
       tags: [FRAMEWORK_TAGS.uninstalling],
       initial: 'resume',
       entry: { type: 'note', params: { reason: 'uninstalling' } },
+      invoke: {
+        src: 'runUninstallPlan',
+        input: ({ context }) => ({
+          service: context.service,
+          frameworkId: context.frameworkId,
+          deleteVolumes: context.uninstall?.deleteVolumes ?? false,
+          deleteSnapshots: context.uninstall?.deleteSnapshots ?? false,
+          done: [...(context.uninstall?.done ?? [])],
+          retry: { initialMs: context.timing.retryInitialMs, maxMs: context.timing.retryMaxMs },
+        }),
+      },
       on: {
         DISCONNECTED: 'subscribing',
         LEASE_LOST: 'standby',
         UNINSTALL: { actions: 'beginUninstall' },
+        UNINSTALL_PLAN: [
+          { guard: 'uninstallPlanComplete', target: '#framework.uninstalled', actions: 'recordUninstallPlan' },
+          { guard: 'uninstallPlanStopped', target: '.blocked', actions: 'recordUninstallPlan' },
+          { guard: 'uninstallStepsDone', target: '.next', actions: 'recordUninstallPlan' },
+          // A step retrying after a retryable error: the reason is shown, the step stays.
+          { actions: 'recordUninstallPlan' },
+        ],
       },
       states: {
-        // Route to the first step not yet done: the progress is in context, so a restart resumes.
-        resume: {
-          always: [
-            { guard: { type: 'stepPending', params: { step: 'kill-tasks' } }, target: 'killing-tasks' },
-            { guard: { type: 'stepPending', params: { step: 'detach-volumes' } }, target: 'detaching-volumes' },
-            { guard: { type: 'stepPending', params: { step: 'dispose-volumes' } }, target: 'disposing-volumes' },
-            { guard: { type: 'stepPending', params: { step: 'teardown' } }, target: 'tearing-down' },
-            { guard: { type: 'stepPending', params: { step: 'delete-state' } }, target: 'deleting-state' },
-            { guard: { type: 'stepPending', params: { step: 'remove-app' } }, target: 'removing-app' },
-            { target: '#framework.uninstalled' },
-          ],
-        },
-        'killing-tasks': {
-          invoke: {
-            src: 'killAllTasks',
-            input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'kill-tasks' } } },
-            onError: retryOrPark('killAllTasks', 'backoff'),
-          },
-        },
-        'detaching-volumes': {
-          invoke: {
-            src: 'detachAllVolumes',
-            input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'detach-volumes' } } },
-            onError: retryOrPark('detachAllVolumes', 'backoff'),
-          },
-        },
-        'disposing-volumes': {
-          invoke: {
-            src: 'disposeAllVolumes',
-            input: ({ context }) => ({
-              service: context.service,
-              deleteVolumes: context.uninstall?.deleteVolumes ?? false,
-              deleteSnapshots: context.uninstall?.deleteSnapshots ?? false,
-            }),
-            onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'dispose-volumes' } } },
-            onError: retryOrPark('disposeAllVolumes', 'backoff'),
-          },
-        },
-        'tearing-down': {
-          invoke: {
-            src: 'teardown',
-            input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: { type: 'uninstallStepDone', params: { step: 'teardown' } } },
-            onError: retryOrPark('teardown', 'backoff'),
-          },
-        },
-        'deleting-state': {
-          tags: [FRAMEWORK_TAGS.deletingState],
-          invoke: {
-            src: 'deleteState',
-            input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: ['recordStateDeleted', { type: 'uninstallStepDone', params: { step: 'delete-state' } }] },
-            onError: retryOrPark('deleteState', 'backoff'),
-          },
-        },
+        // Entered (a request, a restart, a re-subscription): a record with every step done is uninstalled.
+        resume: { always: [...uninstallRoutes(), { target: '#framework.uninstalled' }] },
+        // The plan stored a step: show the next one; all done, wait for the plan's completion tag.
+        next: { always: [...uninstallRoutes(), { target: 'finishing' }] },
+        'killing-tasks': {},
+        'detaching-volumes': {},
+        'disposing-volumes': {},
+        'tearing-down': {},
+        // No supervisor write while the state is deleted (persistKey): the tombstone is written by the step.
+        'deleting-state': { tags: [FRAMEWORK_TAGS.deletingState] },
         // Last: removing the scheduler's own Marathon app ends this process (the tombstone is written).
-        'removing-app': {
-          invoke: {
-            src: 'removeApp',
-            input: ({ context }) => ({ service: context.service }),
-            onDone: { target: 'resume', actions: ['recordAppRemoval', { type: 'uninstallStepDone', params: { step: 'remove-app' } }] },
-            onError: retryOrPark('removeApp', 'backoff'),
-          },
-        },
-        backoff: { after: { retryDelay: 'resume' } },
-        blocked: { on: { RETRY: { target: 'resume', actions: 'resetRetries' } } },
+        'removing-app': {},
+        finishing: {},
+        // The plan stopped at a step that failed for good: RETRY starts it again at that step.
+        blocked: { on: { RETRY: { target: '#framework.uninstalling', reenter: true, actions: 'resetRetries' } } },
       },
     },
     // The tombstone: healthy, deploys nothing, survives restarts; only REINSTALL deploys again.

@@ -1,4 +1,4 @@
-import { assign, setup } from 'xstate';
+import { assign, fromCallback, setup, type EventObject } from 'xstate';
 import { describeEffectError, toEffectError } from './effect-error';
 import {
   applyPodState,
@@ -17,20 +17,20 @@ import {
 } from './framework.logic';
 import type {
   AcquireLeaseOutput,
-  DeleteStateOutput,
-  DisposeAllInput,
   FrameworkContext,
   FrameworkEvent,
   FrameworkInput,
   GroupSnapshotOutput,
   ReconcileInput,
   ReinstallOutput,
-  RemoveAppOutput,
   RestoreStateOutput,
   ServiceInput,
   SnapshotInput,
+  UninstallPlanInput,
+  UninstallPlanUpdate,
   UninstallStep,
 } from './framework.types';
+import { UNINSTALL_STEPS } from './framework.types';
 import {
   emptyDecommissionPlan,
   forceComplete,
@@ -74,12 +74,11 @@ export const frameworkSetup = setup({
     runPreCommands: notProvided<SnapshotInput, void>('runPreCommands'),
     groupSnapshot: notProvided<SnapshotInput, GroupSnapshotOutput>('groupSnapshot'),
     runPostCommands: notProvided<SnapshotInput, void>('runPostCommands'),
-    killAllTasks: notProvided<ServiceInput, void>('killAllTasks'),
-    detachAllVolumes: notProvided<ServiceInput, void>('detachAllVolumes'),
-    disposeAllVolumes: notProvided<DisposeAllInput, void>('disposeAllVolumes'),
-    teardown: notProvided<ServiceInput, void>('teardown'),
-    deleteState: notProvided<ServiceInput, DeleteStateOutput>('deleteState'),
-    removeApp: notProvided<ServiceInput, RemoveAppOutput>('removeApp'),
+    // The uninstall plan (src/workflows/uninstall-plan-actor.ts): reports UNINSTALL_PLAN updates.
+    runUninstallPlan: fromCallback<EventObject, UninstallPlanInput>(({ sendBack }) => {
+      const update: UninstallPlanUpdate = { type: 'UNINSTALL_PLAN', done: [], complete: false, error: { message: 'runUninstallPlan is not provided', retryable: false } };
+      sendBack(update);
+    }),
     reinstall: notProvided<ServiceInput, ReinstallOutput>('reinstall'),
   },
   delays: {
@@ -114,6 +113,9 @@ export const frameworkSetup = setup({
     decommissionDone: ({ context }) => !decommissionPending(context),
     stepPending: ({ context }, params: { step: UninstallStep }) =>
       context.uninstall !== null && !context.uninstall.done.includes(params.step),
+    uninstallPlanComplete: ({ event }) => event.type === 'UNINSTALL_PLAN' && event.complete,
+    uninstallPlanStopped: ({ event }) => event.type === 'UNINSTALL_PLAN' && event.error !== null,
+    uninstallStepsDone: ({ context, event }) => event.type === 'UNINSTALL_PLAN' && event.done.some((s) => !(context.uninstall?.done.includes(s) ?? false)),
   },
   actions: {
     /* Bound by src/: each must be idempotent (they are re-asserted after restarts). */
@@ -137,15 +139,21 @@ export const frameworkSetup = setup({
     }),
     /** The uninstalled service deploys nothing: no pods, no steps (a restart restores the same from the tombstone). */
     clearForTombstone: assign(({ context }) => (context.uninstall ? applyTombstone(context, { frameworkId: context.frameworkId, uninstall: context.uninstall }) : {})),
-    recordStateDeleted: assign(({ context, event }) => {
+    /** Mirror the plan's stored progress: the record (framework key, then the tombstone) holds it. */
+    recordUninstallPlan: assign(({ context, event }) => {
       const u = context.uninstall;
-      if (u === null) return {};
-      return { uninstall: { ...u, uninstalledAt: outputOf<DeleteStateOutput>(event).uninstalledAt } };
-    }),
-    recordAppRemoval: assign(({ context, event }) => {
-      const u = context.uninstall;
-      if (u === null) return {};
-      return { uninstall: { ...u, app: outputOf<RemoveAppOutput>(event).message } };
+      if (u === null || event.type !== 'UNINSTALL_PLAN') return {};
+      const done = UNINSTALL_STEPS.filter((s) => u.done.includes(s) || event.done.includes(s));
+      const uninstall = {
+        ...u,
+        done,
+        ...(event.uninstalledAt ? { uninstalledAt: event.uninstalledAt } : {}),
+        ...(event.app ? { app: event.app } : {}),
+      };
+      const failure = event.error ?? (event.retrying ? { ...event.retrying, retryable: true } : null);
+      if (failure === null) return { uninstall, retries: 0, lastError: null };
+      const lastError = { name: 'UninstallStepFailed', code: failure.code ?? 'UNINSTALL_STEP_FAILED', message: failure.message, retryable: failure.retryable };
+      return { uninstall, lastError, reason: describeEffectError('uninstall plan', lastError) };
     }),
     applyReinstall: assign(({ context, event }) => ({ ...applyReinstall(context, outputOf<ReinstallOutput>(event).podInstances), retries: 0, lastError: null })),
     recordLeaseHolder: assign(({ event }) => ({ leaseHolder: outputOf<AcquireLeaseOutput>(event).holder })),
@@ -217,11 +225,6 @@ export const frameworkSetup = setup({
           done: prev?.done ?? [],
         },
       };
-    }),
-    uninstallStepDone: assign(({ context }, params: { step: UninstallStep }) => {
-      const u = context.uninstall;
-      if (u === null) return {};
-      return { uninstall: { ...u, done: [...u.done, params.step] }, retries: 0, lastError: null };
     }),
   },
 });

@@ -109,7 +109,36 @@ export type FrameworkEvent =
   | { type: 'UNINSTALL'; deleteVolumes: boolean; deleteSnapshots: boolean }
   | { type: 'FRAMEWORK_REMOVED' }
   | { type: 'REINSTALL' }
-  | { type: 'RETRY' };
+  | { type: 'RETRY' }
+  | UninstallPlanUpdate;
+
+/**
+ * From the uninstall plan the supervisor runs (`runUninstallPlan`), each time its stored progress
+ * changes: the steps complete (in KV), what the last ones returned, and whether it completed or
+ * stopped at a failed step (then `error`, and the supervisor is `uninstalling.blocked`).
+ */
+export interface UninstallPlanUpdate {
+  type: 'UNINSTALL_PLAN';
+  done: UninstallStep[];
+  uninstalledAt?: string | null;
+  app?: string | null;
+  complete: boolean;
+  error: { message: string; retryable: boolean; code?: string } | null;
+  /** The step under way failed with a retryable error and tries again after a backoff (why). */
+  retrying?: { code: string; message: string } | null;
+}
+
+/** What the supervisor starts its uninstall plan with (src/workflows/uninstall-plan-actor.ts). */
+export interface UninstallPlanInput {
+  service: string;
+  frameworkId: string | null;
+  deleteVolumes: boolean;
+  deleteSnapshots: boolean;
+  /** Steps the supervisor's record has done (its mirror of the plan, or an uninstall of an older version). */
+  done: UninstallStep[];
+  /** Backoff of a step that failed with a retryable error. */
+  retry: { initialMs: number; maxMs: number };
+}
 
 /* Effect contracts (promise actors bound by src/ with .provide); all idempotent. */
 export interface ServiceInput {

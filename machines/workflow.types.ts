@@ -24,8 +24,8 @@ export const STEP_EFFECTS = [
   'stopPod',
   'restoreVolume',
   'startPod',
-  // The uninstall steps: the supervisor still drives them (framework.machine.ts `uninstalling`);
-  // its progress is expressed as a plan of these effects (src/controller/uninstall-plan.ts).
+  // The uninstall plan's steps (src/workflows/uninstall-workflow.ts), started by the supervisor
+  // (framework.machine.ts `uninstalling`), which mirrors their progress.
   'killTasks',
   'detachVolumes',
   'disposeVolumes',

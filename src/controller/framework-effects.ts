@@ -1,7 +1,6 @@
 import { fromPromise } from 'xstate';
 import type {
   AcquireLeaseOutput,
-  DisposeAllInput,
   ReconcileInput,
   RestoreStateOutput,
   SavedFrameworkState,
@@ -18,6 +17,8 @@ import type { ReadonlyCluster } from './ports/cluster-view';
 import type { SchedulerCalls } from './ports/scheduler-calls';
 import type { StateStore } from './ports/state-store';
 import { clearTombstone, deleteStateButTombstone, readTombstone, removeOwnApp, tombstoneState, type TombstoneDeps } from './tombstone';
+import { uninstallPlanActor } from '../workflows/uninstall-plan-actor';
+import type { UninstallFlags } from '../workflows/uninstall-workflow';
 
 export const FRAMEWORK_KEY = 'framework';
 
@@ -99,13 +100,37 @@ export async function detachAllVolumes(deps: Pick<FrameworkEffectDeps, 'service'
   }
 }
 
-export async function disposeAllVolumes(deps: Pick<FrameworkEffectDeps, 'service' | 'px' | 'snapshots'>, input: DisposeAllInput): Promise<void> {
+export async function disposeAllVolumes(deps: Pick<FrameworkEffectDeps, 'service' | 'px' | 'snapshots'>, input: UninstallFlags): Promise<void> {
   if (input.deleteSnapshots) {
     for (const snap of await deps.snapshots.allSnapshotIds()) await deps.px.deleteSnapshot(snap);
   }
   if (!input.deleteVolumes) return;
   const volumes = await deps.px.inspectVolumeWithFilters({ labels: { 'pxfw/service': deps.service } });
   for (const v of volumes) if (v.volume.id) await deps.px.deleteVolume(v.volume.id);
+}
+
+/** The uninstall plan's ports: the bucket, the tombstone, and the acts of its steps (each idempotent). */
+export function uninstallPlanDeps(deps: FrameworkEffectDeps) {
+  return {
+    kv: deps.kv,
+    tombstone: async () => {
+      const t = await readTombstone(deps.kv);
+      return t ? tombstoneState(t) : undefined;
+    },
+    flags: () => {
+      const u = deps.supervisor.context().uninstall;
+      return u ? { deleteVolumes: u.deleteVolumes, deleteSnapshots: u.deleteSnapshots } : undefined;
+    },
+    acts: {
+      killTasks: () => killAllTasks(deps),
+      detachVolumes: () => detachAllVolumes(deps),
+      disposeVolumes: (flags: UninstallFlags) => disposeAllVolumes(deps, flags),
+      teardown: () => deps.scheduler.teardown(),
+      deleteState: () => deleteStateButTombstone(deps),
+      removeApp: () => removeOwnApp(deps),
+    },
+    logger: deps.logger.child({ module: 'uninstall-plan' }),
+  };
 }
 
 /** The supervisor's effects, typed as the framework machine declares them (no casts in `.provide()`). */
@@ -118,12 +143,7 @@ export function frameworkEffectActors(deps: FrameworkEffectDeps) {
     runPreCommands: actor((i: { service: string; name: string }) => deps.snapshots.runCommands('pre', i.name)),
     groupSnapshot: actor((i: { service: string; name: string }) => deps.snapshots.groupSnapshot(i.name)),
     runPostCommands: actor((i: { service: string; name: string }) => deps.snapshots.runCommands('post', i.name)),
-    killAllTasks: actor((_: ServiceInput) => killAllTasks(deps)),
-    detachAllVolumes: actor((_: ServiceInput) => detachAllVolumes(deps)),
-    disposeAllVolumes: actor((i: DisposeAllInput) => disposeAllVolumes(deps, i)),
-    teardown: actor((_: ServiceInput) => deps.scheduler.teardown()),
-    deleteState: actor((_: ServiceInput) => deleteStateButTombstone(deps)),
-    removeApp: actor((_: ServiceInput) => removeOwnApp(deps)),
+    runUninstallPlan: uninstallPlanActor(uninstallPlanDeps(deps)),
     reinstall: actor((_: ServiceInput) => clearTombstone(deps)),
   };
 }

@@ -1,6 +1,6 @@
-import { createActor, SimulatedClock, type Actor, type Snapshot } from 'xstate';
+import { createActor, fromCallback, SimulatedClock, type Actor, type EventObject, type Snapshot } from 'xstate';
 import { frameworkMachine } from '../../machines/framework.machine';
-import type { FrameworkContext, FrameworkInput } from '../../machines/framework.types';
+import { UNINSTALL_STEPS, type FrameworkContext, type FrameworkInput, type UninstallPlanInput, type UninstallPlanUpdate, type UninstallStep } from '../../machines/framework.types';
 import type { StepRef } from '../../machines/plan';
 import { EffectHarness, flush } from './effect-harness';
 import { statePathOf } from './pod-harness';
@@ -8,8 +8,39 @@ import type { StateCoverage } from './state-coverage';
 
 export const FRAMEWORK_EFFECTS = [
   'restoreState', 'acquireLease', 'reconcile', 'runPreCommands', 'groupSnapshot', 'runPostCommands',
-  'killAllTasks', 'detachAllVolumes', 'disposeAllVolumes', 'teardown', 'deleteState', 'removeApp', 'reinstall',
+  'reinstall',
 ] as const;
+
+/**
+ * The uninstall plan the supervisor starts (`runUninstallPlan`, src/workflows/uninstall-plan-actor.ts):
+ * records each start and its input; a test reports the plan's stored progress with `report`.
+ */
+export class UninstallPlanFake {
+  readonly runs: { input: UninstallPlanInput; send: (e: UninstallPlanUpdate) => void; live: boolean }[] = [];
+
+  actor() {
+    return fromCallback<EventObject, UninstallPlanInput>(({ input, sendBack }) => {
+      const run = { input, send: sendBack as (e: UninstallPlanUpdate) => void, live: true };
+      this.runs.push(run);
+      return () => {
+        run.live = false;
+      };
+    });
+  }
+
+  get live() {
+    return this.runs.filter((r) => r.live);
+  }
+
+  /** The running plan stored `step` done (and completed, if it was the last); `extra` adds outputs or an error. */
+  async step(rig: { ctx(): FrameworkContext }, step: UninstallStep | null, extra: Partial<UninstallPlanUpdate> = {}): Promise<void> {
+    const run = this.live.at(-1);
+    if (!run) throw new Error('no uninstall plan runs');
+    const done = UNINSTALL_STEPS.filter((s) => s === step || (rig.ctx().uninstall?.done.includes(s) ?? false));
+    run.send({ type: 'UNINSTALL_PLAN', done, complete: done.length === UNINSTALL_STEPS.length, error: null, ...extra });
+    await flush();
+  }
+}
 
 export const HDFS_INPUT: FrameworkInput = {
   service: 'hdfs',
@@ -35,6 +66,7 @@ export interface FrameworkRig {
   actor: Actor<typeof frameworkMachine>;
   clock: SimulatedClock;
   effects: EffectHarness;
+  uninstall: UninstallPlanFake;
   /** Named actions in the order the machine ran them, e.g. 'startPod journal-0'. */
   actions: string[];
   state: () => string;
@@ -51,10 +83,11 @@ export function leafPaths(value: unknown, prefix = ''): string[] {
 
 export function startFramework(opts: { input?: FrameworkInput; coverage?: StateCoverage; snapshot?: Snapshot<unknown>; effects?: EffectHarness } = {}): FrameworkRig {
   const effects = opts.effects ?? new EffectHarness();
+  const uninstall = new UninstallPlanFake();
   const clock = new SimulatedClock();
   const actions: string[] = [];
   const machine = frameworkMachine.provide({
-    actors: effects.actors(FRAMEWORK_EFFECTS) as never,
+    actors: { ...effects.actors(FRAMEWORK_EFFECTS), runUninstallPlan: uninstall.actor() } as never,
     actions: {
       subscribe: (_, p) => void actions.push(`subscribe ${p.frameworkId ?? 'new'}`),
       startPod: (_, p) => void actions.push(`startPod ${ref(p)}`),
@@ -75,7 +108,7 @@ export function startFramework(opts: { input?: FrameworkInput; coverage?: StateC
     const v = actor.getSnapshot().value;
     return typeof v === 'object' && 'active' in v ? leafPaths(v).join(' | ') : statePathOf(v);
   };
-  return { actor, clock, effects, actions, state, ctx: () => actor.getSnapshot().context };
+  return { actor, clock, effects, uninstall, actions, state, ctx: () => actor.getSnapshot().context };
 }
 
 /** Drive a fresh supervisor to `active` with the given stored tasks (all answered at once). */

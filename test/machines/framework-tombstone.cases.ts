@@ -42,7 +42,7 @@ export function tombstoneCases(fw: Fw): void {
     it('finishes a remove-app step left pending by a restart, then stays uninstalled', async () => {
       const rig = await fromTombstone(fw, tombstone(ALL_DONE.filter((s) => s !== 'remove-app')));
       expect(rig.state()).toBe('uninstalling.removing-app');
-      await rig.effects.resolve('removeApp', { message: 'removed Marathon app /hdfs' });
+      await rig.uninstall.step(rig, 'remove-app', { app: 'removed Marathon app /hdfs' });
       expect(rig.state()).toBe('uninstalled');
       expect(rig.ctx().uninstall?.app).toBe('removed Marathon app /hdfs');
       expect(rig.ctx().uninstall?.done).toEqual(ALL_DONE);
