@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MesosSimulator } from '../../src/sim/mesos';
+import { DCOS_AGENT_PORTS, parsePortRanges } from '../../src/sim/mesos/options';
 import { TestScheduler, frameworkInfo, startSim, type Json } from './helpers';
 
 describe('Mesos simulator: offers', () => {
@@ -35,7 +36,33 @@ describe('Mesos simulator: offers', () => {
     expect(res.cpus).toMatchObject({ type: 'SCALAR', scalar: { value: 8 }, allocation_info: { role: 'pxfw' } });
     expect(res.mem.scalar.value).toBe(32768);
     expect(res.disk.scalar.value).toBe(102400);
-    expect(res.ports).toMatchObject({ type: 'RANGES', ranges: { range: [{ begin: 31000, end: 32000 }] } });
+    // A DC/OS agent by default (dcos/dcos gen/dcos-config.yaml): every port to 32000 but DC/OS' own.
+    expect(res.ports).toMatchObject({ type: 'RANGES', ranges: { range: [...DCOS_AGENT_PORTS] } });
+    expect(res.ports.ranges.range.some((r: Json) => r.begin <= 9042 && 9042 <= r.end)).toBe(true);
+  });
+
+  it('offers the port ranges it is given: one [begin, end] or a list (pxfw sim mesos --ports)', async () => {
+    sim = await startSim({ agents: 1, agentResources: { ports: [31000, 32000] } });
+    const s = await subscribe();
+    const [offer] = await s.offers();
+    const ports = offer!.resources.find((r: Json) => r.name === 'ports');
+    expect(ports.ranges.range).toEqual([{ begin: 31000, end: 32000 }]);
+    await sim.stop();
+    sim = await startSim({ agents: 1, agentResources: { ports: parsePortRanges('9000-9100,7000') } });
+    const t = await subscribe();
+    const [second] = await t.offers();
+    expect(second!.resources.find((r: Json) => r.name === 'ports').ranges.range).toEqual([
+      { begin: 7000, end: 7000 },
+      { begin: 9000, end: 9100 },
+    ]);
+  });
+
+  it('parses --ports: dcos, mesos, ranges in the Mesos --resources form; refuses the rest naming the part', () => {
+    expect(parsePortRanges('dcos')).toEqual([...DCOS_AGENT_PORTS]);
+    expect(parsePortRanges('mesos')).toEqual([{ begin: 31000, end: 32000 }]);
+    expect(parsePortRanges('[1025-2180, 2182-32000]')).toEqual([{ begin: 1025, end: 2180 }, { begin: 2182, end: 32000 }]);
+    expect(() => parsePortRanges('9000-80')).toThrow(/9000-80 is not a range/);
+    expect(() => parsePortRanges('ports')).toThrow(/'ports' is not a port or a range/);
   });
 
   it('leaves allocation_info out of offers to a framework that is not MULTI_ROLE', async () => {

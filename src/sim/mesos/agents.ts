@@ -1,6 +1,6 @@
 import { SimAgentNotFoundError, SimInvalidTransitionError } from './errors';
 import type { Master } from './master';
-import { emptyRes, type Res } from './resources';
+import { emptyRes, normalizeRanges, type Res } from './resources';
 import { isTerminal, type SimAgent } from './state';
 import type { TaskManager } from './tasks';
 import { agentEntry } from './wire';
@@ -29,7 +29,7 @@ export class AgentManager {
     const zones = o.zones ?? o.racks;
     const total: Res = {
       scalars: { cpus: o.agentResources.cpus, mem: o.agentResources.mem, disk: o.agentResources.disk },
-      ranges: { ports: [{ begin: o.agentResources.ports[0], end: o.agentResources.ports[1] }] },
+      ranges: { ports: normalizeRanges(o.agentResources.ports) },
     };
     const agent: SimAgent = {
       id: this.m.ids.agentId(),

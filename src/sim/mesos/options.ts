@@ -13,7 +13,11 @@ export interface MesosSimOptions {
   /** Zones in the fault domain; default one per rack (rack n lives in zone `zone-n`). */
   zones?: number;
   region?: string;
-  agentResources?: { cpus?: number; mem?: number; disk?: number; ports?: [number, number] };
+  /**
+   * What every agent offers. `ports`: one range `[begin, end]` or a list of ranges; default the
+   * ranges a DC/OS agent offers (DCOS_AGENT_PORTS).
+   */
+  agentResources?: { cpus?: number; mem?: number; disk?: number; ports?: [number, number] | PortRange[] };
   /** Scheduler and operator heartbeat interval (Mesos: 15 s). */
   heartbeatSeconds?: number;
   /** Offer round interval (Mesos --allocation_interval: 1 s). */
@@ -58,10 +62,61 @@ export interface MesosSimOptions {
   offerCrashedAgents?: boolean;
 }
 
+export interface PortRange {
+  begin: number;
+  end: number;
+}
+
+/**
+ * The ports a DC/OS private agent offers: every port from 1025 to 32000 but those of ZooKeeper
+ * (2181, 3888), the Mesos agent (5050-5051), Marathon (8080-8081) and Exhibitor (8181). dcos/dcos
+ * gen/dcos-config.yaml, `/etc/mesos-slave` MESOS_RESOURCES (commit 79b9a39b, line 1466). Plain Mesos
+ * agents offer 31000-32000 (`pxfw sim mesos --ports 31000-32000`).
+ */
+export const DCOS_AGENT_PORTS: readonly PortRange[] = Object.freeze([
+  { begin: 1025, end: 2180 },
+  { begin: 2182, end: 3887 },
+  { begin: 3889, end: 5049 },
+  { begin: 5052, end: 8079 },
+  { begin: 8082, end: 8180 },
+  { begin: 8182, end: 32000 },
+]);
+
+/** What a plain Mesos agent offers when --resources names no ports (apache/mesos src/slave/constants.hpp DEFAULT_PORTS). */
+export const MESOS_DEFAULT_PORTS: readonly PortRange[] = Object.freeze([{ begin: 31000, end: 32000 }]);
+
+/**
+ * Parse `--ports`: `dcos` (the DC/OS ranges), `mesos` (31000-32000), or ranges such as
+ * `1025-2180,2182-32000` or `[31000-32000]` (the Mesos --resources form). Throws on anything else.
+ */
+export function parsePortRanges(text: string): PortRange[] {
+  const t = text.trim().toLowerCase();
+  if (t === 'dcos') return DCOS_AGENT_PORTS.map((r) => ({ ...r }));
+  if (t === 'mesos') return MESOS_DEFAULT_PORTS.map((r) => ({ ...r }));
+  const body = t.replace(/^\[|\]$/g, '');
+  const ranges = body.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+    if (!m) throw new SimOptionsError(`--ports: '${part.trim()}' is not a port or a range such as 31000-32000 (or use dcos / mesos)`);
+    const begin = Number(m[1]);
+    const end = Number(m[2] ?? m[1]);
+    if (begin < 1 || end > 65535 || begin > end) throw new SimOptionsError(`--ports: ${part.trim()} is not a range within 1-65535`);
+    return { begin, end };
+  });
+  return ranges;
+}
+
 export interface HostEvents {
   down(hostname: string): void;
   up(hostname: string): void;
 }
+
+const port = z.number().int().min(1).max(65535);
+const rangeSchema = z.object({ begin: port, end: port }).refine((r) => r.begin <= r.end, { error: 'begin must not be above end' });
+/** A tuple `[begin, end]` (one range) or a list of ranges; always a list of ranges once parsed. */
+const portsSchema = z.union([
+  z.tuple([port, port]).transform(([begin, end]) => [{ begin, end }]),
+  z.array(rangeSchema).min(1),
+]);
 
 const schema = z.object({
   port: z.number().int().min(0).max(65535).default(0),
@@ -75,9 +130,9 @@ const schema = z.object({
       cpus: z.number().positive().default(8),
       mem: z.number().positive().default(32768),
       disk: z.number().positive().default(102400),
-      ports: z.tuple([z.number().int().min(1), z.number().int().max(65535)]).default([31000, 32000]),
+      ports: portsSchema.default(() => DCOS_AGENT_PORTS.map((r) => ({ ...r }))),
     })
-    .default({ cpus: 8, mem: 32768, disk: 102400, ports: [31000, 32000] }),
+    .default(() => ({ cpus: 8, mem: 32768, disk: 102400, ports: DCOS_AGENT_PORTS.map((r) => ({ ...r })) })),
   heartbeatSeconds: z.number().positive().default(15),
   allocationIntervalSeconds: z.number().positive().default(1),
   offerTimeoutSeconds: z.number().positive().optional(),
