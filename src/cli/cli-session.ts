@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { z } from 'zod';
-import { describeError, PxfwError } from '../errors';
+import { PxfwError } from '../errors';
+import { CliFailure, cliErrorJson, cliErrorLine } from './cli-errors';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { callCommand, defaultCaller } from '../api/client';
 import { SchedulerNotRunningError } from '../api/client-errors';
@@ -123,8 +124,13 @@ export class CliSession {
         () => this.call('plan.status', { plan }, planViewSchema, Math.max(1000, Math.min(this.requestTimeoutMs, limit - (Date.now() - started)))),
         { timeoutMs: limit, pollMs: this.io.pollMs ?? 1000, print: (l) => this.progress(l) },
       );
-      if (result.outcome === 'error') this.fail(`plan ${plan} failed: ${result.plan?.errors.join('; ') || 'a step is in ERROR'}`);
-      if (result.outcome === 'timeout') this.fail(`timed out after ${limit / 1000} s waiting for plan ${plan} (${result.plan?.status ?? 'unknown'})`);
+      if (result.outcome === 'error') {
+        this.report(new CliFailure('PLAN_FAILED', `plan ${plan} failed: ${result.plan?.errors.join('; ') || 'a step is in ERROR'}`, false, this.lastReply));
+      }
+      if (result.outcome === 'timeout') {
+        const why = `timed out after ${limit / 1000} s waiting for plan ${plan} (${result.plan?.status ?? 'unknown'})`;
+        this.report(new CliFailure('WAIT_TIMEOUT', why, true, this.lastReply));
+      }
       return result;
     } catch (err) {
       // After uninstall the scheduler exits; its disappearance is how the wait ends.
@@ -151,14 +157,23 @@ export class CliSession {
     }
   }
 
-  fail(reason: string): void {
-    this.io.err.write(`pxfw: ${reason}\n`);
-    this.exitCode = 1;
+  /** A failure the CLI decides itself (code FAILED unless given). */
+  fail(reason: string, code = 'FAILED'): void {
+    this.report(new CliFailure(code, reason));
   }
 
-  /** Report any error as one line and a non-zero exit status. */
+  /**
+   * Report any error as one line on stderr and a non-zero exit status; with --json also as one
+   * `{"error": {code, message, status?, retryable}}` object on stdout (docs/operations.md).
+   */
   report(err: unknown): void {
-    this.fail(err instanceof PxfwError ? err.message : describeError(err));
+    this.io.err.write(`pxfw: ${cliErrorLine(err)}\n`);
+    if (this.json) {
+      const error = cliErrorJson(err);
+      if (err instanceof CliFailure && err.plan !== undefined && err.plan !== null) error.plan = err.plan;
+      this.io.out.write(`${JSON.stringify({ error }, null, 2)}\n`);
+    }
+    this.exitCode = 1;
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,10 @@ import { registerRun } from './run.command';
 import { registerSandbox } from './sandbox.command';
 import { registerService } from './service.command';
 import { registerPackage } from './package.command';
+import { registerServices } from './services.command';
 
 /** Top-level verbs; any other first word names a service (`pxfw <service> …`). */
-const TOP_LEVEL = new Set(['sandbox', 'run', 'alert-bridge', 'sim', 'package', 'help', '--help', '-h', '--version', '-V']);
+const TOP_LEVEL = new Set(['sandbox', 'run', 'alert-bridge', 'sim', 'package', 'services', 'help', '--help', '-h', '--version', '-V']);
 
 export function buildProgram(): Command {
   const program = new Command('pxfw')
@@ -21,12 +22,13 @@ export function buildProgram(): Command {
   registerRun(program);
   registerAlertBridge(program);
   registerPackage(program);
+  registerServices(program);
   const sim = program.command('sim').description('simulators that speak the real Mesos and Portworx wire protocols');
   registerSimMesos(sim);
   registerSimPortworx(sim);
   program.addHelpText(
     'after',
-    '\nService commands (over NATS):\n  pxfw <service> plan|pod|scale|snapshot|uninstall|reinstall|status|endpoints|debug …  (pxfw <service> --help)\n',
+    '\nService commands (over NATS):\n  pxfw services  lists the schedulers answering\n  pxfw <service> plan|update|pod|scale|snapshot|config|uninstall|reinstall|status|endpoints|debug …  (pxfw <service> --help)\n',
   );
   return program;
 }
