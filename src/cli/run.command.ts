@@ -5,12 +5,13 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { resolveRunConfig, type RunFlags } from '../controller/run-config';
 import { SchedulerService } from '../controller/scheduler-service';
 import { SchedulerHttpServer } from '../http/server';
-import { parseSpec } from '../service-spec';
+import { parseSpec, type ServiceSpec } from '../service-spec';
 import { connectNats, natsSettingsFromEnv } from '../nats/connect';
 import { recorderFromEnv } from '../record/recorder';
-import { rootLogger } from '../log/logger';
+import { rootLogger, type Logger } from '../log/logger';
 import { ValidationError } from '../errors';
-import { resolveMarathonSettings } from '../marathon';
+import { resolveMarathonSettings, type MarathonSettings } from '../marathon';
+import { checkVersionsBeforeSubscribe, mesosIdentityFromEnv, uninstallOnceLeading, uninstallRequested, type MesosIdentity } from './run-startup';
 
 /** How long SIGTERM waits for a clean stop before it abandons what is left (seconds). */
 export const DEFAULT_SHUTDOWN_GRACE_S = 20;
@@ -68,6 +69,51 @@ class Signals {
   }
 }
 
+interface StartArgs {
+  cfg: ReturnType<typeof resolveRunConfig>;
+  spec: ServiceSpec;
+  yaml: string;
+  nc: NatsConnection;
+  http: SchedulerHttpServer;
+  identity: MesosIdentity;
+  marathonApp: MarathonSettings | undefined;
+  log: Logger;
+}
+
+/** The version check (before anything subscribes), then the scheduler service. */
+async function startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp, log }: StartArgs): Promise<SchedulerService> {
+  const recorder = recorderFromEnv(cfg.record);
+  const portworxToken = process.env.PXFW_PORTWORX_TOKEN;
+  // A Mesos or Portworx too old to work is a startup error (UnsupportedVersionError, exit 1).
+  await checkVersionsBeforeSubscribe({
+    mesosUrl: cfg.mesos,
+    portworxUrl: cfg.portworx,
+    portworxLegacyUrl: cfg.portworxLegacy,
+    ...(portworxToken ? { portworxToken } : {}),
+    ...(identity.auth ? { auth: identity.auth } : {}),
+    ...(recorder ? { recorder } : {}),
+    logger: log.child({ module: 'version-check' }),
+  });
+  return SchedulerService.start({
+    spec,
+    specYaml: yaml,
+    mesosUrl: cfg.mesos,
+    // The service account logs in to the scheduler, operator and Marathon APIs alike.
+    ...(identity.auth ? { mesosAuth: identity.auth } : {}),
+    portworxUrl: cfg.portworx,
+    portworxLegacyUrl: cfg.portworxLegacy,
+    ...(portworxToken ? { portworxToken } : {}),
+    nc,
+    instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
+    ...(recorder ? { recorder } : {}),
+    http,
+    ...(marathonApp ? { marathon: marathonApp } : {}),
+    // Divides every interval; for running against the simulators' own speed factor.
+    speed: timeScale(),
+    logger: log,
+  });
+}
+
 /** `pxfw run`: the scheduler itself, as Marathon runs it. */
 export function registerRun(program: Command): void {
   program
@@ -97,7 +143,11 @@ export function registerRun(program: Command): void {
       // The runtime removes this app at the end of an uninstall (as `dcos package uninstall` expects).
       const marathonApp = resolveMarathonSettings(marathon);
       const yaml = await readFile(cfg.spec, 'utf8');
-      const spec = parseSpec(yaml, cfg.spec);
+      // The rules of a real cluster too (an absolute container path needs an image).
+      const spec = parseSpec(yaml, cfg.spec, { clusterRules: true });
+      // Strict mode: the package's service account secret, and the principal it is allowed to use.
+      const identity = mesosIdentityFromEnv(process.env, spec.name);
+      const uninstallMode = uninstallRequested(process.env);
       // Bind the HTTP port before anything else: a port we cannot serve on is a startup error
       // (Marathon's health check could never pass), reported before NATS, Mesos or Portworx.
       const http = await SchedulerHttpServer.listen(cfg.httpPort);
@@ -105,23 +155,7 @@ export function registerRun(program: Command): void {
       let service: SchedulerService;
       try {
         nc = await connectNats({ ...natsSettingsFromEnv(process.env, cfg.nats), name: `pxfw-${spec.name}` });
-        const recorder = recorderFromEnv(cfg.record);
-        service = await SchedulerService.start({
-          spec,
-          specYaml: yaml,
-          mesosUrl: cfg.mesos,
-          portworxUrl: cfg.portworx,
-          portworxLegacyUrl: cfg.portworxLegacy,
-          ...(process.env.PXFW_PORTWORX_TOKEN ? { portworxToken: process.env.PXFW_PORTWORX_TOKEN } : {}),
-          nc,
-          instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
-          ...(recorder ? { recorder } : {}),
-          http,
-          ...(marathonApp ? { marathon: marathonApp } : {}),
-          // Divides every interval; for running against the simulators' own speed factor.
-          speed: timeScale(),
-          logger: log,
-        });
+        service = await startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp, log });
       } catch (err) {
         // Nothing may keep the process alive after a failed start: the caller exits with 1.
         await http.stop().catch(() => undefined);
@@ -129,7 +163,15 @@ export function registerRun(program: Command): void {
         exitSoon(1);
         throw err;
       }
+      log.info({ principal: identity.principal, strict: identity.auth !== undefined, uninstallMode }, 'started');
       phase = 'running';
+      // `dcos package uninstall` (DCOS_COMMONS_API_VERSION v1) restarts the app with SDK_UNINSTALL:
+      // uninstall as `pxfw <service> uninstall --yes` would, once leading; the tombstone stays.
+      if (uninstallMode) {
+        uninstallOnceLeading(service, spec, log.child({ component: 'uninstall-mode' })).catch((err: unknown) => {
+          if (phase === 'running') log.error({ err }, 'uninstall mode: could not start the uninstall');
+        });
+      }
       // After an uninstall the scheduler stays up, `uninstalled` (the tombstone), until a signal:
       // an exit would only make Marathon start it again.
       const why = await signals.next();

@@ -37,3 +37,12 @@ export function mesosAuthFromEnv(env: NodeJS.ProcessEnv = process.env): MesosAut
   const c = parsed.data;
   return { type: 'dcos-service-account', uid: c.uid, privateKeyPem: c.private_key, loginEndpoint: c.login_endpoint };
 }
+
+/**
+ * FrameworkInfo.principal: PXFW_MESOS_PRINCIPAL (in strict mode the service account id the package
+ * passes), else the service name. An empty value means unset, as a package renders an empty option.
+ */
+export function frameworkPrincipal(env: NodeJS.ProcessEnv, service: string): string {
+  const raw = env[MESOS_PRINCIPAL_ENV]?.trim();
+  return raw ? raw : service;
+}

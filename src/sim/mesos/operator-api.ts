@@ -9,6 +9,9 @@ import type { Json } from './state';
 import type { TaskManager } from './tasks';
 import { agentEntry, agentInfo, executorWire, frameworkEntry, offerWire, taskWire } from './wire';
 
+/** The Mesos version the simulator speaks (GET_VERSION, and each agent's in GET_AGENTS): the minimum pxfw needs. */
+export const SIM_MESOS_VERSION = '1.5.0';
+
 /**
  * `POST /api/v1`: the master's operator API. Answers are master.proto Response JSON; SUBSCRIBE
  * streams SUBSCRIBED (with the full state), then TASK_ADDED / TASK_UPDATED / AGENT_ADDED /
@@ -56,7 +59,7 @@ export class OperatorApi {
       case 'GET_HEALTH':
         return { type, get_health: { healthy: true } };
       case 'GET_VERSION':
-        return { type, get_version: { version_info: { version: '1.5.0' } } };
+        return { type, get_version: { version_info: { version: SIM_MESOS_VERSION } } };
       case 'GET_MASTER':
         return { type, get_master: { master_info: this.m.masterInfo() } };
       case 'GET_AGENTS':
@@ -108,7 +111,8 @@ export class OperatorApi {
   /** Registered agents (a disconnected one shows active: false); not yet re-registered ones after a failover. */
   getAgents(): Json {
     const all = [...this.m.agents.values()];
-    const agents = all.filter((a) => a.state === 'registered' || a.state === 'disconnected').map(agentEntry);
+    // GetAgents.Agent `required string version = 3`: every agent runs the master's version here.
+    const agents = all.filter((a) => a.state === 'registered' || a.state === 'disconnected').map((a) => ({ ...agentEntry(a), version: SIM_MESOS_VERSION }));
     const recovered = all.filter((a) => a.state === 'recovering').map(agentInfo);
     return { agents, recovered_agents: recovered };
   }

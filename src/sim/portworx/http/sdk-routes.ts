@@ -29,6 +29,11 @@ const ok = (body: Record<string, unknown>): RouteResult => okRaw(omitZero(body))
 /** Alerts per streamed message; the stream ends once every stored match is sent. */
 const ALERTS_PER_MESSAGE = 100;
 
+/** The SDK the simulator implements (openstorage-sdk.openapi.json `info.version`). */
+export const SIM_SDK_VERSION = { major: 0, minor: 186, patch: 0, version: '0.186.0' } as const;
+/** What the simulated storage system says it is (OpenStorageIdentity.Version `version`). */
+export const SIM_STORAGE_VERSION = { driver: 'pxd', version: '2.13.0-pxfw-sim' } as const;
+
 function sdk(method: string, pattern: string, handle: Route['handle']): Route {
   return { method, pattern, kind: 'sdk', handle };
 }
@@ -45,6 +50,8 @@ function clusterRoutes(model: ClusterModel): Route[] {
     return n;
   };
   return [
+    // OpenStorageIdentity.Version: what pxfw's startup check reads (src/mesos/version-check.ts).
+    sdk('GET', '/v1/identities/version', () => ok({ sdk_version: { ...SIM_SDK_VERSION }, version: { ...SIM_STORAGE_VERSION } })),
     sdk('GET', '/v1/clusters/inspectcurrent', () =>
       ok({ cluster: { id: model.clusterId, name: model.clusterId, status: 'STATUS_OK' } }),
     ),
