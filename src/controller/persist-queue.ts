@@ -24,9 +24,37 @@ interface Slot {
 /** Every queue writing to a store, so that a barrier can wait for all of them (see awaitDurable). */
 const queuesByStore = new WeakMap<ServiceStateStore, Set<PersistQueue>>();
 
+/** Puts in flight at once per store (all keys): pipelined, but a 10,000-pod burst does not open 10,000 requests. */
+export const MAX_PUTS_IN_FLIGHT = 256;
+
+/** A counting gate shared by the queues of one store. */
+class PutGate {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    else this.inFlight += 1;
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next waiter (inFlight stays), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
+    }
+  }
+}
+
+const gatesByStore = new WeakMap<ServiceStateStore, PutGate>();
+
 /**
  * Writes the latest value of each key to KV with compare-and-set, one write in flight per key;
- * values written meanwhile coalesce into the next write. A conflict means another writer (a
+ * values written meanwhile coalesce into the next write. Keys are written side by side (up to
+ * MAX_PUTS_IN_FLIGHT puts per store). Values are not copied: callers hand over immutable values
+ * (xstate snapshots and contexts are never mutated, only replaced), serialized once, by the put. A conflict means another writer (a
  * second scheduler) touched our state: we re-read the revision and write ours over it only
  * because the leader lease says the state is ours.
  *
@@ -37,6 +65,7 @@ const queuesByStore = new WeakMap<ServiceStateStore, Set<PersistQueue>>();
 export class PersistQueue {
   private readonly slots = new Map<string, Slot>();
   private seq = 0;
+  private readonly gate: PutGate;
 
   constructor(
     private readonly store: ServiceStateStore,
@@ -47,10 +76,14 @@ export class PersistQueue {
     let group = queuesByStore.get(store);
     if (!group) queuesByStore.set(store, (group = new Set()));
     group.add(this);
+    let gate = gatesByStore.get(store);
+    if (!gate) gatesByStore.set(store, (gate = new PutGate(MAX_PUTS_IN_FLIGHT)));
+    this.gate = gate;
   }
 
+  /** Queue the key's new value (not copied: it must not be mutated afterwards). */
   write(key: string, value: unknown): void {
-    this.enqueue(key, { value: JSON.parse(JSON.stringify(value)) as unknown, seq: 0 });
+    this.enqueue(key, { value, seq: 0 });
   }
 
   async delete(key: string): Promise<void> {
@@ -121,6 +154,8 @@ export class PersistQueue {
     if (slot.running) return;
     slot.running = this.drain(key, slot).finally(() => {
       slot.running = undefined;
+      // A value queued between the drain's last look and now (kick saw it still running).
+      if (slot.pending) this.kick(key, slot);
     });
   }
 
@@ -134,35 +169,47 @@ export class PersistQueue {
     }
   }
 
+  private async apply(key: string, slot: Slot, job: Job): Promise<void> {
+    if ('deleted' in job) {
+      await this.store.delete(key);
+      slot.revision = 0;
+      return;
+    }
+    slot.revision ??= (await this.store.get(key))?.revision ?? 0;
+    slot.revision = await this.store.put(key, job.value, slot.revision);
+  }
+
   private async drain(key: string, slot: Slot): Promise<void> {
     for (let failures = 0; slot.pending; ) {
-      const job = slot.pending;
-      slot.pending = undefined;
-      if (!this.mayWrite()) {
-        // Nobody acted on it: whoever waits for it (flushed) is told, and does not act now.
-        this.logger.warn({ key }, 'not the leader any more: dropping a queued state write');
-        slot.dropped = job.seq;
-        this.settle(key, slot, job.seq, 'dropped');
-        return;
-      }
-      try {
-        if ('deleted' in job) {
-          await this.store.delete(key);
-          slot.revision = 0;
-        } else {
-          slot.revision ??= (await this.store.get(key))?.revision ?? 0;
-          slot.revision = await this.store.put(key, job.value, slot.revision);
-        }
-        failures = 0;
-        slot.stored = job.seq;
-        this.settle(key, slot, job.seq, 'stored');
-      } catch (err) {
-        slot.pending ??= job;
-        slot.revision = undefined;
-        failures += 1;
-        if (!(err instanceof StateConflictError)) this.logger.warn({ key, err, failures }, 'state write failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 20 * 2 ** failures)));
-      }
+      // The value is taken once a put slot is ours: whatever was queued while waiting coalesces.
+      const outcome = await this.gate.run(() => this.writeLatest(key, slot, failures));
+      if (outcome === 'dropped') return;
+      if (outcome === 'stored') failures = 0;
+      else await new Promise((r) => setTimeout(r, Math.min(5000, 20 * 2 ** ++failures)));
+    }
+  }
+
+  private async writeLatest(key: string, slot: Slot, failures: number): Promise<'stored' | 'dropped' | 'failed'> {
+    const job = slot.pending;
+    if (!job) return 'stored';
+    slot.pending = undefined;
+    if (!this.mayWrite()) {
+      // Nobody acted on it: whoever waits for it (flushed) is told, and does not act now.
+      this.logger.warn({ key }, 'not the leader any more: dropping a queued state write');
+      slot.dropped = job.seq;
+      this.settle(key, slot, job.seq, 'dropped');
+      return 'dropped';
+    }
+    try {
+      await this.apply(key, slot, job);
+      slot.stored = job.seq;
+      this.settle(key, slot, job.seq, 'stored');
+      return 'stored';
+    } catch (err) {
+      slot.pending ??= job;
+      slot.revision = undefined;
+      if (!(err instanceof StateConflictError)) this.logger.warn({ key, err, failures: failures + 1 }, 'state write failed; retrying');
+      return 'failed';
     }
   }
 }

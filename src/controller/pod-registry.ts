@@ -52,6 +52,8 @@ export class PodRegistry {
   /** Pods per top-level state, kept incrementally for the metrics gauge. */
   private readonly stateCounts = new Map<string, number>();
   private readonly persist: PersistQueue;
+  /** What each pod's last queued record was made of (see save). */
+  private readonly fingerprints = new WeakMap<PodEntry, PodFingerprint>();
   /** The pod machine whose destructive effects wait for the state they act on to be in KV. */
   private readonly machine: PodMachine;
 
@@ -269,6 +271,12 @@ export class PodRegistry {
   private save(entry: PodEntry): void {
     // Only the registered actor of a name writes its record (never a stopped or replaced one).
     if (this.pods.get(entry.name) !== entry) return;
+    // Written only when the persisted part changed: most status updates (a second TASK_RUNNING,
+    // a check result equal to the last) leave the pod as it was and cost no KV write.
+    const snap = entry.actor.getSnapshot();
+    const fp = fingerprintOf(snap, entry.attempt);
+    if (sameFingerprint(this.fingerprints.get(entry), fp)) return;
+    this.fingerprints.set(entry, fp);
     const record: PodRecord = {
       podType: entry.podType,
       index: entry.index,
@@ -277,4 +285,34 @@ export class PodRegistry {
     };
     this.persist.write(podKey(entry.podType, entry.index), record);
   }
+}
+
+/**
+ * A cheap stand-in for a pod's persisted snapshot: xstate replaces the context object on every
+ * assign and never mutates it, so the same context object, state, children and launch counter
+ * mean the same record. No serialization, no deep compare.
+ */
+interface PodFingerprint {
+  context: unknown;
+  state: string;
+  status: string;
+  children: string;
+  attempt: number;
+}
+
+function fingerprintOf(snap: { context: unknown; value: unknown; status: string; children: Record<string, unknown> }, attempt: number): PodFingerprint {
+  return { context: snap.context, state: JSON.stringify(snap.value), status: snap.status, children: Object.keys(snap.children).join(','), attempt };
+}
+
+function sameFingerprint(a: PodFingerprint | undefined, b: PodFingerprint): boolean {
+  if (a === undefined || a.state !== b.state || a.status !== b.status || a.children !== b.children || a.attempt !== b.attempt) return false;
+  return a.context === b.context || shallowEqual(a.context as Record<string, unknown>, b.context as Record<string, unknown>);
+}
+
+/** An assign that set fields to what they were (e.g. the same task state again) keeps each field's value. */
+function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }

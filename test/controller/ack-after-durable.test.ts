@@ -38,7 +38,7 @@ class SlowKv {
     return this.data.get(key);
   }
   async put(key: string, value: unknown, expected: number): Promise<number> {
-    await sleep([7, 1, 13, 3, 0, 5][this.turn++ % 6]);
+    await sleep([7, 1, 13, 3, 0, 5][this.turn++ % 6] ?? 0);
     if ((this.data.get(key)?.revision ?? 0) !== expected) throw new Error(`unexpected revision for ${key}`);
     this.rev += 1;
     this.data.set(key, { value: structuredClone(value), revision: this.rev });
