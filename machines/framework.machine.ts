@@ -278,7 +278,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
         'removing-app': {},
         finishing: {},
         // The plan stopped at a step that failed for good: RETRY starts it again at that step.
-        blocked: { on: { RETRY: { target: '#framework.uninstalling', reenter: true, actions: 'resetRetries' } } },
+        blocked: { tags: [FRAMEWORK_TAGS.uninstallBlocked], on: { RETRY: { target: '#framework.uninstalling', reenter: true, actions: 'resetRetries' } } },
       },
     },
     // The tombstone: healthy, deploys nothing, survives restarts; only REINSTALL deploys again.

@@ -203,4 +203,6 @@ export const FRAMEWORK_TAGS = {
   /** starting.* and standby: the context is not persisted there. */
   unsaved: 'unsaved',
   deletingState: 'deleting-state',
+  /** uninstalling.blocked: the uninstall plan stopped at a step that failed for good (until RETRY). */
+  uninstallBlocked: 'uninstall-blocked',
 } as const;

@@ -63,7 +63,7 @@ export class RuntimeOperations implements ServiceOperations {
   }
 
   async planList(): Promise<PlanView[]> {
-    const uninstall = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
+    const uninstall = uninstallPlanView(this.rt.frameworkContext, (s) => this.rt.frameworkIs(s));
     const restore = this.restores.workflow.view();
     return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(restore ? [restore] : []), ...(uninstall ? [uninstall] : [])];
   }
@@ -87,7 +87,7 @@ export class RuntimeOperations implements ServiceOperations {
 
   async planStatus(plan: string): Promise<PlanView> {
     if (plan === UNINSTALL_PLAN) {
-      const view = uninstallPlanView(this.rt.frameworkContext, this.rt.frameworkStateName);
+      const view = uninstallPlanView(this.rt.frameworkContext, (s) => this.rt.frameworkIs(s));
       if (!view) throw new UnknownPlanError(`no uninstall was requested for ${this.service} (pxfw ${this.service} uninstall --yes starts one)`);
       return view;
     }
@@ -229,7 +229,7 @@ export class RuntimeOperations implements ServiceOperations {
    * `max_unavailable` allows (a pod that is down already may always be restarted or replaced).
    */
   private assertMayDisrupt(e: PodEntry, verb: 'restart' | 'replace'): void {
-    const ready = (p: PodEntry) => podIsReady(p.actor.getSnapshot(), p.state);
+    const ready = (p: PodEntry) => podIsReady(p.actor.getSnapshot());
     if (!ready(e)) return;
     const down = this.rt.registry.all().filter((p) => p.podType === e.podType && p.name !== e.name && !ready(p));
     if (this.rt.governor.mayDisrupt(e.podType, down.length)) return;

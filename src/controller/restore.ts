@@ -63,8 +63,9 @@ export function podViews(rt: Runtime): WorkflowPodView[] {
       state: e.state,
       taskId: ctx.task?.taskId ?? null,
       hostname: ctx.task?.hostname ?? null,
-      ready: podIsReady(snap, e.state),
+      ready: podIsReady(snap),
       blocked: snap.hasTag(POD_TAGS.blocked),
+      stopped: snap.hasTag(POD_TAGS.stopped),
       configId: podConfigId(ctx),
       volumes: ctx.volumes.map((v) => ({ name: v.name, id: v.id })),
     };

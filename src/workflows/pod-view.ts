@@ -1,5 +1,3 @@
-import type { AnyStateMachine } from 'xstate';
-import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 
 /** The pod facts a workflow step needs (a read-only view of the pod registry). */
@@ -13,6 +11,8 @@ export interface WorkflowPodView {
   ready: boolean;
   /** Needs an operator (POD_TAGS.blocked): a step waiting for it fails. */
   blocked: boolean;
+  /** Stopped on purpose (POD_TAGS.stopped: a restore stopped it); START brings it back. */
+  stopped: boolean;
   /** The configuration its current task was launched with (null: not recorded). */
   configId: string | null;
   volumes: { name: string; id: string | null }[];
@@ -25,17 +25,9 @@ export interface WorkflowPods {
   onPodChange(listener: () => void): () => void;
 }
 
-function usesTag(machine: AnyStateMachine, tag: string): boolean {
-  const visit = (node: { tags: string[]; states: Record<string, unknown> }): boolean =>
-    node.tags.includes(tag) || Object.values(node.states).some((s) => visit(s as typeof node));
-  return visit(machine.root);
-}
-
-/** Until the pod machine tags readiness (issue 11, helper "checks"), running.up is ready. */
-const READY_TAGGED = usesTag(podInstanceMachine, POD_TAGS.ready);
-
-export function podIsReady(snapshot: { hasTag(tag: string): boolean }, state: string): boolean {
-  return READY_TAGGED ? snapshot.hasTag(POD_TAGS.ready) : state === 'running.up';
+/** Ready: its task runs and its readiness check passed, or it has none (POD_TAGS.ready). */
+export function podIsReady(snapshot: { hasTag(tag: string): boolean }): boolean {
+  return snapshot.hasTag(POD_TAGS.ready);
 }
 
 /** The configuration id a pod context records, once the pod machine records one. */

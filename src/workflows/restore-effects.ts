@@ -2,7 +2,7 @@ import type { StepRun } from '../../machines/workflow.effects';
 import { StepAbortedError } from '../../machines/workflow.effects';
 import type { VolumeInspection } from '../portworx';
 import { RestoreStepFailedError } from './errors';
-import { nextPodChange, type WorkflowPods } from './pod-view';
+import { nextPodChange, type WorkflowPodView, type WorkflowPods } from './pod-view';
 
 /** The volume label naming the restore that last restored it: a re-run after a crash skips it. */
 export const RESTORED_BY_LABEL = 'pxfw/restored-by';
@@ -21,13 +21,13 @@ export interface RestoreEffectDeps extends WorkflowPods {
   pollMs: number;
 }
 
-async function waitPod(deps: RestoreEffectDeps, pod: string, signal: AbortSignal, ms: number, done: (state: string, ready: boolean) => boolean, what: string): Promise<string> {
+async function waitPod(deps: RestoreEffectDeps, pod: string, signal: AbortSignal, ms: number, done: (p: WorkflowPodView) => boolean, what: string): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
     if (signal.aborted) throw new StepAbortedError(`${pod}: stopped`);
     const p = deps.pods().find((x) => x.name === pod);
     if (!p) return `${pod} no longer exists`;
-    if (done(p.state, p.ready)) return p.state;
+    if (done(p)) return p.state;
     if (Date.now() > end) throw new RestoreStepFailedError(`${pod} not ${what} after ${Math.round(ms / 1000)} s (state ${p.state})`);
     await nextPodChange(deps, deps.pollMs, signal);
   }
@@ -37,9 +37,9 @@ async function waitPod(deps: RestoreEffectDeps, pod: string, signal: AbortSignal
 export function stopPodEffect(deps: RestoreEffectDeps): StepRun {
   return async ({ step }, io) => {
     const pod = String(step.params.pod);
-    if (deps.pods().find((p) => p.name === pod && p.state !== 'stopped')) deps.stop(pod);
+    if (deps.pods().find((p) => p.name === pod && !p.stopped)) deps.stop(pod);
     io.progress(`stopping ${pod}`);
-    const state = await waitPod(deps, pod, io.signal, deps.stopTimeoutMs, (s) => s === 'stopped', 'stopped');
+    const state = await waitPod(deps, pod, io.signal, deps.stopTimeoutMs, (p) => p.stopped, 'stopped');
     return { message: state };
   };
 }
@@ -68,9 +68,9 @@ export function restoreVolumeEffect(deps: RestoreEffectDeps): StepRun {
 export function startPodEffect(deps: RestoreEffectDeps): StepRun {
   return async ({ step }, io) => {
     const pod = String(step.params.pod);
-    if (deps.pods().find((p) => p.name === pod && p.state === 'stopped')) deps.start(pod);
+    if (deps.pods().find((p) => p.name === pod && p.stopped)) deps.start(pod);
     io.progress(`starting ${pod}`);
-    const state = await waitPod(deps, pod, io.signal, deps.readyTimeoutMs, (_s, ready) => ready, 'ready');
+    const state = await waitPod(deps, pod, io.signal, deps.readyTimeoutMs, (p) => p.ready, 'ready');
     return { message: `${state}, ready` };
   };
 }

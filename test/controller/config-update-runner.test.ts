@@ -27,7 +27,7 @@ class FakePods {
   maxDown = 0;
   private listeners = new Set<() => void>();
   constructor(n: number) {
-    this.pods = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state: 'running.up', ready: true, taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, configId: null, volumes: [] }));
+    this.pods = Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state: 'running.up', ready: true, taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, stopped: false, configId: null, volumes: [] }));
   }
   restart = (name: string) => {
     const p = this.pods.find((x) => x.name === name)!;

@@ -71,7 +71,7 @@ class World {
 }
 
 function pods(n: number, configId: string, state = 'running.up'): WorkflowPodView[] {
-  return Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state, ready: state === 'running.up', taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, configId, volumes: [{ name: `v${i}`, id: `v${i}` }] }));
+  return Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, podType: 'node', state, ready: state === 'running.up', taskId: `t${i}-1`, hostname: `h${i}`, blocked: false, stopped: state === 'stopped', configId, volumes: [{ name: `v${i}`, id: `v${i}` }] }));
 }
 
 /** Run incarnations until the plan is complete; each kill drops the current one and starts the next from KV. */
@@ -136,16 +136,16 @@ function restoreIncarnation(world: World, snapName: string) {
       ready: () => gen === world.gen,
       stop: (name) => {
         world.alive(gen);
-        world.change(name, { state: 'stopping', ready: false });
+        world.change(name, { state: 'stopping', ready: false, stopped: false });
         setTimeout(() => {
           world.volumes.get(`v${name.split('-')[1]}`)!.attached = false;
-          world.change(name, { state: 'stopped' });
+          world.change(name, { state: 'stopped', stopped: true });
         }, 2);
         world.boundary(gen, `stop ${name}`);
       },
       start: (name) => {
         world.alive(gen);
-        world.change(name, { state: 'starting' });
+        world.change(name, { state: 'starting', stopped: false });
         setTimeout(() => {
           world.volumes.get(`v${name.split('-')[1]}`)!.attached = true;
           world.change(name, { state: 'running.up', ready: true });

@@ -41,6 +41,7 @@ class RackedPods {
       taskId: `t${i}-1`,
       hostname: `h${i}`,
       blocked: false,
+      stopped: false,
       configId: 'cfg-old',
       volumes: [],
     }));
