@@ -45,6 +45,8 @@ export class FakeOperations implements ServiceOperations {
   /** The next call throws this (to exercise the 500 path). */
   failNext: Error | undefined;
   private spec: Record<string, unknown>;
+  /** The YAML as last given to configUpdate (comments included), as the scheduler stores it. */
+  private yaml: string | undefined;
   private previousSpec: Record<string, unknown> | undefined;
   private taskSeq = 0;
 
@@ -317,7 +319,7 @@ export class FakeOperations implements ServiceOperations {
 
   async configShow(): Promise<{ yaml: string; spec: unknown }> {
     this.check();
-    return { yaml: toYaml(this.spec), spec: structuredClone(this.spec) };
+    return { yaml: this.yaml ?? toYaml(this.spec), spec: structuredClone(this.spec) };
   }
 
   async configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }> {
@@ -333,6 +335,9 @@ export class FakeOperations implements ServiceOperations {
     const changed = JSON.stringify(next) !== JSON.stringify(this.spec);
     if (changed) this.previousSpec = this.spec;
     this.spec = next as Record<string, unknown>;
+    this.yaml = yaml;
+    // The update plan restarts every pod, one at a time (the scheduler's restarts only changed ones).
+    if (changed) this.plans.set('update', plan('update', 'PENDING', [...this.pods.keys()].map((name) => ({ name, status: 'PENDING' as const }))));
     return { accepted: true, message: changed ? 'spec updated; the update plan rolls the pods' : 'spec unchanged', changedPods: changed ? [...this.pods.keys()] : [] };
   }
 
@@ -341,6 +346,7 @@ export class FakeOperations implements ServiceOperations {
     if (!this.previousSpec) throw new OperationConflictError('no previous configuration to roll back to');
     this.mutate();
     [this.spec, this.previousSpec] = [this.previousSpec, undefined];
+    this.yaml = undefined;
     return { accepted: true, message: 'the previous configuration is the target again; the update plan rolls the pods', changedPods: [...this.pods.keys()] };
   }
 }
