@@ -188,7 +188,7 @@ function registerSimTask(sim: Command): void {
       .option('--json', 'print the task as JSON');
     if (action === 'unready' || action === 'unhealthy') cmd.option('--hang', 'the check hangs and times out (timeout_seconds) instead of failing');
     cmd.action(async (id: string | undefined, flags: TaskFlags) => {
-      if ((id === undefined) === (flags.pod === undefined)) throw new InvalidArgumentError('give a task id or --pod POD (one of them)');
+      if ((id === undefined) === (flags.pod === undefined)) cmd.error('error: give a task id or --pod POD (one of them)');
       if (flags.pod !== undefined) {
         const result = await simPodCheck(flags.mesos, flags.pod, action, { hang: flags.hang === true });
         const failing = action === 'unready' || action === 'unhealthy';
