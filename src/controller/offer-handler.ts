@@ -4,9 +4,11 @@ import type { BackoffOptions } from '../util/backoff';
 import {
   buildPlacementIndex,
   evaluateOffers,
+  findPassing,
   podRequestFor,
   type Offer,
   type OfferEvaluation,
+  type PlacementResult,
   type PlacementMemory,
   type PodRequest,
 } from '../placement';
@@ -141,7 +143,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       }
       // The request is built here from the parsed spec: no zod check per pod (trusted).
       const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary', trusted: true });
-      const preferred = preferredEvaluation(deps, ctx, result.evaluations);
+      const preferred = preferredEvaluation(deps, ctx, result);
       const chosen = preferred ?? result.chosen;
       if (!chosen) {
         deps.metrics.offers.inc({ outcome: 'no-fit' });
@@ -327,12 +329,11 @@ function reconcileLaunch(deps: OfferHandlerDeps, entry: PodEntry, taskId: string
  * rebooted host registers with a new agent id and its old tasks come back TASK_LOST), the same
  * host under its new agent id. Only an offer that passes every stage qualifies.
  */
-function preferredEvaluation(deps: OfferHandlerDeps, ctx: PodInstanceContext, evaluations: OfferEvaluation[]): OfferEvaluation | undefined {
-  if (!ctx.preferAgent) return undefined;
+function preferredEvaluation(deps: OfferHandlerDeps, ctx: PodInstanceContext, result: PlacementResult): OfferEvaluation | undefined {
+  const agent = ctx.preferAgent;
+  if (!agent) return undefined;
   const task = ctx.task ?? ctx.lastTask;
-  const host = task?.agentId === ctx.preferAgent ? task.hostname : deps.cluster.agent(ctx.preferAgent)?.hostname;
-  return (
-    evaluations.find((e) => e.pass && e.agentId === ctx.preferAgent) ??
-    (host === undefined ? undefined : evaluations.find((e) => e.pass && e.hostname === host))
-  );
+  const host = task?.agentId === agent ? task.hostname : deps.cluster.agent(agent)?.hostname;
+  // Read off the packed verdicts: no evaluation object is built for the offers passed over.
+  return findPassing(result, (o) => o.agentId === agent) ?? (host === undefined ? undefined : findPassing(result, (o) => o.hostname === host));
 }

@@ -1,4 +1,3 @@
-import { fieldValue } from './fields';
 import type { PlacementIndex } from './placement-index';
 import type { StageContext } from './stage';
 import type { Offer, OfferEvaluation } from './types';
@@ -13,8 +12,9 @@ export type DeferredExplainer = (position: number) => OfferEvaluation;
  * Of everything the stages read, only the index's pod counts change during a round (each placed
  * pod is recorded); the pod's compiled constraints already hold their group limit and cluster
  * start, its locality and holder plans are its own, the storage view is the round's. So this copies
- * each kept offer (a caller may shrink offers as pods land) and the count of the pod's type for the
- * value each kept offer has of each constraint field: O(kept × constraints), no reasons built.
+ * each kept offer (a caller may shrink offers, or take resources off one, as pods land) and takes a
+ * mark in the index's history: the counts are read back as they were at the mark (`countAt`) only
+ * when explained. O(kept) now, no count looked up.
  */
 export function freezeExplainer(
   offers: readonly Offer[],
@@ -22,42 +22,27 @@ export function freezeExplainer(
   evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
 ): (positions: readonly number[]) => DeferredExplainer {
   return (positions) => {
-    const podType = ctx.request.podType;
-    const counts = new Map<string, number>();
-    const copies = new Map<number, Offer>();
+    const kept = new Map<number, Offer>();
+    // Copies: a caller may take resources off an offer once a pod lands on it.
     for (const i of positions) {
       const offer = offers[i]!;
-      copies.set(i, { ...offer, ports: offer.ports.map((r) => ({ ...r })) });
-      for (const c of ctx.constraints) {
-        const v = fieldValue(offer, c.field);
-        if (v === undefined) continue;
-        const key = countKey(c.field, v);
-        if (!counts.has(key)) counts.set(key, ctx.index.count(podType, c.field, v));
-      }
+      kept.set(i, { ...offer, ports: offer.ports.map((r) => ({ ...r })) });
     }
-    const index = frozenIndex(ctx.index, podType, counts);
+    const index = frozenIndex(ctx.index, ctx.index.mark());
     // Without live `counts`, the constraint checks read the frozen index instead.
     const constraints = ctx.constraints.map(({ counts: _live, ...c }) => c);
     const frozen: StageContext = { ...ctx, index, constraints };
     return (position) => {
-      const offer = copies.get(position);
+      const offer = kept.get(position);
       if (!offer) throw new Error(`offer position ${position} was not kept for explanation`);
       return evaluate(offer, frozen);
     };
   };
 }
 
-function countKey(field: string, value: string): string {
-  return `${field}\u0000${value}`;
-}
-
-/** The index as it was: the frozen counts of the pod's type; everything else does not change in a round. */
-function frozenIndex(live: PlacementIndex, podType: string, counts: ReadonlyMap<string, number>): PlacementIndex {
+/** The index as it was at `mark`: its counts read back through the changes since; nothing else changes in a round. */
+function frozenIndex(live: PlacementIndex, mark: number): PlacementIndex {
   const frozen = Object.create(live) as PlacementIndex;
-  frozen.count = (type: string, field: string, value: string): number => {
-    const key = countKey(field === '@hostname' ? 'hostname' : field, value);
-    if (type === podType && counts.has(key)) return counts.get(key)!;
-    return live.count(type, field, value);
-  };
+  frozen.count = (type: string, field: string, value: string): number => live.countAt(mark, type, field, value);
   return frozen;
 }

@@ -1,7 +1,11 @@
 import { podInstanceName } from '../service-spec/names';
 import type { DeferredExplainer } from './frozen-explainer';
 import type { PlacementIndex } from './placement-index';
+import { packedOf, type PackedEvaluations } from './packed-result';
 import type { OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
+
+/** A kept evaluation whose reasons are built when the placement is read (replaced in `get`). */
+const PENDING = Object.freeze({ offerId: '', agentId: '', hostname: '', pass: false, score: 0, outcomes: [] }) as unknown as OfferEvaluation;
 
 /** One pod's last placement decision, as kept for `debug offers` (plain JSON). */
 export interface RememberedPlacement {
@@ -43,6 +47,8 @@ interface Entry {
   placement: RememberedPlacement;
   /** Positions (in the evaluated offers) of the kept evaluations that still need their reasons. */
   unexplained?: { slots: number[]; positions: number[]; explain: DeferredExplainer };
+  /** The round's index, to label the kept hosts with their racks on first read. */
+  racksFrom?: PlacementIndex;
 }
 
 export class PlacementMemory {
@@ -76,6 +82,14 @@ export class PlacementMemory {
       slots.forEach((slot, k) => (entry.placement.evaluations[slot] = explain(positions[k]!)));
       entry.unexplained = undefined;
     }
+    if (entry.racksFrom) {
+      const racks = entry.placement.racks;
+      for (const ev of entry.placement.evaluations) {
+        const rack = entry.racksFrom.domainOf(ev.hostname)?.rack;
+        if (rack !== undefined) racks[ev.hostname] = rack;
+      }
+      entry.racksFrom = undefined;
+    }
     return entry.placement;
   }
 
@@ -91,30 +105,33 @@ export class PlacementMemory {
     index?: PlacementIndex,
     explainKept?: (positions: readonly number[]) => DeferredExplainer,
   ): void {
-    const pod = podInstanceName(request.podType, request.index);
-    const positions = trim(result, this.maxOffers);
-    const kept = positions.map((i) => result.evaluations[i]!);
-    const slots = explainKept ? positions.flatMap((i, slot) => (kept[slot]!.outcomes.length === 0 ? [slot] : [])) : [];
-    const racks: Record<string, string> = {};
-    for (const ev of kept) {
-      const rack = index?.domainOf(ev.hostname)?.rack;
-      if (rack !== undefined) racks[ev.hostname] = rack;
-    }
+    const packed = packedOf(result);
+    const positions = packed ? trimPacked(packed, this.maxOffers) : trim(result, this.maxOffers);
+    const at = packed ? (i: number) => packed.at(i) : (i: number) => result.evaluations[i]!;
+    // A packed (summary) result: only the chosen offer has its reasons; the rest wait for a reader.
+    const summary = (i: number) => (packed ? i !== packed.chosenIndex : at(i).outcomes.length === 0);
+    const slots = explainKept ? positions.flatMap((i, slot) => (summary(i) ? [slot] : [])) : [];
+    const pending = new Set(slots);
+    const kept = positions.map((i, slot) => (pending.has(slot) ? PENDING : at(i)));
     const entry: RememberedPlacement = {
-      pod,
+      pod: podInstanceName(request.podType, request.index),
       service: request.service,
       podType: request.podType,
       at: this.now().toISOString(),
       convergence: request.convergence,
       evaluations: kept,
-      offersSeen: result.evaluations.length,
-      racks,
+      offersSeen: packed ? packed.offers.length : result.evaluations.length,
+      // Filled from the index when the placement is read (the domains do not change in a round).
+      racks: {},
     };
     if (result.chosen) entry.chosen = result.chosen;
-    const pending = slots.map((slot) => positions[slot]!);
-    const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
-    this.entries.delete(pod);
-    this.entries.set(pod, { placement: entry, ...(unexplained ? { unexplained } : {}) });
+    const unexplained = slots.length > 0 && explainKept ? { slots, positions: slots.map((slot) => positions[slot]!), explain: explainKept(slots.map((slot) => positions[slot]!)) } : undefined;
+    this.keep({ placement: entry, ...(unexplained ? { unexplained } : {}), ...(index ? { racksFrom: index } : {}) });
+  }
+
+  private keep(entry: Entry): void {
+    this.entries.delete(entry.placement.pod);
+    this.entries.set(entry.placement.pod, entry);
     if (this.entries.size > this.maxPods) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -166,6 +183,21 @@ export class PlacementMemory {
     if (hidden > 0) lines.push(`… ${hidden} more offer(s) not kept`);
     return lines;
   }
+}
+
+/** trim() over packed verdicts: the same positions, read off the typed arrays. */
+function trimPacked(packed: PackedEvaluations, max: number): number[] {
+  const chosen: number[] = [];
+  const passing: number[] = [];
+  const failing: number[] = [];
+  const n = packed.offers.length;
+  for (let i = 0; i < n; i++) {
+    if (i === packed.chosenIndex) chosen.push(i);
+    else if (packed.pass[i] === 1) passing.push(i);
+    else if (failing.length < max) failing.push(i);
+  }
+  passing.sort((a, b) => packed.score[b]! - packed.score[a]!);
+  return [...chosen, ...passing, ...failing].slice(0, max);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { agentFields, canonicalField, rackOf, type AgentLike } from './fields';
+import { agentFields, canonicalField, fieldValue, rackOf, type AgentLike } from './fields';
 import type { ClusterView, FailureDomain, StorageHealth } from './types';
 
 /** Counts of one pod type over the values of one field, with the minimum kept up to date. */
@@ -33,6 +33,12 @@ export class PlacementIndex {
   private readonly groups = new Map<string, GroupStats>();
   private upHostsCache: string[] | undefined;
   private readonly domains = new Map<string, FailureDomain | null>();
+  /**
+   * Every placement recorded or removed since the index was built, in order: what lets a caller
+   * read the counts as they were at a mark (`countAt`) without copying them at that moment.
+   */
+  private changes: Location[] | undefined;
+  private readonly deltas: number[] = [];
 
   constructor(readonly view: ClusterView) {
     for (const agent of view.agents) this.agentsByHost.set(agent.hostname, agent);
@@ -41,6 +47,23 @@ export class PlacementIndex {
         for (const instance of agent.pods[podType] ?? []) this.recordPlacement(podType, instance, agent);
       }
     }
+    this.changes = [];
+  }
+
+  /** A point in the index's history, for `countAt`. O(1). */
+  mark(): number {
+    return this.changes?.length ?? 0;
+  }
+
+  /** `count` as it was at `mark`: the live count less the changes made since. O(changes since). */
+  countAt(mark: number, podType: string, field: string, value: string): number {
+    let n = this.count(podType, field, value);
+    const changes = this.changes ?? [];
+    for (let i = mark; i < changes.length; i++) {
+      const c = changes[i]!;
+      if (c.podType === podType && fieldValue(c.agent, field) === value) n -= this.deltas[i]!;
+    }
+    return n;
   }
 
   storageHealth(hostname: string): StorageHealth {
@@ -120,6 +143,13 @@ export class PlacementIndex {
     if (!this.agentsByHost.has(agent.hostname)) this.learnAgent(agent);
     this.locations.set(instance, { podType, agent });
     for (const [field, value] of agentFields(agent)) this.bump(podType, field, value, +1);
+    this.log(podType, agent, +1);
+  }
+
+  private log(podType: string, agent: AgentLike, delta: 1 | -1): void {
+    if (!this.changes) return;
+    this.changes.push({ podType, agent });
+    this.deltas.push(delta);
   }
 
   /** Forget a pod instance (killed, decommissioned, or about to be placed again). O(fields). */
@@ -128,6 +158,7 @@ export class PlacementIndex {
     if (!loc) return;
     this.locations.delete(instance);
     for (const [field, value] of agentFields(loc.agent)) this.bump(loc.podType, field, value, -1);
+    this.log(loc.podType, loc.agent, -1);
   }
 
   private bump(podType: string, field: string, value: string, delta: 1 | -1): void {

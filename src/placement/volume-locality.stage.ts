@@ -85,29 +85,43 @@ export interface LocalityJudgement {
   score: number;
 }
 
-/** Fast check: the score and verdict of the stage without building its reason. */
-function judgeLocality(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement {
-  const plan = ctx.locality;
-  if (plan.existing.length === 0) {
-    out.pass = true;
-    out.score = LOCALITY_SCORES.holder;
-    return out;
-  }
-  const up = ctx.index.storageHealth(offer.hostname) === 'up';
-  const rack = rackOf(offer);
-  let total = 0;
+/**
+ * The verdict alone: one holder lookup per existing volume, no score. Fails a non-holder under
+ * hard convergence, and under soft convergence while max_wait has not expired and some holder of
+ * a volume the host lacks could still offer. The hot path scores only the offers that pass.
+ */
+export function localityPasses(offer: Offer, ctx: StageContext): boolean {
+  const existing = ctx.locality.existing;
+  if (existing.length === 0) return true;
   let missing = 0;
   let missingWithHolder = 0;
-  for (const vol of plan.existing) {
-    total += up ? volumeScore(vol, offer, rack) : 0;
+  for (let i = 0; i < existing.length; i++) {
+    const vol = existing[i]!;
     if (!vol.holders.has(offer.hostname)) {
       missing++;
       if (vol.holderAvailable) missingWithHolder++;
     }
   }
-  out.score = total / plan.existing.length;
+  if (missing === 0) return true;
   const { mode, softWaitExpired } = ctx.request.convergence;
-  out.pass = missing === 0 || (mode === 'soft' && (softWaitExpired || missingWithHolder === 0));
+  return mode === 'soft' && (softWaitExpired || missingWithHolder === 0);
+}
+
+/** The mean closeness of the offer's host to each existing volume's replicas (a down storage node scores 0). */
+export function localityScore(offer: Offer, ctx: StageContext): number {
+  const existing = ctx.locality.existing;
+  if (existing.length === 0) return LOCALITY_SCORES.holder;
+  if (ctx.index.storageHealth(offer.hostname) !== 'up') return 0;
+  const rack = rackOf(offer);
+  let total = 0;
+  for (let i = 0; i < existing.length; i++) total += volumeScore(existing[i]!, offer, rack);
+  return total / existing.length;
+}
+
+/** Fast check: the score and verdict of the stage without building its reason. */
+function judgeLocality(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement {
+  out.pass = localityPasses(offer, ctx);
+  out.score = localityScore(offer, ctx);
   return out;
 }
 
@@ -161,8 +175,6 @@ export interface ScoringStage extends Stage<LocalityOutcome> {
   judge(offer: Offer, ctx: StageContext, out: LocalityJudgement): LocalityJudgement;
 }
 
-const scratch: LocalityJudgement = { pass: false, score: 0 };
-
 /**
  * Score the offer's host by closeness to each existing volume's replicas (mean over volumes; a
  * down storage node scores 0). Fail a non-holder under hard convergence, and under soft
@@ -170,8 +182,7 @@ const scratch: LocalityJudgement = { pass: false, score: 0 };
  */
 export const volumeLocalityStage: ScoringStage = {
   name: VOLUME_LOCALITY_STAGE,
-  // Synchronous and non-reentrant, so one shared scratch judgement is safe.
-  fits: (offer, ctx) => judgeLocality(offer, ctx, scratch).pass,
+  fits: localityPasses,
   explain: explainLocality,
   judge: judgeLocality,
 };
