@@ -23,6 +23,7 @@ import { readonlyCluster, type ReadonlyCluster } from './ports/cluster-view';
 import { LeaseLeadership } from './ports/leadership';
 import { SchedulerConnection } from './ports/scheduler-calls';
 import { SpecHolder } from './ports/spec-source';
+import { FrameworkState } from './ports/framework-state';
 import { QueuedStateWrites } from './ports/state-store';
 import { SupervisorHost, type FrameworkSnapshot } from './ports/supervisor';
 import type { ReplacementGovernor } from './replacement-governor';
@@ -74,6 +75,8 @@ export interface ServiceParts {
   strays: StrayKiller;
   storageWatch: StorageWatch;
   frameworkWrites: PersistQueue;
+  /** The supervisor's state in KV: a head of fixed size and one record per pod (layout 2). */
+  frameworkState: FrameworkState;
   writes: QueuedStateWrites;
   removal: MarathonRemovalRecord;
   replicaMoves: ReplicaMoves;
@@ -122,11 +125,12 @@ function composeControl(core: Core) {
   const persistence = { enabled: true };
   // `leading` is read late (by the queue, at write time): the leadership is built just below.
   const frameworkWrites = new PersistQueue(core.store, logger, () => leadership.leading);
+  const frameworkState = new FrameworkState(core.store, frameworkWrites);
   const supervisor = new SupervisorHost({
     transitions: core.transitions,
     metrics: core.metrics,
     logger,
-    onSnapshot: (snap) => persistSupervisor(snap, { persistence, frameworkWrites, removal }),
+    onSnapshot: (snap) => persistSupervisor(snap, { persistence, frameworkWrites, frameworkState, removal }),
   });
   const leadership = new LeaseLeadership(new LeaderLease(core.store, { holder: opts.instanceId, ttlMs }), ttlMs, logger, () => supervisor.send({ type: 'LEASE_LOST' }));
   const marathon = opts.marathon ? { settings: opts.marathon, client: new MarathonClient({ url: opts.marathon.url, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}) }) } : undefined;
@@ -136,19 +140,22 @@ function composeControl(core: Core) {
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
     logger: logger.child({ module: 'mesos-operator' }),
   });
-  return { scheduler, removal, persistence, frameworkWrites, supervisor, leadership, marathon, operator };
+  return { scheduler, removal, persistence, frameworkWrites, frameworkState, supervisor, leadership, marathon, operator };
 }
 
 /**
  * Through the queue: one write in flight, the latest state wins, never an older one last. Once
  * the state is deleted, the supervisor's progress lives in the tombstone instead.
  */
-function persistSupervisor(snap: FrameworkSnapshot, p: { persistence: { enabled: boolean }; frameworkWrites: PersistQueue; removal: MarathonRemovalRecord }): void {
+function persistSupervisor(
+  snap: FrameworkSnapshot,
+  p: { persistence: { enabled: boolean }; frameworkWrites: PersistQueue; frameworkState: FrameworkState; removal: MarathonRemovalRecord },
+): void {
   const is = (state: FrameworkStateCheck) => frameworkIn(snap, state);
   if (!p.persistence.enabled || is('unsaved')) return;
   const ctx = snap.context;
   const key = persistKey(is, ctx);
-  if (key === FRAMEWORK_KEY) p.frameworkWrites.write(FRAMEWORK_KEY, toSavedState(ctx));
+  if (key === FRAMEWORK_KEY) p.frameworkState.save(toSavedState(ctx));
   if (key === TOMBSTONE_KEY) p.frameworkWrites.write(TOMBSTONE_KEY, tombstoneRecord(ctx, p.removal.get()));
 }
 
@@ -290,7 +297,8 @@ function effectDeps(p: Parts & { removal: MarathonRemovalRecord }, hooks: Lifecy
   return {
     service: p.service,
     spec: () => p.specs.spec(),
-    kv: p.store,
+    // `framework` read as one pass over the bucket and assembled from its per-pod records.
+    kv: p.frameworkState.effectStore(),
     writes: p.writes,
     supervisor: p.supervisor,
     removal: p.removal,

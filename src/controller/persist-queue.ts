@@ -66,6 +66,7 @@ export class PersistQueue {
   private readonly slots = new Map<string, Slot>();
   private seq = 0;
   private readonly gate: PutGate;
+  private readonly groups = new Map<string, string>();
 
   constructor(
     private readonly store: ServiceStateStore,
@@ -106,6 +107,21 @@ export class PersistQueue {
    * StateNotSavedError if that write was dropped, or after `timeoutMs` (when given).
    */
   flushed(key: string, timeoutMs?: number): Promise<void> {
+    const prefix = this.groups.get(key);
+    if (prefix === undefined) return this.flushedKey(key, timeoutMs);
+    const keys = [key, ...[...this.slots.keys()].filter((k) => k.startsWith(prefix))];
+    return Promise.all(keys.map((k) => this.flushedKey(k, timeoutMs))).then(() => undefined);
+  }
+
+  /**
+   * One record kept in several keys (the framework record and its per-pod records): flushed(key)
+   * also waits for every key under `prefix`, so whoever waits for the record waits for all of it.
+   */
+  group(key: string, prefix: string): void {
+    this.groups.set(key, prefix);
+  }
+
+  private flushedKey(key: string, timeoutMs?: number): Promise<void> {
     const slot = this.slots.get(key);
     if (!slot || slot.stored >= slot.queued) return Promise.resolve();
     if (slot.dropped >= slot.queued) return Promise.reject(new StateNotSavedError(key, 'dropped'));
@@ -125,7 +141,7 @@ export class PersistQueue {
 
   /** flushed() for every key written so far. */
   async flushedAll(timeoutMs?: number): Promise<void> {
-    await Promise.all([...this.slots.keys()].map((k) => this.flushed(k, timeoutMs)));
+    await Promise.all([...this.slots.keys()].map((k) => this.flushedKey(k, timeoutMs)));
   }
 
   /** The keys this queue has written. */

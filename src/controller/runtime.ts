@@ -284,6 +284,8 @@ export class Runtime {
   /** Before a reinstall: no Mesos client of the torn-down framework, no pod actors, a fresh restore. */
   async resetForReinstall(): Promise<void> {
     this.registry.clear();
+    // The state was deleted (delete-state): the supervisor's next save writes all of it again.
+    this.parts.frameworkState.reset();
     this.podsRestored = false;
     await this.parts.scheduler.drop({ forgetTeardown: true });
     // The storage watch rests while uninstalled: plan the new pods on a current view.

@@ -102,6 +102,35 @@ export class ServiceStateStore {
     return live;
   }
 
+  /**
+   * Every live key under `prefix` with its value, in one pass over the bucket's stream (one
+   * ordered consumer, which ends once it caught up; the bucket keeps one entry per key, so its
+   * history is its last values), not a get per key: a restore of 10,000 pods is one consumer
+   * instead of 10,001 requests.
+   */
+  async readAll<T = unknown>(prefix = ''): Promise<Map<string, Versioned<T>>> {
+    const out = new Map<string, Versioned<T>>();
+    try {
+      const iter = await this.kv.history({ key: prefix ? `${safeKey(prefix)}>` : '>' });
+      for await (const e of iter) {
+        if (e.operation === 'PUT' && e.length > 0) out.set(e.key, { value: this.decode<T>(e.key, () => e.json<T>()), revision: e.revision });
+        else out.delete(e.key);
+      }
+    } catch (cause) {
+      if (cause instanceof StateCorruptError) throw cause;
+      throw new StateUnavailableError('cannot read the state bucket', { cause });
+    }
+    return out;
+  }
+
+  private decode<T>(key: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (cause) {
+      throw new StateCorruptError(`state key '${key}' is not valid JSON`, { cause });
+    }
+  }
+
   /** Remove the whole bucket (the last step of uninstall). */
   async destroy(): Promise<void> {
     try {

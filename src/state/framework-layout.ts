@@ -1,0 +1,279 @@
+import type { SavedFrameworkState } from '../../machines/framework.types';
+import type { Plan, Step, StepRef, StepStatus } from '../../machines/plan';
+
+/**
+ * The supervisor's state in KV, layout 2: a `framework` record whose size does not depend on the
+ * pod count (framework id, uninstall progress, last snapshot, the plans' phases without steps) and
+ * one `framework-pods.<podType>.<index>` record per pod instance (whether it exists, and its step
+ * in each plan phase). Layout 1 held every pod and step in the one record: at 10,000 pods it
+ * passed NATS' 1 MiB max_payload and every write failed. A pod's record is written only when that
+ * pod's part changed; all of a pod's part is in one key, so a pod's scale or step change is atomic.
+ */
+export const FRAMEWORK_RECORD_KEY = 'framework';
+export const FRAMEWORK_POD_PREFIX = 'framework-pods.';
+export const FRAMEWORK_LAYOUT = 2;
+
+export interface FrameworkHead {
+  layout: typeof FRAMEWORK_LAYOUT;
+  frameworkId: string | null;
+  uninstall: SavedFrameworkState['uninstall'];
+  lastSnapshot: SavedFrameworkState['lastSnapshot'];
+  /** The plans with every phase's steps empty (the steps are in the pod records). */
+  deploy: Plan;
+  decommission: Plan;
+}
+
+/** One pod instance's part: `member` = its place in `pods` (absent: not a pod any more); per plan phase, [status, place]. */
+export interface FrameworkPodRecord {
+  podType: string;
+  index: number;
+  member?: number;
+  steps?: Record<string, [StepStatus, number]>;
+}
+
+export function frameworkPodKey(podType: string, index: number): string {
+  return `${FRAMEWORK_POD_PREFIX}${podType}.${index}`;
+}
+
+/** Where the layout's writes go (the supervisor's persist queue). */
+export interface LayoutSink {
+  write(key: string, value: unknown): void;
+  delete(key: string): Promise<void>;
+  flushed(key: string): Promise<void>;
+}
+
+interface Placed {
+  ref: StepRef;
+  seq: number;
+}
+
+const nameOf = (r: StepRef) => `${r.podType}-${r.index}`;
+
+function listsOf(saved: SavedFrameworkState): Map<string, readonly StepRef[]> {
+  const lists = new Map<string, readonly StepRef[]>([['pods', saved.pods]]);
+  for (const p of saved.deploy.phases) lists.set(`deploy/${p.name}`, p.steps);
+  for (const p of saved.decommission.phases) lists.set(`decommission/${p.name}`, p.steps);
+  return lists;
+}
+
+function skeleton(plan: Plan): Plan {
+  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: [] })) };
+}
+
+/** Is this a layout-2 head (not a layout-1 record holding every pod)? */
+export function isLayoutHead(value: unknown): value is FrameworkHead {
+  return typeof value === 'object' && value !== null && (value as { layout?: unknown }).layout === FRAMEWORK_LAYOUT;
+}
+
+/**
+ * Splits the supervisor's saved state into the head and the pod records, writing only what
+ * changed since the last save: unchanged steps keep their object (the plan functions return the
+ * step as it was), so finding the change is a reference compare per step, no serialization.
+ * Order in each list is kept by a place number that only grows along the list.
+ */
+export class FrameworkLayout {
+  private lists = new Map<string, Map<string, Placed>>();
+  private counter = 0;
+  /** Each pod record key's last queued value (JSON). */
+  private written = new Map<string, string>();
+  private lastHead = '';
+  private last: { pods?: unknown; deploy?: unknown; decommission?: unknown } = {};
+  /** The bucket still has a layout-1 record: the pod records must be in KV before the head replaces it. */
+  private legacy = false;
+  private migration: Promise<void> | undefined;
+  /** Pod records found beside a layout-1 record (a migration a crash interrupted): deleted unless rewritten. */
+  private orphans = new Set<string>();
+  private latest: SavedFrameworkState | undefined;
+
+  constructor(private readonly sink: LayoutSink) {}
+
+  save(saved: SavedFrameworkState): void {
+    this.latest = saved;
+    const dirty = new Set<string>();
+    const refs = new Map<string, StepRef>();
+    if (saved.pods !== this.last.pods || saved.deploy !== this.last.deploy || saved.decommission !== this.last.decommission) {
+      this.diffLists(saved, dirty, refs);
+      this.last = { pods: saved.pods, deploy: saved.deploy, decommission: saved.decommission };
+      for (const name of dirty) this.writePod(name, refs);
+      for (const key of this.orphans) if (this.written.delete(key)) void this.sink.delete(key).catch(() => undefined);
+      this.orphans.clear();
+    }
+    if (this.legacy) return this.migrate();
+    this.writeHead(saved);
+  }
+
+  /**
+   * The state a bucket holds (head and pod records, as read), and seed the writer with it so that
+   * the first save writes only what changed. A layout-1 record is returned as it is and migrated
+   * by the next save (pod records first, then the head).
+   */
+  read(head: unknown, podRecords: Iterable<[string, FrameworkPodRecord]>): SavedFrameworkState | null {
+    this.reset();
+    const records = [...podRecords];
+    for (const [key, rec] of records) this.written.set(key, JSON.stringify(rec));
+    if (head === undefined || head === null) return null;
+    if (!isLayoutHead(head)) {
+      this.legacy = true;
+      this.orphans = new Set(this.written.keys());
+      return head as SavedFrameworkState;
+    }
+    const saved = assemble(head, records.map(([, r]) => r));
+    this.seed(saved);
+    this.lastHead = JSON.stringify(headOf(saved));
+    return saved;
+  }
+
+  /** Forget what was written (the state was deleted under us: reinstall). */
+  reset(): void {
+    this.lists = new Map();
+    this.counter = 0;
+    this.written = new Map();
+    this.lastHead = '';
+    this.last = {};
+    this.legacy = false;
+    this.migration = undefined;
+    this.orphans = new Set();
+  }
+
+  private writeHead(saved: SavedFrameworkState): void {
+    const head = JSON.stringify(headOf(saved));
+    if (head === this.lastHead) return;
+    this.lastHead = head;
+    this.sink.write(FRAMEWORK_RECORD_KEY, JSON.parse(head) as FrameworkHead);
+  }
+
+  private migrate(): void {
+    if (this.migration) return;
+    const keys = [...this.written.keys()];
+    this.migration = Promise.all(keys.map((k) => this.sink.flushed(k))).then(
+      () => {
+        this.legacy = false;
+        if (this.latest) this.writeHead(this.latest);
+      },
+      // Not saved (we stopped leading): the layout-1 record stays, the next leader migrates.
+      () => undefined,
+    );
+  }
+
+  private seed(saved: SavedFrameworkState): void {
+    for (const [id, items] of listsOf(saved)) {
+      const placed = new Map<string, Placed>();
+      items.forEach((ref, i) => placed.set(nameOf(ref), { ref, seq: this.placeOf(ref, i) }));
+      this.lists.set(id, placed);
+    }
+    this.last = { pods: saved.pods, deploy: saved.deploy, decommission: saved.decommission };
+  }
+
+  /** The place numbers read back (kept on the objects assemble() made). */
+  private placeOf(ref: StepRef, i: number): number {
+    const seq = (ref as StepRef & { [PLACE]?: number })[PLACE] ?? i;
+    this.counter = Math.max(this.counter, seq);
+    return seq;
+  }
+
+  private diffLists(saved: SavedFrameworkState, dirty: Set<string>, refs: Map<string, StepRef>): void {
+    const lists = listsOf(saved);
+    for (const [id, previous] of this.lists) {
+      if (lists.has(id)) continue;
+      for (const [name, p] of previous) (dirty.add(name), refs.set(name, p.ref));
+      this.lists.delete(id);
+    }
+    for (const [id, items] of lists) {
+      const previous = this.lists.get(id) ?? new Map<string, Placed>();
+      const next = new Map<string, Placed>();
+      let lastSeq = -1;
+      for (const ref of items) {
+        const name = nameOf(ref);
+        const prev = previous.get(name);
+        const seq = prev && prev.seq > lastSeq ? prev.seq : ++this.counter;
+        if (!prev || prev.ref !== ref || prev.seq !== seq) (dirty.add(name), refs.set(name, ref));
+        next.set(name, { ref, seq });
+        lastSeq = seq;
+      }
+      for (const [name, p] of previous) if (!next.has(name)) (dirty.add(name), refs.set(name, p.ref));
+      this.lists.set(id, next);
+    }
+  }
+
+  private writePod(name: string, refs: Map<string, StepRef>): void {
+    const ref = refs.get(name);
+    if (!ref) return;
+    const rec: FrameworkPodRecord = { podType: ref.podType, index: ref.index };
+    const steps: Record<string, [StepStatus, number]> = {};
+    for (const [id, placed] of this.lists) {
+      const p = placed.get(name);
+      if (!p) continue;
+      if (id === 'pods') rec.member = p.seq;
+      else steps[id] = [(p.ref as Step).status, p.seq];
+    }
+    if (Object.keys(steps).length > 0) rec.steps = steps;
+    const key = frameworkPodKey(ref.podType, ref.index);
+    this.orphans.delete(key);
+    if (rec.member === undefined && rec.steps === undefined) {
+      if (this.written.delete(key)) void this.sink.delete(key).catch(() => undefined);
+      return;
+    }
+    const json = JSON.stringify(rec);
+    if (this.written.get(key) === json) return;
+    this.written.set(key, json);
+    this.sink.write(key, rec);
+  }
+}
+
+/** Where assemble() leaves each object's place number, for the writer's seed (not persisted: a symbol). */
+const PLACE = Symbol('place');
+
+function headOf(saved: SavedFrameworkState): FrameworkHead {
+  return {
+    layout: FRAMEWORK_LAYOUT,
+    frameworkId: saved.frameworkId,
+    uninstall: saved.uninstall,
+    lastSnapshot: saved.lastSnapshot ?? null,
+    deploy: skeleton(saved.deploy),
+    decommission: skeleton(saved.decommission),
+  };
+}
+
+/**
+ * The saved state from a head and its pod records. Statuses a crash between two writes can leave
+ * inconsistent with the plan's pause flag are put right: a paused plan holds no PENDING step, a
+ * running one no WAITING step (only a pause makes a step WAIT).
+ */
+export function assemble(head: FrameworkHead, records: FrameworkPodRecord[]): SavedFrameworkState {
+  const lists = new Map<string, { seq: number; ref: StepRef; status?: StepStatus }[]>();
+  const push = (id: string, seq: number, ref: StepRef, status?: StepStatus) => {
+    let l = lists.get(id);
+    if (!l) lists.set(id, (l = []));
+    l.push({ seq, ref, ...(status ? { status } : {}) });
+  };
+  for (const r of records) {
+    const ref = { podType: r.podType, index: r.index };
+    if (r.member !== undefined) push('pods', r.member, ref);
+    for (const [id, [status, seq]] of Object.entries(r.steps ?? {})) push(id, seq, ref, status);
+  }
+  const ordered = (id: string) => (lists.get(id) ?? []).sort((a, b) => a.seq - b.seq);
+  const withPlace = <T extends object>(o: T, seq: number): T => Object.defineProperty(o, PLACE, { value: seq, enumerable: false });
+  const plan = (p: Plan, kind: string): Plan => ({
+    ...p,
+    phases: p.phases.map((ph) => ({
+      ...ph,
+      steps: ordered(`${kind}/${ph.name}`).map((e) =>
+        withPlace<Step>({ podType: e.ref.podType, index: e.ref.index, name: nameOf(e.ref), status: normalized(e.status ?? 'PENDING', p.paused) }, e.seq),
+      ),
+    })),
+  });
+  return {
+    frameworkId: head.frameworkId,
+    pods: ordered('pods').map((e) => withPlace<StepRef>({ podType: e.ref.podType, index: e.ref.index }, e.seq)),
+    deploy: plan(head.deploy, 'deploy'),
+    decommission: plan(head.decommission, 'decommission'),
+    uninstall: head.uninstall,
+    lastSnapshot: head.lastSnapshot,
+  };
+}
+
+function normalized(status: StepStatus, paused: boolean): StepStatus {
+  if (paused && status === 'PENDING') return 'WAITING';
+  if (!paused && status === 'WAITING') return 'PENDING';
+  return status;
+}
