@@ -25,6 +25,8 @@ export interface Phase {
   strategy: Strategy;
   dependsOn: string[];
   steps: Step[];
+  /** Operator PAUSE of this phase only (`plan pause PLAN --phase P`): its steps hold, later phases wait. */
+  paused?: boolean;
 }
 
 export interface Plan {
@@ -176,14 +178,38 @@ export function applyPodProgress(plan: Plan, ref: StepRef, progress: PodProgress
   });
 }
 
-export function pausePlan(plan: Plan): Plan {
+/** A new or restarted step of this phase waits while its plan or the phase is paused. */
+function heldStatus(plan: Plan, phase: Phase): StepStatus {
+  return plan.paused || phase.paused ? 'WAITING' : 'PENDING';
+}
+
+/**
+ * Pause the plan, or with `phase` that phase only: its PENDING steps hold (WAITING), steps already
+ * starting carry on, and the phases after it wait for it as they wait for any unfinished phase.
+ */
+export function pausePlan(plan: Plan, phase?: string): Plan {
+  if (phase !== undefined) {
+    return {
+      ...plan,
+      phases: plan.phases.map((ph) =>
+        ph.name !== phase ? ph : { ...ph, paused: true, steps: ph.steps.map((s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' as const } : s)) },
+      ),
+    };
+  }
   const paused = mapSteps(plan, (s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s));
   return { ...paused, paused: true };
 }
 
-export function resumePlan(plan: Plan): Plan {
-  const resumed = mapSteps(plan, (s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' } : s));
-  return { ...resumed, paused: false };
+/** Resume the plan (and every paused phase), or with `phase` that phase only (the plan stays as it is). */
+export function resumePlan(plan: Plan, phase?: string): Plan {
+  const release = (ph: Phase): Phase => {
+    const { paused: _paused, ...rest } = ph;
+    // Steps of a phase stay held while the plan itself is paused.
+    const steps = plan.paused && phase !== undefined ? ph.steps : ph.steps.map((s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' as const } : s));
+    return { ...rest, steps };
+  };
+  if (phase !== undefined) return { ...plan, phases: plan.phases.map((ph) => (ph.name === phase ? release(ph) : ph)) };
+  return { ...plan, paused: false, phases: plan.phases.map(release) };
 }
 
 function inTarget(step: Step, phase: Phase, target: PlanTarget): boolean {
@@ -204,8 +230,7 @@ export function forceComplete(plan: Plan, target: PlanTarget): Plan {
 }
 
 export function restartPlan(plan: Plan, target: PlanTarget): Plan {
-  const status: StepStatus = plan.paused ? 'WAITING' : 'PENDING';
-  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status } : s));
+  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status: heldStatus(plan, ph) } : s));
 }
 
 /** Add steps for new pod instances to the phase of their pod type (no-op for unknown types). */
@@ -215,7 +240,7 @@ export function addSteps(plan: Plan, refs: StepRef[]): Plan {
     phases: plan.phases.map((ph) => {
       const extra = refs
         .filter((r) => r.podType === ph.podType && !ph.steps.some((s) => same(s, r)))
-        .map((r) => ({ ...r, name: stepName(r), status: (plan.paused ? 'WAITING' : 'PENDING') as StepStatus }));
+        .map((r) => ({ ...r, name: stepName(r), status: heldStatus(plan, ph) }));
       const steps = [...ph.steps, ...extra].sort((a, b) => a.index - b.index);
       return extra.length === 0 ? ph : { ...ph, steps };
     }),

@@ -58,6 +58,7 @@ export const workflowSetup = setup({
     changeReplication: unbound('changeReplication'),
     restartPod: unbound('restartPod'),
     stopPod: unbound('stopPod'),
+    runCommand: unbound('runCommand'),
     restoreVolume: unbound('restoreVolume'),
     startPod: unbound('startPod'),
     killTasks: unbound('killTasks'),
@@ -112,12 +113,14 @@ export const workflowSetup = setup({
       enqueue.assign({ plan, inFlight: without(context.inFlight, event.step), checkpoints: without(context.checkpoints, event.step) });
     }),
     /** Nothing new starts; a step still waiting for its slot (it has not acted) is held too. */
-    pause: enqueueActions(({ context, enqueue }) => {
-      const held = allSteps(context.plan).filter((s) => s.status === 'WAITING' && inFlight(context, s.name)).map((s) => s.name);
+    pause: enqueueActions(({ context, event, enqueue }) => {
+      const phase = event.type === 'PAUSE' ? event.phase : undefined;
+      const scope = phase === undefined ? context.plan.phases : context.plan.phases.filter((p) => p.name === phase);
+      const held = scope.flatMap((p) => p.steps).filter((s) => s.status === 'WAITING' && inFlight(context, s.name)).map((s) => s.name);
       for (const name of held) enqueue.stopChild(name);
-      enqueue.assign({ plan: pauseWorkflow(context.plan), inFlight: context.inFlight.filter((s) => !held.includes(s)) });
+      enqueue.assign({ plan: pauseWorkflow(context.plan, phase), inFlight: context.inFlight.filter((s) => !held.includes(s)) });
     }),
-    resume: assign(({ context }) => ({ plan: resumeWorkflow(context.plan, context.inFlight) })),
+    resume: assign(({ context, event }) => ({ plan: resumeWorkflow(context.plan, context.inFlight, event.type === 'RESUME' ? event.phase : undefined) })),
     stopAll: enqueueActions(({ context, enqueue }) => {
       for (const name of context.inFlight) enqueue.stopChild(name);
       enqueue.assign({ inFlight: [], checkpoints: [] });

@@ -32,6 +32,8 @@ export const STEP_EFFECTS = [
   'teardown',
   'deleteState',
   'removeApp',
+  // A sidecar plan's step (src/sidecar/): a command run inside a pod's running task.
+  'runCommand',
 ] as const;
 export type StepEffect = (typeof STEP_EFFECTS)[number];
 
@@ -50,6 +52,8 @@ export interface WorkflowPhase {
   strategy: 'serial' | 'parallel';
   maxInFlight?: number;
   steps: WorkflowStep[];
+  /** Operator PAUSE of this phase only (`plan pause PLAN --phase P`): nothing of it starts, nor after it. */
+  paused?: boolean;
 }
 
 export interface WorkflowPlan {
@@ -93,8 +97,8 @@ export type WorkflowEvent =
   | { type: 'STEP_CHECKPOINT'; step: string; params: StepParams; message?: string }
   | { type: 'STEP_DONE'; step: string; message?: string; params?: StepParams }
   | { type: 'STEP_FAILED'; step: string; reason: string }
-  | { type: 'PAUSE' }
-  | { type: 'RESUME' };
+  | { type: 'PAUSE'; phase?: string }
+  | { type: 'RESUME'; phase?: string };
 
 /** Sent to a step's effect once its checkpoint is in KV. */
 export type CheckpointedEvent = { type: 'CHECKPOINTED' };
@@ -131,7 +135,7 @@ export function updateStep(plan: WorkflowPlan, name: string, patch: Partial<Work
  */
 export function resumedPlan(plan: WorkflowPlan): WorkflowPlan {
   if (plan.paused) return plan;
-  return mapSteps(plan, (s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' } : s));
+  return { ...plan, phases: plan.phases.map((ph) => (ph.paused ? ph : { ...ph, steps: ph.steps.map((s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' as const } : s)) })) };
 }
 
 /** The phase that runs now: the first with a step not complete. */
@@ -148,24 +152,37 @@ export function orphanedSteps(ctx: WorkflowContext): WorkflowStep[] {
 export function stepsToStart(plan: WorkflowPlan): WorkflowStep[] {
   if (plan.paused || plan.error !== null) return [];
   const phase = activePhase(plan);
-  if (!phase || phase.steps.some((s) => s.status === 'ERROR')) return [];
+  if (!phase || phase.paused || phase.steps.some((s) => s.status === 'ERROR')) return [];
   const limit = phase.strategy === 'serial' ? 1 : Math.max(1, phase.maxInFlight ?? phase.steps.length);
   const busy = phase.steps.filter((s) => s.status === 'STARTING' || s.status === 'WAITING').length;
   return phase.steps.filter((s) => s.status === 'PENDING').slice(0, Math.max(0, limit - busy));
 }
 
-export function pauseWorkflow(plan: WorkflowPlan): WorkflowPlan {
-  return { ...mapSteps(plan, (s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s)), paused: true };
+/** Hold the PENDING steps of the plan, or with `phase` of that phase only (the phases after it wait for it). */
+export function pauseWorkflow(plan: WorkflowPlan, phase?: string): WorkflowPlan {
+  const hold = (s: WorkflowStep): WorkflowStep => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s);
+  if (phase !== undefined) return { ...plan, phases: plan.phases.map((ph) => (ph.name === phase ? { ...ph, paused: true, steps: ph.steps.map(hold) } : ph)) };
+  return { ...mapSteps(plan, hold), paused: true };
 }
 
-/** `plan resume`: held steps go on and the failed steps are tried again. */
-export function resumeWorkflow(plan: WorkflowPlan, inFlight: string[]): WorkflowPlan {
-  const again = mapSteps(plan, (s) => {
+/**
+ * `plan resume`: held steps go on and the failed steps are tried again; every paused phase is
+ * released. With `phase`, that phase only is released (its failed steps tried again too).
+ */
+export function resumeWorkflow(plan: WorkflowPlan, inFlight: string[], phase?: string): WorkflowPlan {
+  const again = (s: WorkflowStep): WorkflowStep => {
     if (s.status === 'ERROR') return { ...s, status: 'PENDING', message: 'retrying' };
-    if (s.status === 'WAITING' && !inFlight.includes(s.name)) return { ...s, status: 'PENDING' };
+    if (s.status === 'WAITING' && !inFlight.includes(s.name) && !(phase !== undefined && plan.paused)) return { ...s, status: 'PENDING' };
     return s;
-  });
-  return { ...again, paused: false, error: null };
+  };
+  const release = (ph: WorkflowPhase): WorkflowPhase => {
+    const { paused: _paused, ...rest } = ph;
+    return { ...rest, steps: ph.steps.map(again) };
+  };
+  if (phase === undefined) return { ...plan, phases: plan.phases.map(release), paused: false, error: null };
+  const phases = plan.phases.map((ph) => (ph.name === phase ? release(ph) : ph));
+  const failed = phases.some((ph) => ph.steps.some((s) => s.status === 'ERROR'));
+  return { ...plan, phases, error: failed ? plan.error : null };
 }
 
 export function failStep(plan: WorkflowPlan, name: string, reason: string): WorkflowPlan {

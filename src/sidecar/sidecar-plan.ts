@@ -1,4 +1,4 @@
-import type { WorkflowPlan, WorkflowStep } from '../../machines/workflow.types';
+import type { StepEffect, WorkflowPlan, WorkflowStep } from '../../machines/workflow.types';
 import { InvalidRequestError } from '../api/errors';
 
 /**
@@ -18,7 +18,7 @@ export interface SidecarPlanSpec {
 }
 
 /** The step effect that runs a command in a pod (src/sidecar/run-command-effect.ts). */
-export const RUN_COMMAND = 'runCommand';
+export const RUN_COMMAND = 'runCommand' satisfies StepEffect;
 
 const PARAM_KEY = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -61,8 +61,7 @@ export function buildSidecarPlan(spec: SidecarPlanSpec, parameters: Record<strin
     steps: (podsByType[ph.podType] ?? []).map(
       (pod): WorkflowStep => ({
         name: sidecarStepName(pod, ph.name),
-        // Bound by SidecarPlans (machines/workflow.types.ts STEP_EFFECTS gets 'runCommand': requested).
-        effect: RUN_COMMAND as WorkflowStep['effect'],
+        effect: RUN_COMMAND,
         status: 'PENDING',
         params: { pod, command: commandLine(ph.command, parameters), timeoutMs: ph.timeoutS * 1000 },
       }),

@@ -44,8 +44,7 @@ export class SidecarPlans {
   private runner(name: string): WorkflowRunner {
     let r = this.runners.get(name);
     if (!r) {
-      // machines/workflow.types.ts STEP_EFFECTS does not list runCommand yet (requested): bound by name.
-      const effects = { [RUN_COMMAND]: runCommandEffect(this.deps) } as unknown as StepEffects;
+      const effects: StepEffects = { [RUN_COMMAND]: runCommandEffect(this.deps) };
       r = new WorkflowRunner(name, { store: this.deps.store, logger: this.deps.logger, effects });
       this.runners.set(name, r);
     }

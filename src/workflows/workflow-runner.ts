@@ -107,16 +107,16 @@ export class WorkflowRunner {
     actor.stop();
   }
 
-  /** PAUSE the actor; with none (not the active leader yet), pause the stored plan. */
-  pause(): void {
-    if (this.actor) this.actor.send({ type: 'PAUSE' });
-    else this.changeStored(pauseWorkflow);
+  /** PAUSE the actor (or one phase of it); with none (not the active leader yet), pause the stored plan. */
+  pause(phase?: string): void {
+    if (this.actor) this.actor.send({ type: 'PAUSE', ...(phase !== undefined ? { phase } : {}) });
+    else this.changeStored((p) => pauseWorkflow(p, phase));
   }
 
-  /** RESUME the actor (a failed step is tried again); with none, resume the stored plan. */
-  resume(): void {
-    if (this.actor) this.actor.send({ type: 'RESUME' });
-    else this.changeStored((p) => resumeWorkflow(p, []));
+  /** RESUME the actor or one phase (a failed step is tried again); with none, resume the stored plan. */
+  resume(phase?: string): void {
+    if (this.actor) this.actor.send({ type: 'RESUME', ...(phase !== undefined ? { phase } : {}) });
+    else this.changeStored((p) => resumeWorkflow(p, [], phase));
   }
 
   private changeStored(fn: (p: WorkflowPlan) => WorkflowPlan): void {
