@@ -5,6 +5,7 @@ import {
   buildPlacementIndex,
   evaluateOffers,
   findPassing,
+  offersByHost,
   podRequestFor,
   type Offer,
   type OfferEvaluation,
@@ -124,6 +125,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
     const index = buildPlacementIndex(deps.cluster.view(deps.podsByAgent()));
     // The round's offers not used yet, in offer order (a launched offer leaves it).
     const available = offers.slice();
+    // The round's offers by host: a pod that may only go to its replica holders looks at theirs.
+    const byHost = offersByHost(offers);
     await deps.volumes.refresh(waiting.flatMap((e) => deps.registry.context(e).volumes));
     for (const entry of waiting.sort((a, b) => a.name.localeCompare(b.name))) {
       const ctx = deps.registry.context(entry);
@@ -142,7 +145,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         continue;
       }
       // The request is built here from the parsed spec: no zod check per pod (trusted).
-      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary', trusted: true });
+      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary', trusted: true, offersByHost: byHost });
       const preferred = preferredEvaluation(deps, ctx, result);
       const chosen = preferred ?? result.chosen;
       if (!chosen) {

@@ -39,6 +39,11 @@ export interface EvaluateOptions {
    * its zod check. Boundaries (tests, adapters) leave it unset and get the check.
    */
   trusted?: boolean;
+  /**
+   * The round's offers by hostname (`offersByHost(roundOffers)`), holding every offer in `offers`:
+   * lets a summary evaluation look only at replica holders when nothing else can pass.
+   */
+  offersByHost?: OffersByHost;
 }
 
 /** Per-pod preparation shared by every offer of the round (reads the index; does not change it). */
@@ -113,7 +118,7 @@ export function evaluateOffers(
   try {
     const ctx = prepareStageContext(request, index);
     const full = (options.detail ?? 'full') === 'full';
-    const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx);
+    const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx, options.offersByHost);
     options.memory?.remember(request, result, index, freezeExplainer(offers, ctx, evaluateOffer));
     log.debug(
       { pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score },
@@ -145,23 +150,74 @@ function rankFull(offers: readonly Offer[], ctx: StageContext): PlacementResult 
 /**
  * The hot path: the locality verdict first (a holder lookup per volume), the filters only on the
  * offers it lets through, a score only for offers that pass, and no object per offer (packed).
+ * When only a host holding every existing volume can pass and the caller gave the round's offers
+ * by host, only those hosts' offers are looked at: O(holders), not O(offers), per pod.
  */
-function rankFast(offers: readonly Offer[], ctx: StageContext): PlacementResult {
+function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersByHost): PlacementResult {
   const n = offers.length;
   const pass = new Uint8Array(n);
   const score = new Float64Array(n).fill(Number.NaN);
+  const passing: number[] = [];
   let best: Best | undefined;
-  for (let i = 0; i < n; i++) {
+  const judge = (i: number): void => {
     const offer = offers[i]!;
-    if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) continue;
+    if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) return;
     const s = localityScore(offer, ctx);
     pass[i] = 1;
     score[i] = s;
+    passing.push(i);
     best = pickBetter(best, i, s, offer, offers, ctx);
+  };
+  const holders = byHost ? onlyHoldersPass(ctx) : undefined;
+  if (holders && byHost) {
+    for (const i of positionsOn(holders, offers, byHost)) judge(i);
+    passing.sort((a, b) => a - b);
+  } else {
+    for (let i = 0; i < n; i++) judge(i);
   }
-  const chosen = best === undefined ? undefined : evaluateOffer(offers[best.i]!, ctx);
-  const packed = packEvaluations(offers, pass, score, best?.i ?? -1, chosen, ctx);
+  const chosenIndex = best === undefined ? -1 : best.i;
+  const chosen = chosenIndex < 0 ? undefined : evaluateOffer(offers[chosenIndex]!, ctx);
+  const packed = packEvaluations({ offers, pass, score, passing, chosenIndex, chosen }, ctx);
   return packedResult(packed, chosen ? finish([], chosen).chosen : undefined);
+}
+
+/** The round's offers by hostname: every offer the caller may pass to evaluateOffers in that round. */
+export type OffersByHost = ReadonlyMap<string, readonly Offer[]>;
+
+/** Index a round's offers by hostname (once per round, for EvaluateOptions.offersByHost). */
+export function offersByHost(offers: readonly Offer[]): OffersByHost {
+  const map = new Map<string, Offer[]>();
+  for (const o of offers) {
+    const list = map.get(o.hostname);
+    if (list) list.push(o);
+    else map.set(o.hostname, [o]);
+  }
+  return map;
+}
+
+/**
+ * The hosts holding a replica of every existing volume, when no other host can pass the locality
+ * stage: hard convergence, or soft while max_wait runs and every volume has a holder that could
+ * still offer (localityPasses fails every host missing such a volume). Undefined otherwise.
+ */
+function onlyHoldersPass(ctx: StageContext): string[] | undefined {
+  const existing = ctx.locality.existing;
+  if (existing.length === 0) return undefined;
+  const { mode, softWaitExpired } = ctx.request.convergence;
+  if (mode !== 'hard' && (softWaitExpired || !existing.every((v) => v.holderAvailable))) return undefined;
+  return [...existing[0]!.holders].filter((h) => existing.every((v) => v.holders.has(h)));
+}
+
+/** Positions in `offers` of the offers on `hosts` (an offer of the round not in `offers` is skipped). */
+function positionsOn(hosts: readonly string[], offers: readonly Offer[], byHost: OffersByHost): number[] {
+  const out: number[] = [];
+  for (const h of hosts) {
+    for (const o of byHost.get(h) ?? []) {
+      const i = offers.indexOf(o);
+      if (i >= 0) out.push(i);
+    }
+  }
+  return out;
 }
 
 function passesFilters(offer: Offer, ctx: StageContext): boolean {

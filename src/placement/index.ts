@@ -1,5 +1,5 @@
 export * from './types';
-export { evaluateOffer, evaluateOffers, planHolders, prepareStageContext, STAGES, type EvaluateOptions } from './evaluate';
+export { evaluateOffer, evaluateOffers, offersByHost, planHolders, prepareStageContext, STAGES, type EvaluateOptions, type OffersByHost } from './evaluate';
 export { PlacementIndex, buildPlacementIndex } from './placement-index';
 export { findPassing, packedOf, type PackedEvaluations } from './packed-result';
 export { pinReplicas, type PinOptions } from './pin-replicas';

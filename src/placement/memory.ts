@@ -185,17 +185,12 @@ export class PlacementMemory {
   }
 }
 
-/** trim() over packed verdicts: the same positions, read off the typed arrays. */
+/** trim() over packed verdicts: the same positions, from the passing list and the first failing ones. */
 function trimPacked(packed: PackedEvaluations, max: number): number[] {
-  const chosen: number[] = [];
-  const passing: number[] = [];
+  const chosen = packed.chosenIndex >= 0 ? [packed.chosenIndex] : [];
+  const passing = packed.passing.filter((i) => i !== packed.chosenIndex);
   const failing: number[] = [];
-  const n = packed.offers.length;
-  for (let i = 0; i < n; i++) {
-    if (i === packed.chosenIndex) chosen.push(i);
-    else if (packed.pass[i] === 1) passing.push(i);
-    else if (failing.length < max) failing.push(i);
-  }
+  for (let i = 0; i < packed.offers.length && failing.length < max; i++) if (packed.pass[i] !== 1) failing.push(i);
   passing.sort((a, b) => packed.score[b]! - packed.score[a]!);
   return [...chosen, ...passing, ...failing].slice(0, max);
 }

@@ -14,6 +14,8 @@ export interface PackedEvaluations {
   readonly pass: Uint8Array;
   /** Locality score of each passing offer; NaN where not scored yet (a failing offer). */
   readonly score: Float64Array;
+  /** Positions of the passing offers, ascending (the chosen one included). */
+  readonly passing: readonly number[];
   /** Position of the chosen offer, -1 when none fits. */
   readonly chosenIndex: number;
   /** The chosen offer's full evaluation (every stage with its reason). */
@@ -29,14 +31,14 @@ export function packedOf(result: PlacementResult): PackedEvaluations | undefined
   return (result as { [PACKED]?: PackedEvaluations })[PACKED];
 }
 
-export function packEvaluations(offers: readonly Offer[], pass: Uint8Array, score: Float64Array, chosenIndex: number, chosen: OfferEvaluation | undefined, ctx: StageContext): PackedEvaluations {
-  const own = offers.slice();
+type PackedInput = Omit<PackedEvaluations, 'at'>;
+
+export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEvaluations {
+  const { pass, score, chosenIndex, chosen } = input;
+  const own = input.offers.slice();
   return {
+    ...input,
     offers: own,
-    pass,
-    score,
-    chosenIndex,
-    chosen,
     at(position: number): OfferEvaluation {
       if (position === chosenIndex && chosen) return chosen;
       const offer = own[position]!;
@@ -64,6 +66,6 @@ export function packedResult(packed: PackedEvaluations, chosen: PlacementChoice 
 export function findPassing(result: PlacementResult, test: (offer: Pick<Offer, 'agentId' | 'hostname'>) => boolean): OfferEvaluation | undefined {
   const packed = packedOf(result);
   if (!packed) return result.evaluations.find((e) => e.pass && test(e));
-  for (let i = 0; i < packed.offers.length; i++) if (packed.pass[i] === 1 && test(packed.offers[i]!)) return packed.at(i);
-  return undefined;
+  const i = packed.passing.find((p) => test(packed.offers[p]!));
+  return i === undefined ? undefined : packed.at(i);
 }
