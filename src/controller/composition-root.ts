@@ -91,7 +91,7 @@ export interface ServiceParts {
 type Core = Pick<ServiceParts, 'service' | 'opts' | 'logger' | 'metrics' | 'transitions' | 'specs' | 'store' | 'px' | 'nc' | 'timeScale' | 'killWaitMs'>;
 
 /** Build every part of one service's scheduler. Nothing starts here (Runtime.start does). */
-export function composeService(opts: RuntimeOptions, store: ServiceStateStore, hooks: LifecycleHooks): ServiceParts {
+export function composeService(opts: RuntimeOptions, store: ServiceStateStore, hooks: LifecycleHooks, leaseStore: ServiceStateStore = store): ServiceParts {
   const service = opts.spec.name;
   const logger = (opts.logger ?? childLogger({})).child({ service });
   const core: Core = {
@@ -107,7 +107,7 @@ export function composeService(opts: RuntimeOptions, store: ServiceStateStore, h
     timeScale: opts.timeScale ?? 1,
     killWaitMs: opts.killWaitMs ?? 60_000,
   };
-  const control = composeControl(core);
+  const control = composeControl(core, leaseStore);
   const pods = composePods(core, control);
   const parts = { ...core, ...control, ...pods };
   const offerRounds = composeOffers(parts);
@@ -117,7 +117,7 @@ export function composeService(opts: RuntimeOptions, store: ServiceStateStore, h
 }
 
 /** Leadership, the Mesos connection, the supervisor and its persistence. */
-function composeControl(core: Core) {
+function composeControl(core: Core, leaseStore: ServiceStateStore) {
   const { logger, opts } = core;
   const ttlMs = opts.leaseTtlMs ?? 15_000;
   const scheduler = new SchedulerConnection(logger);
@@ -132,7 +132,8 @@ function composeControl(core: Core) {
     logger,
     onSnapshot: (snap) => persistSupervisor(snap, { persistence, frameworkWrites, frameworkState, removal }),
   });
-  const leadership = new LeaseLeadership(new LeaderLease(core.store, { holder: opts.instanceId, ttlMs }), ttlMs, logger, () => supervisor.send({ type: 'LEASE_LOST' }));
+  // The lease on its own connection (leaseStore): no queue of state writes stands before a renewal.
+  const leadership = new LeaseLeadership(new LeaderLease(leaseStore, { holder: opts.instanceId, ttlMs }), ttlMs, logger, () => supervisor.send({ type: 'LEASE_LOST' }));
   const marathon = opts.marathon ? { settings: opts.marathon, client: new MarathonClient({ url: opts.marathon.url, ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}) }) } : undefined;
   const operator = new MesosOperatorClient({
     master: opts.mesosUrl,

@@ -17,6 +17,8 @@ export interface RuntimeOptions {
   mesosAuth?: MesosAuth;
   px: PortworxClient;
   nc: NatsConnection;
+  /** The leader lease's own connection (default: a second connection to nc's server, see lease-connection.ts). */
+  leaseNc?: NatsConnection;
   instanceId: string;
   recorder?: Recorder;
   logger?: Logger;

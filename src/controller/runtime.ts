@@ -10,6 +10,8 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { TransitionLog } from '../observe/transition-log';
 import { ServiceStateStore } from '../state/state-store';
+import { openLeaseConnection, type LeaseConnection } from '../state/lease-connection';
+import { childLogger } from '../log/logger';
 import { registerLifecycle } from '../api/lifecycle';
 import { OperationConflictError } from '../api/errors';
 import type { ClusterState } from './cluster-view';
@@ -62,11 +64,21 @@ export class Runtime {
   private subscribing: Promise<void> | undefined;
   private unregister: () => void = () => undefined;
 
-  private constructor(opts: RuntimeOptions, store: ServiceStateStore) {
-    this.parts = composeService(opts, store, {
-      frameworkRemoved: () => void this.frameworkRemoved(),
-      resetForReinstall: () => this.resetForReinstall(),
-    });
+  private constructor(
+    opts: RuntimeOptions,
+    store: ServiceStateStore,
+    leaseStore: ServiceStateStore,
+    private readonly leaseConnection: LeaseConnection,
+  ) {
+    this.parts = composeService(
+      opts,
+      store,
+      {
+        frameworkRemoved: () => void this.frameworkRemoved(),
+        resetForReinstall: () => this.resetForReinstall(),
+      },
+      leaseStore,
+    );
     const p = this.parts;
     ({ service: this.service, opts: this.opts, px: this.px, nc: this.nc, store: this.store, logger: this.logger } = p);
     ({ metrics: this.metrics, transitions: this.transitions, cluster: this.cluster, tasks: this.tasks, memory: this.memory } = p);
@@ -76,7 +88,12 @@ export class Runtime {
 
   static async start(opts: RuntimeOptions): Promise<Runtime> {
     const store = await ServiceStateStore.open(opts.nc, opts.spec.name);
-    const rt = new Runtime(opts, store);
+    const logger = opts.logger ?? childLogger({});
+    const lease: LeaseConnection = opts.leaseNc
+      ? { nc: opts.leaseNc, owned: false, close: async () => undefined }
+      : await openLeaseConnection(opts.nc, logger);
+    const leaseStore = lease.nc === opts.nc ? store : await ServiceStateStore.open(lease.nc, opts.spec.name);
+    const rt = new Runtime(opts, store, leaseStore, lease);
     await rt.parts.storageWatch.start();
     rt.startFramework();
     rt.unregister = registerLifecycle(rt.service, {
@@ -166,10 +183,12 @@ export class Runtime {
     p.supervisor.stop();
     p.registry.stopAll();
     await p.scheduler.drop();
-    if (!p.persistence.enabled) return;
-    await p.registry.flushAll();
-    await p.frameworkWrites.flushAll();
-    await p.leadership.release();
+    if (p.persistence.enabled) {
+      await p.registry.flushAll();
+      await p.frameworkWrites.flushAll();
+      await p.leadership.release();
+    }
+    await this.leaseConnection.close();
   }
 
   private startFramework(): void {
