@@ -107,12 +107,21 @@ export class PlacementMemory {
   ): void {
     const packed = packedOf(result);
     const positions = packed ? trimPacked(packed, this.maxOffers) : trim(result, this.maxOffers);
-    const at = packed ? (i: number) => packed.at(i) : (i: number) => result.evaluations[i]!;
-    // A packed (summary) result: only the chosen offer has its reasons; the rest wait for a reader.
-    const summary = (i: number) => (packed ? i !== packed.chosenIndex : at(i).outcomes.length === 0);
-    const slots = explainKept ? positions.flatMap((i, slot) => (summary(i) ? [slot] : [])) : [];
-    const pending = new Set(slots);
-    const kept = positions.map((i, slot) => (pending.has(slot) ? PENDING : at(i)));
+    // Kept evaluations without reasons (a packed result: all but the chosen one) wait for a reader.
+    const kept: OfferEvaluation[] = new Array(positions.length);
+    const slots: number[] = [];
+    const pending: number[] = [];
+    for (let slot = 0; slot < positions.length; slot++) {
+      const i = positions[slot]!;
+      const ev = packed ? (i === packed.chosenIndex ? packed.chosen : undefined) : result.evaluations[i]!;
+      if (explainKept && (!ev || ev.outcomes.length === 0)) {
+        kept[slot] = PENDING;
+        slots.push(slot);
+        pending.push(i);
+      } else {
+        kept[slot] = ev ?? packed!.at(i);
+      }
+    }
     const entry: RememberedPlacement = {
       pod: podInstanceName(request.podType, request.index),
       service: request.service,
@@ -125,7 +134,7 @@ export class PlacementMemory {
       racks: {},
     };
     if (result.chosen) entry.chosen = result.chosen;
-    const unexplained = slots.length > 0 && explainKept ? { slots, positions: slots.map((slot) => positions[slot]!), explain: explainKept(slots.map((slot) => positions[slot]!)) } : undefined;
+    const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
     this.keep({ placement: entry, ...(unexplained ? { unexplained } : {}), ...(index ? { racksFrom: index } : {}) });
   }
 
