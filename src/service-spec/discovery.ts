@@ -124,13 +124,26 @@ export function taskVariables(spec: ServiceSpec, podType: string, index: number)
  * every pod type of the spec, its siblings at the spec's current count.
  */
 export function discoveryView(spec: ServiceSpec, podType: string, index: number): DiscoveryView {
-  const view: DiscoveryView = { ...taskVariables(spec, podType, index) };
+  return { ...siblingVariables(spec), ...taskVariables(spec, podType, index) };
+}
+
+/** Every pod type's sibling scalars and `T_PODS` list, merged once per spec object (and its counts). */
+const siblingViews = new WeakMap<ServiceSpec, { counts: string; view: Readonly<DiscoveryView> }>();
+
+function siblingVariables(spec: ServiceSpec): Readonly<DiscoveryView> {
+  const counts = Object.keys(spec.pods)
+    .map((t) => `${t}:${spec.pods[t]?.count ?? 0}`)
+    .join(',') + `@${spec.name}`;
+  const cached = siblingViews.get(spec);
+  if (cached && cached.counts === counts) return cached.view;
+  const view: DiscoveryView = {};
   for (const type of Object.keys(spec.pods)) {
     const entry = siblingEntry(spec, type);
     Object.assign(view, entry.scalars);
     // The cached array itself: templates only read it (frozen, so a writer fails loudly).
     view[`${podTypeKey(type)}_PODS`] = entry.siblings;
   }
+  siblingViews.set(spec, { counts, view: Object.freeze(view) });
   return view;
 }
 
