@@ -269,6 +269,8 @@ export class PodRegistry {
       next: (snap) => this.onSnapshot(entry, snap.value as string, snap.context as PodInstanceContext),
       error: (err) => this.deps.logger.error({ pod: name, err }, 'pod actor failed'),
     });
+    // A restored pod's record is what KV holds: written again only once it changes.
+    if (snapshot) this.fingerprints.set(entry, fingerprintOf(actor.getSnapshot(), attempt));
     actor.start();
     return entry;
   }

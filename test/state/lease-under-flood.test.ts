@@ -36,7 +36,7 @@ describe('a lease holder under a write flood keeps its lease', () => {
     const store = await ServiceStateStore.open(nc, 'flood');
     const leaseStore = await ServiceStateStore.open(lease.nc, 'flood');
     let lost = 0;
-    const ttlMs = 400;
+    const ttlMs = 1_500;
     const leadership = new LeaseLeadership(new LeaderLease(leaseStore, { holder: 'me', ttlMs }), ttlMs, silentLogger(), () => void (lost += 1));
     expect((await leadership.acquire()).acquired).toBe(true);
 

@@ -1,0 +1,175 @@
+/**
+ * The state layer (issue 12): status updates per second end to end at 100, 1,000 and 10,000
+ * running pods (Mesos UPDATE -> router -> pod actor -> persist queue -> NATS KV -> ACKNOWLEDGE
+ * through MesosHttp to a local keep-alive sink), next to the raw pipelined KV put and raw HTTP
+ * POST limits measured in the same run; RSS at 10,000 running pods; a restore of 10,000 pods from
+ * KV (one pass); the framework record's size at 10 and 10,000 pods (layout 2, and what layout 1
+ * was); the longest event-loop stall. Real pod actors and registry on a temporary bucket of the
+ * shared NATS (created here, deleted after). The supervisor is left out of the update path here
+ * (its record no longer grows with the pods: see framework_record_bytes).
+ *
+ *   node --import tsx bench/state.bench.ts      (BENCH_STATE_PODS=100,1000,10000, BENCH_UPDATES=5000)
+ */
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { fromPromise, waitFor } from 'xstate';
+import { connect } from '@nats-io/transport-node';
+import { POD_TAGS } from '../machines/pod-instance.logic';
+import { podInstanceMachine } from '../machines/pod-instance.machine';
+import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../machines/pod-instance.types';
+import { buildPlan, emptyDecommissionPlan, type StepRef } from '../machines/plan';
+import { ClusterState } from '../src/controller/cluster-view';
+import { routeSchedulerEvent, type RouterDeps } from '../src/controller/mesos-router';
+import { PodRegistry, type PodEntry } from '../src/controller/pod-registry';
+import { StrayKiller } from '../src/controller/stray-killer';
+import { TaskTracker } from '../src/controller/task-tracker';
+import { MesosHttp, type SchedulerEvent, type TaskStatus } from '../src/mesos';
+import { createMetrics } from '../src/observe/metrics';
+import { TransitionLog } from '../src/observe/transition-log';
+import { parseSpec } from '../src/service-spec';
+import { FRAMEWORK_RECORD_KEY, FrameworkLayout } from '../src/state/framework-layout';
+import { ServiceStateStore } from '../src/state/state-store';
+import { rawKvPutRate, rawPostRate, SHARED_NATS_URL, startSink, withStallMonitor } from './lib/limits';
+
+const SIZES = (process.env.BENCH_STATE_PODS ?? '100,1000,10000').split(',').map(Number);
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 5_000);
+const IN_FLIGHT = 256;
+const logger = pino({ level: 'silent' });
+
+const machine = podInstanceMachine.provide({
+  actors: {
+    ensureVolumes: fromPromise<EnsureVolumesOutput, EnsureVolumesInput>(async ({ input }) => ({ volumes: input.volumes.map((v) => ({ name: v.name, id: `vol-${v.name}` })) })),
+    killTask: fromPromise<KillTaskOutput, KillTaskInput>(async () => ({ terminal: true })),
+    checkVolumes: fromPromise<CheckVolumesOutput, CheckVolumesInput>(async () => ({ replicaHosts: [] })),
+  },
+});
+
+function spec(count: number, service: string) {
+  return parseSpec(`name: ${service}\npods:\n  node:\n    count: ${count}\n    cpus: 0.1\n    mem: 64\n    command: sleep 1000\n    volumes:\n      - name: data\n        path: /data\n        size: 1\n        repl: 1\n`);
+}
+
+function registryOn(store: ServiceStateStore, count: number, service: string): PodRegistry {
+  const s = spec(count, service);
+  return new PodRegistry({ spec: () => s, machine, store, logger, transitions: new TransitionLog(service, logger), metrics: createMetrics(service), onPodState: () => undefined });
+}
+
+const taskIdOf = (service: string, i: number) => `${service}__node-${i}__1-bench`;
+
+/** `count` pods placed and running, every record in KV. */
+async function runningPods(registry: PodRegistry, service: string, count: number): Promise<PodEntry[]> {
+  const pods: PodEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const pod = registry.ensure('node', i);
+    await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 60_000 });
+    const taskId = taskIdOf(service, i);
+    registry.send(pod, { type: 'PLACE', taskId, agentId: `a${i % 2000}`, hostname: `h${i % 2000}`, offerId: `o${i}` });
+    registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', agentId: `a${i % 2000}` });
+    pods.push(pod);
+    if (i % 500 === 499) await registry.flushAll();
+  }
+  await registry.flushAll();
+  return pods;
+}
+
+/** UPDATES status updates (health flips: each one changes the pod's record), IN_FLIGHT unacknowledged at most. */
+async function updateRate(registry: PodRegistry, service: string, count: number, ackUrl: string): Promise<number> {
+  const http = new MesosHttp({ master: ackUrl.replace(/\/api\/v1\/scheduler$/, ''), api: 'scheduler' });
+  let acked = 0;
+  let wake: (() => void) | undefined;
+  const deps: RouterDeps = {
+    service,
+    scheduler: {
+      markSubscribed: () => undefined,
+      markDisconnected: () => false,
+      acknowledge: async (status: TaskStatus) => {
+        await http.call({ type: 'ACKNOWLEDGE', framework_id: { value: 'fw' }, acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } } as { type: string });
+        acked += 1;
+        wake?.();
+        return true;
+      },
+    },
+    supervisor: { send: () => undefined, stateName: () => 'active' },
+    cluster: new ClusterState(),
+    pods: { all: () => registry.all(), send: (e, ev) => registry.send(e, ev), byTask: (t) => registry.byTask(t), flush: (e) => registry.flush(e), context: (e) => registry.context(e) },
+    tasks: new TaskTracker(),
+    strays: new StrayKiller({ kill: async () => true, reachable: () => true, minIntervalMs: 30_000 }),
+    offers: { handle: () => undefined },
+    frameworkRemoved: () => undefined,
+    metrics: createMetrics(service),
+    logger,
+  };
+  const started = process.hrtime.bigint();
+  for (let n = 0; n < UPDATES; n++) {
+    while (n - acked >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
+    const i = (n * 7919) % count;
+    const status = { task_id: { value: taskIdOf(service, i) }, agent_id: { value: `a${i % 2000}` }, state: 'TASK_RUNNING', healthy: n % 2 === 0, uuid: `u${n}` };
+    routeSchedulerEvent(deps, { type: 'UPDATE', update: { status } } as unknown as SchedulerEvent);
+  }
+  while (acked < UPDATES) await new Promise<void>((r) => (wake = r));
+  return Math.round(UPDATES / (Number(process.hrtime.bigint() - started) / 1e9));
+}
+
+/** The framework record at `n` pods: layout 2 (what is written now) and layout 1 (the whole state in one record). */
+function frameworkRecordBytes(n: number): { layout2: number; layout1: number } {
+  const pods: StepRef[] = Array.from({ length: n }, (_, index) => ({ podType: 'node', index }));
+  const saved = { frameworkId: 'fw-0123456789', pods, deploy: buildPlan('deploy', { phases: [{ name: 'nodes', podType: 'node' }] }, pods), decommission: emptyDecommissionPlan(), uninstall: null, lastSnapshot: null };
+  let head = 0;
+  new FrameworkLayout({
+    write: (key, value) => void (key === FRAMEWORK_RECORD_KEY && (head = JSON.stringify(value).length)),
+    delete: async () => undefined,
+    flushed: async () => undefined,
+  }).save(saved);
+  return { layout2: head, layout1: JSON.stringify(saved).length };
+}
+
+async function main(): Promise<void> {
+  const nc = await connect({ servers: SHARED_NATS_URL });
+  const sink = await startSink();
+  const stores: ServiceStateStore[] = [];
+  const out: Record<string, unknown> = {};
+  try {
+    const limits = { nats_kv_put_per_s: await rawKvPutRate(10_000), http_post_keepalive_per_s: await rawPostRate(sink.url, 10_000, 32) };
+    const rates: Record<string, number> = {};
+    let stall = 0;
+    let rss = 0;
+    let restore: { pods: number; ms: number; max_stall_ms: number } | undefined;
+    for (const n of SIZES) {
+      const service = `bench-state-${randomUUID().slice(0, 8)}`;
+      const store = await ServiceStateStore.open(nc, service);
+      stores.push(store);
+      const registry = registryOn(store, n, service);
+      await runningPods(registry, service, n);
+      const { value, maxStallMs } = await withStallMonitor(() => updateRate(registry, service, n, sink.url));
+      rates[String(n)] = value;
+      stall = Math.max(stall, maxStallMs);
+      process.stderr.write(`${n} running pods: ${value} status updates/s (stall ${maxStallMs} ms)\n`);
+      if (n === Math.max(...SIZES)) {
+        (globalThis as { gc?: () => void }).gc?.();
+        rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+        registry.stopAll();
+        const fresh = registryOn(store, n, service);
+        const t0 = process.hrtime.bigint();
+        const r = await withStallMonitor(() => fresh.restore());
+        restore = { pods: r.value.length, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e6), max_stall_ms: r.maxStallMs };
+        fresh.stopAll();
+      } else registry.stopAll();
+    }
+    const big = Math.max(...SIZES);
+    out.state = {
+      status_updates_per_s: rates,
+      updates_in_flight: IN_FLIGHT,
+      max_stall_ms: stall,
+      [`rss_mb_at_${big}_running_pods`]: rss,
+      restore,
+      framework_record_bytes: { at_10: frameworkRecordBytes(10), at_10000: frameworkRecordBytes(10_000) },
+      limits,
+    };
+  } finally {
+    for (const s of stores) await s.destroy().catch(() => undefined);
+    await sink.close();
+    await nc.close();
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();
