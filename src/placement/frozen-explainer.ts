@@ -24,13 +24,13 @@ export function freezeExplainer(
   return (positions) => {
     // Copies: a caller may take resources off an offer once a pod lands on it.
     const kept = positions.slice();
-    const copies = kept.map((i) => copyOffer(offers[i]!));
+    const frozenOffers = kept.map((i) => copyOffer(offers[i]!));
     const index = frozenIndex(ctx.index, ctx.index.mark());
     // Without live `counts`, the constraint checks read the frozen index instead.
     const constraints = ctx.constraints.map(({ counts: _live, ...c }) => c);
     const frozen: StageContext = { ...ctx, index, constraints };
     return (position) => {
-      const offer = copies[kept.indexOf(position)];
+      const offer = frozenOffers[kept.indexOf(position)];
       if (!offer) throw new Error(`offer position ${position} was not kept for explanation`);
       return evaluate(offer, frozen);
     };
@@ -44,9 +44,27 @@ function frozenIndex(live: PlacementIndex, mark: number): PlacementIndex {
   return frozen;
 }
 
-/** What a stage reads of an offer, copied (one literal shape: cheaper than a spread). */
+/**
+ * The last copy of each offer: the pods of a round keep mostly the same offers (the first failing
+ * ones in offer order), so a copy is shared while the offer still reads the same. Copies are
+ * never written (explanations only read them).
+ */
+const copies = new WeakMap<Offer, Offer>();
+
+/** What a stage reads of an offer, copied (one literal shape), or the last copy if nothing changed since. */
 function copyOffer(o: Offer): Offer {
+  const last = copies.get(o);
+  if (last && sameResources(last, o)) return last;
   const ports = new Array<Offer['ports'][number]>(o.ports.length);
   for (let k = 0; k < o.ports.length; k++) ports[k] = { begin: o.ports[k]!.begin, end: o.ports[k]!.end };
-  return { offerId: o.offerId, agentId: o.agentId, hostname: o.hostname, cpus: o.cpus, mem: o.mem, disk: o.disk, ports, attributes: o.attributes, domain: o.domain };
+  const copy = { offerId: o.offerId, agentId: o.agentId, hostname: o.hostname, cpus: o.cpus, mem: o.mem, disk: o.disk, ports, attributes: o.attributes, domain: o.domain };
+  copies.set(o, copy);
+  return copy;
+}
+
+/** Everything a caller may take off an offer (the rest of it is the agent's and never changes). */
+function sameResources(a: Offer, b: Offer): boolean {
+  if (a.cpus !== b.cpus || a.mem !== b.mem || a.disk !== b.disk || a.ports.length !== b.ports.length) return false;
+  for (let k = 0; k < a.ports.length; k++) if (a.ports[k]!.begin !== b.ports[k]!.begin || a.ports[k]!.end !== b.ports[k]!.end) return false;
+  return a.offerId === b.offerId && a.agentId === b.agentId && a.hostname === b.hostname && a.attributes === b.attributes && a.domain === b.domain;
 }
