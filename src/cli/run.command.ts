@@ -114,6 +114,36 @@ async function startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp
   });
 }
 
+/** The clean stop within the grace period, then the exit (status 1 when work was abandoned). */
+async function stopScheduler(service: SchedulerService, nc: NatsConnection, graceMs: number, why: string, abandonedWhat: () => string, log: Logger): Promise<void> {
+  const started = Date.now();
+  // Backstop: whatever hangs (a write to an unreachable NATS, a Mesos call), the grace ends it.
+  const backstop = setTimeout(() => {
+    process.stderr.write(`pxfw: the ${graceMs / 1000} s shutdown grace period expired: exiting, abandoning ${abandonedWhat()}\n`);
+    process.exit(1);
+  }, graceMs + 1000);
+  backstop.unref();
+  log.info({ reason: why, graceMs }, 'stopping');
+  const outcome = await service.stop({ graceMs });
+  const left = Math.max(0, graceMs - (Date.now() - started));
+  const drained = await Promise.race([
+    nc.drain().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.min(left, 2000)).unref()),
+  ]);
+  if (!drained) await nc.close().catch(() => undefined);
+  clearTimeout(backstop);
+  if (!outcome.clean) {
+    process.stderr.write(`pxfw: stopped after the ${graceMs / 1000} s shutdown grace period; abandoned: ${outcome.abandoned.join(', ')}\n`);
+    exitSoon(1);
+    return;
+  }
+  log.info({ ms: Date.now() - started }, 'stopped');
+  exitSoon(0);
+}
+
 /** `pxfw run`: the scheduler itself, as Marathon runs it. */
 export function registerRun(program: Command): void {
   program
@@ -177,31 +207,6 @@ export function registerRun(program: Command): void {
       const why = await signals.next();
       phase = 'stopping';
       abandonedWhat = 'the clean stop (state writes in flight, lease release)';
-      const started = Date.now();
-      // Backstop: whatever hangs (a write to an unreachable NATS, a Mesos call), the grace ends it.
-      const backstop = setTimeout(() => {
-        process.stderr.write(`pxfw: the ${graceMs / 1000} s shutdown grace period expired: exiting, abandoning ${abandonedWhat}\n`);
-        process.exit(1);
-      }, graceMs + 1000);
-      backstop.unref();
-      log.info({ reason: why, graceMs }, 'stopping');
-      const outcome = await service.stop({ graceMs });
-      const left = Math.max(0, graceMs - (Date.now() - started));
-      const drained = await Promise.race([
-        nc.drain().then(
-          () => true,
-          () => false,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.min(left, 2000)).unref()),
-      ]);
-      if (!drained) await nc.close().catch(() => undefined);
-      clearTimeout(backstop);
-      if (!outcome.clean) {
-        process.stderr.write(`pxfw: stopped after the ${graceMs / 1000} s shutdown grace period; abandoned: ${outcome.abandoned.join(', ')}\n`);
-        exitSoon(1);
-        return;
-      }
-      log.info({ ms: Date.now() - started }, 'stopped');
-      exitSoon(0);
+      await stopScheduler(service, nc, graceMs, why, () => abandonedWhat, log);
     });
 }
