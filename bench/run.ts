@@ -5,7 +5,7 @@
  *   npm run bench -- [--crashes N] [--quick]
  *
  * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those. Benches: limits,
- * placement, offer-handler, ack, http-clients, recovery, sim-scale (docs/bench.md). The output
+ * placement, offer-handler, ack, http-clients, state, recovery, sim-scale (docs/bench.md). The output
  * ends with `side_by_side`: each figure of this run next to the limit measured in the same run.
  *
  * A signal to this process (Ctrl-C, SIGTERM) is passed on to the running bench, which stops its
@@ -21,6 +21,7 @@ const BENCHES: { file: string; args: string[] }[] = [
   { file: 'offer-handler.bench.ts', args: [] },
   { file: 'ack.bench.ts', args: [] },
   { file: 'http-clients.bench.ts', args: [] },
+  { file: 'state.bench.ts', args: [] },
   { file: 'recovery.bench.ts', args: process.argv.slice(2) },
   { file: 'sim-scale.bench.ts', args: [] },
 ];
@@ -42,7 +43,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 function runBench(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), file), ...args], {
+    // --expose-gc: the state bench reads RSS after a collection.
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), file), ...args], {
       env: { ...process.env, PXFW_LOG_LEVEL: process.env.PXFW_LOG_LEVEL ?? 'error' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -85,6 +87,14 @@ function sideBySide(f: Record<string, any>): Record<string, unknown> {
       limit_bare_placement_loop_per_s: f.placement_pods_per_s,
       max_stall_ms: f.offer_handler.max_stall_ms,
     };
+  }
+  if (f.state) {
+    const st = f.state;
+    const lower = Math.min(st.limits.nats_kv_put_per_s, st.limits.http_post_keepalive_per_s);
+    out.status_updates_per_s = { figure: st.status_updates_per_s, goal: `>= ${Math.round(lower / 2)} (half the lower limit), flat in the pod count`, limits: st.limits, max_stall_ms: st.max_stall_ms };
+    out.state_restore = { figure: st.restore, goal_ms: 2_000 };
+    out.state_rss_mb = { figure: Object.entries(st).find(([k]) => k.startsWith('rss_mb_at_'))?.[1], goal: 200 };
+    out.framework_record_bytes = { figure: st.framework_record_bytes, goal: 'the same at 10 and 10,000 pods' };
   }
   if (f.limits) {
     out.limits = { nats_kv_put_per_s: limits.nats_kv_put_per_s, http_post_keepalive_per_s: limits.http_post_keepalive_per_s };

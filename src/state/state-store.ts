@@ -2,6 +2,9 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isRevisionMismatch, parseStateWriteError, StateConflictError, StateCorruptError, StateUnavailableError } from './errors';
 
+/** Entries parsed between two turns of the event loop in readAll. */
+const READ_SLICE = 250;
+
 export interface Versioned<T> {
   value: T;
   revision: number;
@@ -112,9 +115,12 @@ export class ServiceStateStore {
     const out = new Map<string, Versioned<T>>();
     try {
       const iter = await this.kv.history({ key: prefix ? `${safeKey(prefix)}>` : '>' });
+      let n = 0;
       for await (const e of iter) {
         if (e.operation === 'PUT' && e.length > 0) out.set(e.key, { value: this.decode<T>(e.key, () => e.json<T>()), revision: e.revision });
         else out.delete(e.key);
+        // The iterator hands over what arrived in microtasks: parse in slices, let the loop turn between.
+        if (++n % READ_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
       }
     } catch (cause) {
       if (cause instanceof StateCorruptError) throw cause;
