@@ -166,12 +166,15 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
     }
   }
-  const rest = [...mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value), ...unsure];
-  if (rest.length > 0) {
-    const stillWaiting = deps.registry.all().some((e) => waitingForOffer(deps, e));
-    deps.metrics.offers.inc({ outcome: 'declined' }, rest.length);
-    await mesos.decline(rest, stillWaiting ? REFUSE_SECONDS_BUSY : REFUSE_SECONDS_IDLE);
-  }
+  await declineRest(deps, mesos, [...mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value), ...unsure]);
+}
+
+/** Decline what the round did not launch on: back soon while pods still wait, much later otherwise. */
+async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: string[]): Promise<void> {
+  if (rest.length === 0) return;
+  const stillWaiting = deps.registry.all().some((e) => waitingForOffer(deps, e));
+  deps.metrics.offers.inc({ outcome: 'declined' }, rest.length);
+  await mesos.decline(rest, stillWaiting ? REFUSE_SECONDS_BUSY : REFUSE_SECONDS_IDLE);
 }
 
 /**
