@@ -1,3 +1,7 @@
+import type { ConfigListView, StoredConfigView } from './config-views';
+
+export type { ConfigListView, StoredConfigView };
+
 /**
  * The contract between the NATS command service (src/api) and the scheduler runtime
  * (src/controller). The command service validates requests and maps errors; the runtime
@@ -63,8 +67,12 @@ export interface SnapshotView {
 }
 
 export interface EndpointView {
-  name: string; // port name
-  addresses: string[]; // host:port
+  name: string; // <pod type>-<port name>, e.g. node-native
+  addresses: string[]; // host:port of each running pod
+  /** `<task>.<service>.autoip.dcos.thisdcos.directory:port` of each running pod (same order). */
+  dns?: string[];
+  podType?: string;
+  port?: string;
 }
 
 export interface OfferEvaluationView {
@@ -101,8 +109,13 @@ export interface ServiceOperations {
 
   planList(): Promise<PlanView[]>;
   planStatus(plan: string): Promise<PlanView>;
-  planPause(plan: string): Promise<PlanView>;
-  planResume(plan: string): Promise<PlanView>;
+  /** The plan, or with `phase` that phase only. */
+  planPause(plan: string, phase?: string): Promise<PlanView>;
+  planResume(plan: string, phase?: string): Promise<PlanView>;
+  /** Start a sidecar plan the spec declares, with its parameters (`-p KEY=VALUE`). */
+  planStart(plan: string, parameters: Record<string, string>): Promise<PlanView>;
+  /** Stop a sidecar plan's run (it stays paused; a start begins anew). */
+  planStop(plan: string): Promise<PlanView>;
   planForceComplete(plan: string, phase?: string, step?: string): Promise<PlanView>;
   planRestart(plan: string, phase?: string, step?: string): Promise<PlanView>;
 
@@ -124,11 +137,16 @@ export interface ServiceOperations {
   /** Optional: see lifecycle.ts. */
   status?(): Promise<ServiceStatusView>;
 
-  endpoints(): Promise<EndpointView[]>;
+  /** Every endpoint, or the one named (404 UNKNOWN_ENDPOINT naming those there are). */
+  endpoints(name?: string): Promise<EndpointView[] | EndpointView>;
   debugOffers(pod?: string): Promise<OfferEvaluationView[]>;
 
   /** The spec, the target configuration id and the id each pod's task was launched with. */
   configShow(): Promise<ConfigShow>;
+  /** The configurations stored (the rollback history, oldest first) and which is the target. */
+  configList(): Promise<ConfigListView>;
+  /** One stored configuration by id or unique prefix (404 UNKNOWN_CONFIG). */
+  configGet(id: string): Promise<StoredConfigView>;
   configUpdate(yaml: string): Promise<OperationResult & { changedPods: string[] }>;
   /** Make the previous configuration the target again and run the update plan to it. */
   configRollback(): Promise<OperationResult & { changedPods: string[] }>;

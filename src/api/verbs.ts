@@ -38,6 +38,24 @@ export const planStepRequestSchema = z
     path: ['step'],
   });
 
+export const planPhaseRequestSchema = z.strictObject({
+  plan: planName.default('deploy'),
+  phase: name('the phase name, e.g. node-deploy').optional(),
+});
+
+export const planStartRequestSchema = z.strictObject({
+  plan: name('the sidecar plan name, e.g. repair'),
+  parameters: z
+    .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'parameter names are letters, digits and _ (e.g. KEYSPACE)' }), z.string(expect('a string')), expect('an object of KEY: value strings'))
+    .default({}),
+});
+
+export const sidecarPlanRequestSchema = z.strictObject({ plan: name('the sidecar plan name, e.g. repair') });
+
+export const configGetRequestSchema = z.strictObject({ id: name('the configuration id, or a unique prefix of at least 4 digits') });
+
+export const endpointsRequestSchema = z.strictObject({ name: name('the endpoint name, e.g. node-native').optional() });
+
 export const optionalPodRequestSchema = z.strictObject({ pod: podName.optional() });
 export const podRequestSchema = z.strictObject({ pod: podName });
 export const destructivePodRequestSchema = z.strictObject({ pod: podName, confirm });
@@ -98,8 +116,17 @@ function verb<S extends z.ZodType>(def: VerbDefinition<S>): VerbDefinition {
 export const VERBS: readonly VerbDefinition[] = [
   verb({ verb: 'plan.list', summary: 'list plans', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.planList() }),
   verb({ verb: 'plan.status', summary: 'show a plan', schema: planRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.planStatus(r.plan) }),
-  verb({ verb: 'plan.pause', summary: 'pause a plan', schema: planRequestSchema, destructive: false, readOnly: false, run: (ops, r) => ops.planPause(r.plan) }),
-  verb({ verb: 'plan.resume', summary: 'resume a plan', schema: planRequestSchema, destructive: false, readOnly: false, run: (ops, r) => ops.planResume(r.plan) }),
+  verb({ verb: 'plan.pause', summary: 'pause a plan or one of its phases', schema: planPhaseRequestSchema, destructive: false, readOnly: false, run: (ops, r) => ops.planPause(r.plan, r.phase) }),
+  verb({ verb: 'plan.resume', summary: 'resume a plan or one of its phases', schema: planPhaseRequestSchema, destructive: false, readOnly: false, run: (ops, r) => ops.planResume(r.plan, r.phase) }),
+  verb({
+    verb: 'plan.start',
+    summary: 'start a sidecar plan the spec declares, with parameters',
+    schema: planStartRequestSchema,
+    destructive: false,
+    readOnly: false,
+    run: (ops, r) => ops.planStart(r.plan, r.parameters),
+  }),
+  verb({ verb: 'plan.stop', summary: 'stop a sidecar plan', schema: sidecarPlanRequestSchema, destructive: false, readOnly: false, run: (ops, r) => ops.planStop(r.plan) }),
   verb({
     verb: 'plan.force-complete',
     summary: 'mark a plan, phase or step complete without doing it',
@@ -163,9 +190,11 @@ export const VERBS: readonly VerbDefinition[] = [
     readOnly: true,
     run: (ops) => (ops.status ? ops.status() : lifecycleOf(ops.service).status()),
   }),
-  verb({ verb: 'endpoints', summary: 'list service endpoints', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.endpoints() }),
+  verb({ verb: 'endpoints', summary: 'list service endpoints, or show one', schema: endpointsRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.endpoints(r.name) }),
   verb({ verb: 'debug.offers', summary: 'show recent offer evaluations', schema: optionalPodRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.debugOffers(r.pod) }),
   verb({ verb: 'config.show', summary: 'show the service spec, the target configuration id and each pod\'s', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.configShow() }),
+  verb({ verb: 'config.list', summary: 'list the stored configurations and the target', schema: emptyRequestSchema, destructive: false, readOnly: true, run: (ops) => ops.configList() }),
+  verb({ verb: 'config.get', summary: 'show one stored configuration by id', schema: configGetRequestSchema, destructive: false, readOnly: true, run: (ops, r) => ops.configGet(r.id) }),
   verb({
     verb: 'config.update',
     summary: 'replace the service spec',

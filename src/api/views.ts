@@ -43,7 +43,18 @@ export const snapshotViewSchema = z.object({
   volumes: z.array(z.object({ volumeId: z.string(), volumeName: z.string(), snapshotId: z.string() })),
   postCommandsError: nullableString.optional(),
 });
-export const endpointViewSchema = z.object({ name: z.string(), addresses: z.array(z.string()) });
+export const endpointViewSchema = z.object({
+  name: z.string(),
+  addresses: z.array(z.string()),
+  dns: z.array(z.string()).optional(),
+  podType: z.string().optional(),
+  port: z.string().optional(),
+});
+export const configListSchema = z.object({
+  target: nullableString,
+  configs: z.array(z.object({ id: z.string(), storedAt: nullableString, target: z.boolean() })),
+});
+export const storedConfigSchema = z.object({ id: z.string(), yaml: z.string(), storedAt: nullableString, target: z.boolean() });
 export const offerEvaluationSchema = z.object({ pod: z.string(), evaluatedAt: z.string(), lines: z.array(z.string()) });
 export const serviceStatusSchema = z.object({
   service: z.string(),

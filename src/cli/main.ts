@@ -5,7 +5,7 @@ import { registerSimPortworx } from './sim-portworx.command';
 import { registerAlertBridge } from './alert-bridge.command';
 import { registerRun } from './run.command';
 import { registerSandbox } from './sandbox.command';
-import { registerService } from './service.command';
+import { registerService, usageErrorJson } from './service.command';
 import { registerPackage } from './package.command';
 import { registerServices } from './services.command';
 
@@ -40,7 +40,12 @@ export async function main(argv: string[]): Promise<void> {
     if (first !== undefined && !TOP_LEVEL.has(first) && !first.startsWith('-')) {
       const svc = new Command('pxfw').exitOverride();
       registerService(svc, first);
-      await svc.parseAsync(args.slice(1), { from: 'user' });
+      try {
+        await svc.parseAsync(args.slice(1), { from: 'user' });
+      } catch (err) {
+        if (err instanceof CommanderError) usageErrorJson(err, args, { out: process.stdout });
+        throw err;
+      }
       return;
     }
     await buildProgram().parseAsync(argv);

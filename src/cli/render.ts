@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { formatTable } from './table';
 import type {
+  configListSchema,
+  storedConfigSchema,
   configShowSchema,
   configUpdateResultSchema,
   endpointViewSchema,
@@ -120,6 +122,23 @@ export function renderSnapshotList(list: z.output<typeof snapshotViewSchema>[]):
 export function renderEndpoints(list: z.output<typeof endpointViewSchema>[]): string {
   if (list.length === 0) return 'no endpoints';
   return formatTable(['ENDPOINT', 'ADDRESSES'], list.map((e) => [e.name, e.addresses.join(',')]));
+}
+
+/** `endpoints NAME`: each running pod's agent address and its DC/OS DNS name, one per line. */
+export function renderEndpoint(e: z.output<typeof endpointViewSchema>): string {
+  const head = `endpoint ${e.name}${e.podType ? ` (pod type ${e.podType}, port ${e.port ?? '?'})` : ''}`;
+  if (e.addresses.length === 0) return `${head}: no running pod`;
+  return [head, formatTable(['ADDRESS', 'DNS'], e.addresses.map((a, i) => [a, e.dns?.[i]]))].join('\n');
+}
+
+export function renderConfigList(list: z.output<typeof configListSchema>): string {
+  const note = list.target === null ? '\n(no config update yet: the target is the spec the scheduler started with)' : '';
+  return formatTable(['ID', 'STORED', 'TARGET'], list.configs.map((c) => [c.id, c.storedAt, c.target ? 'yes' : ''])) + note;
+}
+
+/** One stored configuration: its YAML headed by a comment with its id (the output stays a valid spec). */
+export function renderStoredConfig(cfg: z.output<typeof storedConfigSchema>): string {
+  return [`# configuration ${cfg.id}${cfg.target ? ' (the target)' : ''}${cfg.storedAt ? `, stored ${cfg.storedAt}` : ''}`, cfg.yaml.replace(/\n$/, '')].join('\n');
 }
 
 export function renderOffers(list: z.output<typeof offerEvaluationSchema>[]): string {

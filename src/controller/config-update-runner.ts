@@ -95,9 +95,9 @@ export class ConfigUpdateRunner {
     this.workflow.stop();
   }
 
-  pause(paused: boolean): void {
-    if (paused) this.workflow.pause();
-    else this.workflow.resume();
+  pause(paused: boolean, phase?: string): void {
+    if (paused) this.workflow.pause(phase);
+    else this.workflow.resume(phase);
     this.resume();
   }
 

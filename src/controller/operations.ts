@@ -1,7 +1,7 @@
 import { planStatus } from '../../machines/plan';
 import { PlanInErrorError, planView } from '../workflows/plan-views';
 import { FRAMEWORK_TAGS } from '../../machines/framework.types';
-import { POD_TAGS, recoveryStage } from '../../machines/pod-instance.logic';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podIsReady } from '../workflows/pod-view';
 import type {
   EndpointView,
@@ -24,11 +24,15 @@ import type { PodEntry } from './pod-registry';
 import { SnapshotRestores } from './restore';
 import { RESTORE_PLAN } from '../workflows/restore-workflow';
 import { UNINSTALL_PLAN, uninstallPlanView } from './uninstall-plan';
-import { RECOVERY_PLAN, recoveryPlanView, type RecoveringPod } from './recovery-plan';
+import { RECOVERY_PLAN } from './recovery-plan';
 import { awaitDurable } from './persist-queue';
 import { FRAMEWORK_KEY } from './framework-effects';
 import { ConfigUpdates, type ConfigShowView } from './config-update';
 import { UPDATE_PLAN } from './config-update-plan';
+import { runtimeEndpoints, runtimeOfferEvaluations, runtimeRecoveryPlan, withStallReasons } from './operation-views';
+import { configById, configList, type ConfigListView, type StoredConfigView } from '../api/config-views';
+import { runtimeSidecars } from '../sidecar/runtime-sidecars';
+import type { SidecarPlans } from '../sidecar/sidecar-plans';
 
 const PLANS = ['deploy', 'decommission'] as const;
 /** Longest a `snapshot create` request waits (pre-commands, snapshot, post-commands). */
@@ -45,12 +49,15 @@ export class RuntimeOperations implements ServiceOperations {
   private readonly configUpdates: ConfigUpdates;
   /** `snapshot restore` as the persisted `restore` plan (resumed after a restart). */
   private readonly restores: SnapshotRestores;
+  /** The spec's sidecar plans (`plan start repair -p KEYSPACE=ks`), each persisted as `plans.<name>`. */
+  private readonly sidecars: SidecarPlans;
 
   constructor(private readonly rt: Runtime) {
     this.configUpdates = new ConfigUpdates(rt);
     void this.configUpdates.adopt();
     this.restores = new SnapshotRestores(rt);
     this.restores.watch();
+    this.sidecars = runtimeSidecars(rt);
   }
 
   /** The configuration every launch is stamped with (the offer handler's `targetConfigId`). */
@@ -65,24 +72,13 @@ export class RuntimeOperations implements ServiceOperations {
   async planList(): Promise<PlanView[]> {
     const uninstall = uninstallPlanView(this.rt.frameworkContext, (s) => this.rt.frameworkIs(s));
     const restore = this.restores.workflow.view();
-    return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(restore ? [restore] : []), ...(uninstall ? [uninstall] : [])];
+    const sidecars = this.sidecars.names().map((n) => this.sidecars.view(n));
+    return [...PLANS.map((p) => this.plan(p)), this.configUpdates.view(), this.recoveryPlan(), ...(restore ? [restore] : []), ...sidecars, ...(uninstall ? [uninstall] : [])];
   }
 
   /** Pods on probation, relaunching, waiting for a replacement slot or being replaced; why nothing moves. */
   private recoveryPlan(): PlanView {
-    const pods: RecoveringPod[] = [];
-    for (const e of this.rt.registry.all()) {
-      const snap = e.actor.getSnapshot();
-      const stage = recoveryStage((tag) => snap.hasTag(tag), this.rt.registry.context(e));
-      if (!stage) continue;
-      // The spread decision of its placement (a constraint kept by syncing a replica, or broken).
-      const note = this.rt.memory.spreadNote(e.name);
-      const reason = this.rt.registry.context(e).reason;
-      pods.push({ name: e.name, stage, reason: note ? `${reason}; spread: ${note.message}` : reason });
-    }
-    const view = recoveryPlanView(pods, this.rt.governor.status());
-    const broken = this.rt.memory.spreadNotes().filter((n) => n.kind === 'broken');
-    return broken.length === 0 ? view : { ...view, errors: [...view.errors, ...broken.map((n) => `${n.pod}: ${n.message}`)] };
+    return runtimeRecoveryPlan(this.rt);
   }
 
   async planStatus(plan: string): Promise<PlanView> {
@@ -94,37 +90,64 @@ export class RuntimeOperations implements ServiceOperations {
     if (plan === RECOVERY_PLAN) return this.recoveryPlan();
     if (plan === UPDATE_PLAN) return this.configUpdates.view();
     if (plan === RESTORE_PLAN) return this.restoreView();
+    if (this.sidecars.has(plan)) return this.sidecars.view(plan);
     return this.plan(this.planName(plan));
   }
 
-  async planPause(plan: string): Promise<PlanView> {
-    if (plan === UPDATE_PLAN) {
-      this.configUpdates.runner.pause(true);
-      return this.configUpdates.view();
-    }
-    if (plan === RESTORE_PLAN) {
-      this.restores.workflow.runner.pause();
-      return this.restoreView();
-    }
-    this.rt.sendFramework({ type: 'PLAN_PAUSE', plan: this.planName(plan) });
-    return this.plan(this.planName(plan));
+  async planPause(plan: string, phase?: string): Promise<PlanView> {
+    const wf = this.workflowPlan(plan);
+    if (!wf) return this.framePlanCommand('PLAN_PAUSE', plan, phase);
+    this.assertPhase(wf.view(), phase);
+    wf.pause(phase);
+    return wf.view();
   }
 
-  async planResume(plan: string): Promise<PlanView> {
+  async planResume(plan: string, phase?: string): Promise<PlanView> {
+    const wf = this.workflowPlan(plan);
+    if (!wf) return this.framePlanCommand('PLAN_RESUME', plan, phase);
+    this.assertPhase(wf.view(), phase);
+    wf.resume(phase);
+    return wf.view();
+  }
+
+  /** The persisted workflow plans (update, restore, sidecar plans) behind one port; undefined for the others. */
+  private workflowPlan(plan: string): { view(): PlanView; pause(phase?: string): void; resume(phase?: string): void } | undefined {
     if (plan === UPDATE_PLAN) {
       // A stopped plan tries its failed step again; a paused one goes on.
-      if (this.configUpdates.runner.current?.error) this.configUpdates.runner.retry();
-      else this.configUpdates.runner.pause(false);
-      return this.configUpdates.view();
+      const r = this.configUpdates.runner;
+      return { view: () => this.configUpdates.view(), pause: (ph) => r.pause(true, ph), resume: (ph) => r.pause(false, ph) };
     }
-    if (plan === RESTORE_PLAN) {
-      const runner = this.restores.workflow.runner;
+    const runner = plan === RESTORE_PLAN ? this.restores.workflow.runner : this.sidecars.has(plan) ? this.sidecars.runnerOf(plan) : undefined;
+    if (!runner) return undefined;
+    const resume = (ph?: string) => {
       if (!runner.running && runner.current) runner.run();
-      runner.resume();
-      return this.restoreView();
-    }
-    this.rt.sendFramework({ type: 'PLAN_RESUME', plan: this.planName(plan) });
-    return this.plan(this.planName(plan));
+      runner.resume(ph);
+    };
+    return { view: plan === RESTORE_PLAN ? () => this.restoreView() : () => this.sidecars.view(plan), pause: (ph) => runner.pause(ph), resume };
+  }
+
+  async planStart(plan: string, parameters: Record<string, string>): Promise<PlanView> {
+    this.assertActive(`start plan ${plan}`);
+    return this.sidecars.start(plan, parameters);
+  }
+
+  async planStop(plan: string): Promise<PlanView> {
+    return this.sidecars.stop(plan);
+  }
+
+  /** PLAN_PAUSE/PLAN_RESUME of deploy or decommission, of the whole plan or (`phase`) one phase. */
+  private framePlanCommand(type: 'PLAN_PAUSE' | 'PLAN_RESUME', plan: string, phase?: string): PlanView {
+    const name = this.planName(plan);
+    this.assertPhase(this.plan(name), phase);
+    // framework.types.ts PLAN_PAUSE/PLAN_RESUME take `phase` (requested from "state"); plan.ts applies it.
+    this.rt.sendFramework({ type, plan: name, ...(phase !== undefined ? { phase } : {}) } as { type: typeof type; plan: PlanName });
+    return this.plan(name);
+  }
+
+  /** A phase the plan has, or 404 naming its phases. */
+  private assertPhase(view: PlanView, phase: string | undefined): void {
+    if (phase === undefined || view.phases.some((p) => p.name === phase)) return;
+    throw new UnknownPlanError(`plan ${view.name} has no phase '${phase}' (phases: ${view.phases.map((p) => p.name).join(', ') || 'none'})`);
   }
 
   async planForceComplete(plan: string, phase?: string, step?: string): Promise<PlanView> {
@@ -240,28 +263,22 @@ export class RuntimeOperations implements ServiceOperations {
     );
   }
 
-  async endpoints(): Promise<EndpointView[]> {
-    const out = new Map<string, string[]>();
-    for (const e of this.rt.registry.all()) {
-      const task = this.rt.registry.context(e).task;
-      if (!task || !e.actor.getSnapshot().hasTag(POD_TAGS.running)) continue;
-      const pod = this.rt.spec.pods[e.podType];
-      for (const p of pod?.ports ?? []) {
-        const list = out.get(`${e.podType}-${p.name}`) ?? [];
-        list.push(`${task.hostname}:${p.port ?? '?'}`);
-        out.set(`${e.podType}-${p.name}`, list);
-      }
-    }
-    return [...out.entries()].map(([name, addresses]) => ({ name, addresses }));
+  async endpoints(name?: string): Promise<EndpointView[] | EndpointView> {
+    return runtimeEndpoints(this.rt, name);
   }
 
   async debugOffers(pod?: string): Promise<OfferEvaluationView[]> {
-    const names = pod ? [this.pod(pod).name] : this.rt.memory.pods();
-    return names.map((name) => ({
-      pod: name,
-      evaluatedAt: this.rt.memory.get(name)?.at ?? '',
-      lines: this.rt.memory.get(name) ? this.rt.memory.explain(name) : [`${name}: no offer evaluated yet (state ${this.rt.registry.get(name)?.state ?? 'unknown'})`],
-    }));
+    return runtimeOfferEvaluations(this.rt, pod ? [this.pod(pod).name] : this.rt.memory.pods());
+  }
+
+  async configList(): Promise<ConfigListView> {
+    await this.configUpdates.adopt();
+    return configList(this.configUpdates.targets, this.configUpdates.targetConfigId());
+  }
+
+  async configGet(id: string): Promise<StoredConfigView> {
+    await this.configUpdates.adopt();
+    return configById(this.configUpdates.targets, id, { id: this.configUpdates.targetConfigId(), yaml: this.rt.specYaml });
   }
 
   async configShow(): Promise<ConfigShowView> {
@@ -287,7 +304,7 @@ export class RuntimeOperations implements ServiceOperations {
 
   private plan(name: PlanName): PlanView {
     const ctx = this.rt.frameworkContext;
-    return planView(ctx[name], ctx.rejected ? [`${ctx.rejected.event}: ${ctx.rejected.reason}`] : []);
+    return withStallReasons(this.rt, planView(ctx[name], ctx.rejected ? [`${ctx.rejected.event}: ${ctx.rejected.reason}`] : []));
   }
 
   private planName(plan: string): PlanName {
@@ -301,7 +318,7 @@ export class RuntimeOperations implements ServiceOperations {
     if (plan === RECOVERY_PLAN || plan === UNINSTALL_PLAN) {
       throw new UnknownPlanError(`the ${plan} plan is driven by the scheduler and only shows progress (pxfw ${this.service} plan status ${plan}); commands take: ${PLANS.join(', ')}`);
     }
-    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, UPDATE_PLAN, RECOVERY_PLAN, RESTORE_PLAN, UNINSTALL_PLAN].join(', ')})`);
+    throw new UnknownPlanError(`no plan '${plan}' (plans: ${[...PLANS, UPDATE_PLAN, RECOVERY_PLAN, RESTORE_PLAN, ...this.sidecars.names(), UNINSTALL_PLAN].join(', ')})`);
   }
 
   private planCommand(type: 'PLAN_FORCE_COMPLETE' | 'PLAN_RESTART', plan: string, phase?: string, step?: string): PlanView {

@@ -41,6 +41,12 @@ export class SidecarPlans {
     return spec;
   }
 
+  /** The runner of a declared sidecar plan (pause/resume, whole or per phase). */
+  runnerOf(name: string): WorkflowRunner {
+    this.spec(name);
+    return this.runner(name);
+  }
+
   private runner(name: string): WorkflowRunner {
     let r = this.runners.get(name);
     if (!r) {

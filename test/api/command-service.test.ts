@@ -13,7 +13,7 @@ function errorOf(reply: Msg): { code: string | undefined; text: string | undefin
 describe('the command service on NATS', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness();
+    h = await startHarness({ sidecars: { repair: { KEYSPACE: '' } } });
   });
   afterEach(async () => {
     await h.close();
@@ -35,6 +35,9 @@ describe('the command service on NATS', () => {
       'snapshot.restore': { snapshot: 'nightly', ...confirm },
       'config.update': { yaml: 'name: x\npods:\n  node:\n    count: 4\n', ...confirm },
       'config.rollback': { ...confirm },
+      'config.get': { id: 'initial' },
+      'plan.start': { plan: 'repair', parameters: { KEYSPACE: 'ks' } },
+      'plan.stop': { plan: 'repair' },
       uninstall: { ...confirm },
       reinstall: { ...confirm },
     };

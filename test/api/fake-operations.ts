@@ -1,4 +1,6 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { UnknownConfigError, type ConfigListView, type StoredConfigView } from '../../src/api/config-views';
+import { UnknownEndpointError } from '../../src/api/endpoint-views';
 import {
   InvalidRequestError,
   OperationConflictError,
@@ -27,6 +29,8 @@ import type {
 export interface FakeOptions {
   podTypes?: Record<string, number>;
   progressOnPoll?: boolean;
+  /** Sidecar plans the fake spec declares, by name, with their parameters and defaults. */
+  sidecars?: Record<string, Record<string, string>>;
 }
 
 interface FakePod extends PodView {
@@ -45,6 +49,8 @@ export class FakeOperations implements ServiceOperations {
   /** The next call throws this (to exercise the 500 path). */
   failNext: Error | undefined;
   private spec: Record<string, unknown>;
+  /** The configurations stored by configUpdate, oldest first (ids cfg1, cfg2…); the last is the target. */
+  readonly configIds = new Map<string, string>();
   /** The YAML as last given to configUpdate (comments included), as the scheduler stores it. */
   private yaml: string | undefined;
   private previousSpec: Record<string, unknown> | undefined;
@@ -139,7 +145,10 @@ export class FakeOperations implements ServiceOperations {
 
   /** Move the first unfinished step one state on, as the real plan executor would. */
   advance(p: PlanView): void {
-    const step = p.phases.flatMap((ph) => ph.steps).find((s) => s.status !== 'COMPLETE');
+    // A paused phase holds its steps and every phase after it.
+    const held = p.phases.findIndex((ph) => this.pausedPhases.has(`${p.name}/${ph.name}`));
+    const open = held === -1 ? p.phases : p.phases.slice(0, held);
+    const step = open.flatMap((ph) => ph.steps).find((s) => s.status !== 'COMPLETE');
     if (step) {
       step.status = step.status === 'PENDING' ? 'STARTING' : 'COMPLETE';
       const pod = this.pods.get(step.name);
@@ -151,17 +160,55 @@ export class FakeOperations implements ServiceOperations {
     refresh(p);
   }
 
-  async planPause(name: string): Promise<PlanView> {
+  /** Phases paused on their own (`plan/phase`): their steps hold and nothing after them moves. */
+  readonly pausedPhases = new Set<string>();
+  /** The parameters of each sidecar plan start, in order. */
+  readonly starts: { plan: string; parameters: Record<string, string> }[] = [];
+
+  async planPause(name: string, phase?: string): Promise<PlanView> {
     this.mutate();
     const p = this.plan(name);
-    p.paused = true;
+    if (phase === undefined) p.paused = true;
+    else {
+      this.selectSteps(name, phase);
+      this.pausedPhases.add(`${name}/${phase}`);
+      for (const s of p.phases.find((ph) => ph.name === phase)!.steps) if (s.status === 'PENDING') s.status = 'WAITING';
+      refresh(p);
+    }
     return this.view(p);
   }
 
-  async planResume(name: string): Promise<PlanView> {
+  async planResume(name: string, phase?: string): Promise<PlanView> {
     this.mutate();
     const p = this.plan(name);
-    p.paused = false;
+    if (phase !== undefined) this.selectSteps(name, phase);
+    if (phase === undefined) p.paused = false;
+    for (const ph of p.phases) {
+      if (phase !== undefined && ph.name !== phase) continue;
+      this.pausedPhases.delete(`${name}/${ph.name}`);
+      for (const s of ph.steps) if (s.status === 'WAITING') s.status = 'PENDING';
+    }
+    refresh(p);
+    return this.view(p);
+  }
+
+  async planStart(name: string, parameters: Record<string, string>): Promise<PlanView> {
+    const declared = this.options.sidecars?.[name];
+    if (!declared) throw new UnknownPlanError(`no sidecar plan '${name}' in the spec (sidecar plans: ${Object.keys(this.options.sidecars ?? {}).join(', ') || 'none'})`);
+    for (const key of Object.keys(parameters)) {
+      if (!(key in declared)) throw new InvalidRequestError(`parameters.${key}: plan ${name} takes ${Object.keys(declared).join(', ') || 'no parameters'}`);
+    }
+    this.mutate();
+    this.starts.push({ plan: name, parameters: { ...declared, ...parameters } });
+    this.plans.set(name, plan(name, 'PENDING', [...this.pods.keys()].map((pod) => ({ name: `${pod}:[${name}]`, status: 'PENDING' as const }))));
+    return this.view(this.plan(name));
+  }
+
+  async planStop(name: string): Promise<PlanView> {
+    if (!this.options.sidecars?.[name]) throw new UnknownPlanError(`no sidecar plan '${name}' in the spec`);
+    const p = this.plan(name);
+    this.mutate();
+    p.paused = true;
     return this.view(p);
   }
 
@@ -301,10 +348,38 @@ export class FakeOperations implements ServiceOperations {
     return { accepted: true, message: `reinstalling ${this.service}` };
   }
 
-  async endpoints(): Promise<EndpointView[]> {
+  async endpoints(name?: string): Promise<EndpointView[] | EndpointView> {
     this.check();
-    const hosts = [...this.pods.values()].filter((p) => p.hostname).map((p) => `${p.hostname}:9042`);
-    return [{ name: 'native-client', addresses: hosts }];
+    const running = [...this.pods.values()].filter((p) => p.hostname);
+    const list: EndpointView[] = [
+      {
+        name: 'node-native',
+        podType: 'node',
+        port: 'native',
+        addresses: running.map((p) => `${p.hostname}:9042`),
+        dns: running.map((p) => `${p.name}.${this.service}.autoip.dcos.thisdcos.directory:9042`),
+      },
+    ];
+    if (name === undefined) return list;
+    const found = list.find((e) => e.name === name);
+    if (!found) throw new UnknownEndpointError(`no endpoint '${name}' (endpoints: ${list.map((e) => e.name).join(', ')})`);
+    return found;
+  }
+
+  async configList(): Promise<ConfigListView> {
+    this.check();
+    const ids = [...this.configIds.keys()];
+    const target = ids.at(-1) ?? null;
+    return { target, configs: (ids.length > 0 ? ids : ['initial']).map((id) => ({ id, storedAt: id === 'initial' ? null : TS, target: id === (target ?? 'initial') })) };
+  }
+
+  async configGet(id: string): Promise<StoredConfigView> {
+    this.check();
+    // Before any config update the running spec is the one configuration (id `initial`), as in the scheduler.
+    const yaml = id === 'initial' && this.configIds.size === 0 ? toYaml(this.spec) : this.configIds.get(id);
+    if (yaml === undefined) throw new UnknownConfigError(`no configuration '${id}' (configurations: ${[...this.configIds.keys()].join(', ') || 'none stored'})`);
+    const ids = [...this.configIds.keys()];
+    return { id, yaml, storedAt: id === 'initial' ? null : TS, target: ids.length === 0 || ids.at(-1) === id };
   }
 
   async debugOffers(pod?: string): Promise<OfferEvaluationView[]> {
@@ -336,6 +411,7 @@ export class FakeOperations implements ServiceOperations {
     if (changed) this.previousSpec = this.spec;
     this.spec = next as Record<string, unknown>;
     this.yaml = yaml;
+    this.configIds.set(`cfg${this.configIds.size + 1}`, yaml);
     // The update plan restarts every pod, one at a time (the scheduler's restarts only changed ones).
     if (changed) this.plans.set('update', plan('update', 'PENDING', [...this.pods.keys()].map((name) => ({ name, status: 'PENDING' as const }))));
     return { accepted: true, message: changed ? 'spec updated; the update plan rolls the pods' : 'spec unchanged', changedPods: changed ? [...this.pods.keys()] : [] };
