@@ -1,3 +1,4 @@
+import { frameworkPrincipal } from '../mesos/service-account-env';
 import type { FrameworkInput } from '../../machines/framework.types';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import { migratePodSnapshot } from '../../machines/pod-instance.migrate';
@@ -33,7 +34,7 @@ export function frameworkInput(spec: ServiceSpec, timing: RuntimeOptions['framew
 export function schedulerClient(opts: RuntimeOptions, service: string, frameworkId: string | undefined, logger: Logger): MesosSchedulerClient {
   return new MesosSchedulerClient({
     master: opts.mesosUrl,
-    framework: { name: service, roles: [`${service}-role`], principal: service, failoverTimeoutSeconds: 4 * 7 * 24 * 3600 },
+    framework: { name: service, roles: [`${service}-role`], principal: frameworkPrincipal(process.env, service), failoverTimeoutSeconds: 4 * 7 * 24 * 3600 },
     ...(frameworkId ? { frameworkId } : {}),
     ...(opts.mesosAuth ? { auth: opts.mesosAuth } : {}),
     ...(opts.recorder ? { recorder: opts.recorder } : {}),
