@@ -74,6 +74,8 @@ interface StartArgs {
   spec: ServiceSpec;
   yaml: string;
   nc: NatsConnection;
+  /** The leader lease's own connection (same settings and credentials as `nc`). */
+  leaseNc: NatsConnection;
   http: SchedulerHttpServer;
   identity: MesosIdentity;
   marathonApp: MarathonSettings | undefined;
@@ -81,7 +83,7 @@ interface StartArgs {
 }
 
 /** The version check (before anything subscribes), then the scheduler service. */
-async function startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp, log }: StartArgs): Promise<SchedulerService> {
+async function startScheduler({ cfg, spec, yaml, nc, leaseNc, http, identity, marathonApp, log }: StartArgs): Promise<SchedulerService> {
   const recorder = recorderFromEnv(cfg.record);
   const portworxToken = process.env.PXFW_PORTWORX_TOKEN;
   // A Mesos or Portworx too old to work is a startup error (UnsupportedVersionError, exit 1).
@@ -104,6 +106,7 @@ async function startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp
     portworxLegacyUrl: cfg.portworxLegacy,
     ...(portworxToken ? { portworxToken } : {}),
     nc,
+    leaseNc,
     instanceId: cfg.instance ?? `${hostname()}-${process.pid}`,
     ...(recorder ? { recorder } : {}),
     http,
@@ -182,14 +185,19 @@ export function registerRun(program: Command): void {
       // (Marathon's health check could never pass), reported before NATS, Mesos or Portworx.
       const http = await SchedulerHttpServer.listen(cfg.httpPort);
       let nc: NatsConnection | undefined;
+      let leaseNc: NatsConnection | undefined;
       let service: SchedulerService;
       try {
-        nc = await connectNats({ ...natsSettingsFromEnv(process.env, cfg.nats), name: `pxfw-${spec.name}` });
-        service = await startScheduler({ cfg, spec, yaml, nc, http, identity, marathonApp, log });
+        const settings = natsSettingsFromEnv(process.env, cfg.nats);
+        nc = await connectNats({ ...settings, name: `pxfw-${spec.name}` });
+        // The lease renews on a socket of its own: no burst of state writes can delay it (issue 12).
+        leaseNc = await connectNats({ ...settings, name: `pxfw-${spec.name}-lease` });
+        service = await startScheduler({ cfg, spec, yaml, nc, leaseNc, http, identity, marathonApp, log });
       } catch (err) {
         // Nothing may keep the process alive after a failed start: the caller exits with 1.
         await http.stop().catch(() => undefined);
         await nc?.close().catch(() => undefined);
+        await leaseNc?.close().catch(() => undefined);
         exitSoon(1);
         throw err;
       }
@@ -208,5 +216,6 @@ export function registerRun(program: Command): void {
       phase = 'stopping';
       abandonedWhat = 'the clean stop (state writes in flight, lease release)';
       await stopScheduler(service, nc, graceMs, why, () => abandonedWhat, log);
+      await leaseNc.close().catch(() => undefined);
     });
 }

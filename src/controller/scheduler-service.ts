@@ -33,6 +33,8 @@ export interface SchedulerServiceOptions {
   portworxLegacyUrl: string;
   portworxToken?: string;
   nc: NatsConnection;
+  /** The leader lease's own connection, made with the same settings as `nc` (none: the runtime opens one). */
+  leaseNc?: NatsConnection;
   instanceId: string;
   recorder?: Recorder;
   /** Bind this port first (a port that cannot be bound fails the start before anything else). */
@@ -106,6 +108,7 @@ export class SchedulerService {
       ...(opts.mesosAuth ? { mesosAuth: opts.mesosAuth } : {}),
       px,
       nc: opts.nc,
+      ...(opts.leaseNc ? { leaseNc: opts.leaseNc } : {}),
       instanceId: opts.instanceId,
       ...(opts.recorder ? { recorder: opts.recorder } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
