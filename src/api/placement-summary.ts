@@ -30,6 +30,14 @@ function phrase(failure: string, n: number, of: number): string {
   return `${failure} (${n} of ${of} offers)`;
 }
 
+/** Ports no offer has, as one phrase in the order the pod declares them: `no agent offers ports 9042, 7000, 7199`. */
+function missingEverywhere(counts: Map<string, number>, of: number): string | undefined {
+  const ports = [...counts.entries()].filter(([f, n]) => n === of && f.startsWith('port ')).map(([f]) => f.slice('port '.length));
+  for (const p of ports) counts.delete(`port ${p}`);
+  if (ports.length === 0) return undefined;
+  return ports.length === 1 ? `no agent offers port ${ports[0]}` : `no agent offers ports ${ports.join(', ')}`;
+}
+
 /** One line saying why no offer fits; undefined when the last evaluation chose one (nothing to explain). */
 export function placementStallReason(p: RememberedPlacement | undefined, maxReasons = 2): string | undefined {
   if (!p || p.chosen) return undefined;
@@ -37,7 +45,9 @@ export function placementStallReason(p: RememberedPlacement | undefined, maxReas
   if (p.offersSeen === 0 || failing.length === 0) return `waiting for an offer (${p.offersSeen === 0 ? 'none received yet' : 'none fit'})`;
   const counts = new Map<string, number>();
   for (const ev of failing) for (const f of failuresOf(ev)) counts.set(f, (counts.get(f) ?? 0) + 1);
-  const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxReasons);
   const of = p.evaluations.length;
-  return `no offer fits: ${top.map(([f, n]) => phrase(f, n, of)).join('; ')} (pxfw ${p.service} debug offers ${p.pod})`;
+  const ports = missingEverywhere(counts, of);
+  const rest = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxReasons - (ports ? 1 : 0));
+  const reasons = [...(ports ? [ports] : []), ...rest.map(([f, n]) => phrase(f, n, of))];
+  return `no offer fits: ${reasons.join('; ')} (pxfw ${p.service} debug offers ${p.pod})`;
 }

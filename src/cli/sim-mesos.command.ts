@@ -5,6 +5,7 @@ import { Recorder } from '../record/recorder';
 import { PortworxVolumeIsolator } from '../sim/isolator/portworx-isolator';
 import { MesosSimulator, simControl, type MesosSimOptions } from '../sim/mesos';
 import { simPodCheck, type CheckAction } from '../sim/mesos/control-client';
+import { parsePortRanges, type PortRange } from '../sim/mesos/options';
 
 const DEFAULT_MESOS_URL = 'http://127.0.0.1:5050';
 
@@ -37,6 +38,8 @@ export interface MesosFlags {
   maxAgentPingTimeouts: number;
   reregisterWindow?: number;
   agentRestart?: number;
+  /** The ports each agent offers (default the DC/OS ranges). */
+  ports?: PortRange[];
   json?: boolean;
 }
 
@@ -75,8 +78,17 @@ export function simulatorOptions(flags: MesosFlags): MesosSimOptions {
     ...(flags.reregisterWindow !== undefined ? { reregisterWindowSeconds: flags.reregisterWindow } : {}),
     ...(flags.agentRestart !== undefined ? { agentRestartSeconds: flags.agentRestart } : {}),
     ...(flags.portworx !== undefined ? { portworxUrl: flags.portworx, isolator } : {}),
+    ...(flags.ports !== undefined ? { agentResources: { ports: flags.ports } } : {}),
     ...(recorder ? { recorder } : {}),
   };
+}
+
+function portRanges(value: string): PortRange[] {
+  try {
+    return parsePortRanges(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--ports: /, ''));
+  }
 }
 
 function nonNegative(value: string): number {
@@ -108,6 +120,10 @@ export function registerSimMesos(sim: Command): void {
     )
     .addOption(new Option('--reregister-window <S>', 'after a master failover, agents re-register within S seconds (default 2)').argParser(nonNegative))
     .addOption(new Option('--agent-restart <S>', 'seconds a restarted agent or rebooted host takes to register (default 1)').argParser(nonNegative))
+    .addOption(
+      new Option('--ports <RANGES>', 'ports every agent offers: dcos (default: DC/OS agents, 1025-32000 but its own), mesos (31000-32000), or ranges like 9000-9100,31000-32000')
+        .argParser(portRanges),
+    )
     .option('--json', 'print the listening URL as JSON')
     .action(async (flags: MesosFlags) => {
       const simulator = await MesosSimulator.start(simulatorOptions(flags));

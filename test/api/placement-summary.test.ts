@@ -15,7 +15,9 @@ const portsMissing = (host: string) => failing(host, ['resources', `not enough p
 describe('why a pod waits for placement, in one line for plan status', () => {
   it('says no agent offers port 9042 when every offer lacks it (agents offering only 31000-32000)', () => {
     const reason = placementStallReason(remembered(['agent-1', 'agent-2', 'agent-3'].map(portsMissing)));
-    expect(reason).toBe('no offer fits: no agent offers port 7000; no agent offers port 9042 (pxfw cassandra debug offers node-0)');
+    expect(reason).toBe('no offer fits: no agent offers ports 9042, 7000 (pxfw cassandra debug offers node-0)');
+    const one = failing('agent-1', ['resources', 'not enough ports: 9042 not offered (in use on agent-1?)']);
+    expect(placementStallReason(remembered([one]))).toBe('no offer fits: no agent offers port 9042 (pxfw cassandra debug offers node-0)');
   });
 
   it('counts agents that fail alike together, most common first, with how many of the offers', () => {
