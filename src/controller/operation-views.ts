@@ -3,7 +3,18 @@ import { recoveryPlanView, type RecoveringPod } from './recovery-plan';
 import { endpointNamed, endpointViews } from '../api/endpoint-views';
 import type { EndpointView, OfferEvaluationView, PlanView } from '../api/operations';
 import { placementStallReason } from '../api/placement-summary';
-import type { Runtime } from './runtime';
+import type { PlacementMemory } from '../placement/memory';
+import type { PodRegistry } from './pod-registry';
+import type { ReplacementGovernor } from './replacement-governor';
+
+/** What the views read of the runtime (a narrow port: only operations.ts knows the Runtime). */
+export interface OperationViewsPort {
+  readonly service: string;
+  readonly spec: { pods: Record<string, { ports?: readonly { name: string; port?: number | undefined }[] | undefined }> };
+  readonly registry: PodRegistry;
+  readonly memory: PlacementMemory;
+  readonly governor: Pick<ReplacementGovernor, 'status'>;
+}
 
 /**
  * Read-only views of the live runtime for RuntimeOperations (kept apart so operations.ts stays
@@ -11,7 +22,7 @@ import type { Runtime } from './runtime';
  */
 
 /** Every endpoint (addresses and DC/OS DNS names of the running pods), or the one named. */
-export function runtimeEndpoints(rt: Runtime, name?: string): EndpointView[] | EndpointView {
+export function runtimeEndpoints(rt: OperationViewsPort, name?: string): EndpointView[] | EndpointView {
   const pods = rt.registry.all().map((e) => {
     const task = rt.registry.context(e).task;
     return { name: e.name, podType: e.podType, hostname: task?.hostname ?? '', running: !!task && e.actor.getSnapshot().hasTag(POD_TAGS.running) };
@@ -20,7 +31,7 @@ export function runtimeEndpoints(rt: Runtime, name?: string): EndpointView[] | E
   return name === undefined ? list : endpointNamed(list, name);
 }
 
-export function runtimeOfferEvaluations(rt: Runtime, names: string[]): OfferEvaluationView[] {
+export function runtimeOfferEvaluations(rt: OperationViewsPort, names: string[]): OfferEvaluationView[] {
   return names.map((name) => ({
     pod: name,
     evaluatedAt: rt.memory.get(name)?.at ?? '',
@@ -33,7 +44,7 @@ export function runtimeOfferEvaluations(rt: Runtime, names: string[]): OfferEval
  * task and whose last placement found no fitting offer gets the summary of why, e.g. `no offer
  * fits: no agent offers port 9042`. Steps with a message of their own keep it.
  */
-export function withStallReasons(rt: Runtime, view: PlanView): PlanView {
+export function withStallReasons(rt: OperationViewsPort, view: PlanView): PlanView {
   const phases = view.phases.map((ph) => ({
     ...ph,
     steps: ph.steps.map((s) => {
@@ -48,7 +59,7 @@ export function withStallReasons(rt: Runtime, view: PlanView): PlanView {
 }
 
 /** Pods on probation, relaunching, waiting for a replacement slot or being replaced; why nothing moves. */
-export function runtimeRecoveryPlan(rt: Runtime): PlanView {
+export function runtimeRecoveryPlan(rt: OperationViewsPort): PlanView {
   const pods: RecoveringPod[] = [];
   for (const e of rt.registry.all()) {
     const snap = e.actor.getSnapshot();

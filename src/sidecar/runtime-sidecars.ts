@@ -1,7 +1,11 @@
-import type { Runtime } from '../controller/runtime';
+import type { PodRegistry } from '../controller/pod-registry';
+import type { TaskTracker } from '../controller/task-tracker';
+import type { SupervisorListener } from '../controller/ports/supervisor';
+import type { Logger } from '../log/logger';
+import type { PlanStore } from '../workflows/workflow-runner';
 import { onActiveLeader } from '../workflows/leadership';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
-import type { CommandTarget } from './run-command-effect';
+import type { CommandTarget, SidecarCommandDeps } from './run-command-effect';
 import type { SidecarPlanSpec } from './sidecar-plan';
 import { SidecarPlans } from './sidecar-plans';
 
@@ -13,8 +17,21 @@ export function sidecarSpecs(spec: { plans: object }): Record<string, SidecarPla
   return (spec.plans as { sidecars?: Record<string, SidecarPlanSpec> }).sidecars ?? {};
 }
 
+/** What the sidecar plans read of the runtime (a narrow port: only the operator verbs know the Runtime). */
+export interface SidecarRuntimePort {
+  readonly store: PlanStore;
+  readonly logger: Logger;
+  readonly spec: { plans: object };
+  readonly registry: PodRegistry;
+  readonly tasks: Pick<TaskTracker, 'status'>;
+  readonly opts: { commandRunner?: SidecarCommandDeps['runner'] };
+  readonly leading: boolean;
+  frameworkIs(state: 'active'): boolean;
+  onFramework(listener: SupervisorListener): () => void;
+}
+
 /** The running task of a pod and its container, or why a command cannot run there now. */
-function commandTarget(rt: Runtime, pod: string): CommandTarget | string {
+function commandTarget(rt: SidecarRuntimePort, pod: string): CommandTarget | string {
   const e = rt.registry.get(pod);
   if (!e) return 'no such pod any more';
   const task = rt.registry.context(e).task;
@@ -24,7 +41,7 @@ function commandTarget(rt: Runtime, pod: string): CommandTarget | string {
   return { taskId: task.taskId, agentId: task.agentId, hostname: task.hostname, containerId: container as CommandTarget['containerId'] };
 }
 
-function podsByType(rt: Runtime): Record<string, string[]> {
+function podsByType(rt: SidecarRuntimePort): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const entries = [...rt.registry.all()].sort((a, b) => a.index - b.index);
   for (const e of entries) (out[e.podType] ??= []).push(e.name);
@@ -32,7 +49,7 @@ function podsByType(rt: Runtime): Record<string, string[]> {
 }
 
 /** SidecarPlans on the live runtime, resumed from KV each time this scheduler becomes the active leader. */
-export function runtimeSidecars(rt: Runtime): SidecarPlans {
+export function runtimeSidecars(rt: SidecarRuntimePort): SidecarPlans {
   const plans = new SidecarPlans({
     store: rt.store,
     logger: rt.logger.child({ module: 'sidecar-plans' }),
