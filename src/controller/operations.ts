@@ -135,12 +135,15 @@ export class RuntimeOperations implements ServiceOperations {
     return this.sidecars.stop(plan);
   }
 
-  /** PLAN_PAUSE/PLAN_RESUME of deploy or decommission, of the whole plan or (`phase`) one phase. */
+  /** PLAN_PAUSE/PLAN_RESUME of deploy or decommission (a whole plan: the supervisor's events take no phase yet). */
   private framePlanCommand(type: 'PLAN_PAUSE' | 'PLAN_RESUME', plan: string, phase?: string): PlanView {
     const name = this.planName(plan);
     this.assertPhase(this.plan(name), phase);
-    // framework.types.ts PLAN_PAUSE/PLAN_RESUME take `phase` (requested from "state"); plan.ts applies it.
-    this.rt.sendFramework({ type, plan: name, ...(phase !== undefined ? { phase } : {}) } as { type: typeof type; plan: PlanName });
+    if (phase !== undefined) {
+      // machines/plan.ts has phase pause; the supervisor's PLAN_PAUSE/PLAN_RESUME pass it once framework.* do (requested).
+      throw new InvalidRequestError(`phase: plan ${name} is paused and resumed as a whole for now (--phase works on update, restore and sidecar plans)`);
+    }
+    this.rt.sendFramework({ type, plan: name });
     return this.plan(name);
   }
 
