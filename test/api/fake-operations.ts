@@ -1,6 +1,6 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { UnknownConfigError, type ConfigListView, type StoredConfigView } from '../../src/api/config-views';
-import { UnknownEndpointError } from '../../src/api/endpoint-views';
+import type { ConfigListView, StoredConfigView } from '../../src/api/config-views';
+import { fakeConfigGet, fakeConfigList, fakeEndpoints, plan, refresh, TS } from './fake-parts';
 import {
   InvalidRequestError,
   OperationConflictError,
@@ -37,7 +37,6 @@ interface FakePod extends PodView {
   history: { from: string; to: string; event: string }[];
 }
 
-const TS = '2026-01-01T00:00:00.000Z';
 
 export class FakeOperations implements ServiceOperations {
   readonly pods = new Map<string, FakePod>();
@@ -350,36 +349,17 @@ export class FakeOperations implements ServiceOperations {
 
   async endpoints(name?: string): Promise<EndpointView[] | EndpointView> {
     this.check();
-    const running = [...this.pods.values()].filter((p) => p.hostname);
-    const list: EndpointView[] = [
-      {
-        name: 'node-native',
-        podType: 'node',
-        port: 'native',
-        addresses: running.map((p) => `${p.hostname}:9042`),
-        dns: running.map((p) => `${p.name}.${this.service}.autoip.dcos.thisdcos.directory:9042`),
-      },
-    ];
-    if (name === undefined) return list;
-    const found = list.find((e) => e.name === name);
-    if (!found) throw new UnknownEndpointError(`no endpoint '${name}' (endpoints: ${list.map((e) => e.name).join(', ')})`);
-    return found;
+    return fakeEndpoints(this.service, [...this.pods.values()], name);
   }
 
   async configList(): Promise<ConfigListView> {
     this.check();
-    const ids = [...this.configIds.keys()];
-    const target = ids.at(-1) ?? null;
-    return { target, configs: (ids.length > 0 ? ids : ['initial']).map((id) => ({ id, storedAt: id === 'initial' ? null : TS, target: id === (target ?? 'initial') })) };
+    return fakeConfigList(this.configIds);
   }
 
   async configGet(id: string): Promise<StoredConfigView> {
     this.check();
-    // Before any config update the running spec is the one configuration (id `initial`), as in the scheduler.
-    const yaml = id === 'initial' && this.configIds.size === 0 ? toYaml(this.spec) : this.configIds.get(id);
-    if (yaml === undefined) throw new UnknownConfigError(`no configuration '${id}' (configurations: ${[...this.configIds.keys()].join(', ') || 'none stored'})`);
-    const ids = [...this.configIds.keys()];
-    return { id, yaml, storedAt: id === 'initial' ? null : TS, target: ids.length === 0 || ids.at(-1) === id };
+    return fakeConfigGet(this.configIds, id, () => toYaml(this.spec));
   }
 
   async debugOffers(pod?: string): Promise<OfferEvaluationView[]> {
@@ -425,24 +405,4 @@ export class FakeOperations implements ServiceOperations {
     this.yaml = undefined;
     return { accepted: true, message: 'the previous configuration is the target again; the update plan rolls the pods', changedPods: [...this.pods.keys()] };
   }
-}
-
-function plan(name: string, status: PlanView['status'], steps: StepView[]): PlanView {
-  const p: PlanView = { name, status, paused: false, phases: [{ name, strategy: 'serial', status, steps }], errors: [] };
-  refresh(p);
-  return p;
-}
-
-/** Derive phase and plan status from the steps. */
-function refresh(p: PlanView): void {
-  for (const ph of p.phases) ph.status = statusOf(ph.steps.map((s) => s.status));
-  p.status = statusOf(p.phases.map((ph) => ph.status));
-  if (p.phases.length === 0) p.status = 'COMPLETE';
-}
-
-function statusOf(states: string[]): PlanView['status'] {
-  if (states.includes('ERROR')) return 'ERROR';
-  if (states.every((s) => s === 'COMPLETE')) return 'COMPLETE';
-  if (states.every((s) => s === 'PENDING')) return 'PENDING';
-  return 'IN_PROGRESS';
 }
