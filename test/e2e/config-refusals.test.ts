@@ -85,7 +85,8 @@ describe('config update refuses changes it cannot make, naming the field, and ch
 
   it("a pod type's removal while it has pods", async () => {
     const err = await refused('removed', (d) => {
-      d.pods.seed = { ...d.pods.node };
+      // The renamed pod type names its own siblings in its launch templates ({{SEED_HOSTS}}, not {{NODE_HOSTS}}).
+      d.pods.seed = JSON.parse(JSON.stringify(d.pods.node).replace(/\bNODE_/g, 'SEED_')) as typeof d.pods.node;
       delete d.pods.node;
       (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'seed'));
     });
