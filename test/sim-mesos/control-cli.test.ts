@@ -152,6 +152,22 @@ describe('pxfw sim agent crash|restart|partition|heal|gone|kill', () => {
     const agentHelp = program.commands[0]!.commands.find((c) => c.name() === 'agent')!;
     expect(agentHelp.commands.map((c) => c.name())).toEqual(['crash', 'restart', 'partition', 'heal', 'gone', 'kill']);
   });
+
+  it('--ports: DC/OS agents by default, `mesos` or ranges otherwise; a bad range is a usage error naming it', async () => {
+    const { simulatorOptions } = await import('../../src/cli/sim-mesos.command');
+    const base = { port: 0, agents: 1, racks: 1, region: 'r', heartbeat: 15, speed: 2, agentPingTimeout: 3, maxAgentPingTimeouts: 2 };
+    expect(simulatorOptions(base).agentResources).toBeUndefined();
+    const program = new Command('pxfw').exitOverride();
+    let parsed: unknown;
+    const sim = program.command('sim');
+    registerSimMesos(sim);
+    const mesos = sim.commands.find((c) => c.name() === 'mesos')!;
+    mesos.exitOverride().configureOutput({ writeErr: () => undefined }).action((flags: { ports?: unknown }) => void (parsed = flags.ports));
+    await program.parseAsync(['sim', 'mesos', '--ports', 'mesos'], { from: 'user' });
+    expect(parsed).toEqual([{ begin: 31000, end: 32000 }]);
+    expect(simulatorOptions({ ...base, ports: [{ begin: 31000, end: 32000 }] }).agentResources).toEqual({ ports: [{ begin: 31000, end: 32000 }] });
+    await expect(program.parseAsync(['sim', 'mesos', '--ports', '9000-80'], { from: 'user' })).rejects.toThrow(/9000-80 is not a range within 1-65535/);
+  });
 });
 
 describe('pxfw sim agent kill|partition|heal', () => {
