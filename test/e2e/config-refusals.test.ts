@@ -86,7 +86,7 @@ describe('config update refuses changes it cannot make, naming the field, and ch
   it("a pod type's removal while it has pods", async () => {
     const err = await refused('removed', (d) => {
       // The renamed pod type names its own siblings in its launch templates ({{SEED_HOSTS}}, not {{NODE_HOSTS}}).
-      d.pods.seed = JSON.parse(JSON.stringify(d.pods.node).replace(/\bNODE_/g, 'SEED_')) as typeof d.pods.node;
+      d.pods.seed = JSON.parse(JSON.stringify(d.pods.node).replace(/\bNODE_/g, 'SEED_')) as Record<string, unknown>;
       delete d.pods.node;
       (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'seed'));
     });
