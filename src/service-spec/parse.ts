@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { childLogger } from '../log/logger';
+import { parseSidecarPlans } from '../sidecar/sidecar-spec';
 import { buildHealthCheck, buildReadinessCheck } from './checks';
 import { clusterRuleIssues } from './cluster-rules';
 import { parseConstraints } from './constraints';
@@ -78,11 +79,13 @@ function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
   } else {
     deploy = defaultDeployPlan(podTypes);
   }
+  const side = parseSidecarPlans(raw.plans, Object.keys(raw.pods));
+  issues.push(...side.issues);
   return {
     name: raw.name,
     ...(raw.network ? { network: raw.network } : {}),
     pods,
-    plans: { deploy },
+    plans: { deploy, sidecars: side.plans },
     failurePolicy: buildFailurePolicy(raw),
     convergence: { mode: raw.convergence.mode, maxWait: raw.convergence.max_wait },
     volumePolicy: raw.volume_policy,

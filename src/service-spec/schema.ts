@@ -200,6 +200,8 @@ export const specSchema = z.strictObject({
         })
         .optional(),
     })
+    // Any other key is a sidecar plan (repair, cleanup, …): src/sidecar/sidecar-spec.ts checks those.
+    .catchall(z.unknown())
     .prefault({}),
   failure_policy: z
     .strictObject({

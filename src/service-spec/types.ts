@@ -1,3 +1,4 @@
+import type { SidecarPlanSpec } from '../sidecar/sidecar-plan';
 import type { PlacementConstraint } from './constraints';
 
 /**
@@ -12,7 +13,8 @@ export interface ServiceSpec {
   network?: { name: string; labels: Record<string, string> };
   /** Pod types in declaration order (object key order is declaration order). */
   pods: Record<string, PodSpec>;
-  plans: { deploy: DeployPlan };
+  /** The deploy plan, and the operator-started sidecar plans (repair, cleanup, …) by name. */
+  plans: { deploy: DeployPlan; sidecars: Record<string, SidecarPlanSpec> };
   failurePolicy: FailurePolicy;
   convergence: ConvergencePolicy;
   /** What scale-down and uninstall do with volumes. */

@@ -23,7 +23,7 @@ describe('parseSpec', () => {
           snapshotTimeout: 120,
         },
       },
-      plans: { deploy: { strategy: 'serial', phases: [{ name: 'node-deploy', pod: 'node', strategy: 'serial', dependsOn: [] }] } },
+      plans: { deploy: { strategy: 'serial', phases: [{ name: 'node-deploy', pod: 'node', strategy: 'serial', dependsOn: [] }] }, sidecars: {} },
       failurePolicy: {
         permanentFailureTimeout: 1200,
         autoReplace: true,

@@ -77,3 +77,32 @@ describe('deploy plan validation', () => {
     expect(() => orderedPhases(plan)).toThrow(ServiceSpecError);
   });
 });
+
+describe('sidecar plans in the spec', () => {
+  const withSidecar = (plan: string) => `name: svc\npods:\n${pod('a')}plans:\n${plan}`;
+
+  it('parses every plan beside deploy as a sidecar plan', () => {
+    const s = parseSpec(
+      withSidecar('  repair:\n    parameters: { KEYSPACE: "" }\n    phases:\n      - { name: repair, pod: a, strategy: serial, command: "nodetool repair $KEYSPACE", timeout: 1h }\n'),
+    );
+    expect(Object.keys(s.plans.sidecars)).toEqual(['repair']);
+    expect(s.plans.sidecars.repair?.parameters).toEqual({ KEYSPACE: '' });
+    expect(s.plans.deploy.phases.map((p) => p.pod)).toEqual(['a']);
+  });
+
+  it('reports a sidecar plan on an unknown pod type with its path', () => {
+    const found = issues(withSidecar('  repair:\n    phases:\n      - { name: repair, pod: nope, command: "true" }\n'));
+    expect(found.some((i) => i.path.startsWith('plans.repair'))).toBe(true);
+  });
+
+  it('refuses a reserved plan name', () => {
+    const found = issues(withSidecar('  decommission:\n    phases:\n      - { name: x, pod: a, command: "true" }\n'));
+    expect(found.map((i) => i.path)).toContain('plans.decommission');
+  });
+
+  it('gives the shipped cassandra spec repair and cleanup', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const s = parseSpec(await readFile('deploy/frameworks/cassandra.yml', 'utf8'));
+    expect(Object.keys(s.plans.sidecars).sort()).toEqual(['cleanup', 'repair']);
+  });
+});
