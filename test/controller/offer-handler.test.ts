@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { fromPromise } from 'xstate';
@@ -306,7 +307,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
 
       // The master knew the task after all: it answers with its latest state.
       registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION', agentId: agentIdOf('h0') });
-      await until('node-0 runs', () => pod.state.startsWith('running'));
+      await until('node-0 runs', () => pod.actor.getSnapshot().hasTag(POD_TAGS.running));
       const settled = reconciles.length;
       await new Promise((r) => setTimeout(r, 250));
       expect(reconciles.length).toBe(settled);
@@ -364,6 +365,6 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     expect(stopDuringFlush).toBeUndefined();
     expect(r.mesos.of('ACCEPT')).toEqual([]);
     expect(declined(r.mesos)).toEqual(['offer-h0']);
-    await until('node-0 is stopped', () => r.pod.state === 'stopped');
+    await until('node-0 is stopped', () => r.pod.actor.getSnapshot().hasTag(POD_TAGS.stopped));
   });
 });

@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ describe('a config update survives a scheduler restart', () => {
     await eventually('update plan complete', async () => (last = await cliJson<PlanView>(name, 'plan', 'status', 'update')).status === 'COMPLETE', 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; last plan: ${JSON.stringify(last)}; pods: ${scheduler!.runtime.registry.all().map((e) => `${e.name}=${e.state}`).join(', ')}`);
     });
-    await eventually('three pods running', () => scheduler!.runtime.registry.all().every((e) => e.state === 'running.up') && cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING' && t.taskId.startsWith(`${name}__`)).length === 3, 30_000);
+    await eventually('three pods running', () => scheduler!.runtime.registry.all().every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)) && cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING' && t.taskId.startsWith(`${name}__`)).length === 3, 30_000);
     // Each pod runs its second attempt (the first, then the restart): node-0 was not restarted again.
     const attempts = Object.fromEntries(
       cluster.mesos
@@ -128,7 +129,7 @@ describe('a config update survives a scheduler restart', () => {
     scheduler = await start();
     await eventually('scheduler answering', async () => (await cli(name, 'config', 'show')).code === 0, 30_000);
     expect((await cli(name, 'config', 'show')).out).toMatch(/^\s+size: 30Gi$/m);
-    await eventually('pods running', () => scheduler!.runtime.registry.all().length === 3 && scheduler!.runtime.registry.all().every((e) => e.state === 'running.up'), 30_000);
+    await eventually('pods running', () => scheduler!.runtime.registry.all().length === 3 && scheduler!.runtime.registry.all().every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)), 30_000);
     await new Promise((res) => setTimeout(res, 500));
     expect(ours().map((t) => t.taskId).sort()).toEqual(running);
   });

@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ function launchedTasks(dir: string): LaunchedTask[] {
 /** Every pod actor is running and so is its task on the agent. */
 function settled(sb: Sandbox, count: number): boolean {
   const pods = sb.scheduler.runtime.registry.all();
-  return pods.length === count && pods.every((e) => e.state === 'running.up') && runningTasks(sb).length === count;
+  return pods.length === count && pods.every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)) && runningTasks(sb).length === count;
 }
 
 /**

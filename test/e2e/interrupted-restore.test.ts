@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SimulatedCluster } from '../../src/sandbox/simulated-cluster';
@@ -56,7 +57,7 @@ describe('a scheduler killed while a snapshot restore had its pods stopped', () 
     // What KV holds when the scheduler dies right after the stop phase: pods stopped, the plan
     // stored with its first volume step STARTING.
     for (const e of rt.registry.all()) rt.registry.send(e, { type: 'STOP' });
-    await eventually('pods stopped', () => rt.registry.all().every((e) => e.state === 'stopped'));
+    await eventually('pods stopped', () => rt.registry.all().every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.stopped)));
     const plan = buildRestorePlan(snap, pods, new Date());
     plan.phases[0]!.steps.forEach((s) => (s.status = 'COMPLETE'));
     plan.phases[1]!.steps[0]!.status = 'STARTING';
@@ -66,7 +67,7 @@ describe('a scheduler killed while a snapshot restore had its pods stopped', () 
     scheduler = await start();
     await eventually(
       'pods running again',
-      () => scheduler!.runtime.registry.all().length === 3 && scheduler!.runtime.registry.all().every((e) => e.state === 'running.up'),
+      () => scheduler!.runtime.registry.all().length === 3 && scheduler!.runtime.registry.all().every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)),
       60_000,
     );
     expect(cluster.mesos.tasks().filter((t) => t.state === 'TASK_RUNNING' && t.taskId.startsWith(`${name}__`))).toHaveLength(3);

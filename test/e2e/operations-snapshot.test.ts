@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { GROUP_SNAPSHOT_LABEL } from '../../src/sim/portworx';
@@ -15,7 +16,7 @@ interface SnapshotJson {
 /** Every pod of the service is running (its actor) and its task runs on the agent. */
 function allRunning(sb: Sandbox, count: number): boolean {
   const pods = sb.scheduler.runtime.registry.all();
-  return pods.length === count && pods.every((e) => e.state.startsWith('running')) && runningTasks(sb).length === count;
+  return pods.length === count && pods.every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.running)) && runningTasks(sb).length === count;
 }
 
 describe('pxfw <service> snapshot (promise 6: framework-level consistent snapshots)', () => {

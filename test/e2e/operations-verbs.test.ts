@@ -1,3 +1,4 @@
+import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ interface PodJson {
 /** Every pod actor is running and so is its task on the agent. */
 function settled(sb: Sandbox, count = 3): boolean {
   const pods = sb.scheduler.runtime.registry.all();
-  return pods.length === count && pods.every((e) => e.state === 'running.up') && runningTasks(sb).length === count;
+  return pods.length === count && pods.every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)) && runningTasks(sb).length === count;
 }
 
 describe('pxfw <service> plan, pod, endpoints, debug and config verbs against the sandbox', () => {
