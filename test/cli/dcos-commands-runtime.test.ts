@@ -62,4 +62,19 @@ describe('dcos-style commands on the real scheduler', () => {
     const missing = await cli(name, 'plan', 'pause', 'update', '--phase', 'nope', '--json');
     expect(JSON.parse(missing.out).error).toMatchObject({ code: 'UNKNOWN_PLAN', message: expect.stringContaining("plan update has no phase 'nope'") });
   });
+
+  it('plan start repair -p KEYSPACE=ks runs nodetool repair on each node in turn, with the keyspace exported', async () => {
+    const started = await cli(name, 'plan', 'start', 'repair', '-p', 'KEYSPACE=ks');
+    expect(started.code).toBe(0);
+    await eventually('repair COMPLETE', async () => (await cli(name, 'plan', 'status', 'repair')).out.startsWith('plan repair: COMPLETE'), 60_000);
+    const status = (await cli(name, 'plan', 'status', 'repair')).out;
+    for (const i of [0, 1, 2]) expect(status).toContain(`node-${i}`);
+    // The simulator does not execute commands; it records each nested container it launched in the pod's task.
+    const ran = sb.mesos.commands().filter((c) => c.command.includes('repair -pr'));
+    expect(ran).toHaveLength(3);
+    expect(ran.every((c) => c.state === 'exited' && c.exitStatus === 0 && c.command.startsWith("export KEYSPACE='ks'; nodetool -p $PORT_JMX repair -pr $KEYSPACE"))).toBe(true);
+    expect(new Set(ran.map((c) => c.taskId)).size).toBe(3);
+    // serial: each node's command starts after the previous one ended
+    for (let i = 1; i < ran.length; i++) expect(ran[i]!.at >= ran[i - 1]!.endedAt!).toBe(true);
+  }, 90_000);
 });
