@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { expectConformantRecordings } from '../conformance/recordings';
+import { readJsonLines } from '../conformance/jsonl';
+import { join } from 'node:path';
 import { frameworkYaml, placementFacts, startSandbox } from './helpers';
 
 describe('a Cassandra-like service deploys hyper-converged and spread across racks', () => {
@@ -53,6 +55,29 @@ describe('a Cassandra-like service deploys hyper-converged and spread across rac
     for (const v of volumes) {
       const podHost = running.find((t) => t.volumes.some((tv) => tv.name === v.name))!.hostname;
       expect(v.replicaHosts.filter((h) => h !== podHost && !busy.has(h)), v.name).toHaveLength(1);
+    }
+  });
+
+  it('launches TaskInfos with the health check, the readiness check and the discovery environment (issue 13, recorded on the wire)', () => {
+    type Env = { variables?: { name: string; value?: string }[] };
+    type Task = { name: string; command?: { value?: string; environment?: Env }; health_check?: { type: string }; check?: { type: string } };
+    type Call = { type?: string; accept?: { operations?: { type: string; launch_group?: { task_group: { tasks: Task[] } } }[] } };
+    const tasks = readJsonLines(join(record!, 'mesos.jsonl'))
+      .flatMap((l) => ('value' in l ? [l.value as { dir: string; body: Call }] : []))
+      .filter((r) => r.dir === 'call' && r.body.type === 'ACCEPT')
+      .flatMap((r) => r.body.accept?.operations ?? [])
+      .flatMap((op) => op.launch_group?.task_group.tasks ?? []);
+    expect(tasks.map((t) => t.name).sort()).toEqual(['node-0', 'node-1', 'node-2']);
+    for (const t of tasks) {
+      expect(t.health_check?.type, t.name).toMatch(/^(COMMAND|HTTP|TCP)$/);
+      expect(t.check?.type, t.name).toMatch(/^(COMMAND|HTTP|TCP)$/);
+      const env = new Map((t.command?.environment?.variables ?? []).map((v) => [v.name, v.value]));
+      expect(env.get('TASK_NAME'), t.name).toBe(t.name);
+      expect(env.get('FRAMEWORK_NAME'), t.name).toBe(name);
+      expect(env.get('POD_INSTANCE_INDEX'), t.name).toBe(t.name.replace('node-', ''));
+      expect(env.get('TASK_HOST'), t.name).toBe(`${t.name}.${name}.autoip.dcos.thisdcos.directory`);
+      // The seeds are the first two nodes by their stable DNS names, rendered into the command.
+      expect(t.command?.value, t.name).toContain(`node-0.${name}.autoip.dcos.thisdcos.directory,node-1.${name}.autoip.dcos.thisdcos.directory`);
     }
   });
 
