@@ -136,8 +136,14 @@ export const frameworkMachine = frameworkSetup.createMachine({
       entry: [reassertPlans, { type: 'note', params: { reason: 'active' } }],
       on: {
         POD_STATE: { actions: ['recordPodState', advancePlans] },
-        PLAN_PAUSE: { guard: 'planTargetExists', actions: 'applyPlanCommand' },
-        PLAN_RESUME: { guard: 'planTargetExists', actions: ['applyPlanCommand', advancePlans] },
+        PLAN_PAUSE: [
+          { guard: 'planTargetExists', actions: 'applyPlanCommand' },
+          { actions: { type: 'rejectCommand', params: { reason: 'no such phase in the plan' } } },
+        ],
+        PLAN_RESUME: [
+          { guard: 'planTargetExists', actions: ['applyPlanCommand', advancePlans] },
+          { actions: { type: 'rejectCommand', params: { reason: 'no such phase in the plan' } } },
+        ],
         PLAN_FORCE_COMPLETE: [
           { guard: 'planTargetExists', actions: ['applyPlanCommand', advancePlans] },
           { actions: { type: 'rejectCommand', params: { reason: 'no such phase or step in the plan' } } },
@@ -156,10 +162,10 @@ export const frameworkMachine = frameworkSetup.createMachine({
           states: {
             deploying: {
               always: { guard: 'deployComplete', target: 'complete' },
-              on: { PLAN_PAUSE: { guard: 'forDeployPlan', target: 'paused', actions: 'applyPlanCommand' } },
+              on: { PLAN_PAUSE: { guard: 'wholeDeployPlan', target: 'paused', actions: 'applyPlanCommand' } },
             },
             paused: {
-              on: { PLAN_RESUME: { guard: 'forDeployPlan', target: 'deploying', actions: ['applyPlanCommand', advancePlans] } },
+              on: { PLAN_RESUME: { guard: 'wholeDeployPlan', target: 'deploying', actions: ['applyPlanCommand', advancePlans] } },
             },
             complete: {
               always: { guard: 'deployIncomplete', target: 'deploying' },

@@ -98,12 +98,16 @@ export const frameworkSetup = setup({
     effectErrorIsTerminal: ({ event }) => !toEffectError(errorOf(event)).retryable,
     deployComplete: ({ context }) => planStatus(context.deploy) === 'COMPLETE',
     deployIncomplete: ({ context }) => planStatus(context.deploy) !== 'COMPLETE',
-    forDeployPlan: ({ event }) => planEvent(event)?.plan === 'deploy',
+    // Only a whole-plan pause or resume moves deploying <-> paused; a phase's goes to the active state's handler.
+    wholeDeployPlan: ({ event }) => {
+      const e = planEvent(event);
+      return e?.plan === 'deploy' && e.phase === undefined;
+    },
     planTargetExists: ({ context, event }) => {
       const e = planEvent(event);
       if (e === null) return false;
-      if (e.type === 'PLAN_PAUSE' || e.type === 'PLAN_RESUME') return true;
-      return targetExists(context[e.plan], { phase: e.phase, step: e.step });
+      if ((e.type === 'PLAN_PAUSE' || e.type === 'PLAN_RESUME') && e.phase === undefined) return true;
+      return targetExists(context[e.plan], { phase: e.phase, step: 'step' in e ? e.step : undefined });
     },
     needsOffers: ({ context }) => needsOffers(context),
     noOffersNeeded: ({ context }) => !needsOffers(context),
@@ -179,10 +183,10 @@ export const frameworkSetup = setup({
       const e = planEvent(event);
       if (e === null) return {};
       const plan = context[e.plan];
-      const target = { phase: 'phase' in e ? e.phase : undefined, step: 'step' in e ? e.step : undefined };
+      const target = { phase: e.phase, step: 'step' in e ? e.step : undefined };
       const next =
-        e.type === 'PLAN_PAUSE' ? pausePlan(plan)
-        : e.type === 'PLAN_RESUME' ? resumePlan(plan)
+        e.type === 'PLAN_PAUSE' ? pausePlan(plan, target.phase)
+        : e.type === 'PLAN_RESUME' ? resumePlan(plan, target.phase)
         : e.type === 'PLAN_FORCE_COMPLETE' ? forceComplete(plan, target)
         : restartPlan(plan, target);
       return { [e.plan]: next, rejected: null, lastEvent: e.type };

@@ -100,8 +100,9 @@ export type FrameworkEvent =
   | { type: 'LEASE_LOST' }
   | { type: 'TASK_UPDATE'; taskId: string; state: string }
   | { type: 'POD_STATE'; podType: string; index: number; state: string; blocked?: boolean; ready?: boolean }
-  | { type: 'PLAN_PAUSE'; plan: PlanName }
-  | { type: 'PLAN_RESUME'; plan: PlanName }
+  /** Without a phase: the whole plan (deploy: the supervisor's paused state); with one: that phase only. */
+  | { type: 'PLAN_PAUSE'; plan: PlanName; phase?: string }
+  | { type: 'PLAN_RESUME'; plan: PlanName; phase?: string }
   | { type: 'PLAN_FORCE_COMPLETE'; plan: PlanName; phase?: string; step?: string }
   | { type: 'PLAN_RESTART'; plan: PlanName; phase?: string; step?: string }
   | { type: 'SCALE'; podType: string; count: number }

@@ -135,15 +135,11 @@ export class RuntimeOperations implements ServiceOperations {
     return this.sidecars.stop(plan);
   }
 
-  /** PLAN_PAUSE/PLAN_RESUME of deploy or decommission (a whole plan: the supervisor's events take no phase yet). */
+  /** PLAN_PAUSE/PLAN_RESUME of deploy or decommission: the whole plan, or one phase of it. */
   private framePlanCommand(type: 'PLAN_PAUSE' | 'PLAN_RESUME', plan: string, phase?: string): PlanView {
     const name = this.planName(plan);
     this.assertPhase(this.plan(name), phase);
-    if (phase !== undefined) {
-      // machines/plan.ts has phase pause; the supervisor's PLAN_PAUSE/PLAN_RESUME pass it once framework.* do (requested).
-      throw new InvalidRequestError(`phase: plan ${name} is paused and resumed as a whole for now (--phase works on update, restore and sidecar plans)`);
-    }
-    this.rt.sendFramework({ type, plan: name });
+    this.rt.sendFramework({ type, plan: name, ...(phase !== undefined ? { phase } : {}) });
     return this.plan(name);
   }
 

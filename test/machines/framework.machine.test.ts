@@ -152,6 +152,26 @@ describe('framework: active', () => {
     expect(rig.ctx().decommission.paused).toBe(false);
   });
 
+  it('pauses and resumes one phase of the deploy plan without pausing the plan, and rejects an unknown phase', async () => {
+    const rig = fw();
+    await toActive(rig);
+    rig.actor.send({ type: 'PLAN_PAUSE', plan: 'deploy', phase: 'name' });
+    expect(rig.state()).toBe(ACTIVE('deploying', 'suppressed'));
+    expect(rig.ctx().deploy.paused).not.toBe(true);
+    expect(rig.ctx().deploy.phases.find((ph) => ph.name === 'name')?.paused).toBe(true);
+    podState(rig, 'journal', 0, 'running.up');
+    podState(rig, 'journal', 1, 'running.up');
+    expect(starts(rig)).toEqual(['startPod journal-0', 'startPod journal-1']);
+    rig.actor.send({ type: 'PLAN_RESUME', plan: 'deploy', phase: 'name' });
+    expect(rig.state()).toBe(ACTIVE('deploying', 'suppressed'));
+    expect(rig.ctx().deploy.phases.find((ph) => ph.name === 'name')?.paused).toBeUndefined();
+    expect(starts(rig).slice(2)).toEqual(['startPod name-0']);
+    rig.actor.send({ type: 'PLAN_PAUSE', plan: 'deploy', phase: 'nope' });
+    expect(rig.ctx().rejected).toEqual({ event: 'PLAN_PAUSE', reason: 'no such phase in the plan' });
+    rig.actor.send({ type: 'PLAN_RESUME', plan: 'decommission', phase: 'nope' });
+    expect(rig.ctx().rejected?.event).toBe('PLAN_RESUME');
+  });
+
   it('force-completes and restarts plans, phases and steps, and rejects unknown targets', async () => {
     const rig = fw();
     await toActive(rig);
