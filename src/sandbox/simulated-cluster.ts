@@ -45,8 +45,7 @@ export class SimulatedCluster {
       agents: opts.agents,
       racks: opts.racks,
       speed: opts.speed,
-      // DC/OS agents offer most ports below 32000; stateful services need their fixed ones.
-      agentResources: { ports: [1025, 32000] },
+      // Agents offer the simulator's default, DC/OS's port ranges, which hold every fixed port of the shipped specs.
       // The isolator needs Portworx, which mirrors this master: bind it once both are up.
       isolator: {
         prepare: (t) => isolator!.prepare(t),
