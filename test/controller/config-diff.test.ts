@@ -37,7 +37,8 @@ describe('config diff: what config update refuses, by spec path', () => {
       // The renamed type's command names its own siblings ({{NODE_HOSTS}} is {{OTHER_HOSTS}} there).
       d.pods.other = { ...d.pods.node!, command: String(d.pods.node!.command).replaceAll('{{NODE_', '{{OTHER_') };
       delete d.pods.node;
-      (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'other'));
+      // Every plan (deploy and the sidecar plans) follows the rename.
+      for (const plan of Object.values(d.plans as Record<string, { phases: { pod: string }[] }>)) plan.phases.forEach((p) => (p.pod = 'other'));
     });
     expect(paths(renamedType)).toEqual(['pods.node', 'pods.other', 'plans']);
     // A pod type with no pods and count 0 may go.

@@ -88,7 +88,8 @@ describe('config update refuses changes it cannot make, naming the field, and ch
       // The renamed pod type names its own siblings in its launch templates ({{SEED_HOSTS}}, not {{NODE_HOSTS}}).
       d.pods.seed = JSON.parse(JSON.stringify(d.pods.node).replace(/\bNODE_/g, 'SEED_')) as Record<string, unknown>;
       delete d.pods.node;
-      (d.plans as { deploy: { phases: { pod: string }[] } }).deploy.phases.forEach((p) => (p.pod = 'seed'));
+      // Every plan (deploy and the sidecar plans) follows the rename.
+      for (const plan of Object.values(d.plans as Record<string, { phases: { pod: string }[] }>)) plan.phases.forEach((p) => (p.pod = 'seed'));
     });
     expect(err).toMatch(/pods\.node: pod type 'node' has 3 pods and cannot be removed by config update; scale it to 0 first/);
     expect(err).toMatch(/pods\.seed: adding pod type 'seed' is not supported/);
