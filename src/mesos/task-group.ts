@@ -3,6 +3,7 @@ import { renderTemplate } from '../service-spec/templates';
 import type { HealthCheckSpec, PodSpec, ReadinessCheckSpec, ServiceSpec } from '../service-spec/types';
 import { launchGroupOperation, type LaunchTaskSpec } from './builders';
 import { checkInfo, healthCheckInfo, type PortOf } from './task-group-checks';
+import { podPorts, withPortMappings } from './task-group-ports';
 import { volumeMounts } from './task-group-volumes';
 import type { Offer, OfferOperation } from './types';
 
@@ -29,23 +30,13 @@ export interface TaskGroupInput {
   configId?: string | undefined;
 }
 
-/** A pod's ports: its fixed ports, then the lowest free ones of the offer's ranges, in spec order. */
-export function choosePorts(pod: PodSpec, offerPorts: readonly { begin: number; end: number }[]): number[] {
-  const fixed = new Set(pod.ports.flatMap((p) => (p.port ? [p.port] : [])));
-  const free: number[] = [];
-  const dynamic = pod.ports.filter((p) => !p.port).length;
-  for (const r of offerPorts) {
-    for (let p = r.begin; p <= r.end && free.length < dynamic; p++) if (!fixed.has(p)) free.push(p);
-  }
-  return pod.ports.map((p) => p.port ?? free.shift() ?? 0).filter((p) => p > 0);
-}
-
 /** `PORT_<NAME>` for each pod port, as the task's environment names it. */
 export function portEnvName(name: string): string {
   return `PORT_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 export { pxdDriverOptions, volumeMounts } from './task-group-volumes';
+export { choosePorts, podPorts } from './task-group-ports';
 
 /** A check with its command template rendered for this pod instance (port probes have none). */
 function renderedCheck<C extends ReadinessCheckSpec | HealthCheckSpec>(check: C, view: DiscoveryView): C {
@@ -81,7 +72,7 @@ export function podTask(input: TaskGroupInput): LaunchTaskSpec {
   const { spec, pod: ref, taskId } = input;
   const pod = spec.pods[ref.podType];
   if (!pod) throw new RangeError(`pod type '${ref.podType}' is not in spec '${spec.name}'`);
-  const ports = choosePorts(pod, input.offerPorts);
+  const { ports, hostPorts } = podPorts(spec, pod, input.offerPorts);
   const view = discoveryView(spec, ref.podType, ref.index);
   const env = taskEnv(input, pod, ports, view);
   const portOf: PortOf = (port) => (typeof port === 'number' ? port : (ports[pod.ports.findIndex((p) => p.name === port)] ?? 0));
@@ -93,7 +84,8 @@ export function podTask(input: TaskGroupInput): LaunchTaskSpec {
     cpus: pod.cpus,
     mem: pod.mem,
     ...(pod.disk > 0 ? { disk: pod.disk } : {}),
-    ...(ports.length > 0 ? { ports } : {}),
+    // Only host ports are resources of the offer; a virtual network's container ports are not.
+    ...(hostPorts && ports.length > 0 ? { ports } : {}),
     command: renderTemplate(pod.command, view),
     env,
     ...(pod.image ? { image: pod.image } : {}),
@@ -109,12 +101,16 @@ export function podTask(input: TaskGroupInput): LaunchTaskSpec {
  * Throws MesosInsufficientResourcesError when the offer is too small (launchGroupOperation).
  */
 export function buildTaskGroup(input: TaskGroupInput): OfferOperation {
-  return launchGroupOperation({
+  const task = podTask(input);
+  const network = input.spec.network;
+  const op = launchGroupOperation({
     offer: input.offer,
     executorId: `${input.taskId}__executor`,
     frameworkId: input.frameworkId,
     role: input.offer.allocation_info?.role ?? '*',
-    ...(input.spec.network ? { executor: { network: input.spec.network } } : {}),
-    tasks: [podTask(input)],
+    ...(network ? { executor: { network: { name: network.name, labels: network.labels } } } : {}),
+    tasks: [task],
   });
+  // Host ports on a virtual network reach the pod only through the network's port mapping.
+  return network?.hostPorts ? withPortMappings(op, task.ports ?? []) : op;
 }

@@ -1,6 +1,7 @@
 export * from './constraints';
 export * from './errors';
 export * from './names';
+export * from './network';
 export { loadSpecFile, parseSpec, type ParseSpecOptions } from './parse';
 export { clusterRuleIssues } from './cluster-rules';
 export * from './discovery';

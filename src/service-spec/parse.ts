@@ -7,11 +7,12 @@ import { buildHealthCheck, buildReadinessCheck } from './checks';
 import { clusterRuleIssues } from './cluster-rules';
 import { parseConstraints } from './constraints';
 import { ServiceSpecError, SpecFileError, type SpecIssue } from './errors';
+import { networkIssues, networkMapsPortsByDefault } from './network';
 import { formatPath } from './path';
 import { defaultDeployPlan, validateDeployPlan } from './plans';
 import { specSchema, type RawPod, type RawSpec } from './schema';
 import { specTemplateIssues } from './templates';
-import type { DeployPlan, FailurePolicy, PodSpec, ServiceSpec, VolumeSpec } from './types';
+import type { DeployPlan, FailurePolicy, NetworkSpec, PodSpec, ServiceSpec, VolumeSpec } from './types';
 
 const log = childLogger({ module: 'spec' });
 
@@ -83,13 +84,18 @@ function build(raw: RawSpec, issues: SpecIssue[]): ServiceSpec {
   issues.push(...side.issues);
   return {
     name: raw.name,
-    ...(raw.network ? { network: raw.network } : {}),
+    ...(raw.network ? { network: buildNetwork(raw.network, issues) } : {}),
     pods,
     plans: { deploy, sidecars: side.plans },
     failurePolicy: buildFailurePolicy(raw),
     convergence: { mode: raw.convergence.mode, maxWait: raw.convergence.max_wait },
     volumePolicy: raw.volume_policy,
   };
+}
+
+function buildNetwork(raw: NonNullable<RawSpec['network']>, issues: SpecIssue[]): NetworkSpec {
+  issues.push(...networkIssues(raw));
+  return { name: raw.name, labels: raw.labels, hostPorts: raw.host_ports ?? networkMapsPortsByDefault(raw.name) };
 }
 
 function buildFailurePolicy(raw: RawSpec): FailurePolicy {

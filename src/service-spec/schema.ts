@@ -183,6 +183,8 @@ const networkLabels = z
 const networkSchema = z.strictObject({
   name: z.string({ error: 'expected the name of a virtual network such as dcos' }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: 'expected the name of a virtual network such as dcos' }),
   labels: networkLabels.default({}),
+  // Map every pod port to the same host port (taken from the offer); default: only on mesos-bridge (network.ts).
+  host_ports: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const specSchema = z.strictObject({

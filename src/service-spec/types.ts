@@ -10,7 +10,7 @@ export interface ServiceSpec {
   /** DNS-label-safe: it appears in volume names, task ids and NATS subjects. */
   name: string;
   /** The virtual network the pods join (ExecutorInfo.container.network_infos); absent: host network. */
-  network?: { name: string; labels: Record<string, string> };
+  network?: NetworkSpec;
   /** Pod types in declaration order (object key order is declaration order). */
   pods: Record<string, PodSpec>;
   /** The deploy plan, and the operator-started sidecar plans (repair, cleanup, …) by name. */
@@ -19,6 +19,14 @@ export interface ServiceSpec {
   convergence: ConvergencePolicy;
   /** What scale-down and uninstall do with volumes. */
   volumePolicy: VolumePolicy;
+}
+
+/** A CNI network every pod joins (network.ts: which ports are host ports). */
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** Pod ports are also host ports, taken from the offer and mapped 1:1; false: container ports only. */
+  hostPorts: boolean;
 }
 
 export type Strategy = 'serial' | 'parallel';
