@@ -1,5 +1,5 @@
-import { discoveryView, taskVariables, type DiscoveryView } from '../service-spec/discovery';
-import { renderTemplate } from '../service-spec/templates';
+import { taskVariables, type DiscoveryView } from '../service-spec/discovery';
+import { launchView, renderTemplate } from '../service-spec/templates';
 import type { HealthCheckSpec, PodSpec, ReadinessCheckSpec, ServiceSpec } from '../service-spec/types';
 import { launchGroupOperation, type LaunchTaskSpec } from './builders';
 import { checkInfo, healthCheckInfo, type PortOf } from './task-group-checks';
@@ -73,7 +73,7 @@ export function podTask(input: TaskGroupInput): LaunchTaskSpec {
   const pod = spec.pods[ref.podType];
   if (!pod) throw new RangeError(`pod type '${ref.podType}' is not in spec '${spec.name}'`);
   const { ports, hostPorts } = podPorts(spec, pod, input.offerPorts);
-  const view = discoveryView(spec, ref.podType, ref.index);
+  const view = launchView(spec, ref.podType, ref.index);
   const env = taskEnv(input, pod, ports, view);
   const portOf: PortOf = (port) => (typeof port === 'number' ? port : (ports[pod.ports.findIndex((p) => p.name === port)] ?? 0));
   const labels: Record<string, string> = { 'pxfw/service': spec.name, 'pxfw/pod': ref.name };

@@ -1,5 +1,6 @@
 import Mustache from 'mustache';
-import { knownNames, SIBLING_FIELDS, SIBLING_FLAGS, type DiscoveryView } from './discovery';
+import { discoveryView, knownNames, SIBLING_FIELDS, SIBLING_FLAGS, type DiscoveryView } from './discovery';
+import { SERVICE_VARIABLES, serviceVariables } from './service-id';
 import type { SpecIssue } from './errors';
 import type { ServiceSpec } from './types';
 
@@ -11,6 +12,18 @@ import type { ServiceSpec } from './types';
  */
 
 type Token = [string, string, number, number, Token[]?, number?];
+
+/** What the launch templates of pod instance `<podType>-<index>` see: discovery.ts' view and the service's own variables. */
+export function launchView(spec: ServiceSpec, podType: string, index: number): DiscoveryView {
+  return { ...discoveryView(spec, podType, index), ...serviceVariables(spec.name) };
+}
+
+/** The names a launch template may use: discovery's and SERVICE_VARIABLES (service-id.ts). */
+function launchNames(podTypes: readonly string[]): ReturnType<typeof knownNames> {
+  const known = knownNames(podTypes);
+  for (const name of SERVICE_VARIABLES) known.scalars.add(name);
+  return known;
+}
 
 /** Render `text` for one pod instance; values go in as they are (no HTML escaping). */
 export function renderTemplate(text: string, view: DiscoveryView): string {
@@ -56,7 +69,7 @@ export function templateProblems(text: string, podTypes: readonly string[]): str
   } catch (err) {
     return [`not a valid template: ${(err as Error).message}`];
   }
-  return tokenIssues(tokens, knownNames(podTypes), undefined);
+  return tokenIssues(tokens, launchNames(podTypes), undefined);
 }
 
 /** Every template of the spec checked against the variables pxfw provides at launch. */

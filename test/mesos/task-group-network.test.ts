@@ -56,7 +56,7 @@ function taskOf(op: OfferOperation): CheckedTaskInfo {
 
 const envOf = (task: CheckedTaskInfo) => Object.fromEntries((task.command?.environment?.variables ?? []).map((v) => [v.name, v.value]));
 /** The port ranges the task takes from the offer. */
-const portResources = (task: CheckedTaskInfo) => task.resources.filter((r) => r.name === 'ports').flatMap((r) => r.ranges?.range ?? []);
+const portResources = (task: CheckedTaskInfo) => (task.resources ?? []).filter((r) => r.name === 'ports').flatMap((r) => r.ranges?.range ?? []);
 const networkInfo = (op: OfferOperation) => (op.type === 'LAUNCH_GROUP' ? (op.launch_group.executor.container as { network_infos?: Record<string, unknown>[] } | undefined)?.network_infos?.[0] : undefined);
 const accept = (op: OfferOperation) => ({ type: 'ACCEPT', framework_id: { value: 'fw-1' }, accept: { offer_ids: [{ value: 'offer-1' }], operations: [op] } });
 

@@ -63,7 +63,7 @@ describe('every package option lands in the spec it claims to set', () => {
   it('joins the virtual network with its plugin labels when enabled', async () => {
     expect((await specOf(CASSANDRA)).network).toBeUndefined();
     const spec = await specOf(CASSANDRA, { service: { virtual_network_enabled: true, virtual_network_name: 'calico', virtual_network_plugin_labels: 'a:1,b:2' } });
-    expect(spec.network).toEqual({ name: 'calico', labels: { a: '1', b: '2' } });
+    expect(spec.network).toEqual({ name: 'calico', labels: { a: '1', b: '2' }, hostPorts: false });
   });
 
   it('authenticates as the strict-mode service account: the secret as an env secret, the account as principal', async () => {
