@@ -2,7 +2,24 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import type { Binder } from './command-kit';
 import * as render from './render';
-import { planViewSchema } from '../api/views';
+import { phaseViewSchema, planViewSchema } from '../api/views';
+
+/** A plan view whose phases may say they are paused themselves (phase-level pause). */
+export const planStatusSchema = planViewSchema.extend({ phases: z.array(phaseViewSchema.extend({ paused: z.boolean().optional() })) });
+export type PlanStatusView = z.output<typeof planStatusSchema>;
+
+/**
+ * `plan status` shows a phase paused on its own in its status column (`WAITING (paused)`): the
+ * plan is not paused then, and its held steps would otherwise say WAITING with no reason.
+ */
+export function markPausedPhases(view: PlanStatusView): PlanStatusView {
+  return { ...view, phases: view.phases.map((ph) => (ph.paused && !view.paused ? { ...ph, status: `${ph.status} (paused)` } : ph)) };
+}
+
+/** The plan as `plan status` and `update status` print it. */
+export function renderPlanStatus(view: PlanStatusView): string {
+  return render.renderPlan(markPausedPhases(view));
+}
 
 /** `-p KEY=VALUE`, repeatable: the parameters of a sidecar plan. */
 export function collectParameter(text: string, acc: Record<string, string> = {}): Record<string, string> {
@@ -28,8 +45,7 @@ function viewCommands(plan: Command, on: Binder): void {
         return;
       }
       await s.noteUninstalled();
-      const view = await s.call('plan.status', { plan: name }, planViewSchema);
-      s.print(render.renderPlan(view));
+      s.print(renderPlanStatus(await s.call('plan.status', { plan: name }, planStatusSchema)));
     }));
 }
 

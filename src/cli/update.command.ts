@@ -4,6 +4,7 @@ import { CliUsageError, type CliSession } from './cli-session';
 import type { Binder } from './command-kit';
 import * as render from './render';
 import { configShowSchema, configUpdateResultSchema, planViewSchema } from '../api/views';
+import { planStatusSchema, renderPlanStatus } from './plan.command';
 import { classifyUpdateFile, defaultPackagesDir, renderUpdateSpec } from './update-options';
 
 /** The persisted plan `config update` / `update start` runs (src/controller/config-update-plan.ts UPDATE_PLAN). */
@@ -64,7 +65,7 @@ export function updateCommands(root: Command, on: Binder, env: NodeJS.ProcessEnv
         if (s.json && result?.outcome === 'complete') s.print('');
         return;
       }
-      s.print(render.renderPlan(await s.call('plan.status', { plan: UPDATE_PLAN }, planViewSchema)));
+      s.print(renderPlanStatus(await s.call('plan.status', { plan: UPDATE_PLAN }, planStatusSchema)));
     }));
   for (const verb of ['pause', 'resume'] as const) {
     update

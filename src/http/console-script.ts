@@ -55,7 +55,7 @@ function renderPlans(s) {
       (p.paused && p.text !== 'paused' ? ' <span class="badge warn">paused</span>' : '') +
       ' <span class="progress" data-role="progress">' + (p.total ? p.done + ' of ' + p.total + ' steps done' : 'nothing to do') + '</span>' +
       (p.total ? '<div class="bar"><span style="width:' + pct + '%"></span></div>' : '') +
-      p.phases.filter((ph) => ph.steps.length > 0).map((ph) => phase(ph, p.paused)).join('') +
+      p.phases.filter((ph) => ph.steps.length > 0).map((ph) => phase(ph, ph.paused)).join('') +
       p.errors.map((e) => '<div class="bad">' + esc(e) + '</div>').join('') + '</div>';
   };
   $('plans').innerHTML = s.plans.map(plan).join('') || '<p class="empty">no plans</p>';

@@ -1,4 +1,4 @@
-import type { PlanView, SnapshotView } from '../api/operations';
+import type { PhaseView, PlanView, SnapshotView } from '../api/operations';
 import type { CompletedRecovery } from '../observe/recoveries';
 import type { RateSample } from '../observe/rates';
 import type { ConsoleEvent } from '../observe/event-feed';
@@ -36,7 +36,8 @@ export interface PlanRow extends Said {
   paused: boolean;
   done: number;
   total: number;
-  phases: ({ name: string; steps: ({ name: string; message: string | null } & Said)[] } & Said)[];
+  /** `paused`: this phase is paused itself (phase-level pause), or its plan is. */
+  phases: ({ name: string; paused: boolean; steps: ({ name: string; message: string | null } & Said)[] } & Said)[];
   errors: string[];
 }
 export interface SnapshotRow {
@@ -162,9 +163,10 @@ function planRow(p: PlanView): PlanRow {
     paused: p.paused,
     done: steps.filter((s) => s.status === 'COMPLETE').length,
     total: steps.length,
-    phases: p.phases.map((ph) => ({
+    phases: p.phases.map((ph: PhaseView & { paused?: boolean }) => ({
       name: ph.name,
-      ...planSaid(ph.status, false),
+      ...planSaid(ph.status, ph.paused === true),
+      paused: p.paused || ph.paused === true,
       steps: ph.steps.map((s) => ({ name: s.name, message: s.message ?? null, ...stepSaid(s.status) })),
     })),
     errors: p.errors,

@@ -1,5 +1,5 @@
 import { phaseStatus, planStatus, type Plan } from '../../machines/plan';
-import type { PlanStatusValue, PlanView } from '../api/operations';
+import type { PhaseView, PlanStatusValue, PlanView } from '../api/operations';
 import { OperationError } from '../api/errors';
 
 /**
@@ -19,7 +19,15 @@ export class PlanInErrorError extends OperationError {
   }
 }
 
-export function planView(plan: Plan, errors: string[] = []): PlanView {
+/** A phase of a plan view, with its own operator pause (`plan pause PLAN --phase P`). */
+export type PhasePauseView = PhaseView & { paused: boolean };
+
+/**
+ * `plan status` of the deploy or decommission plan. Every phase says whether it is paused itself:
+ * a phase-level pause leaves the plan unpaused, so without it the view showed WAITING steps and
+ * no reason.
+ */
+export function planView(plan: Plan, errors: string[] = []): PlanView & { phases: PhasePauseView[] } {
   return {
     name: plan.name,
     status: plan.phases.length === 0 ? 'COMPLETE' : (planStatus(plan) as PlanStatusValue),
@@ -28,6 +36,7 @@ export function planView(plan: Plan, errors: string[] = []): PlanView {
       name: p.name,
       strategy: p.strategy,
       status: (phaseStatus(p) === 'STARTING' ? 'IN_PROGRESS' : phaseStatus(p)) as PlanStatusValue,
+      paused: p.paused === true,
       steps: p.steps.map((s) => ({ name: s.name, status: s.status })),
     })),
     errors,
