@@ -115,6 +115,29 @@ describe('Mesos simulator: offers', () => {
     expect(again[0]!.agent_id.value).toBe(offer!.agent_id.value);
   });
 
+  it('allocates at once when a framework subscribes and when it revives, not only every allocation interval (Mesos generateOffers)', async () => {
+    // An allocation interval of an hour: any offer seen here comes from a run the call asked for.
+    sim = await startSim({ agents: 2, allocationIntervalSeconds: 3600 * 20 });
+    const s = await subscribe();
+    const offers = await s.offers();
+    expect(offers).toHaveLength(2);
+    await s.call({ type: 'DECLINE', decline: { offer_ids: offers.map((o) => o.id), filters: { refuse_seconds: 3600 } } });
+    const from = s.events.length;
+    expect((await s.call({ type: 'REVIVE' })).status).toBe(202);
+    const again = await s.offers(2000, from);
+    expect(again.map((o) => o.agent_id.value).sort()).toEqual(offers.map((o) => o.agent_id.value).sort());
+  });
+
+  it('reoffers declined resources only at a periodic run after the filter, never at once', async () => {
+    sim = await startSim({ agents: 1, allocationIntervalSeconds: 3600 * 20 });
+    const s = await subscribe();
+    const [offer] = await s.offers();
+    await s.call({ type: 'DECLINE', decline: { offer_ids: [offer!.id], filters: { refuse_seconds: 0 } } });
+    const from = s.events.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.events.slice(from).some((e) => e.type === 'OFFERS')).toBe(false);
+  });
+
   it('rescinds offers that were not used within the offer timeout', async () => {
     sim = await startSim({ agents: 1, offerTimeoutSeconds: 4 });
     const s = await subscribe();

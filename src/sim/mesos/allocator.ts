@@ -7,9 +7,17 @@ import { offerWire } from './wire';
  * The offer loop: every allocation interval, each registered agent's unused, unoffered resources
  * go as one offer to one eligible framework (round-robin), and each framework gets all of its new
  * offers of the round in a single OFFERS event. Cost per round is O(agents × frameworks).
+ *
+ * As in Mesos' hierarchical allocator, a REVIVE and a framework subscribing also ask for an
+ * allocation run at once (`generateOffers()` in `reviveOffers`, `addFramework`,
+ * `activateFramework`; requests made before it runs share it), besides the periodic one. Resources
+ * a framework declines or leaves unused are not reoffered at once: they wait for the next periodic
+ * run after their filter (Mesos allocates on resource recovery only at the next interval,
+ * MESOS-3078).
  */
 export class Allocator {
   private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Immediate | undefined;
   private rr = 0;
 
   constructor(private readonly master: Master) {}
@@ -22,6 +30,17 @@ export class Allocator {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.pending) clearImmediate(this.pending);
+    this.pending = undefined;
+  }
+
+  /** An allocation run as soon as the allocator gets to it (Mesos `generateOffers()`); one for all requests made meanwhile. */
+  soon(): void {
+    if (this.pending || !this.timer) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.round();
+    });
   }
 
   /** One allocation round; exposed so tests and the control API can force one. */
@@ -92,12 +111,16 @@ export class Allocator {
   addFilter(fw: SimFramework, agentId: string, resources: Res, refuseSeconds: number | undefined): void {
     const seconds = refuseSeconds ?? 5;
     if (!(seconds > 0) || isEmptyRes(resources)) return;
-    fw.filters.set(agentId, { until: Date.now() + this.master.ms(seconds), resources });
+    // Never shorter than one allocation interval, so a filter outlives the next run (MESOS-4302).
+    const lasts = Math.max(seconds, this.master.opts.allocationIntervalSeconds);
+    fw.filters.set(agentId, { until: Date.now() + this.master.ms(lasts), resources });
   }
 
+  /** REVIVE: clear the framework's filters, unsuppress it and allocate at once (Mesos `reviveOffers`). */
   revive(fw: SimFramework): void {
     fw.filters.clear();
     fw.suppressed = false;
+    this.soon();
   }
 
   suppress(fw: SimFramework): void {

@@ -45,6 +45,8 @@ export class SchedulerApi {
         return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
       }
       this.m.subscribe(call.subscribe!.framework_info, res);
+      // A framework added or re-activated is offered resources at once (Mesos addFramework / activateFramework).
+      this.allocator.soon();
       return;
     }
     const found = this.framework(req, call);
