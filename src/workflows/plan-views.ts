@@ -27,7 +27,7 @@ export type PhasePauseView = PhaseView & { paused: boolean };
  * a phase-level pause leaves the plan unpaused, so without it the view showed WAITING steps and
  * no reason.
  */
-export function planView(plan: Plan, errors: string[] = []): PlanView & { phases: PhasePauseView[] } {
+export function planView(plan: Plan, errors: string[] = []): Omit<PlanView, 'phases'> & { phases: PhasePauseView[] } {
   return {
     name: plan.name,
     status: plan.phases.length === 0 ? 'COMPLETE' : (planStatus(plan) as PlanStatusValue),
