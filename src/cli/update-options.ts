@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { PxfwError } from '../errors';
 import { deepMerge, loadPackage, renderTemplate, resolveOptions, type JsonObject } from '../packaging';
 import { checkRenderedSpec } from '../packaging/render';
+import { parseSpec, type ServiceSpec } from '../service-spec';
 
 /**
  * `pxfw <service> update start --options FILE`, as `dcos <service> update start --options FILE`:
@@ -93,29 +94,78 @@ export interface RenderUpdateInput {
   packagesDir: string;
 }
 
+/**
+ * What the options were merged over: the ones recorded by the last `update start --options`, the
+ * package defaults (nothing recorded: as Cosmos renders an install without options), or nothing
+ * (`--replace`: the file is all of them, the rest take the package defaults).
+ */
+export type UpdateBase = 'recorded' | 'defaults' | 'replace';
+
 export interface RenderedUpdate {
   yaml: string;
   package: string;
   /** The options the spec was rendered from (recorded in it for the next update). */
   options: JsonObject;
   merged: boolean;
+  base: UpdateBase;
+  /** What the rendered spec changes in the running one, `path: before → after` (at most CHANGES_SHOWN, then a count); null: not known. */
+  changes: string[] | null;
+}
+
+/** Changes listed by `specChanges` before the rest is counted. */
+export const CHANGES_SHOWN = 12;
+
+function leaves(value: unknown, path: string, out: Map<string, string>): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.set(path, '[]');
+    value.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
+  } else if (isObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0 && path) out.set(path, '{}');
+    for (const k of keys) leaves(value[k], path ? `${path}.${k}` : k, out);
+  } else {
+    out.set(path, JSON.stringify(value) ?? 'null');
+  }
+}
+
+/** The fields (of the parsed specs: defaults filled in) whose values differ, `path: before → after`; null when either does not parse. */
+export function specChanges(beforeYaml: string, afterYaml: string): string[] | null {
+  let before: ServiceSpec;
+  let after: ServiceSpec;
+  try {
+    before = parseSpec(beforeYaml, 'the running spec');
+    after = parseSpec(afterYaml, 'the rendered spec');
+  } catch {
+    return null;
+  }
+  const a = new Map<string, string>();
+  const b = new Map<string, string>();
+  leaves(before, '', a);
+  leaves(after, '', b);
+  const out: string[] = [];
+  for (const path of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(path);
+    const y = b.get(path);
+    if (x !== y) out.push(`${path}: ${x ?? '(none)'} → ${y ?? '(none)'}`);
+  }
+  return out.length > CHANGES_SHOWN ? [...out.slice(0, CHANGES_SHOWN), `… and ${out.length - CHANGES_SHOWN} more`] : out;
 }
 
 function serviceNameOf(options: JsonObject): unknown {
   return isObject(options.service) ? options.service.name : undefined;
 }
 
-/** Merge the options as Cosmos does (over the recorded ones), render the package template, check the spec. */
+/**
+ * Merge the options as Cosmos does (`dcos <service> update start --options`: over the options of the
+ * install or last update), render the package template, check the spec. With nothing recorded (a
+ * service run from a spec, or installed before options were recorded) the base is the package
+ * defaults, as Cosmos renders an install made without options; `changes` then shows what that
+ * changes beyond the file, before anything is sent.
+ */
 export async function renderUpdateSpec(input: RenderUpdateInput): Promise<RenderedUpdate> {
   const recorded = recordedOptions(input.currentYaml);
   const ref = input.packageRef ?? recorded?.package ?? packageOfSpec(input.currentYaml);
   if (!ref) throw new UpdateOptionsError(`cannot tell which package ${input.service} was installed from: pass --package (e.g. --package pxfw-cassandra)`);
-  if (!recorded && !input.replace) {
-    throw new UpdateOptionsError(
-      `the options ${input.service} was installed with are not recorded in its configuration (it was not installed or updated by update start --options): ` +
-        'pass the complete options file with --replace (options left out take the package defaults)',
-    );
-  }
   const named = serviceNameOf(input.options);
   if (named !== undefined && named !== input.service) {
     throw new UpdateOptionsError(`service.name is '${String(named)}' but this is ${input.service}: an update cannot rename a service`);
@@ -127,5 +177,7 @@ export async function renderUpdateSpec(input: RenderUpdateInput): Promise<Render
   checkRenderedSpec(pkg, app);
   const spec = (app.env as JsonObject).PXFW_SPEC_YAML as string;
   const marker = `${OPTIONS_MARKER}${JSON.stringify({ package: pkg.meta.name, options })}`;
-  return { yaml: `${marker}\n${spec}`, package: pkg.meta.name, options, merged: !!recorded && !input.replace };
+  const base: UpdateBase = input.replace ? 'replace' : recorded ? 'recorded' : 'defaults';
+  const yaml = `${marker}\n${spec}`;
+  return { yaml, package: pkg.meta.name, options, merged: base === 'recorded', base, changes: specChanges(input.currentYaml, yaml) };
 }

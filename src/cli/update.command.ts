@@ -5,7 +5,7 @@ import type { Binder } from './command-kit';
 import * as render from './render';
 import { configShowSchema, configUpdateResultSchema, planViewSchema } from '../api/views';
 import { planStatusSchema, renderPlanStatus } from './plan.command';
-import { classifyUpdateFile, defaultPackagesDir, renderUpdateSpec } from './update-options';
+import { classifyUpdateFile, defaultPackagesDir, renderUpdateSpec, type RenderedUpdate } from './update-options';
 
 /** The persisted plan `config update` / `update start` runs (src/controller/config-update-plan.ts UPDATE_PLAN). */
 const UPDATE_PLAN = 'update';
@@ -29,8 +29,24 @@ async function specFromFile(s: CliSession, file: string, opts: Record<string, un
     replace: opts.replace === true,
     packagesDir: defaultPackagesDir(env),
   });
-  s.progress(`${s.service}: options ${rendered.merged ? 'merged over the recorded ones and ' : ''}rendered with ${rendered.package}`);
+  for (const line of updateNotes(s.service, file, rendered)) s.progress(line);
   return rendered.yaml;
+}
+
+/** What `update start --options` tells the operator before sending: the base of the merge, and what changes. */
+export function updateNotes(service: string, file: string, rendered: RenderedUpdate): string[] {
+  const lines: string[] = [];
+  if (rendered.base === 'recorded') lines.push(`${service}: options merged over the recorded ones and rendered with ${rendered.package}`);
+  else if (rendered.base === 'replace') lines.push(`${service}: options rendered with ${rendered.package}`);
+  else {
+    lines.push(
+      `${service}: no install options are recorded for it (it runs a spec given as a file, or was installed before pxfw recorded them): ` +
+        `the package defaults of ${rendered.package} are the base, as for an install without options, and ${file} goes over them ` +
+        '(settings the running spec has that the file does not set go back to the defaults; the changes follow)',
+    );
+  }
+  if (rendered.changes) lines.push(rendered.changes.length > 0 ? `changes: ${rendered.changes.join('; ')}` : 'changes: none (the rendered spec is the running one)');
+  return lines;
 }
 
 async function updateStart(s: CliSession, file: string, opts: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
@@ -50,7 +66,7 @@ export function updateCommands(root: Command, on: Binder, env: NodeJS.ProcessEnv
   update
     .command('start')
     .description('make new package options (JSON, as dcos package install takes) or a spec (YAML) the target (destructive: pods roll)')
-    .requiredOption('--options <FILE>', 'package options JSON (merged over the recorded options, as Cosmos does) or a whole spec YAML')
+    .requiredOption('--options <FILE>', 'package options JSON (merged over the recorded options as Cosmos does; none recorded: over the package defaults) or a whole spec YAML')
     .option('--package <NAME|DIR>', 'the package to render the options with (default: the one the service was installed from)')
     .option('--replace', 'the options given are all of them: do not merge them over the recorded ones')
     .option('--wait', 'follow the update plan until it completes')

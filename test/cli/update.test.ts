@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { updateCommands } from '../../src/cli/update.command';
-import { classifyUpdateFile, OPTIONS_MARKER, packageOfSpec, recordedOptions } from '../../src/cli/update-options';
+import { updateCommands, updateNotes } from '../../src/cli/update.command';
+import { classifyUpdateFile, defaultPackagesDir, OPTIONS_MARKER, packageOfSpec, recordedOptions, renderUpdateSpec, specChanges } from '../../src/cli/update-options';
 import { startHarness, type Harness } from '../api/helpers';
 import { runGroups } from './program';
 
@@ -54,12 +54,33 @@ describe('pxfw <service> update start|status|pause|resume (dcos <service> update
     expect(spec).toMatchObject({ pods: { node: { env: { MAX_HEAP_SIZE: '3G' } } } });
   });
 
-  it('refuses options when those of the install are unknown (they would silently reset to defaults) unless --replace', async () => {
+  it('with no options recorded takes the package defaults as the base (as Cosmos for an install without options) and says so', async () => {
     const opts = file('opts.json', '{"node": {"count": 4}}');
-    const r = await cli('update', 'start', '--options', opts, '--package', 'pxfw-cassandra', '--yes', '--json');
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toEqual({ error: { code: 'UPDATE_OPTIONS_INVALID', message: expect.stringContaining('pass the complete options file with --replace'), retryable: false } });
-    expect(h.ops.mutations).toBe(0);
+    const r = await cli('update', 'start', '--options', opts, '--package', 'pxfw-cassandra', '--yes');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toContain(`${h.service}: no install options are recorded for it`);
+    expect(r.out).toContain(`the package defaults of pxfw-cassandra are the base, as for an install without options, and ${opts} goes over them`);
+    expect(await nodeCount(h)).toBe(4);
+    const { yaml, spec } = await h.ops.configShow();
+    // Everything the file leaves out is the package default: the Cassandra heap of the package.
+    expect(spec).toMatchObject({ pods: { node: { env: { MAX_HEAP_SIZE: '2G' } } } });
+    expect(recordedOptions(yaml)).toEqual({ package: 'pxfw-cassandra', options: { node: { count: 4 }, service: { name: h.service } } });
+  });
+
+  it('lists what the rendered spec changes in the running one before it is sent', async () => {
+    const running = await renderUpdateSpec({ service: 'cassandra', currentYaml: '', options: {}, packageRef: 'pxfw-cassandra', replace: true, packagesDir: defaultPackagesDir({}) });
+    const next = await renderUpdateSpec({ service: 'cassandra', currentYaml: running.yaml, options: { node: { count: 5, max_heap_size: '4G' } }, packageRef: 'pxfw-cassandra', replace: false, packagesDir: defaultPackagesDir({}) });
+    expect(next.base).toBe('recorded');
+    expect(next.changes).toEqual(['pods.node.count: 3 → 5', 'pods.node.env.MAX_HEAP_SIZE: "2G" → "4G"']);
+    expect(updateNotes('cassandra', 'o.json', next)).toEqual([
+      'cassandra: options merged over the recorded ones and rendered with pxfw-cassandra',
+      'changes: pods.node.count: 3 → 5; pods.node.env.MAX_HEAP_SIZE: "2G" → "4G"',
+    ]);
+    // From a spec run as a file: the defaults are the base, and the notes say what that changes.
+    const fromFile = await renderUpdateSpec({ service: 'cassandra', currentYaml: running.yaml.split('\n').slice(1).join('\n').replace('count: 3', 'count: 6'), options: { node: { max_heap_size: '4G' } }, packageRef: 'pxfw-cassandra', replace: false, packagesDir: defaultPackagesDir({}) });
+    expect(fromFile.base).toBe('defaults');
+    expect(fromFile.changes).toEqual(['pods.node.count: 6 → 3', 'pods.node.env.MAX_HEAP_SIZE: "2G" → "4G"']);
+    expect(specChanges(running.yaml, 'not: [a spec')).toBeNull();
   });
 
   it('names the option the package refuses, and never renames a service', async () => {
