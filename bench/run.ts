@@ -5,7 +5,7 @@
  *   npm run bench -- [--crashes N] [--quick]
  *
  * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those. Benches: limits,
- * placement, offer-handler, ack, http-clients, state, recovery, sim-scale (docs/bench.md). The output
+ * placement, offer-handler, ack, http-clients, state, recovery, sim-scale, deploy (docs/bench.md). The output
  * ends with `side_by_side`: each figure of this run next to the limit measured in the same run.
  *
  * A signal to this process (Ctrl-C, SIGTERM) is passed on to the running bench, which stops its
@@ -24,6 +24,8 @@ const BENCHES: { file: string; args: string[] }[] = [
   { file: 'state.bench.ts', args: [] },
   { file: 'recovery.bench.ts', args: process.argv.slice(2) },
   { file: 'sim-scale.bench.ts', args: [] },
+  // 10,000 pods on 2,000 agents, parallel then serial, each within a time budget (BENCH_DEPLOY_*: bench/deploy.bench.ts).
+  { file: 'deploy.bench.ts', args: [] },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((n) => n.trim()).filter(Boolean);
@@ -96,8 +98,33 @@ function sideBySide(f: Record<string, any>): Record<string, unknown> {
     out.state_rss_mb = { figure: Object.entries(st).find(([k]) => k.startsWith('rss_mb_at_'))?.[1], goal: 200 };
     out.framework_record_bytes = { figure: st.framework_record_bytes, goal: 'the same at 10 and 10,000 pods' };
   }
+  if (f.deploy) out.deploy = deploySideBySide(f.deploy);
   if (f.limits) {
     out.limits = { nats_kv_put_per_s: limits.nats_kv_put_per_s, http_post_keepalive_per_s: limits.http_post_keepalive_per_s };
+  }
+  return out;
+}
+
+/** Each strategy's deploy next to its goal: complete, no lease loss, no timeouts, no stall of 50 ms or more. */
+function deploySideBySide(d: Record<string, any>): Record<string, unknown> {
+  const out: Record<string, unknown> = { pods: d.pods, agents: d.agents, budget_s_per_strategy: d.budget_s_per_strategy };
+  for (const strategy of ['parallel', 'serial']) {
+    const r = d[strategy];
+    if (!r) continue;
+    out[strategy] = {
+      figure: {
+        completed: r.completed,
+        pods_complete: r.pods_complete,
+        deploy_s: r.deploy_s,
+        ...(r.projected_total_s !== undefined ? { projected_total_s: r.projected_total_s } : {}),
+        peak_rss_mb: r.peak_rss_mb,
+        lease_losses: r.lease_losses,
+        timeouts: r.timeouts,
+        retries: r.retries,
+        max_stall_ms: r.max_stall_ms,
+      },
+      goal: { completed: true, lease_losses: 0, timeouts: 0, max_stall_ms: '< 50' },
+    };
   }
   return out;
 }

@@ -1,0 +1,156 @@
+/**
+ * The processes of bench/deploy.bench.ts: `pxfw sim mesos`, `pxfw sim portworx` and `pxfw run`,
+ * each a child of the bench as an operator would start them, with their logs in a work
+ * directory. Every child is SIGKILLed from the `exit` handler if it is still alive, and the
+ * temporary directory removed: no run leaves anything behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ProbeReport } from './deploy-probe';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PXFW = join(ROOT, 'bin', 'pxfw.mjs');
+const PROBE = join(ROOT, 'bench', 'deploy-probe.ts');
+
+const alive = new Set<ChildProcess>();
+const cleanups: (() => void)[] = [];
+process.once('exit', () => {
+  for (const p of alive) p.kill('SIGKILL');
+  for (const fn of cleanups.splice(0)) fn();
+});
+
+export function log(line: string): void {
+  process.stderr.write(`[deploy ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+}
+
+export function workDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pxfw-bench-deploy-'));
+  if (process.env.BENCH_DEPLOY_KEEP !== '1') cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+function track(proc: ChildProcess, what: string, logFile: string): ChildProcess {
+  alive.add(proc);
+  proc.once('exit', () => alive.delete(proc));
+  const out = createWriteStream(logFile, { flags: 'a' });
+  proc.stderr?.pipe(out, { end: false });
+  proc.once('error', (err) => log(`${what}: ${err.message}`));
+  return proc;
+}
+
+/** CPU seconds a child process used so far (user + system, from /proc; null where there is none). */
+export function cpuSecondsOf(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime), counted after the command name.
+    return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Stop a child: SIGTERM, then SIGKILL after `graceMs`; resolves to its exit code (or signal). */
+export function stopChild(proc: ChildProcess, graceMs = 10_000): Promise<number | string> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode ?? proc.signalCode ?? 'exited');
+  return new Promise((resolve) => {
+    const hard = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', (code, sig) => {
+      clearTimeout(hard);
+      resolve(code ?? sig ?? 'exited');
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** A `pxfw sim …` child started with `--json`: resolves with the URL its first line names. */
+export async function startSim(kind: 'mesos' | 'portworx', args: string[], logFile: string): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = track(
+    spawn(process.execPath, [PXFW, 'sim', kind, ...args, '--json'], {
+      env: { ...process.env, PXFW_LOG_LEVEL: process.env.PXFW_LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    `sim ${kind}`,
+    logFile,
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout! });
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch {
+        reject(new Error(`sim ${kind} printed '${line}', not its URL`));
+      }
+    });
+    proc.once('exit', (code, sig) => reject(new Error(`sim ${kind} exited while starting (${code ?? sig}); see ${logFile}`)));
+  });
+  return { proc, url };
+}
+
+export interface SchedulerLogCounts {
+  /** Log lines at warn or above, by message. */
+  byMessage: Map<string, number>;
+  leaseLosses: number;
+  timeouts: number;
+  retries: number;
+}
+
+/**
+ * `pxfw run` as its own process (what Marathon runs), with the probe loaded beside it. Its log
+ * (pino JSON on stdout, warn and above) is kept and counted line by line.
+ */
+export function startScheduler(args: string[], env: NodeJS.ProcessEnv, logFile: string, onProbe: (r: ProbeReport) => void): { proc: ChildProcess; counts: SchedulerLogCounts } {
+  const proc = track(
+    // BENCH_DEPLOY_CPU_PROF=1: a CPU profile of the scheduler (.cpuprofile in the work directory).
+    spawn(process.execPath, [...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dirname(logFile)] : []), '--import', 'tsx', '--import', PROBE, PXFW, 'run', ...args], {
+      env: { ...process.env, PXFW_LOG_LEVEL: process.env.BENCH_DEPLOY_LOG_LEVEL ?? 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    }),
+    'pxfw run',
+    logFile,
+  );
+  const counts: SchedulerLogCounts = { byMessage: new Map(), leaseLosses: 0, timeouts: 0, retries: 0 };
+  const out = createWriteStream(logFile, { flags: 'a' });
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    out.write(`${line}\n`);
+    countLine(counts, line);
+  });
+  const probes = createWriteStream(join(dirname(logFile), 'probe.jsonl'), { flags: 'a' });
+  proc.on('message', (m: ProbeReport) => {
+    if (m.type !== 'probe') return;
+    probes.write(`${JSON.stringify(m)}\n`);
+    onProbe(m);
+  });
+  return { proc, counts };
+}
+
+function countLine(counts: SchedulerLogCounts, line: string): void {
+  let rec: { level?: number; msg?: string };
+  try {
+    rec = JSON.parse(line) as typeof rec;
+  } catch {
+    return;
+  }
+  if ((rec.level ?? 0) < 40) return;
+  const msg = rec.msg ?? '(no message)';
+  counts.byMessage.set(msg, (counts.byMessage.get(msg) ?? 0) + 1);
+  if (/leader lease/i.test(msg) && /lost|not renewed|standing down/i.test(msg)) counts.leaseLosses++;
+  if (/timed? ?out|timeout/i.test(line)) counts.timeouts++;
+  if (/retr(y|ies|ying)/i.test(msg)) counts.retries++;
+}
