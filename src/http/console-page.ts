@@ -40,7 +40,7 @@ tr.bad td{background:#fef3f2}
 .bar>span{display:block;height:100%;background:var(--ok)}
 .steps{display:flex;flex-wrap:wrap;gap:.3rem}
 .step{font-size:.8rem;padding:.05rem .45rem;border-radius:4px;border:1px solid currentColor}
-.step.bad{font-weight:700}.step.paused{border-style:dashed}
+.step.bad{font-weight:700}.steps.paused .step{border-style:dashed;opacity:.75}
 #events{max-height:24rem;overflow:auto}
 .event{display:grid;grid-template-columns:4.5rem 6rem 1fr;gap:.5rem;padding:.2rem 0;border-bottom:1px solid var(--line);align-items:start}
 .event .badge{justify-self:start}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan, pausePlan, type Plan } from '../../machines/plan';
 import { renderPlanStatus, planStatusSchema } from '../../src/cli/plan.command';
+import { CONSOLE_HTML } from '../../src/http/console-page';
+import { CONSOLE_SCRIPT } from '../../src/http/console-script';
 import { buildConsoleState, type ConsoleExtras } from '../../src/http/console-state';
 import { planView } from '../../src/workflows/plan-views';
 import { fakeModel, HEALTHY } from '../http/console-fixtures';
@@ -42,5 +44,12 @@ describe('a phase paused on its own shows in the plan view, plan status and the 
     expect(journal).toMatchObject({ name: 'journal-deploy', paused: false });
     expect(journal!.text).not.toBe('paused');
     expect(state.plans[0]).toMatchObject({ paused: false });
+  });
+});
+
+describe('the console page draws held steps', () => {
+  it('styles the class the script gives the steps of a paused phase or plan (the old rule .step.paused matched nothing)', () => {
+    expect(CONSOLE_SCRIPT).toContain(`<div class="steps' + (paused ? ' paused' : '')`);
+    expect(CONSOLE_HTML).toMatch(/\.steps\.paused \.step\{[^}]*border-style:dashed/);
   });
 });
