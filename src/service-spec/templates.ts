@@ -15,7 +15,8 @@ type Token = [string, string, number, number, Token[]?, number?];
 
 /** What the launch templates of pod instance `<podType>-<index>` see: discovery.ts' view and the service's own variables. */
 export function launchView(spec: ServiceSpec, podType: string, index: number): DiscoveryView {
-  return { ...discoveryView(spec, podType, index), ...serviceVariables(spec.name) };
+  // discoveryView returns a fresh object: add to it rather than copy it again (one per launch).
+  return Object.assign(discoveryView(spec, podType, index), serviceVariables(spec.name));
 }
 
 /** The names a launch template may use: discovery's and SERVICE_VARIABLES (service-id.ts). */
