@@ -110,6 +110,9 @@ export function buildTaskGroup(input: TaskGroupInput): OfferOperation {
     role: input.offer.allocation_info?.role ?? '*',
     ...(network ? { executor: { network: { name: network.name, labels: network.labels } } } : {}),
     tasks: [task],
+    // Built here from the parsed spec: the schema walk is skipped (builders.ts `trusted`); the
+    // specs in test/mesos/task-group*.test.ts hold these operations to the proto.
+    trusted: true,
   });
   // Host ports on a virtual network reach the pod only through the network's port mapping.
   return network?.hostPorts ? withPortMappings(op, task.ports ?? []) : op;

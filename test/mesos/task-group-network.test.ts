@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckedTaskInfo } from '../../src/mesos/builders';
 import type { Offer, OfferOperation, Resource } from '../../src/mesos';
-import { buildTaskGroup, type TaskGroupInput } from '../../src/mesos/task-group';
+import { launchGroupOperation } from '../../src/mesos/builders';
+import { buildTaskGroup, podTask, type TaskGroupInput } from '../../src/mesos/task-group';
 import { hostPortNeeds, parseSpec, ServiceSpecError, type ServiceSpec } from '../../src/service-spec';
 import { protoViolations } from './helpers/proto-check';
 
@@ -37,7 +38,11 @@ pods:
 `);
 
 function launch(s: ServiceSpec, ports: { begin: number; end: number }[]): OfferOperation {
-  const input: TaskGroupInput = {
+  return buildTaskGroup(inputFor(s, ports));
+}
+
+function inputFor(s: ServiceSpec, ports: { begin: number; end: number }[]): TaskGroupInput {
+  return {
     spec: s,
     pod: { podType: 'node', index: 0, name: 'node-0' },
     taskId: 'db__node-0__1-0123abcd',
@@ -46,7 +51,6 @@ function launch(s: ServiceSpec, ports: { begin: number; end: number }[]): OfferO
     offerPorts: ports,
     volumes: [],
   };
-  return buildTaskGroup(input);
 }
 
 function taskOf(op: OfferOperation): CheckedTaskInfo {
@@ -112,5 +116,20 @@ describe('pod ports on a virtual network (dcos-commons PortEvaluationStage, Dcos
   it('refuses host ports on the dcos overlay, which has no port mapping (as dcos-commons does)', () => {
     expect(() => spec('network: {name: dcos, host_ports: true}')).toThrow(ServiceSpecError);
     expect(() => spec('network: {name: dcos, host_ports: true}')).toThrow(/network\.host_ports: virtual network 'dcos' does not map container ports to host ports/);
+  });
+
+  it('builds, unchecked (builders.ts trusted), exactly the operation the checked builder makes of the same task', () => {
+    for (const [network, ports] of [['', [{ begin: 9000, end: 9100 }]], ['network: {name: dcos}', []]] as const) {
+      const input = inputFor(spec(network), [...ports]);
+      const checked = launchGroupOperation({
+        offer: input.offer,
+        executorId: `${input.taskId}__executor`,
+        frameworkId: 'fw-1',
+        role: '*',
+        ...(input.spec.network ? { executor: { network: { name: input.spec.network.name, labels: input.spec.network.labels } } } : {}),
+        tasks: [podTask(input)],
+      });
+      expect(buildTaskGroup(input)).toEqual(checked);
+    }
   });
 });
