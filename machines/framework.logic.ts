@@ -1,18 +1,26 @@
 import { backoffMs } from './backoff';
 import {
-  addSteps,
-  appendDecommissionSteps,
-  applyPodProgress,
-  buildPlan,
-  emptyDecommissionPlan,
-  findStep,
-  planStatus,
-  type Plan,
-  removeSteps,
-  stepName,
-  type PodProgress,
-  type StepRef,
-} from './plan';
+  countersOf,
+  decommissionPlan,
+  deployPlan,
+  frameworkCounters,
+  podReport,
+  podStatesOf,
+  wantsOffers,
+  withPlans,
+  withPodReport,
+} from './framework.counters';
+import { addSteps, buildPlan, emptyDecommissionPlan, stepName, type Plan, type PodProgress, type StepRef } from './plan';
+import {
+  addCounted,
+  appendDecommissionCounted,
+  counted,
+  findStepIn,
+  planStatusOf,
+  progressCounted,
+  removeCounted,
+  stepCount,
+} from './plan-counts';
 import type { FrameworkContext, FrameworkInput, FrameworkTiming, SavedFrameworkState, TombstoneState } from './framework.types';
 
 export const FRAMEWORK_TIMING_DEFAULTS: FrameworkTiming = {
@@ -26,13 +34,13 @@ export const FRAMEWORK_TIMING_DEFAULTS: FrameworkTiming = {
 };
 
 export function initialFrameworkContext(input: FrameworkInput): FrameworkContext {
+  const plans = { podStates: {}, deploy: buildPlan('deploy', input.plans.deploy, input.podInstances), decommission: emptyDecommissionPlan() };
   return {
     service: input.service,
     frameworkId: null,
     pods: input.podInstances.map((p) => ({ podType: p.podType, index: p.index })),
-    podStates: {},
-    deploy: buildPlan('deploy', input.plans.deploy, input.podInstances),
-    decommission: emptyDecommissionPlan(),
+    ...plans,
+    counters: frameworkCounters(plans),
     reconcile: { tasks: [], attempt: 0 },
     snapshot: { current: null, lastResult: null },
     uninstall: null,
@@ -58,13 +66,17 @@ export function toSavedState(context: FrameworkContext): SavedFrameworkState {
   };
 }
 
+/** The stored state back in the context; its counters are counted afresh (the store never holds them). */
 export function applySavedState(context: FrameworkContext, saved: SavedFrameworkState | null): Partial<FrameworkContext> {
   if (saved === null) return {};
+  const podStates = podStatesOf(context);
   return {
     frameworkId: saved.frameworkId,
     pods: saved.pods,
     deploy: saved.deploy,
     decommission: saved.decommission,
+    podStates,
+    counters: frameworkCounters({ deploy: saved.deploy, decommission: saved.decommission, podStates }),
     uninstall: saved.uninstall,
     snapshot: { current: null, lastResult: saved.lastSnapshot ?? context.snapshot.lastResult },
   };
@@ -84,7 +96,7 @@ export function podProgressOf(state: string, blocked: boolean, ready?: boolean):
 }
 
 export function needsOffers(context: FrameworkContext): boolean {
-  return Object.values(context.podStates).some((p) => p.state.split('.')[0] === 'volume-provisioned');
+  return countersOf(context).offersWanted > 0;
 }
 
 /** Wait after explicit reconciliation round `attempt` (0-based): 4 s, 8 s, 16 s, 30 s, 30 s, … */
@@ -99,6 +111,10 @@ export function retryDelayMs(context: FrameworkContext): number {
   return backoffMs(context.retries, { initialMs: context.timing.retryInitialMs, maxMs: context.timing.retryMaxMs });
 }
 
+/**
+ * A pod's report: its report replaces the last one (one chunk copied), and only the phases with a
+ * step of this pod in flight are touched (plan-counts.ts), the counters adjusted as they change.
+ */
 export function applyPodState(
   context: FrameworkContext,
   ref: StepRef,
@@ -107,28 +123,26 @@ export function applyPodState(
   ready?: boolean,
 ): Partial<FrameworkContext> {
   const progress = podProgressOf(state, blocked, ready);
-  const name = stepName(ref);
-  const deploy = applyPodProgress(context.deploy, ref, progress, 'running');
-  const decommission = applyPodProgress(context.decommission, ref, progress, 'decommissioned');
-  if (progress !== 'decommissioned') {
-    return { deploy, decommission, podStates: { ...context.podStates, [name]: { state, progress } } };
-  }
+  const deploy = progressCounted(deployPlan(context), ref, progress, 'running');
+  const decommission = progressCounted(decommissionPlan(context), ref, progress, 'decommissioned');
+  const before = podStatesOf(context);
+  const report = progress === 'decommissioned' ? null : { state, progress };
+  const podStates = withPodReport(before, ref, report);
+  const offersWanted = countersOf(context).offersWanted + Number(wantsOffers(report)) - Number(wantsOffers(podReport(before, ref)));
   // A decommissioned pod instance no longer exists: forget it everywhere but the finished step,
   // unless a scale-up came back to its index meanwhile (its deploy step, not started, waits).
-  const podStates = { ...context.podStates };
-  delete podStates[name];
-  const comingBack = findStep(deploy, ref)?.status;
-  if (comingBack === 'PENDING' || comingBack === 'WAITING') return { deploy, decommission, podStates };
-  return {
-    deploy: removeSteps(deploy, [ref]),
-    decommission,
-    pods: context.pods.filter((p) => stepName(p) !== name),
-    podStates,
-  };
+  const comingBack = progress === 'decommissioned' ? findStepIn(deploy.plan, ref)?.status : undefined;
+  const gone = progress === 'decommissioned' && comingBack !== 'PENDING' && comingBack !== 'WAITING';
+  const plans = { deploy: gone ? removeCounted(deploy, [ref]) : deploy, decommission, offersWanted };
+  if (!gone) return { ...withPlans(context, plans), podStates };
+  const name = stepName(ref);
+  return { ...withPlans(context, plans), podStates, pods: context.pods.filter((p) => stepName(p) !== name) };
 }
 
 function isDecommissioning(context: FrameworkContext, ref: StepRef): boolean {
-  const step = findStep(context.decommission, ref);
+  const c = countersOf(context).decommission;
+  if (c.every((p) => p.COMPLETE === stepCount(p))) return false;
+  const step = findStepIn(context.decommission, ref);
   return step !== undefined && step.status !== 'COMPLETE';
 }
 
@@ -146,38 +160,41 @@ export function knownPodType(context: FrameworkContext, podType: string): boolea
  * joins the decommission plan (kill, release, dispose volumes).
  */
 export function applyScale(context: FrameworkContext, podType: string, count: number): Partial<FrameworkContext> {
+  const deploy = deployPlan(context);
+  const decommission = decommissionPlan(context);
+  // One look-up table per plan: a scale of many pods does not search the plans once per pod.
+  const stepsOf = (plan: Plan) => new Map(plan.phases.flatMap((ph) => ph.steps.map((st) => [stepName(st), st] as const)));
+  const deploySteps = stepsOf(context.deploy);
+  const decoSteps = stepsOf(context.decommission);
+  const held = (st: { status: string } | undefined) => st !== undefined && (st.status === 'PENDING' || st.status === 'WAITING');
+  const decommissioning = (r: StepRef) => {
+    const st = decoSteps.get(stepName(r));
+    return st !== undefined && st.status !== 'COMPLETE';
+  };
   // Wanted: not being decommissioned, or coming back (a deploy step waits for its decommission).
   const active = context.pods
-    .filter((p) => p.podType === podType && (!isDecommissioning(context, p) || findStep(context.deploy, p) !== undefined))
+    .filter((p) => p.podType === podType && (!decommissioning(p) || deploySteps.has(stepName(p))))
     .sort((a, b) => a.index - b.index);
   if (count > active.length) {
     const used = new Set(active.map((p) => p.index));
     const added: StepRef[] = [];
     for (let i = 0; added.length < count - active.length; i++) if (!used.has(i)) added.push({ podType, index: i });
-    const known = (r: StepRef) => context.pods.some((p) => p.podType === r.podType && p.index === r.index);
+    const known = new Set(context.pods.map(stepName));
     // A decommission step not started yet: its pod still runs as it was, so it simply stays.
-    const cancelled = added.filter((r) => {
-      const s = findStep(context.decommission, r);
-      return s !== undefined && (s.status === 'PENDING' || s.status === 'WAITING');
-    });
+    const cancelled = added.filter((r) => held(decoSteps.get(stepName(r))));
     return {
-      pods: [...context.pods, ...added.filter((r) => !known(r))],
-      deploy: addSteps(context.deploy, added),
-      decommission: removeSteps(context.decommission, cancelled),
+      pods: [...context.pods, ...added.filter((r) => !known.has(stepName(r)))],
+      ...withPlans(context, { deploy: addCounted(deploy, added), decommission: removeCounted(decommission, cancelled) }),
     };
   }
   const victims = active.slice(count).reverse();
   // Coming back but still being decommissioned: only the deploy step goes; the decommission ends it.
-  const returning = victims.filter((v) => isDecommissioning(context, v));
-  const unstarted = victims.filter((v) => {
-    const s = findStep(context.deploy, v);
-    return !returning.includes(v) && s !== undefined && (s.status === 'PENDING' || s.status === 'WAITING');
-  });
-  const started = victims.filter((v) => !unstarted.includes(v) && !returning.includes(v));
+  const returning = new Set(victims.filter(decommissioning));
+  const unstarted = new Set(victims.filter((v) => !returning.has(v) && held(deploySteps.get(stepName(v)))));
+  const started = victims.filter((v) => !unstarted.has(v) && !returning.has(v));
   return {
-    pods: context.pods.filter((p) => !unstarted.includes(p)),
-    deploy: removeSteps(context.deploy, victims),
-    decommission: appendDecommissionSteps(context.decommission, started),
+    pods: context.pods.filter((p) => !unstarted.has(p)),
+    ...withPlans(context, { deploy: removeCounted(deploy, victims), decommission: appendDecommissionCounted(decommission, started) }),
   };
 }
 
@@ -196,26 +213,20 @@ export function withoutSteps(plan: Plan): Plan {
 
 /** The context of a service restored from its tombstone: nothing to deploy, the uninstall progress kept. */
 export function applyTombstone(context: FrameworkContext, t: TombstoneState): Partial<FrameworkContext> {
-  return {
-    frameworkId: t.frameworkId,
-    uninstall: t.uninstall,
-    pods: [],
-    podStates: {},
-    deploy: withoutSteps(context.deploy),
-    decommission: emptyDecommissionPlan(),
-  };
+  const plans = { podStates: {}, deploy: withoutSteps(context.deploy), decommission: emptyDecommissionPlan() };
+  return { frameworkId: t.frameworkId, uninstall: t.uninstall, pods: [], ...plans, counters: frameworkCounters(plans) };
 }
 
 /** REINSTALL: a fresh deploy of the pods the current spec asks for, under a new framework id. */
 export function applyReinstall(context: FrameworkContext, podInstances: StepRef[]): Partial<FrameworkContext> {
   const pods = podInstances.map((p) => ({ podType: p.podType, index: p.index }));
+  const plans = { podStates: {}, deploy: addSteps(withoutSteps(context.deploy), pods), decommission: emptyDecommissionPlan() };
   return {
     frameworkId: null,
     uninstall: null,
     pods,
-    podStates: {},
-    deploy: addSteps(withoutSteps(context.deploy), pods),
-    decommission: emptyDecommissionPlan(),
+    ...plans,
+    counters: frameworkCounters(plans),
     reconcile: { tasks: [], attempt: 0 },
     rejected: null,
   };
@@ -227,5 +238,16 @@ export function isTombstoned(context: FrameworkContext): boolean {
 }
 
 export function decommissionPending(context: FrameworkContext): boolean {
-  return context.decommission.phases.some((p) => p.steps.length > 0) && planStatus(context.decommission) !== 'COMPLETE';
+  const c = countersOf(context).decommission;
+  return c.some((p) => stepCount(p) > 0) && planStatusOf(decommissionPlan(context)) !== 'COMPLETE';
+}
+
+/** The deploy plan is complete (from the counters). */
+export function deployComplete(context: FrameworkContext): boolean {
+  return planStatusOf(deployPlan(context)) === 'COMPLETE';
+}
+
+/** The decommission plan emptied (once every step is done), with its counters. */
+export function clearedDecommission(context: FrameworkContext): Partial<FrameworkContext> {
+  return withPlans(context, { decommission: counted(emptyDecommissionPlan()) });
 }

@@ -1,12 +1,15 @@
 import { assign, fromCallback, setup, type EventObject } from 'xstate';
 import { describeEffectError, toEffectError } from './effect-error';
+import { decommissionPlan, deployPlan, withPlans } from './framework.counters';
 import {
   applyPodState,
   applySavedState,
   applyReinstall,
   applyScale,
   applyTombstone,
+  clearedDecommission,
   decommissionPending,
+  deployComplete,
   deployReady,
   isTombstoned,
   initialFrameworkContext,
@@ -31,18 +34,16 @@ import type {
   UninstallStep,
 } from './framework.types';
 import { UNINSTALL_STEPS } from './framework.types';
+import { targetExists, type StepRef } from './plan';
 import {
-  emptyDecommissionPlan,
-  forceComplete,
-  markSteps,
-  nextSteps,
-  pausePlan,
-  planStatus,
-  restartPlan,
-  resumePlan,
-  targetExists,
-  type StepRef,
-} from './plan';
+  forceCompleteCounted,
+  markCounted,
+  nextStepsOf,
+  pauseCounted,
+  restartCounted,
+  resumeCounted,
+  type CountedPlan,
+} from './plan-counts';
 import { notProvided } from './pod-instance.setup';
 
 function outputOf<T>(event: unknown): T {
@@ -96,8 +97,8 @@ export const frameworkSetup = setup({
     tombstoned: ({ context }) => isTombstoned(context),
     allReconciled: ({ context }) => context.reconcile.tasks.length === 0,
     effectErrorIsTerminal: ({ event }) => !toEffectError(errorOf(event)).retryable,
-    deployComplete: ({ context }) => planStatus(context.deploy) === 'COMPLETE',
-    deployIncomplete: ({ context }) => planStatus(context.deploy) !== 'COMPLETE',
+    deployComplete: ({ context }) => deployComplete(context),
+    deployIncomplete: ({ context }) => !deployComplete(context),
     // Only a whole-plan pause or resume moves deploying <-> paused; a phase's goes to the active state's handler.
     wholeDeployPlan: ({ event }) => {
       const e = planEvent(event);
@@ -182,20 +183,20 @@ export const frameworkSetup = setup({
     applyPlanCommand: assign(({ context, event }) => {
       const e = planEvent(event);
       if (e === null) return {};
-      const plan = context[e.plan];
+      const plan = e.plan === 'deploy' ? deployPlan(context) : decommissionPlan(context);
       const target = { phase: e.phase, step: 'step' in e ? e.step : undefined };
       const next =
-        e.type === 'PLAN_PAUSE' ? pausePlan(plan, target.phase)
-        : e.type === 'PLAN_RESUME' ? resumePlan(plan, target.phase)
-        : e.type === 'PLAN_FORCE_COMPLETE' ? forceComplete(plan, target)
-        : restartPlan(plan, target);
-      return { [e.plan]: next, rejected: null, lastEvent: e.type };
+        e.type === 'PLAN_PAUSE' ? pauseCounted(plan, target.phase)
+        : e.type === 'PLAN_RESUME' ? resumeCounted(plan, target.phase)
+        : e.type === 'PLAN_FORCE_COMPLETE' ? forceCompleteCounted(plan, target)
+        : restartCounted(plan, target);
+      return { ...withPlans(context, { [e.plan]: next }), rejected: null, lastEvent: e.type };
     }),
     rejectCommand: assign(({ event }, params: { reason: string }) => ({ rejected: { event: event.type, reason: params.reason } })),
     applyScale: assign(({ context, event }) =>
       event.type === 'SCALE' ? { ...applyScale(context, event.podType, event.count), rejected: null } : {},
     ),
-    clearDecommission: assign({ decommission: emptyDecommissionPlan() }),
+    clearDecommission: assign(({ context }) => clearedDecommission(context)),
     beginSnapshot: assign(({ event }) =>
       event.type === 'SNAPSHOT_CREATE'
         ? { snapshot: { current: { name: event.name, status: 'succeeded' as const, snapshotIds: [], error: null, postCommandsError: null }, lastResult: null } }
@@ -240,20 +241,27 @@ export const frameworkSetup = setup({
  */
 function advance(reassert: boolean) {
   return frameworkSetup.enqueueActions(({ context, enqueue }) => {
+    const deploy = deployPlan(context);
+    const decommission = decommissionPlan(context);
     // A step whose pod instance is still being decommissioned (it is coming back) waits for it.
-    const deployNext = nextSteps(context.deploy).filter((ref) => deployReady(context, ref));
-    const decoNext = nextSteps(context.decommission);
-    const inFlight = (steps: { status: string; podType: string; index: number }[]): StepRef[] =>
-      reassert ? steps.filter((s) => s.status === 'STARTING').map((s) => ({ podType: s.podType, index: s.index })) : [];
-    const deployAgain = inFlight(context.deploy.phases.flatMap((p) => p.steps));
-    const decoAgain = inFlight(context.decommission.phases.flatMap((p) => p.steps));
-    enqueue.assign({
-      deploy: markSteps(context.deploy, deployNext, 'STARTING'),
-      decommission: markSteps(context.decommission, decoNext, 'STARTING'),
-    });
+    const deployNext = nextStepsOf(deploy).filter((ref) => deployReady(context, ref));
+    const decoNext = nextStepsOf(decommission);
+    const deployAgain = reassert ? inFlight(deploy) : [];
+    const decoAgain = reassert ? inFlight(decommission) : [];
+    if (deployNext.length > 0 || decoNext.length > 0) {
+      enqueue.assign(({ context: ctx }) =>
+        withPlans(ctx, { deploy: markCounted(deployPlan(ctx), deployNext, 'STARTING'), decommission: markCounted(decommissionPlan(ctx), decoNext, 'STARTING') }),
+      );
+    }
     for (const ref of [...decoAgain, ...decoNext]) enqueue({ type: 'decommissionPod', params: ref });
     for (const ref of [...deployAgain, ...deployNext]) enqueue({ type: 'startPod', params: ref });
   });
+}
+
+/** Steps under way (STARTING): only on a reassert (a restart or reconnect), which may scan every step. */
+function inFlight(t: CountedPlan): StepRef[] {
+  if (t.counts.every((c) => c.STARTING === 0)) return [];
+  return t.plan.phases.flatMap((p) => p.steps.filter((s) => s.status === 'STARTING').map((s) => ({ podType: s.podType, index: s.index })));
 }
 
 export const advancePlans = advance(false);

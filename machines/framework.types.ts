@@ -1,4 +1,5 @@
 import type { EffectError } from './effect-error';
+import type { PhaseCounts } from './plan-counts';
 import type { Plan, PlanSpec, PodProgress, StepRef } from './plan';
 
 export interface FrameworkTiming {
@@ -70,15 +71,41 @@ export interface SavedFrameworkState {
   lastSnapshot: SnapshotResult | null;
 }
 
+/** What a pod instance last reported (POD_STATE). */
+export interface PodReport {
+  state: string;
+  progress: PodProgress;
+}
+
+/**
+ * The last report per pod instance, in chunks of 64 by index: `podStates[podType][index >> 6][index & 63]`
+ * (read it with podReport()). A report copies one chunk and the list of chunks, not a map of every pod.
+ */
+export type PodStates = Record<string, ((PodReport | null)[] | null)[]>;
+
+/**
+ * Kept up to date with every step change and pod report, never persisted (recomputed from the
+ * plans and reports on restore: frameworkCounters()): what the guards and advancePlans read.
+ */
+export interface FrameworkCounters {
+  /** One per phase of each plan (plan-counts.ts). */
+  deploy: PhaseCounts[];
+  decommission: PhaseCounts[];
+  /** Pods whose last report is `volume-provisioned` (waiting for an offer). */
+  offersWanted: number;
+}
+
 export interface FrameworkContext {
   service: string;
   frameworkId: string | null;
   /** Pod instances that exist (including those being decommissioned). */
   pods: StepRef[];
-  /** Last reported state per pod instance name (`<podType>-<index>`). */
-  podStates: Record<string, { state: string; progress: PodProgress }>;
+  /** Last reported state per pod instance (podReport()). */
+  podStates: PodStates;
   deploy: Plan;
   decommission: Plan;
+  /** Derived from the plans and podStates, maintained incrementally. Absent in a snapshot from before them: read it with countersOf(). */
+  counters?: FrameworkCounters;
   reconcile: { tasks: StoredTask[]; attempt: number };
   snapshot: { current: SnapshotResult | null; lastResult: SnapshotResult | null };
   uninstall: UninstallProgress | null;

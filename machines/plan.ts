@@ -4,6 +4,19 @@
  * Phases run in order (serial plan) or together (parallel plan), and never before the phases
  * they depend on are complete; steps inside a phase run one at a time or all at once.
  */
+import {
+  addCounted,
+  appendDecommissionCounted,
+  counted,
+  findStepIn,
+  forceCompleteCounted,
+  markCounted,
+  pauseCounted,
+  progressCounted,
+  removeCounted,
+  restartCounted,
+  resumeCounted,
+} from './plan-counts';
 
 export type Strategy = 'serial' | 'parallel';
 export type StepStatus = 'PENDING' | 'STARTING' | 'COMPLETE' | 'ERROR' | 'WAITING';
@@ -105,6 +118,11 @@ export function planSpecProblems(spec: PlanSpec): string[] {
   return problems;
 }
 
+/*
+ * phaseStatus, planStatus and nextSteps rescan every step: the reference the maintained counters
+ * are tested against (plan-counts.ts: phaseStatusOf, planStatusOf, nextStepsOf), and what the
+ * on-demand views (plan status, waitDeployed) read.
+ */
 export function phaseStatus(phase: Phase): StepStatus {
   const s = phase.steps.map((st) => st.status);
   if (s.every((x) => x === 'COMPLETE')) return 'COMPLETE';
@@ -149,20 +167,19 @@ export function nextSteps(plan: Plan): StepRef[] {
   return out;
 }
 
-function mapSteps(plan: Plan, fn: (step: Step, phase: Phase) => Step): Plan {
-  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: ph.steps.map((s) => fn(s, ph)) })) };
-}
-
-function same(a: StepRef, b: StepRef): boolean {
-  return a.podType === b.podType && a.index === b.index;
-}
+/*
+ * The operations below change only the phase(s) they touch and keep every other phase, step and
+ * counter object (src/state/framework-layout.ts finds what to write by reference). Each is the
+ * counted operation of plan-counts.ts on a plan counted afresh; the supervisor keeps the counters
+ * in its context and calls the counted ones (no rescan per event).
+ */
 
 export function markSteps(plan: Plan, refs: StepRef[], status: StepStatus): Plan {
-  return mapSteps(plan, (s) => (refs.some((r) => same(r, s)) ? { ...s, status } : s));
+  return markCounted(counted(plan), refs, status).plan;
 }
 
 export function findStep(plan: Plan, ref: StepRef): Step | undefined {
-  return plan.phases.flatMap((p) => p.steps).find((s) => same(s, ref));
+  return findStepIn(plan, ref);
 }
 
 /**
@@ -170,17 +187,7 @@ export function findStep(plan: Plan, ref: StepRef): Step | undefined {
  * pod's own recovery, not the plan's); a PENDING step is untouched (the plan has not started it).
  */
 export function applyPodProgress(plan: Plan, ref: StepRef, progress: PodProgress, doneWhen: PodProgress): Plan {
-  return mapSteps(plan, (s) => {
-    if (!same(s, ref) || s.status === 'COMPLETE' || s.status === 'PENDING' || s.status === 'WAITING') return s;
-    if (progress === doneWhen) return { ...s, status: 'COMPLETE' };
-    if (progress === 'blocked') return { ...s, status: 'ERROR' };
-    return { ...s, status: 'STARTING' };
-  });
-}
-
-/** A new or restarted step of this phase waits while its plan or the phase is paused. */
-function heldStatus(plan: Plan, phase: Phase): StepStatus {
-  return plan.paused || phase.paused ? 'WAITING' : 'PENDING';
+  return progressCounted(counted(plan), ref, progress, doneWhen).plan;
 }
 
 /**
@@ -188,33 +195,12 @@ function heldStatus(plan: Plan, phase: Phase): StepStatus {
  * starting carry on, and the phases after it wait for it as they wait for any unfinished phase.
  */
 export function pausePlan(plan: Plan, phase?: string): Plan {
-  if (phase !== undefined) {
-    return {
-      ...plan,
-      phases: plan.phases.map((ph) =>
-        ph.name !== phase ? ph : { ...ph, paused: true, steps: ph.steps.map((s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' as const } : s)) },
-      ),
-    };
-  }
-  const paused = mapSteps(plan, (s) => (s.status === 'PENDING' ? { ...s, status: 'WAITING' } : s));
-  return { ...paused, paused: true };
+  return pauseCounted(counted(plan), phase).plan;
 }
 
 /** Resume the plan (and every paused phase), or with `phase` that phase only (the plan stays as it is). */
 export function resumePlan(plan: Plan, phase?: string): Plan {
-  const release = (ph: Phase): Phase => {
-    const { paused: _paused, ...rest } = ph;
-    // Steps of a phase stay held while the plan itself is paused.
-    const steps = plan.paused && phase !== undefined ? ph.steps : ph.steps.map((s) => (s.status === 'WAITING' ? { ...s, status: 'PENDING' as const } : s));
-    return { ...rest, steps };
-  };
-  if (phase !== undefined) return { ...plan, phases: plan.phases.map((ph) => (ph.name === phase ? release(ph) : ph)) };
-  return { ...plan, paused: false, phases: plan.phases.map(release) };
-}
-
-function inTarget(step: Step, phase: Phase, target: PlanTarget): boolean {
-  if (target.phase !== undefined && phase.name !== target.phase) return false;
-  return target.step === undefined || step.name === target.step;
+  return resumeCounted(counted(plan), phase).plan;
 }
 
 export function targetExists(plan: Plan, target: PlanTarget): boolean {
@@ -226,29 +212,20 @@ export function targetExists(plan: Plan, target: PlanTarget): boolean {
 }
 
 export function forceComplete(plan: Plan, target: PlanTarget): Plan {
-  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status: 'COMPLETE' } : s));
+  return forceCompleteCounted(counted(plan), target).plan;
 }
 
 export function restartPlan(plan: Plan, target: PlanTarget): Plan {
-  return mapSteps(plan, (s, ph) => (inTarget(s, ph, target) ? { ...s, status: heldStatus(plan, ph) } : s));
+  return restartCounted(counted(plan), target).plan;
 }
 
 /** Add steps for new pod instances to the phase of their pod type (no-op for unknown types). */
 export function addSteps(plan: Plan, refs: StepRef[]): Plan {
-  return {
-    ...plan,
-    phases: plan.phases.map((ph) => {
-      const extra = refs
-        .filter((r) => r.podType === ph.podType && !ph.steps.some((s) => same(s, r)))
-        .map((r) => ({ ...r, name: stepName(r), status: heldStatus(plan, ph) }));
-      const steps = [...ph.steps, ...extra].sort((a, b) => a.index - b.index);
-      return extra.length === 0 ? ph : { ...ph, steps };
-    }),
-  };
+  return addCounted(counted(plan), refs).plan;
 }
 
 export function removeSteps(plan: Plan, refs: StepRef[]): Plan {
-  return { ...plan, phases: plan.phases.map((ph) => ({ ...ph, steps: ph.steps.filter((s) => !refs.some((r) => same(r, s))) })) };
+  return removeCounted(counted(plan), refs).plan;
 }
 
 /** Scale-down plan: one serial phase, steps appended highest index first. */
@@ -257,14 +234,5 @@ export function emptyDecommissionPlan(): Plan {
 }
 
 export function appendDecommissionSteps(plan: Plan, refs: StepRef[]): Plan {
-  const phase = plan.phases[0];
-  if (phase === undefined) return plan;
-  // A finished step of the same instance (it came back and goes again) is replaced by a fresh one.
-  const again = (s: Step) => s.status === 'COMPLETE' && refs.some((r) => same(s, r));
-  const kept = phase.steps.filter((s) => !again(s));
-  const fresh = [...refs]
-    .sort((a, b) => b.index - a.index)
-    .filter((r) => !kept.some((s) => same(s, r)))
-    .map((r) => ({ ...r, name: stepName(r), status: (plan.paused ? 'WAITING' : 'PENDING') as StepStatus }));
-  return { ...plan, phases: [{ ...phase, steps: [...kept, ...fresh] }, ...plan.phases.slice(1)] };
+  return appendDecommissionCounted(counted(plan), refs).plan;
 }

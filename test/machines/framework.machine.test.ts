@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameworkMachine } from '../../machines/framework.machine';
+import { podReport } from '../../machines/framework.counters';
 import { toSavedState } from '../../machines/framework.logic';
 import { effectFailure } from './effect-harness';
 import { HDFS_INPUT, startFramework, toActive, type FrameworkRig } from './framework-harness';
@@ -99,7 +100,7 @@ describe('framework: starting, lease and subscription', () => {
   it('records pod reports even before it leads', () => {
     const rig = fw();
     podState(rig, 'journal', 0, 'running.up');
-    expect(rig.ctx().podStates['journal-0']).toEqual({ state: 'running.up', progress: 'running' });
+    expect(podReport(rig.ctx().podStates, { podType: 'journal', index: 0 })).toEqual({ state: 'running.up', progress: 'running' });
   });
 });
 
