@@ -22,6 +22,8 @@ export interface PhaseView {
   strategy: 'serial' | 'parallel';
   status: PlanStatusValue;
   steps: StepView[];
+  /** This phase is paused itself (`plan pause PLAN --phase P`); the plan's own pause is PlanView.paused. */
+  paused?: boolean;
 }
 
 export interface PlanView {

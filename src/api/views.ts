@@ -8,7 +8,14 @@ import { BadReplyError } from './client-errors';
 const nullableString = z.string().nullable();
 
 export const stepViewSchema = z.object({ name: z.string(), status: z.string(), message: z.string().optional() });
-export const phaseViewSchema = z.object({ name: z.string(), strategy: z.string(), status: z.string(), steps: z.array(stepViewSchema) });
+/** `paused`: the phase is paused itself (phase-level pause); optional, an older scheduler does not say. */
+export const phaseViewSchema = z.object({
+  name: z.string(),
+  strategy: z.string(),
+  status: z.string(),
+  steps: z.array(stepViewSchema),
+  paused: z.boolean().optional(),
+});
 export const planViewSchema = z.object({
   name: z.string(),
   status: z.string(),

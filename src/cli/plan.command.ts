@@ -2,11 +2,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import type { Binder } from './command-kit';
 import * as render from './render';
-import { phaseViewSchema, planViewSchema } from '../api/views';
+import { planViewSchema } from '../api/views';
 
-/** A plan view whose phases may say they are paused themselves (phase-level pause). */
-export const planStatusSchema = planViewSchema.extend({ phases: z.array(phaseViewSchema.extend({ paused: z.boolean().optional() })) });
-export type PlanStatusView = z.output<typeof planStatusSchema>;
+/** The reply of `plan status` (phases say whether they are paused themselves): the plan view. */
+export const planStatusSchema = planViewSchema;
+export type PlanStatusView = z.output<typeof planViewSchema>;
 
 /**
  * `plan status` shows a phase paused on its own in its status column (`WAITING (paused)`): the

@@ -37,13 +37,21 @@ export function planProgressLine(plan: Plan): string {
   return `${plan.name}: ${complete}/${total} steps complete${tail}${paused}`;
 }
 
+/** The PAUSED column: `yes` (the plan), `phase P` / `phases P, Q` (only those phases), or `no`. */
+function pausedCell(plan: Plan): string {
+  if (plan.paused) return 'yes';
+  const phases = plan.phases.filter((p) => p.paused === true).map((p) => p.name);
+  if (phases.length === 0) return 'no';
+  return `${phases.length === 1 ? 'phase' : 'phases'} ${phases.join(', ')}`;
+}
+
 export function renderPlanList(plans: Plan[]): string {
   if (plans.length === 0) return 'no plans';
   return formatTable(
     ['PLAN', 'STATUS', 'PAUSED', 'PHASES', 'STEPS'],
     plans.map((p) => {
       const { complete, total } = stepCounts(p);
-      return [p.name, p.status, p.paused ? 'yes' : 'no', p.phases.length, `${complete}/${total}`];
+      return [p.name, p.status, pausedCell(p), p.phases.length, `${complete}/${total}`];
     }),
   );
 }

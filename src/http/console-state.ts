@@ -1,4 +1,4 @@
-import type { PhaseView, PlanView, SnapshotView } from '../api/operations';
+import type { PlanView, SnapshotView } from '../api/operations';
 import type { CompletedRecovery } from '../observe/recoveries';
 import type { RateSample } from '../observe/rates';
 import type { ConsoleEvent } from '../observe/event-feed';
@@ -163,7 +163,7 @@ function planRow(p: PlanView): PlanRow {
     paused: p.paused,
     done: steps.filter((s) => s.status === 'COMPLETE').length,
     total: steps.length,
-    phases: p.phases.map((ph: PhaseView & { paused?: boolean }) => ({
+    phases: p.phases.map((ph) => ({
       name: ph.name,
       ...planSaid(ph.status, ph.paused === true),
       paused: p.paused || ph.paused === true,

@@ -19,7 +19,7 @@ export class PlanInErrorError extends OperationError {
   }
 }
 
-/** A phase of a plan view, with its own operator pause (`plan pause PLAN --phase P`). */
+/** A phase of a plan view, with its own operator pause (`plan pause PLAN --phase P`) always said. */
 export type PhasePauseView = PhaseView & { paused: boolean };
 
 /**
