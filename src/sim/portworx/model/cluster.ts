@@ -4,6 +4,7 @@ import { notFound } from '../errors';
 import { AlertStore, SimAlertType } from './alert-store';
 import { NODE_STATUS_TRAITS, replicasServeIo } from './node-status';
 import type { SimNode, SimNodeStatus, SimVolume, Topology, VolumeHealth } from './types';
+import { VolumeTable } from './volume-table';
 
 function nodeAlertKey(node: SimNode) {
   return { alertType: SimAlertType.NodeStateChange, resource: 'RESOURCE_TYPE_NODE' as const, resourceId: node.id };
@@ -24,7 +25,7 @@ export interface AddNodeOptions {
  */
 export class ClusterModel {
   readonly nodes = new Map<string, SimNode>();
-  readonly volumes = new Map<string, SimVolume>();
+  readonly volumes = new VolumeTable();
   private clock = 0;
   private ipCount = 0;
 

@@ -110,7 +110,8 @@ function matchesLabels(have: Record<string, string>, want: Record<string, string
 
 /** Volumes (not snapshots) matching every given filter field. */
 export function filterVolumes(model: ClusterModel, f: VolumeFilter): SimVolume[] {
-  return [...model.volumes.values()].filter(
+  const from = f.name ? model.volumes.byName(f.name) : [...model.volumes.values()];
+  return from.filter(
     (v) =>
       !v.parentId &&
       (!f.name || v.name === f.name) &&
