@@ -82,7 +82,8 @@ export function stopChild(proc: ChildProcess, graceMs = 10_000): Promise<number 
 /** A `pxfw sim …` child started with `--json`: resolves with the URL its first line names. */
 export async function startSim(kind: 'mesos' | 'portworx', args: string[], logFile: string): Promise<{ proc: ChildProcess; url: string }> {
   const proc = track(
-    spawn(process.execPath, [PXFW, 'sim', kind, ...args, '--json'], {
+    // BENCH_DEPLOY_SIM_NODE_ARGS: node flags for the simulators (e.g. --cpu-prof --cpu-prof-dir=DIR).
+    spawn(process.execPath, [...(process.env.BENCH_DEPLOY_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), PXFW, 'sim', kind, ...args, '--json'], {
       env: { ...process.env, PXFW_LOG_LEVEL: process.env.PXFW_LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -117,8 +118,7 @@ export interface SchedulerLogCounts {
  */
 export function startScheduler(args: string[], env: NodeJS.ProcessEnv, logFile: string, onProbe: (r: ProbeReport) => void): { proc: ChildProcess; counts: SchedulerLogCounts } {
   const proc = track(
-    // BENCH_DEPLOY_CPU_PROF=1: a CPU profile of the scheduler (.cpuprofile in the work directory).
-    spawn(process.execPath, [...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dirname(logFile)] : []), '--import', 'tsx', '--import', PROBE, PXFW, 'run', ...args], {
+    spawn(process.execPath, [...nodeArgs(dirname(logFile)), '--import', 'tsx', '--import', PROBE, PXFW, 'run', ...args], {
       env: { ...process.env, PXFW_LOG_LEVEL: process.env.BENCH_DEPLOY_LOG_LEVEL ?? 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     }),
@@ -138,6 +138,15 @@ export function startScheduler(args: string[], env: NodeJS.ProcessEnv, logFile: 
     onProbe(m);
   });
   return { proc, counts };
+}
+
+/**
+ * Extra node flags for the scheduler only: BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile into the
+ * work directory; BENCH_DEPLOY_SCHEDULER_NODE_ARGS adds any (e.g. --heapsnapshot-signal=SIGUSR2).
+ */
+function nodeArgs(dir: string): string[] {
+  const extra = (process.env.BENCH_DEPLOY_SCHEDULER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
 }
 
 function countLine(counts: SchedulerLogCounts, line: string): void {
