@@ -1,8 +1,10 @@
 /**
  * The real offer handler (src/controller/offer-handler.ts) with everything around it in memory:
  * 2,000 agents in 20 racks and 4 zones, 1,000 pods of one service waiting for offers with their
- * volumes provisioned (one replica pinned on a host of their own), a Mesos client that answers
- * ACCEPT/DECLINE at once, a state store in a Map. Only the handler and placement cost time.
+ * volumes provisioned (pod i's one replica pinned on host i mod agents), a Mesos client that
+ * answers ACCEPT/DECLINE at once, a state store in a Map. Only the handler and placement cost time.
+ * With more pods than agents the spec allows ceil(pods / agents) pods per host (a deploy that
+ * takes several rounds: one pod per offer per round).
  */
 import pino from 'pino';
 import { fromPromise } from 'xstate';
@@ -51,14 +53,14 @@ function memoryStore(): ServiceStateStore {
 }
 
 /** Portworx answering inspects from a Map by id; volume `i` has its replica on host i. */
-function portworx(): PortworxClient {
+function portworx(agents: number): PortworxClient {
   const byId = new Map<string, VolumeInspection>();
   return {
     async inspectVolume(id: string) {
       let v = byId.get(id);
       if (!v) {
         const i = Number(/-(\d+)-data$/.exec(id)?.[1] ?? 0);
-        v = { name: id.slice(4), labels: {}, volume: { id, locator: { name: id.slice(4) }, replica_sets: [{ nodes: [`node-${host(i % AGENTS)}`] }] } } as VolumeInspection;
+        v = { name: id.slice(4), labels: {}, volume: { id, locator: { name: id.slice(4) }, replica_sets: [{ nodes: [`node-${host(i % agents)}`] }] } } as VolumeInspection;
         byId.set(id, v);
       }
       return v;
@@ -94,14 +96,15 @@ export function offerOf(i: number, round: number): MesosOffer {
   } as MesosOffer;
 }
 
-const SPEC = `name: bench
+/** The bench service: `pods` pods spread over the racks, at most ceil(pods / agents) per host. */
+const specOf = (pods: number, agents: number): string => `name: bench
 pods:
   node:
-    count: ${PODS}
+    count: ${pods}
     cpus: 1
     mem: 1024
     command: sleep 1000
-    placement: "hostname:UNIQUE,rack:MAX_PER:${Math.ceil(PODS / RACKS) + 1}"
+    placement: "${pods <= agents ? 'hostname:UNIQUE' : `hostname:MAX_PER:${Math.ceil(pods / agents)}`},rack:MAX_PER:${Math.ceil(pods / RACKS) + 1}"
     volumes:
       - name: data
         path: /data
@@ -117,13 +120,15 @@ export interface OfferRig {
 }
 
 /** Build the rig and wait until every pod waits for an offer. */
-export async function offerRig(): Promise<OfferRig> {
-  const spec = parseSpec(SPEC);
+export async function offerRig(shape: { agents?: number; pods?: number } = {}): Promise<OfferRig> {
+  const agents = shape.agents ?? AGENTS;
+  const pods = shape.pods ?? PODS;
+  const spec = parseSpec(specOf(pods, agents));
   const logger = pino({ level: 'silent' });
   const metrics = createMetrics('bench');
   const registry = new PodRegistry({ spec: () => spec, machine: podMachine, store: memoryStore(), logger, transitions: new TransitionLog(spec.name, logger), metrics, onPodState: () => undefined });
   const cluster = new ClusterState();
-  for (let i = 0; i < AGENTS; i++) {
+  for (let i = 0; i < agents; i++) {
     cluster.learnOffer(offerOf(i, -1));
     cluster.learnStorageNode({ id: `node-${host(i)}`, hostname: host(i), scheduler_node_name: host(i), status: 'STATUS_OK' });
   }
@@ -136,7 +141,7 @@ export async function offerRig(): Promise<OfferRig> {
     async decline() {},
     async reconcile() {},
   } as unknown as MesosSchedulerClient;
-  const volumes = new VolumeLocations(portworx(), cluster);
+  const volumes = new VolumeLocations(portworx(agents), cluster);
   const memory = new PlacementMemory();
   const deps: OfferHandlerDeps = {
     spec: () => spec,
@@ -151,10 +156,10 @@ export async function offerRig(): Promise<OfferRig> {
     logger,
     metrics,
   };
-  for (let i = 0; i < PODS; i++) registry.ensure('node', i);
+  for (let i = 0; i < pods; i++) registry.ensure('node', i);
   const waiting = () => registry.all().filter((e) => e.state.startsWith('volume-provisioned') && registry.context(e).task === null).length;
-  for (let t = 0; waiting() < PODS; t++) {
-    if (t > 2_000) throw new Error(`only ${waiting()} of ${PODS} pods came to wait for an offer`);
+  for (let t = 0; waiting() < pods; t++) {
+    if (t > 4_000) throw new Error(`only ${waiting()} of ${pods} pods came to wait for an offer`);
     await new Promise((r) => setTimeout(r, 5));
   }
   return { deps, registry, accepts: () => accepted, waiting };

@@ -1,5 +1,4 @@
-import { DEFAULT_EXECUTOR_RESOURCES, callSurelyRejected, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
-import { buildTaskGroup } from '../mesos/task-group';
+import { DEFAULT_EXECUTOR_RESOURCES, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
 import type { BackoffOptions } from '../util/backoff';
 import {
   buildPlacementIndex,
@@ -9,6 +8,8 @@ import {
   podRequestFor,
   type Offer,
   type OfferEvaluation,
+  type OffersByHost,
+  type PlacementIndex,
   type PlacementResult,
   type PlacementMemory,
   type PodRequest,
@@ -23,16 +24,11 @@ import type { VolumeLocations } from './volume-locations';
 import type { TransitionLog } from '../observe/transition-log';
 import { spreadPolicy, transitionsOf } from './replica-ops';
 import { holderFacts, type ReplicaMoves } from './replica-moves';
+import { mapInSlices, Slicer, type RescindedOffers } from './offer-handler-slices';
+import { launch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
 
-/** Offers declined while pods still wait come back soon; with nothing to place, much later. */
-export const REFUSE_SECONDS_BUSY = 5;
-export const REFUSE_SECONDS_IDLE = 120;
-/**
- * Explicit reconciliation of a launch whose ACCEPT got no answer: 1 s, doubling to 30 s (the
- * master may say nothing while the agent re-registers after a failover; docs/reconciliation.md
- * in apache/mesos asks for retries with a truncated exponential backoff).
- */
-export const LAUNCH_RECONCILE_BACKOFF: Readonly<Required<BackoffOptions>> = { initialMs: 1_000, maxMs: 30_000, factor: 2 };
+export { ROUND_SLICE_MS, RescindedOffers, Slicer } from './offer-handler-slices';
+export { LAUNCH_RECONCILE_BACKOFF, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
 
 export interface OfferHandlerDeps {
   spec: () => ServiceSpec;
@@ -59,6 +55,10 @@ export interface OfferHandlerDeps {
   targetConfigId?: () => string;
   /** The service's replica moves (keep spread policy), owned by the composition root. */
   replicaMoves: ReplicaMoves;
+  /** Offers the master rescinded (RESCIND events); absent: none are tracked. */
+  rescinded?: RescindedOffers;
+  /** How long a round runs before it lets the event loop turn (default ROUND_SLICE_MS; 0: after every pod). */
+  sliceMs?: number;
 }
 
 /** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
@@ -94,79 +94,168 @@ export function activeExclusions(
   });
 }
 
-/**
- * How a launch attempt ended: the ACCEPT was answered 202 (`launched`), the pod never got that
- * far or the master surely refused the call (`released`: the offer is free again), or the answer
- * was lost and the task may be running (`unknown`: reconciled, never redone).
- */
-type LaunchOutcome = 'launched' | 'released' | 'unknown';
-
 function waitingForOffer(deps: OfferHandlerDeps, e: PodEntry): boolean {
   return e.state.startsWith('volume-provisioned') && deps.registry.context(e).task === null;
+}
+
+/** The order pods are placed in: by name (String#localeCompare's order, one collator for the round's sort). */
+const byName = new Intl.Collator().compare;
+
+/** One offer round: one index, the offers not used yet, what was launched on. */
+interface Round {
+  mesos: MesosSchedulerClient;
+  spec: ServiceSpec;
+  /** The round's offers as placement reads them, in offer order (for exclusions: who offers). */
+  offers: Offer[];
+  views: Map<string, Offer>;
+  byId: Map<string, MesosOffer>;
+  /** One index for the round: each placement is recorded in it, never rebuilt per pod. */
+  index: PlacementIndex;
+  /** The round's offers not used (nor rescinded) yet, in offer order (a launched offer leaves it). */
+  available: Offer[];
+  /** The round's offers by host: a pod that may only go to its replica holders looks at theirs. */
+  byHost: OffersByHost;
+  used: Set<string>;
+  /** Offers of ACCEPTs whose answer was lost: declined at the end (a no-op if the ACCEPT used them). */
+  unsure: string[];
+  /** The RescindedOffers version last applied to `available`. */
+  rescinds: number;
 }
 
 /**
  * One offer round: keep an offer only while a pod needs it. Pods waiting for placement are
  * matched in name order against the round's offers (one pod per offer per round); the rest are
  * declined with a filter. Intent (the PLACE and its task id) is persisted before ACCEPT.
+ *
+ * A big round runs in slices (Slicer, ROUND_SLICE_MS): between pods the event loop turns once a
+ * slice has run long enough, so status updates, ACKs and the lease go on during a 10,000-pod
+ * round. The round keeps its own state across slices (one index, each offer used at most once);
+ * rounds never overlap (OfferRounds queues them). What others change meanwhile is read again
+ * before each pod: leadership or launching gone ends the placing, a pod no longer waiting is
+ * skipped, a rescinded offer leaves the round (neither launched on nor declined).
  */
-export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOffer[]): Promise<void> {
-  const offers = mesosOffers.map((o) => deps.cluster.learnOffer(o));
-  const offerViews = new Map(offers.map((o) => [o.offerId, o]));
-  const byId = new Map(mesosOffers.map((o) => [o.id.value, o]));
-  const mesos = deps.mesos();
-  if (!mesos) return;
-  const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
+export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOffer[]): Promise<RoundReport> {
+  const slicer = new Slicer(deps.sliceMs);
+  const report = (): RoundReport => ({ launched: used.size, slices: slicer.slices, longestSliceMs: slicer.longestMs });
   const used = new Set<string>();
+  const offers = await mapInSlices(mesosOffers, (o) => frozenView(deps.cluster.learnOffer(o)), slicer);
+  const mesos = deps.mesos();
+  if (!mesos) return report();
   const unsure: string[] = [];
-  if (waiting.length > 0) {
-    const spec = deps.spec();
-    // One index for the round: each placement is recorded in it, never rebuilt per pod.
-    const index = buildPlacementIndex(deps.cluster.view(deps.podsByAgent()));
-    // The round's offers not used yet, in offer order (a launched offer leaves it).
-    const available = offers.slice();
-    // The round's offers by host: a pod that may only go to its replica holders looks at theirs.
-    const byHost = offersByHost(offers);
-    await deps.volumes.refresh(waiting.flatMap((e) => deps.registry.context(e).volumes));
-    for (const entry of waiting.sort((a, b) => a.name.localeCompare(b.name))) {
-      const ctx = deps.registry.context(entry);
-      const excluded = activeExclusions(deps, ctx, offers);
-      if (excluded.length < ctx.excludeHosts.length) {
-        deps.logger.info({ pod: entry.name, hosts: ctx.excludeHosts.filter((h) => !excluded.includes(h)) }, 'a fenced host is back and healthy: placeable again');
+  try {
+    const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
+    if (waiting.length > 0) {
+      await slicer.next();
+      const round = startRound(deps, mesos, offers, mesosOffers, { used, unsure });
+      await refreshInSlices(deps, waiting.flatMap((e) => deps.registry.context(e).volumes), slicer);
+      for (const entry of waiting.sort((a, b) => byName(a.name, b.name))) {
+        // Between slices and awaits anything may have changed: read it again before each pod.
+        if (!deps.launching() || deps.mesos() !== mesos) break;
+        if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
+        await slicer.next();
       }
-      const candidates = excluded.length === 0 ? available : available.filter((o) => !excluded.includes(o.hostname));
-      // A replica added for the pod (keep policy) that has synced makes its host a holder now.
-      await deps.replicaMoves.progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
-      const request = buildRequest(deps, spec, entry, excluded);
-      if (!request) {
-        // An existing volume whose replicas we cannot locate yet would look new (placeable
-        // anywhere): wait for the next round rather than break convergence.
-        deps.metrics.offers.inc({ outcome: 'no-fit' });
-        continue;
-      }
-      // The request is built here from the parsed spec: no zod check per pod (trusted).
-      const result = evaluateOffers(request, candidates, index, { memory: deps.memory, detail: 'summary', trusted: true, offersByHost: byHost });
-      const preferred = preferredEvaluation(deps, ctx, result);
-      const chosen = preferred ?? result.chosen;
-      if (!chosen) {
-        deps.metrics.offers.inc({ outcome: 'no-fit' });
-        await keepSpread(deps, entry, request, index, excluded);
-        continue;
-      }
-      const offer = byId.get(chosen.offerId)!;
-      // Only an ACCEPT that went out uses the offer; anything else is declined below.
-      const outcome = await launch(deps, mesos, spec, entry, offer, offerViews.get(chosen.offerId)!);
-      if (outcome === 'released') continue;
-      noteSpread(deps, entry.name, chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined, offer.hostname);
-      used.add(chosen.offerId);
-      available.splice(available.indexOf(offerViews.get(chosen.offerId)!), 1);
-      // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
-      // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
-      if (outcome === 'unknown') unsure.push(chosen.offerId);
-      index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
     }
+    const rest = mesosOffers.map((o) => o.id.value).filter((id) => !used.has(id) && !deps.rescinded?.has(id));
+    await declineRest(deps, mesos, [...rest, ...unsure]);
+  } finally {
+    deps.rescinded?.forget(mesosOffers.map((o) => o.id.value));
   }
-  await declineRest(deps, mesos, [...mesosOffers.filter((o) => !used.has(o.id.value)).map((o) => o.id.value), ...unsure]);
+  return report();
+}
+
+/** What a round did: offers launched on, and how it shared the event loop. */
+export interface RoundReport {
+  launched: number;
+  /** Slices the round ran in (the event loop turned between them). */
+  slices: number;
+  /** The longest slice, in ms: the longest the round kept the event loop from turning. */
+  longestSliceMs: number;
+}
+
+/**
+ * The round never changes an offer (a used one leaves `available`): frozen, so `debug offers`
+ * keeps it as it is instead of copying each kept offer per pod (src/placement/frozen-explainer.ts).
+ */
+function frozenView(offer: Offer): Offer {
+  for (const range of offer.ports) Object.freeze(range);
+  Object.freeze(offer.ports);
+  return Object.freeze(offer);
+}
+
+/** Where the waiting pods' volumes are now, a slice at a time (10,000 pods: 10,000 volumes). */
+async function refreshInSlices(deps: OfferHandlerDeps, volumes: { name: string; id: string | null }[], slicer: Slicer): Promise<void> {
+  const SLICE = 64;
+  for (let i = 0; i < volumes.length; i += SLICE) {
+    await deps.volumes.refresh(volumes.slice(i, i + SLICE));
+    await slicer.next();
+  }
+}
+
+function startRound(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers: Offer[], mesosOffers: MesosOffer[], out: Pick<Round, 'used' | 'unsure'>): Round {
+  const round: Round = {
+    mesos,
+    spec: deps.spec(),
+    offers,
+    views: new Map(offers.map((o) => [o.offerId, o])),
+    byId: new Map(mesosOffers.map((o) => [o.id.value, o])),
+    index: buildPlacementIndex(deps.cluster.view(deps.podsByAgent())),
+    available: offers.slice(),
+    byHost: offersByHost(offers),
+    ...out,
+    rescinds: -1,
+  };
+  dropRescinded(deps, round);
+  return round;
+}
+
+/** Offers rescinded since the round last looked leave `available` (O(offers), only after a RESCIND). */
+function dropRescinded(deps: OfferHandlerDeps, round: Round): void {
+  const rescinded = deps.rescinded;
+  if (!rescinded || rescinded.version === round.rescinds) return;
+  round.rescinds = rescinded.version;
+  if (rescinded.size > 0) round.available = round.available.filter((o) => !rescinded.has(o.offerId));
+}
+
+/** Judge the round's offers for one waiting pod and launch it on the best, or note why it waits. */
+async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): Promise<void> {
+  dropRescinded(deps, round);
+  const ctx = deps.registry.context(entry);
+  const excluded = activeExclusions(deps, ctx, round.offers);
+  if (excluded.length < ctx.excludeHosts.length) {
+    deps.logger.info({ pod: entry.name, hosts: ctx.excludeHosts.filter((h) => !excluded.includes(h)) }, 'a fenced host is back and healthy: placeable again');
+  }
+  // A replica added for the pod (keep policy) that has synced makes its host a holder now.
+  await deps.replicaMoves.progress(entry.name).catch((err: unknown) => deps.logger.warn({ err, pod: entry.name }, 'could not follow a replica move'));
+  dropRescinded(deps, round);
+  const candidates = excluded.length === 0 ? round.available : round.available.filter((o) => !excluded.includes(o.hostname));
+  const request = buildRequest(deps, round.spec, entry, excluded);
+  if (!request) {
+    // An existing volume whose replicas we cannot locate yet would look new (placeable
+    // anywhere): wait for the next round rather than break convergence.
+    deps.metrics.offers.inc({ outcome: 'no-fit' });
+    return;
+  }
+  // The request is built here from the parsed spec: no zod check per pod (trusted).
+  const result = evaluateOffers(request, candidates, round.index, { memory: deps.memory, detail: 'summary', trusted: true, offersByHost: round.byHost });
+  const chosen = preferredEvaluation(deps, ctx, result) ?? result.chosen;
+  if (!chosen) {
+    deps.metrics.offers.inc({ outcome: 'no-fit' });
+    await keepSpread(deps, entry, request, round.index, excluded);
+    return;
+  }
+  const offer = round.byId.get(chosen.offerId)!;
+  const view = round.views.get(chosen.offerId)!;
+  // Only an ACCEPT that went out uses the offer; anything else is declined below.
+  const outcome = await launch(deps, round.mesos, round.spec, entry, offer, view);
+  if (outcome === 'released') return;
+  noteSpread(deps, entry.name, chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined, offer.hostname);
+  round.used.add(chosen.offerId);
+  const at = round.available.indexOf(view);
+  if (at >= 0) round.available.splice(at, 1);
+  // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
+  // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
+  if (outcome === 'unknown') round.unsure.push(chosen.offerId);
+  round.index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
 }
 
 /** Decline what the round did not launch on: back soon while pods still wait, much later otherwise. */
@@ -182,7 +271,7 @@ async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, 
  * breaks a constraint, a replica goes to a host the constraints allow (ReplicaMoves); the pod is
  * placed there once it has synced. Errors are logged and retried on the next round.
  */
-async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodRequest, index: ReturnType<typeof buildPlacementIndex>, excluded: string[]): Promise<void> {
+async function keepSpread(deps: OfferHandlerDeps, entry: PodEntry, request: PodRequest, index: PlacementIndex, excluded: string[]): Promise<void> {
   if (!request.volumes.some((v) => v.exists)) return;
   const ctx = deps.registry.context(entry);
   try {
@@ -212,123 +301,17 @@ function noteSpread(deps: OfferHandlerDeps, pod: string, breaks: string[] | unde
 
 function buildRequest(deps: OfferHandlerDeps, spec: ServiceSpec, entry: PodEntry, excluded: string[]): PodRequest | undefined {
   const ctx = deps.registry.context(entry);
-  const existingVolumes: Record<string, string[]> = {};
+  const existingVolumes = new Map<string, string[]>();
   for (const v of ctx.volumes) {
     const hosts = deps.volumes.replicaHosts(v.name);
-    if (hosts) existingVolumes[v.name] = hosts.filter((h) => !excluded.includes(h));
+    if (hosts) existingVolumes.set(v.name, excluded.length === 0 ? hosts : hosts.filter((h) => !excluded.includes(h)));
     else if (v.id) return undefined;
   }
-  const request = podRequestFor(spec, entry.podType, entry.index, {
-    existingVolumes,
-    softWaitExpired: ctx.allowNonHolder,
-    overhead: { cpus: DEFAULT_EXECUTOR_RESOURCES.cpus, mem: DEFAULT_EXECUTOR_RESOURCES.mem, disk: DEFAULT_EXECUTOR_RESOURCES.disk },
-  });
-  return { ...request, spread: spreadPolicy(spec, entry.podType) };
+  return podRequestFor(spec, entry.podType, entry.index, { existingVolumes, softWaitExpired: ctx.allowNonHolder, overhead: EXECUTOR_OVERHEAD, spread: spreadPolicy(spec, entry.podType) });
 }
 
-async function launch(
-  deps: OfferHandlerDeps,
-  mesos: MesosSchedulerClient,
-  spec: ServiceSpec,
-  entry: PodEntry,
-  offer: MesosOffer,
-  view: Offer,
-): Promise<LaunchOutcome> {
-  const pod = spec.pods[entry.podType]!;
-  const ctx = deps.registry.context(entry);
-  const taskId = deps.registry.nextTaskId(entry);
-  const configId = deps.targetConfigId?.();
-  const stillPlaced = () => entry.state === 'placed' && deps.registry.context(entry).task?.taskId === taskId;
-  // The pod records what its task is launched with: the config id and whether readiness is checked.
-  deps.registry.send(entry, {
-    type: 'PLACE',
-    taskId,
-    agentId: offer.agent_id.value,
-    hostname: offer.hostname,
-    offerId: offer.id.value,
-    readinessCheck: pod.readinessCheck !== undefined,
-    ...(configId !== undefined ? { configId } : {}),
-  });
-  if (!stillPlaced()) {
-    deps.logger.warn({ pod: entry.name, state: entry.state }, 'pod refused the placement; offer released');
-    return 'released';
-  }
-  await deps.registry.flush(entry);
-  // A STOP or DECOMMISSION may have arrived while the intent was being persisted.
-  if (!stillPlaced()) {
-    deps.logger.info({ pod: entry.name, state: entry.state }, 'pod left placed before launch; offer released');
-    return 'released';
-  }
-  const operation = buildTaskGroup({
-    spec,
-    pod: { podType: entry.podType, index: entry.index, name: entry.name },
-    taskId,
-    frameworkId: mesos.frameworkId!,
-    offer,
-    offerPorts: view.ports,
-    volumes: ctx.volumes,
-    configId,
-  });
-  try {
-    await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });
-  } catch (err) {
-    if (callSurelyRejected(err)) {
-      // The master refused the call (or it never left): nothing was launched. The pod goes
-      // back to waiting for an offer.
-      deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT refused; the pod will be placed again');
-      deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
-      return 'released';
-    }
-    // The answer was lost: the master may have launched the task. Placing the pod again could
-    // run it twice, so it stays `placed` and the master is asked what became of the task.
-    deps.logger.warn({ err, pod: entry.name, taskId, agentId: offer.agent_id.value }, 'ACCEPT outcome unknown; reconciling the task');
-    deps.metrics.offers.inc({ outcome: 'accept-unknown' });
-    reconcileLaunch(deps, entry, taskId, offer.agent_id.value);
-    return 'unknown';
-  }
-  deps.metrics.launches.inc();
-  deps.metrics.offers.inc({ outcome: 'accepted' });
-  deps.logger.info({ pod: entry.name, taskId, host: offer.hostname }, 'task group launched');
-  return 'launched';
-}
-
-/**
- * Ask the master about a task whose ACCEPT went unanswered, with backoff, until the pod has heard
- * anything of it (the first update records a task state) or has moved on. The master answers with
- * the task's latest state if it knows the task (STAGING, RUNNING, ...), TASK_GONE if the agent
- * does not have it, TASK_UNKNOWN if the agent is unknown too, and nothing while the agent has
- * not re-registered (apache/mesos src/master/master.cpp, explicit reconciliation); the pod machine
- * takes the answer from there.
- */
-function reconcileLaunch(deps: OfferHandlerDeps, entry: PodEntry, taskId: string, agentId: string): void {
-  const backoff = deps.reconcileBackoff ?? LAUNCH_RECONCILE_BACKOFF;
-  const factor = backoff.factor ?? 2;
-  const waiting = (): boolean => {
-    if (deps.registry.get(entry.name) !== entry || entry.actor.getSnapshot().status !== 'active') return false;
-    const ctx = deps.registry.context(entry);
-    return entry.state === 'placed' && ctx.task?.taskId === taskId && ctx.taskState === null;
-  };
-  let attempt = 0;
-  const schedule = (): void => {
-    // Between half and all of the capped exponential delay: spread out, never immediate (an
-    // ACCEPT still in flight would otherwise race the question).
-    const ceiling = Math.min(backoff.maxMs, backoff.initialMs * Math.pow(factor, attempt));
-    attempt += 1;
-    setTimeout(() => void ask(), Math.round(ceiling * (0.5 + Math.random() / 2))).unref();
-  };
-  const ask = async (): Promise<void> => {
-    if (!waiting()) return;
-    const mesos = deps.mesos();
-    try {
-      if (mesos) await mesos.reconcile([{ taskId, agentId }]);
-      deps.logger.info({ pod: entry.name, taskId, agentId, attempt }, mesos ? 'reconciling a launch with an unknown outcome' : 'not subscribed; launch reconciliation waits');
-    } catch (err) {
-      deps.logger.warn({ err, pod: entry.name, taskId, attempt }, 'RECONCILE failed; retrying');
-    }
-    if (waiting()) schedule();
-  };
-  schedule();
-}
+/** What the default executor of each task group takes from the offer on top of the pod. */
+const EXECUTOR_OVERHEAD = { cpus: DEFAULT_EXECUTOR_RESOURCES.cpus, mem: DEFAULT_EXECUTOR_RESOURCES.mem, disk: DEFAULT_EXECUTOR_RESOURCES.disk } as const;
 
 /**
  * Relaunch in place: the agent the task ran on, or, once that agent is gone from the master (a

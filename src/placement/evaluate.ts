@@ -154,31 +154,34 @@ function rankFull(offers: readonly Offer[], ctx: StageContext): PlacementResult 
  * by host, only those hosts' offers are looked at: O(holders), not O(offers), per pod.
  */
 function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersByHost): PlacementResult {
-  const n = offers.length;
-  const pass = new Uint8Array(n);
-  const score = new Float64Array(n).fill(Number.NaN);
-  const passing: number[] = [];
+  let passing: number[] = [];
+  let scores: number[] = [];
   let best: Best | undefined;
   const judge = (i: number): void => {
     const offer = offers[i]!;
     if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) return;
     const s = localityScore(offer, ctx);
-    pass[i] = 1;
-    score[i] = s;
     passing.push(i);
+    scores.push(s);
     best = pickBetter(best, i, s, offer, offers, ctx);
   };
   const holders = byHost ? onlyHoldersPass(ctx) : undefined;
   if (holders && byHost) {
     for (const i of positionsOn(holders, offers, byHost)) judge(i);
-    passing.sort((a, b) => a - b);
+    if (passing.length > 1) [passing, scores] = ascending(passing, scores);
   } else {
-    for (let i = 0; i < n; i++) judge(i);
+    for (let i = 0; i < offers.length; i++) judge(i);
   }
   const chosenIndex = best === undefined ? -1 : best.i;
   const chosen = chosenIndex < 0 ? undefined : evaluateOffer(offers[chosenIndex]!, ctx);
-  const packed = packEvaluations({ offers, pass, score, passing, chosenIndex, chosen }, ctx);
+  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, chosen }, ctx);
   return packedResult(packed, chosen ? finish([], chosen).chosen : undefined);
+}
+
+/** Positions and their scores, ordered by position. */
+function ascending(positions: number[], scores: number[]): [number[], number[]] {
+  const order = positions.map((_, k) => k).sort((a, b) => positions[a]! - positions[b]!);
+  return [order.map((k) => positions[k]!), order.map((k) => scores[k]!)];
 }
 
 /** The round's offers by hostname: every offer the caller may pass to evaluateOffers in that round. */

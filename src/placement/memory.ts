@@ -49,6 +49,8 @@ interface Entry {
   unexplained?: { slots: number[]; positions: number[]; explain: DeferredExplainer };
   /** The round's index, to label the kept hosts with their racks on first read. */
   racksFrom?: PlacementIndex;
+  /** When it was evaluated: `placement.at` is formatted from it on first read. */
+  at?: Date;
 }
 
 export class PlacementMemory {
@@ -81,6 +83,10 @@ export class PlacementMemory {
       const { slots, positions, explain } = entry.unexplained;
       slots.forEach((slot, k) => (entry.placement.evaluations[slot] = explain(positions[k]!)));
       entry.unexplained = undefined;
+    }
+    if (entry.at) {
+      entry.placement.at = entry.at.toISOString();
+      entry.at = undefined;
     }
     if (entry.racksFrom) {
       const racks = entry.placement.racks;
@@ -126,7 +132,7 @@ export class PlacementMemory {
       pod: podInstanceName(request.podType, request.index),
       service: request.service,
       podType: request.podType,
-      at: this.now().toISOString(),
+      at: '',
       convergence: request.convergence,
       evaluations: kept,
       offersSeen: packed ? packed.offers.length : result.evaluations.length,
@@ -135,7 +141,7 @@ export class PlacementMemory {
     };
     if (result.chosen) entry.chosen = result.chosen;
     const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
-    this.keep({ placement: entry, ...(unexplained ? { unexplained } : {}), ...(index ? { racksFrom: index } : {}) });
+    this.keep({ placement: entry, at: this.now(), ...(unexplained ? { unexplained } : {}), ...(index ? { racksFrom: index } : {}) });
   }
 
   private keep(entry: Entry): void {
@@ -196,12 +202,23 @@ export class PlacementMemory {
 
 /** trim() over packed verdicts: the same positions, from the passing list and the first failing ones. */
 function trimPacked(packed: PackedEvaluations, max: number): number[] {
-  const chosen = packed.chosenIndex >= 0 ? [packed.chosenIndex] : [];
-  const passing = packed.passing.filter((i) => i !== packed.chosenIndex);
-  const failing: number[] = [];
-  for (let i = 0; i < packed.offers.length && failing.length < max; i++) if (packed.pass[i] !== 1) failing.push(i);
-  passing.sort((a, b) => packed.score[b]! - packed.score[a]!);
-  return [...chosen, ...passing, ...failing].slice(0, max);
+  const { passing, passingScores, chosenIndex } = packed;
+  const out = chosenIndex >= 0 ? [chosenIndex] : [];
+  // Other passing offers by score, highest first; equal scores in offer order (a stable sort).
+  const others: number[] = [];
+  for (let k = 0; k < passing.length; k++) if (passing[k] !== chosenIndex) others.push(k);
+  others.sort((x, y) => passingScores[y]! - passingScores[x]!);
+  for (const k of others) {
+    if (out.length >= max) return out;
+    out.push(passing[k]!);
+  }
+  // Then failing offers in offer order: walk the positions, stepping over the passing ones.
+  let next = 0;
+  for (let i = 0; i < packed.offers.length && out.length < max; i++) {
+    if (next < passing.length && passing[next] === i) next++;
+    else out.push(i);
+  }
+  return out;
 }
 
 /**

@@ -3,23 +3,25 @@ import type { Offer, OfferEvaluation, PlacementChoice, PlacementResult } from '.
 import { localityScore } from './volume-locality.stage';
 
 /**
- * One pod's verdicts on a round's offers, packed: a byte and a number per offer instead of an
- * OfferEvaluation object per offer per pod (2,000 offers × 1,000 pods is two million objects a
- * round, most of them garbage at once). `evaluations` is built from it only when someone reads it.
+ * One pod's verdicts on a round's offers, packed: the passing positions and their scores, instead
+ * of an OfferEvaluation object per offer per pod (2,000 offers × 1,000 pods is two million objects
+ * a round, most of them garbage at once). Nothing is kept per failing offer either (no array the
+ * size of the round per pod): a pod that may only go to its replica holders judges a handful of
+ * offers, and its verdicts cost that much. `evaluations` is built from it only when someone reads it.
  */
 export interface PackedEvaluations {
   /** The offers as they were judged (the caller's array may shrink as pods land). */
   readonly offers: readonly Offer[];
-  /** 1 where the offer passed every stage. */
-  readonly pass: Uint8Array;
-  /** Locality score of each passing offer; NaN where not scored yet (a failing offer). */
-  readonly score: Float64Array;
   /** Positions of the passing offers, ascending (the chosen one included). */
   readonly passing: readonly number[];
+  /** The locality score of each passing offer, in the order of `passing`. */
+  readonly passingScores: readonly number[];
   /** Position of the chosen offer, -1 when none fits. */
   readonly chosenIndex: number;
   /** The chosen offer's full evaluation (every stage with its reason). */
   readonly chosen: OfferEvaluation | undefined;
+  /** Did the offer at `position` pass every stage? O(log passing). */
+  passes(position: number): boolean;
   /** The summary evaluation at a position (outcomes empty, except the chosen one's). */
   at(position: number): OfferEvaluation;
 }
@@ -31,21 +33,39 @@ export function packedOf(result: PlacementResult): PackedEvaluations | undefined
   return (result as { [PACKED]?: PackedEvaluations })[PACKED];
 }
 
-type PackedInput = Omit<PackedEvaluations, 'at'>;
+type PackedInput = Pick<PackedEvaluations, 'offers' | 'passing' | 'passingScores' | 'chosenIndex' | 'chosen'>;
+
+/** Where `position` is in the ascending `passing`, or -1. */
+function passingSlot(passing: readonly number[], position: number): number {
+  let lo = 0;
+  let hi = passing.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = passing[mid]!;
+    if (p === position) return mid;
+    if (p < position) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
 
 export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEvaluations {
-  const { pass, score, chosenIndex, chosen } = input;
+  const { passing, passingScores, chosenIndex, chosen } = input;
   const own = input.offers.slice();
   return {
-    ...input,
     offers: own,
+    passing,
+    passingScores,
+    chosenIndex,
+    chosen,
+    passes: (position) => passingSlot(passing, position) >= 0,
     at(position: number): OfferEvaluation {
       if (position === chosenIndex && chosen) return chosen;
       const offer = own[position]!;
-      let s = score[position]!;
+      const slot = passingSlot(passing, position);
       // A failing offer's score is read off the same per-pod plan and the round's storage view.
-      if (Number.isNaN(s)) s = score[position] = localityScore(offer, ctx);
-      return { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, pass: pass[position] === 1, score: s, outcomes: [] };
+      const score = slot >= 0 ? passingScores[slot]! : localityScore(offer, ctx);
+      return { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, pass: slot >= 0, score, outcomes: [] };
     },
   };
 }

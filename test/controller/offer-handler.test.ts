@@ -235,7 +235,7 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
     const { deps, mesos, pod, registry, reconciles } = await rig();
     mesos.failAccept = new MesosBadRequestError('Failed to validate scheduler::Call', 'ACCEPT');
 
-    await expect(handleOffers(deps, [offerFrom('h0', 'r0')])).resolves.toBeUndefined();
+    await expect(handleOffers(deps, [offerFrom('h0', 'r0')])).resolves.toMatchObject({ launched: 0 });
 
     expect(mesos.of('ACCEPT')).toHaveLength(1);
     expect(pod.state).toMatch(/^volume-provisioned/);

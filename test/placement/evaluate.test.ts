@@ -127,6 +127,37 @@ convergence: {mode: hard}
     });
   });
 
+  it('takes the existing volumes from a Map as from a record, and carries the spread policy it is given', () => {
+    const existing = { 'cassandra-node-2-data': ['agent-1', 'agent-4'] };
+    const fromMap = podRequestFor(spec, 'node', 2, { existingVolumes: new Map(Object.entries(existing)), spread: 'break' });
+    expect(fromMap).toEqual({ ...podRequestFor(spec, 'node', 2, { existingVolumes: existing }), spread: 'break' });
+  });
+
+  it('asks the offer for no ports when the pods are on a virtual network without port mapping (DC/OS overlay)', () => {
+    const overlay = parseSpec(`name: cassandra
+network: {name: dcos}
+pods:
+  node:
+    count: 1
+    cpus: 1
+    mem: 2048
+    ports: [{name: native, port: 9042}, {name: jmx}]
+    command: run
+`);
+    expect(podRequestFor(overlay, 'node', 0)).toMatchObject({ ports: 0, fixedPorts: [] });
+    const mapped = parseSpec(`name: cassandra
+network: {name: mesos-bridge}
+pods:
+  node:
+    count: 1
+    cpus: 1
+    mem: 2048
+    ports: [{name: native, port: 9042}, {name: jmx}]
+    command: run
+`);
+    expect(podRequestFor(mapped, 'node', 0)).toMatchObject({ ports: 2, fixedPorts: [9042] });
+  });
+
   it('refuses an unknown pod type', () => {
     expect(() => podRequestFor(spec, 'seed', 0)).toThrow(/no pod type 'seed'/);
   });
