@@ -1,4 +1,4 @@
-import type { PodSpec, ServiceSpec, VolumeSpec } from '../service-spec';
+import { serviceVariables, type PodSpec, type ServiceSpec, type VolumeSpec } from '../service-spec';
 
 /**
  * What a new service spec changes, judged against the running one before anything is touched.
@@ -68,6 +68,7 @@ export function diffSpecs(current: ServiceSpec, next: ServiceSpec, livePods: (po
       refused.push({ path: `pods.${type}.count`, reason: `config update does not scale (${cur.count} -> ${nxt.count}); use pxfw ${current.name} scale ${type} ${nxt.count} --yes, or keep count ${cur.count} in the file` });
     }
     diffVolumes(type, cur, nxt, refused, volumes);
+    if (cur.volumes.length > 0) refused.push(...dataIdentityChanges(current.name, type, cur, nxt));
     // Any other pod field (those listed, and any added later) reaches a pod only through a new task.
     const fields = new Set([...TASK_FIELDS, ...Object.keys(cur), ...Object.keys(nxt)].filter((f) => !NOT_TASK_FIELDS.has(f)));
     if ([...fields].some((f) => !same(cur[f as keyof PodSpec], nxt[f as keyof PodSpec]))) restartTypes.push(type);
@@ -101,6 +102,41 @@ function startupOnly(current: ServiceSpec, next: ServiceSpec): RefusedChange[] {
     path,
     reason: `read only when the scheduler starts (and by each pod when it is created), so config update cannot apply it; change it in the spec the scheduler is started with (the Marathon app's PXFW_SPEC_YAML / --spec file)`,
   }));
+}
+
+/**
+ * Env variables that name the cluster the data on a pod's volumes was formatted for. Kafka (KRaft):
+ * the apache/kafka image formats the log dir with `CLUSTER_ID` on first start (`kafka-storage.sh
+ * format --ignore-formatted`), and a broker whose meta.properties holds another cluster.id refuses
+ * to start (InconsistentClusterIdException): a new id would leave every broker down, its data kept.
+ */
+const DATA_IDENTITY_ENV = ['CLUSTER_ID'] as const;
+
+/** The value a task gets: the per-service launch variables resolved (templates.ts renders them so). */
+function launchedValue(service: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const vars: Readonly<Record<string, string>> = serviceVariables(service);
+  return value.replace(/\{\{\s*([A-Z_]+)\s*\}\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+/** A change of the cluster id the pods' volumes were formatted with (same value however written: no change). */
+function dataIdentityChanges(service: string, type: string, cur: PodSpec, nxt: PodSpec): RefusedChange[] {
+  const out: RefusedChange[] = [];
+  for (const name of DATA_IDENTITY_ENV) {
+    const before = launchedValue(service, cur.env[name]);
+    const after = launchedValue(service, nxt.env[name]);
+    if (before === after) continue;
+    const shown = (v: string | undefined) => (v === undefined ? 'unset' : JSON.stringify(v));
+    const fix =
+      before === undefined
+        ? `leave ${name} out of the file`
+        : `keep ${name}: ${JSON.stringify(before)} in the file (installed from the pxfw-kafka package: set the option broker.cluster_id to ${JSON.stringify(before)})`;
+    out.push({
+      path: `pods.${type}.env.${name}`,
+      reason: `${shown(before)} -> ${shown(after)}: the ${type} volumes hold data formatted with cluster id ${shown(before)}, and a Kafka broker refuses a log dir formatted with another id (it would not start); ${fix}`,
+    });
+  }
+  return out;
 }
 
 function diffVolumes(type: string, cur: PodSpec, nxt: PodSpec, refused: RefusedChange[], out: VolumeChange[]): void {
