@@ -5,7 +5,7 @@
  *   npm run bench -- [--crashes N] [--quick]
  *
  * BENCH_ONLY=recovery (a comma-separated list of bench names) runs only those. Benches: limits,
- * placement, offer-handler, ack, http-clients, state, recovery, sim-scale, deploy (docs/bench.md). The output
+ * placement, offer-handler, ack, http-clients, state, supervisor, recovery, sim-scale, deploy (docs/bench.md). The output
  * ends with `side_by_side`: each figure of this run next to the limit measured in the same run.
  *
  * A signal to this process (Ctrl-C, SIGTERM) is passed on to the running bench, which stops its
@@ -22,6 +22,8 @@ const BENCHES: { file: string; args: string[] }[] = [
   { file: 'ack.bench.ts', args: [] },
   { file: 'http-clients.bench.ts', args: [] },
   { file: 'state.bench.ts', args: [] },
+  // POD_STATE events/s through the framework supervisor at 100, 1,000 and 10,000 pods (~1-2 min).
+  { file: 'supervisor.bench.ts', args: [] },
   { file: 'recovery.bench.ts', args: process.argv.slice(2) },
   { file: 'sim-scale.bench.ts', args: [] },
   // 10,000 pods on 2,000 agents, parallel then serial, each within a time budget (BENCH_DEPLOY_*: bench/deploy.bench.ts).
@@ -97,6 +99,14 @@ function sideBySide(f: Record<string, any>): Record<string, unknown> {
     out.state_restore = { figure: st.restore, goal_ms: 2_000 };
     out.state_rss_mb = { figure: Object.entries(st).find(([k]) => k.startsWith('rss_mb_at_'))?.[1], goal: 200 };
     out.framework_record_bytes = { figure: st.framework_record_bytes, goal: 'the same at 10 and 10,000 pods' };
+  }
+  if (f.supervisor) {
+    out.supervisor_pod_state_per_s = {
+      figure: f.supervisor.pod_state_per_s,
+      per_cpu_s: f.supervisor.pod_state_per_cpu_s,
+      goal: 'flat in the pod count (counters kept up to date, not rescanned)',
+      max_stall_ms: f.supervisor.max_stall_ms,
+    };
   }
   if (f.deploy) out.deploy = deploySideBySide(f.deploy);
   if (f.limits) {
