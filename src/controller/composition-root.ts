@@ -39,6 +39,10 @@ import { StrayKiller } from './stray-killer';
 import { TaskTracker } from './task-tracker';
 import { MarathonRemovalRecord, persistKey, tombstoneRecord, TOMBSTONE_KEY } from './tombstone';
 import { VolumeLocations } from './volume-locations';
+import { WorkSlices } from './work-slices';
+
+/** The longest a burst of volume plans holds the event loop before it yields (timers, I/O). */
+const SLICE_BUDGET_MS = 10;
 
 /** What the composition root needs from the runtime's lifecycle (bound late: called, never at build time). */
 export interface LifecycleHooks {
@@ -189,6 +193,8 @@ function composePods(core: Core, control: Control) {
     notePlannedHost: (pod, host) => planning.notePlannedHost(pod, host),
     notePlannedReplicas: (pod, hosts) => planning.notePlannedReplicas(pod, hosts),
     siblingReplicaHosts: (podType, index) => planning.siblingReplicaHosts(podType, index),
+    // A burst of volume plans (a parallel phase) in time slices on one shared round per slice.
+    planRound: (plan) => planSlices.run(() => plan(planning.round())),
     logger: logger.child({ module: 'effects' }),
     metrics: core.metrics,
     waitTaskEnded: (taskId, ms) => tasks.waitTerminal([taskId], ms),
@@ -215,6 +221,7 @@ function composePods(core: Core, control: Control) {
     if (entry) registry.send(entry, { type: 'REPLACE_GRANTED' });
   };
   const planning = new PlanningState(registry, volumes, cluster);
+  const planSlices = new WorkSlices({ budgetMs: SLICE_BUDGET_MS, onSliceEnd: () => planning.endRound() });
   const clusterView = readonlyCluster(cluster, planning);
   const watches = composeWatches(core, control, { cluster, governor, registry, tasks, volumes, memory });
   const { storageWatch } = watches;

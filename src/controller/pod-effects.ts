@@ -21,7 +21,13 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
 import { classifyCreateError, FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError, PodTypeRemovedError } from './errors';
+import type { PlanningRound } from './planning-state';
 import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
+
+/** What a volume plan reads and notes: a planning round, or the deps' direct reads. */
+export type VolumePlanner = Pick<PlanningRound, 'siblingReplicaHosts' | 'notePlannedHost' | 'notePlannedReplicas'> & {
+  readonly index: ClusterView | PlanningRound['index'];
+};
 
 export interface PodEffectDeps {
   spec: () => ServiceSpec;
@@ -36,6 +42,12 @@ export interface PodEffectDeps {
   notePlannedHost?: (pod: string, host: string) => void;
   /** Remember where a new volume's replicas were pinned, before Portworx is asked (parallel phases). */
   notePlannedReplicas?: (pod: string, hosts: string[]) => void;
+  /**
+   * Run a volume plan in a time slice on the slice's shared planning round (PlanningState.round):
+   * a burst of plans neither rescans every pod per plan nor blocks the event loop. Without it,
+   * each plan reads `planningView` and `siblingReplicaHosts` afresh.
+   */
+  planRound?: <T>(plan: (round: VolumePlanner) => T) => Promise<T>;
   logger: Logger;
   metrics: Metrics;
   /** Resolves once the task is terminal; rejects after `timeoutMs` (TaskTracker.waitTerminal). */
@@ -93,8 +105,6 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
   const out: { name: string; id: string }[] = [];
   let plannedHost: string | undefined;
   let fresh = false;
-  // Hosts holding siblings' replicas are their failover targets: keep both the pod and our replicas off them.
-  const siblingHosts = deps.siblingReplicaHosts?.(input.podType, input.index) ?? new Set<string>();
   for (const vol of input.volumes) {
     const existing = vol.id ? await deps.px.inspectVolume(vol.id).catch(() => undefined) : await deps.px.findVolumeByName(vol.name);
     const found = existing ?? (vol.id ? await deps.px.findVolumeByName(vol.name) : undefined);
@@ -113,15 +123,20 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
       await deps.refreshEvidence?.().catch((err: unknown) => deps.logger.warn({ err }, 'could not re-read agents and storage nodes'));
       fresh = true;
     }
-    const view = deps.planningView();
-    if (plannedHost === undefined) {
-      plannedHost = planHost(spec, input.podType, input.index, view, siblingHosts);
-      // Synchronously after planning: a sibling planned while this create is in flight sees it.
-      deps.notePlannedHost?.(`${input.podType}-${input.index}`, plannedHost);
-    }
-    // The pod itself: its failover replica goes where it could run, every hard constraint kept.
-    const hosts = replicaHostsFor(plannedHost, volSpec, view, vol.name, { podType: input.podType, replicaHosts: siblingHosts }, { spec, index: input.index });
-    deps.notePlannedReplicas?.(`${input.podType}-${input.index}`, hosts);
+    const plan = (planner: VolumePlanner): string[] => {
+      // Hosts holding siblings' replicas are their failover targets: keep both the pod and our replicas off them.
+      const siblingHosts = planner.siblingReplicaHosts(input.podType, input.index);
+      if (plannedHost === undefined) {
+        plannedHost = planHost(spec, input.podType, input.index, planner.index, siblingHosts);
+        // Synchronously after planning: a sibling planned while this create is in flight sees it.
+        planner.notePlannedHost(input.podType, input.index, plannedHost);
+      }
+      // The pod itself: its failover replica goes where it could run, every hard constraint kept.
+      const pinned = replicaHostsFor(plannedHost, volSpec, planner.index, vol.name, { podType: input.podType, replicaHosts: siblingHosts }, { spec, index: input.index });
+      planner.notePlannedReplicas(input.podType, input.index, pinned);
+      return pinned;
+    };
+    const hosts = deps.planRound ? await deps.planRound(plan) : plan(directPlanner(deps));
     const nodeIds = hosts.map((h) => deps.cluster.nodeIdOfHost(h)).filter((x): x is string => !!x);
     const id = await deps.px.createVolume(createVolumeRequest(spec, input.podType, input.index, volSpec, vol.name, nodeIds)).catch((err: unknown) => {
       throw classifyCreateError(err, vol.name, hosts, nodeIds);
@@ -130,6 +145,16 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     out.push({ name: vol.name, id });
   }
   return { volumes: out };
+}
+
+/** Without a planning round: read the view and the siblings afresh for this plan. */
+function directPlanner(deps: PodEffectDeps): VolumePlanner {
+  return {
+    index: deps.planningView(),
+    siblingReplicaHosts: (podType, index) => deps.siblingReplicaHosts?.(podType, index) ?? new Set<string>(),
+    notePlannedHost: (podType, index, host) => deps.notePlannedHost?.(`${podType}-${index}`, host),
+    notePlannedReplicas: (podType, index, hosts) => deps.notePlannedReplicas?.(`${podType}-${index}`, hosts),
+  };
 }
 
 /** The host of a task is down as far as we can tell: Mesos lost the agent or Portworx says OFFLINE. */

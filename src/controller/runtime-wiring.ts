@@ -7,6 +7,36 @@ import type { ServiceSpec } from '../service-spec';
 import type { Logger } from '../log/logger';
 import type { RuntimeOptions } from './runtime-options';
 import { podEffectActors, type PodEffectDeps } from './pod-effects';
+import { WorkSlices } from './work-slices';
+
+/** At most this many pod starts per slice, and at most this long (ms), before yielding. */
+export const POD_ACTIONS_PER_SLICE = 50;
+const POD_ACTIONS_BUDGET_MS = 10;
+
+/**
+ * The supervisor's pod actions (start, decommission), run after its transition and in order, in
+ * slices: a parallel plan of N pods never starts all N actors in one macrotask. `cancel` drops
+ * what is queued (stepping down, stopping: the next leader starts the pods from KV).
+ */
+export class PodActions {
+  private readonly slices = new WorkSlices({ budgetMs: POD_ACTIONS_BUDGET_MS, maxJobs: POD_ACTIONS_PER_SLICE });
+  private generation = 0;
+
+  constructor(private readonly logger: Pick<Logger, 'error'>) {}
+
+  post(action: () => void): void {
+    const generation = this.generation;
+    this.slices
+      .run(() => {
+        if (generation === this.generation) action();
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'pod action failed'));
+  }
+
+  cancel(): void {
+    this.generation += 1;
+  }
+}
 
 /**
  * The pod machine with its effects provided; pod records written before the probation model are

@@ -23,7 +23,7 @@ import type { FrameworkSnapshot, SupervisorListener } from './ports/supervisor';
 import type { FrameworkStateCheck } from './state-names';
 import type { ReplacementGovernor } from './replacement-governor';
 import type { RuntimeOptions } from './runtime-options';
-import { frameworkInput, schedulerClient } from './runtime-wiring';
+import { frameworkInput, PodActions, schedulerClient } from './runtime-wiring';
 import { serviceStatusView } from './service-status';
 import type { SnapshotManager } from './snapshots';
 import type { StrayKiller } from './stray-killer';
@@ -61,6 +61,8 @@ export class Runtime {
   readonly timeScale: number;
   private readonly parts: ServiceParts;
   private podsRestored = false;
+  /** Pod starts and decommissions the supervisor asked for: run in slices (see WorkSlices). */
+  private readonly podActions: PodActions;
   private subscribing: Promise<void> | undefined;
   private unregister: () => void = () => undefined;
 
@@ -84,6 +86,7 @@ export class Runtime {
     ({ metrics: this.metrics, transitions: this.transitions, cluster: this.cluster, tasks: this.tasks, memory: this.memory } = p);
     ({ registry: this.registry, volumes: this.volumes, snapshots: this.snapshots, operator: this.operator } = p);
     ({ governor: this.governor, strays: this.strays, timeScale: this.timeScale } = p);
+    this.podActions = new PodActions(this.logger);
   }
 
   static async start(opts: RuntimeOptions): Promise<Runtime> {
@@ -179,6 +182,7 @@ export class Runtime {
     this.unregister();
     p.leadership.stopRenewing();
     p.strays.clear();
+    this.podActions.cancel();
     await p.storageWatch.stop();
     p.supervisor.stop();
     p.registry.stopAll();
@@ -198,8 +202,9 @@ export class Runtime {
       // actors and send events back to the supervisor, which must happen after it.
       actions: {
         subscribe: () => queueMicrotask(() => void this.subscribe()),
-        startPod: (_, ref) => queueMicrotask(() => this.startPod(ref)),
-        decommissionPod: (_, ref) => queueMicrotask(() => this.decommissionPod(ref)),
+        // In slices, in order: a parallel plan starts N pods, never all in one macrotask.
+        startPod: (_, ref) => this.podActions.post(() => this.startPod(ref)),
+        decommissionPod: (_, ref) => this.podActions.post(() => this.decommissionPod(ref)),
         revive: () => queueMicrotask(() => void this.parts.scheduler.revive()),
         suppress: () => queueMicrotask(() => void this.parts.scheduler.suppress()),
         stepDown: () => queueMicrotask(() => void this.stepDown()),
@@ -267,6 +272,7 @@ export class Runtime {
 
   private async stepDown(): Promise<void> {
     this.parts.leadership.stepDown();
+    this.podActions.cancel();
     this.strays.clear();
     this.registry.clear();
     this.podsRestored = false;
@@ -302,6 +308,7 @@ export class Runtime {
 
   /** Before a reinstall: no Mesos client of the torn-down framework, no pod actors, a fresh restore. */
   async resetForReinstall(): Promise<void> {
+    this.podActions.cancel();
     this.registry.clear();
     // The state was deleted (delete-state): the supervisor's next save writes all of it again.
     this.parts.frameworkState.reset();

@@ -1,5 +1,16 @@
 import { childLogger } from '../log/logger';
-import { evaluateOffers, pinPodReplicas, pinReplicas, podRequestFor, type ClusterView, type Offer, type PodPinning, type PodRequest } from '../placement';
+import {
+  buildPlacementIndex,
+  evaluateOffers,
+  PlacementIndex,
+  pinPodReplicas,
+  pinReplicas,
+  podRequestFor,
+  type ClusterView,
+  type Offer,
+  type PodPinning,
+  type PodRequest,
+} from '../placement';
 import type { ServiceSpec, VolumeSpec } from '../service-spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
@@ -13,23 +24,46 @@ export interface PlannedPod {
   index: number;
 }
 
-export function planHost(spec: ServiceSpec, podType: string, index: number, view: ClusterView, avoid: ReadonlySet<string> = new Set()): string {
+export function planHost(
+  spec: ServiceSpec,
+  podType: string,
+  index: number,
+  view: ClusterView | PlacementIndex,
+  avoid: ReadonlySet<string> = new Set(),
+): string {
+  // Built here from the parsed spec: no zod check (trusted); one index per planning round.
   const request = podRequestFor(spec, podType, index);
+  const placement = view instanceof PlacementIndex ? view : buildPlacementIndex(view);
+  const all = planningOffers(placement);
   // Hosts holding a sibling's replicas are that sibling's failover targets: keep them free if we can.
-  const preferred = view.agents.filter((a) => !avoid.has(a.hostname));
-  if (preferred.length < view.agents.length) {
-    try {
-      return planOn(request, preferred, view);
-    } catch {
-      // every free host fails a constraint: fall back to all hosts
+  if (avoid.size > 0) {
+    const preferred = all.filter((o) => !avoid.has(o.hostname));
+    if (preferred.length < all.length) {
+      // When every free host fails a constraint: fall back to all hosts.
+      const chosen = preferred.length > 0 ? chooseOn(request, preferred, placement) : undefined;
+      if (chosen) return chosen;
     }
   }
-  return planOn(request, view.agents, view);
+  const chosen = chooseOn(request, all, placement);
+  if (chosen) return chosen;
+  // Only now, on the way to an error, judge every offer with reasons.
+  const full = evaluateOffers(request, all, placement, { trusted: true });
+  const why = full.evaluations[0]?.outcomes.filter((o) => !o.pass).map((o) => o.reason).join('; ');
+  throw new NoStorageHostError(`no host fits ${podType}-${index} yet (${all.length} agents with storage up${why ? `; e.g. ${why}` : ''})`);
 }
 
-function planOn(request: PodRequest, agents: ClusterView['agents'], view: ClusterView): string {
-  const { podType, index } = request;
-  const offers: Offer[] = agents
+function chooseOn(request: PodRequest, offers: Offer[], index: PlacementIndex): string | undefined {
+  return evaluateOffers(request, offers, index, { trusted: true, detail: 'summary' }).chosen?.hostname;
+}
+
+/** Every agent with storage up as an offer of unlimited resources: what a volume may be planned on. */
+const offersOf = new WeakMap<PlacementIndex, Offer[]>();
+
+function planningOffers(index: PlacementIndex): Offer[] {
+  let offers = offersOf.get(index);
+  if (offers) return offers;
+  const { view } = index;
+  offers = view.agents
     .filter((a) => view.storage[a.hostname] === 'up')
     .map((a) => ({
       offerId: `plan-${a.agentId}`,
@@ -42,14 +76,8 @@ function planOn(request: PodRequest, agents: ClusterView['agents'], view: Cluste
       attributes: a.attributes ?? {},
       domain: a.domain,
     }));
-  const result = evaluateOffers(request, offers, view);
-  if (!result.chosen) {
-    const why = result.evaluations[0]?.outcomes.filter((o) => !o.pass).map((o) => o.reason).join('; ');
-    throw new NoStorageHostError(
-      `no host fits ${podType}-${index} yet (${offers.length} agents with storage up${why ? `; e.g. ${why}` : ''})`,
-    );
-  }
-  return result.chosen.hostname;
+  offersOf.set(index, offers);
+  return offers;
 }
 
 /**
@@ -59,7 +87,7 @@ function planOn(request: PodRequest, agents: ClusterView['agents'], view: Cluste
 export function replicaHostsFor(
   host: string,
   volume: VolumeSpec,
-  view: ClusterView,
+  view: ClusterView | PlacementIndex,
   volumeName: string,
   siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
   pod?: PlannedPod,
@@ -81,7 +109,7 @@ export function replicaHostsFor(
 export function pinVolumeReplicas(
   host: string,
   volume: VolumeSpec,
-  view: ClusterView,
+  view: ClusterView | PlacementIndex,
   volumeName: string,
   siblings?: { podType: string; replicaHosts: ReadonlySet<string> },
   pod?: PlannedPod,

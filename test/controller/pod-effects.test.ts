@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ensureVolumes, killTask, type PodEffectDeps } from '../../src/controller/pod-effects';
 import { classifyCreateError, NotConnectedError, PodTypeRemovedError, ReplicaNodeUnavailableError } from '../../src/controller/errors';
 import type { ClusterState } from '../../src/controller/cluster-view';
+import { PlanningState } from '../../src/controller/planning-state';
+import { WorkSlices } from '../../src/controller/work-slices';
 import { portworxErrorFromResponse, PortworxInternalError, type CreateVolumeInput, type PortworxClient } from '../../src/portworx';
 import type { ServiceSpec } from '../../src/service-spec';
 import { effectFailure } from '../machines/effect-harness';
@@ -290,5 +292,36 @@ describe('a pod whose pod type is no longer in the spec (parked, not retried for
     expect(rig.actor.getSnapshot().context.reason).toContain('POD_TYPE_REMOVED');
     rig.clock.increment(60_000);
     expect(rig.effects.count('ensureVolumes')).toBe(1);
+  });
+});
+
+describe('ensureVolumes in a burst (a parallel phase: every pod plans at once)', () => {
+  it('plans 60 pods on one shared round per time slice: the pods are read per slice, not per pod, and still spread', async () => {
+    const shape = hosts(12, 3);
+    const cluster = clusterOf(shape);
+    const spec = demoSpec({ count: 60, repl: 2 });
+    const pods = Array.from({ length: 60 }, (_, index) => ({ name: `node-${index}`, podType: 'node', index, volumes: [{ name: `demo-node-${index}-data` }] }));
+    let scans = 0;
+    const registry = {
+      all: () => {
+        scans += 1;
+        return pods as never[];
+      },
+      context: (e: (typeof pods)[number]) => ({ volumes: e.volumes }) as never,
+    };
+    const planning = new PlanningState(registry as never, { replicaHosts: () => undefined }, cluster);
+    const slices = new WorkSlices({ onSliceEnd: () => planning.endRound() });
+    const px = new FakePortworx();
+    const deps: PodEffectDeps = { ...depsFor({ cluster, spec, px }), planRound: (plan) => slices.run(() => plan(planning.round())) };
+
+    await Promise.all(pods.map((p) => ensureVolumes(deps, { service: 'demo', podType: 'node', index: p.index, volumes: [{ name: `demo-node-${p.index}-data`, id: null }] })));
+
+    expect(px.created).toHaveLength(60);
+    expect(scans).toBe(slices.sliceCount);
+    expect(scans).toBeLessThan(60);
+    // Pods planned in one burst see each other: 5 per host on 12 hosts.
+    const perHost = new Map<string, number>();
+    for (const c of px.created) perHost.set(c.spec!.replica_set!.nodes![0]!, (perHost.get(c.spec!.replica_set!.nodes![0]!) ?? 0) + 1);
+    expect([...perHost.values()]).toEqual(Array(12).fill(5));
   });
 });
