@@ -18,9 +18,12 @@ export function setConsoleGauges(m: Partial<Metrics>, s: ConsoleState, now: numb
   m.planStatus?.reset();
   m.planSteps?.reset();
   m.planPaused?.reset();
+  m.phasePaused?.reset();
   for (const p of s.plans) {
     for (const st of PLAN_STATUSES) m.planStatus?.set({ plan: p.name, status: slug(st) }, p.text === st ? 1 : 0);
     m.planPaused?.set({ plan: p.name }, p.paused ? 1 : 0);
+    // A phase paused on its own leaves its plan unpaused: only this series shows it.
+    for (const ph of p.phases) m.phasePaused?.set({ plan: p.name, phase: ph.name }, ph.paused ? 1 : 0);
     const steps = p.phases.flatMap((ph) => ph.steps);
     for (const st of STEP_STATUSES) m.planSteps?.set({ plan: p.name, status: slug(st) }, steps.filter((x) => x.text === st).length);
   }

@@ -42,6 +42,12 @@ export function createMetrics(service: string) {
     planStatus: new Gauge({ name: 'pxfw_plan_status', help: '1 for the status each plan is in, 0 for the others (scrape time)', labelNames: ['plan', 'status'], registers: [registry] }),
     planSteps: new Gauge({ name: 'pxfw_plan_steps', help: 'Steps of each plan by status (scrape time)', labelNames: ['plan', 'status'], registers: [registry] }),
     planPaused: new Gauge({ name: 'pxfw_plan_paused', help: '1 while the plan is paused (scrape time)', labelNames: ['plan'], registers: [registry] }),
+    phasePaused: new Gauge({
+      name: 'pxfw_phase_paused',
+      help: '1 while the phase is paused, on its own (plan pause PLAN --phase P) or with its whole plan (scrape time)',
+      labelNames: ['plan', 'phase'],
+      registers: [registry],
+    }),
     snapshots: new Gauge({ name: 'pxfw_snapshots', help: 'Snapshots recorded for the service (scrape time)', registers: [registry] }),
     snapshotAge: new Gauge({ name: 'pxfw_snapshot_age_seconds', help: 'Age of the newest snapshot, labelled with its name; absent when there is none (scrape time)', labelNames: ['snapshot'], registers: [registry] }),
     volumes: new Gauge({ name: 'pxfw_volumes', help: 'Volumes of the service by health: healthy, degraded (scrape time)', labelNames: ['health'], registers: [registry] }),
