@@ -11,9 +11,11 @@
  *   what the layout's diff costs beside the actor.
  * Events are sent in slices of 50 with a turn of the event loop between (as the router would), so
  * `max_stall_ms` is the longest slice. Every scenario runs once at 100 pods first, unreported (JIT warm-up). Each scenario stops after BENCH_SUPERVISOR_SECONDS (default
- * 3) or its events, whichever comes first. Prints `{"supervisor": {...}}` as its last line.
+ * 3) or its events, whichever comes first. Rates per wall second and per CPU second (on a shared
+ * machine wall time includes other processes' turns). Prints `{"supervisor": {...}}` as its last line.
  *
  *   node --expose-gc --import tsx bench/supervisor.bench.ts
+ *   BENCH_SUPERVISOR_SCENARIOS=running,deploying_serial BENCH_SUPERVISOR_PODS=1000 ...   (a subset)
  */
 import { createActor, fromCallback, fromPromise, waitFor, type EventObject } from 'xstate';
 import { frameworkMachine } from '../machines/framework.machine';
@@ -27,6 +29,7 @@ const SIZES = (process.env.BENCH_SUPERVISOR_PODS ?? '100,1000,10000').split(',')
 const SECONDS = Number(process.env.BENCH_SUPERVISOR_SECONDS ?? 3);
 const RUNNING_EVENTS = Number(process.env.BENCH_SUPERVISOR_EVENTS ?? 20_000);
 const SLICE = 50;
+const ONLY = process.env.BENCH_SUPERVISOR_SCENARIOS?.split(',').map((n) => n.trim());
 
 type Scenario = 'running' | 'deploying_parallel' | 'deploying_serial';
 
@@ -67,8 +70,9 @@ async function activeSupervisor(input: FrameworkInput, saved: SavedFrameworkStat
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /** Send events in slices until they run out or the time is up: events per second. */
-async function drive(send: (e: FrameworkEvent) => void, events: Iterable<FrameworkEvent>): Promise<{ sent: number; seconds: number }> {
+async function drive(send: (e: FrameworkEvent) => void, events: Iterable<FrameworkEvent>): Promise<{ sent: number; seconds: number; cpuSeconds: number }> {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const deadline = started + BigInt(Math.round(SECONDS * 1e9));
   let sent = 0;
   for (const e of events) {
@@ -78,7 +82,8 @@ async function drive(send: (e: FrameworkEvent) => void, events: Iterable<Framewo
       if (process.hrtime.bigint() > deadline) break;
     }
   }
-  return { sent, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const used = process.cpuUsage(cpu);
+  return { sent, seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 function* healthFlips(count: number): Generator<FrameworkEvent> {
@@ -96,7 +101,7 @@ function* deployReports(count: number): Generator<FrameworkEvent> {
   }
 }
 
-async function measure(scenario: Scenario, count: number, recordSave: boolean): Promise<{ perS: number; maxStallMs: number; sent: number }> {
+async function measure(scenario: Scenario, count: number, recordSave: boolean): Promise<{ perS: number; perCpuS: number; maxStallMs: number; sent: number }> {
   const running = scenario === 'running';
   const input = inputOf(count, scenario === 'deploying_serial' ? 'serial' : 'parallel');
   const actor = await activeSupervisor(input, running ? deployedState(input) : null, recordSave);
@@ -110,32 +115,37 @@ async function measure(scenario: Scenario, count: number, recordSave: boolean): 
   globalThis.gc?.();
   const { value, maxStallMs } = await withStallMonitor(() => drive((e) => actor.send(e), running ? healthFlips(count) : deployReports(count)));
   actor.stop();
-  return { perS: Math.round(value.sent / value.seconds), maxStallMs, sent: value.sent };
+  return { perS: Math.round(value.sent / value.seconds), perCpuS: Math.round(value.sent / value.cpuSeconds), maxStallMs, sent: value.sent };
 }
 
 async function main(): Promise<void> {
   const rates: Record<string, Record<string, number>> = {};
+  const perCpu: Record<string, Record<string, number>> = {};
   let maxStallMs = 0;
-  const variants: [Scenario, boolean][] = [
-    ['running', false],
-    ['deploying_parallel', false],
-    ['deploying_serial', false],
-    ['running', true],
-    ['deploying_parallel', true],
-  ];
+  const variants = (
+    [
+      ['running', false],
+      ['deploying_parallel', false],
+      ['deploying_serial', false],
+      ['running', true],
+      ['deploying_parallel', true],
+    ] as [Scenario, boolean][]
+  ).filter(([scenario, recordSave]) => !ONLY || ONLY.includes(recordSave ? `${scenario}_with_record_save` : scenario));
   // Warm-up (JIT), not reported.
   for (const [scenario, recordSave] of variants) await measure(scenario, 100, recordSave);
   for (const [scenario, recordSave] of variants) {
     const name = recordSave ? `${scenario}_with_record_save` : scenario;
     rates[name] = {};
+    perCpu[name] = {};
     for (const count of SIZES) {
       const r = await measure(scenario, count, recordSave);
       rates[name]![String(count)] = r.perS;
+      perCpu[name]![String(count)] = r.perCpuS;
       maxStallMs = Math.max(maxStallMs, r.maxStallMs);
-      process.stderr.write(`supervisor ${name} at ${count} pods: ${r.perS} POD_STATE/s (${r.sent} events), longest stall ${r.maxStallMs} ms\n`);
+      process.stderr.write(`supervisor ${name} at ${count} pods: ${r.perS} POD_STATE/s, ${r.perCpuS} per CPU s (${r.sent} events), longest stall ${r.maxStallMs} ms\n`);
     }
   }
-  process.stdout.write(`${JSON.stringify({ supervisor: { pod_state_per_s: rates, max_stall_ms: maxStallMs } })}\n`);
+  process.stdout.write(`${JSON.stringify({ supervisor: { pod_state_per_s: rates, pod_state_per_cpu_s: perCpu, max_stall_ms: maxStallMs } })}\n`);
   process.exit(0);
 }
 
