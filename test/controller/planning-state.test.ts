@@ -46,7 +46,14 @@ const noteArb = fc.record({
   hosts: fc.array(fc.constantFrom(...HOSTNAMES), { minLength: 1, maxLength: 3 }),
 });
 
-function setup(shapes: fc.Infer<typeof podArb>[], goneHost: number | undefined) {
+interface PodShape {
+  podType: string;
+  index: number;
+  taskOn: number | undefined;
+  replicas: string[] | undefined;
+}
+
+function setup(shapes: PodShape[], goneHost: number | undefined) {
   const cluster = clusterOf(HOSTS);
   if (goneHost !== undefined) cluster.markGone(agentIdOf(HOSTS[goneHost]!.host));
   const seen = new Set<string>();
