@@ -177,7 +177,9 @@ export class ReplicaMoves {
       });
     }
     const fresh: PodRequest = { ...request, volumes: request.volumes.map((v) => ({ ...v, exists: false, replicaHosts: [] })) };
-    return evaluateOffers(fresh, offers, index).chosen?.hostname;
+    // Summary: the same choice without a reason object per agent (O(agents) per pod per round); the
+    // request is podRequestFor's, built here from the parsed spec.
+    return evaluateOffers(fresh, offers, index, { detail: 'summary', trusted: true }).chosen?.hostname;
   }
 
   private note(pod: string, kind: 'syncing' | 'waiting', constraints: string[], message: string): boolean {
