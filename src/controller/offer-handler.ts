@@ -4,6 +4,7 @@ import {
   buildPlacementIndex,
   evaluateOffers,
   findPassing,
+  immutableOffer,
   offersByHost,
   podRequestFor,
   type Offer,
@@ -138,7 +139,9 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   const slicer = new Slicer(deps.sliceMs);
   const report = (): RoundReport => ({ launched: used.size, slices: slicer.slices, longestSliceMs: slicer.longestMs });
   const used = new Set<string>();
-  const offers = await mapInSlices(mesosOffers, (o) => frozenView(deps.cluster.learnOffer(o)), slicer);
+  // The round never changes an offer (a used one leaves `available`): immutable, so `debug
+  // offers` keeps each kept offer itself, not a copy per pod.
+  const offers = await mapInSlices(mesosOffers, (o) => immutableOffer(deps.cluster.learnOffer(o)), slicer);
   const mesos = deps.mesos();
   if (!mesos) return report();
   const unsure: string[] = [];
@@ -170,16 +173,6 @@ export interface RoundReport {
   slices: number;
   /** The longest slice, in ms: the longest the round kept the event loop from turning. */
   longestSliceMs: number;
-}
-
-/**
- * The round never changes an offer (a used one leaves `available`): frozen, so `debug offers`
- * keeps it as it is instead of copying each kept offer per pod (src/placement/frozen-explainer.ts).
- */
-function frozenView(offer: Offer): Offer {
-  for (const range of offer.ports) Object.freeze(range);
-  Object.freeze(offer.ports);
-  return Object.freeze(offer);
 }
 
 /** Where the waiting pods' volumes are now, a slice at a time (10,000 pods: 10,000 volumes). */

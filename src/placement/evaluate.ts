@@ -8,7 +8,7 @@ import { PlacementIndex, buildPlacementIndex } from './placement-index';
 import { resourcesStage } from './resources.stage';
 import type { HolderPlan, Stage, StageContext } from './stage';
 import { storageHealthStage } from './storage-health.stage';
-import type { ClusterView, Offer, OfferEvaluation, PlacementResult, PodRequest } from './types';
+import type { ClusterView, Offer, OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
 import { validateClusterView, validatePodRequest } from './validate';
 import { localityPasses, localityScore, prepareLocality, volumeLocalityStage, type LocalityPlan } from './volume-locality.stage';
 import { packEvaluations, packedResult } from './packed-result';
@@ -173,9 +173,15 @@ function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersBy
     for (let i = 0; i < offers.length; i++) judge(i);
   }
   const chosenIndex = best === undefined ? -1 : best.i;
-  const chosen = chosenIndex < 0 ? undefined : evaluateOffer(offers[chosenIndex]!, ctx);
-  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, chosen }, ctx);
-  return packedResult(packed, chosen ? finish([], chosen).chosen : undefined);
+  if (chosenIndex < 0) return packedResult(packEvaluations({ offers, passing, passingScores: scores, chosenIndex }, ctx), undefined);
+  // The chosen offer's reasons are worded only when read, from what held now (frozen).
+  const explainChosen = freezeExplainer(offers, ctx, evaluateOffer)([chosenIndex]);
+  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, explainChosen: () => explainChosen(chosenIndex) }, ctx);
+  const offer = offers[chosenIndex]!;
+  const breaks = ctx.holders.breakOnHolders ? brokenConstraints(offer, ctx) : [];
+  const choice = { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, score: best!.score, ...(breaks.length > 0 ? { breaks } : {}) } as PlacementChoice;
+  Object.defineProperty(choice, 'reasons', { enumerable: true, get: () => reasonsOf(packed.chosen!) });
+  return packedResult(packed, choice);
 }
 
 /** Positions and their scores, ordered by position. */
@@ -228,6 +234,10 @@ function passesFilters(offer: Offer, ctx: StageContext): boolean {
   return true;
 }
 
+function reasonsOf(evaluation: OfferEvaluation): string[] {
+  return evaluation.outcomes.map((o) => `${o.stage}: ${o.reason}`);
+}
+
 function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefined): PlacementResult {
   if (!chosen) return { evaluations };
   return {
@@ -236,7 +246,7 @@ function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefi
       agentId: chosen.agentId,
       hostname: chosen.hostname,
       score: chosen.score,
-      reasons: chosen.outcomes.map((o) => `${o.stage}: ${o.reason}`),
+      reasons: reasonsOf(chosen),
       ...(chosen.breaks ? { breaks: chosen.breaks } : {}),
     },
     evaluations,

@@ -51,10 +51,25 @@ function frozenIndex(live: PlacementIndex, mark: number): PlacementIndex {
  */
 const copies = new WeakMap<Offer, Offer>();
 
+/** Marks offers made immutable by `immutableOffer`: one property read tells them apart. */
+const IMMUTABLE = Symbol('immutable offer');
+
+/**
+ * Freeze an offer (its port list and ranges too) for a round that never changes its offers (the
+ * offer handler: a used offer leaves its list, nothing is taken off it). `debug offers` then keeps
+ * the offer itself instead of a copy per pod. Returns the same object.
+ */
+export function immutableOffer<T extends Offer>(offer: T): Readonly<T> {
+  for (const range of offer.ports) Object.freeze(range);
+  Object.freeze(offer.ports);
+  Object.defineProperty(offer, IMMUTABLE, { value: true, enumerable: false });
+  return Object.freeze(offer);
+}
+
 /** What a stage reads of an offer, copied (one literal shape), or the last copy if nothing changed since. */
 function copyOffer(o: Offer): Offer {
-  // A frozen offer (the offer handler freezes its round's offers) cannot change: kept as it is.
-  if (frozenResources(o)) return o;
+  // An immutable offer cannot change: kept as it is.
+  if ((o as { [IMMUTABLE]?: true })[IMMUTABLE] === true) return o;
   const last = copies.get(o);
   if (last && sameResources(last, o)) return last;
   const ports = new Array<Offer['ports'][number]>(o.ports.length);
@@ -62,13 +77,6 @@ function copyOffer(o: Offer): Offer {
   const copy = { offerId: o.offerId, agentId: o.agentId, hostname: o.hostname, cpus: o.cpus, mem: o.mem, disk: o.disk, ports, attributes: o.attributes, domain: o.domain };
   copies.set(o, copy);
   return copy;
-}
-
-/** Nothing a caller could take off the offer can change: the offer, its port list and each range are frozen. */
-function frozenResources(o: Offer): boolean {
-  if (!Object.isFrozen(o) || !Object.isFrozen(o.ports)) return false;
-  for (let k = 0; k < o.ports.length; k++) if (!Object.isFrozen(o.ports[k])) return false;
-  return true;
 }
 
 /** Everything a caller may take off an offer (the rest of it is the agent's and never changes). */

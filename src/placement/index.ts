@@ -2,6 +2,7 @@ export * from './types';
 export { evaluateOffer, evaluateOffers, offersByHost, planHolders, prepareStageContext, STAGES, type EvaluateOptions, type OffersByHost } from './evaluate';
 export { PlacementIndex, buildPlacementIndex } from './placement-index';
 export { findPassing, packedOf, type PackedEvaluations } from './packed-result';
+export { immutableOffer } from './frozen-explainer';
 export { pinReplicas, type PinOptions } from './pin-replicas';
 export { pinPodReplicas, type FailoverPod, type FailoverChoice, type PodPinning } from './failover-pinning';
 export { PlacementMemory, type PlacementMemoryOptions, type RememberedPlacement, type SpreadNote } from './memory';

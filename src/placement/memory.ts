@@ -119,7 +119,8 @@ export class PlacementMemory {
     const pending: number[] = [];
     for (let slot = 0; slot < positions.length; slot++) {
       const i = positions[slot]!;
-      const ev = packed ? (i === packed.chosenIndex ? packed.chosen : undefined) : result.evaluations[i]!;
+      // A packed result's kept offers, the chosen one included, are all worded on first read.
+      const ev = packed ? undefined : result.evaluations[i]!;
       if (explainKept && (!ev || ev.outcomes.length === 0)) {
         kept[slot] = PENDING;
         slots.push(slot);

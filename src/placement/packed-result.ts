@@ -18,7 +18,7 @@ export interface PackedEvaluations {
   readonly passingScores: readonly number[];
   /** Position of the chosen offer, -1 when none fits. */
   readonly chosenIndex: number;
-  /** The chosen offer's full evaluation (every stage with its reason). */
+  /** The chosen offer's full evaluation (every stage with its reason), worded on first read. */
   readonly chosen: OfferEvaluation | undefined;
   /** Did the offer at `position` pass every stage? O(log passing). */
   passes(position: number): boolean;
@@ -33,7 +33,10 @@ export function packedOf(result: PlacementResult): PackedEvaluations | undefined
   return (result as { [PACKED]?: PackedEvaluations })[PACKED];
 }
 
-type PackedInput = Pick<PackedEvaluations, 'offers' | 'passing' | 'passingScores' | 'chosenIndex' | 'chosen'>;
+type PackedInput = Pick<PackedEvaluations, 'offers' | 'passing' | 'passingScores' | 'chosenIndex'> & {
+  /** The chosen offer's full evaluation as it was at decision time (a frozen explainer). */
+  explainChosen?: () => OfferEvaluation;
+};
 
 /** Where `position` is in the ascending `passing`, or -1. */
 function passingSlot(passing: readonly number[], position: number): number {
@@ -50,17 +53,21 @@ function passingSlot(passing: readonly number[], position: number): number {
 }
 
 export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEvaluations {
-  const { passing, passingScores, chosenIndex, chosen } = input;
+  const { passing, passingScores, chosenIndex, explainChosen } = input;
   const own = input.offers.slice();
+  let chosen: OfferEvaluation | undefined;
   return {
     offers: own,
     passing,
     passingScores,
     chosenIndex,
-    chosen,
+    get chosen() {
+      if (chosenIndex >= 0 && explainChosen) chosen ??= explainChosen();
+      return chosen;
+    },
     passes: (position) => passingSlot(passing, position) >= 0,
     at(position: number): OfferEvaluation {
-      if (position === chosenIndex && chosen) return chosen;
+      if (position === chosenIndex && explainChosen) return this.chosen!;
       const offer = own[position]!;
       const slot = passingSlot(passing, position);
       // A failing offer's score is read off the same per-pod plan and the round's storage view.

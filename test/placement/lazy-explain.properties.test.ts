@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlacementIndex, evaluateOffers, PlacementMemory, type Offer, type PlacementConstraint, type StorageHealth } from '../../src/placement';
+import { buildPlacementIndex, evaluateOffers, immutableOffer, PlacementMemory, type Offer, type PlacementConstraint, type StorageHealth } from '../../src/placement';
 import { makeCluster, makeRequest } from './fixtures';
 
 const constraintArb: fc.Arbitrary<PlacementConstraint> = fc.oneof(
@@ -35,7 +35,7 @@ type Round = typeof roundArb extends fc.Arbitrary<infer R> ? R : never;
 function explainBothWays(r: Round, frozen: boolean): { eager: PlacementMemory; lazy: PlacementMemory } {
   const { view, offers } = makeCluster({ agents: r.agents, racks: r.racks, zones: r.zones, cpus: 4 });
   view.agents.forEach((a, i) => (view.storage[a.hostname] = r.health[i]!));
-  const freeze = (o: Offer): Offer => Object.freeze({ ...o, ports: Object.freeze(o.ports.map((p) => Object.freeze({ ...p }))) as Offer['ports'] });
+  const freeze = (o: Offer): Offer => immutableOffer({ ...o, ports: o.ports.map((p) => ({ ...p })) });
   const round = frozen ? offers.map(freeze) : offers;
   const index = buildPlacementIndex(view);
   const now = () => new Date(0);
@@ -66,6 +66,13 @@ function explainBothWays(r: Round, frozen: boolean): { eager: PlacementMemory; l
 }
 
 describe('debug offers explains lazily (only when read) exactly what held at decision time', () => {
+  it('an immutable offer cannot be changed (the round replaces it instead)', () => {
+    const offer = immutableOffer(makeCluster({ agents: 1 }).offers[0]!);
+    expect(() => ((offer as Offer).cpus = 0)).toThrow(TypeError);
+    expect(() => offer.ports.push({ begin: 1, end: 2 })).toThrow(TypeError);
+    expect(() => ((offer.ports[0] as { end: number }).end = 1)).toThrow(TypeError);
+  });
+
   it('a summary-mode memory read after the round says what a full evaluation said when each pod was placed', () => {
     fc.assert(
       fc.property(roundArb, fc.boolean(), (r, frozen) => {
