@@ -48,10 +48,11 @@ function expectCountersTrue(ctx: FrameworkContext): void {
   expect(ctx.counters).toEqual(frameworkCounters(ctx));
 }
 
-/** The context without the derived parts, and the reports as a list (the same whatever their layout). */
+/** The context without the derived parts, and the reports by pod name (the same whatever their layout and order). */
 function comparable(ctx: FrameworkContext) {
   const { counters: _c, podStates: _p, ...rest } = ctx;
-  return { ...rest, reports: [...podReports(podStatesOf(ctx))] };
+  const reports = [...podReports(podStatesOf(ctx))].map(([ref, r]) => [stepName(ref), r] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  return { ...rest, reports };
 }
 
 describe('framework counters (property)', () => {
