@@ -132,7 +132,7 @@ export function renderEndpoints(list: z.output<typeof endpointViewSchema>[]): st
   return formatTable(['ENDPOINT', 'ADDRESSES'], list.map((e) => [e.name, e.addresses.join(',')]));
 }
 
-/** `endpoints NAME`: each running pod's agent address and its DC/OS DNS name, one per line. */
+/** `endpoints NAME`: each running pod's address (agent:port; on a virtual network without port mapping its own name) and its DC/OS DNS name, one per line. */
 export function renderEndpoint(e: z.output<typeof endpointViewSchema>): string {
   const head = `endpoint ${e.name}${e.podType ? ` (pod type ${e.podType}, port ${e.port ?? '?'})` : ''}`;
   if (e.addresses.length === 0) return `${head}: no running pod`;
