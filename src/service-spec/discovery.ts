@@ -128,22 +128,32 @@ export function discoveryView(spec: ServiceSpec, podType: string, index: number)
 }
 
 /** Every pod type's sibling scalars and `T_PODS` list, merged once per spec object (and its counts). */
-const siblingViews = new WeakMap<ServiceSpec, { counts: string; view: Readonly<DiscoveryView> }>();
+const siblingViews = new WeakMap<ServiceSpec, { name: string; counts: [string, number][]; view: Readonly<DiscoveryView> }>();
+
+/** The cached view still matches the spec: same name, same pod types with the same counts (no string built per launch). */
+function sameCounts(spec: ServiceSpec, cached: { name: string; counts: [string, number][] }): boolean {
+  if (cached.name !== spec.name) return false;
+  let types = 0;
+  for (const type in spec.pods) {
+    const [t, count] = cached.counts[types++] ?? [];
+    if (t !== type || count !== (spec.pods[type]?.count ?? 0)) return false;
+  }
+  return types === cached.counts.length;
+}
 
 function siblingVariables(spec: ServiceSpec): Readonly<DiscoveryView> {
-  const counts = Object.keys(spec.pods)
-    .map((t) => `${t}:${spec.pods[t]?.count ?? 0}`)
-    .join(',') + `@${spec.name}`;
   const cached = siblingViews.get(spec);
-  if (cached && cached.counts === counts) return cached.view;
+  if (cached && sameCounts(spec, cached)) return cached.view;
   const view: DiscoveryView = {};
+  const counts: [string, number][] = [];
   for (const type of Object.keys(spec.pods)) {
     const entry = siblingEntry(spec, type);
+    counts.push([type, entry.count]);
     Object.assign(view, entry.scalars);
     // The cached array itself: templates only read it (frozen, so a writer fails loudly).
     view[`${podTypeKey(type)}_PODS`] = entry.siblings;
   }
-  siblingViews.set(spec, { counts, view: Object.freeze(view) });
+  siblingViews.set(spec, { name: spec.name, counts, view: Object.freeze(view) });
   return view;
 }
 
