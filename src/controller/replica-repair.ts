@@ -21,6 +21,12 @@ export interface ReplicaRepairDeps {
   maxUpdatesPerPass?: number;
   /** Passes at most this often (default 1 s); a pass in flight is never doubled. */
   minIntervalMs?: number;
+  /**
+   * While nothing is offline, gone or missing, a tick still runs a full pass this often
+   * (default 10 min): the safety net for a loss no signal showed (say, a node decommissioned
+   * while no scheduler ran and re-listed since).
+   */
+  fullPassEveryMs?: number;
 }
 
 export interface RepairAction {
@@ -46,17 +52,53 @@ export class ReplicaRepair {
   private readonly offlineSince = new Map<string, number>();
   private running: Promise<unknown> | undefined;
   private lastPass = Number.NEGATIVE_INFINITY;
+  /** The cluster as the last pass that found nothing lost saw it (undefined: none such yet). */
+  private clean: { signature: string; at: number } | undefined;
+  /** Set by a pass that met a lost replica (repaired or not yet): the next tick passes again. */
+  private metLoss = false;
 
   constructor(private readonly deps: ReplicaRepairDeps) {}
 
-  /** Start a pass unless one runs or ran too recently. */
+  /**
+   * Start a pass unless one runs or ran too recently, or nothing can have been lost since the
+   * last clean pass: no storage node offline, the same agents gone and the same storage nodes
+   * listed (a node no longer listed is decommissioned). Every volume is inspected only then, not
+   * on every storage refresh.
+   */
   tick(): void {
     this.observe();
     if (this.running || this.now() - this.lastPass < (this.deps.minIntervalMs ?? 1000)) return;
+    const signature = this.signature();
+    if (!this.needsPass(signature)) return;
     this.lastPass = this.now();
+    const startedAt = this.now();
+    this.metLoss = false;
     this.running = this.pass()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'replica repair pass failed; the next refresh retries'))
+      .then(() => {
+        this.clean = this.metLoss ? undefined : { signature, at: startedAt };
+      })
+      .catch((err: unknown) => {
+        this.clean = undefined;
+        this.deps.logger.warn({ err }, 'replica repair pass failed; the next refresh retries');
+      })
       .finally(() => (this.running = undefined));
+  }
+
+  private needsPass(signature: string): boolean {
+    if (!this.clean || this.offlineSince.size > 0) return true;
+    if (this.clean.signature !== signature) return true;
+    return this.now() - this.clean.at >= (this.deps.fullPassEveryMs ?? 600_000);
+  }
+
+  /** What a loss would change: the agents gone and the storage nodes listed (ids and aliases). */
+  private signature(): string {
+    const { cluster } = this.deps;
+    const gone = cluster.knownAgents().filter((a) => a.gone).map((a) => a.agentId).sort();
+    const nodes = cluster.storageHosts().map((s) => {
+      const n = cluster.storageNode(s.hostname);
+      return `${s.hostname}=${n?.nodeId ?? ''}${n && n.aliases.length > 0 ? `+${n.aliases.join('+')}` : ''}`;
+    });
+    return `${gone.join(',')}|${nodes.sort().join(',')}`;
   }
 
   /** Remember since when each storage node has been offline (lost once past the timeout). */
@@ -110,6 +152,7 @@ export class ReplicaRepair {
   private async repairVolume(name: string, volume: Volume, repl: number, podType: string): Promise<RepairAction | undefined> {
     const nodes = replicaNodes(volume);
     const lost = nodes.map((n) => ({ n, why: this.lostReason(n, podType) })).filter((x): x is { n: string; why: string } => x.why !== undefined);
+    if (lost.length > 0) this.metLoss = true;
     if (lost.length === 0 || resyncing(volume)) return undefined;
     const live = nodes.filter((n) => !lost.some((l) => l.n === n));
     const first = lost[0]!;

@@ -18,10 +18,21 @@ export interface StorageWatchDeps {
   /** The one writer of the agents and storage nodes the cluster view shows. */
   cluster: Pick<ClusterState, 'learnAgent' | 'setStorageNodes' | 'storageHosts' | 'storageLiveness'>;
   governor: Pick<ReplacementGovernor, 'observeStorage'>;
-  pods: { all(): PodEntry[]; context(e: PodEntry): Pick<PodInstanceContext, 'task'>; send(e: PodEntry, ev: PodInstanceEvent): void };
+  pods: {
+    all(): PodEntry[];
+    context(e: PodEntry): Pick<PodInstanceContext, 'task'> & Partial<Pick<PodInstanceContext, 'suspicion'>>;
+    send(e: PodEntry, ev: PodInstanceEvent): void;
+  };
   supervisor: Pick<SupervisorView, 'is'>;
   logger: Logger;
   intervalMs: number;
+  /**
+   * Re-read the Mesos agents (GET_AGENTS: every agent's full record, megabytes at 2,000 agents)
+   * at most this often (default 6 refresh intervals). Agents are learned from offers too, and
+   * whether one is gone or unreachable comes from the scheduler's event stream, not from this list.
+   */
+  agentsMaxAgeMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -37,6 +48,9 @@ export class StorageWatch {
   private refreshing: Promise<void> | undefined;
   private clusterId: string | undefined;
   private stopped = false;
+  private agentsReadAt = Number.NEGATIVE_INFINITY;
+  /** Per pod: the host and liveness it last heard (`host|up`): HOST_UP goes out on a change only. */
+  private readonly told = new WeakMap<PodEntry, string>();
 
   constructor(private readonly deps: StorageWatchDeps) {}
 
@@ -83,14 +97,7 @@ export class StorageWatch {
   }
 
   private async doRefresh(): Promise<void> {
-    try {
-      const agents = await this.deps.operator.getAgents();
-      for (const a of agents.agents ?? []) {
-        if (a.agent_info.id) this.deps.cluster.learnAgent({ ...a.agent_info, agentId: a.agent_info.id.value });
-      }
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'cannot list Mesos agents');
-    }
+    await this.readAgents();
     if (this.stopped) return;
     try {
       this.deps.cluster.setStorageNodes(await this.deps.px.enumerateNodes());
@@ -99,18 +106,46 @@ export class StorageWatch {
       return;
     }
     this.deps.governor.observeStorage(this.deps.cluster.storageHosts());
-    // Every pod, including those whose agent Mesos already marked unreachable: the probation
-    // and its confirmation decide, never a skip (which left such a pod waiting 20 minutes).
+    this.tellPods();
+  }
+
+  /** GET_AGENTS when the last read is older than `agentsMaxAgeMs` (the first refresh always reads). */
+  private async readAgents(): Promise<void> {
+    const now = (this.deps.now ?? Date.now)();
+    if (now - this.agentsReadAt < (this.deps.agentsMaxAgeMs ?? 6 * this.deps.intervalMs)) return;
+    try {
+      const agents = await this.deps.operator.getAgents();
+      this.agentsReadAt = now;
+      for (const a of agents.agents ?? []) {
+        if (a.agent_info.id) this.deps.cluster.learnAgent({ ...a.agent_info, agentId: a.agent_info.id.value });
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'cannot list Mesos agents');
+    }
+  }
+
+  /**
+   * Every pod, including those whose agent Mesos already marked unreachable: the probation and
+   * its confirmation decide, never a skip (which left such a pod waiting 20 minutes). HOST_DOWN on
+   * every refresh while the node is OFFLINE; HOST_UP only when it tells the pod something: its
+   * host's liveness changed since the pod last heard, or the pod holds Portworx evidence.
+   */
+  private tellPods(): void {
     for (const entry of this.deps.pods.all()) {
-      const host = this.deps.pods.context(entry).task?.hostname;
+      const ctx = this.deps.pods.context(entry);
+      const host = ctx.task?.hostname;
       if (!host) continue;
       const liveness = this.deps.cluster.storageLiveness(host);
       if (liveness === undefined) continue;
       if (liveness === 'offline') {
+        this.told.set(entry, `${host}|down`);
         this.deps.pods.send(entry, { type: 'HOST_DOWN', hostname: host, source: 'portworx', reason: `Portworx reports node ${host} OFFLINE` });
-      } else {
-        this.deps.pods.send(entry, { type: 'HOST_UP', hostname: host, source: 'portworx' });
+        continue;
       }
+      const key = `${host}|up`;
+      if (this.told.get(entry) === key && !ctx.suspicion?.portworx) continue;
+      this.told.set(entry, key);
+      this.deps.pods.send(entry, { type: 'HOST_UP', hostname: host, source: 'portworx' });
     }
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { PortworxClient, UpdateVolumeInput, VolumeInspection } from '../../src/portworx';
 import type { PodRegistry } from '../../src/controller/pod-registry';
 import { ReplicaRepair } from '../../src/controller/replica-repair';
@@ -10,6 +11,7 @@ class ReplicaPortworx {
   readonly volumes = new Map<string, VolumeInspection>();
   readonly updates: { id: string; ha: number; nodes: string[] }[] = [];
   resyncing = new Set<string>();
+  inspects = 0;
 
   add(name: string, id: string, replicaHosts: string[]): void {
     const v = inspected(name, id, replicaHosts);
@@ -24,6 +26,7 @@ class ReplicaPortworx {
   client(): PortworxClient {
     return {
       inspectVolume: async (id: string) => {
+        this.inspects += 1;
         const v = this.volumes.get(id)!;
         const rs = this.resyncing.has(id) ? [{ runtime_state: { RuntimeState: 'resync' } }] : [{ runtime_state: { RuntimeState: 'clean' } }];
         return { ...v, volume: { ...v.volume, runtime_state: rs } };
@@ -134,5 +137,79 @@ describe('replica repair: a volume gets back to its repl after a node is lost fo
     const [first] = await repair.pass();
     expect(first).toMatchObject({ action: 'remove', host: 'h2' });
     expect(px.hostsOf('vol-0')).toEqual(['h0', 'h1']);
+  });
+});
+
+describe('replica repair driven by storage refreshes (tick): volumes are inspected only when something may be lost', () => {
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await nextMacrotask();
+  };
+
+  it('skips the pass while every node is online, no agent is gone and the same nodes are listed', async () => {
+    const { cluster, px, repair, advance } = setup({ count: 3 });
+    offline(cluster);
+    repair.tick();
+    await settle();
+    // The first pass reads every volume once: nothing known yet.
+    expect(px.inspects).toBe(3);
+    for (let i = 0; i < 5; i++) {
+      advance(10_000);
+      offline(cluster);
+      repair.tick();
+      await settle();
+    }
+    expect(px.inspects).toBe(3);
+  });
+
+  it('still repairs the replicas of a node that goes offline and stays offline past the timeout', async () => {
+    const { cluster, px, repair, advance } = setup({ count: 2, lostAfterMs: 60_000 });
+    offline(cluster);
+    repair.tick();
+    await settle();
+    offline(cluster, 'h1');
+    for (let t = 0; t < 8; t++) {
+      advance(10_000);
+      repair.tick();
+      await settle();
+    }
+    // Both volumes lost their h1 replica: each got one added on a healthy host.
+    expect(px.updates.filter((u) => u.ha === 3)).toHaveLength(2);
+    expect(px.updates.every((u) => !u.nodes.includes(nodeIdOf('h1')) || u.nodes.length === 3)).toBe(true);
+  });
+
+  it('passes again when a node disappears from the list (decommissioned) or an agent is gone, with nothing offline', async () => {
+    const { cluster, px, repair, advance } = setup({ count: 1 });
+    offline(cluster);
+    repair.tick();
+    await settle();
+    const before = px.inspects;
+    advance(10_000);
+    // h1 decommissioned: Portworx no longer lists it.
+    cluster.setStorageNodes(hosts(6).filter(({ host }) => host !== 'h1').map(({ host }) => ({ id: nodeIdOf(host), hostname: host, scheduler_node_name: host, status: 'STATUS_OK' as const })));
+    repair.tick();
+    await settle();
+    expect(px.inspects).toBeGreaterThan(before);
+    expect(px.updates.some((u) => u.ha === 3)).toBe(true);
+    const afterNode = px.inspects;
+    advance(10_000);
+    cluster.markGone('agent-h4');
+    repair.tick();
+    await settle();
+    expect(px.inspects).toBeGreaterThan(afterNode);
+  });
+
+  it('still makes a full pass now and then with nothing signalled (default every 10 min)', async () => {
+    const { cluster, px, repair, advance } = setup({ count: 1 });
+    offline(cluster);
+    repair.tick();
+    await settle();
+    advance(599_000);
+    repair.tick();
+    await settle();
+    expect(px.inspects).toBe(1);
+    advance(2_000);
+    repair.tick();
+    await settle();
+    expect(px.inspects).toBe(2);
   });
 });

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { PodEntry } from '../../src/controller/pod-registry';
+import { StorageWatch, type StorageWatchDeps } from '../../src/controller/storage-watch';
+import type { PodInstanceEvent } from '../../machines/pod-instance.types';
+import type { PortworxClient, StorageNode } from '../../src/portworx';
+import { clusterOf, hosts, nodeIdOf, silentLogger } from './fixtures';
+
+function nodes(down: string[] = []): StorageNode[] {
+  return hosts(3).map(({ host }) => ({ id: nodeIdOf(host), hostname: host, scheduler_node_name: host, status: down.includes(host) ? 'STATUS_OFFLINE' : 'STATUS_OK' }));
+}
+
+/** A watch over one pod running on h1, a storage list the test sets, and a clock. */
+function setup() {
+  const cluster = clusterOf(hosts(3), { storage: false });
+  const state = { nodes: nodes(), now: 0, agentReads: 0, portworxEvidence: null as string | null };
+  const pod = { name: 'node-0', podType: 'node', index: 0 } as unknown as PodEntry;
+  const sent: PodInstanceEvent[] = [];
+  const deps: StorageWatchDeps = {
+    service: 'demo',
+    nc: {} as NatsConnection,
+    px: { enumerateNodes: async () => state.nodes } as unknown as PortworxClient,
+    operator: {
+      getAgents: async () => {
+        state.agentReads += 1;
+        return { agents: [], recovered_agents: [] };
+      },
+    },
+    cluster,
+    governor: { observeStorage: () => undefined },
+    pods: {
+      all: () => [pod],
+      context: () => ({ task: { taskId: 't1', agentId: 'agent-h1', hostname: 'h1' } as never, suspicion: { mesos: null, portworx: state.portworxEvidence } }),
+      send: (_e, ev) => void sent.push(ev),
+    },
+    supervisor: { is: () => false },
+    logger: silentLogger(),
+    intervalMs: 10_000,
+    now: () => state.now,
+  };
+  const watch = new StorageWatch(deps);
+  const refresh = async () => {
+    state.now += 10_000;
+    await watch.refresh();
+  };
+  return { state, sent, refresh };
+}
+
+describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed goes out)', () => {
+  it('tells a pod HOST_UP once, not again on every refresh while its host stays online', async () => {
+    const { sent, refresh } = setup();
+    for (let i = 0; i < 5; i++) await refresh();
+    expect(sent.map((e) => e.type)).toEqual(['HOST_UP']);
+  });
+
+  it('tells HOST_DOWN on every refresh while the node is OFFLINE, and HOST_UP again once it is back', async () => {
+    const { state, sent, refresh } = setup();
+    await refresh();
+    state.nodes = nodes(['h1']);
+    await refresh();
+    await refresh();
+    state.nodes = nodes();
+    await refresh();
+    await refresh();
+    expect(sent.map((e) => e.type)).toEqual(['HOST_UP', 'HOST_DOWN', 'HOST_DOWN', 'HOST_UP']);
+  });
+
+  it('tells HOST_UP again while the pod still holds Portworx evidence (an event it missed)', async () => {
+    const { state, sent, refresh } = setup();
+    await refresh();
+    state.portworxEvidence = 'Portworx reports node h1 OFFLINE';
+    await refresh();
+    expect(sent.map((e) => e.type)).toEqual(['HOST_UP', 'HOST_UP']);
+  });
+
+  it('re-reads the Mesos agents (GET_AGENTS) once per 6 refresh intervals, not on every refresh', async () => {
+    const { state, refresh } = setup();
+    for (let i = 0; i < 6; i++) await refresh();
+    expect(state.agentReads).toBe(1);
+    await refresh();
+    expect(state.agentReads).toBe(2);
+  });
+});
