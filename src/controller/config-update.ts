@@ -1,4 +1,4 @@
-import { parseSpec, ServiceSpecError, type ServiceSpec } from '../service-spec';
+import { parseSpec, ServiceSpecError, type ParseSpecOptions, type ServiceSpec } from '../service-spec';
 import { InvalidRequestError, OperationConflictError } from '../api/errors';
 import type { PlanView } from '../api/operations';
 import type { Runtime } from './runtime';
@@ -175,10 +175,11 @@ export class ConfigUpdates {
     }
   }
 
+  /** The new spec, parsed with the rules the running one was (`pxfw run`: the cluster rules too). */
   private validate(yaml: string): ServiceSpec {
     let next: ServiceSpec;
     try {
-      next = parseSpec(yaml);
+      next = parseSpec(yaml, undefined, parseRules(this.rt.opts));
     } catch (err) {
       if (err instanceof ServiceSpecError) throw new InvalidRequestError(err.message);
       throw err;
@@ -211,6 +212,15 @@ export class ConfigUpdates {
  */
 function canonicalPlan(rec: WorkflowPlan, id: string): WorkflowPlan {
   return { ...rec, id, params: { ...rec.params, configId: id, legacyConfigId: String(rec.params.configId) } };
+}
+
+/**
+ * The parse rules of the runtime's own spec: a scheduler started with the cluster rules (`pxfw run`,
+ * RuntimeOptions.clusterRules) refuses an update it would refuse at start (e.g. an absolute volume
+ * path without an image); the sandbox and tests run without them, for their short specs.
+ */
+export function parseRules(opts: object): ParseSpecOptions {
+  return 'clusterRules' in opts && opts.clusterRules === true ? { clusterRules: true } : {};
 }
 
 function runtimeDeps(rt: Runtime): ConfigUpdateDeps {
