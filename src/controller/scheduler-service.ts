@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { MarathonSettings } from '../marathon';
 import { planStatus } from '../../machines/plan';
+import { deployComplete } from '../../machines/framework.logic';
 import type { MesosAuth } from '../mesos';
 import { PortworxClient } from '../portworx';
 import type { ServiceSpec } from '../service-spec';
@@ -165,7 +166,8 @@ export class SchedulerService {
 
   /** Resolve once the deploy plan is complete; reject after `timeoutMs`. */
   async waitDeployed(timeoutMs: number): Promise<void> {
-    const deployed = (snap: FrameworkSnapshot) => frameworkIn(snap, 'active') && planStatus(snap.context.deploy) === 'COMPLETE';
+    // From the maintained counters: this runs on every supervisor change while it waits.
+    const deployed = (snap: FrameworkSnapshot) => frameworkIn(snap, 'active') && deployComplete(snap.context);
     try {
       await this.runtime.waitForFramework(deployed, timeoutMs);
     } catch (cause) {
