@@ -111,6 +111,12 @@ export function evaluateOffers(
 ): PlacementResult {
   if (!options.trusted) validatePodRequest(request);
   const index = view instanceof PlacementIndex ? view : buildPlacementIndex(validateClusterView(view));
+  if (offers.length === 0) {
+    // Nothing to judge (a big round's offers all taken): no per-pod preparation either.
+    const none: PlacementResult = { evaluations: [] };
+    options.memory?.remember(request, none, index);
+    return none;
+  }
   const instance = podInstanceName(request.podType, request.index);
   const own = index.locationOf(instance);
   const ownAgent = own ? index.agentByHostname(own.hostname) : undefined;

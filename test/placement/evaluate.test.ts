@@ -3,6 +3,7 @@ import {
   buildPlacementIndex,
   evaluateOffers,
   PlacementInputError,
+  PlacementMemory,
   podRequestFor,
   type PlacementConstraint,
 } from '../../src/placement';
@@ -10,6 +11,14 @@ import { parseSpec } from '../../src/service-spec';
 import { makeCluster, makeRequest, placePods } from './fixtures';
 
 describe('evaluateOffers', () => {
+  it('judges no offers as no fit, and debug offers says so (all of a big round taken)', () => {
+    const { view } = makeCluster({ agents: 3 });
+    const memory = new PlacementMemory({ now: () => new Date(0) });
+    const result = evaluateOffers(makeRequest(), [], buildPlacementIndex(view), { detail: 'summary', memory, trusted: true });
+    expect(result).toEqual({ evaluations: [] });
+    expect(memory.explain('node-0')).toEqual(['cassandra node-0 at 1970-01-01T00:00:00.000Z: no offer fits among 0 offer(s); soft convergence']);
+  });
+
   it('returns one evaluation per offer, in offer order, each with all four stage outcomes', () => {
     const { view, offers } = makeCluster({ agents: 4 });
     const result = evaluateOffers(makeRequest(), offers, view);
