@@ -25,24 +25,28 @@ function stepCounts(plan: Plan): { complete: number; total: number } {
   return { complete: steps.filter((s) => s.status === 'COMPLETE').length, total: steps.length };
 }
 
-/** One progress line, e.g. `deploy: 2/3 steps complete (node-2 STARTING)`. */
+/** The phases paused on their own (`plan pause PLAN --phase P`): `phase P`, `phases P, Q`, or null. */
+function pausedPhases(plan: Plan): string | null {
+  const names = plan.phases.filter((p) => p.paused === true).map((p) => p.name);
+  return names.length === 0 ? null : `${names.length === 1 ? 'phase' : 'phases'} ${names.join(', ')}`;
+}
+
+/** One progress line, e.g. `deploy: 2/3 steps complete (node-2 STARTING)`; a pause ends it (`[paused]`, `[phase P paused]`). */
 export function planProgressLine(plan: Plan): string {
   const { complete, total } = stepCounts(plan);
   const steps = plan.phases.flatMap((p) => p.steps);
   const active = steps.filter((s) => s.status !== 'COMPLETE' && s.status !== 'PENDING');
   const shown = active.length > 0 ? active : steps.filter((s) => s.status === 'PENDING').slice(0, 1);
   const detail = shown.map((s) => `${s.name} ${s.status}${s.message ? `: ${s.message}` : ''}`).join(', ');
-  const paused = plan.paused ? ' [paused]' : '';
+  const phases = pausedPhases(plan);
+  const paused = plan.paused ? ' [paused]' : phases ? ` [${phases} paused]` : '';
   const tail = plan.status === 'COMPLETE' || plan.status === 'ERROR' ? `, plan ${plan.status}` : detail ? ` (${detail})` : '';
   return `${plan.name}: ${complete}/${total} steps complete${tail}${paused}`;
 }
 
 /** The PAUSED column: `yes` (the plan), `phase P` / `phases P, Q` (only those phases), or `no`. */
 function pausedCell(plan: Plan): string {
-  if (plan.paused) return 'yes';
-  const phases = plan.phases.filter((p) => p.paused === true).map((p) => p.name);
-  if (phases.length === 0) return 'no';
-  return `${phases.length === 1 ? 'phase' : 'phases'} ${phases.join(', ')}`;
+  return plan.paused ? 'yes' : (pausedPhases(plan) ?? 'no');
 }
 
 export function renderPlanList(plans: Plan[]): string {

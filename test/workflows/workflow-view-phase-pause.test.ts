@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pauseWorkflow, type WorkflowPlan } from '../../machines/workflow.types';
 import { phaseViewSchema, planViewSchema } from '../../src/api/views';
 import { renderPlanStatus } from '../../src/cli/plan.command';
-import { renderPlanList } from '../../src/cli/render';
+import { planProgressLine, renderPlanList } from '../../src/cli/render';
 import { workflowPlanView } from '../../src/workflows/workflow-view';
 
 const step = (name: string) => ({ name, effect: 'restartPod' as const, status: 'PENDING' as const, params: {} });
@@ -59,5 +59,15 @@ describe('plan list: the PAUSED column', () => {
   it('says yes for a paused plan, no when nothing is paused', () => {
     expect(pausedCell(list([pauseWorkflow(update())]))).toBe('yes');
     expect(pausedCell(list([update()]))).toBe('no');
+  });
+});
+
+describe('the progress line (plan pause/resume, scale, plan start)', () => {
+  const line = (p: WorkflowPlan) => planProgressLine(planViewSchema.parse(workflowPlanView(p.name, p)));
+
+  it('ends with the phase paused on its own, or [paused] for the plan, or nothing', () => {
+    expect(line(pauseWorkflow(update(), 'node-update'))).toMatch(/ \[phase node-update paused\]$/);
+    expect(line(pauseWorkflow(update()))).toMatch(/ \[paused\]$/);
+    expect(line(update())).not.toContain('paused');
   });
 });
