@@ -111,6 +111,8 @@ async function startScheduler({ cfg, spec, yaml, nc, leaseNc, http, identity, ma
     ...(recorder ? { recorder } : {}),
     http,
     ...(marathonApp ? { marathon: marathonApp } : {}),
+    // The spec was parsed with the cluster rules (the action): config updates are held to them too.
+    clusterRules: true,
     // Divides every interval; for running against the simulators' own speed factor.
     speed: timeScale(),
     logger: log,

@@ -2,6 +2,7 @@ import { parseSpec, ServiceSpecError, type ParseSpecOptions, type ServiceSpec } 
 import { InvalidRequestError, OperationConflictError } from '../api/errors';
 import type { PlanView } from '../api/operations';
 import type { Runtime } from './runtime';
+import type { RuntimeOptions } from './runtime-options';
 import { describeRefusals, diffSpecs } from './config-diff';
 import { buildUpdatePlan, configId, describePlan, planDone, UPDATE_PLAN_KEY, updatePlanView, type PodRef, type UpdatePlanRecordV1 } from './config-update-plan';
 import { ConfigChangeRefusedError, NoPreviousConfigError, UpdateInProgressError } from './config-update-errors';
@@ -219,8 +220,8 @@ function canonicalPlan(rec: WorkflowPlan, id: string): WorkflowPlan {
  * RuntimeOptions.clusterRules) refuses an update it would refuse at start (e.g. an absolute volume
  * path without an image); the sandbox and tests run without them, for their short specs.
  */
-export function parseRules(opts: object): ParseSpecOptions {
-  return 'clusterRules' in opts && opts.clusterRules === true ? { clusterRules: true } : {};
+export function parseRules(opts: Pick<RuntimeOptions, 'clusterRules'>): ParseSpecOptions {
+  return opts.clusterRules === true ? { clusterRules: true } : {};
 }
 
 function runtimeDeps(rt: Runtime): ConfigUpdateDeps {

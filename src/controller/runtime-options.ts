@@ -37,4 +37,9 @@ export interface RuntimeOptions {
   agentUrl?: (agentId: string, hostname: string) => string;
   /** The scheduler's own Marathon app, removed at the end of an uninstall (`pxfw run --marathon`). */
   marathon?: MarathonSettings;
+  /**
+   * The spec was parsed with the rules of a real cluster (parseSpec `clusterRules`, `pxfw run`):
+   * `config update` holds a new spec to them too. Off for the sandbox's short test specs.
+   */
+  clusterRules?: boolean;
 }

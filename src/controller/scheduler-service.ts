@@ -52,6 +52,8 @@ export interface SchedulerServiceOptions {
   marathon?: MarathonSettings;
   /** Divides every interval (the sandbox runs faster with its simulators). */
   speed?: number;
+  /** The spec was parsed with the cluster rules: config updates are held to them (RuntimeOptions.clusterRules). */
+  clusterRules?: boolean;
   /** How long a stop() given no grace may take (default DEFAULT_STOP_GRACE_MS). */
   stopGraceMs?: number;
   logger?: Logger;
@@ -116,6 +118,7 @@ export class SchedulerService {
       // The probe that tells a live agent from a dead host must reach the same agent API.
       agentUrl,
       ...(opts.marathon ? { marathon: opts.marathon } : {}),
+      ...(opts.clusterRules ? { clusterRules: true } : {}),
       commandRunner: new MesosAgentCommandRunner({ agentUrl: (t: { agentId: string; hostname: string }) => agentUrl(t.agentId, t.hostname) }),
       podTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), relaunchInitialMs: ms(1000), relaunchMaxMs: ms(60_000), killTimeoutMs: ms(30_000), launchTimeoutMs: ms(300_000) },
       frameworkTiming: { retryInitialMs: ms(1000), retryMaxMs: ms(60_000), leaseRetryMs: ms(10_000), subscribeTimeoutMs: ms(30_000), reconcileInitialMs: ms(4000), reconcileMaxMs: ms(30_000), reviveIntervalMs: ms(60_000) },
