@@ -57,6 +57,10 @@ function domainOf(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'>): 
   return { ...(t.rack ? { rack: t.rack } : {}), ...(t.zone ? { zone: t.zone } : {}), ...(t.region ? { region: t.region } : {}) };
 }
 
+function sameAgent(a: KnownAgent, b: KnownAgent): boolean {
+  return a.hostname === b.hostname && !a.gone && JSON.stringify(a.domain) === JSON.stringify(b.domain) && JSON.stringify(a.attributes) === JSON.stringify(b.attributes);
+}
+
 /**
  * What the scheduler knows of the cluster: Mesos agents (from offers and the operator API) and
  * Portworx storage nodes (from the SDK and alerts). Level-triggered: every source just
@@ -67,6 +71,16 @@ export class ClusterState {
   private readonly byHost = new Map<string, string>();
   private readonly storage = new Map<string, StorageNodeView>();
   private readonly storageListeners = new Set<() => void>();
+  private changes = 0;
+
+  /**
+   * Bumped whenever what `view` shows (agents, their reachability, storage health) may have
+   * changed; a re-learned agent or node that reads the same does not bump it. Lets a planning
+   * round built on the view stay valid across time slices.
+   */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Called after every full re-read of the storage nodes (the replica repair ticks on it). */
   onStorageRefresh(listener: () => void): () => void {
@@ -84,6 +98,7 @@ export class ClusterState {
       gone: false,
       unreachable: prev?.unreachable ?? false,
     };
+    if (!prev || !sameAgent(prev, agent)) this.changes += 1;
     this.agents.set(agent.agentId, agent);
     this.byHost.set(agent.hostname, agent.agentId);
     return agent;
@@ -91,6 +106,7 @@ export class ClusterState {
 
   learnOffer(offer: MesosOffer): Offer {
     const agent = this.learnAgent({ ...offer, agentId: offer.agent_id.value });
+    if (agent.unreachable) this.changes += 1;
     agent.unreachable = false;
     return {
       offerId: offer.id.value,
@@ -107,11 +123,13 @@ export class ClusterState {
 
   markGone(agentId: string): void {
     const a = this.agents.get(agentId);
+    if (a && !a.gone) this.changes += 1;
     if (a) a.gone = true;
   }
 
   markUnreachable(agentId: string, unreachable: boolean): void {
     const a = this.agents.get(agentId);
+    if (a && a.unreachable !== unreachable) this.changes += 1;
     if (a) a.unreachable = unreachable;
   }
 
@@ -131,9 +149,19 @@ export class ClusterState {
   }
 
   setStorageNodes(nodes: StorageNode[]): void {
+    const before = this.storageSignature();
+    const changes = this.changes;
     this.storage.clear();
     for (const n of nodes) this.learnStorageNode(n);
+    // A refresh that reads the same nodes changes nothing a view shows.
+    this.changes = this.storageSignature() === before ? changes : changes + 1;
     for (const l of this.storageListeners) l();
+  }
+
+  private storageSignature(): string {
+    let out = '';
+    for (const s of this.storage.values()) out += `${s.hostname}\u0000${s.health}\u0000${s.status}\u0000${s.nodeId}\u0001`;
+    return out;
   }
 
   /**
@@ -142,6 +170,7 @@ export class ClusterState {
    * online entry is online, whatever order the SDK lists them in.
    */
   learnStorageNode(n: StorageNode): void {
+    this.changes += 1;
     const hostname = n.scheduler_node_name || n.hostname;
     if (!hostname || !n.id) return;
     const status = n.status ?? 'STATUS_NONE';
@@ -171,6 +200,7 @@ export class ClusterState {
   setStorageHealth(hostnameOrId: string, health: StorageHealth): void {
     const node = this.storage.get(hostnameOrId) ?? [...this.storage.values()].find((s) => s.nodeId === hostnameOrId);
     if (node) {
+      this.changes += 1;
       node.health = health;
       node.status = health === 'up' ? 'STATUS_OK' : 'STATUS_OFFLINE';
     }

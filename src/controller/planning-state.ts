@@ -32,22 +32,25 @@ export class PlanningState {
   private readonly plannedHosts = new Map<string, string>();
   private readonly plannedReplicas = new Map<string, string[]>();
   private current: Round | undefined;
+  /** The round may be behind the pods (a slice ended, or a direct note): bring it up to date first. */
+  private stale = false;
+  private readonly dirty = new Set<string>();
 
   constructor(
     private readonly registry: Registry,
     private readonly volumes: Pick<VolumeLocations, 'replicaHosts'>,
-    private readonly cluster: Pick<ClusterState, 'agentByHost' | 'view'>,
+    private readonly cluster: Pick<ClusterState, 'agentByHost' | 'view'> & Partial<Pick<ClusterState, 'version'>>,
   ) {}
 
   notePlannedHost(pod: string, host: string): void {
     this.plannedHosts.set(pod, host);
-    // Outside a round's own notes (a direct call): the round no longer reads what a rescan would.
-    this.current = undefined;
+    // Outside a round's own notes (a direct call): the round reads this pod again before use.
+    this.dirty.add(pod);
   }
 
   notePlannedReplicas(pod: string, hosts: string[]): void {
     this.plannedReplicas.set(pod, [...(this.plannedReplicas.get(pod) ?? []), ...hosts]);
-    this.current = undefined;
+    this.dirty.add(pod);
   }
 
   /** Pods placed or running per agent; with `planned`, pods not yet placed count at their planned host. */
@@ -78,13 +81,56 @@ export class PlanningState {
    * time slice: other code may change the pods after it). Its notes are remembered here too.
    */
   round(): PlanningRound {
-    this.current ??= this.buildRound();
+    const version = this.cluster.version;
+    if (!this.current || version === undefined || this.current.clusterVersion !== version) {
+      this.current = this.buildRound();
+      this.dirty.clear();
+      this.stale = false;
+    } else if (this.stale || this.dirty.size > 0) {
+      this.catchUp(this.current);
+    }
     return this.current;
   }
 
-  /** The pods may change from here on (the slice ended): the next round reads them afresh. */
+  /**
+   * The pods may change from here on (the slice ended): before its next use the round re-reads
+   * each pod whose context or replica hosts changed (reference checks: O(pods), no rebuild);
+   * a change of the cluster view (ClusterState.version) rebuilds it.
+   */
   endRound(): void {
-    this.current = undefined;
+    this.stale = true;
+  }
+
+  private catchUp(round: Round): void {
+    const seen = new Set<string>();
+    for (const e of this.registry.all()) {
+      seen.add(e.name);
+      const prev = round.pod(e.name);
+      if (!prev || this.dirty.has(e.name) || prev.entry !== e || !this.sameInputs(prev, e)) round.update(e.name, this.roundPod(e));
+    }
+    if (seen.size !== round.size) for (const name of round.names()) if (!seen.has(name)) round.update(name, undefined);
+    this.dirty.clear();
+    this.stale = false;
+  }
+
+  private sameInputs(prev: RoundPod, e: { name: string }): boolean {
+    const ctx = this.registry.context(e as never);
+    if (ctx !== prev.ctx) return false;
+    for (let i = 0; i < ctx.volumes.length; i++) if (this.volumes.replicaHosts(ctx.volumes[i]!.name) !== prev.volumeHosts[i]) return false;
+    return true;
+  }
+
+  private roundPod(e: { podType: string; name: string }): RoundPod {
+    const ctx = this.registry.context(e as never);
+    return {
+      entry: e,
+      ctx,
+      volumeHosts: ctx.volumes.map((v) => this.volumes.replicaHosts(v.name)),
+      podType: e.podType,
+      agentId: this.agentOf(e, true),
+      placedByTaskOrVolume: this.placedByTaskOrVolume(e),
+      replicaHosts: this.replicaHostsOf(e),
+    };
   }
 
   private agentOf(e: { podType: string; name: string }, planned: boolean): string | undefined {
@@ -112,15 +158,14 @@ export class PlanningState {
     const byAgent = new Map<string, Record<string, string[]>>();
     const replicaCounts = new Map<string, Map<string, number>>();
     for (const e of this.registry.all()) {
-      const agentId = this.agentOf(e, true);
-      if (agentId) ((byAgent.get(agentId) ?? byAgent.set(agentId, {}).get(agentId)!)[e.podType] ??= []).push(e.name);
-      const hosts = this.replicaHostsOf(e);
+      const pod = this.roundPod(e);
+      if (pod.agentId) ((byAgent.get(pod.agentId) ?? byAgent.set(pod.agentId, {}).get(pod.agentId)!)[e.podType] ??= []).push(e.name);
       const counts = replicaCounts.get(e.podType) ?? replicaCounts.set(e.podType, new Map()).get(e.podType)!;
-      for (const h of hosts) counts.set(h, (counts.get(h) ?? 0) + 1);
-      pods.set(e.name, { podType: e.podType, placedByTaskOrVolume: this.placedByTaskOrVolume(e), replicaHosts: hosts });
+      for (const h of pod.replicaHosts) counts.set(h, (counts.get(h) ?? 0) + 1);
+      pods.set(e.name, pod);
     }
     const view = this.cluster.view(byAgent);
-    return new Round(this, view, buildPlacementIndex(view), pods, replicaCounts);
+    return new Round(this, view, buildPlacementIndex(view), pods, replicaCounts, this.cluster.version);
   }
 
   /** Placed by its task or its volumes' replicas: a planned host does not move it. */
@@ -144,7 +189,12 @@ export class PlanningState {
 }
 
 interface RoundPod {
+  /** What the pod was read from: the registry entry, its context and its volumes' replica hosts. */
+  entry: unknown;
+  ctx: unknown;
+  volumeHosts: (string[] | undefined)[];
   podType: string;
+  agentId: string | undefined;
   placedByTaskOrVolume: boolean;
   replicaHosts: Set<string>;
 }
@@ -156,7 +206,37 @@ class Round implements PlanningRound {
     readonly index: PlacementIndex,
     private readonly pods: Map<string, RoundPod>,
     private readonly replicaCounts: Map<string, Map<string, number>>,
+    readonly clusterVersion: number | undefined,
   ) {}
+
+  pod(name: string): RoundPod | undefined {
+    return this.pods.get(name);
+  }
+
+  get size(): number {
+    return this.pods.size;
+  }
+
+  names(): string[] {
+    return [...this.pods.keys()];
+  }
+
+  /** Replace what a pod contributes (its placement, its replica hosts); undefined: it is gone. */
+  update(name: string, next: RoundPod | undefined): void {
+    const prev = this.pods.get(name);
+    if (prev) {
+      const counts = this.replicaCounts.get(prev.podType);
+      for (const h of prev.replicaHosts) counts?.set(h, (counts.get(h) ?? 1) - 1);
+      this.index.removePlacement(name);
+      this.pods.delete(name);
+    }
+    if (!next) return;
+    this.pods.set(name, next);
+    const counts = this.replicaCounts.get(next.podType) ?? this.replicaCounts.set(next.podType, new Map()).get(next.podType)!;
+    for (const h of next.replicaHosts) counts.set(h, (counts.get(h) ?? 0) + 1);
+    const agent = next.agentId === undefined ? undefined : this.agentsById().get(next.agentId);
+    if (agent) this.index.recordPlacement(next.podType, name, agent);
+  }
 
   private byId: Map<string, ClusterView['agents'][number]> | undefined;
 
@@ -180,6 +260,7 @@ class Round implements PlanningRound {
     if (!pod || pod.placedByTaskOrVolume) return;
     this.index.removePlacement(name);
     const agentId = this.state.agentIdOfHost(host);
+    pod.agentId = agentId;
     // The view leaves gone agents out: a pod planned on one counts nowhere, as in a rescan.
     const agent = agentId === undefined ? undefined : this.agentsById().get(agentId);
     if (agent) this.index.recordPlacement(podType, name, agent);

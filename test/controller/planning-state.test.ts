@@ -14,6 +14,8 @@ interface FakePod {
   index: number;
   task?: { agentId: string };
   volumes: { name: string }[];
+  /** The context object handed out (as an actor's snapshot: the same object until it changes). */
+  ctx?: unknown;
 }
 
 /** A registry of pods whose contexts hold a task (or not) and volumes (whose replicas may be known). */
@@ -26,9 +28,9 @@ function fakeRegistry(pods: FakePod[]) {
     },
     all: () => {
       scans += 1;
-      return pods as never[];
+      return [...pods] as never[];
     },
-    context: (e: FakePod) => ({ task: e.task, volumes: e.volumes }) as never,
+    context: (e: FakePod) => (e.ctx ??= { task: e.task, volumes: e.volumes }) as never,
   };
 }
 
@@ -69,7 +71,7 @@ function setup(shapes: PodShape[], goneHost: number | undefined) {
   }
   const registry = fakeRegistry(pods);
   const state = new PlanningState(registry as never, { replicaHosts: (v: string) => replicaHosts.get(v) }, cluster);
-  return { cluster, registry, state, pods };
+  return { cluster, registry, state, pods, replicaHosts };
 }
 
 describe('PlanningState rounds (volume plans share one index per time slice)', () => {
@@ -100,6 +102,54 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
     );
   });
 
+  it('carried over slices, a round re-reads only what changed and still reads what a rescan reads: tasks, replicas, pods added and removed, agents gone, direct notes (property)', () => {
+    const changeArb = fc.oneof(
+      fc.record({ kind: fc.constant('task' as const), pod: fc.nat(20), host: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('replicas' as const), pod: fc.nat(20), hosts: fc.option(fc.array(fc.constantFrom(...HOSTNAMES), { minLength: 1, maxLength: 2 }), { nil: undefined }) }),
+      fc.record({ kind: fc.constant('remove' as const), pod: fc.nat(20) }),
+      fc.record({ kind: fc.constant('add' as const), podType: fc.constantFrom(...TYPES), index: fc.integer({ min: 6, max: 9 }) }),
+      fc.record({ kind: fc.constant('gone' as const), host: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ kind: fc.constant('direct' as const), pod: fc.nat(20), host: fc.constantFrom(...HOSTNAMES) }),
+      fc.record({ kind: fc.constant('note' as const), note: noteArb }),
+    );
+    fc.assert(
+      fc.property(fc.array(podArb, { maxLength: 10 }), fc.array(changeArb, { maxLength: 25 }), (shapes, changes) => {
+        const { cluster, state, pods, replicaHosts } = setup(shapes, undefined);
+        state.round();
+        for (const c of changes) {
+          const pod = pods.length > 0 && 'pod' in c ? pods[c.pod % pods.length]! : undefined;
+          if (c.kind === 'note') {
+            const round = state.round();
+            if (c.note.kind === 'host') round.notePlannedHost(c.note.podType, c.note.index, c.note.hosts[0]!);
+            else round.notePlannedReplicas(c.note.podType, c.note.index, c.note.hosts);
+          } else {
+            state.endRound();
+            if (c.kind === 'task' && pod) {
+              if (c.host === undefined) delete pod.task;
+              else pod.task = { agentId: agentIdOf(HOSTS[c.host]!.host) };
+              pod.ctx = undefined;
+            } else if (c.kind === 'replicas' && pod) {
+              if (c.hosts) replicaHosts.set(pod.volumes[0]!.name, [...c.hosts]);
+              else replicaHosts.delete(pod.volumes[0]!.name);
+            } else if (c.kind === 'remove' && pod) pods.splice(pods.indexOf(pod), 1);
+            else if (c.kind === 'add' && !pods.some((p) => p.name === `${c.podType}-${c.index}`)) {
+              pods.push({ name: `${c.podType}-${c.index}`, podType: c.podType, index: c.index, volumes: [{ name: `svc-${c.podType}-${c.index}-data` }] });
+            } else if (c.kind === 'gone') cluster.markGone(agentIdOf(HOSTS[c.host]!.host));
+            else if (c.kind === 'direct' && pod) state.notePlannedHost(pod.name, c.host);
+          }
+          const round = state.round();
+          const rescan = buildPlacementIndex(cluster.view(state.podsByAgent(true)));
+          for (const p of pods) {
+            expect([...round.siblingReplicaHosts(p.podType, p.index)].sort()).toEqual([...state.siblingReplicaHosts(p.podType, p.index)].sort());
+            expect(round.index.locationOf(p.name)?.agentId).toEqual(rescan.locationOf(p.name)?.agentId);
+          }
+          for (const t of TYPES) for (const h of HOSTNAMES) expect(round.index.count(t, 'hostname', h)).toBe(rescan.count(t, 'hostname', h));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads the pods once per round, not once per plan: a burst of 200 plans scans the registry once', () => {
     const shapes = Array.from({ length: 200 }, (_, i) => ({ podType: 'a', index: i, taskOn: undefined, replicas: undefined }));
     const { registry, state } = setup(shapes, undefined);
@@ -116,13 +166,21 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
     expect(registry.scans).toBe(2);
   });
 
-  it('a note made outside the round (a direct call) ends it: the next read rescans', () => {
+  it('a note made outside the round (a direct call) is caught up before the round is read again', () => {
     const { registry, state } = setup([{ podType: 'a', index: 0, taskOn: undefined, replicas: undefined }], undefined);
-    const before = state.round();
+    state.round();
     state.notePlannedHost('a-0', HOSTS[1]!.host);
+    expect(state.round().index.locationOf('a-0')?.hostname).toBe(HOSTS[1]!.host);
+    expect(registry.scans).toBe(2);
+  });
+
+  it('is rebuilt once the cluster view changes (an agent gone): its pods count nowhere there', () => {
+    const { cluster, state } = setup([{ podType: 'a', index: 0, taskOn: 1, replicas: undefined }], undefined);
+    const before = state.round();
+    expect(before.index.locationOf('a-0')?.hostname).toBe(HOSTS[1]!.host);
+    cluster.markGone(agentIdOf(HOSTS[1]!.host));
     const after = state.round();
     expect(after).not.toBe(before);
-    expect(after.index.locationOf('a-0')?.hostname).toBe(HOSTS[1]!.host);
-    expect(registry.scans).toBe(2);
+    expect(after.index.locationOf('a-0')).toBeUndefined();
   });
 });
