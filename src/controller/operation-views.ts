@@ -4,13 +4,14 @@ import { endpointNamed, endpointViews } from '../api/endpoint-views';
 import type { EndpointView, OfferEvaluationView, PlanView } from '../api/operations';
 import { placementStallReason } from '../api/placement-summary';
 import type { PlacementMemory } from '../placement/memory';
+import type { NetworkSpec } from '../service-spec';
 import type { PodRegistry } from './pod-registry';
 import type { ReplacementGovernor } from './replacement-governor';
 
 /** What the views read of the runtime (a narrow port: only operations.ts knows the Runtime). */
 export interface OperationViewsPort {
   readonly service: string;
-  readonly spec: { pods: Record<string, { ports?: readonly { name: string; port?: number | undefined }[] | undefined }> };
+  readonly spec: { pods: Record<string, { ports?: readonly { name: string; port?: number | undefined }[] | undefined }>; network?: NetworkSpec | undefined };
   readonly registry: PodRegistry;
   readonly memory: PlacementMemory;
   readonly governor: Pick<ReplacementGovernor, 'status'>;
@@ -27,7 +28,8 @@ export function runtimeEndpoints(rt: OperationViewsPort, name?: string): Endpoin
     const task = rt.registry.context(e).task;
     return { name: e.name, podType: e.podType, hostname: task?.hostname ?? '', running: !!task && e.actor.getSnapshot().hasTag(POD_TAGS.running) };
   });
-  const list = endpointViews(rt.service, rt.spec.pods, pods);
+  // On a virtual network without port mapping the address is the pod's own (its name), not the agent's.
+  const list = endpointViews(rt.service, rt.spec.pods, pods, rt.spec.network);
   return name === undefined ? list : endpointNamed(list, name);
 }
 
