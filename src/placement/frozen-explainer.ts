@@ -1,20 +1,25 @@
+import type { CompiledConstraint } from './constraints.stage';
+import { fieldValue } from './fields';
 import type { PlacementIndex } from './placement-index';
 import type { StageContext } from './stage';
-import type { Offer, OfferEvaluation } from './types';
+import type { Offer, OfferEvaluation, StorageHealth } from './types';
 
 /** Re-evaluates the kept offers with reasons, later, exactly as they were judged at decision time. */
 export type DeferredExplainer = (position: number) => OfferEvaluation;
+
+const SEP = '\u0000';
+const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 
 /**
  * Freeze what explaining the offers at `positions` reads, so the words can be produced later
  * (only when `debug offers` asks) and still say what held when the pod was judged.
  *
- * Of everything the stages read, only the index's pod counts change during a round (each placed
- * pod is recorded); the pod's compiled constraints already hold their group limit and cluster
- * start, its locality and holder plans are its own, the storage view is the round's. So this copies
- * each kept offer (a caller may shrink offers, or take resources off one, as pods land) and takes a
- * mark in the index's history: the counts are read back as they were at the mark (`countAt`) only
- * when explained. O(kept) now, no count looked up.
+ * What the stages' explanations read of the round: the kept offers themselves, the pod's own
+ * plan (request, compiled constraints with their group limit and cluster start, locality, holders)
+ * and, from the index, only two facts per kept offer: its host's storage health and the count of
+ * the pod's type at the offer's value of each constraint field. Those are copied now (O(kept ×
+ * constraints) lookups), so the explainer holds nothing of the round's index: a remembered pod
+ * costs what it explains (at most maxOffersPerPod offers), not a cluster view.
  */
 export function freezeExplainer(
   offers: readonly Offer[],
@@ -22,26 +27,75 @@ export function freezeExplainer(
   evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
 ): (positions: readonly number[]) => DeferredExplainer {
   return (positions) => {
-    // Copies: a caller may take resources off an offer once a pod lands on it.
     const kept = positions.slice();
+    // Copies: a caller may take resources off an offer once a pod lands on it.
     const frozenOffers = kept.map((i) => copyOffer(offers[i]!));
-    const index = frozenIndex(ctx.index, ctx.index.mark());
-    // Without live `counts`, the constraint checks read the frozen index instead.
+    // Without live `counts`, the constraint checks read the frozen facts instead.
     const constraints = ctx.constraints.map(({ counts: _live, ...c }) => c);
-    const frozen: StageContext = { ...ctx, index, constraints };
-    return (position) => {
-      const offer = frozenOffers[kept.indexOf(position)];
-      if (!offer) throw new Error(`offer position ${position} was not kept for explanation`);
-      return evaluate(offer, frozen);
-    };
+    const index = frozenFacts(frozenOffers, ctx.request.podType, constraints, ctx.index);
+    const spread = { rack: NO_COUNTS, zone: NO_COUNTS, host: NO_COUNTS };
+    const frozen: StageContext = { request: ctx.request, instance: ctx.instance, index, constraints, locality: ctx.locality, holders: ctx.holders, spread };
+    return explainerOver(kept, frozenOffers, frozen, evaluate);
   };
 }
 
-/** The index as it was at `mark`: its counts read back through the changes since; nothing else changes in a round. */
-function frozenIndex(live: PlacementIndex, mark: number): PlacementIndex {
-  const frozen = Object.create(live) as PlacementIndex;
-  frozen.count = (type: string, field: string, value: string): number => live.countAt(mark, type, field, value);
-  return frozen;
+/**
+ * The explainer, built outside freezeExplainer's scope: a closure keeps its whole enclosing
+ * scope alive, and that one holds the round's offers and live context.
+ */
+function explainerOver(
+  kept: readonly number[],
+  frozenOffers: readonly Offer[],
+  frozen: StageContext,
+  evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
+): DeferredExplainer {
+  return (position) => {
+    const offer = frozenOffers[kept.indexOf(position)];
+    if (!offer) throw new Error(`offer position ${position} was not kept for explanation`);
+    return evaluate(offer, frozen);
+  };
+}
+
+/**
+ * The facts of the index an explanation of these offers reads, as they are now, in an object
+ * answering the same questions (`count`, `storageHealth`). Asking it anything else is a bug: the
+ * compiled constraints already carry their group limit and cluster start.
+ */
+function frozenFacts(offers: readonly Offer[], podType: string, constraints: readonly CompiledConstraint[], live: PlacementIndex): PlacementIndex {
+  const counts = new Map<string, number>();
+  const health = new Map<string, StorageHealth>();
+  for (const offer of offers) {
+    if (!health.has(offer.hostname)) health.set(offer.hostname, live.storageHealth(offer.hostname));
+    for (const c of constraints) {
+      const v = fieldValue(offer, c.field);
+      if (v === undefined) continue;
+      const key = c.field + SEP + v;
+      if (counts.has(key)) continue;
+      counts.set(key, live.count(podType, c.field, v));
+    }
+  }
+  return factsOver(podType, counts, health);
+}
+
+/** Answers from the frozen maps only (its own scope: nothing of the live index is reachable). */
+function factsOver(podType: string, counts: ReadonlyMap<string, number>, health: ReadonlyMap<string, StorageHealth>): PlacementIndex {
+  const notFrozen = (what: string) => (): never => {
+    throw new Error(`frozen placement facts: ${what} was not frozen for explanation`);
+  };
+  const facts = {
+    count(type: string, field: string, value: string): number {
+      if (type !== podType) return notFrozen(`count of ${type}`)();
+      const n = counts.get(field + SEP + value);
+      return n === undefined ? notFrozen(`count at ${field}=${value}`)() : n;
+    },
+    storageHealth(hostname: string): StorageHealth {
+      return health.get(hostname) ?? notFrozen(`storage health of ${hostname}`)();
+    },
+    distinctValues: notFrozen('distinctValues'),
+    minGroupCount: notFrozen('minGroupCount'),
+    fieldTotal: notFrozen('fieldTotal'),
+  };
+  return facts as unknown as PlacementIndex;
 }
 
 /**

@@ -47,8 +47,10 @@ interface Entry {
   placement: RememberedPlacement;
   /** Positions (in the evaluated offers) of the kept evaluations that still need their reasons. */
   unexplained?: { slots: number[]; positions: number[]; explain: DeferredExplainer };
-  /** The round's index, to label the kept hosts with their racks on first read. */
-  racksFrom?: PlacementIndex;
+  /** The rack of each kept evaluation's host (slot order), read from the round's index when kept. */
+  racks?: (string | undefined)[];
+  /** The chosen offer's reasons are the kept chosen evaluation's (slot 0), worded on first read. */
+  chosenFromSlot0?: boolean;
   /** When it was evaluated: `placement.at` is formatted from it on first read. */
   at?: Date;
 }
@@ -88,13 +90,17 @@ export class PlacementMemory {
       entry.placement.at = entry.at.toISOString();
       entry.at = undefined;
     }
-    if (entry.racksFrom) {
+    if (entry.chosenFromSlot0) {
+      entry.placement.chosen!.reasons = entry.placement.evaluations[0]!.outcomes.map((o) => `${o.stage}: ${o.reason}`);
+      entry.chosenFromSlot0 = undefined;
+    }
+    if (entry.racks) {
       const racks = entry.placement.racks;
-      for (const ev of entry.placement.evaluations) {
-        const rack = entry.racksFrom.domainOf(ev.hostname)?.rack;
+      entry.placement.evaluations.forEach((ev, slot) => {
+        const rack = entry.racks![slot];
         if (rack !== undefined) racks[ev.hostname] = rack;
-      }
-      entry.racksFrom = undefined;
+      });
+      entry.racks = undefined;
     }
     return entry.placement;
   }
@@ -115,12 +121,14 @@ export class PlacementMemory {
     const positions = packed ? trimPacked(packed, this.maxOffers) : trim(result, this.maxOffers);
     // Kept evaluations without reasons (a packed result: all but the chosen one) wait for a reader.
     const kept: OfferEvaluation[] = new Array(positions.length);
+    const racks: (string | undefined)[] | undefined = index ? new Array(positions.length) : undefined;
     const slots: number[] = [];
     const pending: number[] = [];
     for (let slot = 0; slot < positions.length; slot++) {
       const i = positions[slot]!;
       // A packed result's kept offers, the chosen one included, are all worded on first read.
       const ev = packed ? undefined : result.evaluations[i]!;
+      if (racks) racks[slot] = index!.domainOf(ev ? ev.hostname : packed!.offers[i]!.hostname)?.rack;
       if (explainKept && (!ev || ev.outcomes.length === 0)) {
         kept[slot] = PENDING;
         slots.push(slot);
@@ -137,12 +145,21 @@ export class PlacementMemory {
       convergence: request.convergence,
       evaluations: kept,
       offersSeen: packed ? packed.offers.length : result.evaluations.length,
-      // Filled from the index when the placement is read (the domains do not change in a round).
+      // Filled from `racks` when the placement is read.
       racks: {},
     };
-    if (result.chosen) entry.chosen = result.chosen;
+    // A packed result's chosen offer words its reasons through the round's views: kept instead as
+    // a plain copy whose reasons are the kept chosen evaluation's (the same frozen explanation).
+    const chosenFromSlot0 = packed !== undefined && result.chosen !== undefined && slots[0] === 0 && positions[0] === packed.chosenIndex;
+    if (result.chosen) entry.chosen = chosenFromSlot0 ? plainChoice(result.chosen) : result.chosen;
     const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
-    this.keep({ placement: entry, at: this.now(), ...(unexplained ? { unexplained } : {}), ...(index ? { racksFrom: index } : {}) });
+    this.keep({
+      placement: entry,
+      at: this.now(),
+      ...(unexplained ? { unexplained } : {}),
+      ...(racks && racks.length > 0 ? { racks } : {}),
+      ...(chosenFromSlot0 ? { chosenFromSlot0 } : {}),
+    });
   }
 
   private keep(entry: Entry): void {
@@ -199,6 +216,13 @@ export class PlacementMemory {
     if (hidden > 0) lines.push(`… ${hidden} more offer(s) not kept`);
     return lines;
   }
+}
+
+/** The choice's fields in its own key order, `reasons` left empty (filled on first read): no getter kept. */
+function plainChoice(chosen: PlacementChoice): PlacementChoice {
+  const out = {} as Record<string, unknown>;
+  for (const key of Object.keys(chosen)) out[key] = key === 'reasons' ? [] : (chosen as unknown as Record<string, unknown>)[key];
+  return out as unknown as PlacementChoice;
 }
 
 /** trim() over packed verdicts: the same positions, from the passing list and the first failing ones. */
