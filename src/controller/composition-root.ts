@@ -15,6 +15,7 @@ import { FRAMEWORK_KEY, type FrameworkEffectDeps } from './framework-effects';
 import { agentHealthProbe, createReplacementGovernor, probationMs } from './failure-policy';
 import { OfferRounds, type RouterDeps } from './mesos-router';
 import { handleOffers } from './offer-handler';
+import { RescindedOffers } from './offer-handler-slices';
 import { PersistQueue } from './persist-queue';
 import { PlanningState } from './planning-state';
 import { PodRegistry, type PodEntry } from './pod-registry';
@@ -262,7 +263,10 @@ type Parts = Core & Control & ReturnType<typeof composePods>;
 
 /** The offer handler's deps and the queue that runs its rounds one at a time. */
 function composeOffers(p: Parts): OfferRounds {
+  // RESCIND events (through the router) reach a round that is placing in slices.
+  const rescinded = new RescindedOffers();
   const deps = {
+    rescinded,
     spec: () => p.specs.spec(),
     registry: p.registry,
     cluster: p.cluster,
@@ -282,7 +286,7 @@ function composeOffers(p: Parts): OfferRounds {
     // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
     reconcileBackoff: { initialMs: 1_000 / p.timeScale, maxMs: 30_000 / p.timeScale },
   };
-  return new OfferRounds((offers: Offer[]) => handleOffers(deps, offers), p.logger);
+  return new OfferRounds((offers: Offer[]) => handleOffers(deps, offers), p.logger, rescinded);
 }
 
 function routerDeps(p: Parts, offers: OfferRounds, hooks: LifecycleHooks): RouterDeps {

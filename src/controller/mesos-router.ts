@@ -10,6 +10,7 @@ import type { PodEntry, PodRegistry } from './pod-registry';
 import type { PodInstanceContext } from '../../machines/pod-instance.types';
 import type { SchedulerConnection } from './ports/scheduler-calls';
 import type { StrayKiller } from './stray-killer';
+import type { RescindedOffers } from './offer-handler-slices';
 import { isTerminalState, type TaskTracker } from './task-tracker';
 
 export type RoutedEvent = SchedulerEvent | { type: 'DISCONNECTED'; reason: string };
@@ -25,7 +26,7 @@ export interface RouterDeps {
   tasks: Pick<TaskTracker, 'observe'>;
   strays: Pick<StrayKiller, 'resubscribed' | 'ended' | 'kill'>;
   /** Offer rounds (OfferRounds: one at a time, in arrival order). */
-  offers: { handle(offers: Offer[]): void };
+  offers: { handle(offers: Offer[]): void; rescind?(offerId: string): void };
   /** The master will never take our framework id again. */
   frameworkRemoved: () => void;
   metrics: Pick<Metrics, 'connected' | 'statusUpdates'>;
@@ -39,7 +40,14 @@ export class OfferRounds {
   constructor(
     private readonly round: (offers: Offer[]) => Promise<unknown>,
     private readonly logger: Logger,
+    /** Shared with the offer handler: a round in slices skips an offer rescinded meanwhile. */
+    private readonly rescinded?: Pick<RescindedOffers, 'add'>,
   ) {}
+
+  /** The master took an offer back (RESCIND): no round may launch on it or decline it. */
+  rescind(offerId: string): void {
+    this.rescinded?.add(offerId);
+  }
 
   handle(offers: Offer[]): void {
     this.chain = this.chain.then(() => this.round(offers)).then(
@@ -74,6 +82,9 @@ export function routeSchedulerEvent(deps: RouterDeps, ev: RoutedEvent): void {
     }
     case 'OFFERS':
       deps.offers.handle(ev.offers.offers ?? []);
+      return;
+    case 'RESCIND':
+      deps.offers.rescind?.(ev.rescind.offer_id.value);
       return;
     case 'UPDATE':
       deps.metrics.statusUpdates.inc({ state: ev.update.status.state });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PodInstanceContext, PodInstanceEvent } from '../../machines/pod-instance.types';
 import type { SchedulerEvent } from '../../src/mesos';
 import type { PodEntry } from '../../src/controller/pod-registry';
-import { routeSchedulerEvent, type RouterDeps } from '../../src/controller/mesos-router';
+import { OfferRounds, routeSchedulerEvent, type RouterDeps } from '../../src/controller/mesos-router';
+import { RescindedOffers } from '../../src/controller/offer-handler-slices';
 import { SchedulerConnection } from '../../src/controller/ports/scheduler-calls';
 import { StrayKiller } from '../../src/controller/stray-killer';
 import { TaskTracker } from '../../src/controller/task-tracker';
@@ -64,5 +65,19 @@ describe('Mesos event router', () => {
     expect(removed()).toBe(0);
     routeSchedulerEvent(deps, { type: 'ERROR', error: { message: 'Framework has been removed' } } as SchedulerEvent);
     expect(removed()).toBe(1);
+  });
+
+  it('hands a RESCIND to the offer rounds: a round placing in slices neither launches on nor declines that offer', async () => {
+    const { deps } = rig();
+    const rescinded = new RescindedOffers();
+    const seen: string[][] = [];
+    const rounds = new OfferRounds(async (offers) => void seen.push(offers.map((o) => o.id.value).filter((id) => !rescinded.has(id))), silentLogger(), rescinded);
+    const routed = { ...deps, offers: rounds };
+    const offer = (id: string) => ({ id: { value: id }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, hostname: 'h1', resources: [] });
+    routeSchedulerEvent(routed, { type: 'OFFERS', offers: { offers: [offer('o1'), offer('o2')] } } as unknown as SchedulerEvent);
+    routeSchedulerEvent(routed, { type: 'RESCIND', rescind: { offer_id: { value: 'o1' } } } as SchedulerEvent);
+    await rounds.idle();
+    expect(rescinded.has('o1')).toBe(true);
+    expect(seen).toEqual([['o2']]);
   });
 });
