@@ -1,4 +1,4 @@
-import { callSurelyRejected, type MesosSchedulerClient, type Offer as MesosOffer } from '../mesos';
+import { callSurelyRejected, type MesosSchedulerClient, type Offer as MesosOffer, type OfferOperation } from '../mesos';
 import { buildTaskGroup } from '../mesos/task-group';
 import type { Offer } from '../placement';
 import type { ServiceSpec } from '../service-spec';
@@ -41,14 +41,33 @@ export const LAUNCH_RECONCILE_BACKOFF: Readonly<Required<BackoffOptions>> = { in
  */
 export type LaunchOutcome = 'launched' | 'released' | 'unknown';
 
-export async function launch(
+/** One pod made ready to launch on an offer: its PLACE persisted, its LAUNCH_GROUP built. */
+export interface PreparedLaunch {
+  entry: PodEntry;
+  taskId: string;
+  operation: OfferOperation;
+  /** The pod is still placed with this task (a STOP or DECOMMISSION may come before the ACCEPT). */
+  stillPlaced: () => boolean;
+}
+
+/** A single pod's launch: its PLACE persisted, then one ACCEPT with its LAUNCH_GROUP. */
+export async function launch(deps: LaunchDeps, mesos: MesosSchedulerClient, spec: ServiceSpec, entry: PodEntry, offer: MesosOffer, view: Offer): Promise<LaunchOutcome> {
+  const prepared = await prepareLaunch(deps, mesos, spec, entry, offer, view);
+  return prepared === 'released' ? 'released' : acceptLaunches(deps, mesos, offer, [prepared]);
+}
+
+/**
+ * The first half of a launch: the PLACE is persisted (intent before action), the task group built
+ * on `view`'s resources (what is left of the offer when other pods of the round took some).
+ */
+export async function prepareLaunch(
   deps: LaunchDeps,
   mesos: MesosSchedulerClient,
   spec: ServiceSpec,
   entry: PodEntry,
   offer: MesosOffer,
   view: Offer,
-): Promise<LaunchOutcome> {
+): Promise<PreparedLaunch | 'released'> {
   const pod = spec.pods[entry.podType]!;
   const ctx = deps.registry.context(entry);
   const taskId = deps.registry.nextTaskId(entry);
@@ -74,13 +93,6 @@ export async function launch(
     deps.logger.info({ pod: entry.name, state: entry.state }, 'pod left placed before launch; offer released');
     return 'released';
   }
-  if (deps.rescinded?.has(offer.id.value)) {
-    // The master took the offer back meanwhile: it would drop the task (REASON_INVALID_OFFERS),
-    // so the pod is told so now and waits for another offer.
-    deps.logger.info({ pod: entry.name, taskId, offerId: offer.id.value }, 'offer rescinded before ACCEPT; the pod will be placed again');
-    deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: 'offer rescinded before ACCEPT' });
-    return 'released';
-  }
   const operation = buildTaskGroup({
     spec,
     pod: { podType: entry.podType, index: entry.index, name: entry.name },
@@ -91,26 +103,54 @@ export async function launch(
     volumes: ctx.volumes,
     configId,
   });
+  return { entry, taskId, operation, stillPlaced };
+}
+
+/**
+ * The second half: one ACCEPT on the offer with the LAUNCH_GROUP of every prepared pod still
+ * placed (Mesos takes several operations on one offer; their resources do not overlap: each was
+ * built on what the previous ones left). The outcome is the ACCEPT's, for every pod in it.
+ */
+export async function acceptLaunches(deps: LaunchDeps, mesos: MesosSchedulerClient, offer: MesosOffer, prepared: readonly PreparedLaunch[]): Promise<LaunchOutcome> {
+  const going = prepared.filter((p) => {
+    if (p.stillPlaced()) return true;
+    deps.logger.info({ pod: p.entry.name, state: p.entry.state }, 'pod left placed before launch; its operation is left out');
+    return false;
+  });
+  if (going.length === 0) return 'released';
+  if (deps.rescinded?.has(offer.id.value)) {
+    // The master took the offer back meanwhile: it would drop the tasks (REASON_INVALID_OFFERS),
+    // so the pods are told so now and wait for another offer.
+    for (const { entry, taskId } of going) {
+      deps.logger.info({ pod: entry.name, taskId, offerId: offer.id.value }, 'offer rescinded before ACCEPT; the pod will be placed again');
+      deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: 'offer rescinded before ACCEPT' });
+    }
+    return 'released';
+  }
   try {
-    await mesos.accept([offer.id.value], [operation], { refuse_seconds: REFUSE_SECONDS_BUSY });
+    await mesos.accept([offer.id.value], going.map((p) => p.operation), { refuse_seconds: REFUSE_SECONDS_BUSY });
   } catch (err) {
     if (callSurelyRejected(err)) {
-      // The master refused the call (or it never left): nothing was launched. The pod goes
+      // The master refused the call (or it never left): nothing was launched. The pods go
       // back to waiting for an offer.
-      deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT refused; the pod will be placed again');
-      deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
+      for (const { entry, taskId } of going) {
+        deps.logger.warn({ err, pod: entry.name, taskId }, 'ACCEPT refused; the pod will be placed again');
+        deps.registry.send(entry, { type: 'TASK_UPDATE', taskId, state: 'TASK_DROPPED', reason: 'REASON_INVALID_OFFERS', message: `ACCEPT failed: ${(err as Error).message}` });
+      }
       return 'released';
     }
-    // The answer was lost: the master may have launched the task. Placing the pod again could
-    // run it twice, so it stays `placed` and the master is asked what became of the task.
-    deps.logger.warn({ err, pod: entry.name, taskId, agentId: offer.agent_id.value }, 'ACCEPT outcome unknown; reconciling the task');
+    // The answer was lost: the master may have launched the tasks. Placing a pod again could
+    // run it twice, so each stays `placed` and the master is asked what became of its task.
+    for (const { entry, taskId } of going) {
+      deps.logger.warn({ err, pod: entry.name, taskId, agentId: offer.agent_id.value }, 'ACCEPT outcome unknown; reconciling the task');
+      reconcileLaunch(deps, entry, taskId, offer.agent_id.value);
+    }
     deps.metrics.offers.inc({ outcome: 'accept-unknown' });
-    reconcileLaunch(deps, entry, taskId, offer.agent_id.value);
     return 'unknown';
   }
-  deps.metrics.launches.inc();
+  deps.metrics.launches.inc(going.length);
   deps.metrics.offers.inc({ outcome: 'accepted' });
-  deps.logger.info({ pod: entry.name, taskId, host: offer.hostname }, 'task group launched');
+  for (const { entry, taskId } of going) deps.logger.info({ pod: entry.name, taskId, host: offer.hostname }, 'task group launched');
   return 'launched';
 }
 

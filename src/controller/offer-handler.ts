@@ -26,7 +26,8 @@ import type { TransitionLog } from '../observe/transition-log';
 import { spreadPolicy, transitionsOf } from './replica-ops';
 import { holderFacts, type ReplicaMoves } from './replica-moves';
 import { mapInSlices, Slicer, type RescindedOffers } from './offer-handler-slices';
-import { launch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
+import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
+import { leftoverOf } from './offer-leftover';
 
 export { ROUND_SLICE_MS, RescindedOffers, Slicer } from './offer-handler-slices';
 export { LAUNCH_RECONCILE_BACKOFF, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
@@ -115,8 +116,10 @@ interface Round {
   /** The round's offers not used (nor rescinded) yet, in offer order (a launched offer leaves it). */
   available: Offer[];
   /** The round's offers by host: a pod that may only go to its replica holders looks at theirs. */
-  byHost: OffersByHost;
+  byHost: Map<string, Offer[]>;
   used: Set<string>;
+  /** The pods placed on each offer this round: one ACCEPT per offer with all their operations. */
+  batches: Map<string, { offer: MesosOffer; launches: { prepared: PreparedLaunch; breaks: string[] | undefined }[] }>;
   /** Offers of ACCEPTs whose answer was lost: declined at the end (a no-op if the ACCEPT used them). */
   unsure: string[];
   /** The RescindedOffers version last applied to `available`. */
@@ -125,8 +128,11 @@ interface Round {
 
 /**
  * One offer round: keep an offer only while a pod needs it. Pods waiting for placement are
- * matched in name order against the round's offers (one pod per offer per round); the rest are
- * declined with a filter. Intent (the PLACE and its task id) is persisted before ACCEPT.
+ * matched in name order against the round's offers; a pod placed on an offer leaves the rest of
+ * it (resources, ports, and in the index the pod's count) to the next pods, so an agent that must
+ * take several pods takes them in one round, with one ACCEPT carrying a LAUNCH_GROUP per pod
+ * (sent once the round has placed every pod). The rest are declined with a filter. Intent (the
+ * PLACE and its task id) is persisted before the ACCEPT.
  *
  * A big round runs in slices (Slicer, ROUND_SLICE_MS): between pods the event loop turns once a
  * slice has run long enough, so status updates, ACKs and the lease go on during a 10,000-pod
@@ -151,11 +157,15 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       await slicer.next();
       const round = startRound(deps, mesos, offers, mesosOffers, { used, unsure });
       await refreshInSlices(deps, waiting.flatMap((e) => deps.registry.context(e).volumes), slicer);
-      for (const entry of waiting.sort((a, b) => byName(a.name, b.name))) {
-        // Between slices and awaits anything may have changed: read it again before each pod.
-        if (!deps.launching() || deps.mesos() !== mesos) break;
-        if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
-        await slicer.next();
+      try {
+        for (const entry of waiting.sort((a, b) => byName(a.name, b.name))) {
+          // Between slices and awaits anything may have changed: read it again before each pod.
+          if (!deps.launching() || deps.mesos() !== mesos) break;
+          if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
+          await slicer.next();
+        }
+      } finally {
+        await acceptBatches(deps, round);
       }
     }
     const rest = mesosOffers.map((o) => o.id.value).filter((id) => !used.has(id) && !deps.rescinded?.has(id));
@@ -193,7 +203,8 @@ function startRound(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers:
     byId: new Map(mesosOffers.map((o) => [o.id.value, o])),
     index: buildPlacementIndex(deps.cluster.view(deps.podsByAgent())),
     available: offers.slice(),
-    byHost: offersByHost(offers),
+    byHost: new Map([...offersByHost(offers)].map(([host, list]) => [host, [...list]])),
+    batches: new Map(),
     ...out,
     rescinds: -1,
   };
@@ -238,17 +249,46 @@ async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): 
   }
   const offer = round.byId.get(chosen.offerId)!;
   const view = round.views.get(chosen.offerId)!;
-  // Only an ACCEPT that went out uses the offer; anything else is declined below.
-  const outcome = await launch(deps, round.mesos, round.spec, entry, offer, view);
-  if (outcome === 'released') return;
-  noteSpread(deps, entry.name, chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined, offer.hostname);
+  // The PLACE is persisted now; the ACCEPT goes out with the offer's other pods (acceptBatches).
+  const prepared = await prepareLaunch(deps, round.mesos, round.spec, entry, offer, view);
+  if (prepared === 'released') return;
+  const breaks = chosen.offerId === result.chosen?.offerId ? result.chosen.breaks : undefined;
+  const batch = round.batches.get(chosen.offerId) ?? { offer, launches: [] };
+  round.batches.set(chosen.offerId, batch);
+  batch.launches.push({ prepared, breaks });
   round.used.add(chosen.offerId);
-  const at = round.available.indexOf(view);
-  if (at >= 0) round.available.splice(at, 1);
-  // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
-  // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
-  if (outcome === 'unknown') round.unsure.push(chosen.offerId);
+  useOffer(round, view, leftoverOf(view, prepared.operation));
   round.index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
+}
+
+/** What is left of an offer after a pod took its part replaces it wherever the round reads it. */
+function useOffer(round: Round, used: Offer, left: Offer): void {
+  round.views.set(used.offerId, left);
+  const at = round.available.indexOf(used);
+  if (at >= 0) round.available[at] = left;
+  const onHost = round.byHost.get(used.hostname);
+  const k = onHost ? onHost.indexOf(used) : -1;
+  if (onHost && k >= 0) onHost[k] = left;
+}
+
+/**
+ * One ACCEPT per offer the round placed pods on, with every pod's LAUNCH_GROUP. Only an ACCEPT
+ * that went out uses the offer; an offer whose ACCEPT was refused is declined with the rest.
+ */
+async function acceptBatches(deps: OfferHandlerDeps, round: Round): Promise<void> {
+  for (const [offerId, { offer, launches }] of round.batches) {
+    const going = launches.filter((l) => l.prepared.stillPlaced());
+    const outcome = await acceptLaunches(deps, round.mesos, offer, launches.map((l) => l.prepared));
+    if (outcome === 'released') {
+      round.used.delete(offerId);
+      continue;
+    }
+    for (const l of going) noteSpread(deps, l.prepared.entry.name, l.breaks, offer.hostname);
+    // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
+    // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
+    if (outcome === 'unknown') round.unsure.push(offerId);
+  }
+  round.batches.clear();
 }
 
 /** Decline what the round did not launch on: back soon while pods still wait, much later otherwise. */

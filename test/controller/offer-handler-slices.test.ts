@@ -3,11 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromPromise } from 'xstate';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
-import { handleOffers, RescindedOffers, type OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { handleOffers, RescindedOffers, REFUSE_SECONDS_BUSY, type OfferHandlerDeps } from '../../src/controller/offer-handler';
 import { PodRegistry, type PodEntry } from '../../src/controller/pod-registry';
 import { ReplicaMoves } from '../../src/controller/replica-moves';
 import { VolumeLocations } from '../../src/controller/volume-locations';
-import type { Offer as MesosOffer } from '../../src/mesos';
+import type { Offer as MesosOffer, OfferOperation, Resource } from '../../src/mesos';
+import { checkMessage } from '../conformance/mesos-proto-checker';
 import { TransitionLog } from '../../src/observe/transition-log';
 import { PlacementMemory } from '../../src/placement';
 import type { ServiceStateStore } from '../../src/state/state-store';
@@ -121,10 +122,11 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 function outcome(r: SliceRig): { launched: Record<string, string>; declined: string[]; explained: string[][] } {
   const launched: Record<string, string> = {};
   for (const call of r.mesos.of('ACCEPT')) {
-    const op = call.operations![0]!;
-    if (op.type !== 'LAUNCH_GROUP') throw new Error(`expected a LAUNCH_GROUP, got ${op.type}`);
-    const task = op.launch_group.task_group.tasks![0]!;
-    launched[task.name] = call.offerIds![0]!;
+    for (const op of call.operations!) {
+      if (op.type !== 'LAUNCH_GROUP') throw new Error(`expected a LAUNCH_GROUP, got ${op.type}`);
+      const task = op.launch_group.task_group.tasks![0]!;
+      launched[task.name] = call.offerIds![0]!;
+    }
   }
   const declined = r.mesos.of('DECLINE').flatMap((c) => c.offerIds ?? []).sort();
   const explained = r.pods.map((p) => r.deps.memory.explain(p.name));
@@ -152,11 +154,12 @@ describe('handleOffers in slices', () => {
         expect(outcome(sliced)).toEqual(outcome(whole));
         // Sliced after every pod: the loop turned at least once per pod judged.
         expect(report.slices).toBeGreaterThanOrEqual(shape.pods);
-        // Each offer is launched on at most once, and every offer is launched on or declined.
-        const launched = Object.values(outcome(sliced).launched);
-        placed += launched.length;
-        expect(new Set(launched).size).toBe(launched.length);
-        expect([...launched, ...outcome(sliced).declined].sort()).toEqual(sliced.offers.map((o) => o.id.value).sort());
+        // Each offer is in at most one ACCEPT (all its pods' operations), and every offer is
+        // launched on or declined.
+        placed += Object.keys(outcome(sliced).launched).length;
+        const accepted = sliced.mesos.of('ACCEPT').map((c) => c.offerIds![0]!);
+        expect(new Set(accepted).size).toBe(accepted.length);
+        expect([...accepted, ...outcome(sliced).declined].sort()).toEqual(sliced.offers.map((o) => o.id.value).sort());
         sliced.registry.stopAll();
         whole.registry.stopAll();
       }),
@@ -170,14 +173,13 @@ describe('handleOffers in slices', () => {
     const r = await sliceRig({ hosts: 4, racks: 2, pods: 4, placement: [], convergence: 'soft', holders: [null, null, null, null] }, 0);
     let leading = true;
     r.deps.launching = () => leading;
-    // The first launch ends the lead: the round must not place anyone after the next slice.
-    const accept = r.deps.mesos()!.accept.bind(r.deps.mesos());
-    Object.assign(r.deps.mesos()!, {
-      accept: async (...args: Parameters<typeof accept>) => {
-        leading = false;
-        return accept(...args);
-      },
-    });
+    // The first placement (its PLACE persisted) ends the lead: the round must not place anyone
+    // after the next slice; the pod already placed still gets its ACCEPT.
+    const flush = r.registry.flush.bind(r.registry);
+    r.registry.flush = async (entry) => {
+      leading = false;
+      return flush(entry);
+    };
     await handleOffers(r.deps, r.offers);
     expect(r.mesos.of('ACCEPT')).toHaveLength(1);
     expect(r.mesos.of('DECLINE').flatMap((c) => c.offerIds ?? [])).toHaveLength(3);
@@ -202,13 +204,11 @@ describe('handleOffers in slices', () => {
     const rescinded = new RescindedOffers();
     r.deps.rescinded = rescinded;
     // The master takes back h1's offer while the round yields after node-0 took h0's.
-    const accept = r.deps.mesos()!.accept.bind(r.deps.mesos());
-    Object.assign(r.deps.mesos()!, {
-      accept: async (...args: Parameters<typeof accept>) => {
-        rescinded.add('offer-h1');
-        return accept(...args);
-      },
-    });
+    const flush = r.registry.flush.bind(r.registry);
+    r.registry.flush = async (entry) => {
+      rescinded.add('offer-h1');
+      return flush(entry);
+    };
     await handleOffers(r.deps, r.offers);
     const { launched, declined } = outcome(r);
     expect(launched).toEqual({ 'node-0': 'offer-h0', 'node-1': 'offer-h2' });
@@ -231,5 +231,74 @@ describe('handleOffers in slices', () => {
     expect(r.mesos.of('DECLINE')).toEqual([]);
     // The pod waits for another offer: placeable again in the next round.
     await until(() => r.pods[0]!.state.startsWith('volume-provisioned') && r.registry.context(r.pods[0]!).task === null);
+  });
+});
+
+/** Every resource an ACCEPT's operations take (executors and tasks). */
+function resourcesOfCall(call: { operations?: OfferOperation[] }): Resource[] {
+  return (call.operations ?? []).flatMap((op) =>
+    op.type === 'LAUNCH_GROUP' ? [...(op.launch_group.executor.resources ?? []), ...(op.launch_group.task_group.tasks ?? []).flatMap((t) => t.resources ?? [])] : [],
+  );
+}
+
+describe('several pods on one offer (one ACCEPT, a LAUNCH_GROUP per pod)', () => {
+  const withPorts = '    ports:\n      - name: http\n      - name: admin\n';
+
+  async function rigWithPorts(pods: number, hostCount: number, placement: string[]): Promise<SliceRig> {
+    const r = await sliceRig({ hosts: hostCount, racks: 1, pods, placement, convergence: 'soft', holders: Array.from({ length: pods }, () => null) }, 0);
+    const spec = demoSpec({ count: pods, convergence: 'soft', extra: withPorts, ...(placement.length > 0 ? { placement } : {}) });
+    r.deps.spec = () => spec;
+    return r;
+  }
+
+  it('launches two pods that fit one offer in one ACCEPT whose operations take disjoint resources within the offer, and the call is a valid scheduler::Call', async () => {
+    const r = await rigWithPorts(2, 1, []);
+    const report = await handleOffers(r.deps, r.offers);
+    const accepts = r.mesos.of('ACCEPT');
+    expect(accepts).toHaveLength(1);
+    expect(accepts[0]!.offerIds).toEqual(['offer-h0']);
+    expect(accepts[0]!.operations!.map((op) => op.type)).toEqual(['LAUNCH_GROUP', 'LAUNCH_GROUP']);
+    expect(outcome(r).launched).toEqual({ 'node-0': 'offer-h0', 'node-1': 'offer-h0' });
+    expect(report.launched).toBe(1);
+    expect(r.mesos.of('DECLINE')).toEqual([]);
+
+    const resources = resourcesOfCall(accepts[0]!);
+    const ports = resources.filter((x) => x.name === 'ports').flatMap((x) => (x.ranges?.range ?? []).map((g) => [Number(g.begin), Number(g.end)] as const));
+    const each = ports.flatMap(([b, e]) => Array.from({ length: e - b + 1 }, (_, k) => b + k));
+    expect(each).toHaveLength(4);
+    expect(new Set(each).size).toBe(4);
+    expect(each.every((p) => p >= 31000 && p <= 31999)).toBe(true);
+    const total = (name: string) => resources.filter((x) => x.name === name).reduce((n, x) => n + (x.scalar?.value ?? 0), 0);
+    expect(total('cpus')).toBeCloseTo(2 * (0.5 + 0.1));
+    expect(total('cpus')).toBeLessThanOrEqual(8);
+    expect(total('mem')).toBeLessThanOrEqual(32_768);
+
+    const call = {
+      type: 'ACCEPT',
+      framework_id: { value: 'fw-test' },
+      accept: { offer_ids: accepts[0]!.offerIds!.map((value) => ({ value })), operations: accepts[0]!.operations, filters: { refuse_seconds: REFUSE_SECONDS_BUSY } },
+    };
+    expect(checkMessage('mesos.v1.scheduler.Call', JSON.parse(JSON.stringify(call)))).toEqual([]);
+  });
+
+  it('keeps hostname:UNIQUE: the second pod does not take the rest of the first one\'s offer', async () => {
+    const one = await rigWithPorts(2, 1, ['hostname:UNIQUE']);
+    await handleOffers(one.deps, one.offers);
+    expect(Object.keys(outcome(one).launched)).toEqual(['node-0']);
+    expect(one.mesos.of('ACCEPT')[0]!.operations).toHaveLength(1);
+
+    const two = await rigWithPorts(2, 2, ['hostname:UNIQUE']);
+    await handleOffers(two.deps, two.offers);
+    expect(outcome(two).launched).toEqual({ 'node-0': 'offer-h0', 'node-1': 'offer-h1' });
+    expect(two.mesos.of('ACCEPT').map((c) => c.operations!.length)).toEqual([1, 1]);
+  });
+
+  it('places only as many pods on an offer as its resources hold; the next wait', async () => {
+    const r = await rigWithPorts(3, 1, []);
+    // An offer for two pods (0.6 cpus each with the executor) and a bit.
+    r.offers[0]!.resources!.find((x) => x.name === 'cpus')!.scalar!.value = 1.3;
+    await handleOffers(r.deps, r.offers);
+    expect(Object.keys(outcome(r).launched).sort()).toEqual(['node-0', 'node-1']);
+    expect(r.deps.memory.explain('node-2').join('\n')).toMatch(/FAIL resources: not enough cpus: needs 0.6, offer has 0.1/);
   });
 });
