@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/controller/cluster-view';
+import type { StorageNode } from '../../src/portworx';
 
-type Node = { id: string; hostname: string; scheduler_node_name: string; mgmt_ip?: string; status: string };
+type Node = StorageNode & { id: string; scheduler_node_name: string };
 
 /** What hostOfNode answered before it kept a map: the first listed node answering to the ref. */
 function scan(nodes: Node[], ref: string): string | undefined {
@@ -20,7 +21,7 @@ describe('the host of a storage node named by id, management IP, hostname or ali
     id: fc.constantFrom('n1', 'n2', 'n3', 'n4'),
     host: fc.constantFrom('h1', 'h2', 'h3'),
     ip: fc.option(fc.constantFrom('10.0.0.1', '10.0.0.2'), { nil: undefined }),
-    status: fc.constantFrom('STATUS_OK', 'STATUS_OFFLINE', 'STATUS_MAINTENANCE'),
+    status: fc.constantFrom('STATUS_OK' as const, 'STATUS_OFFLINE' as const, 'STATUS_MAINTENANCE' as const),
   }).map(({ id, host, ip, status }): Node => ({ id, hostname: host, scheduler_node_name: host, ...(ip ? { mgmt_ip: ip } : {}), status }));
 
   it('answers as a scan of the listed nodes would, after every re-read (the map never goes stale)', () => {
