@@ -135,8 +135,9 @@ export async function offerRig(shape: { agents?: number; pods?: number } = {}): 
   let accepted = 0;
   const mesos = {
     frameworkId: 'fw-bench',
-    async accept() {
-      accepted++;
+    // One ACCEPT may launch several pods on one offer: count the LAUNCH_GROUP operations.
+    async accept(_offerIds: string[], operations: unknown[]) {
+      accepted += operations.length;
     },
     async decline() {},
     async reconcile() {},

@@ -165,7 +165,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
           await slicer.next();
         }
       } finally {
-        await acceptBatches(deps, round);
+        await acceptBatches(deps, round, slicer);
       }
     }
     const rest = mesosOffers.map((o) => o.id.value).filter((id) => !used.has(id) && !deps.rescinded?.has(id));
@@ -275,7 +275,7 @@ function useOffer(round: Round, used: Offer, left: Offer): void {
  * One ACCEPT per offer the round placed pods on, with every pod's LAUNCH_GROUP. Only an ACCEPT
  * that went out uses the offer; an offer whose ACCEPT was refused is declined with the rest.
  */
-async function acceptBatches(deps: OfferHandlerDeps, round: Round): Promise<void> {
+async function acceptBatches(deps: OfferHandlerDeps, round: Round, slicer: Slicer): Promise<void> {
   for (const [offerId, { offer, launches }] of round.batches) {
     const going = launches.filter((l) => l.prepared.stillPlaced());
     const outcome = await acceptLaunches(deps, round.mesos, offer, launches.map((l) => l.prepared));
@@ -287,6 +287,7 @@ async function acceptBatches(deps: OfferHandlerDeps, round: Round): Promise<void
     // Declining an offer the lost ACCEPT did use is a no-op at the master; one it did not use
     // is released (and a late ACCEPT on it then fails with TASK_DROPPED, a definite answer).
     if (outcome === 'unknown') round.unsure.push(offerId);
+    await slicer.next();
   }
   round.batches.clear();
 }
