@@ -44,6 +44,8 @@ import { WorkSlices } from './work-slices';
 
 /** The longest a burst of volume plans holds the event loop before it yields (timers, I/O). */
 const SLICE_BUDGET_MS = 10;
+/** How old a storage-node listing may be when a new volume's replicas are pinned (issue 12: one listing per deploy burst, not per volume). */
+const RECENT_STORAGE_MS = 1_000;
 
 /** What the composition root needs from the runtime's lifecycle (bound late: called, never at build time). */
 export interface LifecycleHooks {
@@ -204,6 +206,8 @@ function composePods(core: Core, control: Control) {
     lastTaskState: (taskId) => tasks.status(taskId)?.state,
     agentAnswers: agentHealthProbe({ agentUrl: opts.agentUrl, timeScale, logger }),
     refreshEvidence: () => storageWatch.refresh(),
+    // A listing begun in the last second (or the one in flight) serves every volume planned meanwhile.
+    recentStorage: () => storageWatch.recent(RECENT_STORAGE_MS / timeScale),
   });
   const registry: PodRegistry = new PodRegistry({
     spec,

@@ -62,6 +62,11 @@ export interface PodEffectDeps {
   agentAnswers?: (agentId: string, hostname: string) => Promise<boolean>;
   /** Re-read agents and storage nodes now (StorageWatch.refresh): evidence is read level-triggered. */
   refreshEvidence?: () => Promise<void>;
+  /**
+   * Storage nodes read recently (StorageWatch.recent): before a new volume's replicas are
+   * pinned. Absent: refreshEvidence.
+   */
+  recentStorage?: () => Promise<void>;
 }
 
 function timed<I, O>(deps: PodEffectDeps, name: string, fn: (input: I) => Promise<O>) {
@@ -120,7 +125,7 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
     if (!fresh) {
       // Read the nodes now (level-triggered): a node that went down since the last storage refresh
       // must not get a replica. Each attempt of this effect reads afresh, so a retry re-pins.
-      await deps.refreshEvidence?.().catch((err: unknown) => deps.logger.warn({ err }, 'could not re-read agents and storage nodes'));
+      await (deps.recentStorage ?? deps.refreshEvidence)?.().catch((err: unknown) => deps.logger.warn({ err }, 'could not re-read agents and storage nodes'));
       fresh = true;
     }
     const plan = (planner: VolumePlanner): string[] => {

@@ -21,6 +21,7 @@ function depsFor(opts: {
   planned?: Map<string, string>;
   client?: PortworxClient;
   refreshEvidence?: () => Promise<void>;
+  recentStorage?: () => Promise<void>;
 }): PodEffectDeps {
   const spec = opts.spec ?? demoSpec();
   const mesos = opts.mesos?.asClient();
@@ -36,6 +37,7 @@ function depsFor(opts: {
     metrics: metrics(),
     isTaskTerminal: (taskId) => opts.terminal?.has(taskId) ?? false,
     ...(opts.refreshEvidence ? { refreshEvidence: opts.refreshEvidence } : {}),
+    ...(opts.recentStorage ? { recentStorage: opts.recentStorage } : {}),
   };
 }
 
@@ -153,6 +155,15 @@ describe('ensureVolumes when Portworx nodes go down (scale-up-blocked-by-offline
   function nodeList(statuses: Record<string, string>) {
     return shape.map((h) => ({ id: nodeIdOf(h.host), hostname: h.host, scheduler_node_name: h.host, status: (statuses[h.host] ?? 'STATUS_OK') as never }));
   }
+
+  it('reads the storage nodes through the recent listing when there is one (a deploy burst shares one listing)', async () => {
+    const cluster = clusterOf(shape);
+    let full = 0;
+    let recent = 0;
+    const deps = depsFor({ cluster, spec, px: new FakePortworx(), refreshEvidence: async () => void (full += 1), recentStorage: async () => void (recent += 1) });
+    await ensureVolumes(deps, input);
+    expect({ full, recent }).toEqual({ full: 0, recent: 1 });
+  });
 
   it.each(['STATUS_OFFLINE', 'STATUS_MAINTENANCE', 'STATUS_STORAGE_DOWN'])(
     're-reads the nodes before pinning, so no replica goes on a node that went %s since the last refresh',

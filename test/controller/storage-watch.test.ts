@@ -13,13 +13,19 @@ function nodes(down: string[] = []): StorageNode[] {
 /** A watch over one pod running on h1, a storage list the test sets, and a clock. */
 function setup() {
   const cluster = clusterOf(hosts(3), { storage: false });
-  const state = { nodes: nodes(), now: 0, agentReads: 0, portworxEvidence: null as string | null };
+  const state = { nodes: nodes(), now: 0, agentReads: 0, listings: 0, listingFails: false, portworxEvidence: null as string | null };
   const pod = { name: 'node-0', podType: 'node', index: 0 } as unknown as PodEntry;
   const sent: PodInstanceEvent[] = [];
   const deps: StorageWatchDeps = {
     service: 'demo',
     nc: {} as NatsConnection,
-    px: { enumerateNodes: async () => state.nodes } as unknown as PortworxClient,
+    px: {
+      enumerateNodes: async () => {
+        state.listings += 1;
+        if (state.listingFails) throw new Error('portworx unavailable');
+        return state.nodes;
+      },
+    } as unknown as PortworxClient,
     operator: {
       getAgents: async () => {
         state.agentReads += 1;
@@ -43,7 +49,7 @@ function setup() {
     state.now += 10_000;
     await watch.refresh();
   };
-  return { state, sent, refresh };
+  return { state, sent, refresh, watch };
 }
 
 describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed goes out)', () => {
@@ -79,5 +85,26 @@ describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed g
     expect(state.agentReads).toBe(1);
     await refresh();
     expect(state.agentReads).toBe(2);
+  });
+
+  it('serves volume planning a listing begun within the window, or the one in flight, and lists again after it', async () => {
+    const { state, watch } = setup();
+    await Promise.all([watch.recent(1_000), watch.recent(1_000), watch.recent(1_000)]);
+    expect(state.listings).toBe(1);
+    state.now += 1_000;
+    await watch.recent(1_000);
+    expect(state.listings).toBe(1);
+    state.now += 1;
+    await watch.recent(1_000);
+    expect(state.listings).toBe(2);
+  });
+
+  it('does not count a listing that failed as recent', async () => {
+    const { state, watch } = setup();
+    state.listingFails = true;
+    await watch.recent(1_000);
+    state.listingFails = false;
+    await watch.recent(1_000);
+    expect(state.listings).toBe(2);
   });
 });
