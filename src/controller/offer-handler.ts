@@ -27,7 +27,7 @@ import { spreadPolicy, transitionsOf } from './replica-ops';
 import { holderFacts, type ReplicaMoves } from './replica-moves';
 import { mapInSlices, Slicer, type RescindedOffers } from './offer-handler-slices';
 import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
-import { leftoverOf } from './offer-leftover';
+import { leftoverOf } from './offer-handler-leftover';
 
 export { ROUND_SLICE_MS, RescindedOffers, Slicer } from './offer-handler-slices';
 export { LAUNCH_RECONCILE_BACKOFF, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
