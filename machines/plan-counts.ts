@@ -143,6 +143,51 @@ function firstPendingFrom(steps: Step[], c: PhaseCounts, from: number): number {
   return p;
 }
 
+/*
+ * Which steps a copied step list replaced, for the writer of the framework record
+ * (src/state/framework-layout.ts): it then writes those pods' records without walking every pod.
+ * A list made by restatus() is the list it copied with some positions replaced (same length, same
+ * order): it gets an edit naming the copied list (by id, so no old list is kept alive) and those
+ * positions. Edits chain back at most EDIT_CHAIN lists; a list made any other way has none.
+ */
+interface StepListEdit {
+  /** The id of the list this one copied. */
+  base: number;
+  at: readonly number[];
+  prior: StepListEdit | undefined;
+  depth: number;
+}
+const EDIT_CHAIN = 64;
+const listIds = new WeakMap<readonly object[], number>();
+const edits = new WeakMap<readonly object[], StepListEdit>();
+let lastListId = 0;
+
+/** A number naming this list (object) for as long as it lives. */
+export function stepListId(list: readonly object[]): number {
+  let id = listIds.get(list);
+  if (id === undefined) listIds.set(list, (id = ++lastListId));
+  return id;
+}
+
+function noteEdit(from: readonly Step[], to: readonly Step[], at: readonly number[]): void {
+  const prior = edits.get(from);
+  const keep = prior !== undefined && prior.depth < EDIT_CHAIN;
+  edits.set(to, { base: stepListId(from), at, prior: keep ? prior : undefined, depth: keep ? prior.depth + 1 : 1 });
+}
+
+/**
+ * The positions replaced since list `sinceId` (a stepListId) in the copies that led to `list`
+ * (possibly repeated), or undefined when `list` is not such a copy of it: then compare it all.
+ */
+export function replacedSince(list: readonly object[], sinceId: number): number[] | undefined {
+  const out: number[] = [];
+  for (let e = edits.get(list); e !== undefined; e = e.prior) {
+    for (const p of e.at) out.push(p);
+    if (e.base === sinceId) return out;
+  }
+  return undefined;
+}
+
 function withPhase(t: CountedPlan, i: number, phase: Phase, c: PhaseCounts, plan: Partial<Plan> = {}): CountedPlan {
   const phases = t.plan.phases.slice();
   phases[i] = phase;
@@ -160,6 +205,7 @@ function restatus(t: CountedPlan, i: number, changes: Iterable<[number, StepStat
   const c = { ...t.counts[i]! };
   let steps: Step[] | undefined;
   let from = c.firstPending;
+  const at: number[] = [];
   for (const [pos, status] of changes) {
     const s = (steps ?? phase.steps)[pos]!;
     if (s.status === status) continue;
@@ -167,10 +213,12 @@ function restatus(t: CountedPlan, i: number, changes: Iterable<[number, StepStat
     c[s.status]--;
     c[status]++;
     steps[pos] = { ...s, status };
+    at.push(pos);
     if (status === 'PENDING') from = Math.min(from, pos);
   }
   const patched = phasePatch ? phasePatch(phase) : phase;
   if (steps === undefined) return patched === phase ? t : withPhase(t, i, patched, c);
+  noteEdit(phase.steps, steps, at);
   c.firstPending = firstPendingFrom(steps, c, from);
   return withPhase(t, i, { ...patched, steps }, c);
 }

@@ -1,5 +1,6 @@
 import type { SavedFrameworkState } from '../../machines/framework.types';
 import type { Plan, Step, StepRef, StepStatus } from '../../machines/plan';
+import { replacedSince, stepListId } from '../../machines/plan-counts';
 
 /**
  * The supervisor's state in KV, layout 2: a `framework` record whose size does not depend on the
@@ -73,10 +74,14 @@ export function isLayoutHead(value: unknown): value is FrameworkHead {
  */
 export class FrameworkLayout {
   private lists = new Map<string, Map<string, Placed>>();
+  /** Per list, the id (stepListId) of the array it was last read from. */
+  private seen = new Map<string, number>();
   private counter = 0;
   /** Each pod record key's last queued value (JSON). */
   private written = new Map<string, string>();
   private lastHead = '';
+  /** The state lastHead was made from (sameHead: no new JSON when only steps changed). */
+  private headFrom: SavedFrameworkState | undefined;
   private last: { pods?: unknown; deploy?: unknown; decommission?: unknown } = {};
   /** The bucket still has a layout-1 record: the pod records must be in KV before the head replaces it. */
   private legacy = false;
@@ -120,15 +125,18 @@ export class FrameworkLayout {
     const saved = assemble(head, records.map(([, r]) => r));
     this.seed(saved);
     this.lastHead = JSON.stringify(headOf(saved));
+    this.headFrom = saved;
     return saved;
   }
 
   /** Forget what was written (the state was deleted under us: reinstall). */
   reset(): void {
     this.lists = new Map();
+    this.seen = new Map();
     this.counter = 0;
     this.written = new Map();
     this.lastHead = '';
+    this.headFrom = undefined;
     this.last = {};
     this.legacy = false;
     this.migration = undefined;
@@ -136,6 +144,9 @@ export class FrameworkLayout {
   }
 
   private writeHead(saved: SavedFrameworkState): void {
+    const from = this.headFrom;
+    this.headFrom = saved;
+    if (from && sameHead(from, saved)) return;
     const head = JSON.stringify(headOf(saved));
     if (head === this.lastHead) return;
     this.lastHead = head;
@@ -160,6 +171,7 @@ export class FrameworkLayout {
       const placed = new Map<string, Placed>();
       items.forEach((ref, i) => placed.set(nameOf(ref), { ref, seq: this.placeOf(ref, i) }));
       this.lists.set(id, placed);
+      this.seen.set(id, stepListId(items));
     }
     this.last = { pods: saved.pods, deploy: saved.deploy, decommission: saved.decommission };
   }
@@ -171,28 +183,58 @@ export class FrameworkLayout {
     return seq;
   }
 
+  /**
+   * What changed in each list since the last save: nothing when it is the same array, the
+   * positions replaced when it is a copy of it with steps replaced (plan-counts.ts), else every
+   * item compared. The cost follows the steps that changed, not the pods.
+   */
   private diffLists(saved: SavedFrameworkState, dirty: Set<string>, refs: Map<string, StepRef>): void {
     const lists = listsOf(saved);
     for (const [id, previous] of this.lists) {
       if (lists.has(id)) continue;
       for (const [name, p] of previous) (dirty.add(name), refs.set(name, p.ref));
       this.lists.delete(id);
+      this.seen.delete(id);
     }
     for (const [id, items] of lists) {
-      const previous = this.lists.get(id) ?? new Map<string, Placed>();
-      const next = new Map<string, Placed>();
-      let lastSeq = -1;
-      for (const ref of items) {
-        const name = nameOf(ref);
-        const prev = previous.get(name);
-        const seq = prev && prev.seq > lastSeq ? prev.seq : ++this.counter;
-        if (!prev || prev.ref !== ref || prev.seq !== seq) (dirty.add(name), refs.set(name, ref));
-        next.set(name, { ref, seq });
-        lastSeq = seq;
-      }
-      for (const [name, p] of previous) if (!next.has(name)) (dirty.add(name), refs.set(name, p.ref));
-      this.lists.set(id, next);
+      const seen = this.seen.get(id);
+      const previous = this.lists.get(id);
+      const listId = stepListId(items);
+      this.seen.set(id, listId);
+      if (seen === listId && previous) continue;
+      const replaced = seen === undefined || !previous ? undefined : replacedSince(items, seen);
+      if (!replaced || !this.patchList(previous!, items, replaced, dirty, refs)) this.compareList(id, items, dirty, refs);
     }
+  }
+
+  /** The steps at these positions were replaced in place: false if one is not where it was. */
+  private patchList(placed: Map<string, Placed>, items: readonly StepRef[], at: number[], dirty: Set<string>, refs: Map<string, StepRef>): boolean {
+    const next: [string, Placed][] = [];
+    for (const pos of at) {
+      const ref = items[pos];
+      const name = ref && nameOf(ref);
+      const prev = name === undefined ? undefined : placed.get(name);
+      if (!prev) return false;
+      if (prev.ref !== ref) next.push([name!, { ref: ref!, seq: prev.seq }]);
+    }
+    for (const [name, p] of next) (placed.set(name, p), dirty.add(name), refs.set(name, p.ref));
+    return true;
+  }
+
+  private compareList(id: string, items: readonly StepRef[], dirty: Set<string>, refs: Map<string, StepRef>): void {
+    const previous = this.lists.get(id) ?? new Map<string, Placed>();
+    const next = new Map<string, Placed>();
+    let lastSeq = -1;
+    for (const ref of items) {
+      const name = nameOf(ref);
+      const prev = previous.get(name);
+      const seq = prev && prev.seq > lastSeq ? prev.seq : ++this.counter;
+      if (!prev || prev.ref !== ref || prev.seq !== seq) (dirty.add(name), refs.set(name, ref));
+      next.set(name, { ref, seq });
+      lastSeq = seq;
+    }
+    for (const [name, p] of previous) if (!next.has(name)) (dirty.add(name), refs.set(name, p.ref));
+    this.lists.set(id, next);
   }
 
   private writePod(name: string, refs: Map<string, StepRef>): void {
@@ -232,6 +274,21 @@ function headOf(saved: SavedFrameworkState): FrameworkHead {
     deploy: skeleton(saved.deploy),
     decommission: skeleton(saved.decommission),
   };
+}
+
+/** Would the two states give the same head? (Same objects, or plans that differ in their steps only.) */
+function sameHead(a: SavedFrameworkState, b: SavedFrameworkState): boolean {
+  if (a.frameworkId !== b.frameworkId || a.uninstall !== b.uninstall || (a.lastSnapshot ?? null) !== (b.lastSnapshot ?? null)) return false;
+  return sameSkeleton(a.deploy, b.deploy) && sameSkeleton(a.decommission, b.decommission);
+}
+
+function sameSkeleton(a: Plan, b: Plan): boolean {
+  if (a === b) return true;
+  if (a.name !== b.name || a.strategy !== b.strategy || a.paused !== b.paused || a.phases.length !== b.phases.length) return false;
+  return a.phases.every((p, i) => {
+    const q = b.phases[i]!;
+    return p === q || (p.name === q.name && p.podType === q.podType && p.strategy === q.strategy && p.paused === q.paused && p.dependsOn === q.dependsOn);
+  });
 }
 
 /**

@@ -1,6 +1,20 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SavedFrameworkState } from '../../machines/framework.types';
-import { appendDecommissionSteps, buildPlan, emptyDecommissionPlan, markSteps, pausePlan, removeSteps, type StepRef } from '../../machines/plan';
+import {
+  addSteps,
+  appendDecommissionSteps,
+  applyPodProgress,
+  buildPlan,
+  emptyDecommissionPlan,
+  markSteps,
+  pausePlan,
+  removeSteps,
+  restartPlan,
+  resumePlan,
+  type StepRef,
+  type StepStatus,
+} from '../../machines/plan';
 import { FRAMEWORK_POD_PREFIX, FRAMEWORK_RECORD_KEY, FrameworkLayout, type FrameworkPodRecord, type LayoutSink } from '../../src/state/framework-layout';
 
 /** The persist queue as the layout sees it, in memory: what is written, and when each key is durable. */
@@ -51,6 +65,21 @@ function savedState(n: number): SavedFrameworkState {
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
+/** Counts the reads of a list's items at positions other than `except` (the items are kept). */
+function countReads(list: readonly object[], except: number[] = []): { n: number } {
+  const reads = { n: 0 };
+  list.forEach((item, i) => {
+    if (except.includes(i)) return;
+    Object.defineProperty(list, i, {
+      get: () => {
+        reads.n++;
+        return item;
+      },
+    });
+  });
+  return reads;
+}
+
 describe('framework record layout 2: a head of fixed size and one record per pod', () => {
   it('writes a framework record of the same size at 10 and at 10,000 pods', () => {
     const small = new MemorySink();
@@ -90,6 +119,24 @@ describe('framework record layout 2: a head of fixed size and one record per pod
     sink.writes.length = 0;
     layout.save({ ...s, frameworkId: 'fw-2' });
     expect(sink.writes).toEqual([FRAMEWORK_RECORD_KEY]);
+  });
+
+  it('a step change reads only the steps that changed, not every pod (several changes between saves too)', () => {
+    const sink = new MemorySink();
+    const layout = new FrameworkLayout(sink);
+    let s = savedState(2_000);
+    layout.save(s);
+    sink.writes.length = 0;
+    const [a, b, c] = [{ podType: 'node', index: 10 }, { podType: 'node', index: 12 }, { podType: 'seed', index: 1 }];
+    s = { ...s, deploy: markSteps(s.deploy, [a], 'STARTING') };
+    s = { ...s, deploy: applyPodProgress(markSteps(s.deploy, [b], 'STARTING'), a, 'running', 'running') };
+    s = { ...s, deploy: markSteps(s.deploy, [c], 'COMPLETE') };
+    const [seeds, nodes] = [s.deploy.phases[0]!.steps, s.deploy.phases[1]!.steps];
+    const reads = [countReads(s.pods), countReads(nodes, [5, 6]), countReads(seeds, [0])];
+    layout.save(s);
+    expect(reads.map((r) => r.n)).toEqual([0, 0, 0]);
+    expect(sink.writes.sort()).toEqual([`${FRAMEWORK_POD_PREFIX}node.10`, `${FRAMEWORK_POD_PREFIX}node.12`, `${FRAMEWORK_POD_PREFIX}seed.1`]);
+    expect(sink.readBack()).toEqual(s);
   });
 
   it('a scheduler that restored the state writes nothing until something changes', () => {
@@ -150,5 +197,56 @@ describe('migration of a layout-1 framework record (every pod and step in one re
     layout.save(layout.read(sink.kv.get(FRAMEWORK_RECORD_KEY), sink.podRecords()) as SavedFrameworkState);
     // (the process dies here)
     expect(sink.readBack()).toEqual(s);
+  });
+});
+
+describe('what is written follows the plan through any operations', () => {
+  const ref = fc.record({ podType: fc.constantFrom('node', 'seed'), index: fc.integer({ min: 0, max: 11 }) });
+  const status = fc.constantFrom<StepStatus>('PENDING', 'STARTING', 'COMPLETE', 'ERROR');
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('mark' as const), refs: fc.array(ref, { maxLength: 3 }), status }),
+    fc.record({ kind: fc.constant('progress' as const), refs: fc.array(ref, { minLength: 1, maxLength: 1 }), status }),
+    fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const, 'decommission' as const), refs: fc.array(ref, { maxLength: 3 }), status }),
+    fc.record({ kind: fc.constantFrom('pause' as const, 'resume' as const, 'restart' as const, 'save' as const), refs: fc.constant([]), status }),
+  );
+  type Op = { kind: string; refs: readonly StepRef[]; status: StepStatus };
+  const apply = (s: SavedFrameworkState, o: Op): SavedFrameworkState => {
+    const d = s.deploy;
+    switch (o.kind) {
+      case 'mark': return { ...s, deploy: markSteps(d, [...o.refs], o.status) };
+      case 'progress': return { ...s, deploy: applyPodProgress(d, o.refs[0]!, o.status === 'COMPLETE' ? 'running' : o.status === 'ERROR' ? 'blocked' : 'busy', 'running') };
+      case 'add': return { ...s, deploy: addSteps(d, [...o.refs]) };
+      case 'remove': return { ...s, deploy: removeSteps(d, [...o.refs]) };
+      case 'decommission': return { ...s, decommission: appendDecommissionSteps(s.decommission, [...o.refs]) };
+      case 'pause': return { ...s, deploy: pausePlan(d) };
+      case 'resume': return { ...s, deploy: resumePlan(d) };
+      case 'restart': return { ...s, deploy: restartPlan(d, {}) };
+      default: return s;
+    }
+  };
+
+  const statuses = (sink: MemorySink) =>
+    Object.fromEntries(sink.podRecords().map(([k, r]) => [k, [r.member !== undefined, Object.entries(r.steps ?? {}).map(([id, [st]]) => `${id}:${st}`).sort()]]));
+
+  it('after every save the bucket holds what a fresh writer of that state would write', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (ops, saves) => {
+        const sink = new MemorySink();
+        const layout = new FrameworkLayout(sink);
+        let s = savedState(10);
+        layout.save(s);
+        ops.forEach((o, i) => {
+          s = apply(s, o);
+          if (!saves[i] && o.kind !== 'save') return;
+          layout.save(s);
+          const fresh = new MemorySink();
+          new FrameworkLayout(fresh).save(s);
+          // The same records (statuses as written, place numbers aside) and the same order read back.
+          expect(statuses(sink)).toEqual(statuses(fresh));
+          expect(sink.readBack()).toEqual(fresh.readBack());
+        });
+      }),
+      { numRuns: 200 },
+    );
   });
 });
