@@ -3,7 +3,12 @@ import type { ClusterState } from './cluster-view';
 import type { PodRegistry } from './pod-registry';
 import type { VolumeLocations } from './volume-locations';
 
-type Registry = Pick<PodRegistry, 'all' | 'context'>;
+/**
+ * The pods. With `get` and `onPodChange` (every pod whose snapshot changed, added or removed is
+ * named) and a volume feed (VolumeLocations.onChange), a round catches up with what changed only.
+ */
+type Registry = Pick<PodRegistry, 'all' | 'context'> & Partial<Pick<PodRegistry, 'get'>> & { onPodChange?(fn: (name: string) => void): () => void };
+type Volumes = Pick<VolumeLocations, 'replicaHosts'> & Partial<Pick<VolumeLocations, 'onChange'>>;
 
 /**
  * One planning round: the planned placement index and the replica hosts per pod type, read in
@@ -34,13 +39,26 @@ export class PlanningState {
   private current: Round | undefined;
   /** The round may be behind the pods (a slice ended, or a direct note): bring it up to date first. */
   private stale = false;
+  /** Pods to read again: noted directly, and (tracked) every pod or volume change the feeds name. */
   private readonly dirty = new Set<string>();
+  /** The feeds name every change: a catch-up reads the dirty pods only, not every pod. */
+  private readonly tracked: boolean;
+  /** Tracked: the pod each volume read so far belongs to (a volume's change dirties its pod). */
+  private readonly podOfVolume = new Map<string, string>();
 
   constructor(
     private readonly registry: Registry,
-    private readonly volumes: Pick<VolumeLocations, 'replicaHosts'>,
+    private readonly volumes: Volumes,
     private readonly cluster: Pick<ClusterState, 'agentByHost' | 'view'> & Partial<Pick<ClusterState, 'version'>>,
-  ) {}
+  ) {
+    this.tracked = !!registry.get && !!registry.onPodChange && !!volumes.onChange;
+    if (!this.tracked) return;
+    registry.onPodChange!((name) => this.dirty.add(name));
+    volumes.onChange!((volume) => {
+      const pod = this.podOfVolume.get(volume);
+      if (pod !== undefined) this.dirty.add(pod);
+    });
+  }
 
   notePlannedHost(pod: string, host: string): void {
     this.plannedHosts.set(pod, host);
@@ -102,6 +120,7 @@ export class PlanningState {
   }
 
   private catchUp(round: Round): void {
+    if (this.tracked) return this.catchUpChanged(round);
     const seen = new Set<string>();
     for (const e of this.registry.all()) {
       seen.add(e.name);
@@ -109,6 +128,17 @@ export class PlanningState {
       if (!prev || this.dirty.has(e.name) || prev.entry !== e || !this.sameInputs(prev, e)) round.update(e.name, this.roundPod(e));
     }
     if (seen.size !== round.size) for (const name of round.names()) if (!seen.has(name)) round.update(name, undefined);
+    this.dirty.clear();
+    this.stale = false;
+  }
+
+  /** Every change was named (tracked): read again the pods named since the round was last current. */
+  private catchUpChanged(round: Round): void {
+    for (const name of this.dirty) {
+      const e = this.registry.get!(name);
+      if (e) round.update(name, this.roundPod(e));
+      else if (round.pod(name)) round.update(name, undefined);
+    }
     this.dirty.clear();
     this.stale = false;
   }
@@ -122,6 +152,7 @@ export class PlanningState {
 
   private roundPod(e: { podType: string; name: string }): RoundPod {
     const ctx = this.registry.context(e as never);
+    if (this.tracked) for (const v of ctx.volumes) this.podOfVolume.set(v.name, e.name);
     return {
       entry: e,
       ctx,

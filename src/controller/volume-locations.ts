@@ -10,6 +10,7 @@ export class VolumeLocations {
   private readonly hosts = new Map<string, string[]>();
   /** Volumes with a replica still resyncing: read again on every refresh until in sync. */
   private readonly resyncing = new Set<string>();
+  private readonly listeners = new Set<(volume: string) => void>();
 
   constructor(
     private readonly px: PortworxClient,
@@ -26,7 +27,17 @@ export class VolumeLocations {
   }
 
   invalidate(names: string[]): void {
-    for (const n of names) this.hosts.delete(n);
+    for (const n of names) if (this.hosts.delete(n)) this.changed(n);
+  }
+
+  /** Hear of every volume whose replica hosts (what replicaHosts answers) changed. Returns the unsubscribe. */
+  onChange(fn: (volume: string) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(volume: string): void {
+    for (const fn of this.listeners) fn(volume);
   }
 
   /** Read replica sets of the given volumes that are not cached yet. */
@@ -44,6 +55,7 @@ export class VolumeLocations {
       // A node not known yet (storage not listed so far) must not freeze a partial answer.
       if (hosts.some((h) => h === undefined)) continue;
       this.hosts.set(v.name, [...new Set(hosts as string[])]);
+      this.changed(v.name);
     }
   }
 }

@@ -18,19 +18,46 @@ interface FakePod {
   ctx?: unknown;
 }
 
-/** A registry of pods whose contexts hold a task (or not) and volumes (whose replicas may be known). */
-function fakeRegistry(pods: FakePod[]) {
+/**
+ * A registry of pods whose contexts hold a task (or not) and volumes (whose replicas may be known).
+ * Tracked: it also has get() and onPodChange(), and the test names every pod it changes (changed()).
+ */
+function fakeRegistry(pods: FakePod[], tracked = false) {
   let scans = 0;
-  return {
+  let contextReads = 0;
+  const listeners: ((name: string) => void)[] = [];
+  const base = {
     pods,
     get scans() {
       return scans;
+    },
+    get contextReads() {
+      return contextReads;
     },
     all: () => {
       scans += 1;
       return [...pods] as never[];
     },
-    context: (e: FakePod) => (e.ctx ??= { task: e.task, volumes: e.volumes }) as never,
+    context: (e: FakePod) => {
+      contextReads += 1;
+      return (e.ctx ??= { task: e.task, volumes: e.volumes }) as never;
+    },
+    changed: (name: string) => listeners.forEach((fn) => fn(name)),
+  };
+  if (!tracked) return base;
+  return {
+    ...base,
+    get scans() {
+      return scans;
+    },
+    get contextReads() {
+      return contextReads;
+    },
+    get: (name: string) => pods.find((p) => p.name === name) as never,
+    onPodChange: (fn: (name: string) => void) => {
+      listeners.push(fn);
+      return () => undefined;
+    },
   };
 }
 
@@ -55,7 +82,7 @@ interface PodShape {
   replicas: string[] | undefined;
 }
 
-function setup(shapes: PodShape[], goneHost: number | undefined) {
+function setup(shapes: PodShape[], goneHost: number | undefined, tracked = false) {
   const cluster = clusterOf(HOSTS);
   if (goneHost !== undefined) cluster.markGone(agentIdOf(HOSTS[goneHost]!.host));
   const seen = new Set<string>();
@@ -69,9 +96,20 @@ function setup(shapes: PodShape[], goneHost: number | undefined) {
     if (s.replicas) replicaHosts.set(vol, s.replicas);
     pods.push({ name, podType: s.podType, index: s.index, ...(s.taskOn !== undefined ? { task: { agentId: agentIdOf(HOSTS[s.taskOn]!.host) } } : {}), volumes: [{ name: vol }] });
   }
-  const registry = fakeRegistry(pods);
-  const state = new PlanningState(registry as never, { replicaHosts: (v: string) => replicaHosts.get(v) }, cluster);
-  return { cluster, registry, state, pods, replicaHosts };
+  const registry = fakeRegistry(pods, tracked);
+  const volumeListeners: ((volume: string) => void)[] = [];
+  const volumes = {
+    replicaHosts: (v: string) => replicaHosts.get(v),
+    ...(tracked ? { onChange: (fn: (volume: string) => void) => (volumeListeners.push(fn), () => true) } : {}),
+  };
+  const state = new PlanningState(registry as never, volumes, cluster);
+  /** Replica hosts of a volume changed (or are unknown again): as VolumeLocations tells. */
+  const setReplicas = (volume: string, hosts: string[] | undefined) => {
+    if (hosts) replicaHosts.set(volume, hosts);
+    else replicaHosts.delete(volume);
+    volumeListeners.forEach((fn) => fn(volume));
+  };
+  return { cluster, registry, state, pods, replicaHosts, setReplicas };
 }
 
 describe('PlanningState rounds (volume plans share one index per time slice)', () => {
@@ -102,7 +140,10 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
     );
   });
 
-  it('carried over slices, a round re-reads only what changed and still reads what a rescan reads: tasks, replicas, pods added and removed, agents gone, direct notes (property)', () => {
+  it.each([
+    ['by reference checks', false],
+    ['named by change feeds', true],
+  ])('carried over slices, a round re-reads only what changed (%s) and still reads what a rescan reads: tasks, replicas, pods added and removed, agents gone, direct notes (property)', (_, tracked) => {
     const changeArb = fc.oneof(
       fc.record({ kind: fc.constant('task' as const), pod: fc.nat(20), host: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) }),
       fc.record({ kind: fc.constant('replicas' as const), pod: fc.nat(20), hosts: fc.option(fc.array(fc.constantFrom(...HOSTNAMES), { minLength: 1, maxLength: 2 }), { nil: undefined }) }),
@@ -114,7 +155,7 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
     );
     fc.assert(
       fc.property(fc.array(podArb, { maxLength: 10 }), fc.array(changeArb, { maxLength: 25 }), (shapes, changes) => {
-        const { cluster, state, pods, replicaHosts } = setup(shapes, undefined);
+        const { cluster, state, pods, registry, setReplicas } = setup(shapes, undefined, tracked);
         state.round();
         for (const c of changes) {
           const pod = pods.length > 0 && 'pod' in c ? pods[c.pod % pods.length]! : undefined;
@@ -128,12 +169,14 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
               if (c.host === undefined) delete pod.task;
               else pod.task = { agentId: agentIdOf(HOSTS[c.host]!.host) };
               pod.ctx = undefined;
-            } else if (c.kind === 'replicas' && pod) {
-              if (c.hosts) replicaHosts.set(pod.volumes[0]!.name, [...c.hosts]);
-              else replicaHosts.delete(pod.volumes[0]!.name);
-            } else if (c.kind === 'remove' && pod) pods.splice(pods.indexOf(pod), 1);
-            else if (c.kind === 'add' && !pods.some((p) => p.name === `${c.podType}-${c.index}`)) {
+              registry.changed(pod.name);
+            } else if (c.kind === 'replicas' && pod) setReplicas(pod.volumes[0]!.name, c.hosts ? [...c.hosts] : undefined);
+            else if (c.kind === 'remove' && pod) {
+              pods.splice(pods.indexOf(pod), 1);
+              registry.changed(pod.name);
+            } else if (c.kind === 'add' && !pods.some((p) => p.name === `${c.podType}-${c.index}`)) {
               pods.push({ name: `${c.podType}-${c.index}`, podType: c.podType, index: c.index, volumes: [{ name: `svc-${c.podType}-${c.index}-data` }] });
+              registry.changed(`${c.podType}-${c.index}`);
             } else if (c.kind === 'gone') cluster.markGone(agentIdOf(HOSTS[c.host]!.host));
             else if (c.kind === 'direct' && pod) state.notePlannedHost(pod.name, c.host);
           }
@@ -164,6 +207,29 @@ describe('PlanningState rounds (volume plans share one index per time slice)', (
     state.endRound();
     expect(state.round().index.count('a', 'hostname', HOSTS[0]!.host)).toBe(34);
     expect(registry.scans).toBe(2);
+  });
+
+  it('with change feeds, a round carried over slices reads only the pods named since: no scan of every pod', () => {
+    const shapes = Array.from({ length: 500 }, (_, i) => ({ podType: 'a', index: i, taskOn: undefined, replicas: undefined }));
+    const { registry, state, pods, setReplicas } = setup(shapes, undefined, true);
+    state.round();
+    const [scans, reads] = [registry.scans, registry.contextReads];
+    for (let i = 0; i < 50; i++) {
+      state.endRound();
+      const pod = pods[i]!;
+      pod.task = { agentId: agentIdOf(HOSTS[i % HOSTS.length]!.host) };
+      pod.ctx = undefined;
+      registry.changed(pod.name);
+      setReplicas(pods[i + 100]!.volumes[0]!.name, [HOSTS[0]!.host]);
+      state.round();
+    }
+    state.endRound();
+    const round = state.round();
+    expect(registry.scans).toBe(scans);
+    // Each slice read its two changed pods (a few context reads each), never the other 498.
+    expect(registry.contextReads - reads).toBeLessThanOrEqual(50 * 2 * 6);
+    expect(round.index.locationOf('a-3')?.hostname).toBe(HOSTS[3]!.host);
+    expect(round.index.locationOf('a-103')?.hostname).toBe(HOSTS[0]!.host);
   });
 
   it('a note made outside the round (a direct call) is caught up before the round is read again', () => {

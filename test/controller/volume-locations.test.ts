@@ -45,4 +45,19 @@ describe('VolumeLocations (cached replica hosts per volume, for the locality sta
     await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }]);
     expect(px.inspectCalls).toBe(reads);
   });
+
+  it('names every volume whose replica hosts changed (read, re-read, invalidated) to its listeners', async () => {
+    const cluster = clusterOf(hosts(3));
+    const px = new FakePortworx();
+    px.add(inspected('demo-node-0-data', 'vol-1', ['h0', 'h1']));
+    px.add(inspected('demo-node-1-data', 'vol-2', ['h0', 'h-new']));
+    const locations = new VolumeLocations(px.asClient(), cluster);
+    const heard: string[] = [];
+    locations.onChange((v) => heard.push(v));
+    await locations.refresh([{ name: 'demo-node-0-data', id: 'vol-1' }, { name: 'demo-node-1-data', id: 'vol-2' }]);
+    // vol-2's node is not known yet: nothing cached, nothing to tell.
+    expect(heard).toEqual(['demo-node-0-data']);
+    locations.invalidate(['demo-node-0-data', 'demo-node-1-data']);
+    expect(heard).toEqual(['demo-node-0-data', 'demo-node-0-data']);
+  });
 });
