@@ -182,7 +182,7 @@ function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersBy
   if (chosenIndex < 0) return packedResult(packEvaluations({ offers, passing, passingScores: scores, chosenIndex }, ctx), undefined);
   // The chosen offer's reasons are worded only when read, from what held now (frozen).
   const explainChosen = freezeExplainer(offers, ctx, evaluateOffer)([chosenIndex]);
-  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, explainChosen: () => explainChosen(chosenIndex) }, ctx);
+  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, explainChosen: () => explainChosen(0) }, ctx);
   const offer = offers[chosenIndex]!;
   const breaks = ctx.holders.breakOnHolders ? brokenConstraints(offer, ctx) : [];
   const choice = { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, score: best!.score, ...(breaks.length > 0 ? { breaks } : {}) } as PlacementChoice;

@@ -1,13 +1,16 @@
 import type { CompiledConstraint } from './constraints.stage';
-import { fieldValue } from './fields';
+import { canonicalField, fieldValue } from './fields';
 import type { PlacementIndex } from './placement-index';
+import type { RoundFacts } from './round-facts';
 import type { StageContext } from './stage';
 import type { Offer, OfferEvaluation, StorageHealth } from './types';
 
-/** Re-evaluates the kept offers with reasons, later, exactly as they were judged at decision time. */
-export type DeferredExplainer = (position: number) => OfferEvaluation;
+/**
+ * Re-evaluates the kept offers with reasons, later, exactly as they were judged at decision time:
+ * `explain(k)` is the k-th of the positions the explainer was frozen for.
+ */
+export type DeferredExplainer = (k: number) => OfferEvaluation;
 
-const SEP = '\u0000';
 const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 
 /**
@@ -17,9 +20,11 @@ const NO_COUNTS: ReadonlyMap<string, number> = new Map();
  * What the stages' explanations read of the round: the kept offers themselves, the pod's own
  * plan (request, compiled constraints with their group limit and cluster start, locality, holders)
  * and, from the index, only two facts per kept offer: its host's storage health and the count of
- * the pod's type at the offer's value of each constraint field. Those are copied now (O(kept ×
- * constraints) lookups), so the explainer holds nothing of the round's index: a remembered pod
- * costs what it explains (at most maxOffersPerPod offers), not a cluster view.
+ * the pod's type at the offer's value of each constraint field. Those are kept in the round's
+ * facts (RoundFacts: O(kept × constraints) lookups, shared by the round's pods, read at this
+ * pod's version), so the explainer holds nothing of the round's index: a remembered pod costs
+ * what it explains (at most maxOffersPerPod offers) and its share of the round's facts, not a
+ * cluster view.
  */
 export function freezeExplainer(
   offers: readonly Offer[],
@@ -27,15 +32,15 @@ export function freezeExplainer(
   evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
 ): (positions: readonly number[]) => DeferredExplainer {
   return (positions) => {
-    const kept = positions.slice();
     // Copies: a caller may take resources off an offer once a pod lands on it.
-    const frozenOffers = kept.map((i) => copyOffer(offers[i]!));
+    const frozenOffers = new Array<Offer>(positions.length);
+    for (let k = 0; k < positions.length; k++) frozenOffers[k] = copyOffer(offers[positions[k]!]!);
     // Without live `counts`, the constraint checks read the frozen facts instead.
     const constraints = ctx.constraints.map(({ counts: _live, ...c }) => c);
     const index = frozenFacts(frozenOffers, ctx.request.podType, constraints, ctx.index);
     const spread = { rack: NO_COUNTS, zone: NO_COUNTS, host: NO_COUNTS };
     const frozen: StageContext = { request: ctx.request, instance: ctx.instance, index, constraints, locality: ctx.locality, holders: ctx.holders, spread };
-    return explainerOver(kept, frozenOffers, frozen, evaluate);
+    return explainerOver(frozenOffers, frozen, evaluate);
   };
 }
 
@@ -43,59 +48,54 @@ export function freezeExplainer(
  * The explainer, built outside freezeExplainer's scope: a closure keeps its whole enclosing
  * scope alive, and that one holds the round's offers and live context.
  */
-function explainerOver(
-  kept: readonly number[],
-  frozenOffers: readonly Offer[],
-  frozen: StageContext,
-  evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
-): DeferredExplainer {
-  return (position) => {
-    const offer = frozenOffers[kept.indexOf(position)];
-    if (!offer) throw new Error(`offer position ${position} was not kept for explanation`);
+function explainerOver(frozenOffers: readonly Offer[], frozen: StageContext, evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation): DeferredExplainer {
+  return (k) => {
+    const offer = frozenOffers[k];
+    if (!offer) throw new Error(`kept offer ${k} was not frozen for explanation`);
     return evaluate(offer, frozen);
   };
 }
 
 /**
  * The facts of the index an explanation of these offers reads, as they are now, in an object
- * answering the same questions (`count`, `storageHealth`). Asking it anything else is a bug: the
- * compiled constraints already carry their group limit and cluster start.
+ * answering the same questions (`count`, `storageHealth`). They are kept in the round's facts
+ * (shared by the pods of the round, tracked from now on) and read at this version: nothing is
+ * copied per pod. Asking it anything else is a bug: the compiled constraints already carry their
+ * group limit and cluster start.
  */
 function frozenFacts(offers: readonly Offer[], podType: string, constraints: readonly CompiledConstraint[], live: PlacementIndex): PlacementIndex {
-  const counts = new Map<string, number>();
-  const health = new Map<string, StorageHealth>();
+  const facts = live.roundFacts();
+  const counts = constraints.map((c) => facts.countsOf(podType, c.field));
   for (const offer of offers) {
-    if (!health.has(offer.hostname)) health.set(offer.hostname, live.storageHealth(offer.hostname));
-    for (const c of constraints) {
-      const v = fieldValue(offer, c.field);
-      if (v === undefined) continue;
-      const key = c.field + SEP + v;
-      if (counts.has(key)) continue;
-      counts.set(key, live.count(podType, c.field, v));
+    if (!facts.hasHealth(offer.hostname)) facts.keepHealth(offer.hostname, live.storageHealth(offer.hostname));
+    for (let k = 0; k < constraints.length; k++) {
+      const field = constraints[k]!.field;
+      const v = fieldValue(offer, field);
+      if (v !== undefined && !counts[k]!.has(v)) counts[k]!.keep(v, live.count(podType, field, v));
     }
   }
-  return factsOver(podType, counts, health);
+  return factsOver(podType, facts, facts.version);
 }
 
-/** Answers from the frozen maps only (its own scope: nothing of the live index is reachable). */
-function factsOver(podType: string, counts: ReadonlyMap<string, number>, health: ReadonlyMap<string, StorageHealth>): PlacementIndex {
+/** Answers from the round's facts at `version` only (its own scope: nothing of the live index is reachable). */
+function factsOver(podType: string, facts: RoundFacts, version: number): PlacementIndex {
   const notFrozen = (what: string) => (): never => {
     throw new Error(`frozen placement facts: ${what} was not frozen for explanation`);
   };
-  const facts = {
+  const answers = {
     count(type: string, field: string, value: string): number {
       if (type !== podType) return notFrozen(`count of ${type}`)();
-      const n = counts.get(field + SEP + value);
+      const n = facts.countAt(version, podType, canonicalField(field), value);
       return n === undefined ? notFrozen(`count at ${field}=${value}`)() : n;
     },
     storageHealth(hostname: string): StorageHealth {
-      return health.get(hostname) ?? notFrozen(`storage health of ${hostname}`)();
+      return facts.healthOf(hostname) ?? notFrozen(`storage health of ${hostname}`)();
     },
     distinctValues: notFrozen('distinctValues'),
     minGroupCount: notFrozen('minGroupCount'),
     fieldTotal: notFrozen('fieldTotal'),
   };
-  return facts as unknown as PlacementIndex;
+  return answers as unknown as PlacementIndex;
 }
 
 /**

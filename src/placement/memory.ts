@@ -1,6 +1,7 @@
 import { podInstanceName } from '../service-spec/names';
 import type { DeferredExplainer } from './frozen-explainer';
 import type { PlacementIndex } from './placement-index';
+import type { RoundFacts } from './round-facts';
 import { packedOf, type PackedEvaluations } from './packed-result';
 import type { OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
 
@@ -45,10 +46,13 @@ export interface SpreadNote {
 /** A remembered placement whose kept offers still carry no reasons: explained on first read. */
 interface Entry {
   placement: RememberedPlacement;
-  /** Positions (in the evaluated offers) of the kept evaluations that still need their reasons. */
-  unexplained?: { slots: number[]; positions: number[]; explain: DeferredExplainer };
-  /** The rack of each kept evaluation's host (slot order), read from the round's index when kept. */
-  racks?: (string | undefined)[];
+  /**
+   * The kept evaluations that still need their reasons: the k-th is worded by `explain(k)` into
+   * slot `slots[k]` (slot k when `slots` is absent: every kept evaluation waits).
+   */
+  unexplained?: { slots?: number[]; explain: DeferredExplainer };
+  /** The kept evaluations' racks: in the round's facts (kept from its index), as they were at `version`. */
+  racks?: { facts: RoundFacts; version: number };
   /** The chosen offer's reasons are the kept chosen evaluation's (slot 0), worded on first read. */
   chosenFromSlot0?: boolean;
   /** When it was evaluated: `placement.at` is formatted from it on first read. */
@@ -82,8 +86,10 @@ export class PlacementMemory {
     if (!entry) return undefined;
     if (entry.unexplained) {
       // Explained only now that someone reads it (`debug offers`), from what was frozen then.
-      const { slots, positions, explain } = entry.unexplained;
-      slots.forEach((slot, k) => (entry.placement.evaluations[slot] = explain(positions[k]!)));
+      const { slots, explain } = entry.unexplained;
+      const evaluations = entry.placement.evaluations;
+      if (slots) slots.forEach((slot, k) => (evaluations[slot] = explain(k)));
+      else for (let k = 0; k < evaluations.length; k++) evaluations[k] = explain(k);
       entry.unexplained = undefined;
     }
     if (entry.at) {
@@ -96,10 +102,11 @@ export class PlacementMemory {
     }
     if (entry.racks) {
       const racks = entry.placement.racks;
-      entry.placement.evaluations.forEach((ev, slot) => {
-        const rack = entry.racks![slot];
-        if (rack !== undefined) racks[ev.hostname] = rack;
-      });
+      const { facts, version } = entry.racks;
+      for (const ev of entry.placement.evaluations) {
+        const rack = facts.rackAt(version, ev.hostname);
+        if (typeof rack === 'string') racks[ev.hostname] = rack;
+      }
       entry.racks = undefined;
     }
     return entry.placement;
@@ -121,14 +128,17 @@ export class PlacementMemory {
     const positions = packed ? trimPacked(packed, this.maxOffers) : trim(result, this.maxOffers);
     // Kept evaluations without reasons (a packed result: all but the chosen one) wait for a reader.
     const kept: OfferEvaluation[] = new Array(positions.length);
-    const racks: (string | undefined)[] | undefined = index ? new Array(positions.length) : undefined;
+    const facts = index?.roundFacts();
     const slots: number[] = [];
     const pending: number[] = [];
     for (let slot = 0; slot < positions.length; slot++) {
       const i = positions[slot]!;
       // A packed result's kept offers, the chosen one included, are all worded on first read.
       const ev = packed ? undefined : result.evaluations[i]!;
-      if (racks) racks[slot] = index!.domainOf(ev ? ev.hostname : packed!.offers[i]!.hostname)?.rack;
+      if (facts) {
+        const host = ev ? ev.hostname : packed!.offers[i]!.hostname;
+        if (!facts.hasRack(host)) facts.keepRack(host, index!.domainOf(host)?.rack);
+      }
       if (explainKept && (!ev || ev.outcomes.length === 0)) {
         kept[slot] = PENDING;
         slots.push(slot);
@@ -152,12 +162,12 @@ export class PlacementMemory {
     // a plain copy whose reasons are the kept chosen evaluation's (the same frozen explanation).
     const chosenFromSlot0 = packed !== undefined && result.chosen !== undefined && slots[0] === 0 && positions[0] === packed.chosenIndex;
     if (result.chosen) entry.chosen = chosenFromSlot0 ? plainChoice(result.chosen) : result.chosen;
-    const unexplained = slots.length > 0 && explainKept ? { slots, positions: pending, explain: explainKept(pending) } : undefined;
+    const unexplained = slots.length > 0 && explainKept ? { ...(slots.length < kept.length ? { slots } : {}), explain: explainKept(pending) } : undefined;
     this.keep({
       placement: entry,
       at: this.now(),
       ...(unexplained ? { unexplained } : {}),
-      ...(racks && racks.length > 0 ? { racks } : {}),
+      ...(facts && positions.length > 0 ? { racks: { facts, version: facts.version } } : {}),
       ...(chosenFromSlot0 ? { chosenFromSlot0 } : {}),
     });
   }

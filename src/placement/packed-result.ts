@@ -10,7 +10,13 @@ import { localityScore } from './volume-locality.stage';
  * offers, and its verdicts cost that much. `evaluations` is built from it only when someone reads it.
  */
 export interface PackedEvaluations {
-  /** The offers as they were judged (the caller's array may shrink as pods land). */
+  /**
+   * The offers as they were judged: the caller's array itself, not a copy (2,000 offers per pod
+   * judged would be a copy of the round per pod). Only an offer's ids and host are read from it
+   * after the judgement (the chosen offer's reasons are frozen), so a caller may replace an offer
+   * in it by what is left of it once a pod took its part; one that reorders or removes offers in
+   * place reads the result first.
+   */
   readonly offers: readonly Offer[];
   /** Positions of the passing offers, ascending (the chosen one included). */
   readonly passing: readonly number[];
@@ -54,7 +60,7 @@ function passingSlot(passing: readonly number[], position: number): number {
 
 export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEvaluations {
   const { passing, passingScores, chosenIndex, explainChosen } = input;
-  const own = input.offers.slice();
+  const own = input.offers;
   let chosen: OfferEvaluation | undefined;
   return {
     offers: own,

@@ -1,4 +1,5 @@
-import { agentFields, canonicalField, fieldValue, rackOf, type AgentLike } from './fields';
+import { agentFields, canonicalField, rackOf, type AgentLike } from './fields';
+import { RoundFacts } from './round-facts';
 import type { ClusterView, FailureDomain, StorageHealth } from './types';
 
 /** Counts of one pod type over the values of one field, with the minimum kept up to date. */
@@ -33,12 +34,8 @@ export class PlacementIndex {
   private readonly groups = new Map<string, GroupStats>();
   private upHostsCache: string[] | undefined;
   private readonly domains = new Map<string, FailureDomain | null>();
-  /**
-   * Every placement recorded or removed since the index was built, in order: what lets a caller
-   * read the counts as they were at a mark (`countAt`) without copying them at that moment.
-   */
-  private changes: Location[] | undefined;
-  private readonly deltas: number[] = [];
+  /** What explanations of this round read, kept as the counts change (`roundFacts`), once asked for. */
+  private facts: RoundFacts | undefined;
 
   constructor(readonly view: ClusterView) {
     for (const agent of view.agents) this.agentsByHost.set(agent.hostname, agent);
@@ -47,23 +44,15 @@ export class PlacementIndex {
         for (const instance of agent.pods[podType] ?? []) this.recordPlacement(podType, instance, agent);
       }
     }
-    this.changes = [];
   }
 
-  /** A point in the index's history, for `countAt`. O(1). */
-  mark(): number {
-    return this.changes?.length ?? 0;
-  }
-
-  /** `count` as it was at `mark`: the live count less the changes made since. O(changes since). */
-  countAt(mark: number, podType: string, field: string, value: string): number {
-    let n = this.count(podType, field, value);
-    const changes = this.changes ?? [];
-    for (let i = mark; i < changes.length; i++) {
-      const c = changes[i]!;
-      if (c.podType === podType && fieldValue(c.agent, field) === value) n -= this.deltas[i]!;
-    }
-    return n;
+  /**
+   * The round's facts for explanations (one per index, made on first use): from then on every
+   * count change the index makes is passed on to it, so a pod remembered now can be explained
+   * later as it was judged, without the index.
+   */
+  roundFacts(): RoundFacts {
+    return (this.facts ??= new RoundFacts());
   }
 
   storageHealth(hostname: string): StorageHealth {
@@ -142,14 +131,8 @@ export class PlacementIndex {
     if (this.locations.has(instance)) this.removePlacement(instance);
     if (!this.agentsByHost.has(agent.hostname)) this.learnAgent(agent);
     this.locations.set(instance, { podType, agent });
+    this.facts?.tick();
     for (const [field, value] of agentFields(agent)) this.bump(podType, field, value, +1);
-    this.log(podType, agent, +1);
-  }
-
-  private log(podType: string, agent: AgentLike, delta: 1 | -1): void {
-    if (!this.changes) return;
-    this.changes.push({ podType, agent });
-    this.deltas.push(delta);
   }
 
   /** Forget a pod instance (killed, decommissioned, or about to be placed again). O(fields). */
@@ -157,8 +140,8 @@ export class PlacementIndex {
     const loc = this.locations.get(instance);
     if (!loc) return;
     this.locations.delete(instance);
+    this.facts?.tick();
     for (const [field, value] of agentFields(loc.agent)) this.bump(loc.podType, field, value, -1);
-    this.log(loc.podType, loc.agent, -1);
   }
 
   private bump(podType: string, field: string, value: string, delta: 1 | -1): void {
@@ -166,6 +149,7 @@ export class PlacementIndex {
     const before = byValue.get(value) ?? 0;
     const after = before + delta;
     byValue.set(value, after);
+    this.facts?.changed(podType, field, value, after);
     const tk = podType + SEP + field;
     this.fieldTotals.set(tk, (this.fieldTotals.get(tk) ?? 0) + delta);
     const stats = this.groups.get(tk);
@@ -175,6 +159,7 @@ export class PlacementIndex {
   private learnAgent(agent: AgentLike): void {
     this.agentsByHost.set(agent.hostname, agent);
     this.domains.delete(agent.hostname);
+    this.facts?.hostLearned(agent.hostname, this.domainOf(agent.hostname)?.rack);
     // A new value joins every group already tracked for its field with a count of zero.
     for (const [field, value] of agentFields(agent)) {
       const values = this.knownValues.get(field);
