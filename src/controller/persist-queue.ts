@@ -209,24 +209,34 @@ export class PersistQueue {
     const job = slot.pending;
     if (!job) return 'stored';
     slot.pending = undefined;
-    if (!this.mayWrite()) {
-      // Nobody acted on it: whoever waits for it (flushed) is told, and does not act now.
-      this.logger.warn({ key }, 'not the leader any more: dropping a queued state write');
-      slot.dropped = job.seq;
-      this.settle(key, slot, job.seq, 'dropped');
-      return 'dropped';
-    }
+    if (!this.mayWrite()) return this.drop(key, slot, job, 'not the leader any more: dropping a queued state write');
+    if (this.storeGone()) return this.drop(key, slot, job, 'state bucket destroyed or connection closed: dropping a queued state write');
     try {
       await this.apply(key, slot, job);
       slot.stored = job.seq;
       this.settle(key, slot, job.seq, 'stored');
       return 'stored';
     } catch (err) {
-      slot.pending ??= job;
       slot.revision = undefined;
+      // The bucket went away (uninstall) or the connection closed under the write: no retry can land it.
+      if (this.storeGone()) return this.drop(key, slot, slot.pending ?? job, 'state bucket destroyed or connection closed: dropping a state write');
+      slot.pending ??= job;
       if (!(err instanceof StateConflictError)) this.logger.warn({ key, err, failures: failures + 1 }, 'state write failed; retrying');
       return 'failed';
     }
+  }
+
+  /** Nobody acted on the write: whoever waits for it (flushed) is told, and does not act now. */
+  private drop(key: string, slot: Slot, job: Job, why: string): 'dropped' {
+    this.logger.warn({ key }, why);
+    slot.pending = undefined;
+    slot.dropped = job.seq;
+    this.settle(key, slot, job.seq, 'dropped');
+    return 'dropped';
+  }
+
+  private storeGone(): boolean {
+    return (this.store as Partial<Pick<ServiceStateStore, 'gone'>>).gone === true;
   }
 }
 

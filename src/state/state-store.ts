@@ -26,15 +26,26 @@ export function safeKey(key: string): string {
  * each other silently.
  */
 export class ServiceStateStore {
+  private destroyed = false;
+
   private constructor(
     readonly service: string,
     private readonly kv: KV,
+    private readonly nc?: Pick<NatsConnection, 'isClosed'>,
   ) {}
+
+  /**
+   * No write can land any more: the bucket was destroyed through this store (uninstall) or the
+   * connection was closed for good (a NATS outage only reconnects: it does not make the store gone).
+   */
+  get gone(): boolean {
+    return this.destroyed || (this.nc?.isClosed() ?? false);
+  }
 
   static async open(nc: NatsConnection, service: string): Promise<ServiceStateStore> {
     try {
       const kv = await new Kvm(nc).create(bucketName(service), { history: 1 });
-      return new ServiceStateStore(service, kv);
+      return new ServiceStateStore(service, kv, nc);
     } catch (cause) {
       throw new StateUnavailableError(`cannot open state bucket for ${service}`, { cause });
     }
@@ -139,9 +150,12 @@ export class ServiceStateStore {
 
   /** Remove the whole bucket (the last step of uninstall). */
   async destroy(): Promise<void> {
+    // Marked first: a write failing because the bucket is going away is dropped, not retried.
+    this.destroyed = true;
     try {
       await this.kv.destroy();
     } catch (cause) {
+      this.destroyed = false;
       throw new StateUnavailableError(`cannot delete state bucket for ${this.service}`, { cause });
     }
   }

@@ -151,6 +151,51 @@ describe('PersistQueue (ordered compare-and-set writes of the latest state per k
   });
 });
 
+describe('PersistQueue once its store is gone (bucket destroyed, connection closed)', () => {
+  /** Whether `p` settled within `ms` (a queue retrying for ever never settles). */
+  const settles = (p: Promise<unknown>, ms: number) =>
+    Promise.race([p.then(() => true, () => true), sleep(ms).then(() => false)]);
+
+  it('drops the writes in flight and queued when the bucket is destroyed under them, instead of retrying for ever', async () => {
+    const nc = await connect({ servers: SHARED_NATS_URL });
+    const own = await ServiceStateStore.open(nc, `t-pq-gone-${randomUUID().slice(0, 8)}`);
+    try {
+      const q = new PersistQueue(own, silentLogger());
+      for (let i = 0; i < 300; i++) q.write(`pods.node.${i}`, { v: i });
+      const outcomes = Array.from({ length: 300 }, (_, i) => q.flushed(`pods.node.${i}`).then(() => 'stored', (err: unknown) => err));
+      await own.destroy();
+      // A put caught mid-way by the deletion ends at its request timeout (5 s); then nothing is retried.
+      expect(await settles(q.flushAll(), 12_000)).toBe(true);
+      const results = await Promise.all(outcomes);
+      // Some writes may have landed before the bucket went; every other one is reported not saved.
+      for (const r of results) if (r !== 'stored') expect(r).toBeInstanceOf(StateNotSavedError);
+      expect(results.filter((r) => r !== 'stored').length).toBeGreaterThan(0);
+      // A write queued afterwards is not tried at all.
+      q.write('pods.node.0', { v: 'late' });
+      await expect(q.flushed('pods.node.0')).rejects.toBeInstanceOf(StateNotSavedError);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('drops its writes once the connection is closed', async () => {
+    const service = `t-pq-closed-${randomUUID().slice(0, 8)}`;
+    const nc = await connect({ servers: SHARED_NATS_URL });
+    const own = await ServiceStateStore.open(nc, service);
+    const q = new PersistQueue(own, silentLogger());
+    q.write('pods.node.1', { v: 1 });
+    await q.flushAll();
+    await nc.close();
+    q.write('pods.node.1', { v: 2 });
+    expect(await settles(q.flushAll(), 5_000)).toBe(true);
+    await expect(q.flushed('pods.node.1')).rejects.toBeInstanceOf(StateNotSavedError);
+    // Clean up the bucket over another connection.
+    const other = await connect({ servers: SHARED_NATS_URL });
+    await (await ServiceStateStore.open(other, service)).destroy();
+    await other.close();
+  });
+});
+
 describe('PersistQueue.flushed (persist before acting: wait for one write to be in KV)', () => {
   it('resolves only once the value written so far is in KV', async () => {
     const mem = new MemoryStore();
