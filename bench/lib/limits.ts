@@ -93,6 +93,9 @@ export async function withStallMonitor<T>(fn: () => Promise<T>): Promise<{ value
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   try {
+    // The monitor records the gap between two of its timer ticks: until it has ticked once, a
+    // block has nothing to be measured from. Let it tick (a first sample recorded) before fn runs.
+    while (h.count === 0) await new Promise((r) => setTimeout(r, 1));
     const value = await fn();
     // A stall is sampled when the loop turns again: let it turn before reading.
     await new Promise((r) => setTimeout(r, 5));
