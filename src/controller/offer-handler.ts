@@ -258,7 +258,8 @@ async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): 
   batch.launches.push({ prepared, breaks });
   round.used.add(chosen.offerId);
   useOffer(round, view, leftoverOf(view, prepared.operation));
-  round.index.recordPlacement(entry.podType, entry.name, { agentId: offer.agent_id.value, hostname: offer.hostname, domain: deps.cluster.agent(offer.agent_id.value)?.domain ?? {} } as never);
+  // Counted at every field of its agent (the offer's attributes too), for the round's next pods.
+  round.index.recordPlacement(entry.podType, entry.name, view);
 }
 
 /** What is left of an offer after a pod took its part replaces it wherever the round reads it. */

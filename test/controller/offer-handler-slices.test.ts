@@ -293,6 +293,15 @@ describe('several pods on one offer (one ACCEPT, a LAUNCH_GROUP per pod)', () =>
     expect(two.mesos.of('ACCEPT').map((c) => c.operations!.length)).toEqual([1, 1]);
   });
 
+  it('counts a pod placed earlier in the round at every attribute of its agent: disk:MAX_PER:1 keeps the second pod off another ssd agent', async () => {
+    const r = await rigWithPorts(2, 3, ['disk:MAX_PER:1']);
+    const disks = ['ssd', 'ssd', 'hdd'];
+    r.offers.forEach((o, i) => o.attributes!.push({ name: 'disk', type: 'TEXT', text: { value: disks[i]! } }));
+    await handleOffers(r.deps, r.offers);
+    // node-0 takes h0 (ssd); node-1 may not take h1 (ssd as well): h2 (hdd).
+    expect(outcome(r).launched).toEqual({ 'node-0': 'offer-h0', 'node-1': 'offer-h2' });
+  });
+
   it('places only as many pods on an offer as its resources hold; the next wait', async () => {
     const r = await rigWithPorts(3, 1, []);
     // An offer for two pods (0.6 cpus each with the executor) and a bit.
