@@ -9,6 +9,10 @@ import type { PodInstanceContext, PodInstanceEvent } from '../../machines/pod-in
 import type { ReplacementGovernor } from './replacement-governor';
 import type { SupervisorView } from './ports/supervisor';
 
+/** The longest run of pods told between two yields to the event loop: pods, and milliseconds. */
+const TELL_SLICE_PODS = 1_000;
+const TELL_SLICE_MS = 10;
+
 /** What the watch reads (Mesos agents, Portworx nodes and alerts) and whom it tells. */
 export interface StorageWatchDeps {
   service: string;
@@ -126,7 +130,7 @@ export class StorageWatch {
       return;
     }
     this.deps.governor.observeStorage(this.deps.cluster.storageHosts());
-    this.tellPods();
+    await this.tellPods();
   }
 
   /** GET_AGENTS when the last read is older than `agentsMaxAgeMs` (the first refresh always reads). */
@@ -150,8 +154,16 @@ export class StorageWatch {
    * every refresh while the node is OFFLINE; HOST_UP only when it tells the pod something: its
    * host's liveness changed since the pod last heard, or the pod holds Portworx evidence.
    */
-  private tellPods(): void {
+  private async tellPods(): Promise<void> {
+    let judged = 0;
+    let sliceStart = performance.now();
     for (const entry of this.deps.pods.all()) {
+      // 10,000 pods (an event each the first time) are told in slices: the event loop runs between.
+      if (++judged % TELL_SLICE_PODS === 0 || performance.now() - sliceStart >= TELL_SLICE_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.stopped) return;
+        sliceStart = performance.now();
+      }
       const ctx = this.deps.pods.context(entry);
       const host = ctx.task?.hostname;
       if (!host) continue;

@@ -11,10 +11,10 @@ function nodes(down: string[] = []): StorageNode[] {
 }
 
 /** A watch over one pod running on h1, a storage list the test sets, and a clock. */
-function setup() {
+function setup(podCount = 1) {
   const cluster = clusterOf(hosts(3), { storage: false });
   const state = { nodes: nodes(), now: 0, agentReads: 0, listings: 0, listingFails: false, portworxEvidence: null as string | null };
-  const pod = { name: 'node-0', podType: 'node', index: 0 } as unknown as PodEntry;
+  const pods = Array.from({ length: podCount }, (_, i) => ({ name: `node-${i}`, podType: 'node', index: i }) as unknown as PodEntry);
   const sent: PodInstanceEvent[] = [];
   const deps: StorageWatchDeps = {
     service: 'demo',
@@ -35,7 +35,7 @@ function setup() {
     cluster,
     governor: { observeStorage: () => undefined },
     pods: {
-      all: () => [pod],
+      all: () => pods,
       context: () => ({ task: { taskId: 't1', agentId: 'agent-h1', hostname: 'h1' } as never, suspicion: { mesos: null, portworx: state.portworxEvidence } }),
       send: (_e, ev) => void sent.push(ev),
     },
@@ -57,6 +57,15 @@ describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed g
     const { sent, refresh } = setup();
     for (let i = 0; i < 5; i++) await refresh();
     expect(sent.map((e) => e.type)).toEqual(['HOST_UP']);
+  });
+
+  it('tells thousands of pods in slices: the event loop runs before the last of them hears', async () => {
+    const { sent, refresh } = setup(3_000);
+    let heardBeforeYield: number | undefined;
+    setImmediate(() => (heardBeforeYield = sent.length));
+    await refresh();
+    expect(sent).toHaveLength(3_000);
+    expect(heardBeforeYield).toBeLessThan(3_000);
   });
 
   it('tells HOST_DOWN on every refresh while the node is OFFLINE, and HOST_UP again once it is back', async () => {
