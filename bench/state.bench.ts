@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { fromPromise, waitFor } from 'xstate';
-import { connect } from '@nats-io/transport-node';
 import { POD_TAGS } from '../machines/pod-instance.logic';
 import { podInstanceMachine } from '../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../machines/pod-instance.types';
@@ -29,12 +28,13 @@ import { TransitionLog } from '../src/observe/transition-log';
 import { parseSpec } from '../src/service-spec';
 import { FRAMEWORK_RECORD_KEY, FrameworkLayout } from '../src/state/framework-layout';
 import { ServiceStateStore } from '../src/state/state-store';
+import { connectNats } from '../src/nats/connect';
 import { rawKvPutRate, rawPostRate, SHARED_NATS_URL, startSink, withStallMonitor } from './lib/limits';
 
 const SIZES = (process.env.BENCH_STATE_PODS ?? '100,1000,10000').split(',').map(Number);
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 5_000);
 const IN_FLIGHT = 256;
-const logger = pino({ level: 'silent' });
+const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
 
 const machine = podInstanceMachine.provide({
   actors: {
@@ -71,8 +71,34 @@ async function runningPods(registry: PodRegistry, service: string, count: number
   return pods;
 }
 
-/** UPDATES status updates (health flips: each one changes the pod's record), IN_FLIGHT unacknowledged at most. */
-async function updateRate(registry: PodRegistry, service: string, count: number, ackUrl: string): Promise<number> {
+/** A store whose puts are counted (each status update of the bench must cost one KV write). */
+function countingPuts(store: ServiceStateStore): { puts: () => number } {
+  let puts = 0;
+  const put = store.put.bind(store);
+  store.put = (key, value, expected) => ((puts += 1), put(key, value, expected));
+  return { puts: () => puts };
+}
+
+interface UpdateFigures {
+  perS: number;
+  /** Process CPU (user + system, this process: router, pods, persist queue, NATS and HTTP clients, the sink) per update. */
+  cpuUsPerUpdate: number;
+  kvWrites: number;
+}
+
+/** Updates each pod has had (so a pod's health keeps flipping across runs on one registry). */
+const visitsOf = new WeakMap<PodRegistry, Uint32Array>();
+
+/** No ACK for this long means an update was lost (a dropped write, a failed ACK): fail, do not hang. */
+const STUCK_MS = 30_000;
+
+/**
+ * UPDATES status updates, IN_FLIGHT unacknowledged at most. Each one flips its pod's health
+ * (per pod: true, false, true, ...), so each changes the pod's record and costs a KV write
+ * (counted: kvWrites). A health value taken from the update number would repeat per pod whenever
+ * the pod count is even, and most updates would then write nothing.
+ */
+async function updateRate(registry: PodRegistry, service: string, count: number, ackUrl: string, puts: () => number, updates = UPDATES): Promise<UpdateFigures> {
   const http = new MesosHttp({ master: ackUrl.replace(/\/api\/v1\/scheduler$/, ''), api: 'scheduler' });
   let acked = 0;
   let wake: (() => void) | undefined;
@@ -98,15 +124,34 @@ async function updateRate(registry: PodRegistry, service: string, count: number,
     metrics: createMetrics(service),
     logger,
   };
+  const untilAcked = async (n: number) => {
+    while (acked < n) {
+      const before = acked;
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, STUCK_MS).unref();
+      });
+      if (acked === before) throw new Error(`status updates stuck: ${acked} acknowledged, ${n} awaited (see BENCH_LOG=warn)`);
+    }
+  };
+  let visits = visitsOf.get(registry);
+  if (!visits) visitsOf.set(registry, (visits = new Uint32Array(count)));
+  const writes0 = puts();
+  const cpu0 = process.cpuUsage();
   const started = process.hrtime.bigint();
-  for (let n = 0; n < UPDATES; n++) {
-    while (n - acked >= IN_FLIGHT) await new Promise<void>((r) => (wake = r));
+  for (let n = 0; n < updates; n++) {
+    await untilAcked(n - IN_FLIGHT + 1);
     const i = (n * 7919) % count;
-    const status = { task_id: { value: taskIdOf(service, i) }, agent_id: { value: `a${i % 2000}` }, state: 'TASK_RUNNING', healthy: n % 2 === 0, uuid: `u${n}` };
+    const visit = visits[i] ?? 0;
+    visits[i] = visit + 1;
+    const healthy = visit % 2 === 0;
+    const status = { task_id: { value: taskIdOf(service, i) }, agent_id: { value: `a${i % 2000}` }, state: 'TASK_RUNNING', healthy, uuid: `u${n}` };
     routeSchedulerEvent(deps, { type: 'UPDATE', update: { status } } as unknown as SchedulerEvent);
   }
-  while (acked < UPDATES) await new Promise<void>((r) => (wake = r));
-  return Math.round(UPDATES / (Number(process.hrtime.bigint() - started) / 1e9));
+  await untilAcked(updates);
+  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { perS: Math.round(updates / wallS), cpuUsPerUpdate: Math.round((cpu.user + cpu.system) / updates), kvWrites: puts() - writes0 };
 }
 
 /** The framework record at `n` pods: layout 2 (what is written now) and layout 1 (the whole state in one record). */
@@ -123,40 +168,59 @@ function frameworkRecordBytes(n: number): { layout2: number; layout1: number } {
 }
 
 async function main(): Promise<void> {
-  const nc = await connect({ servers: SHARED_NATS_URL });
+  // The scheduler's own connection options (src/nats/connect.ts), not the client's defaults.
+  const nc = await connectNats({ url: SHARED_NATS_URL });
   const sink = await startSink();
   const stores: ServiceStateStore[] = [];
   const out: Record<string, unknown> = {};
   try {
     const limits = { nats_kv_put_per_s: await rawKvPutRate(10_000), http_post_keepalive_per_s: await rawPostRate(sink.url, 10_000, 32) };
     const rates: Record<string, number> = {};
+    const cpuUs: Record<string, number> = {};
+    const writes: Record<string, number> = {};
     let stall = 0;
     let rss = 0;
-    let restore: { pods: number; ms: number; max_stall_ms: number } | undefined;
+    let restore: { pods: number; ms: number; max_stall_ms: number; kv_writes_after: number } | undefined;
     for (const n of SIZES) {
       const service = `bench-state-${randomUUID().slice(0, 8)}`;
       const store = await ServiceStateStore.open(nc, service);
       stores.push(store);
+      const { puts } = countingPuts(store);
       const registry = registryOn(store, n, service);
       await runningPods(registry, service, n);
-      const { value, maxStallMs } = await withStallMonitor(() => updateRate(registry, service, n, sink.url));
-      rates[String(n)] = value;
+      // The first size is not measured cold (JIT, connection pools): a fifth of the updates first, not counted.
+      if (n === SIZES[0]) await updateRate(registry, service, n, sink.url, puts, Math.ceil(UPDATES / 5));
+      const { value, maxStallMs } = await withStallMonitor(() => updateRate(registry, service, n, sink.url, puts));
+      rates[String(n)] = value.perS;
+      cpuUs[String(n)] = value.cpuUsPerUpdate;
+      writes[String(n)] = value.kvWrites;
       stall = Math.max(stall, maxStallMs);
-      process.stderr.write(`${n} running pods: ${value} status updates/s (stall ${maxStallMs} ms)\n`);
+      process.stderr.write(`${n} running pods: ${value.perS} status updates/s, ${value.cpuUsPerUpdate} CPU us each, ${value.kvWrites} KV writes (stall ${maxStallMs} ms)\n`);
       if (n === Math.max(...SIZES)) {
+        await registry.flushAll();
         (globalThis as { gc?: () => void }).gc?.();
         rss = Math.round(process.memoryUsage().rss / 2 ** 20);
         registry.stopAll();
         const fresh = registryOn(store, n, service);
+        const before = puts();
         const t0 = process.hrtime.bigint();
         const r = await withStallMonitor(() => fresh.restore());
-        restore = { pods: r.value.length, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e6), max_stall_ms: r.maxStallMs };
+        const ms = Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
+        // What the restored pods wrote (RESUMED) lands before they stop and the bucket goes.
+        await fresh.flushAll();
+        restore = { pods: r.value.length, ms, max_stall_ms: r.maxStallMs, kv_writes_after: puts() - before };
         fresh.stopAll();
-      } else registry.stopAll();
+      } else {
+        await registry.flushAll();
+        registry.stopAll();
+      }
     }
     const big = Math.max(...SIZES);
     out.state = {
       status_updates_per_s: rates,
+      cpu_us_per_update: cpuUs,
+      kv_writes: writes,
+      updates: UPDATES,
       updates_in_flight: IN_FLIGHT,
       max_stall_ms: stall,
       [`rss_mb_at_${big}_running_pods`]: rss,
