@@ -57,8 +57,13 @@ function domainOf(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'>): 
   return { ...(t.rack ? { rack: t.rack } : {}), ...(t.zone ? { zone: t.zone } : {}), ...(t.region ? { region: t.region } : {}) };
 }
 
-function sameAgent(a: KnownAgent, b: KnownAgent): boolean {
-  return a.hostname === b.hostname && !a.gone && JSON.stringify(a.domain) === JSON.stringify(b.domain) && JSON.stringify(a.attributes) === JSON.stringify(b.attributes);
+/** Same keys, same values (flat records: a failure domain, agent attributes as text). */
+function sameRecord(a: object, b: object): boolean {
+  const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (x[k] !== y[k] || !(k in y)) return false;
+  return true;
 }
 
 /**
@@ -90,24 +95,27 @@ export class ClusterState {
     return () => this.storageListeners.delete(listener);
   }
 
+  /**
+   * An agent read again (every offer names its agent: 2,000 per offer round) that reads the same
+   * stays the agent known, objects and all: no new record, the view's objects unchanged.
+   */
   learnAgent(info: Pick<AgentInfo, 'hostname' | 'attributes' | 'domain'> & { agentId: string }): KnownAgent {
     const prev = this.agents.get(info.agentId);
-    const agent: KnownAgent = {
-      agentId: info.agentId,
-      hostname: info.hostname,
-      domain: domainOf(info),
-      attributes: attributesOf(info),
-      gone: false,
-      unreachable: prev?.unreachable ?? false,
-    };
-    if (!prev || !sameAgent(prev, agent)) this.changes += 1;
+    const domain = domainOf(info);
+    const attributes = attributesOf(info);
+    if (prev && !prev.gone && prev.hostname === info.hostname && sameRecord(prev.domain, domain) && sameRecord(prev.attributes, attributes)) {
+      this.byHost.set(prev.hostname, prev.agentId);
+      return prev;
+    }
+    const agent: KnownAgent = { agentId: info.agentId, hostname: info.hostname, domain, attributes, gone: false, unreachable: prev?.unreachable ?? false };
+    this.changes += 1;
     this.agents.set(agent.agentId, agent);
     this.byHost.set(agent.hostname, agent.agentId);
     return agent;
   }
 
   learnOffer(offer: MesosOffer): Offer {
-    const agent = this.learnAgent({ ...offer, agentId: offer.agent_id.value });
+    const agent = this.learnAgent({ hostname: offer.hostname, attributes: offer.attributes, domain: offer.domain, agentId: offer.agent_id.value });
     if (agent.unreachable) this.changes += 1;
     agent.unreachable = false;
     return {
