@@ -67,7 +67,17 @@ export function connectionOptions(settings: NatsSettings): ConnectionOptions {
     throw new ValidationError(`bad NATS settings: ${issues.map((i) => i.message).join('; ')}`, issues);
   }
   const s = parsed.data;
-  const opts: ConnectionOptions = { servers: s.url.split(','), name: s.name ?? 'pxfw', maxReconnectAttempts: -1 };
+  const opts: ConnectionOptions = {
+    servers: s.url.split(','),
+    name: s.name ?? 'pxfw',
+    maxReconnectAttempts: -1,
+    // With async traces on, nats.js builds two Errors (a stack capture each) per request, KV put
+    // and get included, in case it fails: ~10% of the status-update path's CPU. Off, a failure
+    // still comes typed (TimeoutError, NoRespondersError, JetStreamApiError as the RequestError's
+    // cause) and every caller wraps it in a pxfw error made where it awaited (the state key, the
+    // subject; V8's async stack names the caller chain).
+    noAsyncTraces: true,
+  };
   if (s.credsFile) opts.authenticator = credsAuthenticator(readCredentialFile(s.credsFile, 'NATS_CREDS'));
   if (s.nkeySeedFile) {
     const seed = readCredentialFile(s.nkeySeedFile, 'NATS_NKEY').toString('utf8').trim();
