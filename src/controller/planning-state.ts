@@ -22,8 +22,12 @@ export interface PlanningRound {
   readonly view: ClusterView;
   /** The same, indexed; kept current by the round's plans. */
   readonly index: PlacementIndex;
-  /** As PlanningState.siblingReplicaHosts, from the round's counts. */
-  siblingReplicaHosts(podType: string, index: number): Set<string>;
+  /**
+   * As PlanningState.siblingReplicaHosts, from the round's counts: for a pod with no replicas yet,
+   * the round's own set of hosts holding that type's replicas (no copy), so read it before the
+   * round's next note.
+   */
+  siblingReplicaHosts(podType: string, index: number): ReadonlySet<string>;
   notePlannedHost(podType: string, index: number, host: string): void;
   notePlannedReplicas(podType: string, index: number, hosts: string[]): void;
 }
@@ -230,6 +234,8 @@ interface RoundPod {
   replicaHosts: Set<string>;
 }
 
+const NO_HOSTS: ReadonlySet<string> = new Set();
+
 class Round implements PlanningRound {
   constructor(
     private readonly state: PlanningState,
@@ -238,7 +244,25 @@ class Round implements PlanningRound {
     private readonly pods: Map<string, RoundPod>,
     private readonly replicaCounts: Map<string, Map<string, number>>,
     readonly clusterVersion: number | undefined,
-  ) {}
+  ) {
+    for (const [podType, counts] of replicaCounts) {
+      const held = new Set<string>();
+      for (const [h, n] of counts) if (n > 0) held.add(h);
+      this.held.set(podType, held);
+    }
+  }
+
+  /** Per pod type, the hosts whose replica count is above 0 (kept with the counts by bump). */
+  private readonly held = new Map<string, Set<string>>();
+
+  private bump(podType: string, host: string, delta: 1 | -1): void {
+    const counts = this.replicaCounts.get(podType) ?? this.replicaCounts.set(podType, new Map()).get(podType)!;
+    const n = (counts.get(host) ?? (delta < 0 ? 1 : 0)) + delta;
+    counts.set(host, n);
+    const held = this.held.get(podType) ?? this.held.set(podType, new Set()).get(podType)!;
+    if (n > 0) held.add(host);
+    else held.delete(host);
+  }
 
   pod(name: string): RoundPod | undefined {
     return this.pods.get(name);
@@ -256,15 +280,13 @@ class Round implements PlanningRound {
   update(name: string, next: RoundPod | undefined): void {
     const prev = this.pods.get(name);
     if (prev) {
-      const counts = this.replicaCounts.get(prev.podType);
-      for (const h of prev.replicaHosts) counts?.set(h, (counts.get(h) ?? 1) - 1);
+      for (const h of prev.replicaHosts) this.bump(prev.podType, h, -1);
       this.index.removePlacement(name);
       this.pods.delete(name);
     }
     if (!next) return;
     this.pods.set(name, next);
-    const counts = this.replicaCounts.get(next.podType) ?? this.replicaCounts.set(next.podType, new Map()).get(next.podType)!;
-    for (const h of next.replicaHosts) counts.set(h, (counts.get(h) ?? 0) + 1);
+    for (const h of next.replicaHosts) this.bump(next.podType, h, 1);
     const agent = next.agentId === undefined ? undefined : this.agentsById().get(next.agentId);
     if (agent) this.index.recordPlacement(next.podType, name, agent);
   }
@@ -276,10 +298,14 @@ class Round implements PlanningRound {
     return this.byId;
   }
 
-  siblingReplicaHosts(podType: string, index: number): Set<string> {
+  siblingReplicaHosts(podType: string, index: number): ReadonlySet<string> {
+    const held = this.held.get(podType) ?? NO_HOSTS;
     const own = this.pods.get(`${podType}-${index}`)?.replicaHosts;
-    const out = new Set<string>();
-    for (const [h, n] of this.replicaCounts.get(podType) ?? []) if (n - (own?.has(h) ? 1 : 0) > 0) out.add(h);
+    if (!own || own.size === 0) return held;
+    // Its own replicas count too: a host is a sibling's only if another replica is there.
+    const counts = this.replicaCounts.get(podType);
+    const out = new Set(held);
+    for (const h of own) if ((counts?.get(h) ?? 0) <= 1) out.delete(h);
     return out;
   }
 
@@ -302,11 +328,10 @@ class Round implements PlanningRound {
     this.state.rememberReplicas(name, hosts);
     const pod = this.pods.get(name);
     if (!pod) return;
-    const counts = this.replicaCounts.get(pod.podType) ?? this.replicaCounts.set(pod.podType, new Map()).get(pod.podType)!;
     for (const h of hosts) {
       if (pod.replicaHosts.has(h)) continue;
       pod.replicaHosts.add(h);
-      counts.set(h, (counts.get(h) ?? 0) + 1);
+      this.bump(pod.podType, h, 1);
     }
   }
 }
