@@ -50,6 +50,18 @@ class PutGate {
 
 const gatesByStore = new WeakMap<ServiceStateStore, PutGate>();
 
+let turn: Promise<void> | undefined;
+
+/** Resolves at the next check phase of the event loop; one setImmediate for every caller meanwhile. */
+function nextTurn(): Promise<void> {
+  return (turn ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      turn = undefined;
+      resolve();
+    }),
+  ));
+}
+
 /**
  * Writes the latest value of each key to KV with compare-and-set, one write in flight per key;
  * values written meanwhile coalesce into the next write. Keys are written side by side (up to
@@ -168,7 +180,9 @@ export class PersistQueue {
 
   private kick(key: string, slot: Slot): void {
     if (slot.running) return;
-    slot.running = this.drain(key, slot).finally(() => {
+    // Writes begin at the next turn of the event loop, all together: the puts of every update routed
+    // meanwhile (one per socket read, an ACK answer or a KV ack each) go out in one NATS write.
+    slot.running = nextTurn().then(() => this.drain(key, slot)).finally(() => {
       slot.running = undefined;
       // A value queued between the drain's last look and now (kick saw it still running).
       if (slot.pending) this.kick(key, slot);

@@ -151,6 +151,29 @@ describe('PersistQueue (ordered compare-and-set writes of the latest state per k
   });
 });
 
+describe('PersistQueue batching', () => {
+  it('starts the writes queued by separate callbacks of one loop turn together, after it (one NATS write for all)', async () => {
+    const mem = new MemoryStore();
+    const started: string[] = [];
+    const put = mem.put.bind(mem);
+    mem.put = (key, value, expected) => (started.push(key), put(key, value, expected));
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    let startedWhenLastQueued: string[] = [];
+    // Two callbacks of one turn (like two ACK answers read from two sockets): each queues a write.
+    await new Promise<void>((resolve) => {
+      setImmediate(() => q.write('pods.node.1', { v: 1 }));
+      setImmediate(() => {
+        startedWhenLastQueued = [...started];
+        q.write('pods.node.2', { v: 2 });
+        resolve();
+      });
+    });
+    await q.flushAll();
+    expect(startedWhenLastQueued).toEqual([]);
+    expect([...new Set(started)].sort()).toEqual(['pods.node.1', 'pods.node.2']);
+  });
+});
+
 describe('PersistQueue once its store is gone (bucket destroyed, connection closed)', () => {
   /** Whether `p` settled within `ms` (a queue retrying for ever never settles). */
   const settles = (p: Promise<unknown>, ms: number) =>
