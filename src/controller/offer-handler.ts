@@ -115,6 +115,8 @@ interface Round {
   index: PlacementIndex;
   /** The round's offers not used (nor rescinded) yet, in offer order (a launched offer leaves it). */
   available: Offer[];
+  /** Where each offer of `available` is in it (rebuilt when rescinded offers leave it). */
+  positions: Map<string, number>;
   /** The round's offers by host: a pod that may only go to its replica holders looks at theirs. */
   byHost: Map<string, Offer[]>;
   used: Set<string>;
@@ -203,6 +205,7 @@ function startRound(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers:
     byId: new Map(mesosOffers.map((o) => [o.id.value, o])),
     index: buildPlacementIndex(deps.cluster.view(deps.podsByAgent())),
     available: offers.slice(),
+    positions: positionsOf(offers),
     byHost: new Map([...offersByHost(offers)].map(([host, list]) => [host, [...list]])),
     batches: new Map(),
     ...out,
@@ -217,7 +220,13 @@ function dropRescinded(deps: OfferHandlerDeps, round: Round): void {
   const rescinded = deps.rescinded;
   if (!rescinded || rescinded.version === round.rescinds) return;
   round.rescinds = rescinded.version;
-  if (rescinded.size > 0) round.available = round.available.filter((o) => !rescinded.has(o.offerId));
+  if (rescinded.size === 0) return;
+  round.available = round.available.filter((o) => !rescinded.has(o.offerId));
+  round.positions = positionsOf(round.available);
+}
+
+function positionsOf(offers: readonly Offer[]): Map<string, number> {
+  return new Map(offers.map((o, i) => [o.offerId, i]));
 }
 
 /** Judge the round's offers for one waiting pod and launch it on the best, or note why it waits. */
@@ -265,8 +274,8 @@ async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): 
 /** What is left of an offer after a pod took its part replaces it wherever the round reads it. */
 function useOffer(round: Round, used: Offer, left: Offer): void {
   round.views.set(used.offerId, left);
-  const at = round.available.indexOf(used);
-  if (at >= 0) round.available[at] = left;
+  const at = round.positions.get(used.offerId);
+  if (at !== undefined && round.available[at] === used) round.available[at] = left;
   const onHost = round.byHost.get(used.hostname);
   const k = onHost ? onHost.indexOf(used) : -1;
   if (onHost && k >= 0) onHost[k] = left;

@@ -11,7 +11,7 @@ import { storageHealthStage } from './storage-health.stage';
 import type { ClusterView, Offer, OfferEvaluation, PlacementChoice, PlacementResult, PodRequest } from './types';
 import { validateClusterView, validatePodRequest } from './validate';
 import { localityPasses, localityScore, prepareLocality, volumeLocalityStage, type LocalityPlan } from './volume-locality.stage';
-import { packEvaluations, packedResult } from './packed-result';
+import { packEvaluations, packedResult, type PackedEvaluations } from './packed-result';
 
 const log = childLogger({ module: 'placement' });
 
@@ -126,10 +126,9 @@ export function evaluateOffers(
     const full = (options.detail ?? 'full') === 'full';
     const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx, options.offersByHost);
     options.memory?.remember(request, result, index, freezeExplainer(offers, ctx, evaluateOffer));
-    log.debug(
-      { pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score },
-      result.chosen ? 'offer chosen' : 'no offer fits',
-    );
+    if (log.isLevelEnabled('debug')) {
+      log.debug({ pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score }, result.chosen ? 'offer chosen' : 'no offer fits');
+    }
     return result;
   } finally {
     if (own && ownAgent) index.recordPlacement(own.podType, instance, ownAgent);
@@ -160,34 +159,51 @@ function rankFull(offers: readonly Offer[], ctx: StageContext): PlacementResult 
  * by host, only those hosts' offers are looked at: O(holders), not O(offers), per pod.
  */
 function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersByHost): PlacementResult {
-  let passing: number[] = [];
-  let scores: number[] = [];
-  let best: Best | undefined;
-  const judge = (i: number): void => {
-    const offer = offers[i]!;
-    if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) return;
-    const s = localityScore(offer, ctx);
-    passing.push(i);
-    scores.push(s);
-    best = pickBetter(best, i, s, offer, offers, ctx);
-  };
+  const r: Ranking = { passing: [], scores: [], best: undefined };
   const holders = byHost ? onlyHoldersPass(ctx) : undefined;
   if (holders && byHost) {
-    for (const i of positionsOn(holders, offers, byHost)) judge(i);
-    if (passing.length > 1) [passing, scores] = ascending(passing, scores);
+    for (const i of positionsOn(holders, offers, byHost)) judge(i, offers, ctx, r);
+    if (r.passing.length > 1) [r.passing, r.scores] = ascending(r.passing, r.scores);
   } else {
-    for (let i = 0; i < offers.length; i++) judge(i);
+    for (let i = 0; i < offers.length; i++) judge(i, offers, ctx, r);
   }
+  const { passing, scores, best } = r;
   const chosenIndex = best === undefined ? -1 : best.i;
   if (chosenIndex < 0) return packedResult(packEvaluations({ offers, passing, passingScores: scores, chosenIndex }, ctx), undefined);
   // The chosen offer's reasons are worded only when read, from what held now (frozen).
   const explainChosen = freezeExplainer(offers, ctx, evaluateOffer)([chosenIndex]);
-  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, explainChosen: () => explainChosen(0) }, ctx);
+  const packed = packEvaluations({ offers, passing, passingScores: scores, chosenIndex, explainChosen }, ctx);
   const offer = offers[chosenIndex]!;
   const breaks = ctx.holders.breakOnHolders ? brokenConstraints(offer, ctx) : [];
   const choice = { offerId: offer.offerId, agentId: offer.agentId, hostname: offer.hostname, score: best!.score, ...(breaks.length > 0 ? { breaks } : {}) } as PlacementChoice;
-  Object.defineProperty(choice, 'reasons', { enumerable: true, get: () => reasonsOf(packed.chosen!) });
+  Object.defineProperty(choice, CHOICE_VERDICTS, { value: packed, enumerable: false });
+  Object.defineProperty(choice, 'reasons', { enumerable: true, get: chosenReasons });
   return packedResult(packed, choice);
+}
+
+/** The passing offers so far (positions and scores) and the best of them. */
+interface Ranking {
+  passing: number[];
+  scores: number[];
+  best: Best | undefined;
+}
+
+/** Judge the offer at `i`: the locality verdict first, the filters only if it passes, a score only for a pass. */
+function judge(i: number, offers: readonly Offer[], ctx: StageContext, r: Ranking): void {
+  const offer = offers[i]!;
+  if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) return;
+  const s = localityScore(offer, ctx);
+  r.passing.push(i);
+  r.scores.push(s);
+  r.best = pickBetter(r.best, i, s, offer, offers, ctx);
+}
+
+/** The packed verdicts a hot-path choice words its reasons from (not enumerable: not part of the choice). */
+const CHOICE_VERDICTS = Symbol('verdicts of the choice');
+
+/** `reasons` of a hot-path choice, worded on read: one getter for every choice (no closure per pod). */
+function chosenReasons(this: PlacementChoice): string[] {
+  return reasonsOf((this as unknown as Record<typeof CHOICE_VERDICTS, PackedEvaluations>)[CHOICE_VERDICTS].chosen!);
 }
 
 /** Positions and their scores, ordered by position. */

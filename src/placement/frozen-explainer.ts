@@ -12,6 +12,7 @@ import type { Offer, OfferEvaluation, StorageHealth } from './types';
 export type DeferredExplainer = (k: number) => OfferEvaluation;
 
 const NO_COUNTS: ReadonlyMap<string, number> = new Map();
+const SEP = '\u0000';
 
 /**
  * Freeze what explaining the offers at `positions` reads, so the words can be produced later
@@ -35,13 +36,21 @@ export function freezeExplainer(
     // Copies: a caller may take resources off an offer once a pod lands on it.
     const frozenOffers = new Array<Offer>(positions.length);
     for (let k = 0; k < positions.length; k++) frozenOffers[k] = copyOffer(offers[positions[k]!]!);
-    // Without live `counts`, the constraint checks read the frozen facts instead.
-    const constraints = ctx.constraints.map(({ counts: _live, ...c }) => c);
+    const constraints = withoutLiveCounts(ctx.constraints);
     const index = frozenFacts(frozenOffers, ctx.request.podType, constraints, ctx.index);
     const spread = { rack: NO_COUNTS, zone: NO_COUNTS, host: NO_COUNTS };
     const frozen: StageContext = { request: ctx.request, instance: ctx.instance, index, constraints, locality: ctx.locality, holders: ctx.holders, spread };
     return explainerOver(frozenOffers, frozen, evaluate);
   };
+}
+
+/** The pod's compiled constraints without live `counts`: the checks read the frozen facts instead (one copy per pod). */
+const frozenConstraints = new WeakMap<readonly CompiledConstraint[], CompiledConstraint[]>();
+
+function withoutLiveCounts(constraints: readonly CompiledConstraint[]): CompiledConstraint[] {
+  let out = frozenConstraints.get(constraints);
+  if (!out) frozenConstraints.set(constraints, (out = constraints.map(({ counts: _live, ...c }) => c)));
+  return out;
 }
 
 /**
@@ -65,37 +74,61 @@ function explainerOver(frozenOffers: readonly Offer[], frozen: StageContext, eva
  */
 function frozenFacts(offers: readonly Offer[], podType: string, constraints: readonly CompiledConstraint[], live: PlacementIndex): PlacementIndex {
   const facts = live.roundFacts();
-  const counts = constraints.map((c) => facts.countsOf(podType, c.field));
-  for (const offer of offers) {
-    if (!facts.hasHealth(offer.hostname)) facts.keepHealth(offer.hostname, live.storageHealth(offer.hostname));
-    for (let k = 0; k < constraints.length; k++) {
-      const field = constraints[k]!.field;
-      const v = fieldValue(offer, field);
-      if (v !== undefined && !counts[k]!.has(v)) counts[k]!.keep(v, live.count(podType, field, v));
+  // The round's next pods mostly keep the offers the last one kept, in the same places: those
+  // are tracked already (for this pod type and these constraint fields); one comparison each.
+  let scope = podType;
+  for (const c of constraints) scope += SEP + c.field;
+  const last = facts.lastKept(scope);
+  for (let k = 0; k < offers.length; k++) {
+    const offer = offers[k]!;
+    if (last[k] === offer) continue;
+    const host = offer.hostname;
+    if (!facts.hasHealth(host)) facts.keepHealth(host, live.storageHealth(host));
+    // The host's rack labels it in `debug offers`.
+    if (!facts.hasRack(host)) facts.keepRack(host, live.domainOf(host)?.rack);
+    for (const c of constraints) {
+      const v = fieldValue(offer, c.field);
+      if (v !== undefined && !facts.hasCount(podType, c.field, v)) facts.keepCount(podType, c.field, v, live.count(podType, c.field, v));
     }
   }
-  return factsOver(podType, facts, facts.version);
+  // A single offer (the chosen one, frozen on its own) does not replace the list.
+  if (offers.length > 1) facts.setLastKept(scope, offers);
+  return new FrozenFacts(podType, facts, facts.version) as unknown as PlacementIndex;
 }
 
-/** Answers from the round's facts at `version` only (its own scope: nothing of the live index is reachable). */
-function factsOver(podType: string, facts: RoundFacts, version: number): PlacementIndex {
-  const notFrozen = (what: string) => (): never => {
-    throw new Error(`frozen placement facts: ${what} was not frozen for explanation`);
-  };
-  const answers = {
-    count(type: string, field: string, value: string): number {
-      if (type !== podType) return notFrozen(`count of ${type}`)();
-      const n = facts.countAt(version, podType, canonicalField(field), value);
-      return n === undefined ? notFrozen(`count at ${field}=${value}`)() : n;
-    },
-    storageHealth(hostname: string): StorageHealth {
-      return facts.healthOf(hostname) ?? notFrozen(`storage health of ${hostname}`)();
-    },
-    distinctValues: notFrozen('distinctValues'),
-    minGroupCount: notFrozen('minGroupCount'),
-    fieldTotal: notFrozen('fieldTotal'),
-  };
-  return answers as unknown as PlacementIndex;
+function notFrozen(what: string): never {
+  throw new Error(`frozen placement facts: ${what} was not frozen for explanation`);
+}
+
+/** Answers from the round's facts at `version` only (nothing of the live index is reachable). */
+class FrozenFacts {
+  constructor(
+    private readonly podType: string,
+    private readonly facts: RoundFacts,
+    private readonly version: number,
+  ) {}
+
+  count(type: string, field: string, value: string): number {
+    if (type !== this.podType) return notFrozen(`count of ${type}`);
+    const n = this.facts.countAt(this.version, this.podType, canonicalField(field), value);
+    return n === undefined ? notFrozen(`count at ${field}=${value}`) : n;
+  }
+
+  storageHealth(hostname: string): StorageHealth {
+    return this.facts.healthOf(hostname) ?? notFrozen(`storage health of ${hostname}`);
+  }
+
+  distinctValues(): never {
+    return notFrozen('distinctValues');
+  }
+
+  minGroupCount(): never {
+    return notFrozen('minGroupCount');
+  }
+
+  fieldTotal(): never {
+    return notFrozen('fieldTotal');
+  }
 }
 
 /**

@@ -135,17 +135,15 @@ export class PlacementMemory {
       const i = positions[slot]!;
       // A packed result's kept offers, the chosen one included, are all worded on first read.
       const ev = packed ? undefined : result.evaluations[i]!;
-      if (facts) {
-        const host = ev ? ev.hostname : packed!.offers[i]!.hostname;
-        if (!facts.hasRack(host)) facts.keepRack(host, index!.domainOf(host)?.rack);
-      }
       if (explainKept && (!ev || ev.outcomes.length === 0)) {
+        // Freezing it for explanation keeps its host's rack in the round's facts too.
         kept[slot] = PENDING;
         slots.push(slot);
         pending.push(i);
-      } else {
-        kept[slot] = ev ?? packed!.at(i);
+        continue;
       }
+      const evaluation = (kept[slot] = ev ?? packed!.at(i));
+      if (facts && !facts.hasRack(evaluation.hostname)) facts.keepRack(evaluation.hostname, index!.domainOf(evaluation.hostname)?.rack);
     }
     const entry: RememberedPlacement = {
       pod: podInstanceName(request.podType, request.index),
@@ -228,11 +226,13 @@ export class PlacementMemory {
   }
 }
 
-/** The choice's fields in its own key order, `reasons` left empty (filled on first read): no getter kept. */
+/**
+ * The hot path's choice (offerId, agentId, hostname, score, breaks?, then its `reasons` getter) as
+ * plain fields in the same key order, `reasons` left empty (filled on first read): no getter kept.
+ */
 function plainChoice(chosen: PlacementChoice): PlacementChoice {
-  const out = {} as Record<string, unknown>;
-  for (const key of Object.keys(chosen)) out[key] = key === 'reasons' ? [] : (chosen as unknown as Record<string, unknown>)[key];
-  return out as unknown as PlacementChoice;
+  const { offerId, agentId, hostname, score, breaks } = chosen;
+  return breaks === undefined ? { offerId, agentId, hostname, score, reasons: [] } : { offerId, agentId, hostname, score, breaks, reasons: [] };
 }
 
 /** trim() over packed verdicts: the same positions, from the passing list and the first failing ones. */

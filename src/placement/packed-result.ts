@@ -40,8 +40,8 @@ export function packedOf(result: PlacementResult): PackedEvaluations | undefined
 }
 
 type PackedInput = Pick<PackedEvaluations, 'offers' | 'passing' | 'passingScores' | 'chosenIndex'> & {
-  /** The chosen offer's full evaluation as it was at decision time (a frozen explainer). */
-  explainChosen?: () => OfferEvaluation;
+  /** The chosen offer's full evaluation as it was at decision time: a frozen explainer of it alone (`explainChosen(0)`). */
+  explainChosen?: (k: 0) => OfferEvaluation;
 };
 
 /** Where `position` is in the ascending `passing`, or -1. */
@@ -68,10 +68,12 @@ export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEv
     passingScores,
     chosenIndex,
     get chosen() {
-      if (chosenIndex >= 0 && explainChosen) chosen ??= explainChosen();
+      if (chosenIndex >= 0 && explainChosen) chosen ??= explainChosen(0);
       return chosen;
     },
-    passes: (position) => passingSlot(passing, position) >= 0,
+    passes(position: number): boolean {
+      return passingSlot(passing, position) >= 0;
+    },
     at(position: number): OfferEvaluation {
       if (position === chosenIndex && explainChosen) return this.chosen!;
       const offer = own[position]!;
@@ -83,14 +85,19 @@ export function packEvaluations(input: PackedInput, ctx: StageContext): PackedEv
   };
 }
 
+/** The packed verdicts with the evaluations materialized from them, once read. */
+type Materialized = PackedEvaluations & { evaluations?: OfferEvaluation[] };
+
+/** `evaluations` of a packed result: one getter for every result (no closure per pod). */
+function materializedEvaluations(this: PlacementResult): OfferEvaluation[] {
+  const packed = packedOf(this) as Materialized;
+  return (packed.evaluations ??= Array.from({ length: packed.offers.length }, (_, i) => packed.at(i)));
+}
+
 /** A PlacementResult over packed verdicts: `evaluations` (offer order) is materialized on first read. */
 export function packedResult(packed: PackedEvaluations, chosen: PlacementChoice | undefined): PlacementResult {
-  let cache: OfferEvaluation[] | undefined;
   const result = (chosen ? { chosen } : {}) as PlacementResult;
-  Object.defineProperty(result, 'evaluations', {
-    enumerable: true,
-    get: () => (cache ??= Array.from({ length: packed.offers.length }, (_, i) => packed.at(i))),
-  });
+  Object.defineProperty(result, 'evaluations', { enumerable: true, get: materializedEvaluations });
   Object.defineProperty(result, PACKED, { value: packed, enumerable: false });
   return result;
 }

@@ -23,8 +23,6 @@ export function podRequestFor(spec: ServiceSpec, podType: string, index: number,
   const pod = spec.pods[podType];
   if (!pod) throw new UnknownPodTypeError(`service ${spec.name} has no pod type '${podType}' (pods: ${Object.keys(spec.pods).join(', ')})`);
   const existing = state.existingVolumes;
-  const hostsOf = (name: string): string[] | undefined =>
-    existing === undefined ? undefined : existing instanceof Map ? existing.get(name) : (existing as Readonly<Record<string, string[]>>)[name];
   // Pods on a virtual network without port mapping take no port from the offer.
   const ports = hostPortNeeds(spec, pod.ports);
   return {
@@ -40,10 +38,16 @@ export function podRequestFor(spec: ServiceSpec, podType: string, index: number,
     constraints: pod.placement,
     volumes: pod.volumes.map((v) => {
       const name = volumeName(spec.name, podType, index, v.name);
-      const hosts = hostsOf(name);
+      const hosts = replicaHostsOf(existing, name);
       return { name, exists: hosts !== undefined, replicaHosts: hosts ?? [] };
     }),
     convergence: { mode: spec.convergence.mode, softWaitExpired: state.softWaitExpired ?? false },
     ...(state.spread !== undefined ? { spread: state.spread } : {}),
   };
+}
+
+/** A volume's replica hosts from the request state (a module function: no closure per pod). */
+function replicaHostsOf(existing: PodRequestState['existingVolumes'], name: string): string[] | undefined {
+  if (existing === undefined) return undefined;
+  return existing instanceof Map ? existing.get(name) : (existing as Readonly<Record<string, string[]>>)[name];
 }

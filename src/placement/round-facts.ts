@@ -35,6 +35,17 @@ export class RoundFacts {
   private readonly counts = new Map<string, Map<string, Map<string, Timeline<number>>>>();
   private readonly health = new Map<string, StorageHealth>();
   private readonly racks = new Map<string, Timeline<string | null>>();
+  /** The offers the last pod kept for explanation, and for which pod type and constraint fields. */
+  private last: { scope: string; offers: readonly object[] } = { scope: '', offers: [] };
+
+  /** The offers last kept for `scope` (their facts are tracked), in their places; none for another scope. */
+  lastKept(scope: string): readonly object[] {
+    return this.last.scope === scope ? this.last.offers : [];
+  }
+
+  setLastKept(scope: string, offers: readonly object[]): void {
+    this.last = { scope, offers };
+  }
 
   /** The index is about to record or remove a placement (its count changes follow). */
   tick(): void {
@@ -47,22 +58,18 @@ export class RoundFacts {
     if (timeline) timeline.push(this.version, count);
   }
 
-  /**
-   * The counts of (pod type, canonical field) tracked so far, to keep more of them:
-   * `has(value)`, and `keep(value, live)` to track one from now on with its live count.
-   */
-  countsOf(podType: string, field: string): { has(value: string): boolean; keep(value: string, live: number): void } {
+  /** Is the count of (pod type, canonical field, value) tracked? */
+  hasCount(podType: string, field: string, value: string): boolean {
+    return this.counts.get(podType)?.get(field)?.has(value) ?? false;
+  }
+
+  /** Track a count from now on, starting at its live value (a no-op if already tracked). */
+  keepCount(podType: string, field: string, value: string, live: number): void {
     let byField = this.counts.get(podType);
     if (!byField) this.counts.set(podType, (byField = new Map()));
     let byValue = byField.get(field);
     if (!byValue) byField.set(field, (byValue = new Map()));
-    const values = byValue;
-    return {
-      has: (value) => values.has(value),
-      keep: (value, live) => {
-        if (!values.has(value)) values.set(value, [this.version, live]);
-      },
-    };
+    if (!byValue.has(value)) byValue.set(value, [this.version, live]);
   }
 
   /** The count at `version`, or undefined if it was not tracked by then. */

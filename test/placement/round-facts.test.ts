@@ -9,7 +9,7 @@ const FIELDS = ['hostname', 'rack', '@zone'] as const;
 describe('RoundFacts: what explanations read of a round, kept as it changes', () => {
   it('a count reads as it was at each version from when it was kept; before that it is unknown', () => {
     const facts = new RoundFacts();
-    facts.countsOf('node', 'rack').keep('rack-1', 2);
+    facts.keepCount('node', 'rack', 'rack-1', 2);
     const kept = facts.version;
     facts.tick();
     facts.changed('node', 'rack', 'rack-1', 3);
@@ -42,8 +42,7 @@ describe('RoundFacts: what explanations read of a round, kept as it changes', ()
             const agent = view.agents[op.agent]!;
             const value = op.field === 'hostname' ? agent.hostname : op.field === 'rack' ? agent.domain.rack! : agent.domain.zone!;
             const live = index.count('node', op.field, value);
-            const counts = facts.countsOf('node', op.field);
-            if (!counts.has(value)) counts.keep(value, live);
+            if (!facts.hasCount('node', op.field, value)) facts.keepCount('node', op.field, value, live);
             seen.push({ version: facts.version, field: op.field, value, count: live });
           }
         });
