@@ -12,7 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { fromPromise, waitFor } from 'xstate';
+import { waitForPod } from '../src/controller/pod-cell';
+import { fromPromise } from 'xstate';
 import { POD_TAGS } from '../machines/pod-instance.logic';
 import { podInstanceMachine } from '../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../machines/pod-instance.types';
@@ -60,7 +61,7 @@ async function runningPods(registry: PodRegistry, service: string, count: number
   const pods: PodEntry[] = [];
   for (let i = 0; i < count; i++) {
     const pod = registry.ensure('node', i);
-    await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 60_000 });
+    await waitForPod(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 60_000 });
     const taskId = taskIdOf(service, i);
     registry.send(pod, { type: 'PLACE', taskId, agentId: `a${i % 2000}`, hostname: `h${i % 2000}`, offerId: `o${i}` });
     registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', agentId: `a${i % 2000}` });

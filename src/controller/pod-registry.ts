@@ -1,4 +1,4 @@
-import { createActor, type Actor, type Snapshot } from 'xstate';
+import type { AnyActorRef, Snapshot } from 'xstate';
 import { statePath } from '../../machines/pod-instance.logic';
 import type { PodInstanceContext, PodInstanceEvent, PodInstanceInput } from '../../machines/pod-instance.types';
 import type { ServiceSpec } from '../service-spec';
@@ -9,9 +9,11 @@ import type { ServiceStateStore } from '../state/state-store';
 import type { Metrics } from '../observe/metrics';
 import { awaitDurable, PersistQueue } from './persist-queue';
 import { gateDestructiveEffects, POD_SYSTEM_ID, type PodMachine } from './persist-before-acting';
+import { PodCell, PodStepper, type PodCellOwner, type PodHandle, type PodSnapshot } from './pod-cell';
 
 export type { PodMachine } from './persist-before-acting';
-export type PodActor = Actor<PodMachine>;
+/** A pod: its snapshot at rest, an XState actor while an effect is in flight (see pod-cell.ts). */
+export type PodActor = PodHandle;
 
 /** What one pod instance keeps in KV: the actor's persisted snapshot and its launch counter. */
 export interface PodRecord {
@@ -30,6 +32,22 @@ export interface PodEntry {
   state: string;
   /** The type of the last event the actor received. */
   lastEvent: () => string;
+}
+
+class RegisteredPod implements PodEntry {
+  actor!: PodActor;
+  state = '';
+  /** False until the registry has set the pod up (snapshots before that are its starting point). */
+  ready = false;
+  constructor(
+    readonly name: string,
+    readonly podType: string,
+    readonly index: number,
+    public attempt: number,
+  ) {}
+  lastEvent(): string {
+    return this.actor.lastEvent();
+  }
 }
 
 export interface PodTimingOptions {
@@ -73,6 +91,14 @@ export class PodRegistry {
   private readonly fingerprints = new WeakMap<PodEntry, PodFingerprint>();
   /** The pod machine whose destructive effects wait for the state they act on to be in KV. */
   private readonly machine: PodMachine;
+  private stepper: PodStepper | undefined;
+  /** The pod of each running actor (a pod with an effect in flight), for the effects' barrier. */
+  private readonly live = new WeakMap<AnyActorRef, PodEntry>();
+  /** The task ids each pod has in taskIndex (its current and its last task). */
+  private readonly tasksOf = new WeakMap<PodEntry, (string | undefined)[]>();
+  private readonly changeListeners = new Set<(name: string) => void>();
+  /** The restored pod being re-armed (see resume): its snapshots are not written meanwhile. */
+  private resuming: PodEntry | undefined;
 
   constructor(
     private readonly deps: {
@@ -103,7 +129,7 @@ export class PodRegistry {
   async persistedBeforeActing(actor: unknown): Promise<void> {
     // The effect is started inside the pod's transition: let it finish, then save its result.
     await Promise.resolve();
-    const entry = this.all().find((e) => e.actor === actor);
+    const entry = actor ? this.live.get(actor as AnyActorRef) : undefined;
     if (entry) this.save(entry);
     await awaitDurable(this.deps.store);
   }
@@ -143,8 +169,25 @@ export class PodRegistry {
         this.deps.logger.error({ err, key }, 'cannot restore pod record; leaving it in KV');
       }
     });
-    await inSlices(restored, (e) => e.actor.send({ type: 'RESUMED' }));
+    await inSlices(restored, (e) => this.resume(e));
     return restored;
+  }
+
+  /**
+   * RESUMED re-arms the timers of a restored pod by re-entering its state. What KV holds is still
+   * its record (re-entering notes a reason again; the state is the same), so no write follows
+   * unless the state changed.
+   */
+  private resume(e: PodEntry): void {
+    const before = e.state;
+    this.resuming = e;
+    try {
+      e.actor.send({ type: 'RESUMED' });
+    } finally {
+      this.resuming = undefined;
+    }
+    if (e.state !== before) this.save(e);
+    else if (this.fingerprints.has(e)) this.fingerprints.set(e, fingerprintOf(e.actor.getSnapshot(), e.attempt));
   }
 
   private async readPodRecords(): Promise<[string, PodRecord][]> {
@@ -191,6 +234,24 @@ export class PodRegistry {
     return ctx.task?.taskId === taskId || ctx.lastTask?.taskId === taskId ? e : undefined;
   }
 
+  /**
+   * Called with a pod's name whenever anything about it may have changed: every new snapshot, its
+   * registration, its removal. Readers that keep views of pods refresh only those (not all 10,000).
+   */
+  onPodChange(fn: (name: string) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private changed(name: string): void {
+    for (const fn of this.changeListeners) fn(name);
+  }
+
+  /** How many task ids route to a pod (at most two per pod: its current and its last task). */
+  indexedTaskCount(): number {
+    return this.taskIndex.size;
+  }
+
   /** How many pods are in each top-level state. */
   countsByState(): ReadonlyMap<string, number> {
     return this.stateCounts;
@@ -198,7 +259,7 @@ export class PodRegistry {
 
   /** Deliver an event; a pod stopped for uninstall or standby takes none (its state is in KV). */
   send(entry: PodEntry, event: PodInstanceEvent): void {
-    if (entry.actor.getSnapshot().status !== 'active') return;
+    if (entry.actor.status !== 'active') return;
     entry.actor.send(event);
   }
 
@@ -229,8 +290,9 @@ export class PodRegistry {
   async remove(entry: PodEntry): Promise<void> {
     entry.actor.stop();
     this.pods.delete(entry.name);
-    for (const [taskId, e] of this.taskIndex) if (e === entry) this.taskIndex.delete(taskId);
+    this.unindexTasks(entry);
     this.count(entry.state, -1);
+    this.changed(entry.name);
     await this.persist.delete(podKey(entry.podType, entry.index));
   }
 
@@ -241,50 +303,52 @@ export class PodRegistry {
   /** Stop and forget every actor (standing down: the next leader restores them from KV). */
   clear(): void {
     this.stopAll();
+    const names = [...this.pods.keys()];
     this.pods.clear();
+    for (const name of names) this.changed(name);
     this.taskIndex.clear();
     this.stateCounts.clear();
   }
 
   private start(podType: string, index: number, attempt: number, snapshot: Snapshot<unknown> | undefined): PodEntry {
     const name = podInstanceName(podType, index);
-    // The inspection stream names each event before the actor processes it: the transition log
-    // records the event that caused the transition, not the last one the machine noted.
-    let received = 'xstate.init';
-    const inspect = (ie: { type: string; actorRef: unknown; event?: { type: string } }) => {
-      if (ie.type === '@xstate.event' && ie.actorRef === actor && ie.event) received = ie.event.type;
-    };
-    const actor = createActor(
-      this.machine,
-      snapshot
-        ? { snapshot: snapshot as never, input: this.inputFor(podType, index), inspect, systemId: POD_SYSTEM_ID }
-        : { input: this.inputFor(podType, index), inspect, systemId: POD_SYSTEM_ID },
-    );
-    const entry: PodEntry = { name, podType, index, attempt, actor, state: '', lastEvent: () => received };
+    this.stepper ??= new PodStepper(this.machine, this.inputFor(podType, index));
+    const entry = new RegisteredPod(name, podType, index, attempt);
+    entry.actor = new PodCell(this.stepper, this.cells, entry, snapshot, POD_SYSTEM_ID);
     this.pods.set(name, entry);
-    entry.state = statePath(actor.getSnapshot().value as string);
+    const snap = entry.actor.getSnapshot();
+    entry.state = statePath(snap.value as string);
     this.count(entry.state, 1);
-    this.indexTasks(entry, actor.getSnapshot().context as PodInstanceContext);
-    actor.subscribe({
-      next: (snap) => this.onSnapshot(entry, snap.value as string, snap.context as PodInstanceContext),
-      error: (err) => this.deps.logger.error({ pod: name, err }, 'pod actor failed'),
-    });
+    this.indexTasks(entry, snap.context as PodInstanceContext);
     // A restored pod's record is what KV holds: written again only once it changes.
-    if (snapshot) this.fingerprints.set(entry, fingerprintOf(actor.getSnapshot(), attempt));
-    actor.start();
+    if (snapshot) this.fingerprints.set(entry, fingerprintOf(snap, attempt));
+    entry.ready = true;
+    this.changed(name);
     return entry;
   }
+
+  /** One owner for every cell: no closures per pod. */
+  private readonly cells: PodCellOwner<RegisteredPod> = {
+    next: (entry, snap) => entry.ready && this.onSnapshot(entry, snap),
+    error: (entry, err) => this.deps.logger.error({ pod: entry.name, err }, 'pod actor failed'),
+    live: (entry, a) => {
+      if (a) this.live.set(a, entry);
+    },
+    input: (entry) => this.inputFor(entry.podType, entry.index),
+  };
 
   /** Tell whoever listens of the pod's current state again (a restored or (re)started pod). */
   notify(entry: PodEntry): void {
     this.deps.onPodState(entry);
   }
 
-  private onSnapshot(entry: PodEntry, value: string | object, ctx: PodInstanceContext): void {
-    const to = statePath(value as string);
+  private onSnapshot(entry: PodEntry, snap: PodSnapshot): void {
+    const ctx = snap.context as PodInstanceContext;
+    const to = statePath(snap.value as unknown as string);
     const from = entry.state;
     this.indexTasks(entry, ctx);
     this.save(entry);
+    this.changed(entry.name);
     if (to === from) return;
     entry.state = to;
     this.count(from, -1);
@@ -294,9 +358,21 @@ export class PodRegistry {
     this.deps.onPodState(entry);
   }
 
+  /** Only the current and the last task of a pod route to it: older ids leave the index. */
   private indexTasks(entry: PodEntry, ctx: PodInstanceContext): void {
-    if (ctx.task) this.taskIndex.set(ctx.task.taskId, entry);
-    if (ctx.lastTask) this.taskIndex.set(ctx.lastTask.taskId, entry);
+    const now = ctx.task?.taskId;
+    const last = ctx.lastTask?.taskId;
+    const before = this.tasksOf.get(entry);
+    if (before && before[0] === now && before[1] === last) return;
+    for (const id of before ?? []) if (id !== undefined && id !== now && id !== last && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
+    if (now !== undefined) this.taskIndex.set(now, entry);
+    if (last !== undefined) this.taskIndex.set(last, entry);
+    this.tasksOf.set(entry, [now, last]);
+  }
+
+  private unindexTasks(entry: PodEntry): void {
+    for (const id of this.tasksOf.get(entry) ?? []) if (id !== undefined && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
+    this.tasksOf.delete(entry);
   }
 
   private count(state: string, delta: number): void {
@@ -306,7 +382,7 @@ export class PodRegistry {
 
   private save(entry: PodEntry): void {
     // Only the registered actor of a name writes its record (never a stopped or replaced one).
-    if (this.pods.get(entry.name) !== entry) return;
+    if (this.pods.get(entry.name) !== entry || this.resuming === entry) return;
     // Written only when the persisted part changed: most status updates (a second TASK_RUNNING,
     // a check result equal to the last) leave the pod as it was and cost no KV write.
     const snap = entry.actor.getSnapshot();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromPromise, waitFor } from 'xstate';
+import { waitForPod } from '../../src/controller/pod-cell';
+import { fromPromise } from 'xstate';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type {
@@ -108,7 +109,7 @@ function rig() {
 /** A pod whose task was launched (PLACE persisted, as the offer handler does before ACCEPT). */
 async function launched(registry: PodRegistry): Promise<PodEntry> {
   const pod = registry.ensure('node', 0);
-  await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
+  await waitForPod(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
   registry.send(pod, { type: 'PLACE', taskId: 'demo__node-0__1-abcd0123', agentId: 'a1', hostname: 'h1', offerId: 'o1' });
   await registry.flush(pod);
   expect(pod.actor.getSnapshot().matches('placed')).toBe(true);

@@ -2,7 +2,8 @@
  * The real router and pod registry over an in-memory KV whose puts finish out of order: the rig of
  * the ACK-after-durable-write and restore-after-kill specifications.
  */
-import { fromPromise, waitFor } from 'xstate';
+import { waitForPod } from '../../src/controller/pod-cell';
+import { fromPromise } from 'xstate';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type {
@@ -98,6 +99,7 @@ export function rig(count: number) {
   });
   const acks: Ack[] = [];
   const keyOf = new Map<string, string>();
+  const kills: { after: number; resolve: (k: Killed) => void }[] = [];
   const deps: RouterDeps = {
     service: spec.name,
     scheduler: {
@@ -105,6 +107,7 @@ export function rig(count: number) {
       markDisconnected: () => false,
       acknowledge: async (status: TaskStatus) => {
         acks.push({ taskId: status.task_id.value, state: status.state, inKv: kv.taskState(keyOf.get(status.task_id.value) ?? '') });
+        for (const k of kills) if (acks.length === k.after) k.resolve({ durable: new Map([...kv.data].map(([key, v]) => [key, structuredClone(v)])), acked: acks.map((a) => ({ ...a })) });
         return true;
       },
     },
@@ -118,12 +121,19 @@ export function rig(count: number) {
     metrics: metrics(),
     logger,
   };
-  return { kv, registry, deps, acks, keyOf };
+  /** What a SIGKILL right after the `n`th ACK leaves: KV as it was then, and the ACKs sent. */
+  const killAfterAck = (n: number) => new Promise<Killed>((resolve) => kills.push({ after: n, resolve }));
+  return { kv, registry, deps, acks, keyOf, killAfterAck };
+}
+
+export interface Killed {
+  durable: Map<string, { value: unknown; revision: number }>;
+  acked: Ack[];
 }
 
 export async function placed(registry: PodRegistry, index: number): Promise<{ pod: PodEntry; taskId: string }> {
   const pod = registry.ensure('node', index);
-  await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
+  await waitForPod(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
   const taskId = `demo__node-${index}__1-abcd0123`;
   registry.send(pod, { type: 'PLACE', taskId, agentId: `a${index}`, hostname: `h${index}`, offerId: `o${index}` });
   await registry.flush(pod);

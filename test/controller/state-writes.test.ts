@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromPromise, waitFor } from 'xstate';
+import { waitForPod } from '../../src/controller/pod-cell';
+import { fromPromise } from 'xstate';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
@@ -79,7 +80,7 @@ describe('state writes: the cost of the change, pipelined', () => {
     });
     const registry = new PodRegistry({ spec: () => spec, machine, store: kv.asStore(), logger, transitions: new TransitionLog(spec.name, logger), metrics: metrics(), onPodState: () => undefined });
     const pod = registry.ensure('node', 0);
-    await waitFor(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
+    await waitForPod(pod.actor, (snap) => snap.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
     const taskId = 'demo__node-0__1-abcd0123';
     registry.send(pod, { type: 'PLACE', taskId, agentId: 'a1', hostname: 'h1', offerId: 'o1' });
     registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', agentId: 'a1' });

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { waitFor, type AnyActorRef } from 'xstate';
+import { waitForPod, type PodHandle } from '../../src/controller/pod-cell';
 import type { MarathonSettings } from '../../src/marathon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,15 +57,15 @@ export function podTags(rt: { registry: { get(name: string): { actor: { getSnaps
 }
 
 /**
- * Wait (xstate waitFor, no polling) until the pod's actor reaches a state with `tag`. The actor
+ * Wait (waitForPod, no polling) until the pod's actor reaches a state with `tag`. The actor
  * the registry holds now: a pod actor replaced meanwhile (restore, reinstall) is not followed.
  */
 export async function waitForPodTag(
-  rt: { registry: { get(name: string): { actor: AnyActorRef } | undefined } },
+  rt: { registry: { get(name: string): { actor: PodHandle } | undefined } },
   pod: string,
   tag: string,
   timeoutMs = 30_000,
 ): Promise<void> {
   const entry = await eventually(`${pod} exists`, () => rt.registry.get(pod), timeoutMs);
-  await waitFor(entry.actor, (s: { hasTag(t: string): boolean }) => s.hasTag(tag), { timeout: timeoutMs });
+  await waitForPod(entry.actor, (s) => s.hasTag(tag), { timeout: timeoutMs });
 }

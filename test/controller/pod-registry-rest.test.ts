@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { fromPromise } from 'xstate';
+import { POD_TAGS } from '../../machines/pod-instance.logic';
+import { podInstanceMachine } from '../../machines/pod-instance.machine';
+import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
+import { waitForPod } from '../../src/controller/pod-cell';
+import { PodRegistry, type PodEntry } from '../../src/controller/pod-registry';
+import { TransitionLog } from '../../src/observe/transition-log';
+import type { ServiceStateStore } from '../../src/state/state-store';
+import { demoSpec, metrics, silentLogger } from './fixtures';
+
+/** KV in memory, counting puts per key. */
+class MemoryKv {
+  readonly data = new Map<string, { value: unknown; revision: number }>();
+  readonly puts = new Map<string, number>();
+  private rev = 0;
+  async keys(prefix = '') {
+    return [...this.data.keys()].filter((k) => k.startsWith(prefix));
+  }
+  async get(key: string) {
+    return this.data.get(key);
+  }
+  async put(key: string, value: unknown): Promise<number> {
+    this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
+    this.data.set(key, { value: structuredClone(value), revision: ++this.rev });
+    return this.rev;
+  }
+  async delete(key: string) {
+    this.data.delete(key);
+  }
+  totalPuts(): number {
+    return [...this.puts.values()].reduce((a, b) => a + b, 0);
+  }
+  asStore(): ServiceStateStore {
+    return this as unknown as ServiceStateStore;
+  }
+}
+
+const machine = podInstanceMachine.provide({
+  actors: {
+    ensureVolumes: fromPromise<EnsureVolumesOutput, EnsureVolumesInput>(async ({ input }) => ({ volumes: input.volumes.map((v) => ({ name: v.name, id: `vol-${v.name}` })) })),
+    killTask: fromPromise<KillTaskOutput, KillTaskInput>(async () => ({ terminal: true })),
+    checkVolumes: fromPromise<CheckVolumesOutput, CheckVolumesInput>(async () => ({ replicaHosts: [] })),
+  },
+});
+
+function registryOn(kv: MemoryKv, count: number): PodRegistry {
+  const spec = demoSpec({ count });
+  const logger = silentLogger();
+  return new PodRegistry({ spec: () => spec, machine, store: kv.asStore(), logger, transitions: new TransitionLog(spec.name, logger), metrics: metrics(), onPodState: () => undefined });
+}
+
+async function runningPods(registry: PodRegistry, count: number): Promise<PodEntry[]> {
+  const pods: PodEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const pod = registry.ensure('node', i);
+    await waitForPod(pod.actor, (s) => s.hasTag(POD_TAGS.awaitingOffer), { timeout: 3_000 });
+    const taskId = `demo__node-${i}__1-abcd0123`;
+    registry.send(pod, { type: 'PLACE', taskId, agentId: `a${i}`, hostname: `h${i}`, offerId: `o${i}` });
+    registry.send(pod, { type: 'TASK_UPDATE', taskId, state: 'TASK_RUNNING', agentId: `a${i}` });
+    pods.push(pod);
+  }
+  await registry.flushAll();
+  return pods;
+}
+
+describe('pods at rest', () => {
+  it('keep no actor while nothing is in flight: running pods are snapshots', async () => {
+    const kv = new MemoryKv();
+    const registry = registryOn(kv, 5);
+    const pods = await runningPods(registry, 5);
+    for (const p of pods) {
+      expect(p.actor.getSnapshot().hasTag(POD_TAGS.running)).toBe(true);
+      expect(p.actor.isLive).toBe(false);
+    }
+    registry.stopAll();
+  });
+
+  it('restore from KV writes nothing back (re-arming the timers is not a change) and leaves the pods at rest', async () => {
+    const kv = new MemoryKv();
+    const first = registryOn(kv, 5);
+    await runningPods(first, 5);
+    first.stopAll();
+    const putsBefore = kv.totalPuts();
+    const again = registryOn(kv, 5);
+    const restored = await again.restore();
+    await again.flushAll();
+    expect(restored.map((e) => e.state)).toEqual(Array(5).fill('running.up'));
+    expect(restored.every((e) => !e.actor.isLive)).toBe(true);
+    expect(kv.totalPuts()).toBe(putsBefore);
+    // A real change after the restore is written as before.
+    again.send(restored[0]!, { type: 'TASK_UPDATE', taskId: 'demo__node-0__1-abcd0123', state: 'TASK_FAILED', agentId: 'a0' });
+    await again.flushAll();
+    expect(kv.totalPuts()).toBeGreaterThan(putsBefore);
+    again.stopAll();
+  });
+
+  it('tells change listeners the name of each pod that changed, was added or removed', async () => {
+    const kv = new MemoryKv();
+    const registry = registryOn(kv, 2);
+    const names: string[] = [];
+    const off = registry.onPodChange((n) => names.push(n));
+    const [pod] = await runningPods(registry, 1);
+    expect(names).toContain('node-0');
+    names.length = 0;
+    registry.send(pod!, { type: 'TASK_UPDATE', taskId: 'demo__node-0__1-abcd0123', state: 'TASK_FAILED', agentId: 'a0' });
+    expect(names).toEqual(expect.arrayContaining(['node-0']));
+    names.length = 0;
+    await registry.remove(pod!);
+    expect(names).toEqual(['node-0']);
+    off();
+    registry.ensure('node', 1);
+    expect(names).toEqual(['node-0']);
+    registry.stopAll();
+  });
+
+  it('routes only the current and the last task of a pod: older task ids leave the index', async () => {
+    const kv = new MemoryKv();
+    const registry = registryOn(kv, 1);
+    const [pod] = await runningPods(registry, 1);
+    const t1 = 'demo__node-0__1-abcd0123';
+    expect(registry.byTask(t1)).toBe(pod);
+    for (const t of ['demo__node-0__2-abcd0123', 'demo__node-0__3-abcd0123']) {
+      registry.send(pod!, { type: 'TASK_UPDATE', taskId: registry.context(pod!).task!.taskId, state: 'TASK_FAILED', agentId: 'a0' });
+      await waitForPod(pod!.actor, (s) => s.hasTag(POD_TAGS.awaitingOffer), { timeout: 5_000 });
+      registry.send(pod!, { type: 'PLACE', taskId: t, agentId: 'a0', hostname: 'h0', offerId: `o-${t}` });
+    }
+    expect(registry.byTask(t1)).toBeUndefined();
+    expect(registry.indexedTaskCount()).toBe(2);
+    registry.stopAll();
+  });
+});
