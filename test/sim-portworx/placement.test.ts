@@ -15,6 +15,23 @@ const clusterArb = fc
   );
 
 describe('replica placement', () => {
+  it('with a distinct node pinned for every replica, sees only those nodes: same choice, same error as with every node (what createVolume reads)', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 60 }), (nodes, picks, size) => {
+        const pinned = [...new Set(picks.map((i) => `n${i}`))];
+        const outcome = (from: PlacementCandidate[]) => {
+          try {
+            return placeReplicas({ nodes: from, count: pinned.length, sizeBytes: size, pinned });
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        const onlyPinned = pinned.flatMap((id) => nodes.filter((n) => n.id === id));
+        expect(outcome(onlyPinned)).toEqual(outcome(nodes));
+      }),
+    );
+  });
+
   it('never puts two replicas on one node, nor one on an offline or full node', () => {
     fc.assert(
       fc.property(clusterArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 60 }), (nodes, count, size) => {

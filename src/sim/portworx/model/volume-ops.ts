@@ -2,7 +2,7 @@ import { alreadyExists, internal, invalidArgument } from '../errors';
 import type { ClusterModel } from './cluster';
 import { replicasServeIo, traits } from './node-status';
 import { PlacementError, placeReplicas, type PlacementCandidate } from './placement';
-import type { SimVolume, VolumeSpecModel } from './types';
+import type { SimNode, SimVolume, VolumeSpecModel } from './types';
 
 /** Portworx keeps at most three replicas of a volume. */
 export const MAX_HA_LEVEL = 3;
@@ -96,12 +96,26 @@ export function fsResizeRequired(v: SimVolume): boolean {
 
 export function candidates(model: ClusterModel): PlacementCandidate[] {
   // A stale duplicate entry is no place for data.
-  return [...model.nodes.values()].filter((n) => !n.stale).map((n) => ({
-    id: n.id,
-    topology: n.topology,
-    online: traits(n).takesReplicas,
-    freeBytes: n.pool.totalBytes - n.pool.usedBytes,
-  }));
+  return [...model.nodes.values()].filter((n) => !n.stale).map(candidateOf);
+}
+
+function candidateOf(n: SimNode): PlacementCandidate {
+  return { id: n.id, topology: n.topology, online: traits(n).takesReplicas, freeBytes: n.pool.totalBytes - n.pool.usedBytes };
+}
+
+/**
+ * The candidates placement can look at for a new volume: when the caller pinned a node for every
+ * replica (as pxfw does), the placement reads only those (the same choice and the same errors),
+ * not a candidate for each of the cluster's nodes per create.
+ */
+function candidatesFor(model: ClusterModel, haLevel: number, pinned: readonly string[] | undefined): PlacementCandidate[] {
+  if (!pinned || new Set(pinned).size !== haLevel) return candidates(model);
+  const out: PlacementCandidate[] = [];
+  for (const id of pinned) {
+    const n = model.nodes.get(id);
+    if (n && !n.stale) out.push(candidateOf(n));
+  }
+  return out;
 }
 
 function matchesLabels(have: Record<string, string>, want: Record<string, string> | undefined): boolean {
@@ -140,7 +154,7 @@ export function createVolume(
   }
   let replicaNodes: string[];
   try {
-    replicaNodes = placeReplicas({ nodes: candidates(model), count: haLevel, sizeBytes: spec.size, pinned: spec.pinnedNodes });
+    replicaNodes = placeReplicas({ nodes: candidatesFor(model, haLevel, spec.pinnedNodes), count: haLevel, sizeBytes: spec.size, pinned: spec.pinnedNodes });
   } catch (err) {
     if (err instanceof PlacementError) throw internal(`Failed to create volume: ${err.message}`);
     throw err;
