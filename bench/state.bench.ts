@@ -9,6 +9,12 @@
  * (its record no longer grows with the pods: see framework_record_bytes).
  *
  *   node --import tsx bench/state.bench.ts      (BENCH_STATE_PODS=100,1000,10000, BENCH_UPDATES=5000)
+ *
+ * Each update flips its pod's health, so each costs a KV write (kv_writes counts them);
+ * cpu_us_per_update is this process's CPU per update (on a shared machine, compare this, not
+ * the rate); max_stall_cpu_ms is the longest stall counted in CPU time (see bench/lib/limits.ts).
+ * BENCH_LOG=warn shows the scheduler's logs; BENCH_STATE_WINDOW=1 prints the measured update
+ * window (hrtime, us) to stderr, to cut a --cpu-prof profile to it.
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -140,6 +146,7 @@ async function updateRate(registry: PodRegistry, service: string, count: number,
   const writes0 = puts();
   const cpu0 = process.cpuUsage();
   const started = process.hrtime.bigint();
+  if (process.env.BENCH_STATE_WINDOW) process.stderr.write(`update window start ${started / 1000n}\n`);
   for (let n = 0; n < updates; n++) {
     await untilAcked(n - IN_FLIGHT + 1);
     const i = (n * 7919) % count;
@@ -150,7 +157,9 @@ async function updateRate(registry: PodRegistry, service: string, count: number,
     routeSchedulerEvent(deps, { type: 'UPDATE', update: { status } } as unknown as SchedulerEvent);
   }
   await untilAcked(updates);
-  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const ended = process.hrtime.bigint();
+  if (process.env.BENCH_STATE_WINDOW) process.stderr.write(`update window end ${ended / 1000n}\n`);
+  const wallS = Number(ended - started) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   return { perS: Math.round(updates / wallS), cpuUsPerUpdate: Math.round((cpu.user + cpu.system) / updates), kvWrites: puts() - writes0 };
 }
@@ -180,8 +189,9 @@ async function main(): Promise<void> {
     const cpuUs: Record<string, number> = {};
     const writes: Record<string, number> = {};
     let stall = 0;
+    let stallCpu = 0;
     let rss = 0;
-    let restore: { pods: number; ms: number; max_stall_ms: number; kv_writes_after: number } | undefined;
+    let restore: { pods: number; ms: number; max_stall_ms: number; max_stall_cpu_ms: number; kv_writes_after: number } | undefined;
     for (const n of SIZES) {
       const service = `bench-state-${randomUUID().slice(0, 8)}`;
       const store = await ServiceStateStore.open(nc, service);
@@ -191,12 +201,13 @@ async function main(): Promise<void> {
       await runningPods(registry, service, n);
       // The first size is not measured cold (JIT, connection pools): a fifth of the updates first, not counted.
       if (n === SIZES[0]) await updateRate(registry, service, n, sink.url, puts, Math.ceil(UPDATES / 5));
-      const { value, maxStallMs } = await withStallMonitor(() => updateRate(registry, service, n, sink.url, puts));
+      const { value, maxStallMs, maxStallCpuMs } = await withStallMonitor(() => updateRate(registry, service, n, sink.url, puts));
       rates[String(n)] = value.perS;
       cpuUs[String(n)] = value.cpuUsPerUpdate;
       writes[String(n)] = value.kvWrites;
       stall = Math.max(stall, maxStallMs);
-      process.stderr.write(`${n} running pods: ${value.perS} status updates/s, ${value.cpuUsPerUpdate} CPU us each, ${value.kvWrites} KV writes (stall ${maxStallMs} ms)\n`);
+      stallCpu = Math.max(stallCpu, maxStallCpuMs);
+      process.stderr.write(`${n} running pods: ${value.perS} status updates/s, ${value.cpuUsPerUpdate} CPU us each, ${value.kvWrites} KV writes (stall ${maxStallMs} ms, ${maxStallCpuMs} CPU ms)\n`);
       if (n === Math.max(...SIZES)) {
         await registry.flushAll();
         (globalThis as { gc?: () => void }).gc?.();
@@ -209,7 +220,7 @@ async function main(): Promise<void> {
         const ms = Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
         // What the restored pods wrote (RESUMED) lands before they stop and the bucket goes.
         await fresh.flushAll();
-        restore = { pods: r.value.length, ms, max_stall_ms: r.maxStallMs, kv_writes_after: puts() - before };
+        restore = { pods: r.value.length, ms, max_stall_ms: r.maxStallMs, max_stall_cpu_ms: r.maxStallCpuMs, kv_writes_after: puts() - before };
         fresh.stopAll();
       } else {
         await registry.flushAll();
@@ -224,6 +235,7 @@ async function main(): Promise<void> {
       updates: UPDATES,
       updates_in_flight: IN_FLIGHT,
       max_stall_ms: stall,
+      max_stall_cpu_ms: stallCpu,
       [`rss_mb_at_${big}_running_pods`]: rss,
       restore,
       framework_record_bytes: { at_10: frameworkRecordBytes(10), at_10000: frameworkRecordBytes(10_000) },
