@@ -12,7 +12,6 @@ import type { Offer, OfferEvaluation, StorageHealth } from './types';
 export type DeferredExplainer = (k: number) => OfferEvaluation;
 
 const NO_COUNTS: ReadonlyMap<string, number> = new Map();
-const SEP = '\u0000';
 
 /**
  * Freeze what explaining the offers at `positions` reads, so the words can be produced later
@@ -33,11 +32,10 @@ export function freezeExplainer(
   evaluate: (offer: Offer, ctx: StageContext) => OfferEvaluation,
 ): (positions: readonly number[]) => DeferredExplainer {
   return (positions) => {
-    // Copies: a caller may take resources off an offer once a pod lands on it.
-    const frozenOffers = new Array<Offer>(positions.length);
-    for (let k = 0; k < positions.length; k++) frozenOffers[k] = copyOffer(offers[positions[k]!]!);
     const constraints = withoutLiveCounts(ctx.constraints);
-    const index = frozenFacts(frozenOffers, ctx.request.podType, constraints, ctx.index);
+    const frozenOffers = freezeOffers(offers, positions, ctx, constraints);
+    const facts = ctx.index.roundFacts();
+    const index = new FrozenFacts(ctx.request.podType, facts, facts.version) as unknown as PlacementIndex;
     const spread = { rack: NO_COUNTS, zone: NO_COUNTS, host: NO_COUNTS };
     const frozen: StageContext = { request: ctx.request, instance: ctx.instance, index, constraints, locality: ctx.locality, holders: ctx.holders, spread };
     return explainerOver(frozenOffers, frozen, evaluate);
@@ -66,34 +64,37 @@ function explainerOver(frozenOffers: readonly Offer[], frozen: StageContext, eva
 }
 
 /**
- * The facts of the index an explanation of these offers reads, as they are now, in an object
- * answering the same questions (`count`, `storageHealth`). They are kept in the round's facts
- * (shared by the pods of the round, tracked from now on) and read at this version: nothing is
- * copied per pod. Asking it anything else is a bug: the compiled constraints already carry their
- * group limit and cluster start.
+ * The kept offers, frozen (copies: a caller may take resources off an offer once a pod lands on
+ * it; an immutable offer is kept as it is), with what explaining them reads of the index kept in
+ * the round's facts (tracked from now on, read at this pod's version: nothing copied per pod).
+ * The round's next pods mostly keep the offers the last one kept, in the same places: such an
+ * offer is frozen and its facts tracked already (one comparison).
  */
-function frozenFacts(offers: readonly Offer[], podType: string, constraints: readonly CompiledConstraint[], live: PlacementIndex): PlacementIndex {
+function freezeOffers(offers: readonly Offer[], positions: readonly number[], ctx: StageContext, constraints: readonly CompiledConstraint[]): Offer[] {
+  const live = ctx.index;
   const facts = live.roundFacts();
-  // The round's next pods mostly keep the offers the last one kept, in the same places: those
-  // are tracked already (for this pod type and these constraint fields); one comparison each.
-  let scope = podType;
-  for (const c of constraints) scope += SEP + c.field;
-  const last = facts.lastKept(scope);
-  for (let k = 0; k < offers.length; k++) {
-    const offer = offers[k]!;
-    if (last[k] === offer) continue;
-    const host = offer.hostname;
+  const { podType } = ctx.request;
+  const last = facts.lastKept(podType, ctx.request.constraints);
+  const frozen = new Array<Offer>(positions.length);
+  for (let k = 0; k < positions.length; k++) {
+    const offer = offers[positions[k]!]!;
+    if (last[k] === offer) {
+      frozen[k] = offer;
+      continue;
+    }
+    const copy = (frozen[k] = copyOffer(offer));
+    const host = copy.hostname;
     if (!facts.hasHealth(host)) facts.keepHealth(host, live.storageHealth(host));
     // The host's rack labels it in `debug offers`.
     if (!facts.hasRack(host)) facts.keepRack(host, live.domainOf(host)?.rack);
     for (const c of constraints) {
-      const v = fieldValue(offer, c.field);
+      const v = fieldValue(copy, c.field);
       if (v !== undefined && !facts.hasCount(podType, c.field, v)) facts.keepCount(podType, c.field, v, live.count(podType, c.field, v));
     }
   }
   // A single offer (the chosen one, frozen on its own) does not replace the list.
-  if (offers.length > 1) facts.setLastKept(scope, offers);
-  return new FrozenFacts(podType, facts, facts.version) as unknown as PlacementIndex;
+  if (frozen.length > 1) facts.setLastKept(podType, ctx.request.constraints, frozen);
+  return frozen;
 }
 
 function notFrozen(what: string): never {

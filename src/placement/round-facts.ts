@@ -35,16 +35,20 @@ export class RoundFacts {
   private readonly counts = new Map<string, Map<string, Map<string, Timeline<number>>>>();
   private readonly health = new Map<string, StorageHealth>();
   private readonly racks = new Map<string, Timeline<string | null>>();
-  /** The offers the last pod kept for explanation, and for which pod type and constraint fields. */
-  private last: { scope: string; offers: readonly object[] } = { scope: '', offers: [] };
+  /** The offers the last pod kept for explanation (frozen), and its pod type and constraints (the spec's list). */
+  private last: { podType: string; constraints: object | undefined; offers: readonly object[] } = { podType: '', constraints: undefined, offers: [] };
 
-  /** The offers last kept for `scope` (their facts are tracked), in their places; none for another scope. */
-  lastKept(scope: string): readonly object[] {
-    return this.last.scope === scope ? this.last.offers : [];
+  /**
+   * The offers (frozen) the last pod of this type with these constraints (the same list, as the
+   * spec's pod type has it) kept for explanation, in their places: their facts are tracked.
+   */
+  lastKept(podType: string, constraints: object): readonly object[] {
+    const last = this.last;
+    return last.constraints === constraints && last.podType === podType ? last.offers : [];
   }
 
-  setLastKept(scope: string, offers: readonly object[]): void {
-    this.last = { scope, offers };
+  setLastKept(podType: string, constraints: object, offers: readonly object[]): void {
+    this.last = { podType, constraints, offers };
   }
 
   /** The index is about to record or remove a placement (its count changes follow). */
