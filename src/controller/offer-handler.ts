@@ -25,7 +25,7 @@ import type { VolumeLocations } from './volume-locations';
 import type { TransitionLog } from '../observe/transition-log';
 import { spreadPolicy, transitionsOf } from './replica-ops';
 import { holderFacts, type ReplicaMoves } from './replica-moves';
-import { mapInSlices, Slicer, type RescindedOffers } from './offer-handler-slices';
+import { mapInSlices, Slicer, sortInSlices, type RescindedOffers } from './offer-handler-slices';
 import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
 import { leftoverOf } from './offer-handler-leftover';
 
@@ -160,7 +160,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       const round = startRound(deps, mesos, offers, mesosOffers, { used, unsure });
       await refreshInSlices(deps, waiting.flatMap((e) => deps.registry.context(e).volumes), slicer);
       try {
-        for (const entry of waiting.sort((a, b) => byName(a.name, b.name))) {
+        for (const entry of await sortInSlices(waiting, (a, b) => byName(a.name, b.name), slicer)) {
           // Between slices and awaits anything may have changed: read it again before each pod.
           if (!deps.launching() || deps.mesos() !== mesos) break;
           if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);

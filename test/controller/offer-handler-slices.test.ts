@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromPromise } from 'xstate';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
-import { handleOffers, RescindedOffers, REFUSE_SECONDS_BUSY, type OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { handleOffers, RescindedOffers, REFUSE_SECONDS_BUSY, Slicer, type OfferHandlerDeps } from '../../src/controller/offer-handler';
+import { sortInSlices } from '../../src/controller/offer-handler-slices';
 import { PodRegistry, type PodEntry } from '../../src/controller/pod-registry';
 import { ReplicaMoves } from '../../src/controller/replica-moves';
 import { VolumeLocations } from '../../src/controller/volume-locations';
@@ -309,5 +310,26 @@ describe('several pods on one offer (one ACCEPT, a LAUNCH_GROUP per pod)', () =>
     await handleOffers(r.deps, r.offers);
     expect(Object.keys(outcome(r).launched).sort()).toEqual(['node-0', 'node-1']);
     expect(r.deps.memory.explain('node-2').join('\n')).toMatch(/FAIL resources: not enough cpus: needs 0.6, offer has 0.1/);
+  });
+});
+
+describe('sortInSlices (the round\'s waiting pods put in name order a slice at a time)', () => {
+  it('property: the same order as Array#sort, ties kept in their order (stable)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ key: fc.nat(40), id: fc.nat() }), { maxLength: 3000 }), async (items) => {
+        const compare = (a: { key: number }, b: { key: number }) => a.key - b.key;
+        expect(await sortInSlices(items, compare, new Slicer(Infinity))).toEqual(items.slice().sort(compare));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('lets the event loop turn while it sorts thousands of names', async () => {
+    const names = Array.from({ length: 5000 }, (_, i) => `node-${(i * 7919) % 5000}`);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const sorted = await sortInSlices(names, new Intl.Collator().compare, new Slicer(0));
+    expect(turned).toBe(true);
+    expect(sorted).toEqual(names.slice().sort(new Intl.Collator().compare));
   });
 });
