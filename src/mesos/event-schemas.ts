@@ -101,9 +101,12 @@ export function parseOperatorEvent(raw: unknown): OperatorEvent | undefined {
  * `healthy` and `check_status`, as the TASK_UPDATE event to the pod carries them.
  */
 export function checkFieldsOf(status: TaskStatus & { check_status?: unknown }): { healthy?: boolean; checkStatus?: CheckStatusInfo } {
-  const check = checkStatusInfo.safeParse(status.check_status);
-  return {
-    ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
-    ...(status.check_status !== undefined && check.success ? { checkStatus: check.data as CheckStatusInfo } : {}),
-  };
+  const out: { healthy?: boolean; checkStatus?: CheckStatusInfo } = {};
+  if (status.healthy !== undefined) out.healthy = status.healthy;
+  // Parsed only when present: most updates carry none, and a failed parse builds an error.
+  if (status.check_status !== undefined) {
+    const check = checkStatusInfo.safeParse(status.check_status);
+    if (check.success) out.checkStatus = check.data as CheckStatusInfo;
+  }
+  return out;
 }

@@ -137,7 +137,7 @@ export class MesosHttp {
 
   private async exchange(body: CallBody, options: ExchangeOptions, stream: boolean): Promise<Raw> {
     const { headers: extra = {}, signal } = options;
-    const text = stringifyJson(body);
+    const text = callText(body);
     this.opts.recorder?.mesos(this.opts.api, 'call', body);
     const maxRedirects = this.opts.maxRedirects ?? 5;
     const maxUnavailable = this.opts.unavailableRetries ?? 4;
@@ -260,6 +260,20 @@ export class MesosHttp {
       throw new MesosConnectionError(url, { cause });
     });
     return { status: response.statusCode, headers: response.headers, body: text };
+  }
+}
+
+/**
+ * A call as JSON text: the native serializer, unless the call holds a bigint (an int64 beyond 2^53
+ * read from Mesos), which only the lossless one writes (as a bare number). The two write the same
+ * text for everything else; the native one is several times faster (an ACKNOWLEDGE per update).
+ */
+export function callText(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    if (err instanceof TypeError) return stringifyJson(body);
+    throw err;
   }
 }
 

@@ -64,4 +64,23 @@ describe('the scheduler call transport (undici)', () => {
     setTimeout(() => abort.abort(), 50);
     expect(await pending).toBeInstanceOf(MesosConnectionError);
   });
+
+  it('sends a call holding an int64 beyond 2^53 as a bare JSON number, and any other call as JSON.stringify writes it', async () => {
+    const bodies: string[] = [];
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(202);
+        res.end();
+      });
+    });
+    const http = new MesosHttp({ master: url, api: 'scheduler' });
+    const plain = { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: 'dXVpZA==' }, n: 1.5, skip: undefined };
+    await http.call(plain);
+    await http.call({ type: 'RECONCILE', reconcile: { tasks: [] }, at: { nanoseconds: 1_700_000_000_123_456_789n } } as { type: string });
+    expect(bodies[0]).toBe(JSON.stringify(plain));
+    expect(bodies[1]).toBe('{"type":"RECONCILE","reconcile":{"tasks":[]},"at":{"nanoseconds":1700000000123456789}}');
+  });
 });
