@@ -96,9 +96,15 @@ export class StorageWatch {
    */
   refresh(): Promise<void> {
     if (this.stopped || this.deps.supervisor.is('uninstalled')) return Promise.resolve();
-    this.refreshing ??= this.doRefresh().finally(() => {
-      this.refreshing = undefined;
-    });
+    if (!this.refreshing) {
+      let listed!: () => void;
+      this.listed = new Promise<void>((r) => (listed = r));
+      this.refreshing = this.doRefresh(listed).finally(() => {
+        listed();
+        this.refreshing = undefined;
+        this.listed = undefined;
+      });
+    }
     return this.refreshing;
   }
 
@@ -107,18 +113,23 @@ export class StorageWatch {
    * that recently, else a new one. Volume planning asks before every new volume: in a parallel
    * deploy hundreds ask within a second, and each listing is every node (1.3 MB at 2,000 nodes).
    * A node's liveness changes in Portworx over tens of seconds, and alerts mark it at once.
+   * Resolves once the nodes are read, not after every pod heard of them (10,000 pods, in slices).
    */
   recent(maxAgeMs: number): Promise<void> {
-    if (this.refreshing) return this.refreshing;
-    if (this.now() - this.nodesReadFrom <= maxAgeMs) return Promise.resolve();
-    return this.refresh();
+    if (!this.refreshing && this.now() - this.nodesReadFrom <= maxAgeMs) return Promise.resolve();
+    const refreshing = this.refresh();
+    // Once the nodes are read: telling every pod what they say is not waited for.
+    return this.listed ?? refreshing;
   }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
 
-  private async doRefresh(): Promise<void> {
+  /** Resolves once the refresh in flight has read the storage nodes (or could not). */
+  private listed: Promise<void> | undefined;
+
+  private async doRefresh(listed: () => void): Promise<void> {
     const began = this.now();
     await this.readAgents();
     if (this.stopped) return;
@@ -130,6 +141,7 @@ export class StorageWatch {
       return;
     }
     this.deps.governor.observeStorage(this.deps.cluster.storageHosts());
+    listed();
     await this.tellPods();
   }
 

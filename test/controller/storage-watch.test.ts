@@ -68,6 +68,18 @@ describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed g
     expect(heardBeforeYield).toBeLessThan(3_000);
   });
 
+  it('a storage view asked for before a volume plan is there once the nodes are read, before thousands of pods are told', async () => {
+    const { state, sent, watch } = setup(3_000);
+    state.now = 10_000;
+    await watch.recent(1_000);
+    expect(state.listings).toBe(1);
+    expect(sent.length).toBeLessThan(3_000);
+    // The same refresh goes on telling the pods.
+    await watch.refresh();
+    expect(sent).toHaveLength(3_000);
+    expect(state.listings).toBe(1);
+  });
+
   it('tells HOST_DOWN on every refresh while the node is OFFLINE, and HOST_UP again once it is back', async () => {
     const { state, sent, refresh } = setup();
     await refresh();
