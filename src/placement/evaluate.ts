@@ -275,23 +275,34 @@ function finish(evaluations: OfferEvaluation[], chosen: OfferEvaluation | undefi
   };
 }
 
-/** Higher score; then fewer pods of this type in the rack, zone, host; then smaller agentId, offerId. */
+/**
+ * Higher score; then fewer pods of this type in the rack, zone, host; then smaller agentId,
+ * offerId. The ranking's one Best is updated in place when the offer beats it (no object per
+ * passing offer), and the spread counts are read only when the score ties or wins.
+ */
 function pickBetter(best: Best | undefined, i: number, score: number, offer: Offer, offers: readonly Offer[], ctx: StageContext): Best {
-  const rackName = rackOf(offer);
+  if (best && score < best.score) return best;
   const { spread } = ctx;
-  const cand: Best = {
-    i,
-    score,
-    rack: rackName === undefined ? 0 : (spread.rack.get(rackName) ?? 0),
-    zone: offer.domain.zone === undefined ? 0 : (spread.zone.get(offer.domain.zone) ?? 0),
-    host: spread.host.get(offer.hostname) ?? 0,
-  };
-  if (!best) return cand;
-  if (cand.score !== best.score) return cand.score > best.score ? cand : best;
-  if (cand.rack !== best.rack) return cand.rack < best.rack ? cand : best;
-  if (cand.zone !== best.zone) return cand.zone < best.zone ? cand : best;
-  if (cand.host !== best.host) return cand.host < best.host ? cand : best;
+  const rackName = rackOf(offer);
+  const rack = rackName === undefined ? 0 : (spread.rack.get(rackName) ?? 0);
+  const zone = offer.domain.zone === undefined ? 0 : (spread.zone.get(offer.domain.zone) ?? 0);
+  const host = spread.host.get(offer.hostname) ?? 0;
+  if (!best) return { i, score, rack, zone, host };
+  if (score === best.score && !beats(offer, rack, zone, host, best, offers)) return best;
+  best.i = i;
+  best.score = score;
+  best.rack = rack;
+  best.zone = zone;
+  best.host = host;
+  return best;
+}
+
+/** At an equal score: does the offer (with these spread counts) beat the best so far? */
+function beats(offer: Offer, rack: number, zone: number, host: number, best: Best, offers: readonly Offer[]): boolean {
+  if (rack !== best.rack) return rack < best.rack;
+  if (zone !== best.zone) return zone < best.zone;
+  if (host !== best.host) return host < best.host;
   const b = offers[best.i]!;
-  if (offer.agentId !== b.agentId) return offer.agentId < b.agentId ? cand : best;
-  return offer.offerId < b.offerId ? cand : best;
+  if (offer.agentId !== b.agentId) return offer.agentId < b.agentId;
+  return offer.offerId < b.offerId;
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildPlacementIndex,
+  evaluateOffer,
   evaluateOffers,
   prepareStageContext,
   STAGES,
@@ -89,6 +90,32 @@ describe('placement properties', () => {
         expect(withOutcomes).toEqual(fast.chosen ? [fast.chosen.offerId] : []);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('chooses what the reference ranking chooses: every offer judged fully, passing ones sorted by score, rack, zone and host counts, agentId, offerId', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (s, shuffled) => {
+        const { view, offers: ordered, request } = scenario(s);
+        // Offer order must not matter (ties are broken by ids, not by position).
+        const offers = shuffled ? ordered.slice().reverse() : ordered;
+        const index = buildPlacementIndex(view);
+        const ctx = prepareStageContext(request, index);
+        const count = (field: string, value: string | undefined) => (value === undefined ? 0 : index.count(request.podType, field, value));
+        const key = (o: (typeof offers)[number]) => [count('rack', o.attributes.rack ?? o.domain.rack), count('@zone', o.domain.zone), count('hostname', o.hostname)];
+        const passing = offers.map((o) => ({ o, ev: evaluateOffer(o, ctx) })).filter((x) => x.ev.pass);
+        passing.sort((a, b) => {
+          if (a.ev.score !== b.ev.score) return b.ev.score - a.ev.score;
+          const [ka, kb] = [key(a.o), key(b.o)];
+          for (let k = 0; k < 3; k++) if (ka[k] !== kb[k]) return ka[k]! - kb[k]!;
+          if (a.o.agentId !== b.o.agentId) return a.o.agentId < b.o.agentId ? -1 : 1;
+          return a.o.offerId < b.o.offerId ? -1 : a.o.offerId > b.o.offerId ? 1 : 0;
+        });
+        const expected = passing[0]?.o.offerId;
+        expect(evaluateOffers(request, offers, view).chosen?.offerId).toBe(expected);
+        expect(evaluateOffers(request, offers, buildPlacementIndex(view), { detail: 'summary' }).chosen?.offerId).toBe(expected);
+      }),
+      { numRuns: 400 },
     );
   });
 
