@@ -55,6 +55,21 @@ describe('simulated resources', () => {
     expect(resFromWire([{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 5, end: 1 }] } }])).toMatch(/ports: begin greater than end/);
   });
 
+  it('writes any JSON value, with or without bigints, as the JSON text a bigint-aware stringifier writes', () => {
+    const withBigints = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.bigInt(), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 4 }),
+      object: fc.dictionary(fc.string(), tie('value'), { maxKeys: 4 }),
+    })).value;
+    const reference = (v: unknown): string =>
+      JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `@@${x}@@` : x)).replace(/"@@(-?\d+)@@"/g, '$1');
+    fc.assert(
+      fc.property(withBigints, (v) => {
+        expect(fastStringify(v)).toBe(reference(v));
+      }),
+    );
+  });
+
   it('writes bigint nanoseconds as bare JSON numbers that parse back losslessly', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), fc.string(), (ns, text) => {
