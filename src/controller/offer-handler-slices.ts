@@ -51,6 +51,16 @@ export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U,
   return out;
 }
 
+/** `items.filter(test)` in slices, stopping once `limit` items passed (the event loop turns between slices of `slicer`). */
+export async function filterInSlices<T>(items: readonly T[], test: (item: T) => boolean, slicer: Slicer, limit = Infinity): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < items.length && out.length < limit; i++) {
+    if (test(items[i]!)) out.push(items[i]!);
+    await slicer.next();
+  }
+  return out;
+}
+
 /**
  * `items.slice().sort(compare)` in slices: runs of SORT_RUN sorted, then merged pairwise, the
  * event loop turning between slices of `slicer` (10,000 pod names through a collator take tens of

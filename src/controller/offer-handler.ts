@@ -25,7 +25,7 @@ import type { VolumeLocations } from './volume-locations';
 import type { TransitionLog } from '../observe/transition-log';
 import { spreadPolicy, transitionsOf } from './replica-ops';
 import { holderFacts, type ReplicaMoves } from './replica-moves';
-import { mapInSlices, Slicer, sortInSlices, type RescindedOffers } from './offer-handler-slices';
+import { filterInSlices, mapInSlices, Slicer, sortInSlices, type RescindedOffers } from './offer-handler-slices';
 import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
 import { leftoverOf } from './offer-handler-leftover';
 
@@ -154,7 +154,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   if (!mesos) return report();
   const unsure: string[] = [];
   try {
-    const waiting = deps.launching() ? deps.registry.all().filter((e) => waitingForOffer(deps, e)) : [];
+    // 10,000 pods are looked at a slice at a time (the placing loop checks each again anyway).
+    const waiting = deps.launching() ? await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer) : [];
     if (waiting.length > 0) {
       await slicer.next();
       const round = startRound(deps, mesos, offers, mesosOffers, { used, unsure });
@@ -171,7 +172,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
       }
     }
     const rest = mesosOffers.map((o) => o.id.value).filter((id) => !used.has(id) && !deps.rescinded?.has(id));
-    await declineRest(deps, mesos, [...rest, ...unsure]);
+    await declineRest(deps, mesos, [...rest, ...unsure], slicer);
   } finally {
     deps.rescinded?.forget(mesosOffers.map((o) => o.id.value));
   }
@@ -189,7 +190,8 @@ export interface RoundReport {
 
 /** Where the waiting pods' volumes are now, a slice at a time (10,000 pods: 10,000 volumes). */
 async function refreshInSlices(deps: OfferHandlerDeps, volumes: { name: string; id: string | null }[], slicer: Slicer): Promise<void> {
-  const SLICE = 64;
+  // Inspected one after another: a few ms per 16 when the answers are at hand (a fake, a cache).
+  const SLICE = 16;
   for (let i = 0; i < volumes.length; i += SLICE) {
     await deps.volumes.refresh(volumes.slice(i, i + SLICE));
     await slicer.next();
@@ -303,9 +305,9 @@ async function acceptBatches(deps: OfferHandlerDeps, round: Round, slicer: Slice
 }
 
 /** Decline what the round did not launch on: back soon while pods still wait, much later otherwise. */
-async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: string[]): Promise<void> {
+async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: string[], slicer: Slicer): Promise<void> {
   if (rest.length === 0) return;
-  const stillWaiting = deps.registry.all().some((e) => waitingForOffer(deps, e));
+  const stillWaiting = (await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer, 1)).length > 0;
   deps.metrics.offers.inc({ outcome: 'declined' }, rest.length);
   await mesos.decline(rest, stillWaiting ? REFUSE_SECONDS_BUSY : REFUSE_SECONDS_IDLE);
 }

@@ -4,7 +4,7 @@ import { fromPromise } from 'xstate';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
 import { handleOffers, RescindedOffers, REFUSE_SECONDS_BUSY, Slicer, type OfferHandlerDeps } from '../../src/controller/offer-handler';
-import { sortInSlices } from '../../src/controller/offer-handler-slices';
+import { filterInSlices, sortInSlices } from '../../src/controller/offer-handler-slices';
 import { PodRegistry, type PodEntry } from '../../src/controller/pod-registry';
 import { ReplicaMoves } from '../../src/controller/replica-moves';
 import { VolumeLocations } from '../../src/controller/volume-locations';
@@ -331,5 +331,18 @@ describe('sortInSlices (the round\'s waiting pods put in name order a slice at a
     const sorted = await sortInSlices(names, new Intl.Collator().compare, new Slicer(0));
     expect(turned).toBe(true);
     expect(sorted).toEqual(names.slice().sort(new Intl.Collator().compare));
+  });
+});
+
+describe('filterInSlices', () => {
+  it('property: Array#filter, cut at the limit', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(9), { maxLength: 500 }), fc.option(fc.nat(20), { nil: undefined }), async (items, limit) => {
+        const odd = (n: number) => n % 2 === 1;
+        const expected = items.filter(odd).slice(0, limit ?? Infinity);
+        expect(await filterInSlices(items, odd, new Slicer(0), limit)).toEqual(expected);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
