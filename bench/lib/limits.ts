@@ -3,7 +3,8 @@
  * HTTP POSTs to a local sink (node:http server, empty 202 answers), the raw pipelined NATS KV put
  * rate on a temporary bucket, and the longest event-loop stall while something runs.
  */
-import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -13,8 +14,35 @@ import { Kvm } from '@nats-io/kv';
 
 export const SHARED_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-/** A local HTTP sink answering every POST with 202 and no body, like a master taking an ACK. */
-export async function startSink(): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/** The child sink's script: the same server as the in-process one, printing its port. */
+const CHILD_SINK = `
+const { createServer } = require('node:http');
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(202, { 'content-length': '0' });
+    res.end();
+  });
+});
+server.keepAliveTimeout = 65000;
+server.headersTimeout = 66000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
+`;
+
+export interface Sink {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP sink answering every POST with 202 and no body, like a master taking an ACK. In
+ * this process, or (`child: true`) in a child process of its own: then the master's side of each
+ * call costs this process no CPU, and a CPU-per-call figure counts the client alone.
+ */
+export async function startSink(opts: { child?: boolean } = {}): Promise<Sink> {
+  if (opts.child) return startChildSink();
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -29,11 +57,32 @@ export async function startSink(): Promise<{ url: string; server: Server; close(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/scheduler`;
   return {
     url,
-    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+      }),
+  };
+}
+
+async function startChildSink(): Promise<Sink> {
+  const child = spawn(process.execPath, ['-e', CHILD_SINK], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/api/v1/scheduler`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin.end();
       }),
   };
 }

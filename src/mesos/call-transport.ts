@@ -45,33 +45,93 @@ export interface CallAnswer {
  * POST one JSON call and read the whole answer, with no redirect following and no retries (the
  * caller does both). Rejects with the transport's error (connection refused, reset, timeout,
  * abort); `cause.code` keeps the socket error code callSurelyRejected reads.
+ *
+ * Through undici's dispatch with a handler of our own (CallHandler), not undici.request: no
+ * AbortController per call for the deadline, no async resource and no body stream per answer (an
+ * ACKNOWLEDGE per status update goes through here).
  */
-export async function postCall(
+export function postCall(
   url: string,
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<CallAnswer> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new CallTimeoutError(timeoutMs)), timeoutMs);
-  const onAbort = () => deadline.abort(signal!.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const res = await CALL_DISPATCHER.request({
-      origin: originOf(url),
-      path: pathOf(url),
-      method: 'POST',
-      headers,
-      body,
-      signal: deadline.signal,
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: text };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+  return new Promise<CallAnswer>((resolve, reject) => {
+    const call = new CallHandler(resolve, reject);
+    if (signal?.aborted) return call.fail(signal.reason);
+    call.watch(timeoutMs, signal);
+    CALL_DISPATCHER.dispatch({ origin: originOf(url), path: pathOf(url), method: 'POST', headers, body }, call);
+  });
+}
+
+/** One call's exchange: collects the answer, and ends it at its deadline or the caller's abort. */
+class CallHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  /** Why the call was ended before it reached a socket: it is aborted as soon as it does. */
+  private reason: unknown;
+  private settled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private signal: AbortSignal | undefined;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private chunks: Buffer[] = [];
+  private readonly onAbort = () => this.fail(this.signal?.reason);
+
+  constructor(
+    private readonly resolve: (answer: CallAnswer) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  watch(timeoutMs: number, signal: AbortSignal | undefined): void {
+    this.timer = setTimeout(() => this.fail(new CallTimeoutError(timeoutMs)), timeoutMs);
+    if (signal) {
+      this.signal = signal;
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** End the call now (deadline, caller's abort): rejects with `reason`. */
+  fail(reason: unknown): void {
+    if (this.settled) return;
+    this.reason = reason ?? new Error('call aborted');
+    this.controller?.abort(this.reason as Error);
+    this.settle();
+    this.reject(this.reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.reason !== undefined) controller.abort(this.reason as Error);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.headers = headers;
+    this.chunks = [];
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settle();
+    const body = this.chunks.length === 0 ? '' : this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    this.resolve({ status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(err);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
   }
 }
 

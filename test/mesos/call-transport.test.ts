@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallTimeoutError, postCall } from '../../src/mesos/call-transport';
+import { CALL_CONNECTIONS, CallTimeoutError, postCall } from '../../src/mesos/call-transport';
 import { MesosConnectionError, MesosHttp, callSurelyRejected } from '../../src/mesos';
 import { freePort } from '../helpers/nats-server';
 
@@ -82,5 +82,20 @@ describe('the scheduler call transport (undici)', () => {
     await http.call({ type: 'RECONCILE', reconcile: { tasks: [] }, at: { nanoseconds: 1_700_000_000_123_456_789n } } as { type: string });
     expect(bodies[0]).toBe(JSON.stringify(plain));
     expect(bodies[1]).toBe('{"type":"RECONCILE","reconcile":{"tasks":[]},"at":{"nanoseconds":1700000000123456789}}');
+  });
+
+  it('ends a call at its deadline even while it waits for a connection (every one busy)', async () => {
+    const url = await serve(() => undefined);
+    const order: string[] = [];
+    const busy = Array.from({ length: CALL_CONNECTIONS }, () =>
+      postCall(`${url}/api/v1/scheduler`, '{}', {}, 3_000).catch(() => order.push('busy call ended')),
+    );
+    const queued = await postCall(`${url}/api/v1/scheduler`, '{}', {}, 100).catch((e: unknown) => {
+      order.push('queued call ended');
+      return e;
+    });
+    expect(queued).toBeInstanceOf(CallTimeoutError);
+    await Promise.all(busy);
+    expect(order[0]).toBe('queued call ended');
   });
 });
