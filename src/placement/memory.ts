@@ -50,7 +50,7 @@ interface Entry {
    * The kept evaluations that still need their reasons: the k-th is worded by `explain(k)` into
    * slot `slots[k]` (slot k when `slots` is absent: every kept evaluation waits).
    */
-  unexplained?: { slots?: number[]; explain: DeferredExplainer };
+  unexplained?: { slots?: number[]; count: number; explain: DeferredExplainer };
   /** The kept evaluations' racks: in the round's facts (kept from its index), as they were at `version`. */
   racks?: { facts: RoundFacts; version: number };
   /** The chosen offer's reasons are the kept chosen evaluation's (slot 0), worded on first read. */
@@ -86,10 +86,10 @@ export class PlacementMemory {
     if (!entry) return undefined;
     if (entry.unexplained) {
       // Explained only now that someone reads it (`debug offers`), from what was frozen then.
-      const { slots, explain } = entry.unexplained;
+      const { slots, count, explain } = entry.unexplained;
       const evaluations = entry.placement.evaluations;
       if (slots) slots.forEach((slot, k) => (evaluations[slot] = explain(k)));
-      else for (let k = 0; k < evaluations.length; k++) evaluations[k] = explain(k);
+      else for (let k = 0; k < count; k++) evaluations[k] = explain(k);
       entry.unexplained = undefined;
     }
     if (entry.at) {
@@ -126,9 +126,25 @@ export class PlacementMemory {
   ): void {
     const packed = packedOf(result);
     const positions = packed ? trimPacked(packed, this.maxOffers) : trim(result, this.maxOffers);
-    // Kept evaluations without reasons (a packed result: all but the chosen one) wait for a reader.
-    const kept: OfferEvaluation[] = new Array(positions.length);
     const facts = index?.roundFacts();
+    if (packed && explainKept) {
+      // Every kept offer of a packed result, the chosen one included, is worded on first read:
+      // nothing per kept offer is held now but what freezing it keeps (its host's rack too).
+      const chosenFromSlot0 = result.chosen !== undefined && positions[0] === packed.chosenIndex;
+      const placement = this.placementOf(request, [], packed.offers.length);
+      if (result.chosen) placement.chosen = chosenFromSlot0 ? plainChoice(result.chosen) : result.chosen;
+      const unexplained = positions.length > 0 ? { count: positions.length, explain: explainKept(positions) } : undefined;
+      this.keep({
+        placement,
+        at: this.now(),
+        ...(unexplained ? { unexplained } : {}),
+        ...(facts && positions.length > 0 ? { racks: { facts, version: facts.version } } : {}),
+        ...(chosenFromSlot0 ? { chosenFromSlot0 } : {}),
+      });
+      return;
+    }
+    // Kept evaluations without reasons (outcomes empty) wait for a reader.
+    const kept: OfferEvaluation[] = new Array(positions.length);
     const slots: number[] = [];
     const pending: number[] = [];
     for (let slot = 0; slot < positions.length; slot++) {
@@ -145,22 +161,12 @@ export class PlacementMemory {
       const evaluation = (kept[slot] = ev ?? packed!.at(i));
       if (facts && !facts.hasRack(evaluation.hostname)) facts.keepRack(evaluation.hostname, index!.domainOf(evaluation.hostname)?.rack);
     }
-    const entry: RememberedPlacement = {
-      pod: podInstanceName(request.podType, request.index),
-      service: request.service,
-      podType: request.podType,
-      at: '',
-      convergence: request.convergence,
-      evaluations: kept,
-      offersSeen: packed ? packed.offers.length : result.evaluations.length,
-      // Filled from `racks` when the placement is read.
-      racks: {},
-    };
+    const entry = this.placementOf(request, kept, packed ? packed.offers.length : result.evaluations.length);
     // A packed result's chosen offer words its reasons through the round's views: kept instead as
     // a plain copy whose reasons are the kept chosen evaluation's (the same frozen explanation).
     const chosenFromSlot0 = packed !== undefined && result.chosen !== undefined && slots[0] === 0 && positions[0] === packed.chosenIndex;
     if (result.chosen) entry.chosen = chosenFromSlot0 ? plainChoice(result.chosen) : result.chosen;
-    const unexplained = slots.length > 0 && explainKept ? { ...(slots.length < kept.length ? { slots } : {}), explain: explainKept(pending) } : undefined;
+    const unexplained = slots.length > 0 && explainKept ? { ...(slots.length < kept.length ? { slots } : {}), count: slots.length, explain: explainKept(pending) } : undefined;
     this.keep({
       placement: entry,
       at: this.now(),
@@ -168,6 +174,20 @@ export class PlacementMemory {
       ...(facts && positions.length > 0 ? { racks: { facts, version: facts.version } } : {}),
       ...(chosenFromSlot0 ? { chosenFromSlot0 } : {}),
     });
+  }
+
+  private placementOf(request: PodRequest, evaluations: OfferEvaluation[], offersSeen: number): RememberedPlacement {
+    return {
+      pod: podInstanceName(request.podType, request.index),
+      service: request.service,
+      podType: request.podType,
+      at: '',
+      convergence: request.convergence,
+      evaluations,
+      offersSeen,
+      // Filled from `racks` when the placement is read.
+      racks: {},
+    };
   }
 
   private keep(entry: Entry): void {
