@@ -17,6 +17,8 @@ export interface ProbeReport {
   peakRssBytes: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** Heap used right after a full GC (a `report` with `gc` and node --expose-gc): what the process retains. */
+  heapAfterGcBytes?: number;
   cpuUserMs: number;
   cpuSystemMs: number;
   at: number;
@@ -27,7 +29,13 @@ if (typeof process.send === 'function') {
   const window = monitorEventLoopDelay({ resolution: 1 });
   total.enable();
   window.enable();
-  const report = (): void => {
+  const report = (gc = false): void => {
+    const collect = (globalThis as { gc?: () => void }).gc;
+    let heapAfterGcBytes: number | undefined;
+    if (gc && collect) {
+      collect();
+      heapAfterGcBytes = process.memoryUsage().heapUsed;
+    }
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     const msg: ProbeReport = {
@@ -37,6 +45,7 @@ if (typeof process.send === 'function') {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
+      ...(heapAfterGcBytes !== undefined ? { heapAfterGcBytes } : {}),
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       at: Date.now(),
@@ -44,14 +53,14 @@ if (typeof process.send === 'function') {
     window.reset();
     if (process.connected) process.send!(msg);
   };
-  const timer = setInterval(report, 1000);
+  const timer = setInterval(() => report(), 1000);
   timer.unref();
   process.on('message', (m: unknown) => {
     if ((m as { type?: string }).type === 'reset') {
       total.reset();
       window.reset();
     }
-    if ((m as { type?: string }).type === 'report') report();
+    if ((m as { type?: string }).type === 'report') report((m as { gc?: boolean }).gc === true);
   });
   // The channel must not keep the scheduler alive: it stops on its signals as it always does.
   process.channel?.unref();

@@ -141,12 +141,14 @@ export function startScheduler(args: string[], env: NodeJS.ProcessEnv, logFile: 
 }
 
 /**
- * Extra node flags for the scheduler only: BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile into the
+ * Extra node flags for the scheduler only: --expose-gc (for the probe's last report);
+ * BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile into the
  * work directory; BENCH_DEPLOY_SCHEDULER_NODE_ARGS adds any (e.g. --heapsnapshot-signal=SIGUSR2).
  */
 function nodeArgs(dir: string): string[] {
   const extra = (process.env.BENCH_DEPLOY_SCHEDULER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return [...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
+  // --expose-gc: the probe's last report collects first (heap retained at the end, not garbage).
+  return ['--expose-gc', ...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
 }
 
 function countLine(counts: SchedulerLogCounts, line: string): void {

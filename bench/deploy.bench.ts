@@ -90,6 +90,8 @@ interface RunFigures {
   /** Not complete within the time budget: the time the whole deploy would take at the rate seen (linear). */
   projected_total_s?: number;
   peak_rss_mb: number | null;
+  /** Heap used after a full GC at the budget's end (what the scheduler retains, garbage aside). */
+  heap_after_gc_mb: number | null;
   max_stall_ms: number | null;
   lease_losses: number;
   timeouts: number;
@@ -221,6 +223,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     pods_per_s: round(complete / (deployMs / 1000), 1),
     ...(!done && complete > 0 ? { projected_total_s: Math.round((deployMs / 1000) * (PODS / complete)) } : {}),
     peak_rss_mb: last ? Math.round(last.peakRssBytes / 2 ** 20) : null,
+    heap_after_gc_mb: last?.heapAfterGcBytes !== undefined ? Math.round(last.heapAfterGcBytes / 2 ** 20) : null,
     max_stall_ms: last?.maxStallMs ?? null,
     lease_losses: counts.leaseLosses,
     timeouts: counts.timeouts,
@@ -236,8 +239,8 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
 /** Ask the probe for a report now (the deploy's end), else keep the last periodic one. */
 async function lastProbe(sched: ReturnType<typeof startScheduler>['proc'], current: () => ProbeReport | undefined): Promise<ProbeReport | undefined> {
   const before = current()?.at ?? 0;
-  if (sched.connected) sched.send({ type: 'report' });
-  await until(() => (current()?.at ?? 0) > before, 2_000, 20);
+  if (sched.connected) sched.send({ type: 'report', gc: true });
+  await until(() => (current()?.at ?? 0) > before && current()?.heapAfterGcBytes !== undefined, 5_000, 20);
   return current();
 }
 
