@@ -6,19 +6,34 @@
  * pods and judges the other 8,000 (no offer left for them), in slices. Prints
  * `{"offer_handler": {...}}` with the decisions/s (pods judged per second of the round), the pods
  * placed, the longest event-loop stall (perf_hooks) and the longest slice the round ran without
- * letting the loop turn (what the handler itself measured).
+ * letting the loop turn (what the handler itself measured). `decisions_per_main_cpu_s` counts the
+ * main thread's CPU only (Linux schedstat): a cold round's process CPU is about half V8's
+ * background compiling. `warm_round`: the same 1,000-pod round again in the same process, code
+ * warm, on a fresh rig (BENCH_WARM_ROUND=0 skips it): the steady state of a scheduler that runs.
  *
  *   node --import tsx bench/offer-handler.bench.ts
  */
+import { readFileSync } from 'node:fs';
 import { handleOffers, type RoundReport } from '../src/controller/offer-handler';
 import { withStallMonitor } from './lib/limits';
 import { AGENTS, PODS, offerOf, offerRig } from './lib/offer-rig';
 
 const BIG_PODS = Number(process.env.BENCH_BIG_PENDING_PODS ?? 10_000);
+const WARM_ROUND = process.env.BENCH_WARM_ROUND !== '0';
+
+/** CPU ns the main thread has used (Linux), or undefined elsewhere. */
+function mainThreadNs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
 
 interface RoundFigures {
   decisions_per_s: number;
   decisions_per_cpu_s: number;
+  decisions_per_main_cpu_s?: number;
   placed: number;
   agents: number;
   pending_pods: number;
@@ -37,10 +52,13 @@ async function round(agents: number, pods: number): Promise<RoundFigures> {
     await new Promise((r) => setTimeout(r, 5));
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
+    const main = mainThreadNs();
     const report: RoundReport = await handleOffers(rig.deps, offers);
-    return { report, seconds: Number(process.hrtime.bigint() - started) / 1e9, used: process.cpuUsage(cpu) };
+    const mainEnd = mainThreadNs();
+    const mainSeconds = main === undefined || mainEnd === undefined ? undefined : (mainEnd - main) / 1e9;
+    return { report, seconds: Number(process.hrtime.bigint() - started) / 1e9, used: process.cpuUsage(cpu), mainSeconds };
   });
-  const { report, seconds, used } = run;
+  const { report, seconds, used, mainSeconds } = run;
   const placed = rig.accepts();
   // `debug offers` for the last pod judged: explained only now (lazily), from what held then.
   const explained = rig.deps.memory.explain(rig.deps.memory.pods().at(-1) ?? 'node-0');
@@ -54,6 +72,7 @@ async function round(agents: number, pods: number): Promise<RoundFigures> {
   return {
     decisions_per_s: Math.round(pods / seconds),
     decisions_per_cpu_s: Math.round(pods / cpuSeconds),
+    ...(mainSeconds ? { decisions_per_main_cpu_s: Math.round(pods / mainSeconds) } : {}),
     placed,
     agents,
     pending_pods: pods,
@@ -65,7 +84,11 @@ async function round(agents: number, pods: number): Promise<RoundFigures> {
 }
 
 async function main(): Promise<void> {
-  const figures: RoundFigures & { big_round?: RoundFigures } = await round(AGENTS, PODS);
+  const figures: RoundFigures & { warm_round?: RoundFigures; big_round?: RoundFigures } = await round(AGENTS, PODS);
+  if (WARM_ROUND) {
+    (globalThis as { gc?: () => void }).gc?.();
+    figures.warm_round = await round(AGENTS, PODS);
+  }
   if (BIG_PODS > 0) {
     (globalThis as { gc?: () => void }).gc?.();
     figures.big_round = await round(AGENTS, BIG_PODS);
