@@ -47,6 +47,26 @@ describe('service state in JetStream KV', () => {
     expect(await store.keys('pods.')).toEqual(['pods.node.0', 'pods.node.1']);
   });
 
+  it('readAll reads every live key under a prefix with its value and revision (more than one batch), leaving out deleted keys and other prefixes', async () => {
+    const own = await ServiceStateStore.open(nc, `t-ra-${randomUUID().slice(0, 8)}`);
+    try {
+      expect((await own.readAll('pods.')).size).toBe(0);
+      await Promise.all(Array.from({ length: 250 }, (_, i) => own.put(`pods.node.${i}`, { index: i }, 0)));
+      const rev7 = await own.put('pods.node.7', { index: 7, again: true }, (await own.get('pods.node.7'))!.revision);
+      await own.delete('pods.node.3');
+      await own.delete('pods.node.200');
+      await own.put('framework', { other: true }, 0);
+      const all = await own.readAll<{ index: number }>('pods.');
+      expect(all.size).toBe(248);
+      expect(all.has('pods.node.3') || all.has('pods.node.200') || all.has('framework')).toBe(false);
+      expect(all.get('pods.node.7')).toEqual({ value: { index: 7, again: true }, revision: rev7 });
+      for (const i of [0, 99, 100, 249]) expect(all.get(`pods.node.${i}`)).toEqual(await own.get(`pods.node.${i}`));
+      expect([...(await own.readAll('')).keys()].sort()).toEqual([...all.keys(), 'framework'].sort());
+    } finally {
+      await own.destroy();
+    }
+  });
+
   it('a second scheduler instance waits while the leader lease is held, and takes it after expiry', async () => {
     let now = 1_000;
     const a = new LeaderLease(store, { holder: 'a', ttlMs: 100, now: () => now });
