@@ -109,10 +109,11 @@ export interface PodHandle {
 export class PodCell<K> implements PodHandle {
   private snap: PodSnapshot;
   private actor: PodXActor | null = null;
-  private readonly timers = new Map<string, DelayedEvent>();
+  /** Pending `after` timers while at rest (made on first use: most pods have one or none). */
+  private timers: Map<string, DelayedEvent> | undefined;
   private stopped = false;
   private lastEventType = 'xstate.init';
-  private readonly watchers = new Set<(snap: PodSnapshot) => void>();
+  private watchers: Set<(snap: PodSnapshot) => void> | undefined;
 
   /**
    * `persisted` restores a pod from KV; without it the pod starts from its initial state. A pod
@@ -139,8 +140,9 @@ export class PodCell<K> implements PodHandle {
 
   /** Every new snapshot of the pod, at rest or not, until unsubscribed (see waitForPod). */
   subscribe(fn: (snap: PodSnapshot) => void): { unsubscribe: () => void } {
-    this.watchers.add(fn);
-    return { unsubscribe: () => this.watchers.delete(fn) };
+    const watchers = (this.watchers ??= new Set());
+    watchers.add(fn);
+    return { unsubscribe: () => watchers.delete(fn) };
   }
 
   getSnapshot(): PodSnapshot {
@@ -194,14 +196,14 @@ export class PodCell<K> implements PodHandle {
 
   private emit(snap: PodSnapshot, eventType: string): void {
     this.owner.next(this.key, snap, eventType);
-    for (const w of this.watchers) w(snap);
+    if (this.watchers) for (const w of this.watchers) w(snap);
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const d of this.timers.values()) clearTimeout(d.timer);
-    this.timers.clear();
+    for (const d of this.timers?.values() ?? []) clearTimeout(d.timer);
+    this.timers = undefined;
     if (this.actor) {
       this.snap = this.actor.getSnapshot();
       this.actor.stop();
@@ -224,17 +226,17 @@ export class PodCell<K> implements PodHandle {
   private schedule(id: string, event: PodInstanceEvent, due: number): void {
     this.cancelTimer(id);
     const timer = setTimeout(() => {
-      this.timers.delete(id);
+      this.timers?.delete(id);
       this.send(event);
     }, Math.max(0, due - Date.now()));
-    this.timers.set(id, { event, due, timer });
+    (this.timers ??= new Map()).set(id, { event, due, timer });
   }
 
   private cancelTimer(id: string): void {
-    const d = this.timers.get(id);
+    const d = this.timers?.get(id);
     if (!d) return;
     clearTimeout(d.timer);
-    this.timers.delete(id);
+    this.timers!.delete(id);
   }
 
   /** Start an actor from the current snapshot (or `persisted`), handing it the cell's timers. */
@@ -262,11 +264,11 @@ export class PodCell<K> implements PodHandle {
     });
     actor.start();
     const system = (actor as unknown as { system: { scheduler: { schedule: (...a: unknown[]) => void } } }).system;
-    for (const [id, d] of this.timers) {
+    for (const [id, d] of this.timers ?? []) {
       clearTimeout(d.timer);
       system.scheduler.schedule(actor, actor, d.event, Math.max(0, d.due - Date.now()), id);
     }
-    this.timers.clear();
+    this.timers = undefined;
     this.owner.live(this.key, actor);
   }
 

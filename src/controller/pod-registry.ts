@@ -10,45 +10,14 @@ import type { Metrics } from '../observe/metrics';
 import { awaitDurable, PersistQueue } from './persist-queue';
 import { gateDestructiveEffects, POD_SYSTEM_ID, type PodMachine } from './persist-before-acting';
 import { PodCell, PodStepper, type PodCellOwner, type PodHandle, type PodSnapshot } from './pod-cell';
+import { podKey, RegisteredPod, sameRecord, type PodEntry, type PodRecord } from './pod-record';
+
+export { podKey, type PodEntry, type PodRecord } from './pod-record';
 
 export type { PodMachine } from './persist-before-acting';
 /** A pod: its snapshot at rest, an XState actor while an effect is in flight (see pod-cell.ts). */
 export type PodActor = PodHandle;
 
-/** What one pod instance keeps in KV: the actor's persisted snapshot and its launch counter. */
-export interface PodRecord {
-  podType: string;
-  index: number;
-  attempt: number;
-  snapshot: Snapshot<unknown>;
-}
-
-export interface PodEntry {
-  name: string;
-  podType: string;
-  index: number;
-  attempt: number;
-  actor: PodActor;
-  state: string;
-  /** The type of the last event the actor received. */
-  lastEvent: () => string;
-}
-
-class RegisteredPod implements PodEntry {
-  actor!: PodActor;
-  state = '';
-  /** False until the registry has set the pod up (snapshots before that are its starting point). */
-  ready = false;
-  constructor(
-    readonly name: string,
-    readonly podType: string,
-    readonly index: number,
-    public attempt: number,
-  ) {}
-  lastEvent(): string {
-    return this.actor.lastEvent();
-  }
-}
 
 export interface PodTimingOptions {
   timing?: PodInstanceInput['timing'];
@@ -71,31 +40,23 @@ async function inSlices<T>(items: readonly T[], fn: (item: T) => void): Promise<
   }
 }
 
-export function podKey(podType: string, index: number): string {
-  return `pods.${podType}.${index}`;
-}
-
 /**
  * Owns the pod actors of one service: creates them from the spec or restores them from KV,
  * persists every snapshot (one write in flight per pod, latest wins), logs each transition and
  * keeps the task-id index used to route Mesos updates.
  */
 export class PodRegistry {
-  private readonly pods = new Map<string, PodEntry>();
+  private readonly pods = new Map<string, RegisteredPod>();
   /** Task id → pod, for the current and the previous task of each pod (updates are routed by it). */
-  private readonly taskIndex = new Map<string, PodEntry>();
+  private readonly taskIndex = new Map<string, RegisteredPod>();
   /** Pods per top-level state, kept incrementally for the metrics gauge. */
   private readonly stateCounts = new Map<string, number>();
   private readonly persist: PersistQueue;
-  /** What each pod's last queued record was made of (see save). */
-  private readonly fingerprints = new WeakMap<PodEntry, PodFingerprint>();
   /** The pod machine whose destructive effects wait for the state they act on to be in KV. */
   private readonly machine: PodMachine;
   private stepper: PodStepper | undefined;
   /** The pod of each running actor (a pod with an effect in flight), for the effects' barrier. */
   private readonly live = new WeakMap<AnyActorRef, PodEntry>();
-  /** The task ids each pod has in taskIndex (its current and its last task). */
-  private readonly tasksOf = new WeakMap<PodEntry, (string | undefined)[]>();
   private readonly changeListeners = new Set<(name: string) => void>();
   /** The restored pod being re-armed (see resume): its snapshots are not written meanwhile. */
   private resuming: PodEntry | undefined;
@@ -187,7 +148,7 @@ export class PodRegistry {
       this.resuming = undefined;
     }
     if (e.state !== before) this.save(e);
-    else if (this.fingerprints.has(e)) this.fingerprints.set(e, fingerprintOf(e.actor.getSnapshot(), e.attempt));
+    else if ((e as RegisteredPod).saved) (e as RegisteredPod).markSaved(e.actor.getSnapshot());
   }
 
   private async readPodRecords(): Promise<[string, PodRecord][]> {
@@ -290,7 +251,7 @@ export class PodRegistry {
   async remove(entry: PodEntry): Promise<void> {
     entry.actor.stop();
     this.pods.delete(entry.name);
-    this.unindexTasks(entry);
+    this.unindexTasks(entry as RegisteredPod);
     this.count(entry.state, -1);
     this.changed(entry.name);
     await this.persist.delete(podKey(entry.podType, entry.index));
@@ -321,7 +282,7 @@ export class PodRegistry {
     this.count(entry.state, 1);
     this.indexTasks(entry, snap.context as PodInstanceContext);
     // A restored pod's record is what KV holds: written again only once it changes.
-    if (snapshot) this.fingerprints.set(entry, fingerprintOf(snap, attempt));
+    if (snapshot) entry.markSaved(snap);
     entry.ready = true;
     this.changed(name);
     return entry;
@@ -342,7 +303,7 @@ export class PodRegistry {
     this.deps.onPodState(entry);
   }
 
-  private onSnapshot(entry: PodEntry, snap: PodSnapshot): void {
+  private onSnapshot(entry: RegisteredPod, snap: PodSnapshot): void {
     const ctx = snap.context as PodInstanceContext;
     const to = statePath(snap.value as unknown as string);
     const from = entry.state;
@@ -359,20 +320,20 @@ export class PodRegistry {
   }
 
   /** Only the current and the last task of a pod route to it: older ids leave the index. */
-  private indexTasks(entry: PodEntry, ctx: PodInstanceContext): void {
+  private indexTasks(entry: RegisteredPod, ctx: PodInstanceContext): void {
     const now = ctx.task?.taskId;
     const last = ctx.lastTask?.taskId;
-    const before = this.tasksOf.get(entry);
-    if (before && before[0] === now && before[1] === last) return;
-    for (const id of before ?? []) if (id !== undefined && id !== now && id !== last && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
+    if (entry.taskNow === now && entry.taskLast === last) return;
+    for (const id of [entry.taskNow, entry.taskLast]) if (id !== undefined && id !== now && id !== last && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
     if (now !== undefined) this.taskIndex.set(now, entry);
     if (last !== undefined) this.taskIndex.set(last, entry);
-    this.tasksOf.set(entry, [now, last]);
+    entry.taskNow = now;
+    entry.taskLast = last;
   }
 
-  private unindexTasks(entry: PodEntry): void {
-    for (const id of this.tasksOf.get(entry) ?? []) if (id !== undefined && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
-    this.tasksOf.delete(entry);
+  private unindexTasks(entry: RegisteredPod): void {
+    for (const id of [entry.taskNow, entry.taskLast]) if (id !== undefined && this.taskIndex.get(id) === entry) this.taskIndex.delete(id);
+    entry.taskNow = entry.taskLast = undefined;
   }
 
   private count(state: string, delta: number): void {
@@ -385,10 +346,10 @@ export class PodRegistry {
     if (this.pods.get(entry.name) !== entry || this.resuming === entry) return;
     // Written only when the persisted part changed: most status updates (a second TASK_RUNNING,
     // a check result equal to the last) leave the pod as it was and cost no KV write.
-    const snap = entry.actor.getSnapshot();
-    const fp = fingerprintOf(snap, entry.attempt);
-    if (sameFingerprint(this.fingerprints.get(entry), fp)) return;
-    this.fingerprints.set(entry, fp);
+    const pod = entry as RegisteredPod;
+    const snap = pod.actor.getSnapshot();
+    if (pod.saved && pod.savedAttempt === pod.attempt && sameRecord(pod.saved, snap)) return;
+    pod.markSaved(snap);
     const record: PodRecord = {
       podType: entry.podType,
       index: entry.index,
@@ -397,34 +358,4 @@ export class PodRegistry {
     };
     this.persist.write(podKey(entry.podType, entry.index), record);
   }
-}
-
-/**
- * A cheap stand-in for a pod's persisted snapshot: xstate replaces the context object on every
- * assign and never mutates it, so the same context object, state, children and launch counter
- * mean the same record. No serialization, no deep compare.
- */
-interface PodFingerprint {
-  context: unknown;
-  state: string;
-  status: string;
-  children: string;
-  attempt: number;
-}
-
-function fingerprintOf(snap: { context: unknown; value: unknown; status: string; children: Record<string, unknown> }, attempt: number): PodFingerprint {
-  return { context: snap.context, state: JSON.stringify(snap.value), status: snap.status, children: Object.keys(snap.children).join(','), attempt };
-}
-
-function sameFingerprint(a: PodFingerprint | undefined, b: PodFingerprint): boolean {
-  if (a === undefined || a.state !== b.state || a.status !== b.status || a.children !== b.children || a.attempt !== b.attempt) return false;
-  return a.context === b.context || shallowEqual(a.context as Record<string, unknown>, b.context as Record<string, unknown>);
-}
-
-/** An assign that set fields to what they were (e.g. the same task state again) keeps each field's value. */
-function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
 }
