@@ -68,13 +68,14 @@ function explainerOver(frozenOffers: readonly Offer[], frozen: StageContext, eva
  * it; an immutable offer is kept as it is), with what explaining them reads of the index kept in
  * the round's facts (tracked from now on, read at this pod's version: nothing copied per pod).
  * The round's next pods mostly keep the offers the last one kept, in the same places: such an
- * offer is frozen and its facts tracked already (one comparison).
+ * offer is frozen and its facts tracked already (one comparison), for a pod of the same type with
+ * constraints on the same fields.
  */
 function freezeOffers(offers: readonly Offer[], positions: readonly number[], ctx: StageContext, constraints: readonly CompiledConstraint[]): Offer[] {
   const live = ctx.index;
   const facts = live.roundFacts();
   const { podType } = ctx.request;
-  const last = facts.lastKept(podType, ctx.request.constraints);
+  const last = facts.lastKept(podType, constraints);
   const frozen = new Array<Offer>(positions.length);
   for (let k = 0; k < positions.length; k++) {
     const offer = offers[positions[k]!]!;
@@ -93,7 +94,7 @@ function freezeOffers(offers: readonly Offer[], positions: readonly number[], ct
     }
   }
   // A single offer (the chosen one, frozen on its own) does not replace the list.
-  if (frozen.length > 1) facts.setLastKept(podType, ctx.request.constraints, frozen);
+  if (frozen.length > 1) facts.setLastKept(podType, constraints, frozen);
   return frozen;
 }
 

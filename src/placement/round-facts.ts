@@ -35,20 +35,22 @@ export class RoundFacts {
   private readonly counts = new Map<string, Map<string, Map<string, Timeline<number>>>>();
   private readonly health = new Map<string, StorageHealth>();
   private readonly racks = new Map<string, Timeline<string | null>>();
-  /** The offers the last pod kept for explanation (frozen), and its pod type and constraints (the spec's list). */
-  private last: { podType: string; constraints: object | undefined; offers: readonly object[] } = { podType: '', constraints: undefined, offers: [] };
+  /** The offers the last pod kept for explanation (frozen), with its pod type and constraint fields. */
+  private last: { podType: string; fields: readonly string[]; offers: readonly object[] } = { podType: '', fields: [], offers: [] };
 
   /**
-   * The offers (frozen) the last pod of this type with these constraints (the same list, as the
-   * spec's pod type has it) kept for explanation, in their places: their facts are tracked.
+   * The offers (frozen) the last pod of this type with constraints on these fields kept for
+   * explanation, in their places: their facts are tracked for such a pod. None otherwise.
    */
-  lastKept(podType: string, constraints: object): readonly object[] {
+  lastKept(podType: string, constraints: readonly { field: string }[]): readonly object[] {
     const last = this.last;
-    return last.constraints === constraints && last.podType === podType ? last.offers : [];
+    if (last.podType !== podType || last.fields.length !== constraints.length) return [];
+    for (let k = 0; k < constraints.length; k++) if (last.fields[k] !== constraints[k]!.field) return [];
+    return last.offers;
   }
 
-  setLastKept(podType: string, constraints: object, offers: readonly object[]): void {
-    this.last = { podType, constraints, offers };
+  setLastKept(podType: string, constraints: readonly { field: string }[], offers: readonly object[]): void {
+    this.last = { podType, fields: constraints.map((c) => c.field), offers };
   }
 
   /** The index is about to record or remove a placement (its count changes follow). */

@@ -68,4 +68,21 @@ describe('RoundFacts: what explanations read of a round, kept as it changes', ()
     expect(memory.get('node-1')!.racks['agent-3']).toBe('rack-1');
     expect(memory.explain('node-1').join('\n')).toContain('agent-3 (rack-1): FAIL constraints');
   });
+
+  it('pods of one type whose constraints name other fields (the same list, changed in place) are each explained as judged', () => {
+    const { view, offers } = makeCluster({ agents: 6, racks: 2 });
+    const index = buildPlacementIndex(view);
+    const lazy = new PlacementMemory({ now: () => new Date(0), maxOffersPerPod: 10 });
+    const eager = new PlacementMemory({ now: () => new Date(0), maxOffersPerPod: 10 });
+    const constraints: PlacementConstraint[] = [{ field: 'hostname', operator: 'UNIQUE' }];
+    // Both pass everywhere: the second pod keeps the very offers the first kept, in the same places.
+    for (const [n, c] of [[0, { field: 'hostname', operator: 'UNIQUE' }], [1, { field: 'rack', operator: 'MAX_PER', value: '5' }]] as const) {
+      constraints[0] = c;
+      const request = makeRequest({ index: n, constraints });
+      evaluateOffers(request, offers, index, { memory: eager, detail: 'full' });
+      evaluateOffers(request, offers, index, { memory: lazy, detail: 'summary', trusted: true });
+    }
+    expect(lazy.explain('node-1')).toEqual(eager.explain('node-1'));
+    expect(lazy.get('node-1')!.chosen!.reasons.join('\n')).toContain('rack:MAX_PER:5 holds: 0 of at most 5 node pods on rack=rack-0');
+  });
 });
