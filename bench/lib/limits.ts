@@ -138,7 +138,7 @@ export async function rawKvPutRate(count: number, window = 256): Promise<number>
 }
 
 /** How often the CPU-stall probe looks (ms). */
-const CPU_PROBE_MS = 2;
+const CPU_PROBE_MS = 5;
 
 /**
  * The longest event-loop stall counted in CPU time: the process CPU (user + system) spent between
