@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPlacementIndex, evaluateOffers, PlacementMemory, type PlacementConstraint } from '../../src/placement';
+import { buildPlacementIndex, evaluateOffers, immutableOffer, PlacementMemory, type PlacementConstraint } from '../../src/placement';
 import { RoundFacts } from '../../src/placement/round-facts';
 import { makeCluster, makeRequest } from './fixtures';
 
@@ -70,7 +70,9 @@ describe('RoundFacts: what explanations read of a round, kept as it changes', ()
   });
 
   it('pods of one type whose constraints name other fields (the same list, changed in place) are each explained as judged', () => {
-    const { view, offers } = makeCluster({ agents: 6, racks: 2 });
+    const { view, offers: plain } = makeCluster({ agents: 6, racks: 2 });
+    // Immutable, as the offer handler's: a kept offer is the offer itself, not a copy.
+    const offers = plain.map((o) => immutableOffer(o));
     const index = buildPlacementIndex(view);
     const lazy = new PlacementMemory({ now: () => new Date(0), maxOffersPerPod: 10 });
     const eager = new PlacementMemory({ now: () => new Date(0), maxOffersPerPod: 10 });
