@@ -188,6 +188,16 @@ export function volumeIds(context: PodInstanceContext): string[] {
 }
 
 /** Dotted path of the active leaf state ('running.unreachable'): what POD_STATE carries. */
+/**
+ * Whether a restored pod must re-enter its state (RESUMED) to re-arm its timer. A running pod's
+ * only timer resets its crash-loop count once it has run `stableAfter`: with no failure counted,
+ * that timer changes nothing, so 10,000 healthy pods restore without 10,000 re-entries.
+ */
+export function needsResume(path: string, context: Pick<PodInstanceContext, 'consecutiveFailures'>): boolean {
+  if (path === 'running.up' || path === 'running.unready') return context.consecutiveFailures !== 0;
+  return true;
+}
+
 export function statePath(value: string | { [key: string]: unknown }): string {
   if (typeof value === 'string') return value;
   const [key, child] = Object.entries(value)[0] ?? ['', ''];

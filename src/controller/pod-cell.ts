@@ -100,6 +100,7 @@ export interface PodHandle {
   getPersistedSnapshot(): Snapshot<unknown>;
   readonly status: string;
   readonly isLive: boolean;
+  readonly pendingTimers: number;
   lastEvent(): string;
   send(event: PodInstanceEvent): void;
   stop(): void;
@@ -160,6 +161,11 @@ export class PodCell<K> implements PodHandle {
   /** True while an actor runs the pod (an effect in flight). */
   get isLive(): boolean {
     return this.actor !== null;
+  }
+
+  /** How many `after` timers the pod has pending at rest (an actor's own are not counted). */
+  get pendingTimers(): number {
+    return this.timers?.size ?? 0;
   }
 
   /** The type of the last event the pod received. */

@@ -1,5 +1,5 @@
 import type { AnyActorRef, Snapshot } from 'xstate';
-import { statePath } from '../../machines/pod-instance.logic';
+import { needsResume, statePath } from '../../machines/pod-instance.logic';
 import type { PodInstanceContext, PodInstanceEvent, PodInstanceInput } from '../../machines/pod-instance.types';
 import type { ServiceSpec } from '../service-spec';
 import { podInstanceName, taskIdFor, volumeName } from '../service-spec';
@@ -140,6 +140,7 @@ export class PodRegistry {
    * unless the state changed.
    */
   private resume(e: PodEntry): void {
+    if (!needsResume(e.state, this.context(e))) return;
     const before = e.state;
     this.resuming = e;
     try {

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromPromise } from 'xstate';
-import { POD_TAGS } from '../../machines/pod-instance.logic';
+import { POD_TAGS, POD_TIMING_DEFAULTS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
 import { waitForPod } from '../../src/controller/pod-cell';
@@ -43,6 +43,14 @@ const machine = podInstanceMachine.provide({
     checkVolumes: fromPromise<CheckVolumesOutput, CheckVolumesInput>(async () => ({ replicaHosts: [] })),
   },
 });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function podStableAfterMs(registry: PodRegistry): number {
+  return registry.inputFor('node', 0).timing?.stableAfterMs ?? POD_TIMING_DEFAULTS.stableAfterMs;
+}
 
 function registryOn(kv: MemoryKv, count: number): PodRegistry {
   const spec = demoSpec({ count });
@@ -92,6 +100,27 @@ describe('pods at rest', () => {
     again.send(restored[0]!, { type: 'TASK_UPDATE', taskId: 'demo__node-0__1-abcd0123', state: 'TASK_FAILED', agentId: 'a0' });
     await again.flushAll();
     expect(kv.totalPuts()).toBeGreaterThan(putsBefore);
+    again.stopAll();
+  });
+
+  it('re-arms on restore only the timers that still matter: a running pod with failures counted gets its crash-loop reset, a healthy one nothing', async () => {
+    const kv = new MemoryKv();
+    const first = registryOn(kv, 2);
+    await runningPods(first, 2);
+    first.stopAll();
+    // node-1 had failed twice before it ran again: its stableAfter timer will reset the count.
+    const rec = kv.data.get('pods.node.1')!.value as { snapshot: { context: { consecutiveFailures: number } } };
+    rec.snapshot.context.consecutiveFailures = 2;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const again = registryOn(kv, 2);
+    const [healthy, flapping] = await again.restore();
+    expect(healthy!.actor.pendingTimers).toBe(0);
+    expect(flapping!.actor.pendingTimers).toBe(1);
+    vi.advanceTimersByTime(podStableAfterMs(again) + 1);
+    expect(again.context(flapping!).consecutiveFailures).toBe(0);
+    expect(flapping!.state).toBe('running.up');
+    vi.useRealTimers();
+    await again.flushAll();
     again.stopAll();
   });
 
