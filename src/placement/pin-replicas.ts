@@ -61,7 +61,8 @@ export function pinReplicas(
       if (chosen.includes(host)) continue;
       const tier = tiers?.get(host);
       if (tiers && tier === undefined) continue;
-      const cost = (tier ?? 0) * TIER_STEP + domainCost(used, index.domainOf(host)) + siblingCost(index, host, options, cleanPerRack);
+      const domain = index.domainOf(host);
+      const cost = (tier ?? 0) * TIER_STEP + domainCost(used, domain) + siblingCost(index, host, domain?.rack, options, cleanPerRack);
       if (cost > bestCost) continue;
       const h = fnv(host, seed);
       if (cost < bestCost || h < bestHash || (h === bestHash && host < bestHost!)) {
@@ -103,10 +104,9 @@ function domainCost(used: Used, d: FailureDomain | undefined): number {
  * come there needs a clean host of another rack for its own replica, and this rack's clean host
  * for itself. A clean host of a pod-less rack with clean hosts to spare costs 0.
  */
-function siblingCost(index: PlacementIndex, host: string, options: PinOptions, cleanPerRack: Map<string, number>): number {
+function siblingCost(index: PlacementIndex, host: string, rack: string | undefined, options: PinOptions, cleanPerRack: Map<string, number>): number {
   if (options.podType === undefined) return 0;
   if (isBusy(index, host, options)) return 1;
-  const rack = index.domainOf(host)?.rack;
   if (rack === undefined) return 0;
   if (index.count(options.podType, 'rack', rack) > 0) return 0.25;
   return (cleanPerRack.get(rack) ?? 0) <= 1 ? 0.5 : 0;
