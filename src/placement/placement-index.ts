@@ -32,6 +32,7 @@ export class PlacementIndex {
   /** Distinct values of each field over all known agents, built on first use. */
   private readonly knownValues = new Map<string, Set<string>>();
   private readonly groups = new Map<string, GroupStats>();
+  private readonly typeKeys = new Map<string, Map<string, string>>();
   private upHostsCache: string[] | undefined;
   private readonly domains = new Map<string, FailureDomain | null>();
   /** What explanations of this round read, kept as the counts change (`roundFacts`), once asked for. */
@@ -99,7 +100,7 @@ export class PlacementIndex {
 
   /** Pods of `podType` on agents that have `field` at all. */
   fieldTotal(podType: string, field: string): number {
-    return this.fieldTotals.get(podType + SEP + canonicalField(field)) ?? 0;
+    return this.fieldTotals.get(this.typeKey(podType, canonicalField(field))) ?? 0;
   }
 
   /** Number of distinct values of `field` among known agents. */
@@ -150,10 +151,19 @@ export class PlacementIndex {
     const after = before + delta;
     byValue.set(value, after);
     this.facts?.changed(podType, field, value, after);
-    const tk = podType + SEP + field;
+    const tk = this.typeKey(podType, field);
     this.fieldTotals.set(tk, (this.fieldTotals.get(tk) ?? 0) + delta);
     const stats = this.groups.get(tk);
     if (stats) moveInHistogram(stats, before, after);
+  }
+
+  /** `<podType>\0<field>`, built once per pair (no string built per placement and field). */
+  private typeKey(podType: string, field: string): string {
+    let byField = this.typeKeys.get(podType);
+    if (!byField) this.typeKeys.set(podType, (byField = new Map()));
+    let key = byField.get(field);
+    if (key === undefined) byField.set(field, (key = podType + SEP + field));
+    return key;
   }
 
   private learnAgent(agent: AgentLike): void {
@@ -188,7 +198,7 @@ export class PlacementIndex {
   }
 
   private groupStats(podType: string, field: string): GroupStats {
-    const tk = podType + SEP + field;
+    const tk = this.typeKey(podType, field);
     let stats = this.groups.get(tk);
     if (!stats) {
       stats = { histogram: new Map(), min: Number.POSITIVE_INFINITY };
