@@ -152,8 +152,8 @@ export class ServiceStateStore {
             sliceStart = performance.now();
           }
         }
-        // Nothing came before the fetch expired: the entries counted at the start were removed meanwhile.
-        if (got === 0) break;
+        // Nothing came before the fetch expired though entries are pending: never hand back part of the state.
+        if (got === 0) throw new Error(`no entry arrived in ${READ_EXPIRES_MS} ms with ${pending} pending`);
       }
     } catch (cause) {
       if (cause instanceof StateCorruptError) throw cause;
