@@ -205,17 +205,21 @@ describe('PersistQueue once its store is gone (bucket destroyed, connection clos
     const service = `t-pq-closed-${randomUUID().slice(0, 8)}`;
     const nc = await connect({ servers: SHARED_NATS_URL });
     const own = await ServiceStateStore.open(nc, service);
-    const q = new PersistQueue(own, silentLogger());
-    q.write('pods.node.1', { v: 1 });
-    await q.flushAll();
-    await nc.close();
-    q.write('pods.node.1', { v: 2 });
-    expect(await settles(q.flushAll(), 5_000)).toBe(true);
-    await expect(q.flushed('pods.node.1')).rejects.toBeInstanceOf(StateNotSavedError);
-    // Clean up the bucket over another connection.
-    const other = await connect({ servers: SHARED_NATS_URL });
-    await (await ServiceStateStore.open(other, service)).destroy();
-    await other.close();
+    try {
+      const q = new PersistQueue(own, silentLogger());
+      q.write('pods.node.1', { v: 1 });
+      await q.flushAll();
+      await nc.close();
+      q.write('pods.node.1', { v: 2 });
+      expect(await settles(q.flushAll(), 5_000)).toBe(true);
+      await expect(q.flushed('pods.node.1')).rejects.toBeInstanceOf(StateNotSavedError);
+    } finally {
+      // Clean up the bucket over another connection.
+      await nc.close();
+      const other = await connect({ servers: SHARED_NATS_URL });
+      await (await ServiceStateStore.open(other, service)).destroy();
+      await other.close();
+    }
   });
 });
 
