@@ -83,7 +83,11 @@ export class PodStepper {
 }
 
 function hasChildren(snap: { children: Record<string, unknown> }): boolean {
-  for (const _ in snap.children) return true;
+  return hasKeys(snap.children);
+}
+
+function hasKeys(o: object | undefined): boolean {
+  for (const _ in o) return true;
   return false;
 }
 
@@ -151,7 +155,13 @@ export class PodCell<K> implements PodHandle {
   }
 
   getPersistedSnapshot(): Snapshot<unknown> {
-    return this.actor ? this.actor.getPersistedSnapshot() : this.stepper.machine.getPersistedSnapshot(this.snap as never);
+    if (this.actor) return this.actor.getPersistedSnapshot();
+    const s = this.snap;
+    // At rest there is no child and (the pod machine has no history state) no history: what
+    // XState's getPersistedSnapshot makes, without its walk of the context for actor refs (a pod
+    // context is JSON). Once per KV write of every pod.
+    if (hasChildren(s) || hasKeys(s.historyValue)) return this.stepper.machine.getPersistedSnapshot(s as never);
+    return { status: s.status, output: s.output, error: s.error, value: s.value, historyValue: {}, context: s.context, children: {} } as Snapshot<unknown>;
   }
 
   get status(): string {

@@ -44,6 +44,8 @@ class KvInMemory {
     return this.data.get(key);
   }
   async put(key: string, value: unknown, expected: number): Promise<number> {
+    // A put sent while the bucket is down fails, even if it comes back before the answer would.
+    if (this.down) throw new StateUnavailableError('NATS is down');
     await sleep(1);
     if (this.down) throw new StateUnavailableError('NATS is down');
     if ((this.data.get(key)?.revision ?? 0) !== expected) throw new Error(`unexpected revision for ${key}`);

@@ -136,6 +136,7 @@ describe('a pod at rest', () => {
   });
 });
 
+const json = (v: unknown) => JSON.parse(JSON.stringify(v));
 const hosts = ['h1', 'h2'] as const;
 const eventArb: fc.Arbitrary<PodInstanceEvent | { type: 'WAIT'; ms: number }> = fc.oneof(
   fc.constantFrom(1, 2).map((n) => ({ type: 'PLACE' as const, taskId: `t${n}`, agentId: `a${n}`, hostname: hosts[n - 1]!, offerId: `o${n}` })),
@@ -170,6 +171,8 @@ describe('a cell and an actor', () => {
           }
           await settle();
           expect(view(cell.getSnapshot())).toEqual(view(actor.getSnapshot()));
+          // The record written to KV is the one the actor's snapshot would make.
+          expect(json(cell.getPersistedSnapshot())).toEqual(json(actor.getPersistedSnapshot()));
         }
         expect(cellCalls).toEqual(actorCalls);
         cell.stop();
