@@ -2,6 +2,9 @@ import type { ServiceSpec } from '../service-spec';
 import type { JsonObject } from './json-schema';
 import { podOptionSchema, YAML_SAFE_PATTERN } from './options-model';
 
+/** The scheduler app's memory (`service.mem`, MiB) unless the install says otherwise; Marathon enforces it. */
+export const DEFAULT_SCHEDULER_MEM_MB = 512;
+
 /** DNS label: the service name appears in volume names, task ids, NATS subjects and the app id. */
 const SERVICE_NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 /** A Marathon env value must stay one token for the shell command that uses it. */
@@ -27,7 +30,7 @@ function serviceGroup(spec: ServiceSpec, image: string): JsonObject {
       default: 'nobody',
     },
     cpus: { type: 'number', description: 'CPU shares of the scheduler.', minimum: 0.1, default: 0.5 },
-    mem: { type: 'integer', description: 'Memory of the scheduler, in MiB.', minimum: 256, default: 512 },
+    mem: { type: 'integer', description: 'Memory of the scheduler, in MiB (its V8 heap is capped to fit).', minimum: 256, default: DEFAULT_SCHEDULER_MEM_MB },
     image: {
       type: 'string',
       description: `Container image of the scheduler; empty for the image this package ships (${image}).`,
