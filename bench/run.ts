@@ -97,7 +97,7 @@ function sideBySide(f: Record<string, any>): Record<string, unknown> {
     const lower = Math.min(st.limits.nats_kv_put_per_s, st.limits.http_post_keepalive_per_s);
     out.status_updates_per_s = { figure: st.status_updates_per_s, goal: `>= ${Math.round(lower / 2)} (half the lower limit), flat in the pod count`, limits: st.limits, max_stall_ms: st.max_stall_ms };
     out.state_restore = { figure: st.restore, goal_ms: 2_000 };
-    out.state_rss_mb = { figure: Object.entries(st).find(([k]) => k.startsWith('rss_mb_at_'))?.[1], goal: 200 };
+    out.state_rss_mb = { figure: Object.entries(st).find(([k]) => k.startsWith('rss_mb_at_'))?.[1], right_after_updates: st.rss_mb_right_after_updates, heap_used_mb: st.heap_used_mb_at_rest, goal: 200 };
     out.framework_record_bytes = { figure: st.framework_record_bytes, goal: 'the same at 10 and 10,000 pods' };
   }
   if (f.supervisor) {
