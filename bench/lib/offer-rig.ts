@@ -21,7 +21,7 @@ import { createMetrics } from '../../src/observe/metrics';
 import { PlacementMemory } from '../../src/placement';
 import type { PortworxClient, VolumeInspection } from '../../src/portworx';
 import { parseSpec } from '../../src/service-spec';
-import type { ServiceStateStore } from '../../src/state/state-store';
+import { memoryStore } from '../../test/helpers/memory-kv';
 
 export const AGENTS = Number(process.env.BENCH_AGENTS ?? 2_000);
 export const PODS = Number(process.env.BENCH_PENDING_PODS ?? 1_000);
@@ -31,26 +31,6 @@ const ZONES = 4;
 const host = (i: number) => `host-${i}`;
 const agentId = (i: number) => `agent-${String(i).padStart(5, '0')}`;
 
-/** A state store that keeps values in a Map: the bench measures placement, not NATS. */
-function memoryStore(): ServiceStateStore {
-  const values = new Map<string, { value: unknown; revision: number }>();
-  let revision = 0;
-  return {
-    async get(key: string) {
-      return values.get(key);
-    },
-    async put(key: string, value: unknown) {
-      values.set(key, { value, revision: ++revision });
-      return revision;
-    },
-    async delete(key: string) {
-      values.delete(key);
-    },
-    async keys(prefix = '') {
-      return [...values.keys()].filter((k) => k.startsWith(prefix));
-    },
-  } as unknown as ServiceStateStore;
-}
 
 /** Portworx answering inspects from a Map by id; volume `i` has its replica on host i. */
 function portworx(agents: number): PortworxClient {

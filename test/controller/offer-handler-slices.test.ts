@@ -12,7 +12,7 @@ import type { Offer as MesosOffer, OfferOperation, Resource } from '../../src/me
 import { checkMessage } from '../conformance/mesos-proto-checker';
 import { TransitionLog } from '../../src/observe/transition-log';
 import { PlacementMemory } from '../../src/placement';
-import type { ServiceStateStore } from '../../src/state/state-store';
+import { memoryStore } from '../helpers/memory-kv';
 import { clusterOf, demoSpec, FakeMesos, FakePortworx, hosts, inspected, metrics, offerFrom, silentLogger } from './fixtures';
 
 /**
@@ -32,26 +32,6 @@ const podMachine = podInstanceMachine.provide({
   },
 });
 
-/** A state store in a Map: these rounds are about the handler, not NATS. */
-function memoryStore(): ServiceStateStore {
-  const values = new Map<string, { value: unknown; revision: number }>();
-  let revision = 0;
-  return {
-    async get(key: string) {
-      return values.get(key);
-    },
-    async put(key: string, value: unknown) {
-      values.set(key, { value, revision: ++revision });
-      return revision;
-    },
-    async delete(key: string) {
-      values.delete(key);
-    },
-    async keys(prefix = '') {
-      return [...values.keys()].filter((k) => k.startsWith(prefix));
-    },
-  } as unknown as ServiceStateStore;
-}
 
 interface Shape {
   hosts: number;

@@ -6,35 +6,9 @@ import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureV
 import { waitForPod } from '../../src/controller/pod-cell';
 import { PodRegistry, type PodEntry } from '../../src/controller/pod-registry';
 import { TransitionLog } from '../../src/observe/transition-log';
-import type { ServiceStateStore } from '../../src/state/state-store';
+import { MemoryKv } from '../helpers/memory-kv';
 import { demoSpec, metrics, silentLogger } from './fixtures';
 
-/** KV in memory, counting puts per key. */
-class MemoryKv {
-  readonly data = new Map<string, { value: unknown; revision: number }>();
-  readonly puts = new Map<string, number>();
-  private rev = 0;
-  async keys(prefix = '') {
-    return [...this.data.keys()].filter((k) => k.startsWith(prefix));
-  }
-  async get(key: string) {
-    return this.data.get(key);
-  }
-  async put(key: string, value: unknown): Promise<number> {
-    this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
-    this.data.set(key, { value: structuredClone(value), revision: ++this.rev });
-    return this.rev;
-  }
-  async delete(key: string) {
-    this.data.delete(key);
-  }
-  totalPuts(): number {
-    return [...this.puts.values()].reduce((a, b) => a + b, 0);
-  }
-  asStore(): ServiceStateStore {
-    return this as unknown as ServiceStateStore;
-  }
-}
 
 const machine = podInstanceMachine.provide({
   actors: {
