@@ -24,7 +24,7 @@ export interface PodTimingOptions {
 }
 
 /** The longest run of pod restores between two yields to the event loop. */
-const RESTORE_SLICE_MS = 20;
+const RESTORE_SLICE_MS = 10;
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -302,6 +302,11 @@ export class PodRegistry {
   /** Tell whoever listens of the pod's current state again (a restored or (re)started pod). */
   notify(entry: PodEntry): void {
     this.deps.onPodState(entry);
+  }
+
+  /** notify for many pods (every restored one), yielding to the event loop between slices. */
+  async notifyInSlices(entries: readonly PodEntry[]): Promise<void> {
+    await inSlices(entries, (e) => this.notify(e));
   }
 
   private onSnapshot(entry: RegisteredPod, snap: PodSnapshot): void {
