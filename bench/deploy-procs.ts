@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SCHEDULER_MEM_MB, heapCapMb } from '../src/packaging';
 import type { ProbeReport } from './deploy-probe';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -141,14 +142,33 @@ export function startScheduler(args: string[], env: NodeJS.ProcessEnv, logFile: 
 }
 
 /**
- * Extra node flags for the scheduler only: --expose-gc (for the probe's last report);
- * BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile into the
- * work directory; BENCH_DEPLOY_SCHEDULER_NODE_ARGS adds any (e.g. --heapsnapshot-signal=SIGUSR2).
+ * The scheduler's memory (MiB) as its Marathon app would have it: BENCH_DEPLOY_MEM_MB, else the
+ * package default (`service.mem`, 512); 0 runs it uncapped (V8's own heap sizing). The bench gives
+ * node the heap cap the package's command derives from it (heapCapMb) and reports peak RSS beside it.
+ */
+export function schedulerMemMb(): number | null {
+  const raw = process.env.BENCH_DEPLOY_MEM_MB;
+  const n = raw === undefined || raw === '' ? DEFAULT_SCHEDULER_MEM_MB : Number(raw);
+  if (!(n >= 0)) throw new Error('BENCH_DEPLOY_MEM_MB must be a number of MiB (0: no cap)');
+  return n === 0 ? null : n;
+}
+
+/**
+ * Extra node flags for the scheduler only: --expose-gc (for the probe's last report); the heap
+ * cap of its memory (schedulerMemMb); BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile into the
+ * work directory; BENCH_DEPLOY_SCHEDULER_NODE_ARGS adds any (e.g. --heapsnapshot-signal=SIGUSR2,
+ * or a --max-old-space-size of its own, which wins: it comes last).
  */
 function nodeArgs(dir: string): string[] {
   const extra = (process.env.BENCH_DEPLOY_SCHEDULER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // --expose-gc: the probe's last report collects first (heap retained at the end, not garbage).
-  return ['--expose-gc', ...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
+  const mem = schedulerMemMb();
+  return [
+    // --expose-gc: the probe's last report collects first (heap retained at the end, not garbage).
+    '--expose-gc',
+    ...(mem !== null ? [`--max-old-space-size=${heapCapMb(mem)}`] : []),
+    ...(process.env.BENCH_DEPLOY_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', dir] : []),
+    ...extra,
+  ];
 }
 
 function countLine(counts: SchedulerLogCounts, line: string): void {

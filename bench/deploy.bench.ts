@@ -30,7 +30,10 @@
  * F divides every interval of the simulators and of the scheduler (`--speed`, PXFW_TIME_SCALE),
  * its lease TTL included. BENCH_DEPLOY_KEEP=1 keeps the work directory (logs, probe.jsonl),
  * BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile of the scheduler there, BENCH_DEPLOY_LOG_LEVEL sets
- * the scheduler's log level (default warn).
+ * the scheduler's log level (default warn). BENCH_DEPLOY_MEM_MB: the scheduler's memory in MiB
+ * (default 512, the package's `service.mem`; 0: uncapped): node gets the heap cap the package's
+ * command derives from it, and `mem_limit_mb` stands beside `peak_rss_mb` (a peak above it is an
+ * OOM kill on a real cluster).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -42,7 +45,7 @@ import { connect } from '@nats-io/transport-node';
 import { bucketExists } from '../src/state/bucket-owner';
 import { bucketName, ServiceStateStore } from '../src/state/state-store';
 import type { ProbeReport } from './deploy-probe';
-import { cpuSecondsOf, freePort, log, startScheduler, startSim, stopChild, workDir } from './deploy-procs';
+import { cpuSecondsOf, freePort, log, schedulerMemMb, startScheduler, startSim, stopChild, workDir } from './deploy-procs';
 
 const PODS = Number(process.env.BENCH_DEPLOY_PODS ?? 10_000);
 const AGENTS = Number(process.env.BENCH_DEPLOY_AGENTS ?? 2_000);
@@ -89,6 +92,8 @@ interface RunFigures {
   pods_per_s: number;
   /** Not complete within the time budget: the time the whole deploy would take at the rate seen (linear). */
   projected_total_s?: number;
+  /** The scheduler's memory as its Marathon app would have it (BENCH_DEPLOY_MEM_MB, default the package's 512; null: uncapped). */
+  mem_limit_mb: number | null;
   peak_rss_mb: number | null;
   /** Heap used after a full GC at the budget's end (what the scheduler retains, garbage aside). */
   heap_after_gc_mb: number | null;
@@ -165,7 +170,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
   const service = `deploybench-${strategy.slice(0, 3)}-${randomBytes(3).toString('hex')}`;
   const specFile = join(dir, 'spec.yml');
   writeFileSync(specFile, specYaml(service, strategy));
-  log(`${strategy}: ${PODS} pods on ${AGENTS} agents, speed ${speed}, budget ${TIMEOUT_S} s, service ${service}, logs in ${dir}`);
+  log(`${strategy}: ${PODS} pods on ${AGENTS} agents, speed ${speed}, budget ${TIMEOUT_S} s, scheduler mem ${schedulerMemMb() ?? 'uncapped'} MiB, service ${service}, logs in ${dir}`);
   const nc = await connect({ servers: NATS_URL, name: 'pxfw-bench-deploy' });
   const { mesos, portworx } = await startCluster(dir, speed);
   const httpPort = await freePort();
@@ -222,6 +227,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     deploy_s: round(deployMs / 1000, 1),
     pods_per_s: round(complete / (deployMs / 1000), 1),
     ...(!done && complete > 0 ? { projected_total_s: Math.round((deployMs / 1000) * (PODS / complete)) } : {}),
+    mem_limit_mb: schedulerMemMb(),
     peak_rss_mb: last ? Math.round(last.peakRssBytes / 2 ** 20) : null,
     heap_after_gc_mb: last?.heapAfterGcBytes !== undefined ? Math.round(last.heapAfterGcBytes / 2 ** 20) : null,
     max_stall_ms: last?.maxStallMs ?? null,
