@@ -19,6 +19,9 @@ type Json = Record<string, unknown>;
 
 export function migratePodSnapshot<T>(snapshot: T): T {
   if (snapshot === null || typeof snapshot !== 'object') return snapshot;
+  // A current snapshot (every live one) comes back as it is: the same context object means the
+  // same record to whoever compares them, and nothing is copied.
+  if (isCurrent(snapshot as Json)) return snapshot;
   const snap = { ...(snapshot as Json) };
   const ctx = snap.context as Json | undefined;
   if (!ctx || typeof ctx !== 'object') return snapshot;
@@ -48,6 +51,22 @@ export function migratePodSnapshot<T>(snapshot: T): T {
   }
   snap.context = context;
   return snap as T;
+}
+
+/** Fields migratePodSnapshot fills when null or absent (`??=`); checkPassed and configId may be null. */
+const CURRENT_FIELDS = ['suspicion', 'replacing', 'readinessCheck', 'taskHasRun'] as const;
+
+/** Nothing for migratePodSnapshot to do: every field it would add is there, no trigger or state to rename. */
+function isCurrent(snap: Json): boolean {
+  const ctx = snap.context as Json | undefined;
+  if (!ctx || typeof ctx !== 'object') return true;
+  for (const f of CURRENT_FIELDS) if (ctx[f] == null) return false;
+  if (!('checkPassed' in ctx) || !('configId' in ctx)) return false;
+  if ((ctx.timing as Json | undefined)?.probationMs == null || (ctx.failurePolicy as Json | undefined)?.probationMs == null) return false;
+  const trigger = (ctx.failure as Json | null | undefined)?.trigger;
+  if (typeof trigger === 'string' && TRIGGERS[trigger]) return false;
+  const value = snap.value as Json | string | undefined;
+  return !(value && typeof value === 'object' && value.running === 'unreachable');
 }
 
 function isRunning(value: unknown): boolean {

@@ -25,6 +25,8 @@ export type DestructiveBarrier = (pod: AnyActorRef | undefined) => Promise<void>
 function gated<O, I>(logic: AnyActorLogic, barrier: DestructiveBarrier) {
   return fromPromise<O, I>(async ({ input, system, signal }) => {
     await barrier(system.get(POD_SYSTEM_ID) as AnyActorRef | undefined);
+    // The pod may have been stopped (removed, stood down, uninstalled) while it waited: never act then.
+    signal.throwIfAborted();
     const effect = createActor(logic, { input });
     signal.addEventListener('abort', () => effect.stop(), { once: true });
     effect.start();

@@ -119,6 +119,9 @@ export class PodCell<K> implements PodHandle {
   private stopped = false;
   private lastEventType = 'xstate.init';
   private watchers: Set<(snap: PodSnapshot) => void> | undefined;
+  /** Emissions in progress, and the events sent to the pod from inside them (see send). */
+  private emitting = 0;
+  private inbox: PodInstanceEvent[] | undefined;
 
   /**
    * `persisted` restores a pod from KV; without it the pod starts from its initial state. A pod
@@ -140,7 +143,7 @@ export class PodCell<K> implements PodHandle {
     const [initial, actions] = stepper.initial(owner.input(key));
     this.snap = initial;
     if (pureEnough(initial, actions)) this.apply(actions);
-    else this.hydrate(undefined);
+    else this.hydrate(undefined); // a fresh actor from the input: its first state invokes an effect
   }
 
   /** Every new snapshot of the pod, at rest or not, until unsubscribed (see waitForPod). */
@@ -190,6 +193,11 @@ export class PodCell<K> implements PodHandle {
       return;
     }
     if (this.snap.status !== 'active') return;
+    if (this.emitting > 0) {
+      // Sent by whoever hears this pod's snapshot: taken after it, in order, as an actor's mailbox would.
+      (this.inbox ??= []).push(event);
+      return;
+    }
     let next: PodSnapshot;
     let actions: StepAction[];
     try {
@@ -199,7 +207,7 @@ export class PodCell<K> implements PodHandle {
       return;
     }
     if (!pureEnough(next, actions)) {
-      this.hydrate(undefined);
+      this.hydrate(this.snap);
       this.actor!.send(event);
       return;
     }
@@ -211,8 +219,18 @@ export class PodCell<K> implements PodHandle {
   }
 
   private emit(snap: PodSnapshot, eventType: string): void {
-    this.owner.next(this.key, snap, eventType);
-    if (this.watchers) for (const w of this.watchers) w(snap);
+    this.emitting += 1;
+    try {
+      this.owner.next(this.key, snap, eventType);
+      if (this.watchers) for (const w of this.watchers) w(snap);
+    } finally {
+      this.emitting -= 1;
+    }
+    if (this.emitting === 0 && this.inbox) {
+      const queued = this.inbox;
+      this.inbox = undefined;
+      for (const ev of queued) this.send(ev);
+    }
   }
 
   stop(): void {
@@ -255,23 +273,27 @@ export class PodCell<K> implements PodHandle {
     this.timers!.delete(id);
   }
 
-  /** Start an actor from the current snapshot (or `persisted`), handing it the cell's timers. */
-  private hydrate(persisted: Snapshot<unknown> | undefined): void {
+  /**
+   * Start an actor from `from` (the cell's snapshot, or a record read from KV; none: a fresh pod
+   * from its input), handing it the cell's timers. Its first snapshot is the one it starts from:
+   * not told again.
+   */
+  private hydrate(from: Snapshot<unknown> | PodSnapshot | undefined): void {
     let received = this.lastEventType;
     const inspect = (ie: { type: string; actorRef: unknown; event?: { type: string } }) => {
       if (ie.type === '@xstate.event' && ie.actorRef === actor && ie.event) received = ie.event.type;
     };
-    const from = persisted ?? (this.snap.status === 'active' && !hasChildren(this.snap) ? this.snap : undefined);
     const actor: PodXActor = createActor(this.stepper.machine, {
       ...(from ? { snapshot: from as never } : {}),
       input: this.owner.input(this.key),
       inspect,
       systemId: this.systemId,
     });
+    let starting = true;
     this.actor = actor;
     actor.subscribe({
       next: (snap) => {
-        if (this.actor !== actor) return;
+        if (this.actor !== actor || starting) return;
         this.lastEventType = received;
         this.emit(snap as PodSnapshot, received);
         if (!hasChildren(snap) && snap.status === 'active') queueMicrotask(() => this.rest(actor));
@@ -279,6 +301,7 @@ export class PodCell<K> implements PodHandle {
       error: (err) => this.owner.error(this.key, err),
     });
     actor.start();
+    starting = false;
     const system = (actor as unknown as { system: { scheduler: { schedule: (...a: unknown[]) => void } } }).system;
     for (const [id, d] of this.timers ?? []) {
       clearTimeout(d.timer);
@@ -288,7 +311,11 @@ export class PodCell<K> implements PodHandle {
     this.owner.live(this.key, actor);
   }
 
-  /** The actor has nothing in flight: keep its snapshot and timers, stop it. */
+  /**
+   * The actor has nothing in flight: keep its snapshot and timers, stop it. Its pending timers are
+   * read from the actor system's scheduler (`_scheduledEvents`, not public API: package.json pins
+   * xstate's exact version, and the cell-vs-actor property covers the hand-over both ways).
+   */
   private rest(actor: PodXActor): void {
     if (this.actor !== actor || this.stopped) return;
     const snap = actor.getSnapshot();

@@ -60,6 +60,8 @@ export class PodRegistry {
   private readonly changeListeners = new Set<(name: string) => void>();
   /** The restored pod being re-armed (see resume): its snapshots are not written meanwhile. */
   private resuming: PodEntry | undefined;
+  /** Counts clear()s: a restore that spans one stops restoring into a registry that was cleared. */
+  private generation = 0;
 
   constructor(
     private readonly deps: {
@@ -120,9 +122,11 @@ export class PodRegistry {
    */
   async restore(): Promise<PodEntry[]> {
     const restored: PodEntry[] = [];
+    const generation = this.generation;
     await inSlices(await this.readPodRecords(), ([key, rec]) => {
       const { podType, index, attempt, snapshot } = rec;
-      if (this.pods.has(`${podType}-${index}`)) return;
+      // Stood down meanwhile (clear): the next leader restores them, not this one.
+      if (this.generation !== generation || this.pods.has(`${podType}-${index}`)) return;
       try {
         restored.push(this.start(podType, index, attempt, snapshot));
       } catch (err) {
@@ -130,8 +134,8 @@ export class PodRegistry {
         this.deps.logger.error({ err, key }, 'cannot restore pod record; leaving it in KV');
       }
     });
-    await inSlices(restored, (e) => this.resume(e));
-    return restored;
+    await inSlices(restored, (e) => this.generation === generation && this.resume(e));
+    return this.generation === generation ? restored : [];
   }
 
   /**
@@ -264,6 +268,7 @@ export class PodRegistry {
 
   /** Stop and forget every actor (standing down: the next leader restores them from KV). */
   clear(): void {
+    this.generation += 1;
     this.stopAll();
     const names = [...this.pods.keys()];
     this.pods.clear();
@@ -306,7 +311,8 @@ export class PodRegistry {
 
   /** notify for many pods (every restored one), yielding to the event loop between slices. */
   async notifyInSlices(entries: readonly PodEntry[]): Promise<void> {
-    await inSlices(entries, (e) => this.notify(e));
+    // A pod removed or cleared (stood down) meanwhile is not told about.
+    await inSlices(entries, (e) => this.pods.get(e.name) === e && this.notify(e));
   }
 
   private onSnapshot(entry: RegisteredPod, snap: PodSnapshot): void {

@@ -110,6 +110,32 @@ describe('a pod at rest', () => {
     expect(cell.getSnapshot().hasTag(POD_TAGS.awaitingOffer)).toBe(true);
   });
 
+  it('starting an actor tells nothing new: the first snapshot heard is the event that needed it', async () => {
+    const seen: string[] = [];
+    const { cell } = newCell(machineWithEffects([]), seen);
+    await settle();
+    cell.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o1' });
+    cell.send({ type: 'TASK_UPDATE', taskId: 't1', state: 'TASK_RUNNING', agentId: 'a1' });
+    seen.length = 0;
+    cell.send({ type: 'RESTART' }); // kills the task: an effect, so an actor
+    expect(cell.isLive).toBe(true);
+    expect(seen[0]).toMatch(/^RESTART:/);
+    expect(seen.some((s) => s.startsWith('xstate.init'))).toBe(false);
+    await settle();
+  });
+
+  it('takes an event sent by whoever hears a snapshot after that snapshot is told to everyone, in order', async () => {
+    const { cell } = newCell(machineWithEffects([]));
+    await settle();
+    const order: string[] = [];
+    cell.subscribe((snap) => {
+      if (snap.matches('placed')) cell.send({ type: 'TASK_UPDATE', taskId: 't1', state: 'TASK_RUNNING', agentId: 'a1' });
+    });
+    cell.subscribe((snap) => order.push(JSON.stringify(snap.value)));
+    cell.send({ type: 'PLACE', taskId: 't1', agentId: 'a1', hostname: 'h1', offerId: 'o1' });
+    expect(order).toEqual(['"placed"', '{"running":"up"}']);
+  });
+
   it('takes no event once stopped, and says so', async () => {
     const { cell } = newCell(machineWithEffects([]));
     await settle();
@@ -156,20 +182,21 @@ const eventArb: fc.Arbitrary<PodInstanceEvent | { type: 'WAIT'; ms: number }> = 
 describe('a cell and an actor', () => {
   it('go through the same states with the same context for any events and waits', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArb, { maxLength: 25 }), async (events) => {
+      fc.asyncProperty(fc.array(fc.tuple(eventArb, fc.boolean()), { maxLength: 25 }), async (steps) => {
         const cellCalls: string[] = [];
         const actorCalls: string[] = [];
         const { cell } = newCell(machineWithEffects(cellCalls));
         const actor = createActor(machineWithEffects(actorCalls), { input: podInput() }).start();
         const view = (s: PodSnapshot | ReturnType<typeof actor.getSnapshot>) => ({ value: s.value, context: s.context, status: s.status });
         await settle();
-        for (const ev of events) {
+        // An event may come while an effect is still in flight (no settle in between).
+        for (const [ev, settleAfter] of steps) {
           if (ev.type === 'WAIT') await vi.advanceTimersByTimeAsync(ev.ms);
           else {
             cell.send(ev);
             actor.send(ev);
           }
-          await settle();
+          if (settleAfter) await settle();
           expect(view(cell.getSnapshot())).toEqual(view(actor.getSnapshot()));
           // The record written to KV is the one the actor's snapshot would make.
           expect(json(cell.getPersistedSnapshot())).toEqual(json(actor.getPersistedSnapshot()));

@@ -120,6 +120,24 @@ describe('pods at rest', () => {
     again.stopAll();
   });
 
+  it('a restore that spans a stand-down (clear) leaves nothing restored into the cleared registry', async () => {
+    const kv = new MemoryKv();
+    const first = registryOn(kv, 40);
+    await runningPods(first, 40);
+    first.stopAll();
+    // Reading the records takes turns of the event loop; the stand-down comes in one of them.
+    const get = kv.get.bind(kv);
+    kv.get = async (key: string) => {
+      await new Promise((r) => setImmediate(r));
+      return get(key);
+    };
+    const again = registryOn(kv, 40);
+    const restoring = again.restore();
+    setImmediate(() => again.clear());
+    expect(await restoring).toEqual([]);
+    expect(again.all()).toEqual([]);
+  });
+
   it('tells change listeners the name of each pod that changed, was added or removed', async () => {
     const kv = new MemoryKv();
     const registry = registryOn(kv, 2);

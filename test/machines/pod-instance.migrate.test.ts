@@ -49,3 +49,25 @@ describe('migratePodSnapshot (pod records written before the probation model)', 
     expect(migratePodSnapshot({ value: 'pending' })).toEqual({ value: 'pending' });
   });
 });
+
+describe('migratePodSnapshot on a current snapshot', () => {
+  it('returns it as it is (no copy: the same context object is the same record), and the same for its JSON', async () => {
+    const rig = startPod();
+    await toRunning(rig);
+    const live = rig.actor.getSnapshot();
+    expect(migratePodSnapshot(live)).toBe(live);
+    const persisted = JSON.parse(JSON.stringify(rig.actor.getPersistedSnapshot()));
+    expect(migratePodSnapshot(persisted)).toBe(persisted);
+    rig.actor.stop();
+  });
+
+  it('still fills a field a current pxfw would have (a null suspicion is migrated, a null configId is current)', async () => {
+    const rig = startPod();
+    await toRunning(rig);
+    const persisted = JSON.parse(JSON.stringify(rig.actor.getPersistedSnapshot()));
+    rig.actor.stop();
+    expect(migratePodSnapshot({ ...persisted, context: { ...persisted.context, configId: null } })).not.toHaveProperty('context.suspicion', null);
+    const migrated = migratePodSnapshot({ ...persisted, context: { ...persisted.context, suspicion: null } }) as typeof persisted;
+    expect(migrated.context.suspicion).toEqual({ mesos: null, portworx: null });
+  });
+});
