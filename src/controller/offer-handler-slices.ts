@@ -29,6 +29,11 @@ export class Slicer {
 
   constructor(private readonly sliceMs: number = ROUND_SLICE_MS) {}
 
+  /** Whether the slice is over (next() would yield): loops over thousands of items ask this first, not awaiting per item. */
+  due(): boolean {
+    return performance.now() - this.started >= this.sliceMs;
+  }
+
   /** Yield if the slice is over. Resolves true when the event loop turned (anything may have changed). */
   async next(): Promise<boolean> {
     const ran = performance.now() - this.started;
@@ -46,7 +51,7 @@ export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U,
   const out = new Array<U>(items.length);
   for (let i = 0; i < items.length; i++) {
     out[i] = fn(items[i]!);
-    await slicer.next();
+    if (slicer.due()) await slicer.next();
   }
   return out;
 }
@@ -56,7 +61,7 @@ export async function filterInSlices<T>(items: readonly T[], test: (item: T) => 
   const out: T[] = [];
   for (let i = 0; i < items.length && out.length < limit; i++) {
     if (test(items[i]!)) out.push(items[i]!);
-    await slicer.next();
+    if (slicer.due()) await slicer.next();
   }
   return out;
 }

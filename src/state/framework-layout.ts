@@ -282,13 +282,24 @@ function sameHead(a: SavedFrameworkState, b: SavedFrameworkState): boolean {
   return sameSkeleton(a.deploy, b.deploy) && sameSkeleton(a.decommission, b.decommission);
 }
 
+/** Same plan but for its steps: every other field compared, so a field added to Plan or Phase is never missed. */
 function sameSkeleton(a: Plan, b: Plan): boolean {
   if (a === b) return true;
-  if (a.name !== b.name || a.strategy !== b.strategy || a.paused !== b.paused || a.phases.length !== b.phases.length) return false;
-  return a.phases.every((p, i) => {
-    const q = b.phases[i]!;
-    return p === q || (p.name === q.name && p.podType === q.podType && p.strategy === q.strategy && p.paused === q.paused && p.dependsOn === q.dependsOn);
-  });
+  if (!sameFieldsBut(a, b, 'phases') || a.phases.length !== b.phases.length) return false;
+  return a.phases.every((p, i) => p === b.phases[i] || sameFieldsBut(p, b.phases[i]!, 'steps'));
+}
+
+function sameFieldsBut(a: object, b: object, except: string): boolean {
+  const ka = Object.keys(a).filter((k) => k !== except);
+  if (ka.length !== Object.keys(b).filter((k) => k !== except).length) return false;
+  return ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Equal as JSON values (fields of a plan are primitives and small arrays, e.g. dependsOn). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

@@ -121,6 +121,22 @@ describe('framework record layout 2: a head of fixed size and one record per pod
     expect(sink.writes).toEqual([FRAMEWORK_RECORD_KEY]);
   });
 
+  it('writes the head when any field of a plan or phase other than its steps changed, one it does not name too', () => {
+    const sink = new MemorySink();
+    const layout = new FrameworkLayout(sink);
+    const s = savedState(10);
+    layout.save(s);
+    sink.writes.length = 0;
+    const phases = s.deploy.phases.map((p, i) => (i === 0 ? { ...p, dependsOn: [...(p.dependsOn ?? []), 'other'] } : p));
+    layout.save({ ...s, deploy: { ...s.deploy, phases } });
+    expect(sink.writes).toEqual([FRAMEWORK_RECORD_KEY]);
+    sink.writes.length = 0;
+    // A field a later version adds to Phase: the head carries it, so a change to it is written.
+    const later = phases.map((p, i) => (i === 0 ? { ...p, maxUnavailable: 2 } : p));
+    layout.save({ ...s, deploy: { ...s.deploy, phases: later as typeof phases } });
+    expect(sink.writes).toEqual([FRAMEWORK_RECORD_KEY]);
+  });
+
   it('a step change reads only the steps that changed, not every pod (several changes between saves too)', () => {
     const sink = new MemorySink();
     const layout = new FrameworkLayout(sink);
