@@ -61,7 +61,17 @@ export interface OfferHandlerDeps {
   rescinded?: RescindedOffers;
   /** How long a round runs before it lets the event loop turn (default ROUND_SLICE_MS; 0: after every pod). */
   sliceMs?: number;
+  /** Most pods one round launches (MAX_LAUNCHES_PER_ROUND); the rest wait for the next round. */
+  maxLaunchesPerRound?: number;
 }
+
+/**
+ * Most pods one round places. A round's ACCEPTs go out when its placing ends: a round that tried
+ * to place 9,400 pods at once (a parallel deploy whose volumes were all ready) judged for 83 s of
+ * CPU and launched nothing meanwhile. Capped, the launches flow every round; the offers it does
+ * not use are declined for REFUSE_SECONDS_BUSY and come back for the next pods.
+ */
+export const MAX_LAUNCHES_PER_ROUND = 1_000;
 
 /** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
 const ALIVE_STATES = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING']);
@@ -126,6 +136,8 @@ interface Round {
   unsure: string[];
   /** The RescindedOffers version last applied to `available`. */
   rescinds: number;
+  /** Pods placed this round (each a LAUNCH_GROUP in one of `batches`). */
+  launched: number;
 }
 
 /**
@@ -164,6 +176,7 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         for (const entry of await sortInSlices(waiting, (a, b) => byName(a.name, b.name), slicer)) {
           // Between slices and awaits anything may have changed: read it again before each pod.
           if (!deps.launching() || deps.mesos() !== mesos) break;
+          if (round.launched >= (deps.maxLaunchesPerRound ?? MAX_LAUNCHES_PER_ROUND)) break;
           if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
           await slicer.next();
         }
@@ -212,6 +225,7 @@ function startRound(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers:
     batches: new Map(),
     ...out,
     rescinds: -1,
+    launched: 0,
   };
   dropRescinded(deps, round);
   return round;
@@ -267,6 +281,7 @@ async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): 
   const batch = round.batches.get(chosen.offerId) ?? { offer, launches: [] };
   round.batches.set(chosen.offerId, batch);
   batch.launches.push({ prepared, breaks });
+  round.launched += 1;
   round.used.add(chosen.offerId);
   useOffer(round, view, leftoverOf(view, prepared.operation));
   // Counted at every field of its agent (the offer's attributes too), for the round's next pods.

@@ -166,6 +166,20 @@ describe('handleOffers in slices', () => {
     expect(r.mesos.of('DECLINE').flatMap((c) => c.offerIds ?? [])).toHaveLength(3);
   });
 
+  it('launches at most maxLaunchesPerRound pods in one round: their ACCEPTs go out, the rest wait for the next round', async () => {
+    const r = await sliceRig({ hosts: 5, racks: 1, pods: 5, placement: ['hostname:UNIQUE'], convergence: 'soft', holders: [null, null, null, null, null] }, 0);
+    r.deps.maxLaunchesPerRound = 2;
+    await handleOffers(r.deps, r.offers);
+    expect(Object.keys(outcome(r).launched).sort()).toEqual(['node-0', 'node-1']);
+    // The unused offers come back soon: pods still wait for them.
+    const declines = r.mesos.of('DECLINE');
+    expect(declines.flatMap((c) => c.offerIds ?? [])).toHaveLength(3);
+    expect(declines.every((c) => c.refuseSeconds === REFUSE_SECONDS_BUSY)).toBe(true);
+    // The next round places the next two.
+    await handleOffers(r.deps, r.offers);
+    expect(Object.keys(outcome(r).launched).sort()).toEqual(['node-0', 'node-1', 'node-2', 'node-3']);
+  });
+
   it('skips a pod that stopped waiting between slices (it is not placed, its offer goes to the next pod)', async () => {
     const r = await sliceRig({ hosts: 1, racks: 1, pods: 2, placement: [], convergence: 'soft', holders: [null, null] }, 0);
     // node-0 is decommissioned after the round listed the waiting pods, before its turn.
