@@ -128,6 +128,8 @@ function deploySideBySide(d: Record<string, any>): Record<string, unknown> {
         deploy_s: r.deploy_s,
         ...(r.projected_total_s !== undefined ? { projected_total_s: r.projected_total_s } : {}),
         peak_rss_mb: r.peak_rss_mb,
+        mem_limit_mb: r.mem_limit_mb,
+        heap_after_gc_mb: r.heap_after_gc_mb,
         scheduler_cpu_ms_per_pod: r.scheduler_cpu_ms_per_pod,
         lease_losses: r.lease_losses,
         timeouts: r.timeouts,
