@@ -3,7 +3,7 @@ import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { RuntimeOperations } from '../../src/controller/operations';
 import { parseSpec } from '../../src/service-spec';
 import type { Runtime } from '../../src/controller/runtime';
-import type { PlanStore } from '../../src/workflows/workflow-runner';
+import { CasKv as FakeKv } from '../helpers/memory-kv';
 import { silentLogger } from './fixtures';
 
 /*
@@ -16,18 +16,6 @@ import { silentLogger } from './fixtures';
 const yaml = (heap: string, types = ['node', 'web']) =>
   `name: demo\npods:\n${types.map((t) => `  ${t}:\n    count: 1\n    cpus: 0.5\n    mem: 256\n    command: sleep 1000\n    env:\n      HEAP: ${heap}\n`).join('')}`;
 
-class FakeKv implements PlanStore {
-  readonly data = new Map<string, { value: unknown; revision: number }>();
-  async get<T>(key: string) {
-    return this.data.get(key) as { value: T; revision: number } | undefined;
-  }
-  async put<T>(key: string, value: T, expected: number) {
-    const cur = this.data.get(key)?.revision ?? 0;
-    if (cur !== expected) throw Object.assign(new Error('conflict'), { code: 'STATE_CONFLICT' });
-    this.data.set(key, { value: structuredClone(value), revision: cur + 1 });
-    return cur + 1;
-  }
-}
 
 interface Pod {
   name: string;

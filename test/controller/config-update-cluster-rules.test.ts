@@ -3,7 +3,7 @@ import { parseRules } from '../../src/controller/config-update';
 import { RuntimeOperations } from '../../src/controller/operations';
 import type { Runtime } from '../../src/controller/runtime';
 import { parseSpec } from '../../src/service-spec';
-import type { PlanStore } from '../../src/workflows/workflow-runner';
+import { CasKv as FakeKv } from '../helpers/memory-kv';
 import { silentLogger } from './fixtures';
 
 /*
@@ -15,18 +15,6 @@ import { silentLogger } from './fixtures';
 const spec = (image: string | null) =>
   `name: demo\npods:\n  node:\n    count: 1\n    cpus: 0.5\n    mem: 256\n    command: sleep 1000\n${image ? `    image: ${image}\n` : ''}    volumes:\n      - {name: data, path: /var/lib/data, size: 1Gi, repl: 2}\n`;
 
-class FakeKv implements PlanStore {
-  readonly data = new Map<string, { value: unknown; revision: number }>();
-  async get<T>(key: string) {
-    return this.data.get(key) as { value: T; revision: number } | undefined;
-  }
-  async put<T>(key: string, value: T, expected: number) {
-    const cur = this.data.get(key)?.revision ?? 0;
-    if (cur !== expected) throw Object.assign(new Error('conflict'), { code: 'STATE_CONFLICT' });
-    this.data.set(key, { value: structuredClone(value), revision: cur + 1 });
-    return cur + 1;
-  }
-}
 
 /** The runtime as ConfigUpdates reads it, running `specYaml` with one pod, started with or without the cluster rules. */
 function operations(clusterRules: boolean | undefined, specYaml = spec('debian:12')) {

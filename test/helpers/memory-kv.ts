@@ -40,3 +40,20 @@ export class MemoryKv {
 export function memoryStore(): ServiceStateStore {
   return new MemoryKv({ clone: false }).asStore();
 }
+
+/**
+ * Keys with compare-and-set, as the plans' store (PlanStore) is used: a put whose expected revision
+ * is not the key's current one fails with code STATE_CONFLICT, as ServiceStateStore's does.
+ */
+export class CasKv {
+  readonly data = new Map<string, { value: unknown; revision: number }>();
+  async get<T>(key: string) {
+    return this.data.get(key) as { value: T; revision: number } | undefined;
+  }
+  async put<T>(key: string, value: T, expected: number): Promise<number> {
+    const cur = this.data.get(key)?.revision ?? 0;
+    if (cur !== expected) throw Object.assign(new Error('conflict'), { code: 'STATE_CONFLICT' });
+    this.data.set(key, { value: structuredClone(value), revision: cur + 1 });
+    return cur + 1;
+  }
+}

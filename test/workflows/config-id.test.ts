@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configId, isIdOf, legacyConfigId } from '../../src/workflows/config-id';
 import { CONFIG_TARGET_KEY, ConfigTargets, configKey } from '../../src/workflows/config-target';
-import type { PlanStore } from '../../src/workflows/workflow-runner';
+import { CasKv as FakeKv } from '../helpers/memory-kv';
 
 const SPEC = `name: demo
 pods:
@@ -11,18 +11,6 @@ pods:
       MAX_HEAP_SIZE: 2G
 `;
 
-class FakeKv implements PlanStore {
-  readonly data = new Map<string, { value: unknown; revision: number }>();
-  async get<T>(key: string) {
-    return this.data.get(key) as { value: T; revision: number } | undefined;
-  }
-  async put<T>(key: string, value: T, expected: number) {
-    const cur = this.data.get(key)?.revision ?? 0;
-    if (cur !== expected) throw Object.assign(new Error('conflict'), { code: 'STATE_CONFLICT' });
-    this.data.set(key, { value: structuredClone(value), revision: cur + 1 });
-    return cur + 1;
-  }
-}
 
 describe('configuration id: a hash of the canonical parsed spec', () => {
   it('a comment, whitespace, quoting or key-order edit keeps the id', () => {
