@@ -2,6 +2,7 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isRevisionMismatch, parseStateWriteError, StateConflictError, StateCorruptError, StateUnavailableError } from './errors';
+import { KvPutPipeline } from './kv-put-pipeline';
 
 /** readAll parses for at most this long (ms) between two turns of the event loop. */
 const READ_SLICE_MS = 5;
@@ -32,12 +33,19 @@ export function safeKey(key: string): string {
  */
 export class ServiceStateStore {
   private destroyed = false;
+  /** Puts go through the connection's pipeline, not kv.update (see KvPutPipeline). */
+  private readonly puts: KvPutPipeline;
+  /** The subject of key `k` is this prefix and `k` (the KV's own layout: `$KV.<bucket>.<key>`). */
+  private readonly subjectPrefix: string;
 
   private constructor(
     readonly service: string,
     private readonly kv: KV,
     private readonly nc: NatsConnection,
-  ) {}
+  ) {
+    this.puts = KvPutPipeline.of(nc);
+    this.subjectPrefix = `$KV.${bucketName(service)}.`;
+  }
 
   /**
    * No write can land any more: the bucket was destroyed through this store (uninstall) or the
@@ -77,9 +85,11 @@ export class ServiceStateStore {
    */
   async put<T>(key: string, value: T, expectedRevision: number): Promise<number> {
     const k = safeKey(key);
-    const data = JSON.stringify(value);
     try {
-      return expectedRevision === 0 ? await this.createOrReplaceDeleted(k, data) : await this.kv.update(k, data, expectedRevision);
+      // What kv.update's validateKey refuses beyond safeKey's characters.
+      if (k.startsWith('.') || k.endsWith('.')) throw new Error(`invalid key: ${k}`);
+      const data = JSON.stringify(value);
+      return expectedRevision === 0 ? await this.createOrReplaceDeleted(k, data) : await this.puts.put(this.subjectPrefix + k, data, expectedRevision);
     } catch (cause) {
       throw parseStateWriteError(cause, key);
     }
@@ -184,15 +194,15 @@ export class ServiceStateStore {
 
   private async createOrReplaceDeleted(key: string, data: string): Promise<number> {
     try {
-      return await this.kv.create(key, data);
+      return await this.puts.put(this.subjectPrefix + key, data, 0);
     } catch (err) {
       if (!isRevisionMismatch(err)) throw err;
-      // create() refuses a key whose last entry is a delete marker only in some server
-      // versions; a live value means a real conflict.
+      // A key whose last entry is a delete or purge marker has a last sequence: replace the marker.
+      // A live value means a real conflict.
       const entry = await this.kv.get(key);
       if (entry && entry.operation === 'PUT' && entry.length > 0) throw new StateConflictError(key, { cause: err });
       if (!entry) throw new StateConflictError(key, { cause: err });
-      return await this.kv.update(key, data, entry.revision);
+      return await this.puts.put(this.subjectPrefix + key, data, entry.revision);
     }
   }
 }

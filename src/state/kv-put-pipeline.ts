@@ -1,0 +1,138 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { PxfwError } from '../errors';
+
+/** A put not answered in this long fails (as JetStream's own publish does by default). */
+export const PUT_TIMEOUT_MS = 5_000;
+/** How often unanswered puts are checked for their timeout. */
+const SWEEP_MS = 500;
+/** JetStream's header for a compare-and-set publish (what KV update/create send). */
+const EXPECTED_LAST_SUBJECT_SEQ = 'Nats-Expected-Last-Subject-Sequence';
+
+interface Waiting {
+  resolve: (seq: number) => void;
+  reject: (err: Error) => void;
+  /** When the put times out (ms since epoch). */
+  due: number;
+}
+
+/** A put that got no answer in PUT_TIMEOUT_MS (NATS down, a reconnect lost it): retryable. */
+export class KvPutTimeoutError extends PxfwError {
+  readonly code = 'KV_PUT_TIMEOUT';
+  readonly retryable = true;
+}
+
+/** JetStream answered a put with no ack (no stream bound to the subject: 503 no responders), or the connection closed. */
+export class KvPutFailedError extends PxfwError {
+  readonly code = 'KV_PUT_FAILED';
+  readonly retryable = true;
+}
+
+/**
+ * Compare-and-set KV puts pipelined over one reply subscription per connection. nats.js makes each
+ * `kv.update` a request of its own: a reply token, a mux entry, a timer, a deferred and, once
+ * answered, an Error (with a stack capture) to reject the settled deferred with. A status update
+ * costs one put, so that was about a tenth of its CPU. Here a put is one publish with a reply
+ * subject under our inbox, one map entry and one promise; one timer sweeps the timeouts.
+ */
+export class KvPutPipeline {
+  private readonly inbox: string;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly sub: Subscription;
+  private next = 0;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(private readonly nc: NatsConnection) {
+    this.inbox = createInbox();
+    this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
+    void nc.closed().then(() => this.failAll(new KvPutFailedError('NATS connection closed')));
+  }
+
+  /** One pipeline per connection (every store on it shares the subscription). */
+  static of(nc: NatsConnection): KvPutPipeline {
+    let p = pipelines.get(nc);
+    if (!p) pipelines.set(nc, (p = new KvPutPipeline(nc)));
+    return p;
+  }
+
+  /**
+   * Publish `data` to `subject` if its last sequence is `expectedSeq` (0: no entry yet). Resolves
+   * with the new sequence (the key's revision); rejects with JetStream's JetStreamApiError (e.g.
+   * wrong last sequence), KvPutTimeoutError or KvPutFailedError.
+   */
+  put(subject: string, data: string, expectedSeq: number): Promise<number> {
+    if (this.nc.isClosed()) return Promise.reject(new KvPutFailedError('NATS connection closed'));
+    const token = (this.next++).toString(36);
+    const h = headers();
+    h.set(EXPECTED_LAST_SUBJECT_SEQ, String(expectedSeq));
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(token, { resolve, reject, due: Date.now() + PUT_TIMEOUT_MS });
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+      try {
+        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers: h });
+      } catch (err) {
+        this.waiting.delete(token);
+        reject(err as Error);
+      }
+    });
+  }
+
+  private answer(msg: Msg): void {
+    const token = msg.subject.slice(this.inbox.length + 1);
+    const w = this.waiting.get(token);
+    if (!w) return; // timed out already
+    this.waiting.delete(token);
+    if (msg.data.length === 0) {
+      w.reject(new KvPutFailedError(`no JetStream ack (status ${msg.headers?.code ?? 'none'} ${msg.headers?.description ?? ''})`.trim()));
+      return;
+    }
+    let ack: { seq?: number; error?: ConstructorParameters<typeof JetStreamApiError>[0] };
+    try {
+      ack = msg.json();
+    } catch (cause) {
+      w.reject(new KvPutFailedError('JetStream ack is not JSON', { cause }));
+      return;
+    }
+    if (ack.error) w.reject(new JetStreamApiError(ack.error));
+    else if (typeof ack.seq === 'number') w.resolve(ack.seq);
+    else w.reject(new KvPutFailedError('JetStream ack without a sequence'));
+  }
+
+  /** Puts are answered in about the order they were sent: the oldest are first in the map. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [token, w] of this.waiting) {
+      if (w.due > now) break;
+      this.waiting.delete(token);
+      w.reject(new KvPutTimeoutError(`no JetStream ack in ${PUT_TIMEOUT_MS} ms`));
+    }
+    if (this.waiting.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private failAll(err: Error): void {
+    const all = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of all) w.reject(err instanceof Error ? err : new KvPutFailedError(String(err)));
+    if (this.nc.isClosed()) {
+      pipelines.delete(this.nc);
+      if (this.sweeper) clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  /** Puts sent and not answered yet. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  /** Stop listening (tests). */
+  close(): void {
+    this.sub.unsubscribe();
+    pipelines.delete(this.nc);
+  }
+}
+
+const pipelines = new WeakMap<NatsConnection, KvPutPipeline>();
