@@ -161,6 +161,7 @@ export const frameworkMachine = frameworkSetup.createMachine({
           initial: 'deploying',
           states: {
             deploying: {
+              tags: [FRAMEWORK_TAGS.deploying],
               always: { guard: 'deployComplete', target: 'complete' },
               on: { PLAN_PAUSE: { guard: 'wholeDeployPlan', target: 'paused', actions: 'applyPlanCommand' } },
             },

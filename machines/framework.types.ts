@@ -233,4 +233,6 @@ export const FRAMEWORK_TAGS = {
   deletingState: 'deleting-state',
   /** uninstalling.blocked: the uninstall plan stopped at a step that failed for good (until RETRY). */
   uninstallBlocked: 'uninstall-blocked',
+  /** active, with the deploy plan in progress (not paused, not complete): more pods will want offers. */
+  deploying: 'deploying',
 } as const;

@@ -15,6 +15,7 @@ import { FRAMEWORK_KEY, type FrameworkEffectDeps } from './framework-effects';
 import { agentHealthProbe, createReplacementGovernor, probationMs } from './failure-policy';
 import { OfferRounds, type RouterDeps } from './mesos-router';
 import { handleOffers } from './offer-handler';
+import { OfferHold } from './held-offers';
 import { RescindedOffers } from './offer-handler-slices';
 import { PersistQueue } from './persist-queue';
 import { PlanningState } from './planning-state';
@@ -89,13 +90,18 @@ export interface ServiceParts {
   replicaMoves: ReplicaMoves;
   replicaRepair: ReplicaRepair;
   offerRounds: OfferRounds;
+  /** Offers kept between rounds while the deploy plan is in progress (held-offers.ts). */
+  offerHold: OfferHold;
   router: RouterDeps;
   effects: FrameworkEffectDeps;
   timeScale: number;
   killWaitMs: number;
 }
 
-type Core = Pick<ServiceParts, 'service' | 'opts' | 'logger' | 'metrics' | 'transitions' | 'specs' | 'store' | 'px' | 'nc' | 'timeScale' | 'killWaitMs'>;
+type Core = Pick<ServiceParts, 'service' | 'opts' | 'logger' | 'metrics' | 'transitions' | 'specs' | 'store' | 'px' | 'nc' | 'timeScale' | 'killWaitMs'> & {
+  /** The hosts of held offers, for volume planning (bound to the offer hold once it exists). */
+  held: { hosts(): ReadonlySet<string> };
+};
 
 /** Build every part of one service's scheduler. Nothing starts here (Runtime.start does). */
 export function composeService(opts: RuntimeOptions, store: ServiceStateStore, hooks: LifecycleHooks, leaseStore: ServiceStateStore = store): ServiceParts {
@@ -113,14 +119,16 @@ export function composeService(opts: RuntimeOptions, store: ServiceStateStore, h
     nc: opts.nc,
     timeScale: opts.timeScale ?? 1,
     killWaitMs: opts.killWaitMs ?? 60_000,
+    held: { hosts: () => new Set<string>() },
   };
   const control = composeControl(core, leaseStore);
   const pods = composePods(core, control);
   const parts = { ...core, ...control, ...pods };
-  const offerRounds = composeOffers(parts);
+  const { offerRounds, offerHold } = composeOffers(parts);
+  core.held.hosts = () => offerHold.hosts();
   const router = routerDeps(parts, offerRounds, hooks);
   const effects = effectDeps(parts, hooks);
-  return { ...parts, offerRounds, router, effects };
+  return { ...parts, offerRounds, offerHold, router, effects };
 }
 
 /** Leadership, the Mesos connection, the supervisor and its persistence. */
@@ -193,6 +201,7 @@ function composePods(core: Core, control: Control) {
     mesos: () => control.scheduler.client(),
     cluster,
     planningView: () => clusterView.view(true),
+    heldHosts: () => core.held.hosts(),
     notePlannedHost: (pod, host) => planning.notePlannedHost(pod, host),
     notePlannedReplicas: (pod, hosts) => planning.notePlannedReplicas(pod, hosts),
     siblingReplicaHosts: (podType, index) => planning.siblingReplicaHosts(podType, index),
@@ -265,12 +274,26 @@ function composeWatches(
 
 type Parts = Core & Control & ReturnType<typeof composePods>;
 
-/** The offer handler's deps and the queue that runs its rounds one at a time. */
-function composeOffers(p: Parts): OfferRounds {
+/** The offer handler's deps, the queue that runs its rounds one at a time, and the offer hold. */
+function composeOffers(p: Parts): { offerRounds: OfferRounds; offerHold: OfferHold } {
   // RESCIND events (through the router) reach a round that is placing in slices.
   const rescinded = new RescindedOffers();
+  const offerHold: OfferHold = new OfferHold({
+    client: () => p.scheduler.client(),
+    subscription: () => p.scheduler.subscription,
+    wanted: () => p.supervisor.is('deploying'),
+    agents: () => p.cluster.knownAgents().length,
+    round: (offers): Promise<{ waiting: boolean }> => handleOffers(deps, offers),
+    enqueue: (offers) => offerRounds.handle(offers),
+    revive: () => p.scheduler.revive(),
+    rescinded,
+    metrics: p.metrics,
+    logger: p.logger.child({ actor: 'offer-hold' }),
+    timeScale: p.timeScale,
+  });
   const deps = {
     rescinded,
+    hold: (unused: Offer[]): Offer[] => offerHold.keep(unused),
     spec: () => p.specs.spec(),
     registry: p.registry,
     cluster: p.cluster,
@@ -290,7 +313,8 @@ function composeOffers(p: Parts): OfferRounds {
     // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
     reconcileBackoff: { initialMs: 1_000 / p.timeScale, maxMs: 30_000 / p.timeScale },
   };
-  return new OfferRounds((offers: Offer[]) => handleOffers(deps, offers), p.logger, rescinded);
+  const offerRounds = new OfferRounds((offers: Offer[]) => offerHold.round(offers), p.logger, rescinded);
+  return { offerRounds, offerHold };
 }
 
 function routerDeps(p: Parts, offers: OfferRounds, hooks: LifecycleHooks): RouterDeps {

@@ -28,9 +28,11 @@ import { holderFacts, type ReplicaMoves } from './replica-moves';
 import { filterInSlices, mapInSlices, Slicer, sortInSlices, type RescindedOffers } from './offer-handler-slices';
 import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
 import { leftoverOf } from './offer-handler-leftover';
+import { activeExclusions } from './offer-handler-exclusions';
 
 export { ROUND_SLICE_MS, RescindedOffers, Slicer } from './offer-handler-slices';
 export { LAUNCH_RECONCILE_BACKOFF, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
+export { activeExclusions } from './offer-handler-exclusions';
 
 export interface OfferHandlerDeps {
   spec: () => ServiceSpec;
@@ -63,6 +65,11 @@ export interface OfferHandlerDeps {
   sliceMs?: number;
   /** Most pods one round launches (MAX_LAUNCHES_PER_ROUND); the rest wait for the next round. */
   maxLaunchesPerRound?: number;
+  /**
+   * The round's unused offers, before they are declined: returns those to decline, keeping the
+   * others for the next pods (OfferHold.keep). Absent: every unused offer is declined.
+   */
+  hold?: (unused: MesosOffer[]) => MesosOffer[];
 }
 
 /**
@@ -72,39 +79,6 @@ export interface OfferHandlerDeps {
  * not use are declined for REFUSE_SECONDS_BUSY and come back for the next pods.
  */
 export const MAX_LAUNCHES_PER_ROUND = 1_000;
-
-/** States of a task that may still run (reported since its pod was fenced: the stray killer ends it). */
-const ALIVE_STATES = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING']);
-
-/**
- * The hosts a pod must still avoid this round. A replacement excludes the fenced host
- * (`excludeHosts`) only while it is, or may be, the failed host. Level-triggered, the exclusion
- * lapses once the host is back and healthy: an offer of this round comes from it (the master
- * offers only registered, reachable agents: the same agent id after a partition, a new one after
- * a reboot, so it is matched by hostname), its Portworx node is online, and the pod's old task is
- * not reported alive on that same agent (a returning old task is a stray; it is killed first).
- * Safe: the exclusion is set only after the fence force-detached every volume (confirmed by
- * Portworx), so an old task that still runs there has no attachment to write through, and it is
- * killed as a stray as soon as it shows up (docs/failure-classification.md, rule 8). An operator's
- * `pod replace` is not a host failure: its exclusion holds for the placement it asked for.
- */
-export function activeExclusions(
-  deps: Pick<OfferHandlerDeps, 'cluster' | 'taskState'>,
-  ctx: Pick<PodInstanceContext, 'excludeHosts' | 'lastTask'> & { failure?: PodInstanceContext['failure'] },
-  offers: readonly Pick<Offer, 'agentId' | 'hostname'>[],
-): string[] {
-  // `pod replace` moves the pod off a host that never failed: the operator's word stands.
-  if (ctx.failure?.trigger === 'operator-replace') return ctx.excludeHosts;
-  return ctx.excludeHosts.filter((host) => {
-    const offering = offers.filter((o) => o.hostname === host && deps.cluster.reachable(o.agentId));
-    if (offering.length === 0) return true;
-    if (deps.cluster.storageLiveness(host) !== 'online') return true;
-    const old = ctx.lastTask;
-    if (!old || old.hostname !== host || !deps.taskState) return false;
-    const state = deps.taskState(old.taskId);
-    return offering.some((o) => o.agentId === old.agentId) && state !== undefined && ALIVE_STATES.has(state);
-  });
-}
 
 function waitingForOffer(deps: OfferHandlerDeps, e: PodEntry): boolean {
   return e.state.startsWith('volume-provisioned') && deps.registry.context(e).task === null;
@@ -157,7 +131,8 @@ interface Round {
  */
 export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOffer[]): Promise<RoundReport> {
   const slicer = new Slicer(deps.sliceMs);
-  const report = (): RoundReport => ({ launched: used.size, slices: slicer.slices, longestSliceMs: slicer.longestMs });
+  let podsWaiting = false;
+  const report = (): RoundReport => ({ launched: used.size, slices: slicer.slices, longestSliceMs: slicer.longestMs, waiting: podsWaiting });
   const used = new Set<string>();
   // The round never changes an offer (a used one leaves `available`): immutable, so `debug
   // offers` keeps each kept offer itself, not a copy per pod.
@@ -184,8 +159,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
         await acceptBatches(deps, round, slicer);
       }
     }
-    const rest = mesosOffers.map((o) => o.id.value).filter((id) => !used.has(id) && !deps.rescinded?.has(id));
-    await declineRest(deps, mesos, [...rest, ...unsure], slicer);
+    const rest = mesosOffers.filter((o) => !used.has(o.id.value) && !deps.rescinded?.has(o.id.value));
+    podsWaiting = await declineRest(deps, mesos, rest, unsure, slicer);
   } finally {
     deps.rescinded?.forget(mesosOffers.map((o) => o.id.value));
   }
@@ -199,6 +174,8 @@ export interface RoundReport {
   slices: number;
   /** The longest slice, in ms: the longest the round kept the event loop from turning. */
   longestSliceMs: number;
+  /** Pods still wait for offers after the round (known only when offers were left or held). */
+  waiting: boolean;
 }
 
 /** Where the waiting pods' volumes are now, a slice at a time (10,000 pods: 10,000 volumes). */
@@ -319,12 +296,19 @@ async function acceptBatches(deps: OfferHandlerDeps, round: Round, slicer: Slice
   round.batches.clear();
 }
 
-/** Decline what the round did not launch on: back soon while pods still wait, much later otherwise. */
-async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: string[], slicer: Slicer): Promise<void> {
-  if (rest.length === 0) return;
+/**
+ * Decline what the round did not launch on (some kept by the hold, if any): back soon while pods
+ * still wait, much later otherwise. An offer whose ACCEPT answer was lost is never kept. Returns
+ * whether pods still wait.
+ */
+async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: MesosOffer[], unsure: string[], slicer: Slicer): Promise<boolean> {
+  if (rest.length === 0 && unsure.length === 0 && !deps.hold) return false;
   const stillWaiting = (await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer, 1)).length > 0;
-  deps.metrics.offers.inc({ outcome: 'declined' }, rest.length);
-  await mesos.decline(rest, stillWaiting ? REFUSE_SECONDS_BUSY : REFUSE_SECONDS_IDLE);
+  const declined = [...(deps.hold ? deps.hold(rest) : rest).map((o) => o.id.value), ...unsure];
+  if (declined.length === 0) return stillWaiting;
+  deps.metrics.offers.inc({ outcome: 'declined' }, declined.length);
+  await mesos.decline(declined, stillWaiting ? REFUSE_SECONDS_BUSY : REFUSE_SECONDS_IDLE);
+  return stillWaiting;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface PodEffectDeps {
   cluster: ClusterState;
   /** The placement view including where sibling pods are planned to go. */
   planningView: () => ClusterView;
+  /** Hosts whose offers the scheduler holds (OfferHold.hosts): a new volume goes there when as good. */
+  heldHosts?: () => ReadonlySet<string>;
   /** Hosts holding replicas of other pods of the same type (their failover targets). */
   siblingReplicaHosts?: (podType: string, index: number) => Set<string>;
   /** Remember the host a pod was planned on, so pods planned concurrently (a parallel phase) spread. */
@@ -132,7 +134,7 @@ export async function ensureVolumes(deps: PodEffectDeps, input: EnsureVolumesInp
       // Hosts holding siblings' replicas are their failover targets: keep both the pod and our replicas off them.
       const siblingHosts = planner.siblingReplicaHosts(input.podType, input.index);
       if (plannedHost === undefined) {
-        plannedHost = planHost(spec, input.podType, input.index, planner.index, siblingHosts);
+        plannedHost = planHost(spec, input.podType, input.index, planner.index, siblingHosts, deps.heldHosts?.());
         // Synchronously after planning: a sibling planned while this create is in flight sees it.
         planner.notePlannedHost(input.podType, input.index, plannedHost);
       }

@@ -186,6 +186,7 @@ export class Runtime {
     await p.storageWatch.stop();
     p.supervisor.stop();
     p.registry.stopAll();
+    await p.offerHold.release();
     await p.scheduler.drop();
     if (p.persistence.enabled) {
       await p.registry.flushAll();
@@ -205,7 +206,8 @@ export class Runtime {
         // In slices, in order: a parallel plan starts N pods, never all in one macrotask.
         startPod: (_, ref) => this.podActions.post(() => this.startPod(ref)),
         decommissionPod: (_, ref) => this.podActions.post(() => this.decommissionPod(ref)),
-        revive: () => queueMicrotask(() => void this.parts.scheduler.revive()),
+        // Held offers first (a serial deploy's next pod): REVIVE only when none of them fits.
+        revive: () => queueMicrotask(() => this.parts.offerHold.wantOffers()),
         suppress: () => queueMicrotask(() => void this.parts.scheduler.suppress()),
         stepDown: () => queueMicrotask(() => void this.stepDown()),
       },
@@ -277,6 +279,7 @@ export class Runtime {
     this.strays.clear();
     this.registry.clear();
     this.podsRestored = false;
+    await this.parts.offerHold.release();
     await this.parts.scheduler.drop();
   }
 

@@ -6,6 +6,8 @@ import {
   pinPodReplicas,
   pinReplicas,
   podRequestFor,
+  prepareStageContext,
+  rackOf,
   type ClusterView,
   type Offer,
   type PodPinning,
@@ -30,11 +32,18 @@ export function planHost(
   index: number,
   view: ClusterView | PlacementIndex,
   avoid: ReadonlySet<string> = new Set(),
+  held: ReadonlySet<string> = new Set(),
 ): string {
   // Built here from the parsed spec: no zod check (trusted); one index per planning round.
   const request = podRequestFor(spec, podType, index);
   const placement = view instanceof PlacementIndex ? view : buildPlacementIndex(view);
   const all = planningOffers(placement);
+  const host = chooseHost(request, all, placement, avoid);
+  return held.size === 0 ? host : (asGoodHeld(request, all, placement, host, held, avoid) ?? host);
+}
+
+function chooseHost(request: PodRequest, all: Offer[], placement: PlacementIndex, avoid: ReadonlySet<string>): string {
+  const { podType, index } = request;
   // Hosts holding a sibling's replicas are that sibling's failover targets: keep them free if we can.
   if (avoid.size > 0) {
     const preferred = all.filter((o) => !avoid.has(o.hostname));
@@ -54,6 +63,29 @@ export function planHost(
 
 function chooseOn(request: PodRequest, offers: Offer[], index: PlacementIndex): string | undefined {
   return evaluateOffers(request, offers, index, { trusted: true, detail: 'summary' }).chosen?.hostname;
+}
+
+/**
+ * A host whose offer the scheduler holds (OfferHold), if one is exactly as good as the chosen
+ * one: it passes every stage, with the same locality score and the same crowding of its rack,
+ * zone and host by this pod type. The pod then launches on the held offer at once, with no
+ * REVIVE and no round of every agent's offer; the spread is what it would have been.
+ */
+function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex, chosen: string, held: ReadonlySet<string>, avoid: ReadonlySet<string>): string | undefined {
+  if (held.has(chosen)) return undefined;
+  const candidates = all.filter((o) => held.has(o.hostname) && !avoid.has(o.hostname));
+  if (candidates.length === 0) return undefined;
+  const best = all.find((o) => o.hostname === chosen);
+  const pick = evaluateOffers(request, candidates, placement, { trusted: true, detail: 'summary' }).chosen;
+  const bestScore = best ? evaluateOffers(request, [best], placement, { trusted: true, detail: 'summary' }).chosen?.score : undefined;
+  if (!pick || !best || bestScore === undefined) return undefined;
+  const ctx = prepareStageContext(request, placement);
+  const crowding = (o: Offer): string => {
+    const rack = rackOf(o);
+    return [rack === undefined ? 0 : (ctx.spread.rack.get(rack) ?? 0), o.domain.zone === undefined ? 0 : (ctx.spread.zone.get(o.domain.zone) ?? 0), ctx.spread.host.get(o.hostname) ?? 0].join('/');
+  };
+  const picked = candidates.find((o) => o.hostname === pick.hostname)!;
+  return bestScore === pick.score && crowding(picked) === crowding(best) ? pick.hostname : undefined;
 }
 
 /** Every agent with storage up as an offer of unlimited resources: what a volume may be planned on. */

@@ -143,6 +143,20 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
 
   const declined = (m: FakeMesos) => m.of('DECLINE').flatMap((c) => c.offerIds ?? []);
 
+  it('hands the round’s unused offers to the hold before declining: those it keeps are not declined', async () => {
+    const r = await rig();
+    const handed: string[][] = [];
+    r.deps.hold = (unused) => {
+      handed.push(unused.map((o) => o.id.value));
+      return unused.filter((o) => o.hostname !== 'h1');
+    };
+    const report = await handleOffers(r.deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1'), offerFrom('h2', 'r2')]);
+    expect(r.mesos.of('ACCEPT').map((c) => c.offerIds)).toEqual([['offer-h0']]);
+    expect(handed).toEqual([['offer-h1', 'offer-h2']]);
+    expect(declined(r.mesos)).toEqual(['offer-h2']);
+    expect(report.waiting).toBe(false);
+  });
+
   describe('spread policy keep: every replica holder breaks a constraint', () => {
     /** node-0's only live replica is on h0, where node-1 runs; hostname:UNIQUE forbids h0. */
     async function crowded(busy: Map<string, Record<string, string[]>> = new Map([[agentIdOf('h0'), { node: ['node-1'] }]])) {

@@ -34,6 +34,11 @@ export class SchedulerConnection implements SchedulerCalls {
   private isSubscribed = false;
   /** Set while our own TEARDOWN is in flight: the master closing the stream is then expected. */
   private tearingDown = false;
+  /**
+   * Bumped by every SUBSCRIBED. Offers belong to one subscription: the master takes back a
+   * framework's outstanding offers when its connection closes (held offers check this).
+   */
+  private subscriptions = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -57,6 +62,12 @@ export class SchedulerConnection implements SchedulerCalls {
 
   markSubscribed(): void {
     this.isSubscribed = true;
+    this.subscriptions += 1;
+  }
+
+  /** Which subscription this is (0 before the first SUBSCRIBED). */
+  get subscription(): number {
+    return this.subscriptions;
   }
 
   /** The stream closed. Returns whether that was expected (our own TEARDOWN ended it). */
