@@ -5,6 +5,7 @@ import { SCHEDULER_EVENT_TYPES, type SchedulerEvent } from './scheduler-types';
 import { TASK_STATES, type TaskStatus } from './types';
 import type { CheckStatusInfo } from '../../machines/task-status';
 import { parseOrThrow } from './validate';
+import { WorkBudget } from '../util/work-budget';
 
 /**
  * Boundary checks on what the master streams: the fields pxfw acts on must be there and have
@@ -86,6 +87,37 @@ export function parseSchedulerEvent(raw: unknown): SchedulerEvent | undefined {
   const { type } = parseOrThrow(typed, raw, 'scheduler event', protocolError);
   if (!(SCHEDULER_EVENT_TYPES as readonly string[]).includes(type)) return undefined;
   return parseOrThrow(schedulerEventSchema, raw, 'scheduler event', protocolError) as SchedulerEvent;
+}
+
+/** Offers validated per slice by default: ~1-2 ms of zod on an idle machine (the time cap bounds a loaded one). */
+export const VALIDATE_SLICE_OFFERS = 200;
+
+/** An OFFERS event with its offers left unchecked: they are checked one by one, in slices. */
+const offersEnvelope = z.looseObject({
+  type: z.literal('OFFERS'),
+  offers: z.looseObject({ offers: z.array(z.unknown()).optional() }),
+});
+
+/**
+ * `parseSchedulerEvent`, with the offers of an OFFERS event (2,000 at 2,000 agents) checked a
+ * slice of `budget` at a time, so that the event loop turns between slices. The same checks and
+ * the same error (the first bad offer's path, e.g. `scheduler event.offers.offers[17].hostname`).
+ */
+export async function parseSchedulerEventInSlices(
+  raw: unknown,
+  budget = new WorkBudget({ maxUnits: VALIDATE_SLICE_OFFERS }),
+): Promise<SchedulerEvent | undefined> {
+  const { type } = parseOrThrow(typed, raw, 'scheduler event', protocolError);
+  if (type !== 'OFFERS') return parseSchedulerEvent(raw);
+  const envelope = parseOrThrow(offersEnvelope, raw, 'scheduler event', protocolError);
+  const list = envelope.offers.offers;
+  if (list === undefined) return envelope as SchedulerEvent;
+  const offers: unknown[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    offers[i] = parseOrThrow(offer, list[i], 'scheduler event', protocolError, ['offers', 'offers', i]);
+    await budget.step(1);
+  }
+  return { ...envelope, offers: { ...envelope.offers, offers } } as SchedulerEvent;
 }
 
 /** An operator event, or undefined for an event type this client does not know. */

@@ -19,6 +19,7 @@ import {
 } from './errors';
 import { CALL_CONNECTIONS, CALL_IDLE_TIMEOUT_MS, postCall } from './call-transport';
 import { recordStrings } from './recordio';
+import { parseJsonInSlices } from '../util/sliced-json';
 
 /**
  * Operator calls share a bounded pool of kept-alive connections, idle ones closed before any
@@ -67,7 +68,7 @@ export interface MesosReply {
 export interface MesosEventStream {
   headers: IncomingHttpHeaders;
   url: string;
-  /** Each RecordIO record parsed as lossless JSON, already recorded as an 'event'. */
+  /** Each RecordIO record parsed as lossless JSON (a big one in slices), already recorded as an 'event'. */
   events: AsyncGenerator<unknown>;
   /** Stop reading and drop the connection. */
   close(): void;
@@ -127,9 +128,22 @@ export class MesosHttp {
     }
   }
 
+  /**
+   * `parse` a slice at a time (sliced-json.ts): an event stream's records can be megabytes (an
+   * OFFERS event at 2,000 agents, an operator SUBSCRIBED snapshot) and one JSON.parse of them
+   * would hold the event loop for tens of ms.
+   */
+  private async parseInSlices(text: string, what: string): Promise<unknown> {
+    try {
+      return await parseJsonInSlices(text);
+    } catch (cause) {
+      throw new MesosProtocolError(`${what} from ${this.url} is not JSON: ${text.slice(0, 200)}`, { cause });
+    }
+  }
+
   private async *events(stream: Request): AsyncGenerator<unknown> {
     for await (const text of recordStrings(stream)) {
-      const event = this.parse(text, 'event');
+      const event = await this.parseInSlices(text, 'event');
       this.opts.recorder?.mesos(this.opts.api, 'event', event);
       yield event;
     }

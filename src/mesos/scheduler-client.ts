@@ -5,7 +5,7 @@ import type { Recorder } from '../record/recorder';
 import { DEFAULT_BACKOFF } from '../util/backoff';
 import { createAuthProvider, type MesosAuth } from './auth';
 import { MesosFrameworkNotSubscribedError, MesosNotSubscribedError, MesosProtocolError } from './errors';
-import { parseSchedulerEvent } from './event-schemas';
+import { parseSchedulerEventInSlices, VALIDATE_SLICE_OFFERS } from './event-schemas';
 import { MesosHttp } from './http';
 import { consumeStream, runReconnectLoop, type ConnectionOutcome } from './stream-loop';
 import type { SchedulerCall, SchedulerCallBody, SchedulerEvent } from './scheduler-types';
@@ -21,6 +21,7 @@ export type SchedulerClientEvent = SchedulerEvent | DisconnectedEvent;
 export type SchedulerEventListener = (event: SchedulerClientEvent) => void;
 
 const FOUR_WEEKS_S = 4 * 7 * 24 * 3600;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Mesos' default scheduler heartbeat interval, used if SUBSCRIBED does not say. */
 const DEFAULT_HEARTBEAT_S = 15;
 
@@ -239,11 +240,18 @@ export class MesosSchedulerClient {
     this._streamId = streamId;
     let gotSubscribed = false;
     try {
-      const reason = await consumeStream(stream, signal, (raw, control) => {
-        const event = parseSchedulerEvent(raw);
+      const reason = await consumeStream(stream, signal, async (raw, control) => {
+        const event = await parseSchedulerEventInSlices(raw);
+        if (control.dropped()) return;
         if (!event) {
           this.log.warn({ event: raw }, 'ignoring a scheduler event type this client does not know');
           return;
+        }
+        if (event.type === 'OFFERS' && (event.offers.offers?.length ?? 0) > VALIDATE_SLICE_OFFERS) {
+          // The offers' last slice of checks has run in this turn: the listeners' own work on
+          // them (the offer round) starts in a fresh one.
+          await turn();
+          if (control.dropped()) return;
         }
         if (event.type === 'SUBSCRIBED') {
           gotSubscribed = true;

@@ -81,16 +81,20 @@ export interface StreamControl {
   watchHeartbeats(limitMs: number): void;
   /** Drop the connection now, for `reason`. */
   drop(reason: string): void;
+  /** Whether the connection was dropped (a handler that awaited checks before acting on its event). */
+  dropped(): boolean;
 }
 
 /**
  * Read one event stream to its end and return why it ended: a drop requested by `handle`,
- * heartbeat silence, a stop (`signal`), or the master closing the stream.
+ * heartbeat silence, a stop (`signal`), or the master closing the stream. A `handle` that returns
+ * a promise (a big event checked in slices) is awaited before the next event is read: events are
+ * handled one at a time, in stream order.
  */
 export async function consumeStream(
   stream: MesosEventStream,
   signal: AbortSignal,
-  handle: (event: unknown, control: StreamControl) => void,
+  handle: (event: unknown, control: StreamControl) => void | Promise<void>,
 ): Promise<string> {
   let dropReason: string | undefined;
   const drop = (reason: string): void => {
@@ -98,13 +102,14 @@ export async function consumeStream(
     stream.close();
   };
   const watchdog = new Watchdog((ms) => drop(new MesosHeartbeatTimeoutError(ms).message));
-  const control: StreamControl = { watchHeartbeats: (ms) => watchdog.arm(ms), drop };
+  const control: StreamControl = { watchHeartbeats: (ms) => watchdog.arm(ms), drop, dropped: () => dropReason !== undefined };
   const onAbort = (): void => drop('stopped');
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const event of stream.events) {
       watchdog.kick();
-      handle(event, control);
+      const handled = handle(event, control);
+      if (handled) await handled;
       if (dropReason) break;
     }
     return dropReason ?? 'the master closed the event stream';

@@ -10,11 +10,13 @@ export function parseOrThrow<S extends z.ZodType>(
   value: unknown,
   what: string,
   makeError?: (message: string, issues: { path: string; message: string }[]) => PxfwError,
+  /** Where `value` sits inside the `what` it is part of (e.g. ['offers', 'offers', 17]), for the paths. */
+  at: readonly PropertyKey[] = [],
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
-    path: formatPath(what, issue.path),
+    path: formatPath(what, [...at, ...issue.path]),
     message: issue.message,
   }));
   const message = `invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;

@@ -1,10 +1,12 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError, type Response } from 'got';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { childLogger, type Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
-import { parseJson, stringifyJson } from '../util/lossless-json';
+import { stringifyJson } from '../util/lossless-json';
+import { parseJsonInSlices } from '../util/sliced-json';
+import { WorkBudget } from '../util/work-budget';
 import {
   PortworxConnectionError,
   PortworxError,
@@ -79,10 +81,22 @@ export class SdkTransport {
 
   /** One SDK call: timeout per attempt, capped exponential backoff for idempotent calls. */
   async call<T>(spec: CallSpec, schema: z.ZodType<T>): Promise<T> {
+    return this.withRetries(spec, async () => this.decode(spec, schema, await this.once(spec)));
+  }
+
+  /**
+   * A call answered by one big list, `{ [field]: T[] }` (2,000 storage nodes are megabytes of
+   * JSON): the body parsed and each item checked a slice at a time, so that the event loop turns
+   * in between, with the checks and errors `call` would give.
+   */
+  async callList<T>(spec: CallSpec, field: string, item: z.ZodType<T>): Promise<T[]> {
+    return this.withRetries(spec, async () => this.decodeList(spec, field, item, await this.once(spec)));
+  }
+
+  private async withRetries<T>(spec: CallSpec, exchange: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const body = await this.once(spec);
-        return this.decode(spec, schema, body);
+        return await exchange();
       } catch (err) {
         const retry =
           spec.idempotent && err instanceof PortworxError && err.retryable && attempt < this.opts.retries && !spec.signal?.aborted;
@@ -120,7 +134,7 @@ export class SdkTransport {
       });
       status = response.statusCode;
       if (status < 200 || status >= 300) {
-        recorded = parseBody(await readAll(req));
+        recorded = await parseBody(await readAll(req));
         throw streamErrorLine(spec, status, recorded) ?? portworxErrorFromResponse(status, recorded, { method: spec.method, path: spec.path });
       }
       const decoder = new JsonLineDecoder();
@@ -171,7 +185,7 @@ export class SdkTransport {
       this.record(spec, 0, null);
       throw this.transportError(spec, err);
     }
-    const body = parseBody(response.body);
+    const body = await parseBody(response.body);
     this.record(spec, response.statusCode, body);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw portworxErrorFromResponse(response.statusCode, body, { method: spec.method, path: spec.path });
@@ -180,23 +194,28 @@ export class SdkTransport {
   }
 
   private decode<T>(spec: CallSpec, schema: z.ZodType<T>, body: unknown): T {
-    if (typeof body === 'string') {
-      throw new PortworxProtocolError(`expected a JSON body, got text: ${body.slice(0, 200)}`, {
-        method: spec.method,
-        path: spec.path,
-        httpStatus: 200,
-      });
-    }
+    if (typeof body === 'string') throw textBodyError(spec, body);
     const parsed = schema.safeParse(body ?? {});
-    if (!parsed.success) {
-      throw new PortworxProtocolError(`unexpected response: ${describeIssues(parsed.error)}`, {
-        method: spec.method,
-        path: spec.path,
-        httpStatus: 200,
-        cause: parsed.error,
-      });
-    }
+    if (!parsed.success) throw unexpectedResponse(spec, parsed.error);
     return parsed.data;
+  }
+
+  private async decodeList<T>(spec: CallSpec, field: string, item: z.ZodType<T>, body: unknown): Promise<T[]> {
+    if (typeof body === 'string') throw textBodyError(spec, body);
+    // The answer's shape in one go, its items (the bulk) one by one below.
+    const envelope = z.looseObject({ [field]: z.array(z.unknown()).optional() }).safeParse(body ?? {});
+    if (!envelope.success) throw unexpectedResponse(spec, envelope.error);
+    const list = envelope.data[field] as unknown[] | undefined;
+    if (list === undefined) return [];
+    const budget = new WorkBudget({ maxUnits: CHECK_SLICE_ITEMS });
+    const out: T[] = new Array<T>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const parsed = item.safeParse(list[i]);
+      if (!parsed.success) throw unexpectedResponse(spec, parsed.error, [field, i]);
+      out[i] = parsed.data;
+      await budget.step(1);
+    }
+    return out;
   }
 
   private transportError(spec: CallSpec, err: unknown): PortworxError {
@@ -251,11 +270,34 @@ function streamErrorLine(spec: CallSpec, httpStatus: number, body: unknown): Por
   });
 }
 
-/** JSON when it parses, the text otherwise (legacy REST errors are text/plain), null when empty. */
-function parseBody(text: string): unknown {
+/** Items of a big list answer checked per slice (~1-2 ms of zod for storage nodes). */
+const CHECK_SLICE_ITEMS = 200;
+
+function textBodyError(spec: CallSpec, body: string): PortworxProtocolError {
+  return new PortworxProtocolError(`expected a JSON body, got text: ${body.slice(0, 200)}`, {
+    method: spec.method,
+    path: spec.path,
+    httpStatus: 200,
+  });
+}
+
+function unexpectedResponse(spec: CallSpec, error: z.ZodError, at: PropertyKey[] = []): PortworxProtocolError {
+  return new PortworxProtocolError(`unexpected response: ${describeIssues(error, at)}`, {
+    method: spec.method,
+    path: spec.path,
+    httpStatus: 200,
+    cause: error,
+  });
+}
+
+/**
+ * JSON when it parses, the text otherwise (legacy REST errors are text/plain), null when empty.
+ * A big body (a list of 2,000 nodes) is parsed a slice at a time (sliced-json.ts).
+ */
+async function parseBody(text: string): Promise<unknown> {
   if (text.trim() === '') return null;
   try {
-    return parseJson(text);
+    return await parseJsonInSlices(text);
   } catch {
     // Not JSON: keep the text so the error mapping can quote it.
     return text;
@@ -268,9 +310,13 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-export function describeIssues(error: z.ZodError): string {
+/** The first issues, each at its path (`at` first: where the checked value sits in the answer). */
+export function describeIssues(error: z.ZodError, at: readonly PropertyKey[] = []): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .map((i) => {
+      const path = [...at, ...i.path].map(String);
+      return `${path.length ? path.join('.') : '(root)'}: ${i.message}`;
+    })
     .join('; ');
 }

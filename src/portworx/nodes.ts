@@ -1,18 +1,19 @@
 import { GrpcCode, PortworxError } from './errors';
 import type { SdkTransport } from './http';
 import { nodeOption, requireId, validateInput } from './inputs';
-import { responses } from './schemas';
+import { responses, storageNodeSchema } from './schemas';
 import type { StorageCluster, StorageNode } from './types';
 
 /**
  * Every storage node with its details. Uses OpenStorageNode.EnumerateWithFilters
  * (GET /v1/nodes/filters), which returns whole StorageNode messages in one call. A server
  * without that route (UNIMPLEMENTED, or NOT_FOUND from the gateway's router) gets the older
- * way: enumerate the ids, then inspect each.
+ * way: enumerate the ids, then inspect each. The list (2,000 nodes: megabytes, every storage
+ * refresh) is parsed and checked in slices (`callList`).
  */
 export async function enumerateNodes(t: SdkTransport): Promise<StorageNode[]> {
   try {
-    return await t.call({ method: 'GET', path: '/v1/nodes/filters', idempotent: true }, responses.nodesWithFilters);
+    return await t.callList({ method: 'GET', path: '/v1/nodes/filters', idempotent: true }, 'nodes', storageNodeSchema);
   } catch (err) {
     const missingRoute =
       err instanceof PortworxError && (err.grpcCode === GrpcCode.UNIMPLEMENTED || err.grpcCode === GrpcCode.NOT_FOUND);
