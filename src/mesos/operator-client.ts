@@ -154,7 +154,8 @@ export class MesosOperatorClient {
 
   private async request<S extends z.ZodType>(call: OperatorCall, schema: S): Promise<z.output<S>> {
     const reply = await this.http.call(call);
-    const body = this.http.parse(reply.body, `${call.type} response`);
+    // GET_AGENTS at 2,000 agents is megabytes holding int64 timestamps: parsed in slices.
+    const body = await this.http.parseInSlices(reply.body, `${call.type} response`);
     return parseOrThrow(schema, body, `${call.type} response`, (message) => new MesosProtocolError(message));
   }
 }

@@ -77,7 +77,8 @@ export async function readMesosVersions(opts: { master: string; auth?: MesosAuth
   const http = new MesosHttp({ master: opts.master, api: 'operator', auth: opts.auth ? createAuthProvider(opts.auth, { logger: log }) : undefined, recorder: opts.recorder, logger: log });
   const ask = async <S extends z.ZodType>(type: string, schema: S): Promise<z.output<S>> => {
     const reply = await http.call({ type });
-    return parseOrThrow(schema, http.parse(reply.body, `${type} response`), `${type} response`, (m) => new MesosProtocolError(m));
+    const body = await http.parseInSlices(reply.body, `${type} response`);
+    return parseOrThrow(schema, body, `${type} response`, (m) => new MesosProtocolError(m));
   };
   const version = await ask('GET_VERSION', getVersionResponse);
   const agents = await ask('GET_AGENTS', getAgentsResponse);
