@@ -30,7 +30,10 @@ const FAULTS: Fault[] = [
  * learned not to evict on STORAGE_DOWN (libopenstorage/stork#1385), a node in MAINTENANCE still
  * runs its pods, NONE counts as online (#646), stale duplicates are ignored.
  */
-describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a running pod: nothing moves while the task runs', (_what, fault) => {
+// Each fault has a sandbox of its own and the run is mostly simulated waiting (deploy, probations):
+// the six scenarios run side by side (describe.concurrent), the checks of one scenario in order
+// (it.sequential: the last ones heal the node the first ones read).
+describe.concurrent.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a running pod: nothing moves while the task runs', (_what, fault) => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -50,7 +53,7 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
     // Two probations and then some: a pod on probation would have been confirmed or cleared.
     await sleep(probationMs(sb) * 2.5);
     violations = watch.stop();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await sb?.stop();
@@ -58,12 +61,12 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
 
   // A status fault is checked as Portworx reports it; a duplicate entry or a flap has no one status.
   if (fault.reported !== undefined) {
-    it('reports the status for the node', () => {
+    it.sequential('reports the status for the node', () => {
       expect(sb.portworx.nodes().find((n) => n.hostname === victim.hostname)?.status).toBe(fault.reported);
     });
   }
 
-  it('keeps the same task running on the same agent: no launch, no kill, no forced detach, no replacement', () => {
+  it.sequential('keeps the same task running on the same agent: no launch, no kill, no forced detach, no replacement', () => {
     expect(podTasks(sb, name, 'node-1').map((t) => [t.taskId, t.hostname, t.state])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING']]);
     expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
     expect(recordedKills(record, victim.taskId)).toEqual([]);
@@ -72,11 +75,11 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
     expect(violations).toEqual([]);
   });
 
-  it('keeps the volume attached where the task runs', () => {
+  it.sequential('keeps the volume attached where the task runs', () => {
     expect(sb.portworx.volumes().find((v) => v.id === volumeId)?.attachedOn).toEqual([victim.hostname]);
   });
 
-  it('is running (not failed) once the node is OK again', async () => {
+  it.sequential('is running (not failed) once the node is OK again', async () => {
     if (fault.reported) sb.portworx.setNodeStatus(victim.hostname, 'STATUS_OK');
     else sb.portworx.removeDuplicateNode(victim.hostname);
     await sleep(probationMs(sb) / 2);
@@ -84,7 +87,7 @@ describe.each(FAULTS.map((f) => [f.what, f] as const))('Portworx %s for a runnin
     expect(podTasks(sb, name, 'node-1').map((t) => t.taskId)).toEqual([victim.taskId]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
