@@ -16,6 +16,7 @@ import { agentHealthProbe, createReplacementGovernor, probationMs } from './fail
 import { OfferRounds, type RouterDeps } from './mesos-router';
 import { handleOffers } from './offer-handler';
 import { OfferHold } from './held-offers';
+import { LaunchedIndex } from './launched-index';
 import { RescindedOffers } from './offer-handler-slices';
 import { PersistQueue } from './persist-queue';
 import { PlanningState } from './planning-state';
@@ -294,6 +295,7 @@ function composeOffers(p: Parts): { offerRounds: OfferRounds; offerHold: OfferHo
   const deps = {
     rescinded,
     hold: (unused: Offer[]): Offer[] => offerHold.keep(unused),
+    launched: new LaunchedIndex(p.registry, p.cluster),
     spec: () => p.specs.spec(),
     registry: p.registry,
     cluster: p.cluster,

@@ -29,6 +29,7 @@ import { filterInSlices, mapInSlices, Slicer, sortInSlices, type RescindedOffers
 import { acceptLaunches, prepareLaunch, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE, type PreparedLaunch } from './offer-handler-launch';
 import { leftoverOf } from './offer-handler-leftover';
 import { activeExclusions } from './offer-handler-exclusions';
+import type { LaunchedIndex } from './launched-index';
 
 export { ROUND_SLICE_MS, RescindedOffers, Slicer } from './offer-handler-slices';
 export { LAUNCH_RECONCILE_BACKOFF, REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
@@ -70,6 +71,8 @@ export interface OfferHandlerDeps {
    * others for the next pods (OfferHold.keep). Absent: every unused offer is declined.
    */
   hold?: (unused: MesosOffer[]) => MesosOffer[];
+  /** The index of launched pods kept across rounds (LaunchedIndex); absent: built anew each round from `podsByAgent`. */
+  launched?: Pick<LaunchedIndex, 'current' | 'record'>;
 }
 
 /**
@@ -195,7 +198,7 @@ function startRound(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers:
     offers,
     views: new Map(offers.map((o) => [o.offerId, o])),
     byId: new Map(mesosOffers.map((o) => [o.id.value, o])),
-    index: buildPlacementIndex(deps.cluster.view(deps.podsByAgent())),
+    index: deps.launched ? deps.launched.current() : buildPlacementIndex(deps.cluster.view(deps.podsByAgent())),
     available: offers.slice(),
     positions: positionsOf(offers),
     byHost: new Map([...offersByHost(offers)].map(([host, list]) => [host, [...list]])),
@@ -262,7 +265,8 @@ async function placePod(deps: OfferHandlerDeps, round: Round, entry: PodEntry): 
   round.used.add(chosen.offerId);
   useOffer(round, view, leftoverOf(view, prepared.operation));
   // Counted at every field of its agent (the offer's attributes too), for the round's next pods.
-  round.index.recordPlacement(entry.podType, entry.name, view);
+  if (deps.launched) deps.launched.record(round.index, entry.podType, entry.name, view);
+  else round.index.recordPlacement(entry.podType, entry.name, view);
 }
 
 /** What is left of an offer after a pod took its part replaces it wherever the round reads it. */

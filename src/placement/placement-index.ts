@@ -56,6 +56,14 @@ export class PlacementIndex {
     return (this.facts ??= new RoundFacts());
   }
 
+  /**
+   * An index kept across offer rounds starts each round with new facts: pods remembered from
+   * earlier rounds keep theirs, and no timeline grows round after round.
+   */
+  freshFacts(): void {
+    this.facts = undefined;
+  }
+
   storageHealth(hostname: string): StorageHealth {
     return this.view.storage[hostname] ?? 'absent';
   }
