@@ -12,7 +12,7 @@ const EXPECTED_LAST_SUBJECT_SEQ = 'Nats-Expected-Last-Subject-Sequence';
 interface Waiting {
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
-  /** When the put times out (ms since epoch). */
+  /** When the put times out (performance.now(), monotonic: a wall-clock jump does not time out every put). */
   due: number;
 }
 
@@ -43,7 +43,8 @@ export class KvPutPipeline {
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   private constructor(private readonly nc: NatsConnection) {
-    this.inbox = createInbox();
+    // Under the connection's own inbox prefix, if it has one (an account may allow only that).
+    this.inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
     void nc.closed().then(() => this.failAll(new KvPutFailedError('NATS connection closed')));
   }
@@ -66,7 +67,7 @@ export class KvPutPipeline {
     const h = headers();
     h.set(EXPECTED_LAST_SUBJECT_SEQ, String(expectedSeq));
     return new Promise<number>((resolve, reject) => {
-      this.waiting.set(token, { resolve, reject, due: Date.now() + PUT_TIMEOUT_MS });
+      this.waiting.set(token, { resolve, reject, due: performance.now() + PUT_TIMEOUT_MS });
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
       try {
         this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers: h });
@@ -100,7 +101,7 @@ export class KvPutPipeline {
 
   /** Puts are answered in about the order they were sent: the oldest are first in the map. */
   private sweep(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [token, w] of this.waiting) {
       if (w.due > now) break;
       this.waiting.delete(token);

@@ -78,7 +78,7 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
   });
 
   it('times a put out after PUT_TIMEOUT_MS without an answer, and ignores the answer that comes later', async () => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const { nc, answer } = fakeConnection();
     const pipe = KvPutPipeline.of(nc);
     const put = pipe.put('$KV.b.k', '1', 1);
