@@ -2,7 +2,7 @@ import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type OnTestFinishedHandler } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SimulatedCluster } from '../../src/sandbox/simulated-cluster';
 import { SchedulerService } from '../../src/controller/scheduler-service';
@@ -22,21 +22,33 @@ const GiB = 1024 ** 3;
  */
 describe('a config update survives a scheduler restart', () => {
   let nc: NatsConnection;
-  let cluster: SimulatedCluster;
-  let scheduler: SchedulerService | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pxfw-config-resume-'));
 
   beforeAll(async () => {
     nc = await connect({ servers: SHARED_NATS_URL });
-    cluster = await SimulatedCluster.start({ agents: 6, racks: 3, speed: 10, nc });
   });
   afterAll(async () => {
-    await scheduler?.stop();
-    await cluster.stop();
     await nc.close();
   });
 
-  it('after a completed update, a scheduler restarted with its original spec file keeps the new spec', async () => {
+  /**
+   * A simulated cluster of the test's own, stopped when the test ends (after its scheduler: the
+   * context's onTestFinished hooks run last-registered first). The two tests wait mostly on
+   * simulated time, so they run side by side (it.concurrent), each with its own cluster and
+   * service name.
+   */
+  async function ownCluster(onTestFinished: (fn: OnTestFinishedHandler) => void): Promise<SimulatedCluster> {
+    const cluster = await SimulatedCluster.start({ agents: 6, racks: 3, speed: 10, nc });
+    onTestFinished(() => cluster.stop());
+    return cluster;
+  }
+
+  it.concurrent('after a completed update, a scheduler restarted with its original spec file keeps the new spec', async ({ onTestFinished }) => {
+    const cluster = await ownCluster(onTestFinished);
+    let scheduler: SchedulerService | undefined;
+    onTestFinished(async () => {
+      await scheduler?.stop();
+    });
     const { yaml, name } = frameworkYaml('cassandra');
     const start = () =>
       SchedulerService.start({
@@ -65,7 +77,12 @@ describe('a config update survives a scheduler restart', () => {
     scheduler = undefined;
   });
 
-  it('resumes the update plan after a restart with the original spec file: target kept, each pod restarted once', { timeout: 180_000 }, async () => {
+  it.concurrent('resumes the update plan after a restart with the original spec file: target kept, each pod restarted once', { timeout: 180_000 }, async ({ onTestFinished }) => {
+    const cluster = await ownCluster(onTestFinished);
+    let scheduler: SchedulerService | undefined;
+    onTestFinished(async () => {
+      await scheduler?.stop();
+    });
     const { yaml, name } = frameworkYaml('cassandra');
     const start = () =>
       SchedulerService.start({
