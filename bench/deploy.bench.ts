@@ -23,12 +23,15 @@
  * so that `npm run bench` stays sane): a deploy not complete by then is reported with the pods
  * done and `projected_total_s` (linear). On a shared machine read `cpu_s` (and
  * `scheduler_cpu_ms_per_pod`) beside the wall-clock figures. A serial
- * deploy starts each pod once the previous one runs: at real Mesos timing every pod costs at least
- * one offer round trip (a REVIVE is allocated at once) plus its task's start (0.5 s in the
- * simulator), some 0.6 s, so 10,000 pods take over an hour and the default budget measures its
- * rate. BENCH_DEPLOY_SPEED_SERIAL / BENCH_DEPLOY_SPEED_PARALLEL (default 1: real timing): a factor
+ * deploy starts each pod once the previous one runs: the next pod's volume goes to a host whose
+ * offer the scheduler holds and the pod launches on it (no REVIVE, no round of every agent's
+ * offer; docs/architecture.md "Held offers"), so each pod costs its volume's create and its task's
+ * start (0.5 s in the simulator), some 0.55 s at real timing: 10,000 pods take about 1.5 h, and
+ * the default budget measures the rate. BENCH_DEPLOY_SPEED_SERIAL / BENCH_DEPLOY_SPEED_PARALLEL (default 1: real timing): a factor
  * F divides every interval of the simulators and of the scheduler (`--speed`, PXFW_TIME_SCALE),
- * its lease TTL included. BENCH_DEPLOY_KEEP=1 keeps the work directory (logs, probe.jsonl),
+ * its lease TTL included. The whole serial deploy (docs/bench.md):
+ *   BENCH_DEPLOY_STRATEGIES=serial BENCH_DEPLOY_SPEED_SERIAL=3 BENCH_DEPLOY_TIMEOUT_S=5400 node --import tsx bench/deploy.bench.ts
+ * BENCH_DEPLOY_KEEP=1 keeps the work directory (logs, probe.jsonl),
  * BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile of the scheduler there, BENCH_DEPLOY_LOG_LEVEL sets
  * the scheduler's log level (default warn). BENCH_DEPLOY_MEM_MB: the scheduler's memory in MiB
  * (default 512, the package's `service.mem`; 0: uncapped): node gets the heap cap the package's
