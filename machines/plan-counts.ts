@@ -351,8 +351,10 @@ export function removeCounted(t: CountedPlan, refs: StepRef[]): CountedPlan {
 /** addSteps(): new steps for new pod instances join the phase of their type, held if it or the plan is paused. */
 export function addCounted(t: CountedPlan, refs: StepRef[]): CountedPlan {
   let out = t;
+  // One step per instance, however often a call names it.
+  const unique = [...new Map(refs.map((r) => [nameOf(r), r])).values()];
   t.plan.phases.forEach((ph, i) => {
-    const extra = refs
+    const extra = unique
       .filter((r) => r.podType === ph.podType && stepPosition(ph, r) < 0)
       .map((r) => ({ podType: r.podType, index: r.index, name: nameOf(r), status: heldStatus(t.plan, ph) }));
     if (extra.length === 0) return;

@@ -137,6 +137,11 @@ describe('plan bookkeeping', () => {
     expect(plan.phases[2]!.steps.map((s) => s.name)).toEqual(['data-1', 'data-2', 'data-3']);
   });
 
+  it('adds one step for an instance a single call names twice', () => {
+    const plan = addSteps(buildPlan('deploy', HDFS, HDFS_PODS), [{ podType: 'data', index: 3 }, { podType: 'data', index: 3 }]);
+    expect(plan.phases[2]!.steps.map((s) => s.name)).toEqual(['data-0', 'data-1', 'data-2', 'data-3']);
+  });
+
   it('decommissions highest index first, one at a time', () => {
     let plan = appendDecommissionSteps(emptyDecommissionPlan(), [{ podType: 'data', index: 1 }, { podType: 'data', index: 3 }, { podType: 'data', index: 2 }]);
     plan = appendDecommissionSteps(plan, [{ podType: 'data', index: 3 }]);
