@@ -7,13 +7,15 @@ import { MESOS_UNREACHABLE_MS, probationMs, recordedKills, recordedUpdates, simM
 import { dataVolumeId, eventuallyPod, podTasks, recordedForcedDetaches, recordedLaunches, runningTask, SafetyWatch } from './helpers-recovery';
 import { POD_TAGS } from '../../machines/pod-instance.logic';
 
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
 /**
  * The shipped Cassandra spec, unchanged: a partitioned agent is suspect for the probation (10 s),
  * then its pods move (Mesos reports it unreachable: evidence that the host is out of reach).
  * A partition marks the agent unreachable at once in the simulator ("as today"); the Portworx
  * mirror takes its node offline after the detect delay.
  */
-describe('a partition shorter than the probation moves nothing', () => {
+describe.concurrent('a partition shorter than the probation moves nothing', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -46,36 +48,36 @@ describe('a partition shorter than the probation moves nothing', () => {
     await sb?.stop();
   });
 
-  it('heals well within the probation', () => {
+  it.sequential('heals well within the probation', () => {
     expect(probation).toBeGreaterThanOrEqual(500);
     expect(probation).toBeLessThanOrEqual(5_000);
     expect(partitionedFor).toBeLessThan(probation);
   });
 
-  it('keeps the same task, running, on the same agent', () => {
+  it.sequential('keeps the same task, running, on the same agent', () => {
     const tasks = podTasks(sb, name, 'node-1');
     expect(tasks.map((t) => [t.taskId, t.hostname, t.state, t.masterState])).toEqual([[victim.taskId, victim.hostname, 'TASK_RUNNING', 'TASK_RUNNING']]);
     const ctx = sb.scheduler.runtime.registry.context(sb.scheduler.runtime.registry.get('node-1')!);
     expect(ctx.task?.taskId).toBe(victim.taskId);
   });
 
-  it('records no new launch, no kill and no forced detach', () => {
+  it.sequential('records no new launch, no kill and no forced detach', () => {
     expect(recordedLaunches(record, `${name}__`)).toHaveLength(launchesBefore);
     expect(recordedKills(record, victim.taskId)).toEqual([]);
     expect(recordedForcedDetaches(record, volumeId)).toEqual([]);
   });
 
-  it('keeps the volume attached where the task runs', () => {
+  it.sequential('keeps the volume attached where the task runs', () => {
     const vol = sb.portworx.volumes().find((v) => v.id === volumeId)!;
     expect(vol.attachedOn).toEqual([victim.hostname]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
 
-describe('a partition longer than the probation moves the pod after confirmation, fenced first, and the old task never comes back', () => {
+describe.concurrent('a partition longer than the probation moves the pod after confirmation, fenced first, and the old task never comes back', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -108,37 +110,37 @@ describe('a partition longer than the probation moves the pod after confirmation
     await sb?.stop();
   });
 
-  it('relaunches only after the probation, long before the permanent failure timeout (20 min)', () => {
+  it.sequential('relaunches only after the probation, long before the permanent failure timeout (20 min)', () => {
     const launch = recordedLaunches(record, replacement.taskId)[0]!;
     const after = Date.parse(launch.ts) - partitionedAt;
     expect(after).toBeGreaterThanOrEqual(probationMs(sb) - 50);
     expect(after).toBeLessThan(simMs(1200) / 10);
   });
 
-  it('relaunches within the probation plus an offer round and slack (no wait beyond the confirmation)', () => {
+  it.sequential('relaunches within the probation plus an offer round and slack (no wait beyond the confirmation)', () => {
     const launch = recordedLaunches(record, replacement.taskId)[0]!;
     expect(Date.parse(launch.ts) - partitionedAt).toBeLessThan(probationMs(sb) + 3_000);
   });
 
-  it('relaunches on another agent with the same volume', () => {
+  it.sequential('relaunches on another agent with the same volume', () => {
     expect(replacement.hostname).not.toBe(victim.hostname);
     const vol = sb.portworx.volumes().find((v) => v.id === volumeId)!;
     expect(vol.attachedOn).toEqual([replacement.hostname]);
     expect(vol.replicaHosts).toContain(replacement.hostname);
   });
 
-  it('force-detached the volume from the partitioned node before the new launch', () => {
+  it.sequential('force-detached the volume from the partitioned node before the new launch', () => {
     const launch = recordedLaunches(record, replacement.taskId)[0]!;
     const fences = recordedForcedDetaches(record, volumeId);
     expect(fences.length).toBeGreaterThan(0);
     expect(Date.parse(fences[0]!.ts)).toBeLessThanOrEqual(Date.parse(launch.ts));
   });
 
-  it('never had the volume attached on two hosts', () => {
+  it.sequential('never had the volume attached on two hosts', () => {
     expect(violations).toEqual([]);
   });
 
-  it('kills the old task as soon as its agent is back, and the volume stays with the new task', async () => {
+  it.sequential('kills the old task as soon as its agent is back, and the volume stays with the new task', async () => {
     const watch = new SafetyWatch(sb, name, 'node-1', `${name}-node-1-data`, { liveTasks: false });
     sb.mesos.healAgent(victim.hostname);
     const healedAt = Date.now();
@@ -160,7 +162,7 @@ describe('a partition longer than the probation moves the pod after confirmation
     expect(recordedKills(record, victim.taskId).length).toBeGreaterThan(0);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
@@ -172,7 +174,7 @@ describe('a partition longer than the probation moves the pod after confirmation
  * automatic replacement; when the partition heals, the tasks report in again and every pod
  * keeps its task: nothing moved.
  */
-describe('three agents partitioned at once, longer than the probation, then healed: replacement pauses and nothing moves', () => {
+describe.concurrent('three agents partitioned at once, longer than the probation, then healed: replacement pauses and nothing moves', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -195,11 +197,11 @@ describe('three agents partitioned at once, longer than the probation, then heal
     await sb?.stop();
   });
 
-  it('paused automatic replacement while half of the Portworx nodes were offline', () => {
+  it.sequential('paused automatic replacement while half of the Portworx nodes were offline', () => {
     expect(pausedSeen).toBe(true);
   });
 
-  it('keeps every pod on its task and host: no launch, no forced detach, no replacement', () => {
+  it.sequential('keeps every pod on its task and host: no launch, no forced detach, no replacement', () => {
     pods.forEach((p, i) => {
       const v = victims[i]!;
       expect(sb.scheduler.runtime.registry.get(p)?.state, p).toBe('running.up');
@@ -209,7 +211,7 @@ describe('three agents partitioned at once, longer than the probation, then heal
     expect(recordedLaunches(record, `${name}__`)).toHaveLength(3);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });

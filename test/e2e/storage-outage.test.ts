@@ -69,13 +69,15 @@ async function stopWatched(sb: Sandbox | undefined, plans: PlanSampler | undefin
   await sb?.stop();
 }
 
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
 /**
  * The shipped Cassandra spec, unchanged: three of the six hosts die at once. Half of the
  * Portworx nodes going offline within a minute is more than storage_outage.share (0.4) and at
  * least min_nodes (2): that looks like a storage outage, so automatic replacement pauses and says
  * why, until the nodes come back; then the pods are replaced one at a time.
  */
-describe('three hosts crash at once: automatic replacement pauses and says so, then replaces one pod at a time', () => {
+describe.concurrent('three hosts crash at once: automatic replacement pauses and says so, then replaces one pod at a time', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -105,27 +107,27 @@ describe('three hosts crash at once: automatic replacement pauses and says so, t
 
   afterAll(() => stopWatched(sb, plans, watches));
 
-  it('pauses automatic replacement, naming a storage outage, with every failed pod queued', () => {
+  it.sequential('pauses automatic replacement, naming a storage outage, with every failed pod queued', () => {
     expect(governorPaused, 'governor status while three of six Portworx nodes are offline').toBeDefined();
     expect(governorPaused!.reason).toMatch(/storage outage/);
     expect(queuedWhilePaused.sort()).toEqual(PODS);
   });
 
-  it('says so in `plan status recovery`: WAITING, with the reason as its error line and one step per pod', () => {
+  it.sequential('says so in `plan status recovery`: WAITING, with the reason as its error line and one step per pod', () => {
     expect(pausedPlan, `plan status recovery: ${lastRecoveryPlanError}`).toBeDefined();
     expect(pausedPlan!.status).toBe('WAITING');
     expect(pausedPlan!.errors.join('\n')).toMatch(/paused.*storage outage/);
     expect(pausedPlan!.phases.flatMap((p) => p.steps.map((st) => `${st.name}=${st.status}`)).sort()).toEqual(PODS.map((p) => `${p}=WAITING`));
   });
 
-  it('replaces nothing while paused: no forced detach, no re-attaching pod', () => {
+  it.sequential('replaces nothing while paused: no forced detach, no re-attaching pod', () => {
     expect(replacementWindows(record)).toEqual([]);
     for (const v of sb.portworx.volumes().filter((x) => PODS.some((p) => x.name === `${name}-${p}-data`))) {
       expect(recordedForcedDetaches(record, v.id), v.name).toEqual([]);
     }
   });
 
-  it('resumes when the nodes come back and replaces the pods one at a time', async () => {
+  it.sequential('resumes when the nodes come back and replaces the pods one at a time', async () => {
     // Two of the three hosts come back: 1 of 6 nodes offline is no outage any more.
     for (const v of victims.slice(0, 2)) sb.mesos.restartAgent(v.hostname);
     const running = await eventually('all three pods running on live hosts', () => allRunningOnLiveHosts(sb, name), 30_000);
@@ -136,11 +138,11 @@ describe('three hosts crash at once: automatic replacement pauses and says so, t
     expect(peak, `overlapping replacements: ${overlapping.join(', ')}`).toBeLessThanOrEqual(1);
   });
 
-  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+  it.sequential('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
     expect(watches.flatMap((w) => w.stop())).toEqual([]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
@@ -150,7 +152,7 @@ describe('three hosts crash at once: automatic replacement pauses and says so, t
  * replacement governor still lets one pod of the type be replaced at a time
  * (max_concurrent_replacements: 1), and the recovery plan shows the others waiting.
  */
-describe('three hosts crash at once with the outage pause off: one replacement at a time', () => {
+describe.concurrent('three hosts crash at once with the outage pause off: one replacement at a time', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -173,37 +175,37 @@ describe('three hosts crash at once with the outage pause off: one replacement a
 
   afterAll(() => stopWatched(sb, plans, watches));
 
-  it('moves every pod off its dead host', () => {
+  it.sequential('moves every pod off its dead host', () => {
     const dead = new Set(victims.map((v) => v.hostname));
     expect(running.filter((t) => dead.has(t.hostname))).toEqual([]);
     expect(new Set(running.map((t) => t.hostname)).size).toBe(3);
   });
 
-  it('has at most one pod re-attaching or being placed at any moment', () => {
+  it.sequential('has at most one pod re-attaching or being placed at any moment', () => {
     const windows = replacementWindows(record);
     expect(windows.map((w) => w.pod).sort()).toEqual(PODS);
     const { peak, overlapping } = peakConcurrentReplacements(windows);
     expect(peak, `overlapping replacements: ${overlapping.join(', ')}`).toBe(1);
   });
 
-  it('grants one replacement slot at a time and queues the other pods', () => {
+  it.sequential('grants one replacement slot at a time and queues the other pods', () => {
     expect(Math.max(...plans.governor.map((g) => g.active.length))).toBe(1);
     expect(plans.governor.some((g) => g.queued.length > 0)).toBe(true);
     expect(plans.governor.some((g) => g.paused)).toBe(false);
   });
 
-  it('shows in `plan status recovery` one step starting and the others waiting for a slot', () => {
+  it.sequential('shows in `plan status recovery` one step starting and the others waiting for a slot', () => {
     expect(plans.views.length, `plan status recovery: ${lastRecoveryPlanError}`).toBeGreaterThan(0);
     expect(plans.peakStarting()).toBe(1);
     const waiting = plans.views.some((v) => v.phases.flatMap((p) => p.steps).some((s) => s.status === 'WAITING'));
     expect(waiting).toBe(true);
   });
 
-  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+  it.sequential('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
     expect(watches.flatMap((w) => w.stop())).toEqual([]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
@@ -212,7 +214,7 @@ describe('three hosts crash at once with the outage pause off: one replacement a
  * The shipped Cassandra spec, unchanged: the hosts of two pods die at once. Two of six Portworx nodes (33%) is within storage_outage.share (40%):
  * a failure domain lost, not a storage outage. Both pods are replaced, one after the other.
  */
-describe('two hosts crash at once (a failure domain): no pause, both pods replaced one at a time', () => {
+describe.concurrent('two hosts crash at once (a failure domain): no pause, both pods replaced one at a time', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -238,11 +240,11 @@ describe('two hosts crash at once (a failure domain): no pause, both pods replac
 
   afterAll(() => stopWatched(sb, plans, watches));
 
-  it('never pauses automatic replacement', () => {
+  it.sequential('never pauses automatic replacement', () => {
     expect(plans.governor.filter((g) => g.paused)).toEqual([]);
   });
 
-  it('replaces both pods, one at a time, each with its own volume', () => {
+  it.sequential('replaces both pods, one at a time, each with its own volume', () => {
     const windows = replacementWindows(record);
     expect(windows.map((w) => w.pod).sort()).toEqual(pods);
     const { peak, overlapping } = peakConcurrentReplacements(windows);
@@ -250,11 +252,11 @@ describe('two hosts crash at once (a failure domain): no pause, both pods replac
     pods.forEach((p, i) => expect(moved[i]!.volumes.map((v) => v.name), p).toEqual([`${name}-${p}-data`]));
   });
 
-  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+  it.sequential('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
     expect(watches.flatMap((w) => w.stop())).toEqual([]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
@@ -264,7 +266,7 @@ describe('two hosts crash at once (a failure domain): no pause, both pods replac
  * while every agent and task is fine (a storage control-plane outage, libopenstorage/stork#1842).
  * Nothing moves, during the outage or after it, and replacement is reported paused meanwhile.
  */
-describe('Portworx reports three nodes offline at once while their agents run: nothing moves, and replacement pauses', () => {
+describe.concurrent('Portworx reports three nodes offline at once while their agents run: nothing moves, and replacement pauses', () => {
   let sb: Sandbox;
   let record: string;
   let name: string;
@@ -283,12 +285,12 @@ describe('Portworx reports three nodes offline at once while their agents run: n
 
   afterAll(() => stopWatched(sb, plans, watches));
 
-  it('reports automatic replacement paused while the nodes are offline, and resumed after', () => {
+  it.sequential('reports automatic replacement paused while the nodes are offline, and resumed after', () => {
     expect(plans.governor.some((g) => g.paused && /storage outage/.test(g.reason ?? ''))).toBe(true);
     expect(sb.scheduler.runtime.governor.status().paused).toBe(false);
   });
 
-  it('keeps every task where it was: no launch, no forced detach, no replacement', () => {
+  it.sequential('keeps every task where it was: no launch, no forced detach, no replacement', () => {
     for (const v of victims) {
       const pod = PODS[victims.indexOf(v)]!;
       expect(podTasks(sb, name, pod).map((t) => [t.taskId, t.hostname, t.state]), pod).toEqual([[v.taskId, v.hostname, 'TASK_RUNNING']]);
@@ -300,16 +302,16 @@ describe('Portworx reports three nodes offline at once while their agents run: n
     expect(replacementWindows(record)).toEqual([]);
   });
 
-  it('has every pod running again, none waiting for a slot', () => {
+  it.sequential('has every pod running again, none waiting for a slot', () => {
     for (const p of PODS) expect(sb.scheduler.runtime.registry.get(p)?.state, p).toBe('running.up');
     expect(sb.scheduler.runtime.governor.status().queued).toEqual([]);
   });
 
-  it('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
+  it.sequential('never had two live tasks of a pod, nor a volume attached on two hosts', () => {
     expect(watches.flatMap((w) => w.stop())).toEqual([]);
   });
 
-  it('records only conformant Mesos and Portworx traffic', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic', () => {
     expectConformantRecordings(record, { require: ['mesos', 'portworx'] });
   });
 });
