@@ -30,13 +30,15 @@ function settled(sb: Sandbox, count: number): boolean {
   return pods.length === count && pods.every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)) && runningTasks(sb).length === count;
 }
 
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
 /**
  * Issue 10 problem 4: the rolling update's "one failure domain at a time" restarted two of three
  * Cassandra nodes together because both were in one rack. A rolling restart now takes at most
  * `failure_policy.max_unavailable` pods of a type down at once (default 1), counted across all
  * failure domains.
  */
-describe('config update rolls pods at most max_unavailable at a time, whatever their racks', () => {
+describe.concurrent('config update rolls pods at most max_unavailable at a time, whatever their racks', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -55,7 +57,7 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     await sb?.stop();
   });
 
-  it('restarts three pods, two of them in one rack, never more than one down', async () => {
+  it.sequential('restarts three pods, two of them in one rack, never more than one down', async () => {
     const rackOf = new Map(sb.mesos.agents().map((a) => [a.hostname, a.rack]));
     const podRack = new Map(runningTasks(sb).map((t) => [t.taskId.split('__')[1]!, rackOf.get(t.hostname)!]));
     const racks = [...podRack.values()];
@@ -99,7 +101,7 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     for (const t of launched) expect(t.command?.environment?.variables).toContainEqual(expect.objectContaining({ name: 'MAX_HEAP_SIZE', value: '3G' }));
   });
 
-  it('with max_unavailable 2, two pods of the type restart together and never three', async () => {
+  it.sequential('with max_unavailable 2, two pods of the type restart together and never three', async () => {
     const oldTasks = runningTasks(sb).map((t) => t.taskId);
     yaml = yaml.replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 4G').replace(/^  max_unavailable: 1$/m, '  max_unavailable: 2');
     expect(yaml).toMatch(/^  max_unavailable: 2$/m);
@@ -125,13 +127,13 @@ describe('config update rolls pods at most max_unavailable at a time, whatever t
     expect(reply.out).toMatch(/at most 2 node down at a time/);
   });
 
-  it('every Portworx and Mesos exchange was conformant', () => {
+  it.sequential('every Portworx and Mesos exchange was conformant', () => {
     expectConformantRecordings(record!, { require: ['mesos', 'portworx'] });
   });
 });
 
 /** The plan stops at the first failed step and says why; nothing after it happens. */
-describe('an update plan stops at the first failed step', () => {
+describe.concurrent('an update plan stops at the first failed step', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -149,7 +151,7 @@ describe('an update plan stops at the first failed step', () => {
     await sb?.stop();
   });
 
-  it('repl 2 -> 3 on two storage nodes fails its step: plan ERROR naming it, the rolling restart after it never starts', async () => {
+  it.sequential('repl 2 -> 3 on two storage nodes fails its step: plan ERROR naming it, the rolling restart after it never starts', async () => {
     const tasks = runningTasks(sb).map((t) => t.taskId).sort();
     const file = join(dir, 'repl3.yml');
     writeFileSync(file, yaml.replace('repl: 2', 'repl: 3').replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 3G'));

@@ -9,7 +9,9 @@ function withPolicy(policy: 'delete' | 'retain') {
   return frameworkYaml('cassandra', (y) => y.replace(/^volume_policy: .*$/m, `volume_policy: ${policy}`));
 }
 
-describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling down decommissions)', () => {
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
+describe.concurrent('pxfw <service> scale with volume_policy: delete (promise 2: scaling down decommissions)', () => {
   let sb: Sandbox;
   let name: string;
   let record: string | undefined;
@@ -27,12 +29,12 @@ describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling do
     await sb?.stop();
   });
 
-  it('deploys three pods with three volumes first', () => {
+  it.sequential('deploys three pods with three volumes first', () => {
     expect(runningTasks(sb)).toHaveLength(3);
     expect([...deployed.keys()].sort()).toEqual([0, 1, 2].map((i) => `${name}-node-${i}-data`));
   });
 
-  it('scales up to five through the deploy plan: five pods running, five volumes', async () => {
+  it.sequential('scales up to five through the deploy plan: five pods running, five volumes', async () => {
     const r = await cli(name, 'scale', 'node', '5', '--yes', '--wait');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -47,7 +49,7 @@ describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling do
     expect(new Set(hosts).size).toBe(5);
   });
 
-  it('scales down to three: decommissions node-4 then node-3, each task terminal before its volume is detached and deleted', async () => {
+  it.sequential('scales down to three: decommissions node-4 then node-3, each task terminal before its volume is detached and deleted', async () => {
     const transitions = captureTransitions(sb);
     const sampler = new SimSampler(sb);
     const taskOf = (pod: string) => runningTasks(sb).find((t) => t.taskId.includes(`__${pod}__`))!.taskId;
@@ -92,7 +94,7 @@ describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling do
     expect(sampler.violations).toEqual([]);
   });
 
-  it('leaves exactly the three volumes of the first deploy, attached only where the three pods run', () => {
+  it.sequential('leaves exactly the three volumes of the first deploy, attached only where the three pods run', () => {
     const vols = serviceVolumes(sb, name);
     expect(new Map(vols.map((v) => [v.name, v.id]))).toEqual(deployed);
     const running = runningTasks(sb);
@@ -105,7 +107,7 @@ describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling do
     expect(sb.portworx.volumes().filter((v) => v.attachedOn.length > 0).map((v) => v.name).sort()).toEqual([...deployed.keys()].sort());
   });
 
-  it('forgets the decommissioned pods: no KV records and no pods for node-3 and node-4', async () => {
+  it.sequential('forgets the decommissioned pods: no KV records and no pods for node-3 and node-4', async () => {
     expect(await kvKeys(name)).toEqual(expect.arrayContaining(['pods.node.0', 'pods.node.1', 'pods.node.2']));
     expect((await kvKeys(name)).filter((k) => k.startsWith('pods.'))).toEqual(['pods.node.0', 'pods.node.1', 'pods.node.2']);
     const list = await cli(name, 'pod', 'list');
@@ -116,12 +118,12 @@ describe('pxfw <service> scale with volume_policy: delete (promise 2: scaling do
     expect(plans.out).toMatch(/^decommission\s+COMPLETE/m);
   });
 
-  it('records only conformant Mesos and Portworx traffic throughout', () => {
+  it.sequential('records only conformant Mesos and Portworx traffic throughout', () => {
     expectConformantRecordings(record!, { require: ['mesos', 'portworx'] });
   });
 });
 
-describe('pxfw <service> scale with volume_policy: retain', () => {
+describe.concurrent('pxfw <service> scale with volume_policy: retain', () => {
   let sb: Sandbox;
   let name: string;
 
@@ -135,7 +137,7 @@ describe('pxfw <service> scale with volume_policy: retain', () => {
     await sb?.stop();
   });
 
-  it('keeps the decommissioned pods volumes, detached, and drops only their pods', async () => {
+  it.sequential('keeps the decommissioned pods volumes, detached, and drops only their pods', async () => {
     expect((await cli(name, 'scale', 'node', '5', '--yes', '--wait')).code).toBe(0);
     await eventually('five running tasks', () => runningTasks(sb).length === 5);
     const before = new Map(serviceVolumes(sb, name).map((v) => [v.name, v.id]));
@@ -151,7 +153,7 @@ describe('pxfw <service> scale with volume_policy: retain', () => {
     expect((await kvKeys(name)).filter((k) => k.startsWith('pods.'))).toEqual(['pods.node.0', 'pods.node.1', 'pods.node.2']);
   });
 
-  it('scales back up onto the retained volumes (same ids, data kept)', async () => {
+  it.sequential('scales back up onto the retained volumes (same ids, data kept)', async () => {
     const retained = serviceVolumes(sb, name).find((v) => v.name === `${name}-node-3-data`)!;
     sb.portworx.setMarker(retained.id, 'kept');
     const r = await cli(name, 'scale', 'node', '4', '--yes', '--wait');

@@ -36,7 +36,9 @@ function expectNothingLeft(sb: Sandbox, name: string): void {
   expect(sb.portworx.volumes().filter((v) => v.attachedOn.length > 0)).toEqual([]);
 }
 
-describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 5: cleanup)', () => {
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
+describe.concurrent('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 5: cleanup)', () => {
   let sb: Sandbox;
   let name: string;
   let sampler: SimSampler;
@@ -69,7 +71,7 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     await sb?.stop();
   });
 
-  it('had something to delete: three running pods, three volumes and a three-volume snapshot group', () => {
+  it.sequential('had something to delete: three running pods, three volumes and a three-volume snapshot group', () => {
     expect(tasksBefore).toHaveLength(3);
     expect(volumesBefore.filter((v) => !v.snapshot).map((v) => v.name).sort()).toEqual([0, 1, 2].map((i) => `${name}-node-${i}-data`));
     const snaps = volumesBefore.filter((v) => v.snapshot);
@@ -77,14 +79,14 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     expect(new Set(snaps.map((v) => v.group)).size).toBe(1);
   });
 
-  it('answers the CLI, follows the uninstall plan with --wait, and exits 0', () => {
+  it.sequential('answers the CLI, follows the uninstall plan with --wait, and exits 0', () => {
     expect(uninstall.err).toBe('');
     expect(uninstall.code).toBe(0);
     expect(uninstall.out).toMatch(new RegExp(`^uninstalling ${name}: killing tasks, detaching volumes, deleting volumes, tearing down the framework$`, 'm'));
     expect(uninstall.out).toMatch(/^uninstall: 6\/6 steps complete, plan COMPLETE$/m);
   });
 
-  it('runs the uninstall steps in order and the supervisor ends uninstalled', () => {
+  it.sequential('runs the uninstall steps in order and the supervisor ends uninstalled', () => {
     const fw = transitions.list.filter((t) => t.actor === 'framework').map((t) => t.to);
     expect(fw).toEqual([
       'uninstalling.killing-tasks',
@@ -98,7 +100,7 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     expect(sb.scheduler.runtime.frameworkStateName).toBe('uninstalled');
   });
 
-  it('killed every task before detaching or deleting its volume', () => {
+  it.sequential('killed every task before detaching or deleting its volume', () => {
     for (const id of tasksBefore) {
       expect(sampler.first((c) => c.kind === 'task' && c.taskId === id && c.state === 'TASK_KILLED'), id).toBeGreaterThan(0);
     }
@@ -108,11 +110,11 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     expect(sampler.violations).toEqual([]);
   });
 
-  it('leaves no task, no framework, no attachment, no volume and no snapshot', () => {
+  it.sequential('leaves no task, no framework, no attachment, no volume and no snapshot', () => {
     expectNothingLeft(sb, name);
   });
 
-  it('removes the service state but its tombstone: the bucket keeps only the owner record, the lease and the tombstone', async () => {
+  it.sequential('removes the service state but its tombstone: the bucket keeps only the owner record, the lease and the tombstone', async () => {
     expect(await kvKeys(name)).toEqual(TOMBSTONE_KEYS);
     const nc = await rawNats();
     try {
@@ -124,14 +126,14 @@ describe('pxfw <service> uninstall --delete-volumes --delete-snapshots (promise 
     }
   });
 
-  it('keeps answering commands afterwards (issue 10): pod list says the service is uninstalled and lists no pods', async () => {
+  it.sequential('keeps answering commands afterwards (issue 10): pod list says the service is uninstalled and lists no pods', async () => {
     const r = await cli(name, 'pod', 'list');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^${name} is uninstalled \\(since \\S+; volumes deleted; no Marathon app removed \\(pxfw run was given no --marathon\\)\\): \`pxfw ${name} reinstall --yes\` deploys it again$`, 'm'));
   });
 });
 
-describe('pxfw <service> uninstall when an agent hosting a pod is gone for good', () => {
+describe.concurrent('pxfw <service> uninstall when an agent hosting a pod is gone for good', () => {
   let sb: Sandbox;
   let name: string;
 
@@ -148,7 +150,7 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
     await sb?.stop();
   });
 
-  it('does not hang: kills what it can, force-detaches and deletes the dead host volumes, and ends gone', async () => {
+  it.sequential('does not hang: kills what it can, force-detaches and deletes the dead host volumes, and ends gone', async () => {
     const victim = runningTasks(sb).find((t) => t.taskId.includes('__node-1__'))!;
     // The host dies: Portworx notices after its detect delay; Mesos hears nothing for 75 s.
     sb.mesos.crashAgent(victim.agentId);
@@ -167,14 +169,14 @@ describe('pxfw <service> uninstall when an agent hosting a pod is gone for good'
   });
 });
 
-describe('the uninstall plan that plan status uninstall and uninstall --wait follow', () => {
+describe.concurrent('the uninstall plan that plan status uninstall and uninstall --wait follow', () => {
   const base = () => initialFrameworkContext({ service: 'svc', podInstances: [], plans: { deploy: { phases: [] } } });
 
-  it('does not exist before an uninstall was requested', () => {
+  it.sequential('does not exist before an uninstall was requested', () => {
     expect(uninstallPlanView(base(), (s) => s === 'active')).toBeNull();
   });
 
-  it('shows the steps done as COMPLETE and the one under way as STARTING', () => {
+  it.sequential('shows the steps done as COMPLETE and the one under way as STARTING', () => {
     const ctx = { ...base(), uninstall: { deleteVolumes: true, deleteSnapshots: false, done: ['kill-tasks' as const] } };
     const view = uninstallPlanView(ctx, (s) => s === 'uninstalling')!;
     expect(view.status).toBe('IN_PROGRESS');
@@ -188,7 +190,7 @@ describe('the uninstall plan that plan status uninstall and uninstall --wait fol
     ]);
   });
 
-  it('reports a blocked step as ERROR with the effect error, so --wait exits non-zero', () => {
+  it.sequential('reports a blocked step as ERROR with the effect error, so --wait exits non-zero', () => {
     const ctx = {
       ...base(),
       uninstall: { deleteVolumes: true, deleteSnapshots: false, done: [] },
@@ -200,14 +202,14 @@ describe('the uninstall plan that plan status uninstall and uninstall --wait fol
     expect(view.phases[0]!.steps[0]).toEqual({ name: 'kill-tasks', status: 'ERROR', message: 'delete refused' });
   });
 
-  it('is COMPLETE once the supervisor is uninstalled (the tombstone)', () => {
+  it.sequential('is COMPLETE once the supervisor is uninstalled (the tombstone)', () => {
     const view = uninstallPlanView(base(), (s) => s === 'uninstalled')!;
     expect(view.status).toBe('COMPLETE');
     expect(view.phases[0]!.steps.every((s) => s.status === 'COMPLETE')).toBe(true);
   });
 });
 
-describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
+describe.concurrent('pxfw <service> uninstall resumes after a scheduler restart', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -228,7 +230,7 @@ describe('pxfw <service> uninstall resumes after a scheduler restart', () => {
     await nc?.close();
   });
 
-  it('picks up the persisted progress and flags, and finishes the remaining steps', async () => {
+  it.sequential('picks up the persisted progress and flags, and finishes the remaining steps', async () => {
     // A partitioned agent keeps one task from ever confirming its kill: uninstall waits there.
     const victim = runningTasks(sb).find((t) => t.taskId.includes('__node-1__'))!;
     sb.mesos.partitionAgent(victim.agentId);

@@ -22,7 +22,9 @@ function settled(sb: Sandbox, count = 3): boolean {
   return pods.length === count && pods.every((e) => e.actor.getSnapshot().hasTag(POD_TAGS.ready)) && runningTasks(sb).length === count;
 }
 
-describe('pxfw <service> plan, pod, endpoints, debug and config verbs against the sandbox', () => {
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
+describe.concurrent('pxfw <service> plan, pod, endpoints, debug and config verbs against the sandbox', () => {
   let sb: Sandbox;
   let name: string;
 
@@ -36,7 +38,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     await sb?.stop();
   });
 
-  it('plan list shows the deploy plan complete and an empty decommission plan', async () => {
+  it.sequential('plan list shows the deploy plan complete and an empty decommission plan', async () => {
     const r = await cli(name, 'plan', 'list');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^PLAN\s+STATUS\s+PAUSED\s+PHASES\s+STEPS$/m);
@@ -44,14 +46,14 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(r.out).toMatch(/^decommission\s+COMPLETE\s+no\s+1\s+0\/0$/m);
   });
 
-  it('plan status shows each deploy step of the serial node-deploy phase', async () => {
+  it.sequential('plan status shows each deploy step of the serial node-deploy phase', async () => {
     const r = await cli(name, 'plan', 'status');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^plan deploy: COMPLETE$/m);
     for (const i of [0, 1, 2]) expect(r.out).toMatch(new RegExp(`^node-deploy \\(serial\\)\\s+COMPLETE\\s+node-${i}\\s+COMPLETE\\s+-$`, 'm'));
   });
 
-  it('pod list, pod status and pod info agree with the simulators', async () => {
+  it.sequential('pod list, pod status and pod info agree with the simulators', async () => {
     const pods = await cliJson<PodJson[]>(name, 'pod', 'list');
     expect(pods.map((p) => p.name)).toEqual(['node-0', 'node-1', 'node-2']);
     for (const p of pods) {
@@ -70,7 +72,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(info.out).toContain('"preSnapshot": "nodetool flush"');
   });
 
-  it('endpoints lists every named port of every running pod', async () => {
+  it.sequential('endpoints lists every named port of every running pod', async () => {
     const r = await cli(name, 'endpoints');
     expect(r.code).toBe(0);
     const hosts = runningTasks(sb).map((t) => t.hostname).sort();
@@ -81,7 +83,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     }
   });
 
-  it('debug offers explains why each pod went where it went', async () => {
+  it.sequential('debug offers explains why each pod went where it went', async () => {
     const r = await cli(name, 'debug', 'offers', 'node-1');
     expect(r.code).toBe(0);
     const host = runningTasks(sb).find((t) => t.taskId.includes('__node-1__'))!.hostname;
@@ -90,7 +92,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(r.out).toMatch(/FAIL volume-locality: not a replica holder/);
   });
 
-  it('config show prints the spec the scheduler runs', async () => {
+  it.sequential('config show prints the spec the scheduler runs', async () => {
     const r = await cli(name, 'config', 'show');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^name: ${name}$`, 'm'));
@@ -100,7 +102,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(r.out).toMatch(/^# {3}node-0: [0-9a-f]{12}$/m);
   });
 
-  it('plan pause holds a scale-up; plan resume lets it run', async () => {
+  it.sequential('plan pause holds a scale-up; plan resume lets it run', async () => {
     const paused = await cli(name, 'plan', 'pause', 'deploy');
     expect(paused.code).toBe(0);
     expect(paused.out).toMatch(/^plan deploy: paused$/m);
@@ -119,7 +121,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     await eventually('four pods running', () => settled(sb, 4));
   });
 
-  it('plan force-complete marks a held step complete without launching it', async () => {
+  it.sequential('plan force-complete marks a held step complete without launching it', async () => {
     expect((await cli(name, 'plan', 'pause', 'deploy')).code).toBe(0);
     expect((await cli(name, 'scale', 'node', '5', '--yes')).code).toBe(0);
     const r = await cli(name, 'plan', 'force-complete', 'deploy', 'node-deploy', 'node-4', '--yes');
@@ -135,7 +137,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     await eventually('three pods running', () => settled(sb, 3));
   });
 
-  it('plan restart puts a step back in progress; a pod already at its goal completes it again', async () => {
+  it.sequential('plan restart puts a step back in progress; a pod already at its goal completes it again', async () => {
     const r = await cli(name, 'plan', 'restart', 'deploy', 'node-deploy', 'node-1', '--yes');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^plan deploy\/node-deploy\/node-1: restart accepted$/m);
@@ -144,7 +146,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(watched.out).toMatch(/plan COMPLETE$/m);
   });
 
-  it('pod restart relaunches the pod in place: new task, same agent, same volume', async () => {
+  it.sequential('pod restart relaunches the pod in place: new task, same agent, same volume', async () => {
     const before = runningTasks(sb).find((t) => t.taskId.includes('__node-0__'))!;
     const transitions = captureTransitions(sb);
     const sampler = new SimSampler(sb);
@@ -169,7 +171,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
     expect(sampler.violations).toEqual([]);
   });
 
-  it('pod replace fences the volume and relaunches the pod elsewhere, on the other replica holder when it is free', async () => {
+  it.sequential('pod replace fences the volume and relaunches the pod elsewhere, on the other replica holder when it is free', async () => {
     // Prefer a pod whose second replica holder runs no pod (hostname:UNIQUE would refuse it) and
     // is in the pod's own zone (@zone:GROUP_BY, kept by the default spread policy).
     const busy = new Set(runningTasks(sb).map((t) => t.hostname));
@@ -219,7 +221,7 @@ describe('pxfw <service> plan, pod, endpoints, debug and config verbs against th
   });
 });
 
-describe('pxfw <service> config update rolls the changed pods one rack at a time', () => {
+describe.concurrent('pxfw <service> config update rolls the changed pods one rack at a time', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -236,7 +238,7 @@ describe('pxfw <service> config update rolls the changed pods one rack at a time
     await sb?.stop();
   });
 
-  it('restarts every pod whose env changed, never two racks down at once', async () => {
+  it.sequential('restarts every pod whose env changed, never two racks down at once', async () => {
     const file = join(dir, 'cassandra.yml');
     writeFileSync(file, yaml.replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 3G'));
     const rackOf = new Map(sb.mesos.agents().map((a) => [a.hostname, a.rack]));
@@ -268,7 +270,7 @@ describe('pxfw <service> config update rolls the changed pods one rack at a time
     expect(shown.out).toMatch(/^\s+MAX_HEAP_SIZE: 3G$/m);
   });
 
-  it('leaves pods alone when nothing about their pod type changed', async () => {
+  it.sequential('leaves pods alone when nothing about their pod type changed', async () => {
     const file = join(dir, 'same.yml');
     writeFileSync(file, yaml.replace('MAX_HEAP_SIZE: 2G', 'MAX_HEAP_SIZE: 3G').replace('snapshot_timeout: 5m', 'snapshot_timeout: 5m\n'));
     const tasks = runningTasks(sb).map((t) => t.taskId).sort();
@@ -280,7 +282,7 @@ describe('pxfw <service> config update rolls the changed pods one rack at a time
   });
 });
 
-describe('bad operator input gets a clear error and changes nothing', () => {
+describe.concurrent('bad operator input gets a clear error and changes nothing', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -304,7 +306,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     expect(observableState(sb, name)).toEqual(before);
   }
 
-  it('pod info node-9: 404 naming the pods that exist', async () => {
+  it.sequential('pod info node-9: 404 naming the pods that exist', async () => {
     const r = await cli(name, 'pod', 'info', 'node-9');
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
@@ -312,21 +314,21 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('pod replace node-9 --yes: 404 as well, nothing fenced', async () => {
+  it.sequential('pod replace node-9 --yes: 404 as well, nothing fenced', async () => {
     const r = await cli(name, 'pod', 'replace', 'node-9', '--yes');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^pxfw: 404 UNKNOWN_POD: no pod 'node-9'/);
     await expectUnchanged();
   });
 
-  it('scale node -1 --yes: 400 naming the count field', async () => {
+  it.sequential('scale node -1 --yes: 400 naming the count field', async () => {
     const r = await cli(name, 'scale', 'node', '-1', '--yes');
     expect(r.code).toBe(1);
     expect(r.err).toBe('pxfw: 400 INVALID_REQUEST: count: must be a non-negative integer\n');
     await expectUnchanged();
   });
 
-  it('scale node many --yes and scale nope 4 --yes: 400 with what is wrong', async () => {
+  it.sequential('scale node many --yes and scale nope 4 --yes: 400 with what is wrong', async () => {
     const word = await cli(name, 'scale', 'node', 'many', '--yes');
     expect(word.code).toBe(1);
     expect(word.err).toBe('pxfw: 400 INVALID_REQUEST: count: must be a non-negative integer\n');
@@ -336,7 +338,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('a request that is not JSON gets 400 with the service error headers', async () => {
+  it.sequential('a request that is not JSON gets 400 with the service error headers', async () => {
     const nc = await rawNats();
     try {
       const reply = await nc.request(`pxfw.${name}.scale`, new Uint8Array([0x7b, 0x22, 0xff, 0x00, 0x3a]), { timeout: 5000 });
@@ -349,7 +351,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('a destructive verb without --yes is refused before anything is sent', async () => {
+  it.sequential('a destructive verb without --yes is refused before anything is sent', async () => {
     for (const args of [
       ['scale', 'node', '1'],
       ['pod', 'restart', 'node-0'],
@@ -365,7 +367,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('a destructive request over NATS without the confirm field gets 412 saying what to send', async () => {
+  it.sequential('a destructive request over NATS without the confirm field gets 412 saying what to send', async () => {
     const nc = await rawNats();
     try {
       const reply = await nc.request(`pxfw.${name}.scale`, JSON.stringify({ podType: 'node', count: 1 }), { timeout: 5000 });
@@ -377,7 +379,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('config update with an invalid spec or another service name: 400, spec unchanged', async () => {
+  it.sequential('config update with an invalid spec or another service name: 400, spec unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxfw-bad-config-'));
     const bad = join(dir, 'bad.yml');
     writeFileSync(bad, yaml.replace('count: 3', 'count: -2'));
@@ -395,7 +397,7 @@ describe('bad operator input gets a clear error and changes nothing', () => {
     await expectUnchanged();
   });
 
-  it('unknown plans, phases and snapshots: 404, nothing changes', async () => {
+  it.sequential('unknown plans, phases and snapshots: 404, nothing changes', async () => {
     const plan = await cli(name, 'plan', 'status', 'nope');
     expect(plan.code).toBe(1);
     expect(plan.err).toMatch(/^pxfw: 404 UNKNOWN_PLAN: no plan 'nope'/);

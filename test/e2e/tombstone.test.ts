@@ -53,7 +53,9 @@ async function tombstoneOf(name: string): Promise<Record<string, unknown> | unde
   }
 }
 
-describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', () => {
+// The scenarios below each have a sandbox of their own and wait mostly on simulated time: they run
+// side by side (describe.concurrent); the checks of one scenario run in order (it.sequential).
+describe.concurrent('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -85,7 +87,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     await marathon?.stop();
   });
 
-  it('uninstall --yes --wait follows six steps to COMPLETE; the scheduler stays up, uninstalled', async () => {
+  it.sequential('uninstall --yes --wait follows six steps to COMPLETE; the scheduler stays up, uninstalled', async () => {
     const r = await cli(name, 'uninstall', '--yes', '--wait');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -98,7 +100,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(serviceVolumes(sb, name).map((v) => `${v.name}:${v.attachedOn.length}`).sort()).toEqual([0, 1, 2].map((i) => `${name}-node-${i}-data:0`));
   });
 
-  it('deletes the state but the tombstone: the bucket keeps meta.owner, lease and tombstone only', async () => {
+  it.sequential('deletes the state but the tombstone: the bucket keeps meta.owner, lease and tombstone only', async () => {
     expect(await kvKeys(name)).toEqual(['lease', 'meta.owner', 'tombstone']);
     const t = await tombstoneOf(name);
     expect(t).toMatchObject({
@@ -112,12 +114,12 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect((t?.uninstall as { uninstalledAt?: string }).uninstalledAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
-  it('removed its own Marathon app last, as dcos package uninstall expects: one DELETE /v2/apps/<id>?force=true', () => {
+  it.sequential('removed its own Marathon app last, as dcos package uninstall expects: one DELETE /v2/apps/<id>?force=true', () => {
     expect(marathon.requests.map((q) => `${q.method} ${q.url}`)).toEqual([`DELETE /v2/apps/${name}?force=true`]);
     expect(sb.scheduler.runtime.frameworkContext.uninstall?.app).toBe(`removed Marathon app /${name} (deployment dep-1)`);
   });
 
-  it('the CLI says so: status, and a status line above plan status and pod list', async () => {
+  it.sequential('the CLI says so: status, and a status line above plan status and pod list', async () => {
     const status = await cli(name, 'status');
     expect(status.code).toBe(0);
     const line = new RegExp(`^${name} is uninstalled \\(since \\S+; volumes retained \\(a reinstall reuses them by name\\); removed Marathon app /${name} \\(deployment dep-1\\)\\): \`pxfw ${name} reinstall --yes\` deploys it again$`, 'm');
@@ -133,7 +135,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(sb.scheduler.runtime.frameworkContext.rejected).toEqual({ event: 'UNINSTALL', reason: 'already uninstalled' });
   });
 
-  it('a restarted scheduler (what Marathon does) deploys nothing: uninstalled, healthy, shown by /v1/state and the dashboard', async () => {
+  it.sequential('a restarted scheduler (what Marathon does) deploys nothing: uninstalled, healthy, shown by /v1/state and the dashboard', async () => {
     const launchedBefore = sb.mesos.tasks().length;
     await sb.scheduler.stop();
     second = await startSchedulerOn(sb, yaml, nc, 'restarted-scheduler', { marathon: app, httpPort: 0 });
@@ -159,7 +161,7 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(marathon.requests).toHaveLength(1);
   });
 
-  it('reinstall needs --yes; reinstall --yes --wait deploys again on the retained volumes, and the tombstone goes', async () => {
+  it.sequential('reinstall needs --yes; reinstall --yes --wait deploys again on the retained volumes, and the tombstone goes', async () => {
     const refused = await cli(name, 'reinstall');
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/reinstall/);
@@ -181,14 +183,14 @@ describe('pxfw <service> uninstall leaves a tombstone (issue 10, problem 2)', ()
     expect(status.out).toMatch(new RegExp(`^${name}: active\\(`, 'm'));
   });
 
-  it('reinstall of a service that is installed is refused with a conflict', async () => {
+  it.sequential('reinstall of a service that is installed is refused with a conflict', async () => {
     const r = await cli(name, 'reinstall', '--yes');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/is not uninstalled/);
   });
 });
 
-describe('an uninstall interrupted inside delete-state resumes from the tombstone', () => {
+describe.concurrent('an uninstall interrupted inside delete-state resumes from the tombstone', () => {
   let sb: Sandbox;
   let name: string;
   let yaml: string;
@@ -209,7 +211,7 @@ describe('an uninstall interrupted inside delete-state resumes from the tombston
     await nc?.close();
   });
 
-  it('a scheduler that dies after writing the tombstone, before deleting the rest, is finished by the next one', async () => {
+  it.sequential('a scheduler that dies after writing the tombstone, before deleting the rest, is finished by the next one', async () => {
     const first = sb.scheduler.runtime;
     // The KV store fails to delete pod records: delete-state writes the tombstone, deletes the
     // framework record, then fails on the first pod record, again and again (retryable).
