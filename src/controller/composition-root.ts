@@ -15,7 +15,7 @@ import { FRAMEWORK_KEY, type FrameworkEffectDeps } from './framework-effects';
 import { agentHealthProbe, createReplacementGovernor, probationMs } from './failure-policy';
 import { OfferRounds, type RouterDeps } from './mesos-router';
 import { handleOffers } from './offer-handler';
-import { OfferHold } from './held-offers';
+import { OfferHold, type HeldResources } from './held-offers';
 import { LaunchedIndex } from './launched-index';
 import { RescindedOffers } from './offer-handler-slices';
 import { PersistQueue } from './persist-queue';
@@ -101,7 +101,7 @@ export interface ServiceParts {
 
 type Core = Pick<ServiceParts, 'service' | 'opts' | 'logger' | 'metrics' | 'transitions' | 'specs' | 'store' | 'px' | 'nc' | 'timeScale' | 'killWaitMs'> & {
   /** The hosts of held offers, for volume planning (bound to the offer hold once it exists). */
-  held: { hosts(): ReadonlySet<string> };
+  held: { hosts(): ReadonlyMap<string, HeldResources> };
 };
 
 /** Build every part of one service's scheduler. Nothing starts here (Runtime.start does). */
@@ -120,14 +120,14 @@ export function composeService(opts: RuntimeOptions, store: ServiceStateStore, h
     nc: opts.nc,
     timeScale: opts.timeScale ?? 1,
     killWaitMs: opts.killWaitMs ?? 60_000,
-    held: { hosts: () => new Set<string>() },
+    held: { hosts: () => new Map<string, HeldResources>() },
   };
   const control = composeControl(core, leaseStore);
   const pods = composePods(core, control);
   const parts = { ...core, ...control, ...pods };
   const { offerRounds, offerHold } = composeOffers(parts);
   core.held.hosts = () => offerHold.hosts();
-  const router = routerDeps(parts, offerRounds, hooks);
+  const router = routerDeps(parts, offerRounds, offerHold, hooks);
   const effects = effectDeps(parts, hooks);
   return { ...parts, offerRounds, offerHold, router, effects };
 }
@@ -288,6 +288,7 @@ function composeOffers(p: Parts): { offerRounds: OfferRounds; offerHold: OfferHo
     enqueue: (offers) => offerRounds.handle(offers),
     revive: () => p.scheduler.revive(),
     rescinded,
+    reachable: (agentId) => p.cluster.reachable(agentId),
     metrics: p.metrics,
     logger: p.logger.child({ actor: 'offer-hold' }),
     timeScale: p.timeScale,
@@ -315,11 +316,15 @@ function composeOffers(p: Parts): { offerRounds: OfferRounds; offerHold: OfferHo
     // The RECONCILE after an ACCEPT with an unknown outcome runs on simulated time too.
     reconcileBackoff: { initialMs: 1_000 / p.timeScale, maxMs: 30_000 / p.timeScale },
   };
-  const offerRounds = new OfferRounds((offers: Offer[]) => offerHold.round(offers), p.logger, rescinded);
+  // A RESCIND takes a held offer out of the hold at once, and reaches a round placing in slices.
+  const rescinds = { add: (offerId: string) => (rescinded.add(offerId), offerHold.drop(offerId)) };
+  const offerRounds = new OfferRounds((offers: Offer[]) => offerHold.round(offers), p.logger, rescinds);
   return { offerRounds, offerHold };
 }
 
-function routerDeps(p: Parts, offers: OfferRounds, hooks: LifecycleHooks): RouterDeps {
+function routerDeps(p: Parts, rounds: OfferRounds, hold: OfferHold, hooks: LifecycleHooks): RouterDeps {
+  // Offers are stamped with their subscription as they arrive (a round may run after a re-SUBSCRIBE).
+  const offers = { handle: (o: Offer[]) => (hold.arrived(o), rounds.handle(o)), rescind: (id: string) => rounds.rescind(id) };
   return {
     service: p.service,
     scheduler: p.scheduler,

@@ -28,6 +28,8 @@ export interface OfferHoldDeps {
   enqueue(offers: MesosOffer[]): void;
   revive(): Promise<unknown>;
   rescinded?: Pick<RescindedOffers, 'has' | 'forget'>;
+  /** Whether an agent is reachable (ClusterState.reachable): a held offer of one that is not is not used again. */
+  reachable?: (agentId: string) => boolean;
   metrics: Pick<Metrics, 'offers'>;
   logger: Logger;
   /** Divides HOLD_MS and HOLD_SWEEP_MS (simulated time). */
@@ -35,7 +37,15 @@ export interface OfferHoldDeps {
   now?: () => number;
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
+/** What a held offer has to give (its agent's unused resources), by host. */
+export interface HeldResources {
+  cpus: number;
+  mem: number;
+  disk: number;
+  ports: { begin: number; end: number }[];
+}
+
+const EMPTY: ReadonlyMap<string, HeldResources> = new Map();
 
 interface Held {
   offer: MesosOffer;
@@ -76,22 +86,45 @@ export class OfferHold {
     return this.held.size;
   }
 
-  /** Hosts whose offers are held now (a new volume is best planned on one: its pod launches at once). */
-  hosts(): ReadonlySet<string> {
+  /**
+   * Hosts whose offers are held now, with what each offer has to give (a new volume is best
+   * planned on one whose offer fits its pod: the pod launches on it at once).
+   */
+  hosts(): ReadonlyMap<string, HeldResources> {
     if (this.held.size === 0 || !this.current()) return EMPTY;
-    return new Set([...this.held.values()].map((h) => h.offer.hostname));
+    return new Map([...this.held.values()].map((h) => [h.offer.hostname, resourcesOf(h.offer)]));
   }
+
+  /**
+   * OFFERS arrived (before their round is queued): they belong to the subscription current now.
+   * A round that runs after a re-SUBSCRIBE holds none of them (the master took them back).
+   */
+  arrived(offers: MesosOffer[]): void {
+    this.arrivals.set(offers, this.deps.subscription());
+  }
+
+  /** The master rescinded an offer: if held, it leaves the hold now (never used, never declined). */
+  drop(offerId: string): void {
+    if (!this.held.delete(offerId)) return;
+    this.deps.rescinded?.forget([offerId]);
+    if (this.held.size === 0) this.disarm();
+  }
+
+  private readonly arrivals = new WeakMap<MesosOffer[], number>();
+  /** The subscription the round in progress got its offers from. */
+  private roundSubscription: number | undefined;
 
   /**
    * One round over what the master offered plus what is held. With nothing offered, a round on
    * the held offers alone (see `wantOffers`): if pods still wait after it, the scheduler REVIVEs.
    */
   async round(incoming: MesosOffer[]): Promise<void> {
+    const stamp = this.arrivals.get(incoming) ?? this.deps.subscription();
     const held = this.take();
     const ids = new Set(incoming.map((o) => o.id.value));
     const offers = held.length === 0 ? incoming : [...incoming, ...held.filter((o) => !ids.has(o.offer.id.value)).map((h) => h.offer)];
-    const since = new Map(held.map((h) => [h.offer.id.value, h.since]));
-    this.pendingSince = since;
+    this.pendingSince = new Map(held.map((h) => [h.offer.id.value, h.since]));
+    this.roundSubscription = stamp;
     try {
       if (offers.length === 0) {
         if (incoming.length === 0) await this.deps.revive();
@@ -101,6 +134,7 @@ export class OfferHold {
       if (incoming.length === 0 && report.waiting) await this.deps.revive();
     } finally {
       this.pendingSince = undefined;
+      this.roundSubscription = undefined;
     }
   }
 
@@ -123,6 +157,8 @@ export class OfferHold {
   keep(unused: MesosOffer[]): MesosOffer[] {
     const client = this.deps.client();
     if (unused.length === 0 || !client || !this.deps.wanted()) return unused;
+    // Offers of an earlier subscription are gone (declining them is a no-op at the master).
+    if (this.roundSubscription !== undefined && this.roundSubscription !== this.deps.subscription()) return unused;
     const cap = Math.min(HOLD_MAX, Math.max(1, Math.floor(this.deps.agents() * HOLD_SHARE))) - this.held.size;
     if (cap <= 0) return unused;
     this.ownedBy(client);
@@ -132,8 +168,10 @@ export class OfferHold {
     for (let i = 0; i < unused.length && kept.size < cap; i += stride) kept.add(Math.floor(i));
     const rest: MesosOffer[] = [];
     unused.forEach((offer, i) => {
-      if (!kept.has(i)) return void rest.push(offer);
       const id = offer.id.value;
+      // A RESCIND that came while the round ran: the offer is gone, neither kept nor declined.
+      if (this.deps.rescinded?.has(id)) return;
+      if (!kept.has(i)) return void rest.push(offer);
       const since = this.pendingSince?.get(id) ?? now;
       if (now - since >= this.holdMs) return void rest.push(offer);
       this.held.set(id, { offer, since });
@@ -170,17 +208,27 @@ export class OfferHold {
   private take(): Held[] {
     if (this.held.size === 0) return [];
     const valid = this.current();
-    const out = valid ? [...this.held.values()].filter((h) => !this.deps.rescinded?.has(h.offer.id.value)) : [];
+    const live = valid ? [...this.held.values()].filter((h) => !this.deps.rescinded?.has(h.offer.id.value)) : [];
     this.deps.rescinded?.forget(this.held.keys());
     this.held.clear();
     this.disarm();
-    return out;
+    // An agent marked unreachable since (its RESCIND may still be on the way): its offer is not
+    // read again, which would mark the agent reachable. Declined; a no-op if already rescinded.
+    const reachable = this.deps.reachable;
+    if (!reachable) return live;
+    const stale = live.filter((h) => !reachable(h.offer.agent_id.value));
+    if (stale.length > 0) void this.declineNow(stale.map((h) => h.offer.id.value), REFUSE_SECONDS_BUSY);
+    return stale.length === 0 ? live : live.filter((h) => reachable(h.offer.agent_id.value));
   }
 
   private async decline(ids: string[], refuseSeconds: number): Promise<void> {
     const live = ids.filter((id) => this.held.delete(id) && !this.deps.rescinded?.has(id));
     this.deps.rescinded?.forget(ids);
     if (this.held.size === 0) this.disarm();
+    await this.declineNow(live, refuseSeconds);
+  }
+
+  private async declineNow(live: string[], refuseSeconds: number): Promise<void> {
     const client = this.owner?.client;
     if (live.length === 0 || !client) return;
     this.deps.metrics.offers.inc({ outcome: 'declined' }, live.length);
@@ -218,4 +266,14 @@ export class OfferHold {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The resources of an offer as placement reads them (unreserved and reserved alike: the offer's). */
+function resourcesOf(offer: MesosOffer): HeldResources {
+  const out: HeldResources = { cpus: 0, mem: 0, disk: 0, ports: [] };
+  for (const r of offer.resources ?? []) {
+    if (r.name === 'ports') for (const range of r.ranges?.range ?? []) out.ports.push({ begin: Number(range.begin), end: Number(range.end) });
+    else if (r.name === 'cpus' || r.name === 'mem' || r.name === 'disk') out[r.name] += r.scalar?.value ?? 0;
+  }
+  return out;
 }

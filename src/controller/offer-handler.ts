@@ -144,30 +144,39 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
   if (!mesos) return report();
   const unsure: string[] = [];
   try {
-    // 10,000 pods are looked at a slice at a time (the placing loop checks each again anyway).
-    const waiting = deps.launching() ? await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer) : [];
-    if (waiting.length > 0) {
-      await slicer.next();
-      const round = startRound(deps, mesos, offers, mesosOffers, { used, unsure });
-      await refreshInSlices(deps, waiting.flatMap((e) => deps.registry.context(e).volumes), slicer);
-      try {
-        for (const entry of await sortInSlices(waiting, (a, b) => byName(a.name, b.name), slicer)) {
-          // Between slices and awaits anything may have changed: read it again before each pod.
-          if (!deps.launching() || deps.mesos() !== mesos) break;
-          if (round.launched >= (deps.maxLaunchesPerRound ?? MAX_LAUNCHES_PER_ROUND)) break;
-          if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
-          await slicer.next();
-        }
-      } finally {
-        await acceptBatches(deps, round, slicer);
-      }
-    }
-    const rest = mesosOffers.filter((o) => !used.has(o.id.value) && !deps.rescinded?.has(o.id.value));
-    podsWaiting = await declineRest(deps, mesos, rest, unsure, slicer);
+    await placeWaiting(deps, mesos, offers, mesosOffers, { used, unsure }, slicer);
   } finally {
-    deps.rescinded?.forget(mesosOffers.map((o) => o.id.value));
+    // Also after a failure: an offer neither used nor declined stays allocated to us until the
+    // connection closes (masters run without --offer_timeout by default).
+    try {
+      const rest = mesosOffers.filter((o) => !used.has(o.id.value) && !deps.rescinded?.has(o.id.value));
+      podsWaiting = await declineRest(deps, mesos, rest, unsure, slicer);
+    } finally {
+      deps.rescinded?.forget(mesosOffers.map((o) => o.id.value));
+    }
   }
   return report();
+}
+
+/** Place the waiting pods, in name order, on the round's offers; the ACCEPTs go out at the end. */
+async function placeWaiting(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers: Offer[], mesosOffers: MesosOffer[], out: Pick<Round, 'used' | 'unsure'>, slicer: Slicer): Promise<void> {
+  // 10,000 pods are looked at a slice at a time (the placing loop checks each again anyway).
+  const waiting = deps.launching() ? await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer) : [];
+  if (waiting.length === 0) return;
+  await slicer.next();
+  const round = startRound(deps, mesos, offers, mesosOffers, out);
+  try {
+    await refreshInSlices(deps, waiting.flatMap((e) => deps.registry.context(e).volumes), slicer);
+    for (const entry of await sortInSlices(waiting, (a, b) => byName(a.name, b.name), slicer)) {
+      // Between slices and awaits anything may have changed: read it again before each pod.
+      if (!deps.launching() || deps.mesos() !== mesos) break;
+      if (round.launched >= (deps.maxLaunchesPerRound ?? MAX_LAUNCHES_PER_ROUND)) break;
+      if (deps.registry.get(entry.name) === entry && waitingForOffer(deps, entry)) await placePod(deps, round, entry);
+      await slicer.next();
+    }
+  } finally {
+    await acceptBatches(deps, round, slicer);
+  }
 }
 
 /** What a round did: offers launched on, and how it shared the event loop. */

@@ -21,6 +21,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../observe/metrics';
 import type { ClusterState } from './cluster-view';
 import { classifyCreateError, FenceNotConfirmedError, NoHealthyReplicaError, NotConnectedError, PodTypeRemovedError } from './errors';
+import type { HeldResources } from './held-offers';
 import type { PlanningRound } from './planning-state';
 import { createVolumeRequest, planHost, replicaHostsFor } from './volume-planner';
 
@@ -37,7 +38,7 @@ export interface PodEffectDeps {
   /** The placement view including where sibling pods are planned to go. */
   planningView: () => ClusterView;
   /** Hosts whose offers the scheduler holds (OfferHold.hosts): a new volume goes there when as good. */
-  heldHosts?: () => ReadonlySet<string>;
+  heldHosts?: () => ReadonlyMap<string, HeldResources>;
   /** Hosts holding replicas of other pods of the same type (their failover targets). */
   siblingReplicaHosts?: (podType: string, index: number) => Set<string>;
   /** Remember the host a pod was planned on, so pods planned concurrently (a parallel phase) spread. */

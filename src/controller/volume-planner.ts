@@ -16,6 +16,8 @@ import {
 import type { ServiceSpec, VolumeSpec } from '../service-spec';
 import type { CreateVolumeInput } from '../portworx';
 import { NoStorageHostError } from './errors';
+import type { HeldResources } from './held-offers';
+import { DEFAULT_EXECUTOR_RESOURCES as EXECUTOR } from '../mesos';
 
 const GIB = 1024 ** 3;
 const log = childLogger({ module: 'volume-planner' });
@@ -32,7 +34,7 @@ export function planHost(
   index: number,
   view: ClusterView | PlacementIndex,
   avoid: ReadonlySet<string> = new Set(),
-  held: ReadonlySet<string> = new Set(),
+  held: ReadonlyMap<string, HeldResources> = new Map(),
 ): string {
   // Built here from the parsed spec: no zod check (trusted); one index per planning round.
   const request = podRequestFor(spec, podType, index);
@@ -71,12 +73,17 @@ function chooseOn(request: PodRequest, offers: Offer[], index: PlacementIndex): 
  * zone and host by this pod type. The pod then launches on the held offer at once, with no
  * REVIVE and no round of every agent's offer; the spread is what it would have been.
  */
-function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex, chosen: string, held: ReadonlySet<string>, avoid: ReadonlySet<string>): string | undefined {
+function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex, chosen: string, held: ReadonlyMap<string, HeldResources>, avoid: ReadonlySet<string>): string | undefined {
   if (held.has(chosen)) return undefined;
-  const candidates = all.filter((o) => held.has(o.hostname) && !avoid.has(o.hostname));
+  // Judged on what each held offer really has (held offers are what no pod took: often leftovers).
+  const candidates = all.flatMap((o) => {
+    const has = held.get(o.hostname);
+    return has && !avoid.has(o.hostname) ? [{ ...o, cpus: has.cpus, mem: has.mem, disk: has.disk, ports: has.ports }] : [];
+  });
   if (candidates.length === 0) return undefined;
   const best = all.find((o) => o.hostname === chosen);
-  const pick = evaluateOffers(request, candidates, placement, { trusted: true, detail: 'summary' }).chosen;
+  const launch = { ...request, cpus: request.cpus + EXECUTOR.cpus, mem: request.mem + EXECUTOR.mem, disk: request.disk + EXECUTOR.disk };
+  const pick = evaluateOffers(launch, candidates, placement, { trusted: true, detail: 'summary' }).chosen;
   const bestScore = best ? evaluateOffers(request, [best], placement, { trusted: true, detail: 'summary' }).chosen?.score : undefined;
   if (!pick || !best || bestScore === undefined) return undefined;
   const ctx = prepareStageContext(request, placement);

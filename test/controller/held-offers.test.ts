@@ -18,6 +18,7 @@ function rig(opts: { agents?: number; waiting?: boolean } = {}) {
     /** The offers of each round, by id. */
     rounds: [] as string[][],
     queued: [] as MesosOffer[][],
+    unreachable: new Set<string>(),
   };
   const rescinded = new RescindedOffers(() => state.now);
   const deps: OfferHoldDeps = {
@@ -35,6 +36,7 @@ function rig(opts: { agents?: number; waiting?: boolean } = {}) {
     enqueue: (offers) => void state.queued.push(offers),
     revive: async () => void (state.revives += 1),
     rescinded,
+    reachable: (agentId) => !state.unreachable.has(agentId),
     metrics: metrics(),
     logger: silentLogger(),
     now: () => state.now,
@@ -53,7 +55,7 @@ describe('OfferHold: offers kept between rounds while the deploy plan is in prog
     expect(hold.size).toBe(HOLD_MAX);
     expect(declined(mesos)).toHaveLength(2_000 - HOLD_MAX);
     // A stride over the offers, not the first 32: different racks and zones.
-    const held = [...hold.hosts()];
+    const held = [...hold.hosts().keys()];
     expect(held).toContain('h0');
     expect(held.some((h) => Number(h.slice(1)) > 1_900)).toBe(true);
     await hold.release();
@@ -104,7 +106,7 @@ describe('OfferHold: offers kept between rounds while the deploy plan is in prog
   it('a round of new offers takes the held ones too (each offer once)', async () => {
     const { hold, state } = rig();
     await hold.round(offers(100));
-    const held = [...hold.hosts()].map((h) => `offer-${h}`);
+    const held = [...hold.hosts().keys()].map((h) => `offer-${h}`);
     await hold.round([...offers(3, 500), offerFrom('h0', 'r0')]);
     const second = state.rounds[1]!;
     expect(second).toEqual(expect.arrayContaining(held));
@@ -139,7 +141,7 @@ describe('OfferHold: offers kept between rounds while the deploy plan is in prog
   it('a rescinded held offer never reaches a round and is not declined', async () => {
     const { hold, mesos, state, rescinded } = rig();
     await hold.round(offers(100));
-    const gone = `offer-${[...hold.hosts()][0]}`;
+    const gone = `offer-${[...hold.hosts().keys()][0]}`;
     rescinded.add(gone);
     await hold.round([]);
     expect(state.rounds[1]).not.toContain(gone);
@@ -172,5 +174,48 @@ describe('OfferHold: offers kept between rounds while the deploy plan is in prog
     await hold.release();
     expect(hold.size).toBe(0);
     expect(declined(mesos).length - before).toBe(held);
+  });
+
+  it('a RESCIND takes a held offer out of the hold at once: no longer offered for planning, never used or declined', async () => {
+    const { hold, mesos, state } = rig();
+    await hold.round(offers(100));
+    const host = [...hold.hosts().keys()][0]!;
+    hold.drop(`offer-${host}`);
+    expect(hold.hosts().has(host)).toBe(false);
+    await hold.round([]);
+    expect(state.rounds[1]).not.toContain(`offer-${host}`);
+    state.deploying = false;
+    await hold.sweep();
+    expect(declined(mesos)).not.toContain(`offer-${host}`);
+  });
+
+  it('never keeps an offer rescinded while its round ran (nor declines it)', async () => {
+    const { hold, mesos, rescinded } = rig();
+    const batch = offers(100);
+    rescinded.add('offer-h0');
+    expect(hold.keep(batch).map((o) => o.id.value)).not.toContain('offer-h0');
+    expect(hold.hosts().has('h0')).toBe(false);
+    await hold.release();
+    expect(declined(mesos)).not.toContain('offer-h0');
+  });
+
+  it('holds nothing of a round whose offers came before a re-SUBSCRIBE (the master took them back)', async () => {
+    const { hold, state } = rig();
+    const batch = offers(100);
+    hold.arrived(batch);
+    state.subscription = 2;
+    await hold.round(batch);
+    expect(hold.size).toBe(0);
+  });
+
+  it('does not use again a held offer of an agent marked unreachable since (it would read the agent as reachable)', async () => {
+    const { hold, mesos, state } = rig();
+    await hold.round(offers(100));
+    const host = [...hold.hosts().keys()][0]!;
+    state.unreachable.add(`agent-${host}`);
+    await hold.round([]);
+    expect(state.rounds[1]).not.toContain(`offer-${host}`);
+    expect(declined(mesos)).toContain(`offer-${host}`);
+    await hold.release();
   });
 });

@@ -143,6 +143,15 @@ describe('handleOffers (one offer round: place waiting pods, release every offer
 
   const declined = (m: FakeMesos) => m.of('DECLINE').flatMap((c) => c.offerIds ?? []);
 
+  it('declines its offers even when placing fails: none stays allocated to us until the connection closes', async () => {
+    const r = await rig();
+    r.deps.volumes.refresh = async () => {
+      throw new Error('Portworx unreachable');
+    };
+    await expect(handleOffers(r.deps, [offerFrom('h0', 'r0'), offerFrom('h1', 'r1')])).rejects.toThrow('Portworx unreachable');
+    expect(declined(r.mesos).sort()).toEqual(['offer-h0', 'offer-h1']);
+  });
+
   it('hands the round’s unused offers to the hold before declining: those it keeps are not declined', async () => {
     const r = await rig();
     const handed: string[][] = [];

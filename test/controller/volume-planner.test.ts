@@ -51,20 +51,30 @@ describe('planHost (where a new pod instance\'s volumes go before any offer is a
     expect(planHost(unique, 'node', 0, view, new Set(['h2']))).toBe('h2');
   });
 
+  /** Held offers with plenty of room, by host. */
+  const held = (...hs: string[]) => new Map(hs.map((h) => [h, { cpus: 8, mem: 32_768, disk: 100_000, ports: [{ begin: 31000, end: 31999 }] }]));
+
   it('plans on a host whose offer is held when it is exactly as good: its pod launches on that offer at once', () => {
     const shape = hosts(6);
     const view = clusterOf(shape).view(new Map());
     expect(planHost(spec, 'node', 0, view)).toBe('h0');
-    expect(planHost(spec, 'node', 0, view, new Set(), new Set(['h4']))).toBe('h4');
+    expect(planHost(spec, 'node', 0, view, new Set(), held('h4'))).toBe('h4');
+  });
+
+  it('passes over a held offer too small for the pod (held offers are what no pod took: often leftovers)', () => {
+    const shape = hosts(6);
+    const view = clusterOf(shape).view(new Map());
+    const small = new Map([['h4', { cpus: 0.05, mem: 64, disk: 100, ports: [] }]]);
+    expect(planHost(spec, 'node', 0, view, new Set(), small)).toBe('h0');
   });
 
   it('never trades the spread for a held offer: a held host in a more crowded rack, or one to avoid, is passed over', () => {
     const shape = hosts(6);
     // node-1 on h1 (rack r1): h4 (r1) is now more crowded than h0 (r0).
     const view = clusterOf(shape).view(new Map([[agentIdOf('h1'), { node: ['node-1'] }]]));
-    expect(planHost(spec, 'node', 0, view, new Set(), new Set(['h4']))).toBe('h0');
-    expect(planHost(spec, 'node', 0, view, new Set(['h3']), new Set(['h3']))).toBe('h0');
-    expect(planHost(spec, 'node', 0, view, new Set(), new Set(['h3']))).toBe('h3');
+    expect(planHost(spec, 'node', 0, view, new Set(), held('h4'))).toBe('h0');
+    expect(planHost(spec, 'node', 0, view, new Set(['h3']), held('h3'))).toBe('h0');
+    expect(planHost(spec, 'node', 0, view, new Set(), held('h3'))).toBe('h3');
   });
 
   it('falls back to the avoided hosts when all of them are avoided', () => {
