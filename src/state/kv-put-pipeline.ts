@@ -36,17 +36,25 @@ export class KvPutFailedError extends PxfwError {
  * subject under our inbox, one map entry and one promise; one timer sweeps the timeouts.
  */
 export class KvPutPipeline {
-  private readonly inbox: string;
+  private inbox = '';
   private readonly waiting = new Map<string, Waiting>();
-  private readonly sub: Subscription;
+  private sub: Subscription | undefined;
   private next = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   private constructor(private readonly nc: NatsConnection) {
-    // Under the connection's own inbox prefix, if it has one (an account may allow only that).
-    this.inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
-    this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
+    this.listen();
     void nc.closed().then(() => this.failAll(new KvPutFailedError('NATS connection closed')));
+  }
+
+  /**
+   * The reply subscription, under a fresh inbox (under the connection's own inbox prefix, if it
+   * has one: an account may allow only that). nats.js closes a subscription that gets an error
+   * (a permission violation): the next put listens again, as nats.js re-creates its request mux.
+   */
+  private listen(): void {
+    this.inbox = createInbox((this.nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+    this.sub = this.nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
   }
 
   /** One pipeline per connection (every store on it shares the subscription). */
@@ -63,6 +71,7 @@ export class KvPutPipeline {
    */
   put(subject: string, data: string, expectedSeq: number): Promise<number> {
     if (this.nc.isClosed()) return Promise.reject(new KvPutFailedError('NATS connection closed'));
+    if (!this.sub || this.sub.isClosed()) this.listen();
     const token = (this.next++).toString(36);
     const h = headers();
     h.set(EXPECTED_LAST_SUBJECT_SEQ, String(expectedSeq));
@@ -131,7 +140,7 @@ export class KvPutPipeline {
 
   /** Stop listening (tests). */
   close(): void {
-    this.sub.unsubscribe();
+    this.sub?.unsubscribe();
     pipelines.delete(this.nc);
   }
 }

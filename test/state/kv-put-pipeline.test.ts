@@ -12,13 +12,20 @@ import { SHARED_NATS_URL } from '../helpers/nats-server';
 function fakeConnection() {
   const published: { subject: string; data: string; reply: string; expected: string | undefined }[] = [];
   let deliver: ((err: Error | null, msg: Msg) => void) | undefined;
+  /** Subscriptions made, and whether each is closed (nats.js closes one that got an error). */
+  const subs: { subject: string; closed: boolean }[] = [];
   let closed = false;
   let closedResolve: () => void = () => undefined;
   const closedP = new Promise<void>((r) => (closedResolve = r));
   const nc = {
-    subscribe: (_subject: string, opts: { callback: (err: Error | null, msg: Msg) => void }) => {
-      deliver = opts.callback;
-      return { unsubscribe: () => undefined };
+    subscribe: (subject: string, opts: { callback: (err: Error | null, msg: Msg) => void }) => {
+      const sub = { subject, closed: false };
+      subs.push(sub);
+      deliver = (err, msg) => {
+        opts.callback(err, msg);
+        if (err) sub.closed = true;
+      };
+      return { unsubscribe: () => void (sub.closed = true), isClosed: () => sub.closed };
     },
     publish: (subject: string, data: string, opts: { reply: string; headers: { get(k: string): string } }) => {
       published.push({ subject, data, reply: opts.reply, expected: opts.headers.get('Nats-Expected-Last-Subject-Sequence') });
@@ -37,11 +44,26 @@ function fakeConnection() {
     closedResolve();
     await closedP;
   };
-  return { nc: nc as unknown as NatsConnection, published, answer, close };
+  /** The server refuses the subscription (a permission violation): nats.js tells the callback and closes it. */
+  const kill = () => deliver!(new Error('Permissions Violation for Subscription'), undefined as unknown as Msg);
+  return { nc: nc as unknown as NatsConnection, published, answer, close, subs, kill };
 }
 
 describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscription)', () => {
   afterEach(() => vi.useRealTimers());
+
+  it('listens again once its reply subscription was closed by an error: later puts are answered', async () => {
+    const { nc, published, answer, subs, kill } = fakeConnection();
+    const pipe = KvPutPipeline.of(nc);
+    const lost = pipe.put('$KV.b.k', '1', 0);
+    kill();
+    await expect(lost).rejects.toThrow('Permissions Violation');
+    const next = pipe.put('$KV.b.k', '2', 0);
+    expect(subs).toHaveLength(2);
+    expect(published[1]!.reply.startsWith(subs[1]!.subject.slice(0, -1))).toBe(true);
+    answer(1, { stream: 'KV_b', seq: 3 });
+    await expect(next).resolves.toBe(3);
+  });
 
   it('publishes each put to its subject with the expected last sequence and a reply subject of its own', async () => {
     const { nc, published, answer } = fakeConnection();
