@@ -13,6 +13,8 @@ export interface ProbeReport {
   maxStallMs: number;
   /** Longest delay within the last window (ms): where in the run the stalls were. */
   windowMaxStallMs: number;
+  /** The 99th percentile of the event loop's delays since the last reset (ms). */
+  p99StallMs: number;
   /** Peak resident set size of the process so far (bytes; getrusage ru_maxrss). */
   peakRssBytes: number;
   rssBytes: number;
@@ -42,6 +44,7 @@ if (typeof process.send === 'function') {
       type: 'probe',
       maxStallMs: Math.round(total.max / 1e6),
       windowMaxStallMs: Math.round(window.max / 1e6),
+      p99StallMs: Math.round(total.percentile(99) / 1e6),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,

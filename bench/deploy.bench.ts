@@ -101,6 +101,9 @@ interface RunFigures {
   /** Heap used after a full GC at the budget's end (what the scheduler retains, garbage aside). */
   heap_after_gc_mb: number | null;
   max_stall_ms: number | null;
+  /** The 99th percentile of the event loop's delays over the deploy, and the share of its seconds whose longest delay passed 50 ms. */
+  p99_stall_ms: number | null;
+  seconds_over_50ms_pct: number | null;
   lease_losses: number;
   timeouts: number;
   retries: number;
@@ -178,6 +181,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
   const { mesos, portworx } = await startCluster(dir, speed);
   const httpPort = await freePort();
   let probe: ProbeReport | undefined;
+  const windows = { seen: 0, over50: 0 };
   let complete = 0;
   const stopWatch = new AbortController();
   const watching = watchSteps(nc, service, (n) => (complete = n), stopWatch.signal).catch((err: unknown) => log(`KV watch failed: ${String(err)}`));
@@ -185,7 +189,11 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     ['--spec', specFile, '--mesos', mesos.url, '--portworx', portworx.url, '--portworx-legacy', portworx.url, '--nats', NATS_URL, '--http', String(httpPort)],
     { PXFW_TIME_SCALE: String(speed) },
     join(dir, 'scheduler.log'),
-    (r) => (probe = r),
+    (r) => {
+      probe = r;
+      windows.seen += 1;
+      if (r.windowMaxStallMs > 50) windows.over50 += 1;
+    },
   );
   const teardown = async (): Promise<number | string> => {
     stopWatch.abort();
@@ -205,6 +213,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     throw new Error(`pxfw run did not serve HTTP within 60 s (exit ${exit}); see ${join(dir, 'scheduler.log')}`);
   }
   sched.send({ type: 'reset' });
+  [windows.seen, windows.over50] = [0, 0];
   const t0 = Date.now();
   const progress = setInterval(() => {
     log(
@@ -234,6 +243,8 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     peak_rss_mb: last ? Math.round(last.peakRssBytes / 2 ** 20) : null,
     heap_after_gc_mb: last?.heapAfterGcBytes !== undefined ? Math.round(last.heapAfterGcBytes / 2 ** 20) : null,
     max_stall_ms: last?.maxStallMs ?? null,
+    p99_stall_ms: last?.p99StallMs ?? null,
+    seconds_over_50ms_pct: windows.seen > 0 ? round((100 * windows.over50) / windows.seen, 1) : null,
     lease_losses: counts.leaseLosses,
     timeouts: counts.timeouts,
     retries: counts.retries,

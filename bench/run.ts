@@ -135,6 +135,8 @@ function deploySideBySide(d: Record<string, any>): Record<string, unknown> {
         timeouts: r.timeouts,
         retries: r.retries,
         max_stall_ms: r.max_stall_ms,
+        p99_stall_ms: r.p99_stall_ms,
+        seconds_over_50ms_pct: r.seconds_over_50ms_pct,
       },
       goal: { completed: true, lease_losses: 0, timeouts: 0, max_stall_ms: '< 50' },
     };
