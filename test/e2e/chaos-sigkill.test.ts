@@ -115,12 +115,14 @@ describe('a scheduler SIGKILLed at random points resumes to the same end state',
     }
   }
 
-  it('during deploy', async () => {
+  // Each scenario has its own cluster, service name and scheduler processes, and waits mostly on
+  // simulated time: the two run side by side.
+  it.concurrent('during deploy', async () => {
     const delays = fc.sample(fc.array(fc.integer({ min: 150, max: 1500 }), { minLength: 3, maxLength: 3 }), { numRuns: 1, seed: Number(process.env.PXFW_CHAOS_SEED ?? Date.now() % 1e6) })[0]!;
     await scenario(delays, false);
   }, 180_000);
 
-  it('during recovery after a host crashed', async () => {
+  it.concurrent('during recovery after a host crashed', async () => {
     const delays = fc.sample(fc.array(fc.integer({ min: 100, max: 1200 }), { minLength: 3, maxLength: 3 }), { numRuns: 1, seed: Number(process.env.PXFW_CHAOS_SEED ?? (Date.now() + 7) % 1e6) })[0]!;
     await scenario(delays, true);
   }, 180_000);
