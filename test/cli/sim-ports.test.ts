@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
+import { connect } from '@nats-io/transport-node';
 import { MesosSimulator } from '../../src/sim/mesos';
 import { parsePortRanges, type PortRange } from '../../src/sim/mesos/options';
 import { PortworxSimulator } from '../../src/sim/portworx';
@@ -20,16 +20,18 @@ const SPEED = 10;
  * fit, and `plan status` says why instead of stalling without a word.
  */
 describe('pxfw sim mesos models DC/OS agents: the shipped Cassandra spec deploys, and says why when it cannot', () => {
-  let nc: NatsConnection | undefined;
-  const stops: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-    await nc?.close();
-  });
-
-  /** `pxfw sim mesos [--ports]` + `pxfw sim portworx --mesos` in process, and `pxfw run` of the shipped spec. */
-  async function deploy(ports?: PortRange[]): Promise<string> {
-    nc = await connect({ servers: SHARED_NATS_URL });
+  /**
+   * `pxfw sim mesos [--ports]` + `pxfw sim portworx --mesos` in process, and `pxfw run` of the
+   * shipped spec; stopped in reverse order when the test ends (the context's onTestFinished hooks
+   * run last-registered first). Each test has its own simulators and service: they run side by side.
+   */
+  async function deploy(onTestFinished: (fn: OnTestFinishedHandler) => void, ports?: PortRange[]): Promise<string> {
+    const stops: (() => Promise<unknown>)[] = [];
+    const nc = await connect({ servers: SHARED_NATS_URL });
+    onTestFinished(async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await nc.close();
+    });
     const mesos = await MesosSimulator.start({ agents: 3, racks: 3, speed: SPEED, ...(ports ? { agentResources: { ports } } : {}) });
     stops.push(() => mesos.stop());
     const px = await PortworxSimulator.start({ mesosUrl: mesos.url, nats: nc, clusterId: `sim-${randomUUID().slice(0, 8)}`, speed: SPEED });
@@ -49,13 +51,13 @@ describe('pxfw sim mesos models DC/OS agents: the shipped Cassandra spec deploys
     return name;
   }
 
-  it('deploys on the default DC/OS agents (ports 1025-32000 but DC/OS\' own)', async () => {
-    const name = await deploy();
+  it.concurrent('deploys on the default DC/OS agents (ports 1025-32000 but DC/OS\' own)', async ({ onTestFinished }) => {
+    const name = await deploy(onTestFinished);
     await eventually('deploy COMPLETE', async () => (await cli(name, 'plan', 'status')).out.startsWith('plan deploy: COMPLETE'), 90_000);
   }, 120_000);
 
-  it('on agents offering only 31000-32000 (--ports mesos), plan status names the missing ports on the waiting step', async () => {
-    const name = await deploy(parsePortRanges('mesos'));
+  it.concurrent('on agents offering only 31000-32000 (--ports mesos), plan status names the missing ports on the waiting step', async ({ onTestFinished }) => {
+    const name = await deploy(onTestFinished, parsePortRanges('mesos'));
     const status = await eventually(
       'a waiting step that says why',
       async () => {
