@@ -5,7 +5,7 @@ import type { RescindedOffers } from './offer-handler-slices';
 import { REFUSE_SECONDS_BUSY, REFUSE_SECONDS_IDLE } from './offer-handler-launch';
 
 /** Most offers held at once. */
-export const HOLD_MAX = 32;
+export const HOLD_MAX = 200;
 /** Never more than this share of the cluster's agents (at least one offer). */
 export const HOLD_SHARE = 0.1;
 /** How long an offer is held at most before it is declined (divided by the time scale). */
