@@ -27,30 +27,33 @@ function offerLedger(record: string) {
   return { offered, used, rescinded, declines, revives };
 }
 
+/** A serial deploy of `pods` pods of one type (with a 1 GiB volume each, if asked). */
+function serialSpec(pods: number, volume: boolean): string {
+  return [
+    `name: hold-${randomUUID().slice(0, 6)}`,
+    'pods:',
+    '  node:',
+    `    count: ${pods}`,
+    '    cpus: 0.5',
+    '    mem: 512',
+    '    command: sleep 100000',
+    ...(volume ? ['    volumes:', '      - {name: data, path: data, size: 1Gi, repl: 1}'] : []),
+    'plans:',
+    '  deploy:',
+    '    strategy: serial',
+    '    phases:',
+    '      - {name: nodes, pod: node, strategy: serial}',
+    '',
+  ].join('\n');
+}
+
 describe('a serial deploy places each next pod on a held offer: no REVIVE and no round of every agent per pod', () => {
   let sb: Sandbox;
   let record: string;
   const pods = 5;
 
   beforeAll(async () => {
-    const name = `hold-${randomUUID().slice(0, 6)}`;
-    const yaml = [
-      `name: ${name}`,
-      'pods:',
-      '  node:',
-      `    count: ${pods}`,
-      '    cpus: 0.5',
-      '    mem: 512',
-      '    command: sleep 100000',
-      '    volumes:',
-      '      - {name: data, path: data, size: 1Gi, repl: 1}',
-      'plans:',
-      '  deploy:',
-      '    strategy: serial',
-      '    phases:',
-      '      - {name: nodes, pod: node, strategy: serial}',
-      '',
-    ].join('\n');
+    const yaml = serialSpec(pods, true);
     // 60 agents on one rack: the hold keeps 6 offers (a tenth), enough for the 5 pods, and every host
     // is as good as another.
     const started = await startSandbox(yaml, { agents: 60, racks: 1 });
@@ -82,21 +85,7 @@ describe('a serial deploy places each next pod on a held offer: no REVIVE and no
 
 describe('a serial deploy with more pods than the hold keeps', () => {
   it('revives again only once the held offers are used up', async () => {
-    const yaml = [
-      `name: hold-${randomUUID().slice(0, 6)}`,
-      'pods:',
-      '  node:',
-      '    count: 5',
-      '    cpus: 0.5',
-      '    mem: 512',
-      '    command: sleep 100000',
-      'plans:',
-      '  deploy:',
-      '    strategy: serial',
-      '    phases:',
-      '      - {name: nodes, pod: node, strategy: serial}',
-      '',
-    ].join('\n');
+    const yaml = serialSpec(5, false);
     // 20 agents: two offers held at a time.
     const { sandbox, record } = await startSandbox(yaml, { agents: 20, racks: 1 });
     try {
