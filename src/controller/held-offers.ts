@@ -71,6 +71,12 @@ export class OfferHold {
   private held = new Map<string, Held>();
   private owner: { client: MesosSchedulerClient; subscription: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The subscription each batch of OFFERS came with (see `arrived`). */
+  private readonly arrivals = new WeakMap<MesosOffer[], number>();
+  /** The subscription the round in progress got its offers from. */
+  private roundSubscription: number | undefined;
+  /** When the offers of the round in progress were first held (kept by `keep`). */
+  private pendingSince: Map<string, number> | undefined;
   private readonly now: () => number;
   private readonly holdMs: number;
   private readonly sweepMs: number;
@@ -110,10 +116,6 @@ export class OfferHold {
     if (this.held.size === 0) this.disarm();
   }
 
-  private readonly arrivals = new WeakMap<MesosOffer[], number>();
-  /** The subscription the round in progress got its offers from. */
-  private roundSubscription: number | undefined;
-
   /**
    * One round over what the master offered plus what is held. With nothing offered, a round on
    * the held offers alone (see `wantOffers`): if pods still wait after it, the scheduler REVIVEs.
@@ -147,9 +149,6 @@ export class OfferHold {
     this.deps.enqueue([]);
   }
 
-  /** When the offers of the round in progress were first held (kept by `keep`). */
-  private pendingSince: Map<string, number> | undefined;
-
   /**
    * The end of a round: of its unused offers, keep some (spread over the list: offers come in
    * agent order, so a stride keeps different racks and zones) and return the rest to decline.
@@ -167,6 +166,7 @@ export class OfferHold {
     const stride = unused.length / Math.min(cap, unused.length);
     for (let i = 0; i < unused.length && kept.size < cap; i += stride) kept.add(Math.floor(i));
     const rest: MesosOffer[] = [];
+    const before = this.held.size;
     unused.forEach((offer, i) => {
       const id = offer.id.value;
       // A RESCIND that came while the round ran: the offer is gone, neither kept nor declined.
@@ -176,7 +176,7 @@ export class OfferHold {
       if (now - since >= this.holdMs) return void rest.push(offer);
       this.held.set(id, { offer, since });
     });
-    this.deps.metrics.offers.inc({ outcome: 'held' }, unused.length - rest.length);
+    this.deps.metrics.offers.inc({ outcome: 'held' }, this.held.size - before);
     this.arm();
     return rest;
   }
