@@ -76,12 +76,14 @@ function chooseOn(request: PodRequest, offers: Offer[], index: PlacementIndex): 
 function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex, chosen: string, held: ReadonlyMap<string, HeldResources>, avoid: ReadonlySet<string>): string | undefined {
   if (held.has(chosen)) return undefined;
   // Judged on what each held offer really has (held offers are what no pod took: often leftovers).
-  const candidates = all.flatMap((o) => {
-    const has = held.get(o.hostname);
-    return has && !avoid.has(o.hostname) ? [{ ...o, cpus: has.cpus, mem: has.mem, disk: has.disk, ports: has.ports }] : [];
-  });
+  const byHost = planningOffersByHost(placement, all);
+  const candidates: Offer[] = [];
+  for (const [host, has] of held) {
+    const o = byHost.get(host);
+    if (o && !avoid.has(host)) candidates.push({ ...o, cpus: has.cpus, mem: has.mem, disk: has.disk, ports: has.ports });
+  }
   if (candidates.length === 0) return undefined;
-  const best = all.find((o) => o.hostname === chosen);
+  const best = byHost.get(chosen);
   const launch = { ...request, cpus: request.cpus + EXECUTOR.cpus, mem: request.mem + EXECUTOR.mem, disk: request.disk + EXECUTOR.disk };
   const pick = evaluateOffers(launch, candidates, placement, { trusted: true, detail: 'summary' }).chosen;
   const bestScore = best ? evaluateOffers(request, [best], placement, { trusted: true, detail: 'summary' }).chosen?.score : undefined;
@@ -93,6 +95,15 @@ function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex
   };
   const picked = candidates.find((o) => o.hostname === pick.hostname)!;
   return bestScore === pick.score && crowding(picked) === crowding(best) ? pick.hostname : undefined;
+}
+
+const byHostOf = new WeakMap<PlacementIndex, Map<string, Offer>>();
+
+/** The planning offers by hostname, once per index (held hosts are looked up, not searched for). */
+function planningOffersByHost(index: PlacementIndex, all: Offer[]): Map<string, Offer> {
+  let m = byHostOf.get(index);
+  if (!m) byHostOf.set(index, (m = new Map(all.map((o) => [o.hostname, o]))));
+  return m;
 }
 
 /** Every agent with storage up as an offer of unlimited resources: what a volume may be planned on. */
