@@ -160,8 +160,8 @@ export async function handleOffers(deps: OfferHandlerDeps, mesosOffers: MesosOff
 
 /** Place the waiting pods, in name order, on the round's offers; the ACCEPTs go out at the end. */
 async function placeWaiting(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, offers: Offer[], mesosOffers: MesosOffer[], out: Pick<Round, 'used' | 'unsure'>, slicer: Slicer): Promise<void> {
-  // 10,000 pods are looked at a slice at a time (the placing loop checks each again anyway).
-  const waiting = deps.launching() ? await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer) : [];
+  // The registry keeps pods by state: a round reads the few waiting pods, not all 10,000 (in slices; the placing loop checks each again anyway).
+  const waiting = deps.launching() ? await filterInSlices(deps.registry.inState('volume-provisioned'), (e) => waitingForOffer(deps, e), slicer) : [];
   if (waiting.length === 0) return;
   await slicer.next();
   const round = startRound(deps, mesos, offers, mesosOffers, out);
@@ -316,7 +316,7 @@ async function acceptBatches(deps: OfferHandlerDeps, round: Round, slicer: Slice
  */
 async function declineRest(deps: OfferHandlerDeps, mesos: MesosSchedulerClient, rest: MesosOffer[], unsure: string[], slicer: Slicer): Promise<boolean> {
   if (rest.length === 0 && unsure.length === 0 && !deps.hold) return false;
-  const stillWaiting = (await filterInSlices(deps.registry.all(), (e) => waitingForOffer(deps, e), slicer, 1)).length > 0;
+  const stillWaiting = (await filterInSlices(deps.registry.inState('volume-provisioned'), (e) => waitingForOffer(deps, e), slicer, 1)).length > 0;
   const declined = [...(deps.hold ? deps.hold(rest) : rest).map((o) => o.id.value), ...unsure];
   if (declined.length === 0) return stillWaiting;
   deps.metrics.offers.inc({ outcome: 'declined' }, declined.length);

@@ -51,6 +51,8 @@ export class PodRegistry {
   private readonly taskIndex = new Map<string, RegisteredPod>();
   /** Pods per top-level state, kept incrementally for the metrics gauge. */
   private readonly stateCounts = new Map<string, number>();
+  /** The pods in each top-level state, kept with the counts: a round finds its few waiting pods among 10,000 without a scan. */
+  private readonly byState = new Map<string, Set<RegisteredPod>>();
   private readonly persist: PersistQueue;
   /** The pod machine whose destructive effects wait for the state they act on to be in KV. */
   private readonly machine: PodMachine;
@@ -188,6 +190,12 @@ export class PodRegistry {
     return [...this.pods.values()];
   }
 
+  /** The registered pods whose top-level state is `state` (e.g. 'volume-provisioned'), in no set order. */
+  inState(state: string): PodEntry[] {
+    const set = this.byState.get(state);
+    return set ? [...set].filter((e) => this.pods.get(e.name) === e) : [];
+  }
+
   context(entry: PodEntry): PodInstanceContext {
     return entry.actor.getSnapshot().context as PodInstanceContext;
   }
@@ -257,7 +265,7 @@ export class PodRegistry {
     entry.actor.stop();
     this.pods.delete(entry.name);
     this.unindexTasks(entry as RegisteredPod);
-    this.count(entry.state, -1);
+    this.count(entry as RegisteredPod, entry.state, -1);
     this.changed(entry.name);
     await this.persist.delete(podKey(entry.podType, entry.index));
   }
@@ -275,6 +283,7 @@ export class PodRegistry {
     for (const name of names) this.changed(name);
     this.taskIndex.clear();
     this.stateCounts.clear();
+    this.byState.clear();
   }
 
   private start(podType: string, index: number, attempt: number, snapshot: Snapshot<unknown> | undefined): PodEntry {
@@ -285,7 +294,7 @@ export class PodRegistry {
     this.pods.set(name, entry);
     const snap = entry.actor.getSnapshot();
     entry.state = statePath(snap.value as string);
-    this.count(entry.state, 1);
+    this.count(entry, entry.state, 1);
     this.indexTasks(entry, snap.context as PodInstanceContext);
     // A restored pod's record is what KV holds: written again only once it changes.
     if (snapshot) entry.markSaved(snap);
@@ -324,8 +333,8 @@ export class PodRegistry {
     this.changed(entry.name);
     if (to === from) return;
     entry.state = to;
-    this.count(from, -1);
-    this.count(to, 1);
+    this.count(entry, from, -1);
+    this.count(entry, to, 1);
     this.deps.transitions.emit({ actor: `pod/${entry.name}`, from, to, event: entry.lastEvent(), reason: ctx.reason });
     this.deps.metrics.transitions.inc({ actor_kind: 'pod', to: to.split('.')[0] ?? to });
     this.deps.onPodState(entry);
@@ -348,9 +357,13 @@ export class PodRegistry {
     entry.taskNow = entry.taskLast = undefined;
   }
 
-  private count(state: string, delta: number): void {
+  private count(entry: RegisteredPod, state: string, delta: number): void {
     const top = state.split('.')[0] ?? state;
     this.stateCounts.set(top, (this.stateCounts.get(top) ?? 0) + delta);
+    let set = this.byState.get(top);
+    if (!set) this.byState.set(top, (set = new Set()));
+    if (delta > 0) set.add(entry);
+    else set.delete(entry);
   }
 
   private save(entry: PodEntry): void {
