@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlacementIndex, evaluateOffers, PlacementMemory, type ClusterView } from '../../src/placement';
+import { DEFAULT_OFFERS_PER_POD } from '../../src/placement/memory';
 import { agentAt, makeCluster, makeRequest } from './fixtures';
 
 const sites = [agentAt('agent-1', 'rack-1', 'z1', 'R'), agentAt('agent-4', 'rack-2', 'z1', 'R'), agentAt('agent-5', 'rack-3', 'z1', 'R')];
@@ -65,6 +66,17 @@ describe('PlacementMemory', () => {
     expect(entry.evaluations[0]!.offerId).toBe(entry.chosen!.offerId);
     expect(entry.offersSeen).toBe(50);
     expect(memory.explain('node-2').at(-1)).toBe('… 45 more offer(s) not kept');
+  });
+
+  it('keeps 25 offers per pod by default (each of the last 1,000 pods of a serial deploy keeps its own), the chosen one first', () => {
+    const { view: big, offers } = makeCluster({ agents: 60 });
+    const memory = new PlacementMemory();
+    evaluateOffers(makeRequest(), offers, buildPlacementIndex(big), { memory });
+    const entry = memory.get('node-0')!;
+    expect(DEFAULT_OFFERS_PER_POD).toBe(25);
+    expect(entry.evaluations).toHaveLength(25);
+    expect(entry.evaluations[0]!.offerId).toBe(entry.chosen!.offerId);
+    expect(memory.explain('node-0').at(-1)).toBe('… 35 more offer(s) not kept');
   });
 
   it('keeps plain JSON', () => {
