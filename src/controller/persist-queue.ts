@@ -79,6 +79,8 @@ export class PersistQueue {
   private seq = 0;
   private readonly gate: PutGate;
   private readonly groups = new Map<string, string>();
+  /** Writes still to be queued by a producer working in slices (deferWrites). */
+  private readonly deferred = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ServiceStateStore,
@@ -104,13 +106,29 @@ export class PersistQueue {
     await this.flush(key);
   }
 
+  /**
+   * Writes a producer queues in slices (FrameworkLayout: 10,000 pod records): every flush and
+   * flushed waits until they are queued, so a barrier never passes writes not queued yet.
+   * `queued` must not reject.
+   */
+  deferWrites(queued: Promise<void>): void {
+    this.deferred.add(queued);
+    void queued.finally(() => this.deferred.delete(queued));
+  }
+
+  private async queuedAll(): Promise<void> {
+    while (this.deferred.size > 0) await Promise.all([...this.deferred]);
+  }
+
   /** Wait until no write of the key is in flight (whether it was stored or dropped). */
   async flush(key: string): Promise<void> {
+    if (this.deferred.size > 0) await this.queuedAll();
     const slot = this.slots.get(key);
     while (slot?.running) await slot.running;
   }
 
   async flushAll(): Promise<void> {
+    if (this.deferred.size > 0) await this.queuedAll();
     await Promise.all([...this.slots.keys()].map((k) => this.flush(k)));
   }
 
@@ -119,6 +137,7 @@ export class PersistQueue {
    * StateNotSavedError if that write was dropped, or after `timeoutMs` (when given).
    */
   flushed(key: string, timeoutMs?: number): Promise<void> {
+    if (this.deferred.size > 0) return this.queuedAll().then(() => this.flushed(key, timeoutMs));
     const prefix = this.groups.get(key);
     if (prefix === undefined) return this.flushedKey(key, timeoutMs);
     const keys = [key, ...[...this.slots.keys()].filter((k) => k.startsWith(prefix))];
@@ -153,6 +172,7 @@ export class PersistQueue {
 
   /** flushed() for every key written so far. */
   async flushedAll(timeoutMs?: number): Promise<void> {
+    if (this.deferred.size > 0) await this.queuedAll();
     await Promise.all([...this.slots.keys()].map((k) => this.flushedKey(k, timeoutMs)));
   }
 

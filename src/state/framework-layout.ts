@@ -41,7 +41,19 @@ export interface LayoutSink {
   write(key: string, value: unknown): void;
   delete(key: string): Promise<void>;
   flushed(key: string): Promise<void>;
+  /**
+   * Writes the layout queues in slices from here on: every flush of the sink waits until they are
+   * queued (PersistQueue.deferWrites). Without it, every write is queued within save().
+   */
+  deferWrites?(queued: Promise<void>): void;
 }
+
+/**
+ * Pod records written within one save(); more (a deploy plan of 10,000 steps created or started
+ * at once) follow in slices of this many, the event loop running between (~5 µs each, and the
+ * garbage they make: 10,000 in one go held it for 100-200 ms).
+ */
+export const POD_WRITE_SLICE = 500;
 
 interface Placed {
   ref: StepRef;
@@ -89,8 +101,35 @@ export class FrameworkLayout {
   /** Pod records found beside a layout-1 record (a migration a crash interrupted): deleted unless rewritten. */
   private orphans = new Set<string>();
   private latest: SavedFrameworkState | undefined;
+  /** Bumped by reset(): slices of writes begun before it are dropped. */
+  private generation = 0;
 
   constructor(private readonly sink: LayoutSink) {}
+
+  /**
+   * Each dirty pod's record as the lists hold it when it is written (a later save may have changed
+   * it: the newest is written, and a record written twice is queued once, see `written`). Beyond
+   * POD_WRITE_SLICE, the rest in slices, unless a layout-1 record is being migrated (its orphans
+   * and the migration read what is written now).
+   */
+  private writePods(dirty: Set<string>, refs: Map<string, StepRef>): void {
+    const defer = this.sink.deferWrites;
+    if (dirty.size <= POD_WRITE_SLICE || !defer || this.legacy || this.orphans.size > 0) {
+      for (const name of dirty) this.writePod(name, refs);
+      return;
+    }
+    const names = [...dirty];
+    for (let i = 0; i < POD_WRITE_SLICE; i++) this.writePod(names[i]!, refs);
+    const generation = this.generation;
+    const rest = async (): Promise<void> => {
+      for (let from = POD_WRITE_SLICE; from < names.length; from += POD_WRITE_SLICE) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.generation !== generation) return;
+        for (const name of names.slice(from, from + POD_WRITE_SLICE)) this.writePod(name, refs);
+      }
+    };
+    defer.call(this.sink, rest());
+  }
 
   save(saved: SavedFrameworkState): void {
     this.latest = saved;
@@ -99,7 +138,7 @@ export class FrameworkLayout {
     if (saved.pods !== this.last.pods || saved.deploy !== this.last.deploy || saved.decommission !== this.last.decommission) {
       this.diffLists(saved, dirty, refs);
       this.last = { pods: saved.pods, deploy: saved.deploy, decommission: saved.decommission };
-      for (const name of dirty) this.writePod(name, refs);
+      this.writePods(dirty, refs);
       for (const key of this.orphans) if (this.written.delete(key)) void this.sink.delete(key).catch(() => undefined);
       this.orphans.clear();
     }
@@ -131,6 +170,7 @@ export class FrameworkLayout {
 
   /** Forget what was written (the state was deleted under us: reinstall). */
   reset(): void {
+    this.generation += 1;
     this.lists = new Map();
     this.seen = new Map();
     this.counter = 0;

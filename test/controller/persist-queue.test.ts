@@ -237,6 +237,26 @@ describe('PersistQueue.flushed (persist before acting: wait for one write to be 
     expect(mem.value).toEqual({ count: 2 });
   });
 
+  it('waits, in every flush and barrier, for writes a producer still queues in slices (deferWrites) and then for those writes', async () => {
+    const mem = new MemoryStore();
+    const q = new PersistQueue(mem.asStore(), silentLogger());
+    q.write('framework', { count: 1 });
+    let queueLater!: () => void;
+    q.deferWrites(new Promise<void>((r) => (queueLater = r)).then(() => q.write('framework', { count: 2 })));
+    const outcomes: string[] = [];
+    const waits = [
+      q.flushed('framework').then(() => outcomes.push(`flushed ${JSON.stringify(mem.value)}`)),
+      q.flushedAll().then(() => outcomes.push(`flushedAll ${JSON.stringify(mem.value)}`)),
+      awaitDurable(mem.asStore()).then(() => outcomes.push(`awaitDurable ${JSON.stringify(mem.value)}`)),
+    ];
+    await sleep(20);
+    expect(mem.value).toEqual({ count: 1 });
+    expect(outcomes).toEqual([]);
+    queueLater();
+    await Promise.all(waits);
+    expect(outcomes.sort()).toEqual(['awaitDurable {"count":2}', 'flushed {"count":2}', 'flushedAll {"count":2}']);
+  });
+
   it('rejects with StateNotSavedError (dropped) when the write is dropped because we no longer lead', async () => {
     const mem = new MemoryStore();
     mem.down = true;

@@ -15,7 +15,7 @@ import {
   type StepRef,
   type StepStatus,
 } from '../../machines/plan';
-import { FRAMEWORK_POD_PREFIX, FRAMEWORK_RECORD_KEY, FrameworkLayout, type FrameworkPodRecord, type LayoutSink } from '../../src/state/framework-layout';
+import { FRAMEWORK_POD_PREFIX, FRAMEWORK_RECORD_KEY, FrameworkLayout, POD_WRITE_SLICE, type FrameworkPodRecord, type LayoutSink } from '../../src/state/framework-layout';
 
 /** The persist queue as the layout sees it, in memory: what is written, and when each key is durable. */
 class MemorySink implements LayoutSink {
@@ -264,5 +264,62 @@ describe('what is written follows the plan through any operations', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** A sink that, like the persist queue, lets the layout queue writes in slices (deferWrites). */
+class SlicingSink extends MemorySink {
+  readonly pending: Promise<void>[] = [];
+  deferWrites(queued: Promise<void>): void {
+    this.pending.push(queued);
+  }
+  async settled(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
+}
+
+describe('a save that changes thousands of pod records queues them in slices', () => {
+  it('queues 500 records within save() and the rest between turns of the event loop: 10,000 new steps never hold it at once', async () => {
+    const sink = new SlicingSink();
+    new FrameworkLayout(sink).save(savedState(10_000));
+    expect(sink.podRecords()).toHaveLength(POD_WRITE_SLICE);
+    expect(sink.kv.has(FRAMEWORK_RECORD_KEY)).toBe(true);
+    await flush();
+    expect(sink.podRecords()).toHaveLength(2 * POD_WRITE_SLICE);
+    await sink.settled();
+    expect(sink.podRecords()).toHaveLength(10_000);
+    expect(sink.readBack()).toEqual(savedState(10_000));
+  });
+
+  it('ends with the bucket a writer in one go leaves, whatever saves come while slices are pending', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ status: fc.constantFrom<StepStatus>('PENDING', 'STARTING', 'COMPLETE'), from: fc.nat(1_999), turns: fc.nat(3) }), { minLength: 1, maxLength: 5 }), async (changes) => {
+        const sliced = new SlicingSink();
+        const whole = new MemorySink();
+        const [a, b] = [new FrameworkLayout(sliced), new FrameworkLayout(whole)];
+        let s = savedState(2_000);
+        a.save(s);
+        b.save(s);
+        for (const c of changes) {
+          const refs = s.pods.slice(c.from, c.from + 1_200);
+          s = { ...s, deploy: markSteps(s.deploy, refs, c.status) };
+          a.save(s);
+          b.save(s);
+          for (let t = 0; t < c.turns; t++) await flush();
+        }
+        await sliced.settled();
+        expect(Object.fromEntries(sliced.kv)).toEqual(Object.fromEntries(whole.kv));
+      }),
+      { numRuns: 25, seed: 1207 },
+    );
+  });
+
+  it('drops the slices still pending when the state is reset (deleted under us: reinstall)', async () => {
+    const sink = new SlicingSink();
+    const layout = new FrameworkLayout(sink);
+    layout.save(savedState(3_000));
+    layout.reset();
+    await sink.settled();
+    expect(sink.podRecords()).toHaveLength(POD_WRITE_SLICE);
   });
 });
