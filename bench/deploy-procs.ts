@@ -80,11 +80,26 @@ export function stopChild(proc: ChildProcess, graceMs = 10_000): Promise<number 
   });
 }
 
+/**
+ * The simulators' nice value (BENCH_DEPLOY_SIM_NICE, default 0: equal to the scheduler). They
+ * stand in for 2,000 agents and 2,000 storage nodes, machines of their own on a real cluster;
+ * here they share the scheduler's 2 cores, and its event loop waits in the run queue behind them
+ * (the probe's `stall_parts` shows how long). Not lowered by default: at nice 10 a parallel deploy
+ * starved the Mesos simulator (its heartbeats came late, the scheduler subscribed again, 90 calls
+ * failed), which is not what a real master does. Set by `nice` before node starts, so that every
+ * thread of the simulator (V8's, libuv's) has it.
+ */
+export function simNice(): number {
+  const n = Number(process.env.BENCH_DEPLOY_SIM_NICE ?? 0);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error('BENCH_DEPLOY_SIM_NICE must be an integer from 0 to 19');
+  return n;
+}
+
 /** A `pxfw sim …` child started with `--json`: resolves with the URL its first line names. */
 export async function startSim(kind: 'mesos' | 'portworx', args: string[], logFile: string): Promise<{ proc: ChildProcess; url: string }> {
   const proc = track(
     // BENCH_DEPLOY_SIM_NODE_ARGS: node flags for the simulators (e.g. --cpu-prof --cpu-prof-dir=DIR).
-    spawn(process.execPath, [...(process.env.BENCH_DEPLOY_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), PXFW, 'sim', kind, ...args, '--json'], {
+    spawn(simNice() > 0 ? 'nice' : process.execPath, [...(simNice() > 0 ? ['-n', String(simNice()), process.execPath] : []), ...(process.env.BENCH_DEPLOY_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), PXFW, 'sim', kind, ...args, '--json'], {
       env: { ...process.env, PXFW_LOG_LEVEL: process.env.PXFW_LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -31,6 +31,14 @@
  * F divides every interval of the simulators and of the scheduler (`--speed`, PXFW_TIME_SCALE),
  * its lease TTL included. The whole serial deploy (docs/bench.md):
  *   BENCH_DEPLOY_STRATEGIES=serial BENCH_DEPLOY_SPEED_SERIAL=3 BENCH_DEPLOY_TIMEOUT_S=5400 node --import tsx bench/deploy.bench.ts
+ * BENCH_DEPLOY_PREFILL=N: first N pods of another pod type deployed in parallel, then the measured
+ * phase (BENCH_DEPLOY_PODS with the strategy) beside them: a serial step late in a big service,
+ * without the hour it takes to get there (`scheduler_cpu_ms_per_measured_pod`).
+ * BENCH_DEPLOY_PROFILE_S=S: a CPU profile of the scheduler's first S seconds of the measured phase,
+ * with the event-loop gaps over 50 ms beside it (bench/stall-stacks.ts prints what ran in each).
+ * Every run prints `stall_parts` (each gap over 50 ms split into the scheduler's own CPU and its
+ * wait for a core: on 2 shared cores the simulators and NATS take turns with it) and the longest
+ * GC pause of each kind. BENCH_DEPLOY_SIM_NICE: the simulators' nice value (default 0).
  * BENCH_DEPLOY_KEEP=1 keeps the work directory (logs, probe.jsonl),
  * BENCH_DEPLOY_CPU_PROF=1 writes a CPU profile of the scheduler there, BENCH_DEPLOY_LOG_LEVEL sets
  * the scheduler's log level (default warn). BENCH_DEPLOY_MEM_MB: the scheduler's memory in MiB
@@ -47,13 +55,17 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { bucketExists } from '../src/state/bucket-owner';
 import { bucketName, ServiceStateStore } from '../src/state/state-store';
-import type { ProbeReport } from './deploy-probe';
-import { cpuSecondsOf, freePort, log, schedulerMemMb, startScheduler, startSim, stopChild, workDir } from './deploy-procs';
+import type { GapFigures, ProbeReport } from './deploy-probe';
+import { cpuSecondsOf, freePort, log, schedulerMemMb, simNice, startScheduler, startSim, stopChild, workDir } from './deploy-procs';
 
 const PODS = Number(process.env.BENCH_DEPLOY_PODS ?? 10_000);
 const AGENTS = Number(process.env.BENCH_DEPLOY_AGENTS ?? 2_000);
 const STRATEGIES = (process.env.BENCH_DEPLOY_STRATEGIES ?? 'parallel,serial').split(',').map((s) => s.trim()) as Strategy[];
 const TIMEOUT_S = Number(process.env.BENCH_DEPLOY_TIMEOUT_S ?? 240);
+/** Pods of a first pod type deployed in parallel before the measured phase: its steps run beside that many pods. */
+const PREFILL = Number(process.env.BENCH_DEPLOY_PREFILL ?? 0);
+/** Seconds of CPU profile of the scheduler taken once the measured phase begins (0: none). */
+const PROFILE_S = Number(process.env.BENCH_DEPLOY_PROFILE_S ?? 0);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const GOAL = 'completes; no lease loss, no timeouts; event-loop stall < 50 ms';
 
@@ -67,6 +79,30 @@ function speedOf(strategy: Strategy): number {
 }
 
 function specYaml(service: string, strategy: Strategy): string {
+  const pod = (name: string, count: number) => [
+    `  ${name}:`,
+    `    count: ${count}`,
+    '    cpus: 0.5',
+    '    mem: 1024',
+    '    command: sleep 100000',
+    '    volumes:',
+    '      - {name: data, path: data, size: 1Gi, repl: 2}',
+  ];
+  if (PREFILL > 0) {
+    return [
+      `name: ${service}`,
+      'pods:',
+      ...pod('fill', PREFILL),
+      ...pod('node', PODS),
+      'plans:',
+      '  deploy:',
+      '    strategy: serial',
+      '    phases:',
+      '      - {name: fill-deploy, pod: fill, strategy: parallel}',
+      `      - {name: node-deploy, pod: node, strategy: ${strategy}}`,
+      '',
+    ].join('\n');
+  }
   return [
     `name: ${service}`,
     'pods:',
@@ -104,6 +140,11 @@ interface RunFigures {
   /** The 99th percentile of the event loop's delays over the deploy, and the share of its seconds whose longest delay passed 50 ms. */
   p99_stall_ms: number | null;
   seconds_over_50ms_pct: number | null;
+  /** Gaps over 50 ms split into the main thread's own CPU and its wait for a core (bench/deploy-probe.ts GapFigures). */
+  stall_parts: GapFigures | null;
+  /** The longest GC pause of each kind (ms), and how many there were. */
+  gc_max_ms: Record<string, number> | null;
+  gc_count: number | null;
   lease_losses: number;
   timeouts: number;
   retries: number;
@@ -214,18 +255,29 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
   }
   sched.send({ type: 'reset' });
   [windows.seen, windows.over50] = [0, 0];
+  if (PREFILL > 0) {
+    log(`${strategy}: deploying ${PREFILL} prefill pods (parallel) first`);
+    await until(() => complete >= PREFILL || exit !== 'running', 900_000, 100);
+    log(`${strategy}: prefill ${complete}/${PREFILL} complete; measuring the node phase beside them`);
+    sched.send({ type: 'reset' });
+    [windows.seen, windows.over50] = [0, 0];
+  }
+  const cpuAtStart = probe ? probe.cpuUserMs + probe.cpuSystemMs : 0;
+  if (PROFILE_S > 0) sched.send({ type: 'profile', ms: PROFILE_S * 1000, file: join(dir, `scheduler-${strategy}.cpuprofile`) });
+  const measured = (): number => Math.max(0, complete - PREFILL);
   const t0 = Date.now();
   const progress = setInterval(() => {
     log(
-      `${strategy}: ${complete}/${PODS} steps complete after ${((Date.now() - t0) / 1000).toFixed(0)} s; scheduler RSS ${mb(probe?.rssBytes)} MB (peak ${mb(probe?.peakRssBytes)}), ` +
-        `longest stall ${probe?.maxStallMs ?? '?'} ms (last second ${probe?.windowMaxStallMs ?? '?'} ms); lease losses ${counts.leaseLosses}`,
+      `${strategy}: ${measured()}/${PODS} steps complete after ${((Date.now() - t0) / 1000).toFixed(0)} s; scheduler RSS ${mb(probe?.rssBytes)} MB (peak ${mb(probe?.peakRssBytes)}), ` +
+        `longest stall ${probe?.maxStallMs ?? '?'} ms (last second ${probe?.windowMaxStallMs ?? '?'} ms); lease losses ${counts.leaseLosses}; ` +
+        `CPU ${probe ? Math.round(probe.cpuUserMs + probe.cpuSystemMs - cpuAtStart) : '?'} ms; gaps ${JSON.stringify(probe?.gaps ?? {})}; GC max ${JSON.stringify(probe?.gcMaxMs ?? {})}`,
     );
   }, 10_000);
-  await until(() => complete >= PODS || exit !== 'running', TIMEOUT_S * 1000, 50);
+  await until(() => measured() >= PODS || exit !== 'running', TIMEOUT_S * 1000, 50);
   const deployMs = Date.now() - t0;
   clearInterval(progress);
-  const done = complete >= PODS;
-  log(`${strategy}: ${done ? 'deploy complete' : `NOT complete (${complete}/${PODS}, scheduler ${exit})`} after ${(deployMs / 1000).toFixed(1)} s`);
+  const done = measured() >= PODS;
+  log(`${strategy}: ${done ? 'deploy complete' : `NOT complete (${measured()}/${PODS}, scheduler ${exit})`} after ${(deployMs / 1000).toFixed(1)} s`);
   const last = await lastProbe(sched, () => probe);
   const effectErrors = exit === 'running' ? await scrapeEffectErrors(httpPort) : -1;
   const cpu = { scheduler: cpuSecondsOf(sched.pid), sim_mesos: cpuSecondsOf(mesos.proc.pid), sim_portworx: cpuSecondsOf(portworx.proc.pid) };
@@ -235,16 +287,20 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     strategy,
     speed,
     completed: done,
-    pods_complete: complete,
+    pods_complete: measured(),
+    ...(PREFILL > 0 ? { prefill_pods: PREFILL, scheduler_cpu_ms_per_measured_pod: last && measured() > 0 ? Math.round((last.cpuUserMs + last.cpuSystemMs - cpuAtStart) / measured()) : null } : {}),
     deploy_s: round(deployMs / 1000, 1),
-    pods_per_s: round(complete / (deployMs / 1000), 1),
-    ...(!done && complete > 0 ? { projected_total_s: Math.round((deployMs / 1000) * (PODS / complete)) } : {}),
+    pods_per_s: round(measured() / (deployMs / 1000), 1),
+    ...(!done && measured() > 0 ? { projected_total_s: Math.round((deployMs / 1000) * (PODS / measured())) } : {}),
     mem_limit_mb: schedulerMemMb(),
     peak_rss_mb: last ? Math.round(last.peakRssBytes / 2 ** 20) : null,
     heap_after_gc_mb: last?.heapAfterGcBytes !== undefined ? Math.round(last.heapAfterGcBytes / 2 ** 20) : null,
     max_stall_ms: last?.maxStallMs ?? null,
     p99_stall_ms: last?.p99StallMs ?? null,
     seconds_over_50ms_pct: windows.seen > 0 ? round((100 * windows.over50) / windows.seen, 1) : null,
+    stall_parts: last?.gaps ?? null,
+    gc_max_ms: last?.gcMaxMs ?? null,
+    gc_count: last?.gcCount ?? null,
     lease_losses: counts.leaseLosses,
     timeouts: counts.timeouts,
     retries: counts.retries,
@@ -280,7 +336,7 @@ async function main(): Promise<void> {
     if (strategy !== 'serial' && strategy !== 'parallel') throw new Error(`BENCH_DEPLOY_STRATEGIES: '${strategy}' is not serial or parallel`);
     runs[strategy] = await deployOnce(strategy);
   }
-  process.stdout.write(`${JSON.stringify({ deploy: { pods: PODS, agents: AGENTS, budget_s_per_strategy: TIMEOUT_S, load_average_at_start: load, goal: GOAL, ...runs } })}\n`);
+  process.stdout.write(`${JSON.stringify({ deploy: { pods: PODS, agents: AGENTS, budget_s_per_strategy: TIMEOUT_S, sim_nice: simNice(), load_average_at_start: load, goal: GOAL, ...runs } })}\n`);
 }
 
 // Stopped (bench/run.ts passes its signals on): stop the children and delete the bucket, then exit.
