@@ -4,7 +4,7 @@ import { POD_TAGS } from '../../machines/pod-instance.logic';
 import { podInstanceMachine } from '../../machines/pod-instance.machine';
 import type { CheckVolumesInput, CheckVolumesOutput, EnsureVolumesInput, EnsureVolumesOutput, KillTaskInput, KillTaskOutput } from '../../machines/pod-instance.types';
 import { waitForPod } from '../../src/controller/pod-cell';
-import { PlanningState } from '../../src/controller/planning-state';
+import { DRAIN_AT, PlanningState } from '../../src/controller/planning-state';
 import { PodRegistry } from '../../src/controller/pod-registry';
 import { VolumeLocations } from '../../src/controller/volume-locations';
 import { TransitionLog } from '../../src/observe/transition-log';
@@ -71,4 +71,29 @@ describe('PlanningState over the pod registry and the volume locations the runti
     check();
     expect(planning.round().index.locationOf('node-1')?.hostname).toBe(HOSTS[5]!.host);
   });
+
+  it('reads pods that changed while no round was used into the round in the background: the next round() reads fewer than DRAIN_AT', async () => {
+    const HOSTS = hosts(6);
+    const spec = demoSpec({ count: 1_200 });
+    const logger = silentLogger();
+    const registry = new PodRegistry({ spec: () => spec, machine, store, logger, transitions: new TransitionLog(spec.name, logger), metrics: metrics(), onPodState: () => undefined });
+    const cluster = clusterOf(HOSTS);
+    const volumes = new VolumeLocations(new FakePortworx().asClient(), cluster);
+    const planning = new PlanningState(registry, volumes, cluster);
+    planning.round();
+    planning.endRound();
+    // 1,200 pods registered and provisioned while no plan is made (every one a change the round must read).
+    const pods = Array.from({ length: 1_200 }, (_, i) => registry.ensure('node', i));
+    for (const p of pods) await waitForPod(p.actor, (s) => s.hasTag(POD_TAGS.awaitingOffer), { timeout: 5_000 });
+    // A few turns of the event loop (each reads DRAIN_SLICE of them).
+    for (let t = 0; t < 3; t++) await new Promise((r) => setImmediate(r));
+    const get = vi.spyOn(registry, 'get');
+    const round = planning.round();
+    expect(get.mock.calls.length).toBeLessThan(DRAIN_AT);
+    const rescan = buildPlacementIndex(cluster.view(planning.podsByAgent(true)));
+    for (const e of registry.all()) expect(round.index.locationOf(e.name)?.agentId).toEqual(rescan.locationOf(e.name)?.agentId);
+    expect([...round.siblingReplicaHosts('node', 0)].sort()).toEqual([...planning.siblingReplicaHosts('node', 0)].sort());
+    registry.stopAll();
+  });
 });
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { ClusterState } from '../../src/controller/cluster-view';
 import type { PodEntry } from '../../src/controller/pod-registry';
 import { StorageWatch, type StorageWatchDeps } from '../../src/controller/storage-watch';
 import type { PodInstanceEvent } from '../../machines/pod-instance.types';
@@ -49,7 +50,7 @@ function setup(podCount = 1) {
     state.now += 10_000;
     await watch.refresh();
   };
-  return { state, sent, refresh, watch };
+  return { state, sent, refresh, watch, deps };
 }
 
 describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed goes out)', () => {
@@ -57,6 +58,18 @@ describe('StorageWatch refreshes (every 10 s at 10,000 pods: only what changed g
     const { sent, refresh } = setup();
     for (let i = 0; i < 5; i++) await refresh();
     expect(sent.map((e) => e.type)).toEqual(['HOST_UP']);
+  });
+
+  it('learns the agents of GET_AGENTS in slices: the event loop runs before the last of 2,000 is learned', async () => {
+    const { state, refresh, deps } = setup();
+    const cluster = deps.cluster as unknown as ClusterState;
+    const agents = Array.from({ length: 2_000 }, (_, i) => ({ agent_info: { hostname: `big-${i}`, id: { value: `agent-big-${i}` } } }));
+    deps.operator.getAgents = async () => ((state.agentReads += 1), { agents, recovered_agents: [] }) as never;
+    let learnedBeforeYield: number | undefined;
+    setImmediate(() => (learnedBeforeYield = agents.filter((a) => cluster.agentByHost(a.agent_info.hostname)).length));
+    await refresh();
+    expect(agents.every((a) => cluster.agentByHost(a.agent_info.hostname)?.agentId === a.agent_info.id.value)).toBe(true);
+    expect(learnedBeforeYield).toBeLessThan(2_000);
   });
 
   it('tells thousands of pods in slices: the event loop runs before the last of them hears', async () => {
