@@ -10,12 +10,14 @@ import { Session } from 'node:inspector';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** A CPU profile of this process for `ms`, written to `file` (the bench's BENCH_DEPLOY_PROFILE_S). */
-function profile(ms: number, file: string): void {
+function profile(ms: number, file: string, started: () => void): void {
   logGaps = true;
   const session = new Session();
   session.connect();
   session.post('Profiler.enable', () =>
     session.post('Profiler.start', () => {
+      // Starting the profiler holds the loop for 0.2-0.6 s at this heap: not the scheduler's stall.
+      started();
       setTimeout(() => {
         session.post('Profiler.stop', (err, res) => {
           if (!err) writeFileSync(file, JSON.stringify(res.profile));
@@ -113,7 +115,13 @@ function watchGaps(): { figures(): GapFigures | undefined; reset(): void } {
     last = now;
     lastStat = stat;
   }, 5).unref();
-  return { figures: () => ({ ...f }), reset: () => void (f = fresh()) };
+  const reset = (): void => {
+    f = fresh();
+    // A gap that began before the reset is not counted after it.
+    last = performance.now();
+    lastStat = schedstat();
+  };
+  return { figures: () => ({ ...f }), reset };
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -173,16 +181,18 @@ if (typeof process.send === 'function') {
   };
   const timer = setInterval(() => report(), 1000);
   timer.unref();
+  const resetAll = (): void => {
+    total.reset();
+    window.reset();
+    gaps.reset();
+    gapLog.length = 0;
+    gcMaxMs = {};
+    gcCount = 0;
+  };
   process.on('message', (m: unknown) => {
-    if ((m as { type?: string }).type === 'reset') {
-      total.reset();
-      window.reset();
-      gaps.reset();
-      gcMaxMs = {};
-      gcCount = 0;
-    }
+    if ((m as { type?: string }).type === 'reset') resetAll();
     const p = m as { type?: string; ms?: number; file?: string };
-    if (p.type === 'profile' && p.ms && p.file) profile(p.ms, p.file);
+    if (p.type === 'profile' && p.ms && p.file) profile(p.ms, p.file, () => setTimeout(resetAll, 20));
     if ((m as { type?: string }).type === 'report') report((m as { gc?: boolean }).gc === true);
   });
   // The channel must not keep the scheduler alive: it stops on its signals as it always does.
