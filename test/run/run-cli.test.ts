@@ -127,7 +127,8 @@ describe('pxfw run: busy ports, honest health, bounded SIGTERM, state that is no
       const h = await health(b).catch(() => undefined);
       // Until it has tried the lease, it does not know the holder yet.
       return h?.body.checks?.lease?.holder ? h : undefined;
-    }, 20_000);
+      // As long as the leader may take: a second process starting beside three other tests' clusters on 2 cores.
+    }, 30_000);
     expect(standby.status).toBe(503);
     expect(standby.body.checks.lease).toMatchObject({ ok: false, leading: false, holder: 'leader-1' });
     expect((await health(a)).status).toBe(200);
