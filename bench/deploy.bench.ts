@@ -50,7 +50,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { ALERT_STREAM } from '../src/alerts/alert';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { bucketExists } from '../src/state/bucket-owner';
@@ -208,6 +210,17 @@ async function startCluster(dir: string, speed: number) {
   return { mesos, portworx };
 }
 
+/**
+ * The scheduler's durable consumer of Portworx alerts (`pxfw-<service>-<cluster>`, StorageWatch) on
+ * the shared NATS: the run's service is fresh, so nobody reads it again (before, each run left one).
+ */
+async function deleteAlertConsumers(nc: NatsConnection, service: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for await (const c of jsm.consumers.list(ALERT_STREAM)) {
+    if (c.name.startsWith(`pxfw-${service}-`)) await jsm.consumers.delete(ALERT_STREAM, c.name);
+  }
+}
+
 /** What a run leaves to undo if the bench is stopped (a signal from bench/run.ts). */
 let undoRun: (() => Promise<void>) | undefined;
 
@@ -242,6 +255,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
     const code = await stopChild(sched, 30_000);
     await Promise.all([stopChild(portworx.proc), stopChild(mesos.proc)]);
     await (await ServiceStateStore.open(nc, service)).destroy().catch((err: unknown) => log(`could not delete the bucket of ${service}: ${String(err)}`));
+    await deleteAlertConsumers(nc, service).catch((err: unknown) => log(`could not delete the alert consumer of ${service}: ${String(err)}`));
     await nc.close();
     return code;
   };
