@@ -30,6 +30,30 @@ function profile(ms: number, file: string, started: () => void): void {
   );
 }
 
+/**
+ * A sampling heap profile of this process for `ms`, written to `file` (BENCH_DEPLOY_HEAP_PROFILE_S):
+ * where the allocations came from, garbage included (objects the minor and major GCs collected),
+ * so it shows what makes the collector work, not what stays live.
+ */
+function heapProfile(ms: number, file: string): void {
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.enable', () =>
+    session.post(
+      'HeapProfiler.startSampling',
+      { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object,
+      () => {
+        setTimeout(() => {
+          session.post('HeapProfiler.stopSampling', (err, res) => {
+            if (!err) writeFileSync(file, JSON.stringify(res.profile));
+            session.disconnect();
+          });
+        }, ms).unref();
+      },
+    ),
+  );
+}
+
 export interface ProbeReport {
   type: 'probe';
   /** Longest event-loop delay since the last reset (ms). */
@@ -193,6 +217,7 @@ if (typeof process.send === 'function') {
     if ((m as { type?: string }).type === 'reset') resetAll();
     const p = m as { type?: string; ms?: number; file?: string };
     if (p.type === 'profile' && p.ms && p.file) profile(p.ms, p.file, () => setTimeout(resetAll, 20));
+    if (p.type === 'heap-profile' && p.ms && p.file) heapProfile(p.ms, p.file);
     if ((m as { type?: string }).type === 'report') report((m as { gc?: boolean }).gc === true);
   });
   // The channel must not keep the scheduler alive: it stops on its signals as it always does.

@@ -36,6 +36,8 @@
  * without the hour it takes to get there (`scheduler_cpu_ms_per_measured_pod`).
  * BENCH_DEPLOY_PROFILE_S=S: a CPU profile of the scheduler's first S seconds of the measured phase,
  * with the event-loop gaps over 50 ms beside it (bench/stall-stacks.ts prints what ran in each).
+ * BENCH_DEPLOY_HEAP_PROFILE_S=S: a sampling heap profile of the same seconds, garbage included
+ * (bench/alloc-sites.ts prints where the allocations came from).
  * Every run prints `stall_parts` (each gap over 50 ms split into the scheduler's own CPU and its
  * wait for a core: on 2 shared cores the simulators and NATS take turns with it) and the longest
  * GC pause of each kind. BENCH_DEPLOY_SIM_NICE: the simulators' nice value (default 0).
@@ -68,6 +70,8 @@ const TIMEOUT_S = Number(process.env.BENCH_DEPLOY_TIMEOUT_S ?? 240);
 const PREFILL = Number(process.env.BENCH_DEPLOY_PREFILL ?? 0);
 /** Seconds of CPU profile of the scheduler taken once the measured phase begins (0: none). */
 const PROFILE_S = Number(process.env.BENCH_DEPLOY_PROFILE_S ?? 0);
+/** Seconds of sampling heap profile (allocations, garbage included) from the same moment (0: none). */
+const HEAP_PROFILE_S = Number(process.env.BENCH_DEPLOY_HEAP_PROFILE_S ?? 0);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const GOAL = 'completes; no lease loss, no timeouts; event-loop stall < 50 ms';
 
@@ -278,6 +282,7 @@ async function deployOnce(strategy: Strategy): Promise<RunFigures> {
   }
   const cpuAtStart = probe ? probe.cpuUserMs + probe.cpuSystemMs : 0;
   if (PROFILE_S > 0) sched.send({ type: 'profile', ms: PROFILE_S * 1000, file: join(dir, `scheduler-${strategy}.cpuprofile`) });
+  if (HEAP_PROFILE_S > 0) sched.send({ type: 'heap-profile', ms: HEAP_PROFILE_S * 1000, file: join(dir, `scheduler-${strategy}.heapprofile`) });
   const measured = (): number => Math.max(0, complete - PREFILL);
   const t0 = Date.now();
   const progress = setInterval(() => {

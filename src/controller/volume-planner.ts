@@ -1,5 +1,6 @@
 import { childLogger } from '../log/logger';
 import {
+  bestOffer,
   buildPlacementIndex,
   evaluateOffers,
   PlacementIndex,
@@ -64,7 +65,7 @@ function chooseHost(request: PodRequest, all: Offer[], placement: PlacementIndex
 }
 
 function chooseOn(request: PodRequest, offers: Offer[], index: PlacementIndex): string | undefined {
-  return evaluateOffers(request, offers, index, { trusted: true, detail: 'summary' }).chosen?.hostname;
+  return bestOffer(request, offers, index)?.offer.hostname;
 }
 
 /**
@@ -85,16 +86,15 @@ function asGoodHeld(request: PodRequest, all: Offer[], placement: PlacementIndex
   if (candidates.length === 0) return undefined;
   const best = byHost.get(chosen);
   const launch = { ...request, cpus: request.cpus + EXECUTOR.cpus, mem: request.mem + EXECUTOR.mem, disk: request.disk + EXECUTOR.disk };
-  const pick = evaluateOffers(launch, candidates, placement, { trusted: true, detail: 'summary' }).chosen;
-  const bestScore = best ? evaluateOffers(request, [best], placement, { trusted: true, detail: 'summary' }).chosen?.score : undefined;
+  const pick = bestOffer(launch, candidates, placement);
+  const bestScore = best ? bestOffer(request, [best], placement)?.score : undefined;
   if (!pick || !best || bestScore === undefined) return undefined;
   const ctx = prepareStageContext(request, placement);
   const crowding = (o: Offer): string => {
     const rack = rackOf(o);
     return [rack === undefined ? 0 : (ctx.spread.rack.get(rack) ?? 0), o.domain.zone === undefined ? 0 : (ctx.spread.zone.get(o.domain.zone) ?? 0), ctx.spread.host.get(o.hostname) ?? 0].join('/');
   };
-  const picked = candidates.find((o) => o.hostname === pick.hostname)!;
-  return bestScore === pick.score && crowding(picked) === crowding(best) ? pick.hostname : undefined;
+  return bestScore === pick.score && crowding(pick.offer) === crowding(best) ? pick.offer.hostname : undefined;
 }
 
 const byHostOf = new WeakMap<PlacementIndex, Map<string, Offer>>();

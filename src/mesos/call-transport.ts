@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
 import { PxfwError } from '../errors';
+import { exchange, type ExchangeAnswer } from '../util/http-exchange';
 
 /**
  * How long a kept-alive call connection may sit idle before this client closes it. Shorter than
@@ -35,20 +35,15 @@ export class CallTimeoutError extends PxfwError {
   }
 }
 
-export interface CallAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type CallAnswer = ExchangeAnswer;
 
 /**
  * POST one JSON call and read the whole answer, with no redirect following and no retries (the
  * caller does both). Rejects with the transport's error (connection refused, reset, timeout,
  * abort); `cause.code` keeps the socket error code callSurelyRejected reads.
  *
- * Through undici's dispatch with a handler of our own (CallHandler), not undici.request: no
- * AbortController per call for the deadline, no async resource and no body stream per answer (an
- * ACKNOWLEDGE per status update goes through here).
+ * Through undici's dispatch with a handler of our own (util/http-exchange.ts), not undici.request
+ * (an ACKNOWLEDGE per status update goes through here).
  */
 export function postCall(
   url: string,
@@ -57,102 +52,5 @@ export function postCall(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<CallAnswer> {
-  return new Promise<CallAnswer>((resolve, reject) => {
-    const call = new CallHandler(resolve, reject);
-    if (signal?.aborted) return call.fail(signal.reason);
-    call.watch(timeoutMs, signal);
-    CALL_DISPATCHER.dispatch({ origin: originOf(url), path: pathOf(url), method: 'POST', headers, body }, call);
-  });
-}
-
-/** One call's exchange: collects the answer, and ends it at its deadline or the caller's abort. */
-class CallHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  /** Why the call was ended before it reached a socket: it is aborted as soon as it does. */
-  private reason: unknown;
-  private settled = false;
-  private timer: NodeJS.Timeout | undefined;
-  private signal: AbortSignal | undefined;
-  private status = 0;
-  private headers: IncomingHttpHeaders = {};
-  private chunks: Buffer[] = [];
-  private readonly onAbort = () => this.fail(this.signal?.reason);
-
-  constructor(
-    private readonly resolve: (answer: CallAnswer) => void,
-    private readonly reject: (err: unknown) => void,
-  ) {}
-
-  watch(timeoutMs: number, signal: AbortSignal | undefined): void {
-    this.timer = setTimeout(() => this.fail(new CallTimeoutError(timeoutMs)), timeoutMs);
-    if (signal) {
-      this.signal = signal;
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-
-  /** End the call now (deadline, caller's abort): rejects with `reason`. */
-  fail(reason: unknown): void {
-    if (this.settled) return;
-    this.reason = reason ?? new Error('call aborted');
-    this.controller?.abort(this.reason as Error);
-    this.settle();
-    this.reject(this.reason);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.reason !== undefined) controller.abort(this.reason as Error);
-  }
-
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    this.status = statusCode;
-    this.headers = headers;
-    this.chunks = [];
-  }
-
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    if (this.settled) return;
-    this.settle();
-    const body = this.chunks.length === 0 ? '' : this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
-    this.resolve({ status: this.status, headers: this.headers, body });
-  }
-
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.settled) return;
-    this.settle();
-    this.reject(err);
-  }
-
-  private settle(): void {
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.signal?.removeEventListener('abort', this.onAbort);
-  }
-}
-
-const origins = new Map<string, { origin: string; path: string }>();
-
-/** Split once per distinct URL: the endpoint changes only on a redirect. */
-function parts(url: string): { origin: string; path: string } {
-  let p = origins.get(url);
-  if (!p) {
-    const u = new URL(url);
-    p = { origin: u.origin, path: u.pathname + u.search };
-    if (origins.size > 64) origins.clear();
-    origins.set(url, p);
-  }
-  return p;
-}
-
-function originOf(url: string): string {
-  return parts(url).origin;
-}
-
-function pathOf(url: string): string {
-  return parts(url).path;
+  return exchange(CALL_DISPATCHER, { method: 'POST', url, headers, body }, timeoutMs, () => new CallTimeoutError(timeoutMs), signal);
 }

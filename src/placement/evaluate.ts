@@ -117,19 +117,40 @@ export function evaluateOffers(
     options.memory?.remember(request, none, index);
     return none;
   }
-  const instance = podInstanceName(request.podType, request.index);
-  const own = index.locationOf(instance);
-  const ownAgent = own ? index.agentByHostname(own.hostname) : undefined;
-  if (own) index.removePlacement(instance);
-  try {
+  return withoutOwnPlacement(index, podInstanceName(request.podType, request.index), () => {
     const ctx = prepareStageContext(request, index);
     const full = (options.detail ?? 'full') === 'full';
     const result = full ? rankFull(offers, ctx) : rankFast(offers, ctx, options.offersByHost);
     options.memory?.remember(request, result, index, freezeExplainer(offers, ctx, evaluateOffer));
     if (log.isLevelEnabled('debug')) {
-      log.debug({ pod: instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score }, result.chosen ? 'offer chosen' : 'no offer fits');
+      log.debug({ pod: ctx.instance, offers: offers.length, chosen: result.chosen?.hostname, score: result.chosen?.score }, result.chosen ? 'offer chosen' : 'no offer fits');
     }
     return result;
+  });
+}
+
+/**
+ * The offer `evaluateOffers` would choose, and its score, with no verdict kept for any other:
+ * volume planning judges every agent for every new volume (2,000 x 10,000 in a big deploy), and
+ * the pass list and packed verdicts it never reads were most of its garbage.
+ */
+export function bestOffer(request: PodRequest, offers: readonly Offer[], index: PlacementIndex): { offer: Offer; score: number } | undefined {
+  if (offers.length === 0) return undefined;
+  return withoutOwnPlacement(index, podInstanceName(request.podType, request.index), () => {
+    const ctx = prepareStageContext(request, index);
+    const r: Ranking = { record: false, passing: [], scores: [], best: undefined };
+    for (let i = 0; i < offers.length; i++) judge(i, offers, ctx, r);
+    return r.best === undefined ? undefined : { offer: offers[r.best.i]!, score: r.best.score };
+  });
+}
+
+/** Run `fn` with the pod's own recorded placement taken out (a relaunch in place is not counted against it). */
+function withoutOwnPlacement<T>(index: PlacementIndex, instance: string, fn: () => T): T {
+  const own = index.locationOf(instance);
+  const ownAgent = own ? index.agentByHostname(own.hostname) : undefined;
+  if (own) index.removePlacement(instance);
+  try {
+    return fn();
   } finally {
     if (own && ownAgent) index.recordPlacement(own.podType, instance, ownAgent);
   }
@@ -159,7 +180,7 @@ function rankFull(offers: readonly Offer[], ctx: StageContext): PlacementResult 
  * by host, only those hosts' offers are looked at: O(holders), not O(offers), per pod.
  */
 function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersByHost): PlacementResult {
-  const r: Ranking = { passing: [], scores: [], best: undefined };
+  const r: Ranking = { record: true, passing: [], scores: [], best: undefined };
   const holders = byHost ? onlyHoldersPass(ctx) : undefined;
   if (holders && byHost) {
     for (const i of positionsOn(holders, offers, byHost)) judge(i, offers, ctx, r);
@@ -181,8 +202,9 @@ function rankFast(offers: readonly Offer[], ctx: StageContext, byHost?: OffersBy
   return packedResult(packed, choice);
 }
 
-/** The passing offers so far (positions and scores) and the best of them. */
+/** The passing offers so far (positions and scores, if `record`) and the best of them. */
 interface Ranking {
+  record: boolean;
   passing: number[];
   scores: number[];
   best: Best | undefined;
@@ -193,8 +215,10 @@ function judge(i: number, offers: readonly Offer[], ctx: StageContext, r: Rankin
   const offer = offers[i]!;
   if (!localityPasses(offer, ctx) || !passesFilters(offer, ctx)) return;
   const s = localityScore(offer, ctx);
-  r.passing.push(i);
-  r.scores.push(s);
+  if (r.record) {
+    r.passing.push(i);
+    r.scores.push(s);
+  }
   r.best = pickBetter(r.best, i, s, offer, offers, ctx);
 }
 

@@ -1,9 +1,9 @@
 import { formatConstraint, type PlacementConstraint } from '../service-spec/constraints';
 import { podInstanceName } from '../service-spec/names';
 import { compileConstraints, constraintHolds, type CompiledConstraint } from './constraints.stage';
-import { fieldValue } from './fields';
+import { fieldValue, type AgentLike } from './fields';
 import { PlacementIndex, buildPlacementIndex } from './placement-index';
-import { pinReplicas, type PinOptions } from './pin-replicas';
+import { pinReplicas, tierOf, type FailoverTiers, type PinOptions } from './pin-replicas';
 import type { ClusterView } from './types';
 
 /** The pod a new volume belongs to: enough to judge where it could run if its host died. */
@@ -78,7 +78,7 @@ export function pinPodReplicas(
     };
   }
   const hosts = pinReplicas(hostChosen, replicaCount, index, { ...options, failoverTiers: tiers });
-  const tier = tiers.get(hosts[1]!)!;
+  const tier = tierOf(tiers, hosts[1]!)!;
   const instance = podInstanceName(pod.podType, pod.index);
   const kept = pod.constraints.length === 0 ? 'no constraints' : pod.constraints.map(formatConstraint).join(', ');
   const shared = tier === STABLE_BUSY || tier === CURRENT_BUSY ? " (sharing a sibling's replica holder, no other being free)" : '';
@@ -105,9 +105,11 @@ export function pinPodReplicas(
   };
 }
 
-/** Candidate hosts for the failover replica with their tier; empty when none keeps the constraints. */
-function failoverTiers(hostChosen: string, index: PlacementIndex, pod: FailoverPod, avoid: ReadonlySet<string>): Map<string, number> {
-  const out = new Map<string, number>();
+/** Candidate hosts for the failover replica with their tier; size 0 when none keeps the constraints. */
+function failoverTiers(hostChosen: string, index: PlacementIndex, pod: FailoverPod, avoid: ReadonlySet<string>): FailoverTiers {
+  const hosts = index.storageUpHosts();
+  const tiers = new Int8Array(hosts.length).fill(-1);
+  let size = 0;
   const home = index.agentByHostname(hostChosen);
   const instance = podInstanceName(pod.podType, pod.index);
   const own = index.locationOf(instance);
@@ -116,19 +118,34 @@ function failoverTiers(hostChosen: string, index: PlacementIndex, pod: FailoverP
   if (own) index.removePlacement(instance);
   try {
     const constraints = compileConstraints(pod.constraints, pod.podType, index);
-    for (const host of index.storageUpHosts()) {
+    const pinning = constraints.filter(pinsDomain);
+    const homeValues = home ? pinning.map((c) => fieldValue(home, c.field)) : [];
+    for (let i = 0; i < hosts.length; i++) {
+      const host = hosts[i]!;
       if (host === hostChosen) continue;
       const agent = index.agentByHostname(host);
       // A storage-only node holds data but runs no pod: it is no failover holder.
-      if (!agent || !constraints.every((c) => constraintHolds(c, agent, pod.podType, index))) continue;
-      const stable = !home || constraints.every((c) => !pinsDomain(c) || fieldValue(agent, c.field) === fieldValue(home, c.field));
+      if (!agent || !allHold(constraints, agent, pod.podType, index)) continue;
+      const stable = !home || sameValues(pinning, agent, homeValues);
       const busy = avoid.has(host) || index.count(pod.podType, 'hostname', host) > 0;
-      out.set(host, stable ? (busy ? STABLE_BUSY : STABLE) : busy ? CURRENT_BUSY : CURRENT);
+      tiers[i] = stable ? (busy ? STABLE_BUSY : STABLE) : busy ? CURRENT_BUSY : CURRENT;
+      size++;
     }
   } finally {
     if (own && ownAgent) index.recordPlacement(own.podType, instance, ownAgent);
   }
-  return out;
+  return { hosts, tiers, size };
+}
+
+/** Loops, not closures: this runs for every host for every volume planned. */
+function allHold(constraints: readonly CompiledConstraint[], agent: AgentLike, podType: string, index: PlacementIndex): boolean {
+  for (let i = 0; i < constraints.length; i++) if (!constraintHolds(constraints[i]!, agent, podType, index)) return false;
+  return true;
+}
+
+function sameValues(constraints: readonly CompiledConstraint[], agent: AgentLike, values: readonly (string | undefined)[]): boolean {
+  for (let i = 0; i < constraints.length; i++) if (fieldValue(agent, constraints[i]!.field) !== values[i]) return false;
+  return true;
 }
 
 /**

@@ -1,5 +1,5 @@
 export * from './types';
-export { evaluateOffer, evaluateOffers, offersByHost, planHolders, prepareStageContext, STAGES, type EvaluateOptions, type OffersByHost } from './evaluate';
+export { bestOffer, evaluateOffer, evaluateOffers, offersByHost, planHolders, prepareStageContext, STAGES, type EvaluateOptions, type OffersByHost } from './evaluate';
 export { PlacementIndex, buildPlacementIndex } from './placement-index';
 export { findPassing, packedOf, type PackedEvaluations } from './packed-result';
 export { immutableOffer } from './frozen-explainer';

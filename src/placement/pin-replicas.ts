@@ -19,7 +19,26 @@ export interface PinOptions {
    * The second (failover) replica may go only on these hosts; a lower tier wins over any
    * failure-domain preference (see `pinPodReplicas`). Replicas 3+ are not restricted.
    */
-  failoverTiers?: ReadonlyMap<string, number>;
+  failoverTiers?: FailoverTiers;
+}
+
+/**
+ * A tier for each host with storage up, by its position in the index's `storageUpHosts()` (-1:
+ * not a candidate). A byte per host: a Map of 2,000 hosts per volume planned was a tenth of the
+ * scheduler's garbage in a 10,000-pod deploy.
+ */
+export interface FailoverTiers {
+  readonly hosts: readonly string[];
+  readonly tiers: Int8Array;
+  /** Hosts with a tier (>= 0). */
+  readonly size: number;
+}
+
+/** The tier of `host`, if it is a candidate. */
+export function tierOf(t: FailoverTiers, host: string): number | undefined {
+  const i = t.hosts.indexOf(host);
+  const tier = i < 0 ? -1 : t.tiers[i]!;
+  return tier < 0 ? undefined : tier;
 }
 
 /** Failure domains already holding a replica; racks by zone since rack names repeat across zones. */
@@ -57,10 +76,12 @@ export function pinReplicas(
     let bestCost = Number.POSITIVE_INFINITY;
     let bestHash = 0;
     const tiers = chosen.length === 1 ? options.failoverTiers : undefined;
-    for (const host of index.storageUpHosts()) {
+    const hosts = index.storageUpHosts();
+    for (let i = 0; i < hosts.length; i++) {
+      const host = hosts[i]!;
       if (chosen.includes(host)) continue;
-      const tier = tiers?.get(host);
-      if (tiers && tier === undefined) continue;
+      const tier = tiers === undefined ? undefined : tiers.hosts === hosts ? tiers.tiers[i]! : (tierOf(tiers, host) ?? -1);
+      if (tier !== undefined && tier < 0) continue;
       const domain = index.domainOf(host);
       const cost = (tier ?? 0) * TIER_STEP + domainCost(used, domain) + siblingCost(index, host, domain?.rack, options, cleanPerRack);
       if (cost > bestCost) continue;
@@ -120,7 +141,9 @@ function isBusy(index: PlacementIndex, host: string, options: PinOptions): boole
 function cleanHostsPerRack(index: PlacementIndex, options: PinOptions): Map<string, number> {
   const out = new Map<string, number>();
   if (options.podType === undefined) return out;
-  for (const host of index.storageUpHosts()) {
+  const hosts = index.storageUpHosts();
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i]!;
     const rack = index.domainOf(host)?.rack;
     if (rack !== undefined && !isBusy(index, host, options)) out.set(rack, (out.get(rack) ?? 0) + 1);
   }

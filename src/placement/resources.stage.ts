@@ -6,7 +6,10 @@ export const RESOURCES_STAGE = 'resources';
 // Offers carry scalars as decimals; tolerate float noise (0.1 + 0.2) in comparisons.
 const EPSILON = 1e-9;
 
-/** Fast check (no allocation): the offer has the pod's cpus, mem, disk and number of ports. */
+/**
+ * Fast check (no allocation: it runs for every agent for every volume planned, 20 million times
+ * in a 10,000-pod deploy on 2,000 agents): the offer has the pod's cpus, mem, disk and ports.
+ */
 function resourcesFit(offer: Offer, ctx: StageContext): boolean {
   const r = ctx.request;
   return (
@@ -14,14 +17,26 @@ function resourcesFit(offer: Offer, ctx: StageContext): boolean {
     offer.mem + EPSILON >= r.mem &&
     offer.disk + EPSILON >= r.disk &&
     portCount(offer.ports) >= r.ports &&
-    missingPorts(offer.ports, r.fixedPorts).length === 0
+    allOffered(offer.ports, r.fixedPorts)
   );
+}
+
+/** Every fixed port lies in some range (`missingPorts` is empty), without building the list. */
+function allOffered(ranges: readonly PortRange[], fixed: readonly number[] | undefined): boolean {
+  if (!fixed) return true;
+  for (let i = 0; i < fixed.length; i++) if (!inRanges(ranges, fixed[i]!)) return false;
+  return true;
+}
+
+function inRanges(ranges: readonly PortRange[], port: number): boolean {
+  for (let i = 0; i < ranges.length; i++) if (port >= ranges[i]!.begin && port <= ranges[i]!.end) return true;
+  return false;
 }
 
 /** Fixed ports of the pod that no range of the offer contains (in use on that agent). */
 export function missingPorts(ranges: readonly PortRange[], fixed: readonly number[] | undefined): number[] {
   if (!fixed || fixed.length === 0) return [];
-  return fixed.filter((p) => !ranges.some((r) => p >= r.begin && p <= r.end));
+  return fixed.filter((p) => !inRanges(ranges, p));
 }
 
 /** The offer has the pod's cpus, mem, disk and number of ports, with what is short. */
@@ -45,7 +60,10 @@ function explainResources(offer: Offer, ctx: StageContext): StageOutcome {
 
 export function portCount(ranges: readonly PortRange[]): number {
   let n = 0;
-  for (const r of ranges) if (r.end >= r.begin) n += r.end - r.begin + 1;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (r.end >= r.begin) n += r.end - r.begin + 1;
+  }
   return n;
 }
 

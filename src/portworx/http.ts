@@ -1,12 +1,14 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError, type Response } from 'got';
+import { Agent as UndiciAgent } from 'undici';
 import { z } from 'zod';
 import { childLogger, type Logger } from '../log/logger';
 import type { Recorder } from '../record/recorder';
 import { stringifyJson } from '../util/lossless-json';
 import { parseJsonInSlices } from '../util/sliced-json';
 import { WorkBudget } from '../util/work-budget';
+import { exchange, type ExchangeAnswer } from '../util/http-exchange';
 import {
   PortworxConnectionError,
   PortworxError,
@@ -36,10 +38,18 @@ export const NODE_HEADER = 'x-pxfw-node';
  */
 export const PORTWORX_IDLE_TIMEOUT_MS = 30_000;
 
+/** For the streams (alerts) got reads: node's agents. */
 const AGENTS = {
   http: new HttpAgent({ keepAlive: true, timeout: PORTWORX_IDLE_TIMEOUT_MS }),
   https: new HttpsAgent({ keepAlive: true, timeout: PORTWORX_IDLE_TIMEOUT_MS }),
 };
+
+/**
+ * For the calls (a create, an inspect, a lookup per volume: tens of thousands in a big deploy):
+ * undici, one pool per SDK endpoint. got cost ~50 KB of garbage per call; undici's hint handling
+ * closes 2 s before a server's `Keep-Alive: timeout=N`.
+ */
+const CALL_DISPATCHER = new UndiciAgent({ keepAliveTimeout: PORTWORX_IDLE_TIMEOUT_MS, keepAliveMaxTimeout: PORTWORX_IDLE_TIMEOUT_MS });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -168,27 +178,18 @@ export class SdkTransport {
   }
 
   private async once(spec: CallSpec): Promise<unknown> {
-    let response: Response<string>;
+    let response: ExchangeAnswer;
     try {
-      response = await got(this.urlFor(spec), {
-        method: spec.method,
-        headers: this.headers(spec),
-        body: spec.body === undefined ? undefined : stringifyJson(spec.body),
-        timeout: { request: this.opts.timeoutMs },
-        agent: AGENTS,
-        retry: { limit: 0 },
-        throwHttpErrors: false,
-        responseType: 'text',
-        signal: spec.signal,
-      });
+      const req = { method: spec.method, url: this.urlFor(spec), headers: this.headers(spec), body: spec.body === undefined ? undefined : stringifyJson(spec.body) };
+      response = await exchange(CALL_DISPATCHER, req, this.opts.timeoutMs, () => new PortworxTimeoutError(this.opts.timeoutMs, { method: spec.method, path: spec.path }), spec.signal);
     } catch (err) {
       this.record(spec, 0, null);
       throw this.transportError(spec, err);
     }
     const body = await parseBody(response.body);
-    this.record(spec, response.statusCode, body);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw portworxErrorFromResponse(response.statusCode, body, { method: spec.method, path: spec.path });
+    this.record(spec, response.status, body);
+    if (response.status < 200 || response.status >= 300) {
+      throw portworxErrorFromResponse(response.status, body, { method: spec.method, path: spec.path });
     }
     return body;
   }
@@ -219,9 +220,12 @@ export class SdkTransport {
   }
 
   private transportError(spec: CallSpec, err: unknown): PortworxError {
+    if (err instanceof PortworxError) return err;
     const ctx = { method: spec.method, path: spec.path, cause: err };
     if (err instanceof TimeoutError) return new PortworxTimeoutError(this.opts.timeoutMs, ctx);
     if (err instanceof RequestError) return new PortworxConnectionError(`cannot reach Portworx: ${err.code} ${err.message}`, ctx);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') return new PortworxConnectionError(`cannot reach Portworx: ${code} ${(err as Error).message}`, ctx);
     return new PortworxConnectionError(`request to Portworx failed: ${String(err)}`, ctx);
   }
 

@@ -9,6 +9,14 @@ const SWEEP_MS = 500;
 /** JetStream's header for a compare-and-set publish (what KV update/create send). */
 const EXPECTED_LAST_SUBJECT_SEQ = 'Nats-Expected-Last-Subject-Sequence';
 
+/** A put waiting for the batch it leaves in. */
+interface Outgoing {
+  subject: string;
+  data: string;
+  expectedSeq: number;
+  token: string;
+}
+
 interface Waiting {
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
@@ -34,6 +42,10 @@ export class KvPutFailedError extends PxfwError {
  * answered, an Error (with a stack capture) to reject the settled deferred with. A status update
  * costs one put, so that was about a tenth of its CPU. Here a put is one publish with a reply
  * subject under our inbox, one map entry and one promise; one timer sweeps the timeouts.
+ *
+ * Puts leave in batches, once per turn of the event loop (setImmediate): nats.js writes its
+ * buffer to the socket once per microtask checkpoint, so puts made by 1,000 status updates handled
+ * one after another (each after an await) were 1,000 socket writes; now they are a few.
  */
 export class KvPutPipeline {
   private inbox = '';
@@ -41,6 +53,7 @@ export class KvPutPipeline {
   private sub: Subscription | undefined;
   private next = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  private outbox: Outgoing[] = [];
 
   private constructor(private readonly nc: NatsConnection) {
     this.listen();
@@ -73,18 +86,30 @@ export class KvPutPipeline {
     if (this.nc.isClosed()) return Promise.reject(new KvPutFailedError('NATS connection closed'));
     if (!this.sub || this.sub.isClosed()) this.listen();
     const token = (this.next++).toString(36);
-    const h = headers();
-    h.set(EXPECTED_LAST_SUBJECT_SEQ, String(expectedSeq));
     return new Promise<number>((resolve, reject) => {
       this.waiting.set(token, { resolve, reject, due: performance.now() + PUT_TIMEOUT_MS });
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
-      try {
-        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers: h });
-      } catch (err) {
-        this.waiting.delete(token);
-        reject(err as Error);
-      }
+      if (this.outbox.length === 0) setImmediate(() => this.publishBatch());
+      this.outbox.push({ subject, data, expectedSeq, token });
     });
+  }
+
+  /** Publish every put of this turn, in the order they were made. */
+  private publishBatch(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    for (const put of batch) {
+      const w = this.waiting.get(put.token);
+      if (!w) continue; // failed already (the connection closed)
+      const h = headers();
+      h.set(EXPECTED_LAST_SUBJECT_SEQ, String(put.expectedSeq));
+      try {
+        this.nc.publish(put.subject, put.data, { reply: `${this.inbox}.${put.token}`, headers: h });
+      } catch (err) {
+        this.waiting.delete(put.token);
+        w.reject(err as Error);
+      }
+    }
   }
 
   private answer(msg: Msg): void {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  bestOffer,
   buildPlacementIndex,
   evaluateOffer,
   evaluateOffers,
@@ -88,6 +89,24 @@ describe('placement properties', () => {
         expect(fast.evaluations.map((e) => [e.offerId, e.pass, e.score])).toEqual(full.evaluations.map((e) => [e.offerId, e.pass, e.score]));
         const withOutcomes = fast.evaluations.filter((e) => e.outcomes.length > 0).map((e) => e.offerId);
         expect(withOutcomes).toEqual(fast.chosen ? [fast.chosen.offerId] : []);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('bestOffer (the choice alone, no verdicts kept) chooses the offer full mode chooses, with its score, and leaves the index as it was', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (s, placedItself) => {
+        const { view, offers, request } = scenario(s);
+        // The pod itself may be recorded already (a relaunch in place): not counted against it.
+        const index = buildPlacementIndex(view);
+        if (placedItself && view.agents.length > 0) index.recordPlacement('node', `node-${request.index}`, view.agents[0]!);
+        const before = index.count('node', 'hostname', view.agents[0]?.hostname ?? '');
+        const full = evaluateOffers(request, offers, index);
+        const best = bestOffer(request, offers, index);
+        expect(best?.offer.offerId).toBe(full.chosen?.offerId);
+        expect(best?.score).toBe(full.chosen?.score);
+        expect(index.count('node', 'hostname', view.agents[0]?.hostname ?? '')).toBe(before);
       }),
       { numRuns: 300 },
     );

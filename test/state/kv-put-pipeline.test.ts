@@ -8,6 +8,9 @@ import { isRevisionMismatch, StateConflictError } from '../../src/state/errors';
 import { ServiceStateStore } from '../../src/state/state-store';
 import { SHARED_NATS_URL } from '../helpers/nats-server';
 
+/** One turn of the event loop: puts leave once per turn. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A connection that records what is published and lets the test answer it (the JetStream side). */
 function fakeConnection() {
   const published: { subject: string; data: string; reply: string; expected: string | undefined }[] = [];
@@ -56,9 +59,11 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
     const { nc, published, answer, subs, kill } = fakeConnection();
     const pipe = KvPutPipeline.of(nc);
     const lost = pipe.put('$KV.b.k', '1', 0);
+    await turn();
     kill();
     await expect(lost).rejects.toThrow('Permissions Violation');
     const next = pipe.put('$KV.b.k', '2', 0);
+    await turn();
     expect(subs).toHaveLength(2);
     expect(published[1]!.reply.startsWith(subs[1]!.subject.slice(0, -1))).toBe(true);
     answer(1, { stream: 'KV_b', seq: 3 });
@@ -70,6 +75,7 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
     const pipe = KvPutPipeline.of(nc);
     const a = pipe.put('$KV.b.pods.node.0', '{"a":1}', 7);
     const b = pipe.put('$KV.b.pods.node.1', '{"b":2}', 0);
+    await turn();
     expect(published.map((p) => [p.subject, p.data, p.expected])).toEqual([
       ['$KV.b.pods.node.0', '{"a":1}', '7'],
       ['$KV.b.pods.node.1', '{"b":2}', '0'],
@@ -86,6 +92,7 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
   it('rejects a put JetStream refused with its API error (a wrong last sequence reads as a revision mismatch)', async () => {
     const { nc, answer } = fakeConnection();
     const put = KvPutPipeline.of(nc).put('$KV.b.k', '1', 3);
+    await turn();
     answer(0, { error: { code: 400, err_code: 10071, description: 'wrong last sequence: 4' } });
     const err = await put.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JetStreamApiError);
@@ -95,6 +102,7 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
   it('rejects a put answered with no ack (503: no stream listens on the subject)', async () => {
     const { nc, answer } = fakeConnection();
     const put = KvPutPipeline.of(nc).put('$KV.gone.k', '1', 0);
+    await turn();
     answer(0, undefined, { code: 503, description: 'No Responders' });
     await expect(put).rejects.toBeInstanceOf(KvPutFailedError);
   });
@@ -105,10 +113,35 @@ describe('KvPutPipeline (compare-and-set KV puts pipelined over one reply subscr
     const pipe = KvPutPipeline.of(nc);
     const put = pipe.put('$KV.b.k', '1', 1);
     const outcome = put.catch((e: unknown) => e);
+    await turn();
     await vi.advanceTimersByTimeAsync(PUT_TIMEOUT_MS + 1_000);
     expect(await outcome).toBeInstanceOf(KvPutTimeoutError);
     expect(() => answer(0, { stream: 'KV_b', seq: 2 })).not.toThrow();
     expect(pipe.inFlight).toBe(0);
+  });
+
+  it('publishes the puts of one turn together, in order, though each was made after an await', async () => {
+    const { nc, published } = fakeConnection();
+    const pipe = KvPutPipeline.of(nc);
+    const puts: Promise<number>[] = [];
+    for (let i = 0; i < 5; i++) {
+      puts.push(pipe.put(`$KV.b.k${i}`, String(i), 0));
+      await Promise.resolve();
+    }
+    // Not yet: they leave once the turn's other work is done, in one go.
+    expect(published).toHaveLength(0);
+    await turn();
+    expect(published.map((p) => p.subject)).toEqual(['$KV.b.k0', '$KV.b.k1', '$KV.b.k2', '$KV.b.k3', '$KV.b.k4']);
+    for (const p of puts) p.catch(() => undefined);
+  });
+
+  it('fails a put made just before the connection closed and never publishes it', async () => {
+    const { nc, published, close } = fakeConnection();
+    const put = KvPutPipeline.of(nc).put('$KV.b.late', '1', 0).catch((e: unknown) => e);
+    await close();
+    expect(await put).toBeInstanceOf(KvPutFailedError);
+    await turn();
+    expect(published).toHaveLength(0);
   });
 
   it('fails every put in flight when the connection closes, and refuses new ones', async () => {
@@ -148,6 +181,23 @@ describe('ServiceStateStore puts through the pipeline (real NATS)', () => {
       timers.mockRestore();
     }
     expect((await store.get('pods.node.499'))?.value).toEqual({ i: 499, v: 2 });
+  });
+
+  it('writes the puts of status updates handled one after another (each after an await) in a few socket writes, not one each', async () => {
+    const socket = (nc as unknown as { protocol: { transport: { socket: { write: (...a: unknown[]) => boolean } } } }).protocol.transport.socket;
+    const write = vi.spyOn(socket, 'write');
+    try {
+      const puts: Promise<number>[] = [];
+      for (let i = 0; i < 200; i++) {
+        puts.push(store.put(`pods.burst.${i}`, { i }, 0));
+        await Promise.resolve();
+      }
+      await Promise.all(puts);
+      // 200 puts of ~100 bytes: one batch; nats.js may split it at its 32 KiB flush threshold.
+      expect(write.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      write.mockRestore();
+    }
   });
 
   it('still refuses a stale revision (StateConflictError) and replaces a deleted key created again', async () => {
