@@ -104,6 +104,22 @@ describe('PortworxClient retries and timeouts', () => {
     expect(sdk.count('POST /v1/mountattach/attach')).toBe(1);
   });
 
+  it('ends a call its caller aborts at once, and does not retry it', async () => {
+    sdk.on('GET /v1/clusters/inspectcurrent', async (_req, res) => {
+      await sleep(1_000);
+      if (!res.destroyed) sendJson(res, 200, { cluster: { id: 'c1', name: 'px', status: 'STATUS_OK' } });
+    });
+    const ac = new AbortController();
+    const started = Date.now();
+    const call = client.inspectCluster({ signal: ac.signal }).catch((x: unknown) => x);
+    setTimeout(() => ac.abort(), 50);
+    const err = await call;
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(PortworxTimeoutError);
+    expect(Date.now() - started).toBeLessThan(280);
+    expect(sdk.count('GET /v1/clusters/inspectcurrent')).toBe(1);
+  });
+
   it('reports a refused connection as a retryable PortworxConnectionError', async () => {
     const port = await freePort();
     const dead = new PortworxClient({ url: `http://127.0.0.1:${port}`, retries: 1, retryBackoff: { baseMs: 1, maxMs: 1 } });
