@@ -37,7 +37,8 @@
  * BENCH_DEPLOY_PROFILE_S=S: a CPU profile of the scheduler's first S seconds of the measured phase,
  * with the event-loop gaps over 50 ms beside it (bench/stall-stacks.ts prints what ran in each).
  * BENCH_DEPLOY_HEAP_PROFILE_S=S: a sampling heap profile of the same seconds, garbage included
- * (bench/alloc-sites.ts prints where the allocations came from).
+ * (bench/alloc-sites.ts prints where the allocations came from). Writing that profile holds the
+ * scheduler's loop for a moment: read stalls from a run without it.
  * Every run prints `stall_parts` (each gap over 50 ms split into the scheduler's own CPU and its
  * wait for a core: on 2 shared cores the simulators and NATS take turns with it) and the longest
  * GC pause of each kind. BENCH_DEPLOY_SIM_NICE: the simulators' nice value (default 0).
