@@ -34,7 +34,8 @@ export const NODE_HEADER = 'x-pxfw-node';
  * How long a kept-alive connection to Portworx may sit idle before this client closes it. The SDK
  * gateway (Go net/http) keeps idle connections open, the simulator 75 s: the client always closes
  * first, so it never sends a call (a volume create under load) onto a socket the server is
- * closing (ECONNRESET). A server's `Keep-Alive: timeout=N` hint shortens it (node closes 1 s before).
+ * closing (ECONNRESET). A server's `Keep-Alive: timeout=N` hint shortens it: the calls (undici)
+ * close 2 s before it, the alert stream's node agent 1 s before.
  */
 export const PORTWORX_IDLE_TIMEOUT_MS = 30_000;
 
@@ -46,8 +47,7 @@ const AGENTS = {
 
 /**
  * For the calls (a create, an inspect, a lookup per volume: tens of thousands in a big deploy):
- * undici, one pool per SDK endpoint. got cost ~50 KB of garbage per call; undici's hint handling
- * closes 2 s before a server's `Keep-Alive: timeout=N`.
+ * undici, one pool per SDK endpoint (got cost ~50 KB of garbage per call).
  */
 const CALL_DISPATCHER = new UndiciAgent({ keepAliveTimeout: PORTWORX_IDLE_TIMEOUT_MS, keepAliveMaxTimeout: PORTWORX_IDLE_TIMEOUT_MS });
 
